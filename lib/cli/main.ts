@@ -1,0 +1,45 @@
+// The starform command line: yargs wiring only. Each command lives in its own module
+// (lib/cli/<command>.ts) exporting `command`, `describe`, `builder` and `handler`; this
+// file registers them, turns usage mistakes into one message and exit code 1, and turns
+// user errors thrown by commands into `starform: <message>` (a stack trace only with --debug).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { readFileSync } from 'node:fs';
+import { reportError } from './errors.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const debug = argv.includes('--debug');
+  const cli = yargs(argv)
+    .scriptName('starform')
+    .usage('$0 <command> [options]')
+    .epilogue('Plan and apply container environments written in Starlark, with the plan API of Kurtosis packages.')
+    .option('debug', { type: 'boolean', description: 'Show stack traces of internal errors', global: true })
+    .demandCommand(1, 'Name a command; see `starform --help`.')
+    .strict()
+    .strictCommands()
+    .version(packageVersion())
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`starform: ${msg}\nRun \`starform --help\` for usage.\n`);
+      exitCode = 1;
+    })
+    .exitProcess(false);
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    exitCode = reportError(err, debug);
+  }
+  return exitCode || Number(process.exitCode ?? 0);
+}
+
+const code = await main(hideBin(process.argv));
+process.exitCode = code;
