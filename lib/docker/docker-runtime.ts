@@ -1,0 +1,874 @@
+// The Docker implementation of the Runtime interface, on dockerode.
+//
+// An enclave is a user-defined bridge network `starform-<lineage>`; a service is a
+// container on it, reachable from its peers under the service name (a network alias),
+// with its ports published on the host (127.0.0.1 by default) so that starform itself can
+// make requests and readiness checks. Files artifacts are copied in with putArchive after
+// the container is created and before it starts, so the service sees them from its first
+// instruction; persistent directories are named volumes labelled with the lineage.
+//
+// Safety: a container is acted on only after its labels show it belongs to the lineage
+// (and service) the caller named; a container id recorded in a state file is checked the
+// same way. Creating a service is all-or-nothing: if copying files or starting fails the
+// half-made container is removed before the error is reported.
+//
+// Concurrency: dockerode calls are independent HTTP requests and run in parallel; an
+// in-process per-key lock serialises what must not interleave (an enclave's network, one
+// service's create/start/stop/remove), and concurrent requests for the same image share
+// one pull or build. Every dockerode failure goes through `call`, which maps it to a
+// RuntimeError with a message for the user (docker-errors.ts).
+
+import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import {
+  asDockerodeError,
+  engineMessage,
+  isUnreachable,
+  portInUse,
+  pullError,
+  shortId,
+  unreachableError,
+  type DockerodeError,
+} from './docker-errors.js';
+import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
+import { RuntimeError } from './errors.js';
+import { KeyedLock } from './keyed-lock.js';
+import {
+  checkLineage,
+  checkServiceName,
+  checkServiceSpec,
+  checkTaskSpec,
+  LABEL_LINEAGE,
+  LABEL_PORTS,
+  LABEL_SERVICE,
+  LABEL_TASK,
+  LABEL_VOLUME_KEY,
+  networkName,
+  ownLabels,
+  serviceContainerName,
+  taskContainerName,
+  userString,
+  volumeName,
+} from './naming.js';
+import type {
+  ContainerState,
+  ContainerSummary,
+  EnclaveInfo,
+  EnclaveResources,
+  EngineInfo,
+  ExecOptions,
+  ExecResult,
+  FileMount,
+  ImageBuildSpec,
+  ImageOutcome,
+  ImageRequest,
+  PersistentDirectory,
+  PublishedPort,
+  Runtime,
+  ServiceInfo,
+  ServiceRef,
+  ServiceSpec,
+  ServiceStatus,
+  StoredPath,
+  TaskResult,
+  TaskSpec,
+  TransportProtocol,
+  VolumeSummary,
+  WaitOptions,
+} from './runtime.js';
+import { checkMountPath, collectStream, packDirectory, relocateArchive } from './tar.js';
+import { formatDuration, waitForTcp } from './tcp-wait.js';
+
+export interface DockerRuntimeOptions {
+  /** Unix socket of the engine. Default: DOCKER_HOST, else the usual socket locations. */
+  readonly socketPath?: string;
+  /** Host address published ports bind to; default 127.0.0.1 (not reachable from other machines). */
+  readonly publishHost?: string;
+  /** Grace period for stopping a container before it is killed; default 10 s. */
+  readonly stopTimeoutSeconds?: number;
+  /** How many images ensureImages pulls or builds at once; default 3. */
+  readonly imageConcurrency?: number;
+  /** How long ping waits for an answer; default 5000 ms. */
+  readonly pingTimeoutMs?: number;
+}
+
+interface PortLabelEntry {
+  readonly number: number;
+  readonly protocol: TransportProtocol;
+}
+
+const DEFAULT_TASK_TIMEOUT_MS = 180_000;
+
+/** Shared by every DockerRuntime of the process; keys start with the engine's endpoint. */
+const locks = new KeyedLock();
+
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker';
+  readonly endpoint: string;
+  private readonly docker: Docker;
+  private readonly publishHost: string;
+  private readonly stopTimeoutSeconds: number;
+  private readonly imageConcurrency: number;
+  private readonly pingTimeoutMs: number;
+  private readonly imageJobs = new Map<string, Promise<ImageOutcome>>();
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    const { dockerOptions, endpoint } = resolveEndpoint(options.socketPath);
+    this.docker = new Docker(dockerOptions);
+    this.endpoint = endpoint;
+    this.publishHost = options.publishHost ?? '127.0.0.1';
+    this.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 10;
+    this.imageConcurrency = Math.max(1, options.imageConcurrency ?? 3);
+    this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  }
+
+  async ping(): Promise<EngineInfo> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(unreachableError(this.endpoint, undefined, `no answer within ${formatDuration(this.pingTimeoutMs)}`)),
+        this.pingTimeoutMs,
+      );
+    });
+    try {
+      const version = await Promise.race([this.call('contacting the engine', () => this.docker.version()), timeout]);
+      return { kind: this.kind, version: version.Version, apiVersion: version.ApiVersion, endpoint: this.endpoint };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- enclaves -------------------------------------------------------------------------
+
+  async ensureEnclave(lineage: string): Promise<EnclaveInfo> {
+    checkLineage(lineage);
+    return this.lock(`enclave:${lineage}`, async () => {
+      const existing = await this.findNetwork(lineage);
+      if (existing) return existing;
+      const name = networkName(lineage);
+      const network = await this.call(
+        `creating network '${name}'`,
+        () =>
+          this.docker.createNetwork({
+            Name: name,
+            Driver: 'bridge',
+            CheckDuplicate: true,
+            Labels: ownLabels(lineage, undefined, {}),
+          }),
+        (err) =>
+          err.statusCode === 409
+            ? new RuntimeError('name-conflict', `a network named '${name}' already exists but does not belong to enclave ${lineage}`)
+            : undefined,
+      );
+      return { lineage, networkId: network.id, networkName: name };
+    });
+  }
+
+  async inspectEnclave(lineage: string): Promise<EnclaveResources> {
+    checkLineage(lineage);
+    const filter = { label: [`${LABEL_LINEAGE}=${lineage}`] };
+    const [network, containers, volumes] = await Promise.all([
+      this.findNetwork(lineage),
+      this.call(`listing containers of enclave ${lineage}`, () => this.docker.listContainers({ all: true, filters: filter })),
+      this.call(`listing volumes of enclave ${lineage}`, () => this.docker.listVolumes({ filters: filter })),
+    ]);
+    const containerSummaries: ContainerSummary[] = containers.map((c) => {
+      const labels = c.Labels ?? {};
+      const service = labels[LABEL_SERVICE];
+      const task = labels[LABEL_TASK];
+      const state = c.State as ContainerState;
+      return {
+        id: c.Id,
+        containerName: (c.Names[0] ?? '').replace(/^\//, ''),
+        ...(service !== undefined ? { service } : {}),
+        ...(task !== undefined ? { task } : {}),
+        image: c.Image,
+        state,
+        running: state === 'running',
+      };
+    });
+    const volumeSummaries: VolumeSummary[] = (volumes.Volumes ?? []).map((v) => ({
+      name: v.Name,
+      key: v.Labels?.[LABEL_VOLUME_KEY] ?? '',
+    }));
+    return {
+      lineage,
+      ...(network ? { network } : {}),
+      containers: containerSummaries.sort((a, b) => a.containerName.localeCompare(b.containerName)),
+      volumes: volumeSummaries.sort((a, b) => a.name.localeCompare(b.name)),
+    };
+  }
+
+  async removeEnclave(lineage: string): Promise<EnclaveResources> {
+    checkLineage(lineage);
+    return this.lock(`enclave:${lineage}`, async () => {
+      const found = await this.inspectEnclave(lineage);
+      await Promise.all(
+        found.containers.map((c) =>
+          this.callTolerating(404, `removing container ${c.containerName}`, () => this.docker.getContainer(c.id).remove({ force: true, v: true })),
+        ),
+      );
+      await Promise.all(
+        found.volumes.map((v) =>
+          this.callTolerating(404, `removing volume ${v.name}`, () => this.docker.getVolume(v.name).remove()),
+        ),
+      );
+      if (found.network) {
+        const id = found.network.networkId;
+        await this.callTolerating(404, `removing network ${found.network.networkName}`, () => this.docker.getNetwork(id).remove());
+      }
+      return found;
+    });
+  }
+
+  // ---- images ---------------------------------------------------------------------------
+
+  async imageExists(ref: string): Promise<boolean> {
+    return (await this.imageId(ref)) !== undefined;
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    const stream = await this.call(`pulling image '${ref}'`, () => this.docker.pull(ref), (err) =>
+      err.statusCode !== undefined ? pullError(ref, engineMessage(err), err) : undefined,
+    );
+    const events = await readProgress(stream);
+    const failed = events.find((e) => e.error !== undefined);
+    if (failed) throw pullError(ref, failed.error ?? failed.errorDetail?.message ?? 'unknown error');
+    if (!(await this.imageExists(ref))) {
+      throw new RuntimeError('image-not-found', `pulling image '${ref}' finished but the image is not present`);
+    }
+  }
+
+  async buildImage(ref: string, spec: ImageBuildSpec): Promise<string> {
+    const contextDir = resolvePath(spec.contextDir);
+    const info = await stat(contextDir).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new RuntimeError('build-failed', `cannot build image '${ref}': build context '${spec.contextDir}' is not a directory`);
+    }
+    const dockerfile = spec.dockerfile ?? 'Dockerfile';
+    const dockerfilePath = resolvePath(contextDir, dockerfile);
+    const rel = relative(contextDir, dockerfilePath);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new RuntimeError('build-failed', `cannot build image '${ref}': Dockerfile '${dockerfile}' lies outside the build context ${contextDir}`);
+    }
+    if (!(await stat(dockerfilePath).catch(() => undefined))?.isFile()) {
+      throw new RuntimeError('build-failed', `cannot build image '${ref}': no Dockerfile '${dockerfile}' in build context ${contextDir}`);
+    }
+    const stream = await this.call(`building image '${ref}'`, () =>
+      this.docker.buildImage(packDirectory(contextDir), {
+        t: ref,
+        dockerfile: rel.split('\\').join('/'),
+        ...(spec.targetStage ? { target: spec.targetStage } : {}),
+        ...(spec.buildArgs ? { buildargs: { ...spec.buildArgs } } : {}),
+        ...(spec.labels ? { labels: { ...spec.labels } } : {}),
+        rm: true,
+        forcerm: true,
+      }),
+    );
+    const events = await readProgress(stream);
+    const failed = events.find((e) => e.error !== undefined);
+    if (failed) {
+      const log = events
+        .map((e) => e.stream ?? '')
+        .join('')
+        .trimEnd()
+        .split('\n')
+        .slice(-10)
+        .join('\n');
+      const reason = failed.error ?? failed.errorDetail?.message ?? 'unknown error';
+      throw new RuntimeError('build-failed', `building image '${ref}' from ${contextDir} failed: ${reason}${log ? `\n${log}` : ''}`);
+    }
+    const id = await this.imageId(ref);
+    if (id === undefined) throw new RuntimeError('build-failed', `building image '${ref}' finished but the image is not present`);
+    return id;
+  }
+
+  async ensureImages(requests: readonly ImageRequest[]): Promise<ImageOutcome[]> {
+    const unique = new Map<string, ImageRequest>();
+    for (const request of requests) if (!unique.has(request.ref)) unique.set(request.ref, request);
+    const outcomes = await mapLimit([...unique.values()], this.imageConcurrency, (request) => this.ensureImageShared(request));
+    const byRef = new Map(outcomes.map((o) => [o.ref, o]));
+    return requests.map((r) => byRef.get(r.ref)!);
+  }
+
+  private ensureImageShared(request: ImageRequest): Promise<ImageOutcome> {
+    const running = this.imageJobs.get(request.ref);
+    if (running) return running;
+    const job = this.ensureImage(request).finally(() => this.imageJobs.delete(request.ref));
+    this.imageJobs.set(request.ref, job);
+    return job;
+  }
+
+  private async ensureImage(request: ImageRequest): Promise<ImageOutcome> {
+    const { ref } = request;
+    try {
+      if (request.build) return { ref, ok: true, action: 'built', id: await this.buildImage(ref, request.build) };
+      const policy = request.pull ?? 'if-missing';
+      if (policy !== 'always') {
+        const id = await this.imageId(ref);
+        if (id !== undefined) return { ref, ok: true, action: 'present', id };
+        if (policy === 'never') {
+          throw new RuntimeError('image-not-found', `image '${ref}' is not available locally (and pulling is disabled)`);
+        }
+      }
+      await this.pullImage(ref);
+      return { ref, ok: true, action: 'pulled', id: (await this.imageId(ref)) ?? '' };
+    } catch (err) {
+      return { ref, ok: false, error: this.translate(err, `preparing image '${ref}'`) };
+    }
+  }
+
+  private async imageId(ref: string): Promise<string | undefined> {
+    try {
+      const info = await this.call(`inspecting image '${ref}'`, () => this.docker.getImage(ref).inspect(), (err) =>
+        err.statusCode === 404 ? new RuntimeError('image-not-found', ref) : undefined,
+      );
+      return info.Id;
+    } catch (err) {
+      if (err instanceof RuntimeError && err.code === 'image-not-found') return undefined;
+      throw err;
+    }
+  }
+
+  // ---- services -------------------------------------------------------------------------
+
+  async createService(lineage: string, spec: ServiceSpec): Promise<ServiceInfo> {
+    checkLineage(lineage);
+    checkServiceSpec(spec);
+    const who = `service '${spec.name}'`;
+    return this.lock(serviceKey({ lineage, name: spec.name }), async () => {
+      const enclave = await this.ensureEnclave(lineage);
+      const existing = await this.findServiceContainer(lineage, spec.name);
+      if (existing) {
+        throw new RuntimeError(
+          'name-conflict',
+          `${who} already exists in enclave ${lineage} (container ${shortId(existing)}); remove it before creating it again`,
+        );
+      }
+      const mounts = await this.ensureVolumes(lineage, spec.persistentDirectories ?? []);
+      const exposed: Record<string, Record<string, never>> = {};
+      const bindings: Docker.PortMap = {};
+      const portsLabel: Record<string, string> = {};
+      for (const [id, port] of Object.entries(spec.ports ?? {})) {
+        const key = `${port.number}/${(port.protocol ?? 'TCP').toLowerCase()}`;
+        exposed[key] = {};
+        bindings[key] = [{ HostIp: this.publishHost, HostPort: port.publicPort !== undefined ? String(port.publicPort) : '' }];
+        portsLabel[id] = `${port.number}/${port.protocol ?? 'TCP'}`;
+      }
+      const labels = ownLabels(lineage, spec.labels, {
+        [LABEL_SERVICE]: spec.name,
+        [LABEL_PORTS]: JSON.stringify(portsLabel),
+      });
+      const containerName = serviceContainerName(lineage, spec.name);
+      const options: Docker.ContainerCreateOptions = {
+        name: containerName,
+        Hostname: spec.name,
+        Image: spec.image,
+        Labels: labels,
+        Env: envList(spec.env),
+        ExposedPorts: exposed,
+        ...(spec.cmd ? { Cmd: [...spec.cmd] } : {}),
+        ...(spec.entrypoint ? { Entrypoint: [...spec.entrypoint] } : {}),
+        ...(spec.user ? { User: userString(spec.user) } : {}),
+        HostConfig: {
+          NetworkMode: enclave.networkName,
+          PortBindings: bindings,
+          Mounts: mounts,
+          ...(spec.maxCpuMillicores !== undefined ? { NanoCpus: spec.maxCpuMillicores * 1_000_000 } : {}),
+          ...(spec.maxMemoryMegabytes !== undefined ? { Memory: spec.maxMemoryMegabytes * 1_000_000 } : {}),
+          ...(spec.minMemoryMegabytes !== undefined ? { MemoryReservation: spec.minMemoryMegabytes * 1_000_000 } : {}),
+        },
+        NetworkingConfig: { EndpointsConfig: { [enclave.networkName]: { Aliases: [spec.name] } } },
+      };
+      const container = await this.call(`creating the container of ${who}`, () => this.docker.createContainer(options), (err) =>
+        this.createError(err, who, spec.image, containerName),
+      );
+      try {
+        for (const file of spec.files ?? []) await this.putFiles(container, file, who);
+        await this.call(`starting ${who}`, () => container.start(), (err) => startError(err, who, spec));
+        return this.toStatus(await this.inspectContainer(container.id, who));
+      } catch (err) {
+        await container.remove({ force: true, v: true }).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
+    const found = await this.resolve(ref);
+    return found ? this.toStatus(found) : undefined;
+  }
+
+  async stopService(ref: ServiceRef, options: { timeoutSeconds?: number } = {}): Promise<void> {
+    await this.lock(serviceKey(ref), async () => {
+      const info = await this.require(ref);
+      const t = options.timeoutSeconds ?? this.stopTimeoutSeconds;
+      await this.callTolerating(304, `stopping ${describe(ref)}`, () => this.docker.getContainer(info.Id).stop({ t }));
+    });
+  }
+
+  async startService(ref: ServiceRef): Promise<ServiceInfo> {
+    return this.lock(serviceKey(ref), async () => {
+      const info = await this.require(ref);
+      if (!info.State.Running) {
+        const ports = portsFromLabel(info.Config.Labels?.[LABEL_PORTS]);
+        await this.callTolerating(304, `starting ${describe(ref)}`, () => this.docker.getContainer(info.Id).start(), (err) =>
+          startError(err, describe(ref), { ports }),
+        );
+      }
+      return this.toStatus(await this.inspectContainer(info.Id, describe(ref)));
+    });
+  }
+
+  async removeService(ref: ServiceRef): Promise<boolean> {
+    return this.lock(serviceKey(ref), async () => {
+      const info = await this.resolve(ref);
+      if (!info) return false;
+      await this.callTolerating(404, `removing ${describe(ref)}`, () => this.docker.getContainer(info.Id).remove({ force: true, v: true }));
+      return true;
+    });
+  }
+
+  async serviceLogs(ref: ServiceRef, options: { tail?: number } = {}): Promise<string> {
+    const info = await this.require(ref);
+    return (await this.logs(info.Id, describe(ref), options.tail)).combined.toString('utf8');
+  }
+
+  async waitForPort(ref: ServiceRef, portId: string, options: WaitOptions): Promise<PublishedPort> {
+    const status = await this.inspectService(ref);
+    if (!status) throw notFound(ref);
+    if (!status.running) throw await this.notRunning(ref, status.containerId, 'cannot wait for its ports');
+    const port = status.ports[portId];
+    if (!port) {
+      const known = Object.keys(status.ports);
+      throw new RuntimeError(
+        'not-found',
+        `${describe(ref)} has no published port '${portId}'${known.length ? ` (its ports: ${known.join(', ')})` : ''}`,
+      );
+    }
+    if (port.protocol !== 'TCP') {
+      throw new RuntimeError('invalid-spec', `port '${portId}' of ${describe(ref)} is ${port.protocol}; only TCP ports can be waited for`);
+    }
+    await waitForTcp(port.hostIp, port.hostPort, {
+      timeoutMs: options.timeoutMs,
+      ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      describe: `port '${portId}' (${port.number}/tcp) of ${describe(ref)}`,
+      check: async () => {
+        const info = await this.inspectContainer(status.containerId, describe(ref));
+        if (!info.State.Running) throw await this.notRunning(ref, status.containerId, 'it exited while waiting for its ports');
+      },
+    });
+    return port;
+  }
+
+  async exec(ref: ServiceRef, cmd: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (cmd.length === 0) throw new RuntimeError('invalid-spec', `exec in ${describe(ref)}: empty command`);
+    const info = await this.require(ref);
+    if (!info.State.Running) throw await this.notRunning(ref, info.Id, 'cannot exec in it');
+    const who = describe(ref);
+    const container = this.docker.getContainer(info.Id);
+    const exec = await this.call(
+      `exec in ${who}`,
+      () =>
+        container.exec({
+          Cmd: [...cmd],
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: false,
+          ...(options.env ? { Env: envList(options.env) } : {}),
+          ...(options.user ? { User: userString(options.user) } : {}),
+          ...(options.workdir ? { WorkingDir: options.workdir } : {}),
+        }),
+      (err) => (err.statusCode === 409 ? new RuntimeError('not-running', `${who} is not running; cannot exec in it`) : undefined),
+    );
+    const stream = await this.call(`exec in ${who}`, () => exec.start({ hijack: true, stdin: false }));
+    const output = await this.call(`exec in ${who}`, () =>
+      readMultiplexed(stream, options.timeoutMs, () =>
+        new RuntimeError('timeout', `command ${JSON.stringify(cmd)} in ${who} did not finish within ${formatDuration(options.timeoutMs ?? 0)}`),
+      ),
+    );
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const state = await this.call(`exec in ${who}`, () => exec.inspect());
+      if (!state.Running && state.ExitCode !== null) return execResult(state.ExitCode, output);
+      if (Date.now() > deadline) {
+        throw new RuntimeError('engine-error', `command ${JSON.stringify(cmd)} in ${who}: the engine did not report an exit code`);
+      }
+      await sleep(20);
+    }
+  }
+
+  async copyToService(ref: ServiceRef, file: FileMount): Promise<void> {
+    const info = await this.require(ref);
+    await this.putFiles(this.docker.getContainer(info.Id), file, describe(ref));
+  }
+
+  async copyFromService(ref: ServiceRef, path: string): Promise<Buffer> {
+    const info = await this.require(ref);
+    return this.getPath(info.Id, path, describe(ref));
+  }
+
+  // ---- tasks ----------------------------------------------------------------------------
+
+  async runTask(lineage: string, spec: TaskSpec): Promise<TaskResult> {
+    checkLineage(lineage);
+    checkTaskSpec(spec);
+    const who = `task '${spec.name}'`;
+    const enclave = await this.ensureEnclave(lineage);
+    const name = taskContainerName(lineage, spec.name, randomBytes(4).toString('hex'));
+    const container = await this.call(
+      `creating the container of ${who}`,
+      () =>
+        this.docker.createContainer({
+          name,
+          Image: spec.image,
+          Cmd: [...spec.cmd],
+          ...(spec.entrypoint ? { Entrypoint: [...spec.entrypoint] } : {}),
+          Env: envList(spec.env),
+          ...(spec.user ? { User: userString(spec.user) } : {}),
+          ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
+          Labels: ownLabels(lineage, spec.labels, { [LABEL_TASK]: spec.name }),
+          HostConfig: { NetworkMode: enclave.networkName },
+        }),
+      (err) => this.createError(err, who, spec.image, name),
+    );
+    try {
+      for (const file of spec.files ?? []) await this.putFiles(container, file, who);
+      await this.call(`starting ${who}`, () => container.start());
+      const timeoutMs = spec.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const waited = this.call(`waiting for ${who}`, () => container.wait() as Promise<{ StatusCode: number }>);
+      const outcome = await Promise.race([waited, expired]).finally(() => clearTimeout(timer));
+      if (outcome === 'timeout') {
+        waited.catch(() => undefined);
+        await container.kill().catch(() => undefined);
+        const sofar = (await this.logs(container.id, who, 20).catch(() => undefined))?.combined.toString('utf8').trimEnd();
+        throw new RuntimeError(
+          'timeout',
+          `${who} did not finish within ${formatDuration(timeoutMs)}${sofar ? `; its last output:\n${sofar}` : ''}`,
+        );
+      }
+      const output = await this.logs(container.id, who);
+      const stored: StoredPath[] = [];
+      for (const path of spec.storePaths ?? []) {
+        stored.push({ path, archive: await this.getPath(container.id, path, who) });
+      }
+      return { ...execResult(outcome.StatusCode, output), stored };
+    } finally {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------
+
+  private lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return locks.run(`${this.endpoint}|${key}`, fn);
+  }
+
+  private async call<T>(
+    what: string,
+    fn: () => Promise<T>,
+    special?: (err: DockerodeError) => RuntimeError | undefined,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (raw) {
+      throw this.translate(raw, what, special);
+    }
+  }
+
+  /** Like call, but an answer with `status` (404: already gone, 304: already so) counts as success. */
+  private async callTolerating<T>(
+    status: number,
+    what: string,
+    fn: () => Promise<T>,
+    special?: (err: DockerodeError) => RuntimeError | undefined,
+  ): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (raw) {
+      if (asDockerodeError(raw).statusCode === status) return undefined;
+      throw this.translate(raw, what, special);
+    }
+  }
+
+  private translate(raw: unknown, what: string, special?: (err: DockerodeError) => RuntimeError | undefined): RuntimeError {
+    if (raw instanceof RuntimeError) return raw;
+    const err = asDockerodeError(raw);
+    if (isUnreachable(err)) return unreachableError(this.endpoint, raw);
+    const mapped = special?.(err);
+    if (mapped) return mapped;
+    return new RuntimeError('engine-error', `Docker Engine error while ${what}: ${engineMessage(err)}`, { cause: raw });
+  }
+
+  private createError(err: DockerodeError, who: string, image: string, containerName: string): RuntimeError | undefined {
+    const msg = engineMessage(err);
+    if (err.statusCode === 404 && /no such image/i.test(msg)) {
+      return new RuntimeError('image-not-found', `image '${image}' of ${who} is not available locally; pull or build it first`, { cause: err });
+    }
+    if (err.statusCode === 404 && /network/i.test(msg)) {
+      return new RuntimeError('not-found', `the enclave network of ${who} disappeared (${msg})`, { cause: err });
+    }
+    if (err.statusCode === 409) {
+      return new RuntimeError('name-conflict', `cannot create ${who}: a container named '${containerName}' already exists`, { cause: err });
+    }
+    return undefined;
+  }
+
+  private async findNetwork(lineage: string): Promise<EnclaveInfo | undefined> {
+    const name = networkName(lineage);
+    const networks = await this.call(`listing networks`, () => this.docker.listNetworks({ filters: { name: [name] } }));
+    const match = networks.find((n) => n.Name === name);
+    if (!match) return undefined;
+    if (match.Labels?.[LABEL_LINEAGE] !== lineage) {
+      throw new RuntimeError(
+        'not-owned',
+        `network '${name}' exists but is not labelled ${LABEL_LINEAGE}=${lineage}; refusing to use it (remove or rename it)`,
+      );
+    }
+    return { lineage, networkId: match.Id, networkName: name };
+  }
+
+  private async findServiceContainer(lineage: string, name: string): Promise<string | undefined> {
+    const list = await this.call(`looking up service '${name}'`, () =>
+      this.docker.listContainers({
+        all: true,
+        filters: { label: [`${LABEL_LINEAGE}=${lineage}`, `${LABEL_SERVICE}=${name}`] },
+      }),
+    );
+    return list[0]?.Id;
+  }
+
+  /** The container of a service reference, after checking it is ours; undefined when absent. */
+  private async resolve(ref: ServiceRef): Promise<Docker.ContainerInspectInfo | undefined> {
+    checkLineage(ref.lineage);
+    checkServiceName(ref.name);
+    const id = ref.containerId ?? (await this.findServiceContainer(ref.lineage, ref.name));
+    if (id === undefined) return undefined;
+    const info = await this.call(`inspecting ${describe(ref)}`, () => this.docker.getContainer(id).inspect(), (err) =>
+      err.statusCode === 404 ? new RuntimeError('not-found', id) : undefined,
+    ).catch((err: unknown) => {
+      if (err instanceof RuntimeError && err.code === 'not-found') return undefined;
+      throw err;
+    });
+    if (!info) return undefined;
+    const labels = info.Config.Labels ?? {};
+    if (labels[LABEL_LINEAGE] !== ref.lineage) {
+      throw new RuntimeError(
+        'not-owned',
+        `refusing to touch container ${shortId(info.Id)} (${info.Name.replace(/^\//, '')}): ` +
+          `it does not carry the label ${LABEL_LINEAGE}=${ref.lineage}, so it is not part of this enclave`,
+      );
+    }
+    if (labels[LABEL_SERVICE] !== ref.name) {
+      throw new RuntimeError(
+        'not-owned',
+        `refusing to touch container ${shortId(info.Id)}: it belongs to ` +
+          `${labels[LABEL_SERVICE] ? `service '${labels[LABEL_SERVICE]}'` : 'no service'}, not service '${ref.name}'`,
+      );
+    }
+    return info;
+  }
+
+  private async require(ref: ServiceRef): Promise<Docker.ContainerInspectInfo> {
+    const info = await this.resolve(ref);
+    if (!info) throw notFound(ref);
+    return info;
+  }
+
+  private inspectContainer(id: string, who: string): Promise<Docker.ContainerInspectInfo> {
+    return this.call(`inspecting ${who}`, () => this.docker.getContainer(id).inspect(), (err) =>
+      err.statusCode === 404 ? new RuntimeError('not-found', `the container of ${who} (${shortId(id)}) no longer exists`) : undefined,
+    );
+  }
+
+  private async notRunning(ref: ServiceRef, id: string, consequence: string): Promise<RuntimeError> {
+    const info = await this.inspectContainer(id, describe(ref)).catch(() => undefined);
+    const state = info ? `${info.State.Status}${info.State.Status === 'exited' ? `, exit code ${info.State.ExitCode}` : ''}` : 'gone';
+    const tail = (await this.logs(id, describe(ref), 10).catch(() => undefined))?.combined.toString('utf8').trimEnd();
+    return new RuntimeError(
+      'not-running',
+      `${describe(ref)} is not running (${state}); ${consequence}${tail ? `\nits last output:\n${tail}` : ''}`,
+    );
+  }
+
+  private async ensureVolumes(lineage: string, dirs: readonly PersistentDirectory[]): Promise<Docker.MountSettings[]> {
+    const mounts: Docker.MountSettings[] = [];
+    for (const dir of dirs) {
+      const name = volumeName(lineage, dir.key);
+      const existing = await this.call(`inspecting volume '${name}'`, () => this.docker.getVolume(name).inspect(), (err) =>
+        err.statusCode === 404 ? new RuntimeError('not-found', name) : undefined,
+      ).catch((err: unknown) => {
+        if (err instanceof RuntimeError && err.code === 'not-found') return undefined;
+        throw err;
+      });
+      if (existing && existing.Labels?.[LABEL_LINEAGE] !== lineage) {
+        throw new RuntimeError('not-owned', `volume '${name}' exists but is not labelled ${LABEL_LINEAGE}=${lineage}; refusing to use it`);
+      }
+      if (!existing) {
+        await this.call(`creating volume '${name}'`, () =>
+          this.docker.createVolume({ Name: name, Labels: ownLabels(lineage, undefined, { [LABEL_VOLUME_KEY]: dir.key }) }),
+        );
+      }
+      mounts.push({ Type: 'volume', Source: name, Target: checkMountPath(dir.mountPath) });
+    }
+    return mounts;
+  }
+
+  private async putFiles(container: Docker.Container, file: FileMount, who: string): Promise<void> {
+    const archive = await relocateArchive(file.archive, file.mountPath);
+    await this.call(`copying files to ${file.mountPath} in ${who}`, () => container.putArchive(archive, { path: '/' }));
+  }
+
+  private async getPath(id: string, path: string, who: string): Promise<Buffer> {
+    const clean = checkMountPath(path);
+    const stream = await this.call(`copying ${clean} out of ${who}`, () => this.docker.getContainer(id).getArchive({ path: clean }), (err) =>
+      err.statusCode === 404 ? new RuntimeError('path-not-found', `path '${clean}' does not exist in ${who}`) : undefined,
+    );
+    return collectStream(stream);
+  }
+
+  private async logs(id: string, who: string, tail?: number): Promise<DemuxedOutput> {
+    const data = await this.call(`reading the output of ${who}`, () =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, ...(tail !== undefined ? { tail } : {}) }),
+    );
+    return demuxDockerStream(Buffer.isBuffer(data) ? data : Buffer.from(String(data)));
+  }
+
+  private toStatus(info: Docker.ContainerInspectInfo): ServiceStatus {
+    const labels = info.Config.Labels ?? {};
+    const lineage = labels[LABEL_LINEAGE] ?? '';
+    const name = labels[LABEL_SERVICE] ?? '';
+    const network = info.NetworkSettings.Networks?.[networkName(lineage)];
+    const ports: Record<string, PublishedPort> = {};
+    for (const [id, port] of Object.entries(portsFromLabel(labels[LABEL_PORTS]))) {
+      const bindings = info.NetworkSettings.Ports?.[`${port.number}/${port.protocol.toLowerCase()}`] ?? [];
+      const binding = bindings.find((b) => !b.HostIp.includes(':')) ?? bindings[0];
+      if (!binding) continue;
+      ports[id] = {
+        number: port.number,
+        protocol: port.protocol,
+        hostIp: hostAddress(binding.HostIp),
+        hostPort: Number(binding.HostPort),
+      };
+    }
+    const state = info.State.Status as ContainerState;
+    return {
+      name,
+      containerId: info.Id,
+      hostname: name,
+      ipAddress: network?.IPAddress ?? '',
+      ports,
+      running: info.State.Running,
+      state,
+      image: info.Config.Image,
+      labels: { ...labels },
+      ...(state === 'exited' || state === 'dead' ? { exitCode: info.State.ExitCode } : {}),
+    };
+  }
+}
+
+// ---- module helpers -------------------------------------------------------------------
+
+function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
+  if (socketPath !== undefined) return { dockerOptions: { socketPath }, endpoint: `unix://${socketPath}` };
+  const host = process.env['DOCKER_HOST'];
+  if (host && !host.startsWith('unix://')) return { dockerOptions: undefined, endpoint: host };
+  const path = (host ? host.slice('unix://'.length) : '') || defaultSocket();
+  return { dockerOptions: { socketPath: path }, endpoint: `unix://${path}` };
+}
+
+function defaultSocket(): string {
+  const userSocket = join(homedir(), '.docker', 'run', 'docker.sock');
+  return existsSync(userSocket) ? userSocket : '/var/run/docker.sock';
+}
+
+function serviceKey(ref: ServiceRef): string {
+  return `service:${ref.lineage}/${ref.name}`;
+}
+
+function describe(ref: ServiceRef): string {
+  return `service '${ref.name}'`;
+}
+
+function notFound(ref: ServiceRef): RuntimeError {
+  return new RuntimeError(
+    'not-found',
+    ref.containerId
+      ? `service '${ref.name}' has no container ${shortId(ref.containerId)} any more (enclave ${ref.lineage})`
+      : `service '${ref.name}' has no container in enclave ${ref.lineage}`,
+  );
+}
+
+function startError(err: DockerodeError, who: string, spec: { ports?: Readonly<Record<string, { number: number; publicPort?: number }>> }): RuntimeError | undefined {
+  const port = portInUse(err);
+  if (port === undefined) return undefined;
+  const id = Object.entries(spec.ports ?? {}).find(([, p]) => p.publicPort === port)?.[0];
+  return new RuntimeError(
+    'port-in-use',
+    `cannot start ${who}: host port ${port || '(unknown)'}${id ? ` (port '${id}')` : ''} is already in use on this machine; ` +
+      `choose another public port or stop what holds it (${engineMessage(err)})`,
+    { cause: err },
+  );
+}
+
+function portsFromLabel(label: string | undefined): Record<string, PortLabelEntry & { publicPort?: number }> {
+  const result: Record<string, PortLabelEntry> = {};
+  if (!label) return result;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(label);
+  } catch {
+    return result;
+  }
+  if (!parsed || typeof parsed !== 'object') return result;
+  for (const [id, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const match = typeof value === 'string' ? /^(\d+)\/(TCP|UDP|SCTP)$/.exec(value) : null;
+    if (match) result[id] = { number: Number(match[1]), protocol: match[2] as TransportProtocol };
+  }
+  return result;
+}
+
+function hostAddress(hostIp: string): string {
+  if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
+  if (hostIp === '::') return '::1';
+  return hostIp;
+}
+
+function envList(env: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+}
+
+function execResult(exitCode: number, output: DemuxedOutput): ExecResult {
+  return {
+    exitCode,
+    output: output.combined.toString('utf8'),
+    stdout: output.stdout.toString('utf8'),
+    stderr: output.stderr.toString('utf8'),
+  };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,281 @@
+// The runtime interface: what starform's executor needs from a container engine, said
+// without naming any engine. An *enclave* is the set of resources belonging to one state
+// file, identified by the state's lineage: a private network on which services find each
+// other by name, the service containers, one-off task containers and persistent volumes,
+// all labelled with that lineage. The executor drives a Kurtosis-style plan through this
+// interface only (add_service → createService, exec → exec, run_sh → runTask, ...), so a
+// Kubernetes runtime can stand beside the Docker one (docker-runtime.ts) later.
+//
+// The layer is deliberately thin: it knows nothing of plans, instructions or state files.
+// It never touches a resource that lacks its lineage label, and every failure a user can
+// cause surfaces as a RuntimeError (errors.ts) with a message meant for that user.
+// Resource amounts use Kurtosis's units: CPU in millicores, memory in megabytes (10^6 B).
+
+import type { RuntimeError } from './errors.js';
+
+export type TransportProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** A port a service listens on. */
+export interface PortSpec {
+  /** Port number inside the container. */
+  readonly number: number;
+  /** Defaults to TCP. */
+  readonly protocol?: TransportProtocol;
+  /** A fixed port on the host. When absent the engine picks a free host port. */
+  readonly publicPort?: number;
+}
+
+/** A tar archive whose entries are unpacked under `mountPath` before the container starts. */
+export interface FileMount {
+  /** Absolute directory path inside the container; created when missing. */
+  readonly mountPath: string;
+  /** An uncompressed tar archive (entry names relative to mountPath). */
+  readonly archive: Uint8Array;
+}
+
+/** A directory whose content outlives the container (a named volume of the enclave). */
+export interface PersistentDirectory {
+  readonly mountPath: string;
+  /** Stable key; the same key in the same enclave always means the same volume. */
+  readonly key: string;
+}
+
+export interface UserSpec {
+  readonly uid: number;
+  readonly gid?: number;
+}
+
+/** Everything needed to create one service container. */
+export interface ServiceSpec {
+  /** Service name: unique in the enclave, and the host name other services resolve. */
+  readonly name: string;
+  readonly image: string;
+  /** Overrides the image's entrypoint when given. */
+  readonly entrypoint?: readonly string[];
+  /** Overrides the image's command when given. */
+  readonly cmd?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Keyed by port id (the name the package uses, e.g. "http"). */
+  readonly ports?: Readonly<Record<string, PortSpec>>;
+  /** Extra labels; keys starting with "starform." are reserved. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly user?: UserSpec;
+  readonly maxCpuMillicores?: number;
+  /** Accepted for symmetry with Kubernetes; Docker has no CPU reservation and ignores it. */
+  readonly minCpuMillicores?: number;
+  readonly maxMemoryMegabytes?: number;
+  readonly minMemoryMegabytes?: number;
+  readonly files?: readonly FileMount[];
+  readonly persistentDirectories?: readonly PersistentDirectory[];
+}
+
+/** Names one service of one enclave; with `containerId` it names that exact container. */
+export interface ServiceRef {
+  readonly lineage: string;
+  readonly name: string;
+  /**
+   * The container recorded in the state. When given, it is used instead of a lookup by
+   * labels, and the runtime refuses (code 'not-owned') if it does not carry this
+   * lineage and service name.
+   */
+  readonly containerId?: string;
+}
+
+/** A service port as published on the host. */
+export interface PublishedPort {
+  readonly number: number;
+  readonly protocol: TransportProtocol;
+  /** Host address to connect to from the machine running starform. */
+  readonly hostIp: string;
+  readonly hostPort: number;
+}
+
+/** What exists after a service was created or started. */
+export interface ServiceInfo {
+  readonly name: string;
+  readonly containerId: string;
+  /** Name other services of the enclave use to reach it (the service name). */
+  readonly hostname: string;
+  /** Address on the enclave network ('' when the container is not running). */
+  readonly ipAddress: string;
+  /** Keyed by port id; empty while the container is not running. */
+  readonly ports: Readonly<Record<string, PublishedPort>>;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ServiceStatus extends ServiceInfo {
+  readonly running: boolean;
+  readonly state: ContainerState;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Exit code of the last run, when the container has exited. */
+  readonly exitCode?: number;
+}
+
+export interface EnclaveInfo {
+  readonly lineage: string;
+  readonly networkId: string;
+  readonly networkName: string;
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  /** The engine's name for the container. */
+  readonly containerName: string;
+  /** Service name, for service containers. */
+  readonly service?: string;
+  /** Task name, for one-off task containers. */
+  readonly task?: string;
+  readonly image: string;
+  readonly state: ContainerState;
+  readonly running: boolean;
+}
+
+export interface VolumeSummary {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** Everything labelled with a lineage. */
+export interface EnclaveResources {
+  readonly lineage: string;
+  readonly network?: EnclaveInfo;
+  readonly containers: readonly ContainerSummary[];
+  readonly volumes: readonly VolumeSummary[];
+}
+
+/** How to build an image (Kurtosis's ImageBuildSpec). */
+export interface ImageBuildSpec {
+  /** Directory sent to the engine as the build context. */
+  readonly contextDir: string;
+  /** Path of the Dockerfile relative to contextDir; defaults to "Dockerfile". */
+  readonly dockerfile?: string;
+  /** Stage of a multi-stage Dockerfile to build. */
+  readonly targetStage?: string;
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export type ImagePullPolicy = 'if-missing' | 'always' | 'never';
+
+/** One image the plan needs: present locally, pulled, or built from `build`. */
+export interface ImageRequest {
+  readonly ref: string;
+  /** When given, the image is built (tagged `ref`) instead of pulled. */
+  readonly build?: ImageBuildSpec;
+  /** For pulled images; defaults to 'if-missing'. Built images are always rebuilt. */
+  readonly pull?: ImagePullPolicy;
+}
+
+export type ImageOutcome =
+  | { readonly ref: string; readonly ok: true; readonly action: 'present' | 'pulled' | 'built'; readonly id: string }
+  | { readonly ref: string; readonly ok: false; readonly error: RuntimeError };
+
+export interface ExecOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly user?: UserSpec;
+  readonly workdir?: string;
+  /** Give up (code 'timeout') after this long; the process may keep running. */
+  readonly timeoutMs?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  /** stdout and stderr interleaved in the order the engine delivered them. */
+  readonly output: string;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A one-off container (run_sh, run_python): run a command to completion, collect results. */
+export interface TaskSpec {
+  /** Label for the task (e.g. the instruction's name); need not be unique. */
+  readonly name: string;
+  readonly image: string;
+  readonly cmd: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly user?: UserSpec;
+  readonly workdir?: string;
+  readonly files?: readonly FileMount[];
+  /** Paths copied out of the container after the command finished. */
+  readonly storePaths?: readonly string[];
+  /** Defaults to 180 s; on expiry the container is killed and 'timeout' is thrown. */
+  readonly timeoutMs?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface StoredPath {
+  readonly path: string;
+  /** Tar archive of the path; its top entry is the path's last component. */
+  readonly archive: Buffer;
+}
+
+export interface TaskResult extends ExecResult {
+  readonly stored: readonly StoredPath[];
+}
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  /** Pause between attempts; defaults to 200 ms. */
+  readonly intervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface EngineInfo {
+  /** e.g. "docker" */
+  readonly kind: string;
+  readonly version: string;
+  readonly apiVersion: string;
+  /** Where the engine was reached, e.g. "unix:///var/run/docker.sock". */
+  readonly endpoint: string;
+}
+
+export interface Runtime {
+  /** Engine kind, e.g. "docker". */
+  readonly kind: string;
+  /** Where this runtime talks to its engine (for messages). */
+  readonly endpoint: string;
+
+  /** Checks that the engine answers; throws 'engine-unreachable' otherwise. */
+  ping(): Promise<EngineInfo>;
+
+  /** Creates the enclave's network unless it exists. */
+  ensureEnclave(lineage: string): Promise<EnclaveInfo>;
+  /** Lists everything labelled with the lineage. */
+  inspectEnclave(lineage: string): Promise<EnclaveResources>;
+  /** Removes every container, volume and the network labelled with the lineage; returns what it removed. */
+  removeEnclave(lineage: string): Promise<EnclaveResources>;
+
+  imageExists(ref: string): Promise<boolean>;
+  /** Pulls an image; 'image-not-found' or 'registry-unreachable' when it cannot. */
+  pullImage(ref: string): Promise<void>;
+  /** Builds and tags an image; returns its id. */
+  buildImage(ref: string, spec: ImageBuildSpec): Promise<string>;
+  /** Makes every requested image available, several at a time; never throws per image. */
+  ensureImages(requests: readonly ImageRequest[]): Promise<ImageOutcome[]>;
+
+  /** Creates, fills (files before start) and starts a service container on the enclave network. */
+  createService(lineage: string, spec: ServiceSpec): Promise<ServiceInfo>;
+  /** Current status, or undefined when no such container exists. */
+  inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined>;
+  stopService(ref: ServiceRef, options?: { timeoutSeconds?: number }): Promise<void>;
+  /** Starts a stopped service; returns fresh info (host ports may change). */
+  startService(ref: ServiceRef): Promise<ServiceInfo>;
+  /** Removes the service container; false when there was none. Volumes are kept. */
+  removeService(ref: ServiceRef): Promise<boolean>;
+  /** The container's log (stdout and stderr interleaved), optionally only the last lines. */
+  serviceLogs(ref: ServiceRef, options?: { tail?: number }): Promise<string>;
+
+  /** Waits until the service's port answers from this host through its published port. */
+  waitForPort(ref: ServiceRef, portId: string, options: WaitOptions): Promise<PublishedPort>;
+  exec(ref: ServiceRef, cmd: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Unpacks a tar archive under mountPath in the service container. */
+  copyToService(ref: ServiceRef, file: FileMount): Promise<void>;
+  /** A tar archive of `path` in the service container (top entry: its last component). */
+  copyFromService(ref: ServiceRef, path: string): Promise<Buffer>;
+
+  /** Runs a one-off task container to completion on the enclave network, then removes it. */
+  runTask(lineage: string, spec: TaskSpec): Promise<TaskResult>;
+}

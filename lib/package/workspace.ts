@@ -1,0 +1,525 @@
+// The workspace: the root package being planned, and every file the interpretation reads
+// from it and from the packages it uses. The plan module asks it two things — "which file
+// does this locator name, seen from that module?" (`resolve`) and "give me its bytes"
+// (`read`, `readText`, `readFiles`) — and never touches the file system itself.
+//
+// Resolution follows Kurtosis (docs/kurtosis-api.md §5.2), with local directories in place
+// of git clones, since starform downloads nothing:
+//
+//   ./x ../x    relative to the calling module's directory, inside its package
+//   /x          relative to the calling module's package root (Kurtosis says repository
+//               root; without git repositories the package root is what we have)
+//   github.com/o/r/path[@version]
+//     1. below the root package's name: a file of the root package (accepted, with a
+//        warning: newer Kurtosis engines want relative locators there);
+//     2. the ROOT package's `replace:` (dependencies' replace maps are ignored, as in
+//        Kurtosis), longest whole-segment prefix first: to another locator, or to a local
+//        directory (relative paths are relative to the root kurtosis.yml);
+//     3. `--package LOCATOR=DIR` mappings, longest prefix first;
+//     4. the package cache: <cache>/github.com/o/r@version when the locator has a version
+//        and that directory exists, else <cache>/github.com/o/r.
+//   Versions are accepted and otherwise ignored: a local directory serves every version.
+//   In the directory found, the file belongs to the package whose kurtosis.yml is the
+//   nearest one above it (not above the mapped directory): sibling packages of one
+//   repository stay apart, and a file outside every package is an error.
+//
+// Confinement: a package reads only below its own root. Relative locators that climb out
+// are refused before the file system is asked; everything else is checked on real paths
+// (realpath of the file inside realpath of the package), so a symbolic link inside the
+// package that points outside is refused too — checked again at read time.
+//
+// Every file read is recorded with its sha256 under its display name, so the plan can
+// carry one digest of all the sources it was computed from (`sourcesDigest`).
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { posix } from 'node:path';
+import { UserError, formatLocation } from '../util/errors.js';
+import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
+import {
+  GITHUB,
+  formatAbsolute,
+  isSegmentPrefix,
+  joinSegments,
+  longestPrefixMatch,
+  parseLocator,
+  parsePackageName,
+  type AbsoluteLocator,
+} from './locator.js';
+import { MANIFEST_FILE, readManifest, type Manifest, type PackageWarning, type ReplaceEntry } from './manifest.js';
+
+/** A package: a directory (with a kurtosis.yml, except possibly the root) and its name. */
+export interface PackageInfo {
+  /** Its locator (`github.com/o/r[/path]`); for a root without kurtosis.yml, `local/<dirname>`. */
+  readonly name: string;
+  /** Absolute real path of the package root. */
+  readonly dir: string;
+  /** Its kurtosis.yml `replace` map as written (only the root package's is applied). */
+  readonly replace: Readonly<Record<string, string>>;
+  readonly description: string | undefined;
+  /** Absolute path of its kurtosis.yml; null for a root package without one. */
+  readonly manifest: string | null;
+}
+
+/** A file or directory of a package, as a locator resolved to it. */
+export interface ModuleRef {
+  readonly pkg: PackageInfo;
+  /** Relative posix path inside the package; '' for the package root itself. */
+  readonly path: string;
+  /** How messages and plan files name it: `main.star`, `lib/db.star`, `github.com/org/repo/lib.star`. */
+  readonly display: string;
+  /** Absolute path (below `pkg.dir`). */
+  readonly abs: string;
+  readonly kind: 'file' | 'directory';
+  /** Something worth telling the user about how the locator was written (shown as a warning). */
+  readonly warning?: string;
+}
+
+/** One file of a directory read for upload, path relative to that directory. */
+export interface StaticFile {
+  /** Relative posix path; for a single file, its base name. */
+  readonly path: string;
+  readonly bytes: Buffer;
+  /** 0o755 when the file is executable by anyone, else 0o644 (umask-independent). */
+  readonly mode: number;
+}
+
+/** A source file that was read, for the plan's record. */
+export interface SourceRecord {
+  readonly display: string;
+  readonly digest: Digest;
+}
+
+export interface WorkspaceOptions {
+  /** `--package LOCATOR=DIR` mappings; relative directories are relative to the current directory. */
+  readonly packages?: Readonly<Record<string, string>>;
+  /** Local package cache; default `defaultPackageCacheDir()`. */
+  readonly cacheDir?: string;
+  /** The main file, relative to the package root (Kurtosis's `--main-file`); default main.star. */
+  readonly mainFile?: string;
+}
+
+export const MAIN_FILE = 'main.star';
+
+/** $STARFORM_PACKAGE_CACHE, else $XDG_CACHE_HOME/starform/packages, else ~/.cache/starform/packages. */
+export function defaultPackageCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['STARFORM_PACKAGE_CACHE']) return resolve(env['STARFORM_PACKAGE_CACHE']);
+  if (env['XDG_CACHE_HOME']) return resolve(env['XDG_CACHE_HOME'], 'starform', 'packages');
+  return join(homedir(), '.cache', 'starform', 'packages');
+}
+
+/** Parses repeated `--package LOCATOR=DIR` values into the `packages` option. */
+export function parsePackageFlags(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0 || eq === value.length - 1) {
+      throw new UserError(`--package expects LOCATOR=DIR (e.g. github.com/owner/repo=../repo), got '${value}'`);
+    }
+    const key = value.slice(0, eq);
+    if (Object.hasOwn(out, key)) throw new UserError(`--package ${key} is given twice`);
+    out[key] = value.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Opens the package at `dir` (or the package directory of a `.star` file given as `dir`). */
+export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Workspace {
+  return new Workspace(dir, options);
+}
+
+interface Mapping {
+  readonly key: string;
+  readonly segments: readonly string[];
+  readonly dir: string;
+  /** Where the mapping comes from, for messages. */
+  readonly via: string;
+}
+
+interface Pkg {
+  readonly info: PackageInfo;
+  /** The name as locator segments; null for a root named `local/...`. */
+  readonly segments: readonly string[] | null;
+  readonly isRoot: boolean;
+}
+
+type Problem = NodeJS.ErrnoException;
+
+export class Workspace {
+  readonly root: PackageInfo;
+  readonly main: ModuleRef;
+  readonly cacheDir: string;
+  private readonly rootPkg: Pkg;
+  private readonly rootManifest: Manifest | null;
+  private readonly flagMappings: readonly Mapping[];
+  private readonly loaded = new Map<string, Pkg>();
+  private readonly byInfo = new Map<PackageInfo, Pkg>();
+  private readonly read_ = new Map<string, Digest>();
+  private readonly warnings_: PackageWarning[] = [];
+
+  /** Use `openWorkspace`. */
+  constructor(dir: string, options: WorkspaceOptions) {
+    const given = resolve(dir);
+    let st;
+    try {
+      st = statSync(given);
+    } catch (err) {
+      const code = (err as Problem).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`package directory not found`, { location: { file: dir } });
+      throw new UserError(`cannot open the package: ${(err as Error).message}`, { location: { file: dir }, cause: err });
+    }
+    let rootDir = given;
+    let mainFile = options.mainFile ?? MAIN_FILE;
+    if (st.isFile()) {
+      if (options.mainFile !== undefined) {
+        throw new UserError(`a main file was given twice: as the package (${dir}) and as ${options.mainFile}`);
+      }
+      rootDir = dirname(given);
+      mainFile = basename(given);
+    } else if (!st.isDirectory()) {
+      throw new UserError(`not a directory or a .star file`, { location: { file: dir } });
+    }
+    const realRoot = realpathSync(rootDir);
+    this.rootManifest = readManifest(realRoot, join(rootDir, MANIFEST_FILE));
+    if (this.rootManifest) this.warnings_.push(...this.rootManifest.warnings);
+    this.rootPkg = makePkg(realRoot, this.rootManifest, this.rootManifest?.name ?? `local/${basename(realRoot)}`, true);
+    this.root = this.rootPkg.info;
+    this.byInfo.set(this.root, this.rootPkg);
+    this.cacheDir = resolve(options.cacheDir ?? defaultPackageCacheDir());
+    this.flagMappings = Object.entries(options.packages ?? {}).map(([key, target]) => flagMapping(key, target));
+
+    const main = posix.normalize(mainFile.replaceAll(sep, '/'));
+    if (main.startsWith('../') || main === '..' || posix.isAbsolute(main)) {
+      throw new UserError(`the main file '${mainFile}' must be a path inside the package directory ${rootDir}`);
+    }
+    const abs = join(realRoot, main);
+    if (!isFileOrLinkedFile(abs)) {
+      throw new UserError(`no ${main} in the package directory ${rootDir}`, {
+        hint:
+          main === MAIN_FILE
+            ? `A Kurtosis package has its entry point, a file main.star defining run(plan, ...), at its root beside kurtosis.yml.`
+            : undefined,
+      });
+    }
+    this.main = this.entry(this.rootPkg, main, main);
+  }
+
+  /** Warnings about kurtosis.yml files read so far (unknown keys). */
+  get warnings(): readonly PackageWarning[] {
+    return this.warnings_;
+  }
+
+  /**
+   * The file or directory `locator` names when written in module `from`. Throws a
+   * UserError (without location: the caller adds the Starlark position) when the locator
+   * is malformed, names nothing, or leads outside its package.
+   */
+  resolve(locator: string, from: ModuleRef): ModuleRef {
+    const loc = parseLocator(locator);
+    const pkg = this.pkgOf(from);
+    switch (loc.kind) {
+      case 'relative': {
+        const base = from.kind === 'directory' ? from.path : posix.dirname(from.path);
+        return this.inside(pkg, posix.join(base === '' ? '.' : base, loc.path), locator);
+      }
+      case 'package-root':
+        return this.inside(pkg, posix.normalize(loc.path.slice(1) || '.'), locator, `'/' locators are relative to the root of package ${pkg.info.name} (${pkg.info.dir}), not to the file system.`);
+      case 'absolute':
+        return this.resolveAbsolute(loc, locator);
+    }
+  }
+
+  /** The bytes of a file, recorded for `sourcesDigest`. */
+  read(ref: ModuleRef): Buffer {
+    if (ref.kind !== 'file') throw new UserError(`'${ref.display}' is a directory, not a file`);
+    const real = this.confined(this.pkgOf(ref), ref.abs, ref.display);
+    let data: Buffer;
+    try {
+      data = readFileSync(real);
+    } catch (err) {
+      throw new UserError(`cannot read '${ref.display}': ${(err as Error).message}`, { cause: err });
+    }
+    this.read_.set(ref.display, digestOf(data));
+    return data;
+  }
+
+  /** A file's content as UTF-8 text (a leading byte-order mark is dropped). */
+  readText(ref: ModuleRef): string {
+    const data = this.read(ref);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(data);
+    } catch {
+      throw new UserError(`'${ref.display}' is not UTF-8 text`);
+    }
+  }
+
+  /**
+   * The files `upload_files` stores for a locator: a file alone under its base name, or a
+   * directory's files (recursively, sorted, paths relative to the directory; empty
+   * directories are not represented). Symbolic links are followed when they stay inside
+   * the package and refused otherwise.
+   */
+  readFiles(ref: ModuleRef): StaticFile[] {
+    const pkg = this.pkgOf(ref);
+    if (ref.kind === 'file') {
+      const bytes = this.read(ref);
+      return [{ path: posix.basename(ref.path), bytes, mode: modeOf(statSync(ref.abs).mode) }];
+    }
+    const out: StaticFile[] = [];
+    const walk = (realDir: string, rel: string, ancestors: ReadonlySet<string>): void => {
+      for (const name of readdirSync(realDir).sort()) {
+        const relChild = rel === '' ? name : `${rel}/${name}`;
+        const inPkg = posix.join(ref.path, relChild);
+        const shown = displayOf(pkg, inPkg);
+        const real = this.confined(pkg, join(realDir, name), shown);
+        const st = statSync(real);
+        if (st.isDirectory()) {
+          if (ancestors.has(real)) throw new UserError(`'${shown}' is a symbolic link to one of its own parent directories`);
+          walk(real, relChild, new Set([...ancestors, real]));
+        } else if (st.isFile()) {
+          let bytes: Buffer;
+          try {
+            bytes = readFileSync(real);
+          } catch (err) {
+            throw new UserError(`cannot read '${shown}': ${(err as Error).message}`, { cause: err });
+          }
+          this.read_.set(shown, digestOf(bytes));
+          out.push({ path: relChild, bytes, mode: modeOf(st.mode) });
+        } else {
+          throw new UserError(`'${shown}' is not a regular file or directory`);
+        }
+      }
+    };
+    const realDir = this.confined(pkg, ref.abs, ref.display);
+    walk(realDir, '', new Set([realDir]));
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** Every file read so far, sorted by display name. */
+  sources(): SourceRecord[] {
+    return [...this.read_.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([display, digest]) => ({ display, digest }));
+  }
+
+  /** One digest over (display name, content hash) of every file read so far. */
+  sourcesDigest(): Digest {
+    return jsonDigest(Object.fromEntries(this.read_));
+  }
+
+  private resolveAbsolute(loc: AbsoluteLocator, locator: string): ModuleRef {
+    const inRoot = this.inRootPackage(loc, locator);
+    if (inRoot) return inRoot;
+
+    let current = loc;
+    let replacedBy: ReplaceEntry | undefined;
+    const replace = this.rootManifest ? longestPrefixMatch(this.rootManifest.replace, loc.segments) : undefined;
+    if (replace) {
+      const rest = loc.segments.slice(replace.segments.length);
+      const where = `the replace entry at ${formatLocation(replace.location)} (${replace.key}: ${replace.value})`;
+      if (replace.target.kind === 'directory') {
+        return this.inMappedDir({ key: replace.key, segments: replace.segments, dir: replace.target.dir, via: where }, loc, locator);
+      }
+      current = { segments: [...replace.target.segments, ...rest], version: replace.target.version ?? loc.version };
+      replacedBy = replace;
+      const again = this.inRootPackage(current, locator);
+      if (again) return again;
+    }
+
+    const flag = longestPrefixMatch(this.flagMappings, current.segments);
+    if (flag) return this.inMappedDir(flag, current, locator);
+
+    const repo = current.segments.slice(0, 3);
+    const candidates = current.version === undefined ? [] : [join(this.cacheDir, ...repo.slice(0, 2), `${repo[2]}@${current.version}`)];
+    candidates.push(join(this.cacheDir, ...repo));
+    for (const dir of candidates) {
+      if (isDirectory(dir)) {
+        return this.inMappedDir({ key: joinSegments(repo), segments: repo, dir, via: `the package cache` }, current, locator);
+      }
+    }
+
+    const repoName = joinSegments(repo);
+    const replaced = replacedBy ? ` (replaced by ${formatAbsolute(current)} through ${replacedBy.key} in ${formatLocation(replacedBy.location)})` : '';
+    const manifest = this.rootManifest ? this.rootManifest.file : join(this.root.dir, MANIFEST_FILE);
+    throw new UserError(`cannot find package ${repoName} for '${locator}'${replaced}: starform does not download packages`, {
+      hint:
+        `Provide a local copy: add a 'replace:' entry (${repoName}: ../path/to/it) to ${manifest}, ` +
+        `pass --package ${repoName}=DIR, or put it in ${join(this.cacheDir, ...repo)}.`,
+    });
+  }
+
+  private inRootPackage(loc: AbsoluteLocator, locator: string): ModuleRef | undefined {
+    const rootSegments = this.rootPkg.segments;
+    if (!rootSegments || !isSegmentPrefix(rootSegments, loc.segments)) return undefined;
+    const rest = joinSegments(loc.segments.slice(rootSegments.length));
+    const ref = this.inside(this.rootPkg, rest === '' ? '.' : rest, locator);
+    return {
+      ...ref,
+      warning:
+        `'${locator}' names a file of this package (${this.root.name}) with an absolute locator; ` +
+        `newer Kurtosis engines accept only relative ones there: write '/${rest}'`,
+    };
+  }
+
+  private inMappedDir(mapping: Mapping, loc: AbsoluteLocator, locator: string): ModuleRef {
+    let mappedReal: string;
+    try {
+      mappedReal = realpathSync(mapping.dir);
+      if (!statSync(mappedReal).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    } catch (err) {
+      const code = (err as Problem).code;
+      const what = code === 'ENOENT' ? 'which does not exist' : code === 'ENOTDIR' ? 'which is not a directory' : `which cannot be read (${(err as Error).message})`;
+      throw new UserError(`cannot resolve '${locator}': ${mapping.via} maps ${mapping.key} to ${mapping.dir}, ${what}`);
+    }
+    const rest = loc.segments.slice(mapping.segments.length);
+    const target = join(mappedReal, ...rest);
+    let pkgDir: string | undefined;
+    for (let d = isDirectory(target) ? target : dirname(target); ; d = dirname(d)) {
+      if (isFileOrLinkedFile(join(d, MANIFEST_FILE))) {
+        pkgDir = d;
+        break;
+      }
+      if (d === mappedReal || !isWithin(d, mappedReal)) break;
+    }
+    if (pkgDir === undefined) {
+      throw new UserError(
+        `cannot resolve '${locator}': it is not inside a Kurtosis package — no ${MANIFEST_FILE} in ${mappedReal} ` +
+          `or below it on the way to ${joinSegments(rest) || '.'} (${mapping.key} is mapped there by ${mapping.via})`,
+      );
+    }
+    const pkgRel = relative(mappedReal, pkgDir).split(sep).filter((s) => s !== '');
+    const name = joinSegments([...mapping.segments, ...pkgRel]);
+    const pkg = this.loadPackage(pkgDir, name);
+    const inPkg = rest.slice(pkgRel.length);
+    return this.inside(pkg, inPkg.length === 0 ? '.' : joinSegments(inPkg), locator);
+  }
+
+  private loadPackage(dir: string, name: string): Pkg {
+    const real = realpathSync(dir);
+    const key = `${name}\0${real}`;
+    const known = this.loaded.get(key);
+    if (known) return known;
+    const manifest = readManifest(real, join(dir, MANIFEST_FILE));
+    if (manifest) this.warnings_.push(...manifest.warnings);
+    const pkg = makePkg(real, manifest, name, false);
+    this.loaded.set(key, pkg);
+    this.byInfo.set(pkg.info, pkg);
+    return pkg;
+  }
+
+  private pkgOf(ref: ModuleRef): Pkg {
+    const pkg = this.byInfo.get(ref.pkg);
+    if (!pkg) throw new Error(`ModuleRef ${ref.display} does not come from this workspace`);
+    return pkg;
+  }
+
+  /** A path inside `pkg` (posix, relative, possibly climbing), checked and turned into a ref. */
+  private inside(pkg: Pkg, rel: string, locator: string, notFoundHint?: string): ModuleRef {
+    const path = posix.normalize(rel);
+    if (path === '..' || path.startsWith('../')) {
+      throw new UserError(`'${locator}' leads outside package ${pkg.info.name}: a package can only read files below its root (${pkg.info.dir})`);
+    }
+    return this.entry(pkg, path === '.' ? '' : path.replace(/\/$/, ''), locator, notFoundHint);
+  }
+
+  private entry(pkg: Pkg, path: string, locator: string, notFoundHint?: string): ModuleRef {
+    const abs = path === '' ? pkg.info.dir : join(pkg.info.dir, ...path.split('/'));
+    const real = this.confined(pkg, abs, locator, notFoundHint);
+    const st = statSync(real);
+    if (!st.isFile() && !st.isDirectory()) throw new UserError(`'${locator}' is not a regular file or directory (${abs})`);
+    return { pkg: pkg.info, path, display: displayOf(pkg, path), abs, kind: st.isFile() ? 'file' : 'directory' };
+  }
+
+  /** The real path of `abs`, which must exist and lie inside `pkg`. */
+  private confined(pkg: Pkg, abs: string, what: string, notFoundHint?: string): string {
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch (err) {
+      const code = (err as Problem).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        let link: string | undefined;
+        try {
+          if (lstatSync(abs).isSymbolicLink()) link = readlinkSync(abs);
+        } catch {
+          link = undefined;
+        }
+        if (link !== undefined) throw new UserError(`'${what}' is a symbolic link to ${link}, which does not exist (${abs})`);
+        throw new UserError(`'${what}' not found: there is no ${abs} in package ${pkg.info.name}`, notFoundHint ? { hint: notFoundHint } : {});
+      }
+      if (code === 'ELOOP') throw new UserError(`'${what}' is a loop of symbolic links (${abs})`);
+      throw new UserError(`cannot read '${what}': ${(err as Error).message}`, { cause: err });
+    }
+    if (!isWithin(real, pkg.info.dir)) {
+      throw new UserError(
+        `'${what}' leads outside package ${pkg.info.name}: ${abs} leads to ${real} through a symbolic link, ` +
+          `and a package can only read files below its root (${pkg.info.dir})`,
+      );
+    }
+    return real;
+  }
+}
+
+function makePkg(realDir: string, manifest: Manifest | null, name: string, isRoot: boolean): Pkg {
+  const replace: Record<string, string> = {};
+  for (const e of manifest?.replace ?? []) replace[e.key] = e.value;
+  const segments = name === manifest?.name ? manifest.nameSegments : name.startsWith(`${GITHUB}/`) ? parsePackageName(name) : null;
+  const info: PackageInfo = { name, dir: realDir, replace, description: manifest?.description, manifest: manifest?.file ?? null };
+  return { info, segments, isRoot };
+}
+
+function flagMapping(key: string, target: string): Mapping {
+  let segments: readonly string[];
+  try {
+    segments = parsePackageName(key);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(`--package ${key}=${target}: ${err.detail}`, { hint: 'Versions are not part of --package: a local directory serves every version.' });
+  }
+  if (target === '') throw new UserError(`--package ${key}=: the directory is empty`);
+  const dir = resolve(target);
+  if (!isDirectory(dir)) {
+    throw new UserError(`--package ${key}=${target}: ${dir} ${existsAtAll(dir) ? 'is not a directory' : 'does not exist'}`);
+  }
+  return { key, segments, dir, via: `--package ${key}=${target}` };
+}
+
+/** Root package files are shown by their path alone; other packages' with their name. */
+function displayOf(pkg: Pkg, path: string): string {
+  if (pkg.isRoot) return path === '' ? '.' : path;
+  return path === '' ? pkg.info.name : `${pkg.info.name}/${path}`;
+}
+
+function isWithin(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFileOrLinkedFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function existsAtAll(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function modeOf(mode: number): number {
+  return mode & 0o111 ? 0o755 : 0o644;
+}

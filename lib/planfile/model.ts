@@ -1,0 +1,157 @@
+// A saved plan, as the program holds it: the plan module's records (instructions and
+// changes) inside an envelope that says what the plan was computed from: the state it
+// was diffed against, the package and its args, and every file content apply will need,
+// so that applying never reads the package again. lib/planfile/planfile.ts writes and
+// reads it; this file knows nothing about the file format.
+//
+// The records belong to the plan module (lib/plan/model.ts). This layer needs only a
+// small core of them, named as there: an instruction's step id, kind, canonical args and
+// source position with its call stack; a change's step id and action. Everything else a
+// record carries is JSON that travels through the file untouched, so the plan module can
+// add fields without a change here. `SavedPlan<Instruction, Change>` holds the plan
+// module's own types; plain `SavedPlan` holds records known only by their core.
+//
+// `base` is the state the plan was computed against; apply refuses a plan whose base is
+// not the current state (`checkPlanIsCurrent`), as Terraform does with lineage and serial.
+import { UserError } from '../util/errors.js';
+import { digestOf, isDigest, type Digest } from '../util/hash.js';
+import type { JsonObject, JsonValue } from '../util/json.js';
+
+export type ChangeAction = 'create' | 'replace' | 'run' | 'delete' | 'no-op';
+
+/** All actions, in the order summaries list them. */
+export const CHANGE_ACTIONS: readonly ChangeAction[] = ['create', 'replace', 'run', 'delete', 'no-op'];
+
+/** A place in a Starlark source file (1-based). */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** One frame of the Starlark call stack; `function` is e.g. "run" or "<toplevel>". */
+export interface StackFrame extends SourcePosition {
+  readonly function: string;
+}
+
+/** What the plan file needs of an instruction. Other fields: JSON, kept as they are. */
+export interface InstructionCore {
+  /** The stable step id; it ties the instruction to its change and to the state. */
+  readonly id: string;
+  readonly kind: string;
+  /** Canonical arguments; future references as `{{starform:...}}` strings. */
+  readonly args: JsonObject;
+  /** Where the `plan.*` call is. */
+  readonly position: SourcePosition;
+  /** The Starlark call stack of the call, outermost first. */
+  readonly stack: readonly StackFrame[];
+}
+
+/** What the plan file needs of a change. Other fields: JSON, kept as they are. */
+export interface ChangeCore {
+  /** The instruction's step id; for a delete, the step id of what the state holds. */
+  readonly stepId: string;
+  readonly action: ChangeAction;
+}
+
+/**
+ * Records read back from a file: the core, and whatever else was written (JSON values,
+ * typed `unknown` here because only the plan module knows what they are).
+ */
+export type InstructionRecord = InstructionCore & { readonly [field: string]: unknown };
+export type ChangeRecord = ChangeCore & { readonly [field: string]: unknown };
+
+/** The state a plan was computed against; lineage null and serial 0 for no state yet. */
+export interface PlanBase {
+  readonly lineage: string | null;
+  readonly serial: number;
+}
+
+export interface PackageSource {
+  /** How the user named the package (a path or a locator), as given. */
+  readonly locator: string;
+  /** sha256 over the package's sources and the args. */
+  readonly digest: Digest;
+  /** The args passed to run(). */
+  readonly args: JsonValue;
+}
+
+export interface SavedPlan<I extends InstructionCore = InstructionRecord, C extends ChangeCore = ChangeRecord> {
+  readonly base: PlanBase;
+  readonly package: PackageSource;
+  /** In interpretation order. */
+  readonly instructions: readonly I[];
+  /** In the order apply carries them out. */
+  readonly changes: readonly C[];
+  /** What run() returned, future references unresolved. */
+  readonly outputs: JsonValue;
+  /** Contents apply needs, keyed by their digest (`sha256:<hex>`). */
+  readonly files: ReadonlyMap<string, Uint8Array>;
+}
+
+/**
+ * The problems of a plan that a schema cannot see: duplicate step ids, changes that
+ * match no instruction, deletes of steps the plan still makes, files stored under the
+ * wrong digest, a base with a serial but no lineage.
+ */
+export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): string[] {
+  const problems: string[] = [];
+  const instructionIds = new Set<string>();
+  plan.instructions.forEach((ins, i) => {
+    if (instructionIds.has(ins.id)) problems.push(`instructions[${i}]: step id ${JSON.stringify(ins.id)} appears twice`);
+    instructionIds.add(ins.id);
+  });
+  const changed = new Set<string>();
+  plan.changes.forEach((c, i) => {
+    const step = JSON.stringify(c.stepId);
+    if (changed.has(c.stepId)) problems.push(`changes[${i}]: step ${step} has more than one change`);
+    changed.add(c.stepId);
+    if (c.action === 'delete' && instructionIds.has(c.stepId)) {
+      problems.push(`changes[${i}]: deletes step ${step}, which the plan still makes`);
+    } else if (c.action !== 'delete' && !instructionIds.has(c.stepId)) {
+      problems.push(`changes[${i}]: step ${step} is not an instruction of the plan`);
+    }
+  });
+  for (const [digest, content] of plan.files) {
+    if (!isDigest(digest)) problems.push(`files: ${JSON.stringify(digest)} is not a sha256 digest`);
+    else if (digestOf(content) !== digest) problems.push(`files: the content under ${digest} has another digest`);
+  }
+  if (plan.base.lineage === null && plan.base.serial !== 0) {
+    problems.push(`state: serial ${plan.base.serial} without a lineage`);
+  }
+  return problems;
+}
+
+/**
+ * Refuses a plan that was not computed against `state` (the state as it is now): another
+ * state altogether, or the same state after later writes ("stale plan").
+ */
+export function checkPlanIsCurrent(
+  plan: { readonly base: PlanBase },
+  state: { readonly lineage: string | null; readonly serial: number },
+  planFile: string,
+): void {
+  const location = { file: planFile };
+  const hint = 'Run `starform plan` again and review the new plan.';
+  const { lineage, serial } = plan.base;
+  if (lineage === null && state.lineage !== null) {
+    throw new UserError(
+      `stale plan: it was made for a new state, but the state now exists (lineage ${state.lineage}, serial ${state.serial})`,
+      { location, hint },
+    );
+  }
+  if (lineage !== null && state.lineage !== lineage) {
+    throw new UserError(
+      state.lineage === null
+        ? `the plan was made for state lineage ${lineage}, but there is no state file`
+        : `the plan was made for another state (lineage ${lineage}; this state's lineage is ${state.lineage})`,
+      { location, hint: 'Check that the right state file is used.' },
+    );
+  }
+  if (state.serial !== serial) {
+    throw new UserError(
+      `stale plan: it was computed against state serial ${serial}, and the state is now at serial ${state.serial}`,
+      { location, hint },
+    );
+  }
+}

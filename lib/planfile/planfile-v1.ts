@@ -1,0 +1,126 @@
+// Plan file format version 1: the JSON shape of a saved plan and its translation to and
+// from the in-memory SavedPlan. The checksum is computed over this shape (see planfile.ts)
+// and then added to it. Validity is the schema (schemas/plan.schema.json), the plan's own
+// consistency (model.ts `planProblems`) and a summary that matches the changes.
+//
+// Field names in the file are snake_case throughout, those of the plan module's records
+// included: a record's top-level field `forceUpdate` is written `force_update` and read
+// back as `forceUpdate` (so record fields must be lowerCamelCase); values, and anything
+// nested in them (args, configurations), are kept exactly as they are. Described for
+// users in docs/formats.md.
+import type { Digest } from '../util/hash.js';
+import type { JsonObject, JsonValue } from '../util/json.js';
+import { schemaValidator } from '../util/schema.js';
+import {
+  CHANGE_ACTIONS,
+  planProblems,
+  type ChangeAction,
+  type ChangeCore,
+  type ChangeRecord,
+  type InstructionCore,
+  type InstructionRecord,
+  type SavedPlan,
+} from './model.js';
+
+export const FORMAT_VERSION = 1;
+
+type SummaryV1 = { readonly [action in 'create' | 'replace' | 'run' | 'delete' | 'no_op']: number };
+
+/** A plan file without its checksum: what the checksum is computed over. */
+interface PlanBodyV1 {
+  readonly format_version: 1;
+  readonly starform_version: string;
+  readonly state: { readonly lineage: string | null; readonly serial: number };
+  readonly package: { readonly locator: string; readonly digest: Digest; readonly args: JsonValue };
+  readonly summary: SummaryV1;
+  readonly changes: readonly JsonObject[];
+  readonly instructions: readonly JsonObject[];
+  readonly outputs: JsonValue;
+  readonly files: { readonly [digest: string]: string };
+}
+
+/** The order of the top-level keys in the file: what reviewers read first comes first. */
+export const LEADING_KEYS = [
+  'format_version',
+  'starform_version',
+  'checksum',
+  'state',
+  'package',
+  'summary',
+  'changes',
+  'instructions',
+  'outputs',
+  'files',
+] as const;
+
+const CAMEL_FIELD = /^[a-z][a-zA-Z0-9]*$/;
+
+function toFileRecord(record: object, where: string): JsonObject {
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter(([, value]) => value !== undefined)
+      .map(([field, value]) => {
+        if (!CAMEL_FIELD.test(field)) throw new Error(`${where}: record field ${JSON.stringify(field)} is not lowerCamelCase`);
+        return [field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value as JsonValue];
+      }),
+  );
+}
+
+function fromFileRecord(record: JsonObject): JsonObject {
+  return Object.fromEntries(
+    Object.entries(record).map(([field, value]) => [field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), value]),
+  );
+}
+
+function summarize(changes: readonly { readonly action: ChangeAction }[]): SummaryV1 {
+  const count = (a: ChangeAction): number => changes.filter((c) => c.action === a).length;
+  const [create, replace, run, del, noOp] = CHANGE_ACTIONS.map(count) as [number, number, number, number, number];
+  return { create, replace, run, delete: del, no_op: noOp };
+}
+
+export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVersion: string): JsonObject {
+  const body: PlanBodyV1 = {
+    format_version: FORMAT_VERSION,
+    starform_version: starformVersion,
+    state: { lineage: plan.base.lineage, serial: plan.base.serial },
+    package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args },
+    summary: summarize(plan.changes),
+    changes: plan.changes.map((c, i) => toFileRecord(c, `changes[${i}]`)),
+    instructions: plan.instructions.map((ins, i) => toFileRecord(ins, `instructions[${i}]`)),
+    outputs: plan.outputs,
+    files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
+  };
+  return body as unknown as JsonObject;
+}
+
+/** The problems of a whole plan file; when there are none, also the plan it holds. */
+export function check(file: JsonValue): { problems: string[]; plan: SavedPlan | null } {
+  const problems = schemaValidator('plan.schema.json')(file);
+  if (problems.length > 0) return { problems, plan: null };
+  const raw = file as unknown as PlanBodyV1;
+  const plan = decode(raw);
+  problems.push(...planProblems(plan));
+  const expected = summarize(plan.changes);
+  for (const key of Object.keys(expected) as (keyof SummaryV1)[]) {
+    if (raw.summary[key] !== expected[key]) {
+      problems.push(`summary.${key}: is ${raw.summary[key]}, but the changes count ${expected[key]}`);
+    }
+  }
+  return { problems, plan: problems.length === 0 ? plan : null };
+}
+
+function decode(raw: PlanBodyV1): SavedPlan {
+  return {
+    base: { lineage: raw.state.lineage, serial: raw.state.serial },
+    package: { locator: raw.package.locator, digest: raw.package.digest, args: raw.package.args },
+    instructions: raw.instructions.map((ins) => fromFileRecord(ins) as InstructionRecord),
+    changes: raw.changes.map((c) => fromFileRecord(c) as ChangeRecord),
+    outputs: raw.outputs,
+    files: new Map(
+      Object.entries(raw.files).map(([digest, base64]) => {
+        const bytes = Buffer.from(base64, 'base64');
+        return [digest, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+      }),
+    ),
+  };
+}

@@ -1,0 +1,97 @@
+// The plan file on disk: writing a SavedPlan, and reading one back only if it is exactly what
+// starform wrote.
+//
+// The file is deterministic: canonical content (sorted keys, no timestamps, files embedded
+// by digest) laid out with two-space indentation, so the same package, args and state
+// give a byte-identical plan file, and a plan file diffs well in review. Its `checksum` is
+// the sha256 of the canonical JSON (RFC 8785) of everything else in the file, so it does
+// not depend on white space, only on content.
+//
+// Reading checks, in this order, each with its own message: the file is JSON; it is a
+// plan file of a format version this starform reads; the checksum matches (an edited
+// plan is refused: what was reviewed is what gets applied); the schema and the plan's own
+// consistency hold.
+import { UserError, bulletList } from '../util/errors.js';
+import { atomicWriteFile, checkFormatVersion, ioError, readTextFile } from '../util/files.js';
+import { jsonDigest, type Digest } from '../util/hash.js';
+import { formatJson, parseJson, type JsonObject } from '../util/json.js';
+import { STARFORM_VERSION } from '../util/package-info.js';
+import type { ChangeCore, InstructionCore, SavedPlan } from './model.js';
+import * as v1 from './planfile-v1.js';
+
+/** The format version this starform writes. */
+export const PLAN_FORMAT_VERSION = v1.FORMAT_VERSION;
+
+const WHAT = 'plan file';
+
+/**
+ * A plan read from a file, with what the file says about itself. Its records are known by
+ * their core fields (checked); the rest is what the writer wrote (the checksum vouches).
+ */
+export interface LoadedPlan {
+  readonly plan: SavedPlan;
+  readonly formatVersion: number;
+  /** The starform version that wrote the file. */
+  readonly starformVersion: string;
+  /** The file's checksum: identifies the reviewed plan. */
+  readonly checksum: Digest;
+}
+
+export interface SerializedPlan {
+  readonly text: string;
+  readonly checksum: Digest;
+}
+
+/** The file text of a plan; deterministic. Throws if the plan is inconsistent (a bug). */
+export function serializePlan(
+  plan: SavedPlan<InstructionCore, ChangeCore>,
+  starformVersion: string = STARFORM_VERSION,
+): SerializedPlan {
+  const body = v1.encode(plan, starformVersion);
+  const checksum = jsonDigest(body);
+  const file = { ...body, checksum };
+  const { problems } = v1.check(file);
+  if (problems.length > 0) throw new Error(`refusing to write an invalid plan:\n${bulletList(problems)}`);
+  return { text: formatJson(file, { leadingKeys: v1.LEADING_KEYS }), checksum };
+}
+
+/** Writes a plan file atomically; returns its checksum. */
+export async function writePlanFile(path: string, plan: SavedPlan<InstructionCore, ChangeCore>): Promise<Digest> {
+  const { text, checksum } = serializePlan(plan);
+  try {
+    await atomicWriteFile(path, text);
+  } catch (err) {
+    throw ioError(err, path, 'cannot write the plan file');
+  }
+  return checksum;
+}
+
+/** Parses and verifies the text of a plan file; `file` is named in errors. */
+export function parsePlan(text: string, file: string): LoadedPlan {
+  const location = { file };
+  const { object, version } = checkFormatVersion(parseJson(text, file), file, {
+    what: WHAT,
+    supported: [v1.FORMAT_VERSION],
+  });
+  const { checksum, ...body } = object;
+  if (typeof checksum !== 'string') {
+    throw new UserError('not a valid plan file: it has no checksum', { location });
+  }
+  const actual = jsonDigest(body as JsonObject);
+  if (actual !== checksum) {
+    throw new UserError('the plan file was modified after starform wrote it (its checksum does not match); refusing it', {
+      location,
+      hint: 'Plan files must not be edited. Run `starform plan` again to make a new one.',
+    });
+  }
+  const { problems, plan } = v1.check(object);
+  if (problems.length > 0 || plan === null) {
+    throw new UserError(`not a valid plan file (format version ${version}):\n${bulletList(problems)}`, { location });
+  }
+  return { plan, formatVersion: version, starformVersion: object['starform_version'] as string, checksum: actual };
+}
+
+/** Reads and verifies a plan file. */
+export async function readPlanFile(path: string): Promise<LoadedPlan> {
+  return parsePlan(await readTextFile(path, WHAT), path);
+}

@@ -1,0 +1,429 @@
+// The state lock: one writer per state file, across processes.
+//
+// The lock is the directory `<state>.lock`, created with mkdir, which is atomic on every
+// local file system (and on NFS): proper-lockfile does that and keeps the directory's
+// mtime fresh while the lock is held. Inside it, `info.json` says who holds it (id, pid,
+// host, user, operation, time), so a second locker can name the holder. proper-lockfile
+// is given a file system adapter that writes `info.json` as part of creating the
+// directory (before proper-lockfile sets the directory's mtime, so the mtime it watches is
+// not disturbed) and removes the directory with its content. Every removal on release
+// (normal, at exit, on a signal) first checks that the directory still is this lock: a
+// lock that was force-unlocked and taken by someone else is never removed by its old
+// holder.
+//
+// A lock is stale, and is taken over, when its mtime has not been refreshed for `staleMs`
+// (the holder died or hung, any host), or at once when its holder is on this host and its
+// pid no longer exists. Breaking a stale lock renames it aside first and checks that the
+// renamed lock is the one judged stale, so two processes breaking the same dead lock
+// cannot remove a third one's fresh lock.
+//
+// A second locker fails at once with a StateLockedError naming the holder, or retries
+// until `timeoutMs` has passed. Held locks are removed when the process exits, and on
+// SIGINT, SIGTERM and SIGHUP the lock is removed and the signal raised again so that the
+// process still dies of it; a caller that handles signals itself (to finish a step before
+// stopping) passes `releaseOnSignal: false` and releases the lock itself.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { readFile, realpath, rename, rm } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { UserError } from '../util/errors.js';
+import { ioError } from '../util/files.js';
+import { STARFORM_VERSION } from '../util/package-info.js';
+
+/** Who holds a lock, as written in `<state>.lock/info.json`. */
+export interface LockInfo {
+  /** Random id; `forceUnlock` needs it. */
+  readonly id: string;
+  /** What the holder is doing: "apply", "plan", "state rm"... */
+  readonly operation: string;
+  readonly user: string;
+  readonly host: string;
+  readonly pid: number;
+  /** When the lock was taken (ISO 8601). */
+  readonly created: string;
+  readonly starformVersion: string;
+  /** The state file it locks (absolute). */
+  readonly path: string;
+}
+
+export interface LockOptions {
+  readonly operation: string;
+  /** How long to retry while another process holds the lock; 0 (default) fails at once. */
+  readonly timeoutMs?: number;
+  /** A lock whose holder has not refreshed it for this long is stale (default 30 s, at least 2 s). */
+  readonly staleMs?: number;
+  /** Remove the lock on SIGINT/SIGTERM/SIGHUP and re-raise the signal (default true). */
+  readonly releaseOnSignal?: boolean;
+}
+
+export interface StateLock {
+  /** The absolute path of the locked state file. */
+  readonly statePath: string;
+  readonly info: LockInfo;
+  /** Set when the lock was lost while held (removed or taken over by someone else). */
+  readonly compromised: Error | null;
+  readonly released: boolean;
+  /** Throws unless this lock is held, intact, and locks `statePath` (already resolved). */
+  assertHolds(statePath: string): void;
+  /** Removes the lock; a second call does nothing. */
+  release(): Promise<void>;
+}
+
+/** The state is locked by someone else. */
+export class StateLockedError extends UserError {
+  constructor(
+    statePath: string,
+    readonly holder: LockInfo | null,
+    timeoutMs: number,
+  ) {
+    const waited = timeoutMs > 0 ? ` (waited ${formatDuration(timeoutMs)})` : '';
+    const who = holder
+      ? [
+          `  Lock ID:   ${holder.id}`,
+          `  Operation: ${holder.operation}`,
+          `  Who:       ${holder.user}@${holder.host} (pid ${holder.pid}, starform ${holder.starformVersion})`,
+          `  Since:     ${holder.created}`,
+        ].join('\n')
+      : `  (the lock at ${lockPath(statePath)} carries no readable information)`;
+    super(`the state is locked by another operation${waited}:\n${who}`, {
+      location: { file: statePath },
+      hint: holder
+        ? `Wait for it to finish or give a lock timeout. If it is no longer running, force-unlock the state with lock ID ${holder.id}.`
+        : `If no starform is running on this state, remove ${lockPath(statePath)}.`,
+    });
+    this.name = 'StateLockedError';
+  }
+}
+
+const INFO_FILE = 'info.json';
+const DEFAULT_STALE_MS = 30_000;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** The lock directory of a state file. */
+export function lockPath(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+/**
+ * The absolute path of a state file with its directory's symbolic links resolved, so that
+ * two spellings of one file share one lock. The file itself need not exist.
+ */
+export async function resolveStatePath(statePath: string): Promise<string> {
+  const abs = resolve(statePath);
+  try {
+    return join(await realpath(dirname(abs)), basename(abs));
+  } catch (err) {
+    throw ioError(err, abs, 'cannot use the directory of the state file');
+  }
+}
+
+class HeldLock implements StateLock {
+  compromised: Error | null = null;
+  released = false;
+
+  constructor(
+    readonly statePath: string,
+    readonly info: LockInfo,
+    readonly releaseOnSignal: boolean,
+  ) {}
+
+  assertHolds(statePath: string): void {
+    const location = { file: statePath };
+    if (statePath !== this.statePath) {
+      throw new Error(`state lock mix-up: holding ${this.statePath}, asked about ${statePath}`);
+    }
+    if (this.released) throw new UserError('the state lock was already released; not writing the state', { location });
+    if (this.compromised) {
+      throw new UserError(`the state lock was lost (${this.compromised.message}); not writing the state`, {
+        location,
+        hint: 'Another process may have force-unlocked or taken over the state. Check the state before running again.',
+      });
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    forget(this);
+    try {
+      await lockfile.unlock(this.statePath, { realpath: false, fs: releasingFileSystem(this.info.id) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTACQUIRED') throw err;
+    }
+  }
+
+  /** `release` for the exit and signal paths, where nothing asynchronous runs any more. */
+  releaseSync(): void {
+    if (this.released) return;
+    this.released = true;
+    try {
+      lockfile.unlockSync(this.statePath, { realpath: false, fs: releasingFileSystem(this.info.id) });
+    } catch {
+      // lost already (compromised): nothing of ours to remove
+    }
+  }
+}
+
+const held = new Set<HeldLock>();
+let exitHookInstalled = false;
+let signalHooksInstalled = false;
+
+function onExit(): void {
+  for (const lock of held) lock.releaseSync();
+  held.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const lock of [...held]) {
+    if (lock.releaseOnSignal) {
+      lock.releaseSync();
+      held.delete(lock);
+    }
+  }
+  updateHooks();
+  process.kill(process.pid, signal);
+}
+
+/** Exit hook while any lock is held; signal hooks while one wants releasing on signals. */
+function updateHooks(): void {
+  const wantExit = held.size > 0;
+  const wantSignals = [...held].some((l) => l.releaseOnSignal);
+  if (wantExit !== exitHookInstalled) {
+    if (wantExit) process.on('exit', onExit);
+    else process.removeListener('exit', onExit);
+    exitHookInstalled = wantExit;
+  }
+  if (wantSignals !== signalHooksInstalled) {
+    for (const s of SIGNALS) {
+      if (wantSignals) process.on(s, onSignal);
+      else process.removeListener(s, onSignal);
+    }
+    signalHooksInstalled = wantSignals;
+  }
+}
+
+function forget(lock: HeldLock): void {
+  held.delete(lock);
+  updateHooks();
+}
+
+/** Whether the lock directory `dir` is the lock with this id. */
+function isOwnLock(dir: string, id: string): boolean {
+  try {
+    return parseLockInfo(fs.readFileSync(join(dir, INFO_FILE), 'utf8'))?.id === id;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file system adapter proper-lockfile locks with: creating the lock directory writes
+ * `info.json` into it; removing it (asynchronously: a stale lock, or a failed attempt)
+ * takes the content along; the synchronous removal, used only by proper-lockfile's own
+ * exit hook, removes the directory only if it still is lock `id`.
+ */
+function lockingFileSystem(infoText: string, id: string): object {
+  return {
+    ...fs,
+    mkdir(path: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
+      fs.mkdir(path, (err) => {
+        if (err) return callback(err);
+        fs.writeFile(join(path, INFO_FILE), infoText, (writeErr) => {
+          if (!writeErr) return callback(null);
+          fs.rm(path, { recursive: true, force: true }, () => callback(writeErr));
+        });
+      });
+    },
+    rmdir(path: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
+      fs.rm(path, { recursive: true }, callback);
+    },
+    rmdirSync(path: string): void {
+      if (isOwnLock(path, id)) fs.rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The adapter releasing lock `id` unlocks with: it removes only a directory that is still that lock. */
+function releasingFileSystem(id: string): object {
+  return {
+    ...fs,
+    rmdir(path: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
+      if (isOwnLock(path, id)) fs.rm(path, { recursive: true, force: true }, callback);
+      else callback(null);
+    },
+    rmdirSync(path: string): void {
+      if (isOwnLock(path, id)) fs.rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Takes the lock of a state file (which need not exist yet). */
+export async function lockState(statePath: string, options: LockOptions): Promise<StateLock> {
+  const path = await resolveStatePath(statePath);
+  const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
+  const staleMs = Math.max(2000, options.staleMs ?? DEFAULT_STALE_MS);
+  const info: LockInfo = {
+    id: randomUUID(),
+    operation: options.operation,
+    user: currentUser(),
+    host: hostname(),
+    pid: process.pid,
+    created: new Date().toISOString(),
+    starformVersion: STARFORM_VERSION,
+    path,
+  };
+  const started = Date.now();
+  let lock: HeldLock | undefined;
+  const onCompromised = (err: Error): void => {
+    if (lock) lock.compromised = err;
+  };
+  for (;;) {
+    try {
+      await lockfile.lock(path, {
+        realpath: false,
+        stale: staleMs,
+        retries: 0,
+        fs: lockingFileSystem(JSON.stringify(info, null, 2) + '\n', info.id),
+        onCompromised,
+      });
+      lock = new HeldLock(path, info, options.releaseOnSignal ?? true);
+      held.add(lock);
+      updateHooks();
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        throw ioError(err, lockPath(path), 'cannot take the state lock');
+      }
+    }
+    const holder = await readLockInfo(path);
+    if (holder && holderIsGone(holder) && (await breakLock(path, holder.id))) continue;
+    const waited = Date.now() - started;
+    if (waited >= timeoutMs) throw new StateLockedError(path, holder, timeoutMs);
+    await sleep(Math.min(250, timeoutMs - waited));
+  }
+}
+
+/** Runs `fn` holding the lock, and releases it however `fn` ends. */
+export async function withStateLock<T>(
+  statePath: string,
+  options: LockOptions,
+  fn: (lock: StateLock) => Promise<T>,
+): Promise<T> {
+  const lock = await lockState(statePath, options);
+  try {
+    return await fn(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Who holds the lock of a state file; null when it is not locked (or says nothing). */
+export async function readLockInfo(statePath: string): Promise<LockInfo | null> {
+  const file = join(lockPath(await resolveStatePath(statePath)), INFO_FILE);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const info = parseLockInfo(await readFile(file, 'utf8'));
+      if (info) return info;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== undefined) return null;
+    }
+    // The holder may be between creating the directory and writing into it.
+    if (!fs.existsSync(dirname(file))) return null;
+    await sleep(20);
+  }
+  return null;
+}
+
+/**
+ * Removes the lock of a state file if its id is `id`: for a lock left behind by a process
+ * that cannot release it any more. Returns the removed lock's information.
+ */
+export async function forceUnlock(statePath: string, id: string): Promise<LockInfo> {
+  const path = await resolveStatePath(statePath);
+  const location = { file: path };
+  const holder = await readLockInfo(path);
+  if (!holder) {
+    if (!fs.existsSync(lockPath(path))) throw new UserError('the state is not locked', { location });
+    throw new UserError(`the lock at ${lockPath(path)} carries no readable information; remove it by hand`, {
+      location,
+    });
+  }
+  if (holder.id !== id) {
+    throw new UserError(
+      `lock ID ${id} does not match the lock held: ${holder.id} (${holder.operation} by ${holder.user}@${holder.host}, pid ${holder.pid})`,
+      { location },
+    );
+  }
+  if (!(await breakLock(path, id))) throw new UserError('the state is not locked', { location });
+  return holder;
+}
+
+/**
+ * Removes the lock directory if it still is lock `id`: renames it aside, then checks which
+ * lock it moved. Returns false when there was no lock to remove.
+ */
+async function breakLock(path: string, id: string): Promise<boolean> {
+  const dir = lockPath(path);
+  const aside = `${dir}.broken-${randomUUID()}`;
+  try {
+    await rename(dir, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw ioError(err, dir, 'cannot remove the stale state lock');
+  }
+  let moved: LockInfo | null = null;
+  try {
+    moved = parseLockInfo(await readFile(join(aside, INFO_FILE), 'utf8'));
+  } catch {
+    // unreadable: treated as not the lock we meant
+  }
+  if (moved?.id !== id) {
+    await rename(aside, dir).catch(() => undefined);
+    return true;
+  }
+  await rm(aside, { recursive: true, force: true });
+  return true;
+}
+
+function parseLockInfo(text: string): LockInfo | null {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const strings = ['id', 'operation', 'user', 'host', 'created', 'starformVersion', 'path'] as const;
+  if (typeof v !== 'object' || v === null || typeof v['pid'] !== 'number') return null;
+  if (!strings.every((k) => typeof v[k] === 'string')) return null;
+  return v as unknown as LockInfo;
+}
+
+/** The holder is a process of this host that no longer exists. */
+function holderIsGone(info: LockInfo): boolean {
+  if (info.host !== hostname() || info.pid === process.pid) return false;
+  try {
+    process.kill(info.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

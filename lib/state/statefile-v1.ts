@@ -1,0 +1,160 @@
+// State file format version 1: the JSON shape (snake_case, objects keyed by name) and its
+// translation to and from the in-memory State. Validity is the schema
+// (schemas/state.schema.json) plus what a schema cannot say: step ids are unique, and
+// every stored hash is the hash of what it stands beside. The same checks run on what we
+// read and on what we are about to write. Described for users in docs/formats.md.
+import { jsonDigest, type Digest } from '../util/hash.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
+import { schemaValidator } from '../util/schema.js';
+import type { FilesArtifactRecord, PortRecord, ServiceRecord, State, TransportProtocol, ServiceStatus } from './model.js';
+
+export const FORMAT_VERSION = 1;
+
+interface PortV1 {
+  readonly number: number;
+  readonly transport_protocol: TransportProtocol;
+  readonly application_protocol: string | null;
+  readonly host_port: number | null;
+}
+
+interface ServiceV1 {
+  readonly config: JsonObject;
+  readonly config_hash: Digest;
+  readonly container_id: string;
+  readonly ip_address: string | null;
+  readonly ports: { readonly [id: string]: PortV1 };
+  readonly status: ServiceStatus;
+}
+
+interface FilesArtifactV1 {
+  readonly content_hash: Digest;
+  readonly size: number;
+}
+
+interface StepV1 {
+  readonly id: string;
+  readonly kind: string;
+  readonly args: JsonObject;
+  readonly args_hash: Digest;
+  readonly result: JsonValue;
+}
+
+interface StateFileV1 {
+  readonly format_version: 1;
+  readonly starform_version: string;
+  readonly lineage: string;
+  readonly serial: number;
+  readonly enclave: { readonly network_name: string; readonly network_id: string } | null;
+  readonly services: { readonly [name: string]: ServiceV1 };
+  readonly files_artifacts: { readonly [name: string]: FilesArtifactV1 };
+  readonly steps: readonly StepV1[];
+  readonly runtime_values: JsonObject;
+  readonly outputs: JsonValue;
+}
+
+/** The order of the top-level keys in the file; everything below is sorted. */
+export const LEADING_KEYS = [
+  'format_version',
+  'starform_version',
+  'lineage',
+  'serial',
+  'enclave',
+  'services',
+  'files_artifacts',
+  'steps',
+  'runtime_values',
+  'outputs',
+] as const;
+
+function mapObject<V, W>(map: ReadonlyMap<string, V>, f: (v: V) => W): { [key: string]: W } {
+  return Object.fromEntries([...map].map(([k, v]) => [k, f(v)]));
+}
+
+function objectMap<V, W>(obj: { readonly [key: string]: V }, f: (v: V) => W): Map<string, W> {
+  return new Map(Object.entries(obj).map(([k, v]) => [k, f(v)]));
+}
+
+/** The file form of a state. Its lineage must be set. */
+export function encode(state: State, starformVersion: string): JsonObject {
+  if (state.lineage === null) throw new Error('a state without lineage cannot be encoded');
+  const file: StateFileV1 = {
+    format_version: FORMAT_VERSION,
+    starform_version: starformVersion,
+    lineage: state.lineage,
+    serial: state.serial,
+    enclave: state.enclave && { network_name: state.enclave.networkName, network_id: state.enclave.networkId },
+    services: mapObject(state.services, (s) => ({
+      config: s.config,
+      config_hash: s.configHash,
+      container_id: s.containerId,
+      ip_address: s.ipAddress,
+      ports: mapObject(s.ports, (p) => ({
+        number: p.number,
+        transport_protocol: p.transportProtocol,
+        application_protocol: p.applicationProtocol,
+        host_port: p.hostPort,
+      })),
+      status: s.status,
+    })),
+    files_artifacts: mapObject(state.filesArtifacts, (a) => ({ content_hash: a.contentHash, size: a.size })),
+    steps: state.steps.map((s) => ({ id: s.id, kind: s.kind, args: s.args, args_hash: s.argsHash, result: s.result })),
+    runtime_values: Object.fromEntries(state.runtimeValues),
+    outputs: state.outputs,
+  };
+  return file as unknown as JsonObject;
+}
+
+/** The problems of a parsed file; empty when it is a valid version 1 state file. */
+export function check(raw: JsonValue): string[] {
+  const problems = schemaValidator('state.schema.json')(raw);
+  if (problems.length > 0 || !isJsonObject(raw)) return problems;
+  const file = raw as unknown as StateFileV1;
+  const seen = new Set<string>();
+  file.steps.forEach((step, i) => {
+    if (seen.has(step.id)) problems.push(`steps[${i}].id: step id ${JSON.stringify(step.id)} appears twice`);
+    seen.add(step.id);
+    if (jsonDigest(step.args) !== step.args_hash) problems.push(`steps[${i}].args_hash: is not the hash of its args`);
+  });
+  for (const [name, service] of Object.entries(file.services)) {
+    if (jsonDigest(service.config) !== service.config_hash) {
+      problems.push(`services.${name}.config_hash: is not the hash of its config`);
+    }
+  }
+  return problems;
+}
+
+/** The state in a file that `check` found valid. */
+export function decode(raw: JsonObject): State {
+  const file = raw as unknown as StateFileV1;
+  return {
+    lineage: file.lineage,
+    serial: file.serial,
+    enclave: file.enclave && { networkName: file.enclave.network_name, networkId: file.enclave.network_id },
+    services: objectMap(
+      file.services,
+      (s): ServiceRecord => ({
+        config: s.config,
+        configHash: s.config_hash,
+        containerId: s.container_id,
+        ipAddress: s.ip_address,
+        ports: objectMap(
+          s.ports,
+          (p): PortRecord => ({
+            number: p.number,
+            transportProtocol: p.transport_protocol,
+            applicationProtocol: p.application_protocol,
+            hostPort: p.host_port,
+          }),
+        ),
+        status: s.status,
+      }),
+    ),
+    filesArtifacts: objectMap(
+      file.files_artifacts,
+      (a): FilesArtifactRecord => ({ contentHash: a.content_hash, size: a.size }),
+    ),
+    steps: file.steps.map((s) => ({ id: s.id, kind: s.kind, args: s.args, argsHash: s.args_hash, result: s.result })),
+    runtimeValues: new Map(Object.entries(file.runtime_values)),
+    outputs: file.outputs,
+  };
+}

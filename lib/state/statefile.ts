@@ -1,0 +1,103 @@
+// The state file on disk: reading any known format version, writing the current one.
+//
+// Reading never repairs: a missing file is the empty state (lineage null, serial 0: no
+// lineage is invented, see model.ts), and anything that is not a valid state file is a
+// UserError naming the file and the problem; nothing ever writes over such a file.
+//
+// Writing takes the held StateLock as proof of ownership and, before touching anything,
+// reads the file again: it must be the state the caller started from (same lineage, same
+// serial), otherwise some other writer got in between and the write is refused rather than
+// losing its changes. Then the current file is copied to `<file>.backup`, and the new
+// state (serial + 1, lineage assigned on the first write and never changed after) is
+// validated against the schema and written atomically. New state files are created
+// readable by their owner only: service configurations can hold secrets.
+//
+// The file text is deterministic: sorted keys, two-space indent, no timestamps.
+import { UserError, bulletList } from '../util/errors.js';
+import { atomicWriteFile, checkFormatVersion, ioError, readTextFileIfExists } from '../util/files.js';
+import { formatJson, parseJson } from '../util/json.js';
+import { STARFORM_VERSION } from '../util/package-info.js';
+import { resolveStatePath, type StateLock } from './lock.js';
+import { emptyState, withLineage, type State } from './model.js';
+import * as v1 from './statefile-v1.js';
+
+export const DEFAULT_STATE_FILE = 'starform.state.json';
+
+/** The format version this starform writes. */
+export const STATE_FORMAT_VERSION = v1.FORMAT_VERSION;
+
+const WHAT = 'state file';
+
+/** Where the previous version of a state file is kept. */
+export function backupPath(statePath: string): string {
+  return `${statePath}.backup`;
+}
+
+/** Parses the text of a state file; `file` is named in errors. */
+export function parseState(text: string, file: string): State {
+  const { object } = checkFormatVersion(parseJson(text, file), file, { what: WHAT, supported: [v1.FORMAT_VERSION] });
+  const problems = v1.check(object);
+  if (problems.length > 0) {
+    throw new UserError(`not a valid state file (format version ${v1.FORMAT_VERSION}):\n${bulletList(problems)}`, {
+      location: { file },
+      hint: `If it was edited by hand, correct it, or restore the previous version from ${backupPath(file)}.`,
+    });
+  }
+  return v1.decode(object);
+}
+
+/** The file text of a state; deterministic. The state must have a lineage. */
+export function serializeState(state: State, starformVersion: string = STARFORM_VERSION): string {
+  const raw = v1.encode(state, starformVersion);
+  const problems = v1.check(raw);
+  if (problems.length > 0) throw new Error(`refusing to write an invalid state:\n${bulletList(problems)}`);
+  return formatJson(raw, { leadingKeys: v1.LEADING_KEYS });
+}
+
+/** Reads a state file; a missing file is the empty state. */
+export async function readState(path: string): Promise<State> {
+  const text = await readTextFileIfExists(path, WHAT);
+  return text === null ? emptyState() : parseState(text, path);
+}
+
+/**
+ * Writes `state` as the next version of the state file at `path`, holding `lock`.
+ * `state` must descend from what the file holds now (same lineage and serial). Returns
+ * the state as written: serial + 1, lineage set.
+ */
+export async function writeState(path: string, state: State, lock: StateLock): Promise<State> {
+  const file = await resolveStatePath(path);
+  lock.assertHolds(file);
+  const location = { file };
+  const currentText = await readTextFileIfExists(file, WHAT);
+  const current = currentText === null ? null : parseState(currentText, file);
+  if (current === null) {
+    if (state.serial !== 0) {
+      throw new UserError(`the state file has disappeared since serial ${state.serial} was read; not writing`, {
+        location,
+        hint: `Restore it from ${backupPath(file)} if that was not intended.`,
+      });
+    }
+  } else if (state.lineage !== current.lineage) {
+    throw new UserError(
+      state.lineage === null
+        ? `a state file was created by someone else since this operation started (lineage ${current.lineage}); not writing`
+        : `the state file belongs to another state (lineage ${current.lineage}, not ${state.lineage}); not writing`,
+      { location },
+    );
+  } else if (state.serial !== current.serial) {
+    throw new UserError(
+      `the state file changed while this operation ran (serial ${current.serial} on disk, ${state.serial} expected); not writing`,
+      { location, hint: 'Was it written by something that did not take the state lock?' },
+    );
+  }
+  const next: State = { ...withLineage(state), serial: state.serial + 1 };
+  const text = serializeState(next);
+  try {
+    if (currentText !== null) await atomicWriteFile(backupPath(file), currentText, { createMode: 0o600 });
+    await atomicWriteFile(file, text, { createMode: 0o600 });
+  } catch (err) {
+    throw ioError(err, file, 'cannot write the state file');
+  }
+  return next;
+}

@@ -1,0 +1,33 @@
+// Content hashes. starform names every hash in its files with its algorithm, the way OCI
+// image layouts do (`sha256:<64 hex digits>`), so a later format can move to another
+// algorithm without guessing. A JSON value is hashed through its canonical text, which
+// makes the hash independent of key order and formatting.
+import { createHash } from 'node:crypto';
+import { canonicalJson, type JsonValue } from './json.js';
+
+export type Digest = `sha256:${string}`;
+
+/** The JSON Schema pattern of a Digest (kept in step with the schemas in schemas/). */
+export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function digestOf(data: string | Uint8Array): Digest {
+  return `sha256:${sha256Hex(data)}`;
+}
+
+/** The digest of a JSON value's canonical text. */
+export function jsonDigest(value: JsonValue): Digest {
+  return digestOf(canonicalJson(value));
+}
+
+export function isDigest(value: string): value is Digest {
+  return DIGEST_PATTERN.test(value);
+}
+
+/** The hex part of a digest (what content-addressed file names use). */
+export function digestHex(digest: Digest): string {
+  return digest.slice('sha256:'.length);
+}

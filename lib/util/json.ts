@@ -1,0 +1,270 @@
+// JSON as starform stores and hashes it.
+//
+// `canonicalJson` is the one text form a JSON value has: object keys sorted by UTF-16 code
+// units, no white space, numbers and strings exactly as ECMAScript's JSON.stringify writes
+// them (shortest round-trip form, -0 as 0). That is the JSON Canonicalization Scheme of
+// RFC 8785, so a hash of it does not change when a file is re-indented or a Starlark dict
+// is built in another order. `formatJson` is the deterministic, readable form the state and
+// plan files are written in: the same sorted keys, indented, with a chosen few top-level
+// keys first so that `format_version` opens the file.
+//
+// Both refuse what JSON cannot carry (NaN, Infinity, undefined in arrays, BigInt, Dates,
+// Maps, class instances, cycles) rather than silently dropping or converting it; an
+// object property whose value is undefined is left out, as JSON.stringify does.
+//
+// `parseJson` reads a file's text and, when it is not JSON, says where: V8's messages
+// often give no position, so a small scanner finds the first offending character.
+import { UserError } from './errors.js';
+
+export type JsonPrimitive = null | boolean | number | string;
+export type JsonValue = JsonPrimitive | readonly JsonValue[] | JsonObject;
+export interface JsonObject {
+  readonly [key: string]: JsonValue;
+}
+
+export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The RFC 8785 canonical text of a value. */
+export function canonicalJson(value: JsonValue): string {
+  return serialize(value, { indent: '', leadingKeys: [] });
+}
+
+export interface FormatOptions {
+  /** Spaces per level; 0 gives the compact form. Default 2. */
+  readonly indent?: number;
+  /** Top-level keys written first, in this order; the others follow sorted. */
+  readonly leadingKeys?: readonly string[];
+}
+
+/** Deterministic readable JSON (sorted keys, indented), ending in a newline. */
+export function formatJson(value: JsonValue, options: FormatOptions = {}): string {
+  const indent = ' '.repeat(options.indent ?? 2);
+  return serialize(value, { indent, leadingKeys: options.leadingKeys ?? [] }) + '\n';
+}
+
+interface SerializeOptions {
+  readonly indent: string;
+  readonly leadingKeys: readonly string[];
+}
+
+function serialize(root: JsonValue, options: SerializeOptions): string {
+  const parts: string[] = [];
+  const ancestors = new Set<object>();
+  const { indent } = options;
+  const colon = indent ? ': ' : ':';
+
+  const write = (value: unknown, path: string, depth: number): void => {
+    switch (typeof value) {
+      case 'string':
+        parts.push(JSON.stringify(value));
+        return;
+      case 'boolean':
+        parts.push(value ? 'true' : 'false');
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not a JSON number`);
+        parts.push(JSON.stringify(value));
+        return;
+      case 'object':
+        break;
+      default:
+        throw new TypeError(`${path}: a ${typeof value} is not a JSON value`);
+    }
+    if (value === null) {
+      parts.push('null');
+      return;
+    }
+    if (ancestors.has(value)) throw new TypeError(`${path}: cycle`);
+    const isArray = Array.isArray(value);
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (!isArray && proto !== Object.prototype && proto !== null) {
+      const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      throw new TypeError(`${path}: a ${name} is not a JSON value`);
+    }
+    ancestors.add(value);
+    const inner = indent ? '\n' + indent.repeat(depth + 1) : '';
+    const outer = indent ? '\n' + indent.repeat(depth) : '';
+    if (isArray) {
+      const items = value as readonly unknown[];
+      if (items.length === 0) {
+        parts.push('[]');
+      } else {
+        parts.push('[');
+        items.forEach((item, i) => {
+          if (i > 0) parts.push(',');
+          parts.push(inner);
+          write(item, `${path}[${i}]`, depth + 1);
+        });
+        parts.push(outer, ']');
+      }
+    } else {
+      const obj = value as { readonly [key: string]: unknown };
+      const keys = orderKeys(
+        Object.keys(obj).filter((k) => obj[k] !== undefined),
+        depth === 0 ? options.leadingKeys : [],
+      );
+      if (keys.length === 0) {
+        parts.push('{}');
+      } else {
+        parts.push('{');
+        keys.forEach((key, i) => {
+          if (i > 0) parts.push(',');
+          parts.push(inner, JSON.stringify(key), colon);
+          write(obj[key], `${path}.${key}`, depth + 1);
+        });
+        parts.push(outer, '}');
+      }
+    }
+    ancestors.delete(value);
+  };
+
+  write(root, '(value)', 0);
+  return parts.join('');
+}
+
+function orderKeys(keys: string[], leading: readonly string[]): string[] {
+  keys.sort();
+  if (leading.length === 0) return keys;
+  const present = new Set(keys);
+  const first = leading.filter((k) => present.has(k));
+  const firstSet = new Set(first);
+  return [...first, ...keys.filter((k) => !firstSet.has(k))];
+}
+
+/**
+ * Parses `text` read from `file`. Not JSON → a UserError at the line and column of the
+ * first character that is wrong.
+ */
+export function parseJson(text: string, file: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    if (text.trim() === '') throw new UserError('the file is empty, not JSON', { location: { file } });
+    const { offset, problem } = locateJsonError(text) ?? { offset: 0, problem: 'not JSON' };
+    const { line, col } = lineAndColumn(text, offset);
+    throw new UserError(`not valid JSON: ${problem}`, { location: { file, line, col } });
+  }
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
+class JsonSyntaxProblem {
+  constructor(
+    readonly offset: number,
+    readonly problem: string,
+  ) {}
+}
+
+/** The first syntax error of a text, or null if it is JSON. */
+export function locateJsonError(text: string): { offset: number; problem: string } | null {
+  let i = 0;
+  const fail = (problem: string, at = i): never => {
+    throw new JsonSyntaxProblem(at, problem);
+  };
+  const describe = (): string =>
+    i >= text.length ? 'unexpected end of the file' : `unexpected character ${JSON.stringify(text[i])}`;
+  const skipSpace = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const literal = (word: string): void => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail(describe());
+  };
+  const string = (): void => {
+    const start = i++;
+    for (;;) {
+      if (i >= text.length) fail('unterminated string', start);
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail('control character in a string (write it as an escape)');
+      if (c === 0x5c) {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('bad \\u escape');
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
+          i += 2;
+        } else {
+          fail('bad escape in a string');
+        }
+      } else {
+        i++;
+      }
+    }
+  };
+  const number = (): void => {
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === '-') fail('bad number');
+    i += m![0].length;
+  };
+  const value = (): void => {
+    skipSpace();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      skipSpace();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        skipSpace();
+        if (text[i] !== '"') fail(`expected a property name in double quotes, ${describe()}`);
+        string();
+        skipSpace();
+        if (text[i] !== ':') fail(`expected ':' after the property name, ${describe()}`);
+        i++;
+        value();
+        skipSpace();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail(`expected ',' or '}' in an object, ${describe()}`);
+      }
+    } else if (c === '[') {
+      i++;
+      skipSpace();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        skipSpace();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail(`expected ',' or ']' in an array, ${describe()}`);
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+    else fail(describe());
+  };
+  try {
+    value();
+    skipSpace();
+    if (i < text.length) fail(`unexpected content after the JSON value`);
+    return null;
+  } catch (e) {
+    if (e instanceof JsonSyntaxProblem) return { offset: e.offset, problem: e.problem };
+    throw e;
+  }
+}

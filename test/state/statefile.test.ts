@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lockState, type StateLock } from '../../lib/state/lock.js';
+import { emptyState, putFilesArtifact, setOutputs, type State } from '../../lib/state/model.js';
+import { backupPath, parseState, readState, serializeState, writeState } from '../../lib/state/statefile.js';
+import { UserError } from '../../lib/util/errors.js';
+import { expectGolden } from '../util/golden.js';
+import { cleanupTempDirs, tempDir } from '../util/tmp.js';
+import { sampleState } from './helpers/sample.js';
+
+/** Asserts that `promise` fails with a UserError whose message matches `pattern`. */
+async function rejectsWithUserError(promise: Promise<unknown>, pattern: RegExp): Promise<UserError> {
+  let caught: unknown;
+  await promise.catch((e: unknown) => (caught = e));
+  assert.ok(caught instanceof UserError, `expected a UserError, got ${String(caught)}`);
+  assert.match(caught.message, pattern);
+  return caught;
+}
+
+describe('state/statefile', () => {
+  let dir: string;
+  let path: string;
+  let lock: StateLock;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    path = join(dir, 'starform.state.json');
+    lock = await lockState(path, { operation: 'test' });
+  });
+
+  afterEach(async () => {
+    await lock.release();
+    cleanupTempDirs();
+  });
+
+  it('reads a missing file as the empty state, without inventing a lineage', async () => {
+    const s = await readState(path);
+    assert.deepEqual(s, emptyState());
+    assert.equal(existsSync(path), false);
+  });
+
+  it('assigns the lineage on the first write and keeps it; serial counts writes', async () => {
+    const first = await writeState(path, sampleState(null), lock);
+    assert.equal(first.serial, 1);
+    assert.ok(first.lineage);
+    const second = await writeState(path, setOutputs(first, 'two'), lock);
+    const third = await writeState(path, setOutputs(second, 'three'), lock);
+    assert.equal(third.serial, 3);
+    assert.equal(third.lineage, first.lineage);
+    const read = await readState(path);
+    assert.equal(read.serial, 3);
+    assert.equal(read.lineage, first.lineage);
+  });
+
+  it('round-trips every field', async () => {
+    const written = await writeState(path, sampleState(), lock);
+    assert.deepEqual(await readState(path), written);
+    assert.deepEqual({ ...written, serial: 0 }, sampleState());
+  });
+
+  it('writes byte-identical files for equal states (golden file)', () => {
+    const a = serializeState({ ...sampleState(), serial: 4 }, '0.0.0-test');
+    const b = serializeState({ ...sampleState(), serial: 4 }, '0.0.0-test');
+    assert.equal(a, b);
+    expectGolden(a, 'test/state/golden/v1.state.json');
+    assert.deepEqual(parseState(a, 'golden'), { ...sampleState(), serial: 4 });
+  });
+
+  it('keeps the previous version as a backup', async () => {
+    const first = await writeState(path, sampleState(), lock);
+    assert.equal(existsSync(backupPath(path)), false);
+    const firstText = readFileSync(path, 'utf8');
+    await writeState(path, setOutputs(first, 'changed'), lock);
+    assert.equal(readFileSync(backupPath(path), 'utf8'), firstText);
+    assert.equal(parseState(readFileSync(backupPath(path), 'utf8'), 'b').serial, 1);
+  });
+
+  it('creates the state file readable by its owner only', async () => {
+    await writeState(path, sampleState(), lock);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+  });
+
+  it('refuses a write that does not descend from the file (lost update)', async () => {
+    const first = await writeState(path, sampleState(), lock);
+    await writeState(path, setOutputs(first, 'a'), lock);
+    await rejectsWithUserError(writeState(path, setOutputs(first, 'b'), lock), /changed while this operation ran \(serial 2 on disk, 1 expected\)/);
+    await rejectsWithUserError(
+      writeState(path, { ...first, lineage: '00000000-0000-4000-8000-000000000000', serial: 2 }, lock),
+      /belongs to another state/,
+    );
+    await rejectsWithUserError(writeState(path, emptyState(), lock), /created by someone else/);
+    assert.equal((await readState(path)).outputs, 'a');
+  });
+
+  it('refuses to write without holding the lock', async () => {
+    await lock.release();
+    await rejectsWithUserError(writeState(path, sampleState(), lock), /lock was already released/);
+    assert.equal(existsSync(path), false);
+    const other = await lockState(join(dir, 'other.json'), { operation: 'test' });
+    await assert.rejects(writeState(path, sampleState(), other), /lock mix-up/);
+    await other.release();
+  });
+
+  it('refuses to write an invalid state', async () => {
+    const bad = putFilesArtifact(sampleState(), 'x', { contentHash: 'sha256:nothex' as `sha256:${string}`, size: -1 });
+    await assert.rejects(writeState(path, bad, lock), /refusing to write an invalid state:\n {2}- files_artifacts\.x\.content_hash: must match pattern/);
+    assert.equal(existsSync(path), false);
+  });
+
+  describe('bad files', () => {
+    const cases: [string, string, RegExp][] = [
+      ['corrupt JSON', '{"format_version": 1,\n  "serial": 3,,\n', /starform\.state\.json:2:15: not valid JSON: expected a property name/],
+      ['truncated JSON', '{"format_version": 1, "lineage": "6f1c', /starform\.state\.json:1:34: not valid JSON: unterminated string/],
+      ['an empty file', '', /starform\.state\.json: the file is empty/],
+      ['a foreign version', '{"format_version": 2}', /state file format version 2 is newer than this starform knows; starform \S+ reads format version 1/],
+      ['another kind of file', '{"terraform_version": "1.9.0", "version": 4}', /not a starform state file: it has no "format_version"/],
+      ['a schema failure', '{"format_version": 1, "serial": 0, "services": {"Bad_Name": {}}}', /not a valid state file \(format version 1\):\n(.|\n)*- missing property "lineage"(.|\n)*serial: must be >= 1(.|\n)*services: property name "Bad_Name" must match pattern/],
+    ];
+    for (const [name, text, pattern] of cases) {
+      it(`reports ${name} clearly and never writes over it`, async () => {
+        writeFileSync(path, text);
+        const e = await rejectsWithUserError(readState(path), pattern);
+        assert.equal(e.location?.file, path);
+        await rejectsWithUserError(writeState(path, sampleState(), lock), pattern);
+        assert.equal(readFileSync(path, 'utf8'), text);
+        assert.equal(existsSync(backupPath(path)), false);
+      });
+    }
+
+    it('detects hashes that do not match their content (hand edits)', async () => {
+      const written = await writeState(path, sampleState(), lock);
+      const text = readFileSync(path, 'utf8').replace('"image": "postgres:16"', '"image": "postgres:17"');
+      writeFileSync(path, text);
+      await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config\n.*restore the previous version from .*backup/);
+      writeFileSync(path, serializeState(written).replace('"name": "db"', '"name": "cache"'));
+      await rejectsWithUserError(readState(path), /steps\[1\]\.args_hash: is not the hash of its args/);
+    });
+
+    it('detects duplicate step ids', () => {
+      const s: State = { ...sampleState(), serial: 1 };
+      const text = serializeState(s).replace('"id": "exec.3f2a9c1b04de"', '"id": "service.db"');
+      assert.throws(() => parseState(text, 'f'), /steps\[2\]\.id: step id "service.db" appears twice/);
+    });
+  });
+});
