@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { readFileSync } from 'node:fs';
 import { reportError } from './errors.js';
-import * as evalCommand from './eval.js';
+import { commands } from './commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('starform')
     .usage('$0 <command> [options]')
     .epilogue('Plan and apply container environments written in Starlark, with the plan API of Kurtosis packages.')
-    .command(evalCommand)
+    .command(commands)
     .option('debug', { type: 'boolean', description: 'Show stack traces of internal errors', global: true })
     .demandCommand(1, 'Name a command; see `starform --help`.')
     .strict()

@@ -1,0 +1,53 @@
+// Refresh: compare the services a state records with what the engine really runs, and
+// return the state as it is on the engine, with one line of drift per difference.
+//
+// A service whose container vanished is dropped from the state (the diff then plans to
+// create it again, or plans nothing when the package no longer has it); a service whose
+// container stopped is marked stopped with no address and no host ports (the diff plans
+// to replace it unless the package stops it itself); a service that runs again although
+// the state says stopped is marked running. One `inspectEnclave` call lists everything
+// the enclave's lineage labels, so refreshing costs one engine round trip however many
+// services there are. Refresh only reads: it never changes the engine or a file; `plan`
+// shows the drift, `apply` records the refreshed state before its first step.
+import type { ContainerSummary, Runtime } from '../docker/index.js';
+import { putService, removeService, type ServiceRecord, type State } from '../state/index.js';
+
+export interface RefreshResult {
+  readonly state: State;
+  /** One sentence per service whose record differs from the engine, sorted by service name. */
+  readonly drift: string[];
+}
+
+/** The state as the engine has it (see the file comment); `state` itself is not changed. */
+export async function refreshState(state: State, runtime: Runtime): Promise<RefreshResult> {
+  if (state.lineage === null || state.services.size === 0) return { state, drift: [] };
+  const found = await runtime.inspectEnclave(state.lineage);
+  const byId = new Map<string, ContainerSummary>(found.containers.map((c) => [c.id, c]));
+  let next = state;
+  const drift: string[] = [];
+  for (const name of [...state.services.keys()].sort()) {
+    const record = state.services.get(name)!;
+    const container = byId.get(record.containerId);
+    if (container === undefined || container.service !== name) {
+      next = removeService(next, name);
+      drift.push(`service '${name}': its container ${shortId(record.containerId)} no longer exists`);
+    } else if (!container.running && record.status === 'running') {
+      next = putService(next, name, stopped(record));
+      drift.push(`service '${name}': its container ${shortId(record.containerId)} is ${container.state}, not running`);
+    } else if (container.running && record.status === 'stopped') {
+      next = putService(next, name, { ...record, status: 'running' });
+      drift.push(`service '${name}': its container ${shortId(record.containerId)} runs, although the state says stopped`);
+    }
+  }
+  return { state: next, drift };
+}
+
+/** A service record for a container that is not running: no address, no host ports. */
+export function stopped(record: ServiceRecord): ServiceRecord {
+  const ports = new Map([...record.ports].map(([id, p]) => [id, { ...p, hostPort: null }]));
+  return { ...record, status: 'stopped', ipAddress: null, ports };
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 12);
+}

@@ -1,0 +1,37 @@
+// `starform validate [DIR]`: the first two phases only — interpret the package and check
+// every instruction — without a state or an engine. Exit 0 when valid, 1 with every
+// problem (and its Starlark position) otherwise.
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { checkPackage } from '../plan/index.js';
+import { renderProblems } from '../render/plan-view.js';
+import { useColor } from '../render/style.js';
+import { packageInputs, withPackageOptions, type PackageArgs } from './shared-options.js';
+
+export const command = 'validate [dir]';
+export const describe = 'Interpret and validate a package without planning against a state';
+
+interface ValidateArgs extends PackageArgs {
+  json: boolean;
+}
+
+export function builder(y: Argv): Argv<ValidateArgs> {
+  return withPackageOptions(y)
+    .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+    .example('$0 validate ./pkg', 'Check ./pkg for errors') as unknown as Argv<ValidateArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<void> {
+  const { instructions, problems, warnings } = checkPackage(packageInputs(argv));
+  if (argv.json) {
+    process.stdout.write(JSON.stringify({ valid: problems.length === 0, instructions: instructions.length, problems, warnings }, null, 2) + '\n');
+    if (problems.length > 0) process.exitCode = 1;
+    return;
+  }
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  if (problems.length > 0) {
+    process.stderr.write(renderProblems(problems, { color: useColor(process.stderr) }).replace('nothing was planned', 'the package is not valid'));
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`The package is valid: ${instructions.length} instruction${instructions.length === 1 ? '' : 's'}.\n`);
+}

@@ -1,0 +1,212 @@
+// The diff: what applying this instruction list to the state would change. Kurtosis
+// compares a new run with the previous one instruction by instruction (equal / update /
+// new); starform extends that to a declarative end state, Terraform-style:
+//
+//   create   a service or files artifact the state lacks, or a step never applied
+//   replace  the same service / artifact with another configuration or content, a
+//            force_update, or something it depends on changes in this plan
+//   run      a one-off step (exec, request, wait, verify, print, run_sh, run_python,
+//            start/stop_service) that is new, changed, or depends on a change
+//   delete   a service or artifact of the state the package no longer produces, or a
+//            remove_service whose service exists
+//   no-op    equal, and nothing it depends on changes
+//
+// The walk simulates the environment instruction by instruction (what exists, running or
+// stopped), so remove/start/stop_service describe end states and stay idempotent: a
+// package that stops a service leaves it stopped, and re-applying it does nothing.
+// Dependencies come from the records alone: services acted on, artifacts mounted, and
+// future references used. A change marks its step "dirty"; whatever uses a dirty step is
+// re-run or replaced, so changing one service touches only it and what depends on it.
+// Deletions of dropped entities come first, so a renamed service's ports and names are
+// free before its successor is created.
+import type { State } from '../state/model.js';
+import { jsonDigest } from '../util/hash.js';
+import type { Action, Change, Instruction } from './model.js';
+
+interface SimService {
+  exists: boolean;
+  running: boolean;
+}
+
+export function diff(instructions: readonly Instruction[], state: State): Change[] {
+  const applied = new Map(state.steps.map((s) => [s.id, s]));
+  const dirty = new Set<string>();
+  const world = new Map<string, SimService>();
+  for (const [name, rec] of state.services) world.set(name, { exists: true, running: rec.status === 'running' });
+  const artifacts = new Set(state.filesArtifacts.keys());
+  const declaredServices = new Set<string>();
+  const declaredArtifacts = new Set<string>();
+
+  // The desired end state of each service: present or absent, running or stopped.
+  const finalPresence = new Map<string, boolean>();
+  const finalRunning = new Map<string, boolean>();
+  for (const ins of instructions) {
+    const name = serviceOf(ins);
+    if (name === undefined) continue;
+    if (ins.kind === 'add_service') {
+      finalPresence.set(name, true);
+      finalRunning.set(name, true);
+    } else if (ins.kind === 'remove_service') finalPresence.set(name, false);
+    else if (ins.kind === 'stop_service') finalRunning.set(name, false);
+    else if (ins.kind === 'start_service') finalRunning.set(name, true);
+  }
+
+  const changes: Change[] = [];
+  instructions.forEach((ins, index) => {
+    const hash = jsonDigest(ins.args);
+    const prev = applied.get(ins.id);
+    const dep = dirtyDependency(ins, dirty);
+    let action: Action = 'no-op';
+    let reason = 'unchanged';
+    let before: Change['before'];
+    const after: Change['after'] = ins.args;
+
+    switch (ins.kind) {
+      case 'add_service': {
+        const name = serviceOf(ins)!;
+        declaredServices.add(name);
+        const rec = state.services.get(name);
+        const sim = world.get(name);
+        if (rec === undefined || !sim?.exists) {
+          const removedLater = finalPresence.get(name) === false;
+          if (removedLater && prev !== undefined && prev.argsHash === hash && dep === undefined) {
+            reason = 'already applied; removed again later in the package';
+          } else {
+            action = 'create';
+            reason = rec === undefined ? 'new service' : 'removed earlier in the package';
+          }
+        } else if (rec.configHash !== hash) {
+          action = 'replace';
+          reason = 'configuration changed';
+          before = rec.config;
+        } else if (ins.forceUpdate) {
+          action = 'replace';
+          reason = 'force_update is set';
+          before = rec.config;
+        } else if (dep !== undefined) {
+          action = 'replace';
+          reason = `depends on ${dep}, which changes`;
+          before = rec.config;
+        } else if (!sim.running && finalRunning.get(name) !== false) {
+          action = 'replace';
+          reason = 'its container is not running';
+          before = rec.config;
+        }
+        world.set(name, { exists: action !== 'no-op' || sim?.exists === true, running: true });
+        if (action === 'no-op' && sim !== undefined) world.set(name, sim);
+        break;
+      }
+      case 'remove_service': {
+        const name = serviceOf(ins)!;
+        const sim = world.get(name);
+        if (sim?.exists) {
+          action = 'delete';
+          reason = 'remove_service';
+          before = state.services.get(name)?.config;
+        } else {
+          reason = 'already absent';
+        }
+        world.set(name, { exists: false, running: false });
+        break;
+      }
+      case 'start_service':
+      case 'stop_service': {
+        const name = serviceOf(ins)!;
+        const sim = world.get(name);
+        const wantRunning = ins.kind === 'start_service';
+        if (sim?.exists && sim.running !== wantRunning) {
+          action = 'run';
+          reason = wantRunning ? 'service is stopped' : 'service is running';
+        } else {
+          reason = wantRunning ? 'already running' : 'already stopped';
+        }
+        if (sim?.exists) world.set(name, { exists: true, running: wantRunning });
+        break;
+      }
+      case 'upload_files':
+      case 'render_templates':
+      case 'store_service_files': {
+        const name = ins.declares?.type === 'artifact' ? ins.declares.name : ins.id;
+        declaredArtifacts.add(name);
+        if (!artifacts.has(name) || prev === undefined) {
+          action = 'create';
+          reason = 'new files artifact';
+        } else if (prev.argsHash !== hash) {
+          action = 'replace';
+          reason = 'content changed';
+          before = prev.args;
+        } else if (dep !== undefined) {
+          action = 'replace';
+          reason = `depends on ${dep}, which changes`;
+          before = prev.args;
+        }
+        artifacts.add(name);
+        break;
+      }
+      case 'exec':
+      case 'request':
+      case 'wait':
+      case 'verify':
+      case 'print':
+      case 'run_sh':
+      case 'run_python': {
+        if (prev === undefined) {
+          action = 'run';
+          reason = 'new step';
+        } else if (prev.argsHash !== hash) {
+          action = 'run';
+          reason = 'arguments changed';
+          before = prev.args;
+        } else if (dep !== undefined) {
+          action = 'run';
+          reason = `depends on ${dep}, which changes`;
+        }
+        for (const produced of ins.produces) if (produced.startsWith('artifact.')) declaredArtifacts.add(produced.slice(9));
+        break;
+      }
+      default:
+        reason = 'lookup only';
+    }
+    if (action !== 'no-op') dirty.add(ins.id);
+    changes.push({ action, stepId: ins.id, kind: ins.kind, reason, ...(before !== undefined ? { before } : {}), after, instruction: index });
+  });
+
+  const deletions: Change[] = [];
+  for (const [name, rec] of state.services) {
+    if (!declaredServices.has(name) && world.get(name)?.exists !== false) {
+      deletions.push({ action: 'delete', stepId: `service.${name}`, kind: 'add_service', reason: 'no longer in the package', before: rec.config });
+    }
+  }
+  for (const name of state.filesArtifacts.keys()) {
+    if (!declaredArtifacts.has(name)) {
+      const step = applied.get(`artifact.${name}`);
+      deletions.push({
+        action: 'delete',
+        stepId: `artifact.${name}`,
+        kind: (step?.kind as Change['kind']) ?? 'upload_files',
+        reason: 'no longer in the package',
+        ...(step ? { before: step.args } : {}),
+      });
+    }
+  }
+  return [...deletions, ...changes];
+}
+
+/** The service an instruction declares or acts on, if it is about one service. */
+function serviceOf(ins: Instruction): string | undefined {
+  if (ins.declares?.type === 'service') return ins.declares.name;
+  if (ins.kind === 'remove_service' || ins.kind === 'start_service' || ins.kind === 'stop_service') return ins.services[0];
+  return undefined;
+}
+
+/** The first thing this instruction depends on that changes in this plan. */
+function dirtyDependency(ins: Instruction, dirty: ReadonlySet<string>): string | undefined {
+  const own = serviceOf(ins);
+  for (const s of ins.services) {
+    if (s === own && ins.kind === 'add_service') continue;
+    if (dirty.has(`service.${s}`)) return `service.${s}`;
+  }
+  for (const a of ins.artifacts) if (dirty.has(`artifact.${a}`)) return `artifact.${a}`;
+  for (const r of ins.refs) if (r !== ins.id && dirty.has(r)) return r;
+  return undefined;
+}

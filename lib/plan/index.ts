@@ -1,0 +1,69 @@
+// The plan pipeline: interpret the package, validate the whole instruction list, diff it
+// against the state. The first two phases never touch a container engine or write
+// anything; the result is a saved-plan model (lib/planfile) that `apply` can execute
+// without the package, or the problems that stop planning (all of them, each with its
+// Starlark position).
+import { openWorkspace, type WorkspaceOptions } from '../package/index.js';
+import type { SavedPlan } from '../planfile/model.js';
+import type { State } from '../state/model.js';
+import { digestOf } from '../util/hash.js';
+import { canonicalJson, type JsonObject } from '../util/json.js';
+import { diff } from './diff.js';
+import { interpretPackage } from './interpret.js';
+import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
+import { validate } from './validate.js';
+
+export interface PlanOptions extends WorkspaceOptions {
+  /** The package directory (or a .star file). */
+  readonly dir: string;
+  /** How the user named the package, for the plan file (defaults to `dir`). */
+  readonly locator?: string;
+  readonly args: JsonObject;
+  readonly state: State;
+  readonly maxSteps?: number;
+}
+
+export interface PlanResult {
+  /** Null when there are problems. */
+  readonly plan: SavedPlan<Instruction, Change> | null;
+  readonly summary: PlanSummary | null;
+  readonly problems: readonly Problem[];
+  readonly warnings: readonly string[];
+  /** The instructions interpreted (also when validation failed), for `validate`. */
+  readonly instructions: readonly Instruction[];
+}
+
+/** Interprets and validates a package (the first two phases, as `starform validate` runs them). */
+export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: State }): {
+  instructions: readonly Instruction[];
+  problems: readonly Problem[];
+  warnings: readonly string[];
+  result: ReturnType<typeof interpretPackage>;
+} {
+  const ws = openWorkspace(options.dir, options);
+  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps });
+  const problems = result.problems.length > 0 ? result.problems : validate(result.instructions);
+  return { instructions: result.instructions, problems, warnings: result.warnings, result };
+}
+
+/** Interpret, validate and diff: everything `plan` does. */
+export function makePlan(options: PlanOptions): PlanResult {
+  const { instructions, problems, warnings, result } = checkPackage(options);
+  if (problems.length > 0) return { plan: null, summary: null, problems, warnings, instructions };
+  const changes = diff(instructions, options.state);
+  const digest = digestOf(`${result.sourcesDigest}\n${canonicalJson(options.args)}`);
+  const plan: SavedPlan<Instruction, Change> = {
+    base: { lineage: options.state.lineage, serial: options.state.serial },
+    package: { locator: options.locator ?? options.dir, digest, args: options.args },
+    instructions,
+    changes,
+    outputs: result.outputs,
+    files: result.files,
+  };
+  return { plan, summary: summarize(changes), problems: [], warnings, instructions };
+}
+
+export { diff } from './diff.js';
+export { validate } from './validate.js';
+export { summarize } from './model.js';
+export type { Change, Instruction, PlanSummary, Problem } from './model.js';

@@ -1,0 +1,253 @@
+// The recorder: everything one interpretation of a package produces, collected while the
+// Starlark runs — the instruction list (model.ts), problems and warnings, the content of
+// files the plan must carry (uploads, templates, build contexts) by digest, and the
+// interpretation-time service store that get_service / get_services / set_service read.
+//
+// Step ids follow model.ts: `service.<name>`, `artifact.<name>`, `<kind>.<service>` for
+// remove/start/stop, `<kind>.<12 hex of the canonical args' digest>` otherwise, with `#2`,
+// `#3`... for repeats. None depends on the instruction's index, so inserting an unrelated
+// instruction renames nothing. An instruction's `refs` come from scanning its arguments for
+// future references; its position is the innermost Starlark frame at the plan.* call (the
+// call site) and its stack every frame, outermost first, with the file names the
+// interpreter gave the threads (package-relative display paths).
+import { EvalError, type Thread } from '../starlark/index.js';
+import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
+import { futureReference, type Declaration, type Instruction, type InstructionKind, type Problem, type SourcePosition, type StackFrame } from './model.js';
+import { referencedSteps } from './references.js';
+import { makeService, type KurtosisValue, type ServiceConfigJson } from './types.js';
+import type { JsonObject } from '../util/json.js';
+
+/** What an instruction declares and needs, besides its arguments (see model.ts Instruction). */
+export interface RecordInfo {
+  readonly declares?: Declaration;
+  readonly services: readonly string[];
+  readonly artifacts: readonly string[];
+  readonly produces: readonly string[];
+  readonly description: string;
+  readonly forceUpdate?: boolean;
+}
+
+/** A deprecation or similar notice: not an error, shown once after interpretation. */
+export interface Warning {
+  readonly message: string;
+  readonly position: SourcePosition;
+}
+
+/** A service as the interpretation-time store knows it. */
+export interface StoredService {
+  readonly name: string;
+  /** The step whose runtime values (ip_address) the service's references name. */
+  readonly stepId: string;
+  /** The canonical configuration (after any set_service merge). */
+  readonly config: ServiceConfigJson;
+  /** True for a service added by an earlier run (seeded), not by this interpretation. */
+  readonly seeded: boolean;
+}
+
+const UNKNOWN_POSITION: SourcePosition = Object.freeze({ file: '<unknown>', line: 1, col: 1 });
+
+/** The Starlark call stack of a thread, outermost first, in the plan model's form. */
+export function stackOf(thread: Thread): StackFrame[] {
+  return thread.callStack().map((f) => ({ function: f.name, file: f.file, line: f.line, col: f.col }));
+}
+
+/** The position of the innermost frame (the call site of the built-in being run). */
+export function positionOf(stack: readonly StackFrame[]): SourcePosition {
+  if (stack.length === 0) return UNKNOWN_POSITION;
+  const f = stack[stack.length - 1];
+  return { file: f.file, line: f.line, col: f.col };
+}
+
+/** The display path of the module making the current call (for relative locators). */
+export function callerModule(thread: Thread): string {
+  const frames = thread.frames;
+  return frames.length === 0 ? '' : frames[frames.length - 1].file;
+}
+
+/**
+ * A Problem for an EvalError that escaped the package: its message, at the innermost
+ * Starlark frame, with the Starlark frames of its backtrace (built-in frames dropped).
+ */
+export function problemFromEvalError(e: EvalError): Problem {
+  const stack: StackFrame[] = [];
+  for (let i = e.callStack.length - 1; i >= 0; i--) {
+    const f = e.callStack[i];
+    if (f.file === '<builtin>') continue;
+    stack.push({ function: f.name, file: f.file, line: f.line, col: f.col });
+  }
+  return { message: e.msg, position: positionOf(stack), stack };
+}
+
+/** The id of a step kind whose identity is its arguments. */
+export function hashedStepId(kind: InstructionKind, args: JsonObject): string {
+  return `${kind}.${jsonDigest(args).slice('sha256:'.length, 'sha256:'.length + 12)}`;
+}
+
+/** The step id (before the repeat suffix) model.ts assigns to an instruction. */
+export function baseStepId(kind: InstructionKind, args: JsonObject): string {
+  switch (kind) {
+    case 'add_service':
+      return `service.${String(args.name)}`;
+    case 'upload_files':
+    case 'render_templates':
+    case 'store_service_files':
+    case 'get_files_artifact':
+      return `artifact.${String(args.name)}`;
+    case 'remove_service':
+    case 'start_service':
+    case 'stop_service':
+      return `${kind}.${String(args.name)}`;
+    default:
+      return hashedStepId(kind, args);
+  }
+}
+
+/**
+ * The files artifacts an instruction creates: its declaration, plus the `store` entries of
+ * run_sh / run_python (a task can store several artifacts; model.ts's single `declares`
+ * cannot say so).
+ */
+export function artifactsCreated(instruction: Instruction): string[] {
+  const out: string[] = [];
+  if (instruction.declares?.type === 'artifact') out.push(instruction.declares.name);
+  const store = instruction.args.store;
+  if ((instruction.kind === 'run_sh' || instruction.kind === 'run_python') && Array.isArray(store)) {
+    for (const s of store as readonly JsonObject[]) if (typeof s.name === 'string') out.push(s.name);
+  }
+  return out;
+}
+
+export class Recorder {
+  private readonly list: Instruction[] = [];
+  private readonly indexById = new Map<string, number>();
+  private readonly idCounts = new Map<string, number>();
+  private readonly artifactNames = new Set<string>();
+  readonly problems: Problem[] = [];
+  readonly warnings: Warning[] = [];
+  /** File contents the plan embeds, by digest. */
+  readonly files = new Map<Digest, Buffer>();
+  /** The interpretation-time service store, in insertion order. */
+  readonly services = new Map<string, StoredService>();
+
+  /** The instructions recorded so far, in order. */
+  get instructions(): readonly Instruction[] {
+    return this.list;
+  }
+
+  /** The recorded instruction with this step id. */
+  instruction(id: string): Instruction | undefined {
+    const i = this.indexById.get(id);
+    return i === undefined ? undefined : this.list[i];
+  }
+
+  /** Appends an instruction; returns it with its step id, refs, position and stack. */
+  record(kind: InstructionKind, args: JsonObject, info: RecordInfo, thread: Thread): Instruction {
+    const base = baseStepId(kind, args);
+    const n = (this.idCounts.get(base) ?? 0) + 1;
+    this.idCounts.set(base, n);
+    const id = n === 1 ? base : `${base}#${n}`;
+    const stack = stackOf(thread);
+    const instruction: Instruction = {
+      id,
+      kind,
+      args,
+      description: info.description,
+      position: positionOf(stack),
+      stack,
+      ...(info.declares === undefined ? {} : { declares: info.declares }),
+      services: info.services,
+      artifacts: info.artifacts,
+      refs: referencedSteps(args),
+      produces: info.produces,
+      ...(info.forceUpdate ? { forceUpdate: true } : {}),
+    };
+    this.indexById.set(id, this.list.length);
+    this.list.push(instruction);
+    if (info.declares?.type === 'artifact') this.artifactNames.add(info.declares.name);
+    return instruction;
+  }
+
+  /** Replaces the arguments of a recorded instruction (set_service's merge); refs follow. */
+  amend(id: string, args: JsonObject, changes: { readonly artifacts?: readonly string[] } = {}): Instruction {
+    const i = this.indexById.get(id);
+    if (i === undefined) throw new Error(`internal error: no recorded step ${id}`);
+    const updated: Instruction = {
+      ...this.list[i],
+      args,
+      refs: referencedSteps(args),
+      ...(changes.artifacts === undefined ? {} : { artifacts: changes.artifacts }),
+    };
+    this.list[i] = updated;
+    return updated;
+  }
+
+  /** Records a problem at the current call site. */
+  problem(message: string, thread: Thread, stepId?: string): Problem {
+    const stack = stackOf(thread);
+    const p: Problem = { message, position: positionOf(stack), stack, ...(stepId === undefined ? {} : { stepId }) };
+    this.problems.push(p);
+    return p;
+  }
+
+  /** Records a warning at the current call site (each distinct message once). */
+  warn(message: string, thread: Thread): void {
+    if (this.warnings.some((w) => w.message === message)) return;
+    this.warnings.push({ message, position: positionOf(stackOf(thread)) });
+  }
+
+  /** Stores file content the plan must carry; returns its digest. */
+  store(content: Buffer | Uint8Array | string): Digest {
+    const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+    const digest = digestOf(buf);
+    if (!this.files.has(digest)) this.files.set(digest, buf);
+    return digest;
+  }
+
+  /** Notes an artifact name created by an instruction that does not `declare` it (task stores). */
+  noteArtifact(name: string): void {
+    this.artifactNames.add(name);
+  }
+
+  /**
+   * A deterministic name for an artifact the package did not name: `files-<12 hex>` of
+   * `seed` (a digest), with `-2`, `-3`... when that name is already taken in this run.
+   */
+  generatedArtifactName(seed: string): string {
+    const hex = seed.startsWith('sha256:') ? seed.slice(7) : seed;
+    const base = `files-${hex.slice(0, 12)}`;
+    let name = base;
+    for (let i = 2; this.artifactNames.has(name); i++) name = `${base}-${i}`;
+    this.artifactNames.add(name);
+    return name;
+  }
+
+  /** Remembers a service (add_service, or a set_service merge) in the store. */
+  putService(name: string, stepId: string, config: ServiceConfigJson, seeded = false): StoredService {
+    const s: StoredService = { name, stepId, config, seeded };
+    this.services.delete(name);
+    this.services.set(name, s);
+    return s;
+  }
+
+  /**
+   * Makes a service of an earlier run known to get_service / get_services / set_service
+   * (the interpreter seeds the store from the state before running the package).
+   */
+  seedService(name: string, config: ServiceConfigJson, stepId = `service.${name}`): StoredService {
+    return this.putService(name, stepId, config, true);
+  }
+
+  /**
+   * A fresh Service value for a stored service (name and hostname concrete, ip_address a
+   * reference to the step that adds it); undefined when the store does not know the name.
+   */
+  serviceValue(name: string): KurtosisValue | undefined {
+    const s = this.services.get(name);
+    return s === undefined ? undefined : makeService(name, futureReference(s.stepId, 'ip_address'), s.config.ports);
+  }
+
+  /** Forgets a service (remove_service). */
+  forgetService(name: string): void {
+    this.services.delete(name);
+  }
+}

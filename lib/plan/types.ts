@@ -1,0 +1,1065 @@
+// The Kurtosis types of the interpretation phase: ServiceConfig, PortSpec, ExecRecipe, ...
+// as predeclared constructors (docs/kurtosis-api.md §3) and the values they build.
+//
+// Every value behaves like Kurtosis's KurtosisValueTypeDefault: a read-only record whose
+// attributes are exactly the arguments that were supplied (an omitted optional argument is
+// an attribute error, not None), printed `PortSpec(number=80, wait="5s")`, with `type()`
+// the Kurtosis type name. Arguments are unpacked in the documented positional order and
+// checked at construction by the same per-parameter validators Kurtosis runs (non-empty
+// strings, ranges, durations, enums, labels); the deeper conversion checks (element types
+// of lists and dicts, Directory exclusivity, PortSpec without a number...) run when a value
+// is *used* — `canonical()`, called by add_service, exec, ... — as Kurtosis converts at
+// the instruction, so the error points at that call. Supplied lists and dicts are copied
+// and frozen at construction: later mutation of the caller's list changes nothing.
+//
+// `canonical()` is the value's plan form: plain JSON with every default filled in,
+// deprecated aliases folded into their replacements (cpu_allocation → max_cpu, ImageSpec
+// name → image, Directory artifact_name → artifact_names), string `files` entries in
+// Directory form, durations in Go's Duration.String form ("15s", "2m0s"), so that two
+// cosmetically different spellings of one configuration compare equal.
+import {
+  ArgError,
+  Builtin,
+  Dict,
+  EvalError,
+  List,
+  StarlarkObject,
+  defineBuiltin,
+  equals,
+  fail,
+  fromUtf8,
+  hashKey,
+  isInt,
+  optional,
+  quote,
+  repr,
+  required,
+  toUnicode,
+  typeName,
+  type ArgType,
+  type CompareOp,
+  type HashKey,
+  type Param,
+  type Value,
+} from '../starlark/index.js';
+import { checkAssertion, comparisonTarget, isGoDuration, normalizeDuration } from './canonical.js';
+import type { JsonObject, JsonValue } from '../util/json.js';
+
+export type KurtosisTypeName =
+  | 'ServiceConfig'
+  | 'ImageSpec'
+  | 'ImageBuildSpec'
+  | 'NixBuildSpec'
+  | 'PortSpec'
+  | 'Directory'
+  | 'ExecRecipe'
+  | 'GetHttpRequestRecipe'
+  | 'PostHttpRequestRecipe'
+  | 'ReadyCondition'
+  | 'StoreSpec'
+  | 'User'
+  | 'Toleration'
+  | 'GpuConfig'
+  | 'Service';
+
+// ---- canonical shapes --------------------------------------------------------------------------
+
+export type PortJson = {
+  readonly number: number;
+  readonly transport_protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** '' when none was given. */
+  readonly application_protocol: string;
+  /** Go duration text, or null for "do not wait". */
+  readonly wait: string | null;
+  /** '' when none was given. */
+  readonly url: string;
+};
+
+export type ImageJson =
+  | { readonly type: 'image'; readonly image: string }
+  | {
+      readonly type: 'registry';
+      readonly image: string;
+      readonly registry: string | null;
+      readonly username: string | null;
+      readonly password: string | null;
+    }
+  | {
+      readonly type: 'build';
+      readonly image_name: string;
+      /** The locator as written, relative to the module that uses the spec. */
+      readonly build_context_dir: string;
+      readonly build_file: string;
+      readonly target_stage: string;
+      readonly build_args: { readonly [k: string]: string };
+      /** Added by the plan object: the build context's files, by digest. */
+      readonly context?: ContextJson;
+    }
+  | {
+      readonly type: 'nix';
+      readonly flake_location_dir: string;
+      readonly build_context_dir: string;
+      readonly image_name: string;
+      readonly flake_output: string;
+    };
+
+/** A directory tree of the package embedded in the plan: file paths and content digests. */
+export type ContextJson = {
+  /** The package-relative (or locator) display path of the directory. */
+  readonly source: string;
+  /** Digest of the sorted manifest below (paths and content digests). */
+  readonly digest: string;
+  readonly files: readonly { readonly path: string; readonly digest: string }[];
+};
+
+export type DirectoryJson = {
+  readonly artifact_names: readonly string[];
+  readonly persistent_key: string | null;
+  /** Megabytes; persistent directories only. */
+  readonly size: number | null;
+};
+
+export type RecipeJson =
+  | { readonly type: 'exec'; readonly command: readonly string[]; readonly extract: { readonly [k: string]: string } }
+  | {
+      readonly type: 'http';
+      readonly method: 'GET';
+      readonly port_id: string;
+      readonly endpoint: string;
+      readonly extract: { readonly [k: string]: string };
+      readonly headers: { readonly [k: string]: string };
+    }
+  | {
+      readonly type: 'http';
+      readonly method: 'POST';
+      readonly port_id: string;
+      readonly endpoint: string;
+      readonly body: string;
+      readonly content_type: string;
+      readonly extract: { readonly [k: string]: string };
+      readonly headers: { readonly [k: string]: string };
+    };
+
+export type ReadyConditionJson = {
+  readonly recipe: RecipeJson;
+  readonly field: string;
+  readonly assertion: string;
+  readonly target_value: JsonValue;
+  readonly target_type: string;
+  readonly interval: string;
+  readonly timeout: string;
+};
+
+export type UserJson = { readonly uid: number; readonly gid: number | null };
+
+export type TolerationJson = {
+  readonly key: string;
+  readonly operator: string;
+  readonly value: string;
+  readonly effect: string;
+  readonly toleration_seconds: number | null;
+};
+
+export type GpuJson = {
+  readonly count: number;
+  readonly device_ids: readonly string[];
+  readonly shm_size: number;
+  readonly ulimits: { readonly [k: string]: number };
+  readonly driver: string | { readonly docker: string; readonly kubernetes: string };
+};
+
+export type ServiceConfigJson = {
+  readonly image: ImageJson;
+  readonly ports: { readonly [id: string]: PortJson };
+  readonly public_ports: { readonly [id: string]: PortJson };
+  readonly files: { readonly [mountPath: string]: DirectoryJson };
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+  readonly env_vars: { readonly [k: string]: string };
+  readonly private_ip_address_placeholder: string;
+  readonly max_cpu: number;
+  readonly min_cpu: number;
+  readonly max_memory: number;
+  readonly min_memory: number;
+  readonly ready_conditions: ReadyConditionJson | null;
+  readonly labels: { readonly [k: string]: string };
+  readonly user: UserJson | null;
+  readonly tolerations: readonly TolerationJson[];
+  readonly node_selectors: { readonly [k: string]: string };
+  readonly files_to_be_moved: { readonly [k: string]: string };
+  readonly tini_enabled: boolean;
+  readonly tty_enabled: boolean;
+  readonly devices: readonly string[];
+  readonly gpu: GpuJson | null;
+};
+
+export type StoreSpecJson = { readonly src: string; readonly name: string | null };
+
+export type ServiceJson = {
+  readonly name: string;
+  readonly hostname: string;
+  readonly ip_address: string;
+  readonly ports: { readonly [id: string]: PortJson };
+};
+
+export const DEFAULT_IP_PLACEHOLDER = 'KURTOSIS_IP_ADDR_PLACEHOLDER';
+export const DEFAULT_PORT_WAIT = '15s';
+export const DEFAULT_PERSISTENT_DIRECTORY_SIZE_MB = 1024;
+export const DEFAULT_POST_CONTENT_TYPE = 'application/json';
+
+// ---- the value class ----------------------------------------------------------------------------
+
+interface FieldDef {
+  readonly name: string;
+  readonly type: ArgType<Value>;
+  readonly required?: boolean;
+  readonly keywordOnly?: boolean;
+}
+
+interface TypeSpec {
+  readonly name: KurtosisTypeName;
+  readonly fields: readonly FieldDef[];
+  /** Cross-parameter checks Kurtosis makes at construction. */
+  readonly check?: (v: KurtosisValue) => void;
+  readonly canonical: (v: KurtosisValue) => JsonObject;
+}
+
+interface TypeDef extends TypeSpec {
+  /** Field name → slot index. */
+  readonly index: ReadonlyMap<string, number>;
+}
+
+function typeDef(spec: TypeSpec): TypeDef {
+  return { ...spec, index: new Map(spec.fields.map((f, i) => [f.name, i])) };
+}
+
+/** A value of one of the Kurtosis types (its Starlark type name is `kind`). */
+export class KurtosisValue extends StarlarkObject {
+  private cached: JsonObject | undefined;
+
+  /** Use the constructors (or `makeService`); `slots` follow `def.fields`. */
+  constructor(
+    private readonly def: TypeDef,
+    private readonly slots: readonly (Value | undefined)[],
+  ) {
+    super();
+  }
+
+  get kind(): KurtosisTypeName {
+    return this.def.name;
+  }
+  get typeName(): string {
+    return this.def.name;
+  }
+
+  private indexOf(name: string): number {
+    return this.def.index.get(name) ?? -1;
+  }
+
+  /** Whether the argument `name` was supplied. */
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+  /** The supplied argument `name` (a Starlark value), or undefined. */
+  get(name: string): Value | undefined {
+    const i = this.indexOf(name);
+    return i < 0 ? undefined : this.slots[i];
+  }
+  /** A supplied string argument as Unicode text. */
+  text(name: string): string | undefined {
+    const v = this.get(name);
+    return typeof v === 'string' ? toUnicode(v) : undefined;
+  }
+  /** A supplied int argument. */
+  int(name: string): number | undefined {
+    const v = this.get(name);
+    return typeof v === 'number' ? v : undefined;
+  }
+  bool(name: string): boolean | undefined {
+    const v = this.get(name);
+    return typeof v === 'boolean' ? v : undefined;
+  }
+  /** Names of the supplied arguments, in parameter order. */
+  suppliedNames(): string[] {
+    const out: string[] = [];
+    this.def.fields.forEach((f, i) => {
+      if (this.slots[i] !== undefined) out.push(f.name);
+    });
+    return out;
+  }
+
+  /**
+   * The canonical JSON form (defaults filled, aliases normalised). Throws EvalError when
+   * the value cannot be converted (Kurtosis's conversion errors).
+   */
+  canonical(): JsonObject {
+    return (this.cached ??= this.def.canonical(this));
+  }
+
+  override attr(name: string): Value | undefined {
+    return this.get(name);
+  }
+  override attrNames(): string[] {
+    return this.suppliedNames().sort();
+  }
+  noSuchAttrMessage(name: string): string {
+    return this.indexOf(name) >= 0
+      ? `${this.kind} has no .${name} attribute (the argument was not given)`
+      : `${this.kind} has no .${name} attribute`;
+  }
+  override repr(out: string[]): void {
+    out.push(this.def.name, '(');
+    let first = true;
+    this.def.fields.forEach((f, i) => {
+      const v = this.slots[i];
+      if (v === undefined) return;
+      if (!first) out.push(', ');
+      first = false;
+      out.push(f.name, '=', repr(v));
+    });
+    out.push(')');
+  }
+  override hashKey(): HashKey {
+    let key = `\u0100K${this.def.name}`;
+    this.def.fields.forEach((f, i) => {
+      const v = this.slots[i];
+      if (v === undefined) return;
+      const k = hashKey(v);
+      if (k !== null && typeof k === 'object') fail(`unhashable type: ${this.def.name}`);
+      key += `\u0101${f.name}=${typeof k}:${String(k)}`;
+    });
+    return key;
+  }
+  override compareSameType(op: CompareOp, y: StarlarkObject): boolean {
+    if (op !== '==' && op !== '!=') fail(`${this.typeName} ${op} ${y.typeName} not implemented`);
+    const other = y as KurtosisValue;
+    let eq = other.def === this.def;
+    for (let i = 0; eq && i < this.slots.length; i++) {
+      const a = this.slots[i];
+      const b = other.slots[i];
+      eq = a === undefined || b === undefined ? a === b : equals(a, b);
+    }
+    return op === '==' ? eq : !eq;
+  }
+}
+
+/** Whether `v` is a Kurtosis value of one of the given types. */
+export function isKurtosis(v: Value, ...kinds: KurtosisTypeName[]): v is KurtosisValue {
+  return v instanceof KurtosisValue && (kinds.length === 0 || kinds.includes(v.kind));
+}
+
+// ---- argument types (construction-time validators) -------------------------------------------
+
+const isStr = (v: Value): boolean => typeof v === 'string';
+/** A Unicode text quoted for an error message (messages are Starlark byte strings). */
+const q = (text: string): string => quote(fromUtf8(text));
+const identity = (v: Value): Value => v;
+
+const anyValue: ArgType<Value> = { want: 'value', accepts: () => true, convert: identity };
+const str: ArgType<Value> = { want: 'string', accepts: isStr, convert: identity };
+const bool: ArgType<Value> = { want: 'bool', accepts: (v) => typeof v === 'boolean', convert: identity };
+const list: ArgType<Value> = { want: 'list', accepts: (v) => v instanceof List, convert: identity };
+const dict: ArgType<Value> = { want: 'dict', accepts: (v) => v instanceof Dict, convert: identity };
+
+const nonEmpty: ArgType<Value> = {
+  want: 'string',
+  accepts: isStr,
+  convert: (v) => {
+    if ((v as string).length === 0) throw new ArgError('must be a non-empty string');
+    return v;
+  },
+};
+
+function intAtLeast(min: number, unit = ''): ArgType<Value> {
+  return {
+    want: 'int',
+    accepts: isInt,
+    convert: (v) => {
+      if (typeof v !== 'number') throw new ArgError(`${String(v)} is out of range`);
+      if (v < min) throw new ArgError(`must be at least ${min}${unit}, got ${v}`);
+      return v;
+    },
+  };
+}
+
+const anyInt: ArgType<Value> = {
+  want: 'int',
+  accepts: isInt,
+  convert: (v) => {
+    if (typeof v !== 'number') throw new ArgError(`${String(v)} is out of range`);
+    return v;
+  },
+};
+
+const duration: ArgType<Value> = {
+  want: 'string',
+  accepts: isStr,
+  convert: (v) => {
+    const text = toUnicode(v as string);
+    if (!isGoDuration(text)) {
+      throw new ArgError(`${repr(v)} is not a valid duration (examples: "500ms", "15s", "2m", "1h30m")`);
+    }
+    return v;
+  },
+};
+
+const durationOrNone: ArgType<Value> = {
+  want: 'string or NoneType',
+  accepts: (v) => v === null || isStr(v),
+  convert: (v) => {
+    if (v === null) return v;
+    if ((v as string).length === 0) throw new ArgError('must be a duration or None (the empty string is not allowed)');
+    return duration.convert(v);
+  },
+};
+
+function choice(values: readonly string[], allowEmpty = false): ArgType<Value> {
+  return {
+    want: 'string',
+    accepts: isStr,
+    convert: (v) => {
+      const s = v as string;
+      if ((allowEmpty && s === '') || values.includes(s)) return v;
+      throw new ArgError(`got ${repr(v)}, want one of ${values.map((x) => q(x)).join(', ')}`);
+    },
+  };
+}
+
+function kinds(...names: KurtosisTypeName[]): ArgType<Value> {
+  return { want: names.join(' or '), accepts: (v) => isKurtosis(v, ...names), convert: identity };
+}
+
+function oneOf(...types: ArgType<Value>[]): ArgType<Value> {
+  const want = types.map((x) => x.want).join(' or ');
+  return {
+    want,
+    accepts: (v) => types.some((x) => x.accepts(v)),
+    convert: (v) => types.find((x) => x.accepts(v))!.convert(v),
+  };
+}
+
+const LABEL_KEY = /^[a-z]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+function stringDict(check?: (k: string, v: string) => string | undefined): ArgType<Value> {
+  return {
+    want: 'dict',
+    accepts: (v) => v instanceof Dict,
+    convert: (v) => {
+      for (const [k, x] of (v as Dict).items()) {
+        if (typeof k !== 'string') throw new ArgError(`key ${repr(k)} is ${typeName(k)}, want string`);
+        if (typeof x !== 'string') throw new ArgError(`value for key ${repr(k)} is ${typeName(x)}, want string`);
+        const why = check?.(toUnicode(k), toUnicode(x));
+        if (why !== undefined) throw new ArgError(why);
+      }
+      return v;
+    },
+  };
+}
+
+const labels = stringDict((k, v) => {
+  if (!LABEL_KEY.test(k)) {
+    return `invalid label key ${q(k)}: keys are at most 63 characters, lowercase letters, digits, '-', '_' and '.', starting with a letter and ending with a letter or digit`;
+  }
+  if (!LABEL_VALUE.test(v)) {
+    return `invalid label value ${q(v)} for key ${q(k)}: values are at most 63 characters, letters, digits, '-', '_' and '.', starting and ending with a letter or digit (or empty)`;
+  }
+  return undefined;
+});
+
+const APP_PROTOCOL = /^[a-zA-Z0-9+.-]*$/;
+
+const applicationProtocol: ArgType<Value> = {
+  want: 'string',
+  accepts: isStr,
+  convert: (v) => {
+    if (!APP_PROTOCOL.test(toUnicode(v as string))) {
+      throw new ArgError(`${repr(v)} is not a valid application protocol (letters, digits, '+', '.' and '-' only)`);
+    }
+    return v;
+  },
+};
+
+const url: ArgType<Value> = {
+  want: 'string',
+  accepts: isStr,
+  convert: (v) => {
+    try {
+      new URL(toUnicode(v as string));
+    } catch {
+      throw new ArgError(`${repr(v)} is not a valid URL`);
+    }
+    return v;
+  },
+};
+
+const portNumber: ArgType<Value> = {
+  want: 'int',
+  accepts: isInt,
+  convert: (v) => {
+    if (typeof v !== 'number' || v < 1 || v > 65535) throw new ArgError(`port number must be between 1 and 65535, got ${String(v)}`);
+    return v;
+  },
+};
+
+// ---- conversion helpers (use-time checks) -----------------------------------------------------
+
+function convError(context: string, detail: string): never {
+  throw new EvalError(`${context}: ${detail}`);
+}
+
+function elems(v: Value | undefined): readonly Value[] {
+  if (v === undefined) return [];
+  if (v instanceof List) return v.elems;
+  if (Array.isArray(v)) return v;
+  return [];
+}
+
+function stringList(v: Value | undefined, context: string): string[] {
+  return elems(v).map((x, i) => {
+    if (typeof x !== 'string') convError(context, `item number ${i} in the list is ${typeName(x)}, want string`);
+    return toUnicode(x);
+  });
+}
+
+function intList(v: Value | undefined, context: string): number[] {
+  return elems(v).map((x, i) => {
+    if (typeof x !== 'number') convError(context, `item number ${i} in the list is ${typeName(x)}, want int`);
+    return x;
+  });
+}
+
+function stringMap(v: Value | undefined, context: string): { [k: string]: string } {
+  const out: { [k: string]: string } = {};
+  if (!(v instanceof Dict)) return out;
+  for (const [k, x] of v.items()) {
+    if (typeof k !== 'string') convError(context, `key ${repr(k)} is ${typeName(k)}, want string`);
+    if (typeof x !== 'string') convError(context, `value for key ${repr(k)} is ${typeName(x)}, want string`);
+    out[toUnicode(k)] = toUnicode(x);
+  }
+  return out;
+}
+
+function dictEntries(v: Value | undefined, context: string): [string, Value][] {
+  if (!(v instanceof Dict)) return [];
+  return v.items().map(([k, x]) => {
+    if (typeof k !== 'string') convError(context, `key ${repr(k)} is ${typeName(k)}, want string`);
+    return [toUnicode(k), x];
+  });
+}
+
+/** The canonical form of a nested Kurtosis value, which must be one of `kinds`. */
+function nested<T>(v: Value, context: string, ...kindsWanted: KurtosisTypeName[]): T {
+  if (!isKurtosis(v, ...kindsWanted)) convError(context, `got ${typeName(v)}, want ${kindsWanted.join(' or ')}`);
+  return v.canonical() as unknown as T;
+}
+
+// ---- type definitions ---------------------------------------------------------------------------
+
+function f(name: string, type: ArgType<Value>, opts: { required?: boolean; keywordOnly?: boolean } = {}): FieldDef {
+  return { name, type, ...opts };
+}
+
+function imageOf(v: Value, context: string): ImageJson {
+  if (typeof v === 'string') return { type: 'image', image: toUnicode(v) };
+  return nested<ImageJson>(v, context, 'ImageSpec', 'ImageBuildSpec', 'NixBuildSpec');
+}
+
+function portsOf(v: Value | undefined, attr: string): { [id: string]: PortJson } {
+  const out: { [id: string]: PortJson } = {};
+  for (const [id, p] of dictEntries(v, `ServiceConfig: ${attr}`)) {
+    if (!isKurtosis(p, 'PortSpec')) {
+      convError('ServiceConfig', `unable to convert value of '${attr}' dictionary with key ${q(id)} to a port object: got ${typeName(p)}, want PortSpec`);
+    }
+    out[id] = p.canonical() as PortJson;
+  }
+  return out;
+}
+
+function filesOf(v: Value | undefined): { [path: string]: DirectoryJson } {
+  const out: { [path: string]: DirectoryJson } = {};
+  for (const [path, d] of dictEntries(v, 'ServiceConfig: files')) {
+    if (typeof d === 'string') out[path] = { artifact_names: [toUnicode(d)], persistent_key: null, size: null };
+    else out[path] = nested<DirectoryJson>(d, `ServiceConfig: files[${q(path)}]`, 'Directory');
+  }
+  return out;
+}
+
+const SERVICE_CONFIG: TypeDef = typeDef({
+  name: 'ServiceConfig',
+  fields: [
+    f('image', oneOf(str, kinds('ImageSpec', 'ImageBuildSpec', 'NixBuildSpec')), { required: true }),
+    f('ports', dict),
+    f('public_ports', dict),
+    f('files', dict),
+    f('entrypoint', list),
+    f('cmd', list),
+    f('env_vars', dict),
+    f('private_ip_address_placeholder', nonEmpty),
+    f('cpu_allocation', intAtLeast(0, ' millicores')),
+    f('memory_allocation', intAtLeast(6, ' megabytes')),
+    f('max_cpu', intAtLeast(0, ' millicores')),
+    f('min_cpu', anyInt),
+    f('max_memory', intAtLeast(6, ' megabytes')),
+    f('min_memory', anyInt),
+    f('ready_conditions', kinds('ReadyCondition')),
+    f('labels', labels),
+    f('user', kinds('User')),
+    f('tolerations', list),
+    f('node_selectors', stringDict()),
+    f('files_to_be_moved', stringDict()),
+    f('tini_enabled', bool),
+    f('tty_enabled', bool),
+    f('devices', list),
+    f('gpu', kinds('GpuConfig')),
+  ],
+  canonical(v): ServiceConfigJson {
+    const rc = v.get('ready_conditions');
+    const user = v.get('user');
+    const gpu = v.get('gpu');
+    return {
+      image: imageOf(v.get('image')!, 'ServiceConfig: image'),
+      ports: portsOf(v.get('ports'), 'ports'),
+      public_ports: portsOf(v.get('public_ports'), 'public_ports'),
+      files: filesOf(v.get('files')),
+      entrypoint: stringList(v.get('entrypoint'), 'ServiceConfig: entrypoint'),
+      cmd: stringList(v.get('cmd'), 'ServiceConfig: cmd'),
+      env_vars: stringMap(v.get('env_vars'), 'ServiceConfig: env_vars'),
+      private_ip_address_placeholder: v.text('private_ip_address_placeholder') ?? DEFAULT_IP_PLACEHOLDER,
+      max_cpu: v.int('max_cpu') ?? v.int('cpu_allocation') ?? 0,
+      min_cpu: v.int('min_cpu') ?? 0,
+      max_memory: v.int('max_memory') ?? v.int('memory_allocation') ?? 0,
+      min_memory: v.int('min_memory') ?? 0,
+      ready_conditions: rc === undefined ? null : nested<ReadyConditionJson>(rc, 'ServiceConfig: ready_conditions', 'ReadyCondition'),
+      labels: stringMap(v.get('labels'), 'ServiceConfig: labels'),
+      user: user === undefined ? null : nested<UserJson>(user, 'ServiceConfig: user', 'User'),
+      tolerations: elems(v.get('tolerations')).map((t, i) =>
+        nested<TolerationJson>(t, `ServiceConfig: tolerations: item number ${i}`, 'Toleration'),
+      ),
+      node_selectors: stringMap(v.get('node_selectors'), 'ServiceConfig: node_selectors'),
+      files_to_be_moved: stringMap(v.get('files_to_be_moved'), 'ServiceConfig: files_to_be_moved'),
+      tini_enabled: v.bool('tini_enabled') ?? true,
+      tty_enabled: v.bool('tty_enabled') ?? false,
+      devices: stringList(v.get('devices'), 'ServiceConfig: devices'),
+      gpu: gpu === undefined ? null : nested<GpuJson>(gpu, 'ServiceConfig: gpu', 'GpuConfig'),
+    };
+  },
+});
+
+const IMAGE_SPEC: TypeDef = typeDef({
+  name: 'ImageSpec',
+  fields: [
+    f('image', nonEmpty),
+    f('registry', nonEmpty),
+    f('username', nonEmpty),
+    f('password', nonEmpty),
+    f('name', nonEmpty, { keywordOnly: true }),
+  ],
+  check(v) {
+    if (v.has('image') && v.has('name')) fail("ImageSpec: got both 'image' and its alias 'name'; give one of them");
+    if (!v.has('image') && !v.has('name')) fail('ImageSpec: missing argument for image');
+  },
+  canonical: (v) => ({
+    type: 'registry',
+    image: v.text('image') ?? v.text('name')!,
+    registry: v.text('registry') ?? null,
+    username: v.text('username') ?? null,
+    password: v.text('password') ?? null,
+  }),
+});
+
+const IMAGE_BUILD_SPEC: TypeDef = typeDef({
+  name: 'ImageBuildSpec',
+  fields: [
+    f('image_name', nonEmpty, { required: true }),
+    f('build_context_dir', nonEmpty, { required: true }),
+    f('build_file', nonEmpty),
+    f('target_stage', nonEmpty),
+    f('build_args', stringDict()),
+  ],
+  canonical: (v) => ({
+    type: 'build',
+    image_name: v.text('image_name')!,
+    build_context_dir: v.text('build_context_dir')!,
+    build_file: v.text('build_file') ?? 'Dockerfile',
+    target_stage: v.text('target_stage') ?? '',
+    build_args: stringMap(v.get('build_args'), 'ImageBuildSpec: build_args'),
+  }),
+});
+
+const NIX_BUILD_SPEC: TypeDef = typeDef({
+  name: 'NixBuildSpec',
+  fields: [
+    f('flake_location_dir', nonEmpty, { required: true }),
+    f('build_context_dir', nonEmpty, { required: true }),
+    f('image_name', nonEmpty, { required: true }),
+    f('flake_output', nonEmpty),
+  ],
+  canonical: (v) => ({
+    type: 'nix',
+    flake_location_dir: v.text('flake_location_dir')!,
+    build_context_dir: v.text('build_context_dir')!,
+    image_name: v.text('image_name')!,
+    flake_output: v.text('flake_output') ?? '',
+  }),
+});
+
+const PORT_SPEC: TypeDef = typeDef({
+  name: 'PortSpec',
+  fields: [
+    f('number', portNumber),
+    f('transport_protocol', choice(['TCP', 'SCTP', 'UDP'], true)),
+    f('application_protocol', applicationProtocol),
+    f('wait', durationOrNone),
+    f('url', url),
+  ],
+  canonical(v): PortJson {
+    const number = v.int('number');
+    if (number === undefined) convError('PortSpec', "'number' argument on 'PortSpec' is mandatory but was unset");
+    const wait = v.get('wait');
+    const protocol = v.text('transport_protocol');
+    return {
+      number,
+      transport_protocol: (protocol === undefined || protocol === '' ? 'TCP' : protocol) as PortJson['transport_protocol'],
+      application_protocol: v.text('application_protocol') ?? '',
+      wait:
+        wait === null
+          ? null
+          : normalizeDuration(wait === undefined ? DEFAULT_PORT_WAIT : toUnicode(wait as string), 'PortSpec: wait'),
+      url: v.text('url') ?? '',
+    };
+  },
+});
+
+const DIRECTORY: TypeDef = typeDef({
+  name: 'Directory',
+  fields: [
+    f('artifact_names', list),
+    f('persistent_key', nonEmpty),
+    f('size', intAtLeast(1, ' megabytes')),
+    f('artifact_name', nonEmpty, { keywordOnly: true }),
+  ],
+  check(v) {
+    if (v.has('artifact_names') && v.has('artifact_name')) {
+      fail("Directory: got both 'artifact_names' and its older spelling 'artifact_name'; give one of them");
+    }
+  },
+  canonical(v): DirectoryJson {
+    const hasArtifacts = v.has('artifact_names') || v.has('artifact_name');
+    const hasKey = v.has('persistent_key');
+    if (hasArtifacts && hasKey) convError('Directory', "parameters 'artifact_names' and 'persistent_key' cannot be set on the same 'Directory' object");
+    if (!hasArtifacts && !hasKey) convError('Directory', "either 'artifact_names' or 'persistent_key' must be set on a 'Directory' object");
+    if (hasKey) return { artifact_names: [], persistent_key: v.text('persistent_key')!, size: v.int('size') ?? DEFAULT_PERSISTENT_DIRECTORY_SIZE_MB };
+    const names = v.has('artifact_name') ? [v.text('artifact_name')!] : stringList(v.get('artifact_names'), 'Directory: artifact_names');
+    names.forEach((n, i) => {
+      if (n === '') convError('Directory: artifact_names', `item number ${i} in the list is empty`);
+    });
+    return { artifact_names: names, persistent_key: null, size: null };
+  },
+});
+
+function extractOf(v: KurtosisValue, type: string): { [k: string]: string } {
+  return stringMap(v.get('extract'), `${type}: extract`);
+}
+
+const EXEC_RECIPE: TypeDef = typeDef({
+  name: 'ExecRecipe',
+  fields: [f('command', list, { required: true }), f('extract', dict)],
+  canonical: (v) => ({
+    type: 'exec',
+    command: elems(v.get('command')).map((x, i) => {
+      if (typeof x !== 'string') convError('ExecRecipe', `item number ${i} in 'command' list was not a string (got ${typeName(x)})`);
+      return toUnicode(x);
+    }),
+    extract: extractOf(v, 'ExecRecipe'),
+  }),
+});
+
+const GET_RECIPE: TypeDef = typeDef({
+  name: 'GetHttpRequestRecipe',
+  fields: [f('port_id', nonEmpty, { required: true }), f('endpoint', str, { required: true }), f('extract', dict), f('headers', dict)],
+  canonical: (v) => ({
+    type: 'http',
+    method: 'GET',
+    port_id: v.text('port_id')!,
+    endpoint: v.text('endpoint')!,
+    extract: extractOf(v, 'GetHttpRequestRecipe'),
+    headers: stringMap(v.get('headers'), 'GetHttpRequestRecipe: headers'),
+  }),
+});
+
+const POST_RECIPE: TypeDef = typeDef({
+  name: 'PostHttpRequestRecipe',
+  fields: [
+    f('port_id', nonEmpty, { required: true }),
+    f('endpoint', str, { required: true }),
+    f('body', str),
+    f('content_type', str),
+    f('extract', dict),
+    f('headers', dict),
+  ],
+  canonical: (v) => ({
+    type: 'http',
+    method: 'POST',
+    port_id: v.text('port_id')!,
+    endpoint: v.text('endpoint')!,
+    body: v.text('body') ?? '',
+    content_type: v.text('content_type') ?? DEFAULT_POST_CONTENT_TYPE,
+    extract: extractOf(v, 'PostHttpRequestRecipe'),
+    headers: stringMap(v.get('headers'), 'PostHttpRequestRecipe: headers'),
+  }),
+});
+
+const RECIPE_KINDS: KurtosisTypeName[] = ['ExecRecipe', 'GetHttpRequestRecipe', 'PostHttpRequestRecipe'];
+
+const recipe: ArgType<Value> = {
+  want: RECIPE_KINDS.join(' or '),
+  accepts: () => true,
+  convert: (v) => {
+    if (!isKurtosis(v, ...RECIPE_KINDS)) throw new ArgError(`the 'recipe' attribute is not a Recipe (got ${typeName(v)})`);
+    return v;
+  },
+};
+
+const READY_CONDITION: TypeDef = typeDef({
+  name: 'ReadyCondition',
+  fields: [
+    f('recipe', recipe, { required: true }),
+    f('field', nonEmpty, { required: true }),
+    f('assertion', str, { required: true }),
+    f('target_value', anyValue, { required: true }),
+    f('interval', duration),
+    f('timeout', duration),
+  ],
+  check(v) {
+    checkAssertion(toUnicode(v.get('assertion') as string), v.get('target_value')!, 'ReadyCondition');
+  },
+  canonical: (v) => ({
+    recipe: (v.get('recipe') as KurtosisValue).canonical(),
+    field: v.text('field')!,
+    assertion: v.text('assertion')!,
+    ...comparisonTarget(v.get('target_value')!, 'ReadyCondition: target_value'),
+    interval: normalizeDuration(v.text('interval') ?? '1s', 'ReadyCondition: interval'),
+    timeout: normalizeDuration(v.text('timeout') ?? '15m', 'ReadyCondition: timeout'),
+  }),
+});
+
+const STORE_SPEC: TypeDef = typeDef({
+  name: 'StoreSpec',
+  fields: [f('src', nonEmpty, { required: true }), f('name', nonEmpty)],
+  canonical: (v) => ({ src: v.text('src')!, name: v.text('name') ?? null }),
+});
+
+const USER: TypeDef = typeDef({
+  name: 'User',
+  fields: [f('uid', intAtLeast(0), { required: true }), f('gid', intAtLeast(0))],
+  canonical: (v) => ({ uid: v.int('uid')!, gid: v.int('gid') ?? null }),
+});
+
+const TOLERATION: TypeDef = typeDef({
+  name: 'Toleration',
+  fields: [
+    f('key', nonEmpty),
+    f('operator', choice(['Exists', 'Equal'])),
+    f('value', str),
+    f('effect', choice(['NoSchedule', 'NoExecute', 'PreferNoSchedule'])),
+    f('toleration_seconds', anyInt),
+  ],
+  canonical(v): TolerationJson {
+    const operator = v.text('operator') ?? '';
+    const value = v.text('value') ?? '';
+    if (!v.has('key') && operator !== 'Exists') convError('Toleration', "either 'key' must be set or 'operator' must be \"Exists\"");
+    if (operator === 'Exists' && value !== '') convError('Toleration', "'value' must be empty when 'operator' is \"Exists\"");
+    return {
+      key: v.text('key') ?? '',
+      operator,
+      value,
+      effect: v.text('effect') ?? '',
+      toleration_seconds: v.int('toleration_seconds') ?? null,
+    };
+  },
+});
+
+const GPU_CONFIG: TypeDef = typeDef({
+  name: 'GpuConfig',
+  fields: [
+    f('count', intAtLeast(-1)),
+    f('device_ids', list),
+    f('shm_size', intAtLeast(0, ' megabytes')),
+    f('ulimits', dict),
+    f('driver', oneOf(nonEmpty, dict)),
+  ],
+  canonical(v): GpuJson {
+    if (v.has('count') && v.has('device_ids')) convError('GpuConfig', "'count' and 'device_ids' cannot both be set");
+    const ulimits: { [k: string]: number } = {};
+    for (const [k, x] of dictEntries(v.get('ulimits'), 'GpuConfig: ulimits')) {
+      if (typeof x !== 'number') convError('GpuConfig: ulimits', `value for key ${q(k)} is ${typeName(x)}, want int`);
+      ulimits[k] = x;
+    }
+    const d = v.get('driver');
+    let driver: GpuJson['driver'] = 'nvidia';
+    if (typeof d === 'string') driver = toUnicode(d);
+    else if (d instanceof Dict) {
+      const m = stringMap(d, 'GpuConfig: driver');
+      const keys = Object.keys(m).sort();
+      if (keys.join(',') !== 'docker,kubernetes' || m.docker === '' || m.kubernetes === '') {
+        convError('GpuConfig', "a 'driver' dict must have exactly the keys \"docker\" and \"kubernetes\", with non-empty strings");
+      }
+      driver = { docker: m.docker, kubernetes: m.kubernetes };
+    }
+    return {
+      count: v.int('count') ?? 0,
+      device_ids: stringList(v.get('device_ids'), 'GpuConfig: device_ids'),
+      shm_size: v.int('shm_size') ?? 0,
+      ulimits,
+      driver,
+    };
+  },
+});
+
+const SERVICE: TypeDef = typeDef({
+  name: 'Service',
+  fields: [
+    f('name', str, { required: true }),
+    f('hostname', str, { required: true }),
+    f('ip_address', str, { required: true }),
+    f('ports', dict, { required: true }),
+  ],
+  canonical(v): ServiceJson {
+    const ports: { [id: string]: PortJson } = {};
+    for (const [id, p] of dictEntries(v.get('ports'), 'Service: ports')) ports[id] = nested<PortJson>(p, `Service: ports[${q(id)}]`, 'PortSpec');
+    return { name: v.text('name')!, hostname: v.text('hostname')!, ip_address: v.text('ip_address')!, ports };
+  },
+});
+
+const DEFS: readonly TypeDef[] = [
+  SERVICE_CONFIG,
+  IMAGE_SPEC,
+  IMAGE_BUILD_SPEC,
+  NIX_BUILD_SPEC,
+  PORT_SPEC,
+  DIRECTORY,
+  EXEC_RECIPE,
+  GET_RECIPE,
+  POST_RECIPE,
+  READY_CONDITION,
+  STORE_SPEC,
+  USER,
+  TOLERATION,
+  GPU_CONFIG,
+  SERVICE,
+];
+
+// ---- constructors ------------------------------------------------------------------------------
+
+/** A private copy of a supplied argument: lists and dicts copied (deeply) and frozen. */
+function snapshot(v: Value): Value {
+  if (v instanceof List) {
+    const l = new List(v.elems.map(snapshot));
+    l.frozen = true;
+    return l;
+  }
+  if (v instanceof Dict) {
+    const d = new Dict();
+    for (const [k, x] of v.items()) d.setUnchecked(k, snapshot(x));
+    d.frozen = true;
+    return d;
+  }
+  if (Array.isArray(v)) return (v as readonly Value[]).map(snapshot);
+  return v;
+}
+
+function constructorOf(def: TypeDef): Builtin {
+  const spec: { [name: string]: Param<Value | undefined> } = {};
+  for (const field of def.fields) {
+    const options = field.keywordOnly ? { keywordOnly: true } : {};
+    spec[field.name] = field.required ? required(field.type, options) : optional(field.type, options);
+  }
+  return defineBuiltin(def.name, spec, (args) => {
+    const slots = def.fields.map((field) => {
+      const v = args[field.name] as Value | undefined;
+      return v === undefined ? undefined : snapshot(v);
+    });
+    const value = new KurtosisValue(def, slots);
+    def.check?.(value);
+    return value;
+  });
+}
+
+const CONSTRUCTORS: ReadonlyMap<string, Builtin> = new Map(DEFS.map((d) => [d.name, constructorOf(d)]));
+
+/** The predeclared type constructors, by name (ServiceConfig, PortSpec, ..., Service). */
+export function kurtosisTypes(): Map<string, Value> {
+  return new Map(CONSTRUCTORS);
+}
+
+// ---- building values from the host -------------------------------------------------------------
+
+/**
+ * A PortSpec as Kurtosis rebuilds it in a Service's `ports`: number and transport protocol
+ * always, application protocol when set, wait (None when disabled, so that reusing the
+ * port in another ServiceConfig keeps it disabled), and a url derived as
+ * `<application protocol>://<service name>:<number>` when none was given.
+ */
+export function servicePort(port: PortJson, serviceName: string): KurtosisValue {
+  const app = port.application_protocol;
+  const derivedUrl = port.url !== '' ? port.url : app !== '' ? `${app}://${serviceName}:${port.number}` : '';
+  return new KurtosisValue(PORT_SPEC, [
+    port.number,
+    fromUtf8(port.transport_protocol),
+    app === '' ? undefined : fromUtf8(app),
+    port.wait === null ? null : fromUtf8(port.wait),
+    derivedUrl === '' ? undefined : fromUtf8(derivedUrl),
+  ]);
+}
+
+/** The Service value add_service / get_service return: name and hostname concrete, IP a reference. */
+export function makeService(name: string, ipAddress: string, ports: { readonly [id: string]: PortJson }): KurtosisValue {
+  const d = new Dict();
+  for (const id of Object.keys(ports)) d.setUnchecked(fromUtf8(id), servicePort(ports[id], name));
+  const n = fromUtf8(name);
+  return new KurtosisValue(SERVICE, [n, n, fromUtf8(ipAddress), d]);
+}
+
+/** The image reference a canonical image stands for (`nginx:1.25`, a built image's name). */
+export function imageName(image: ImageJson): string {
+  return image.type === 'image' || image.type === 'registry' ? image.image : image.image_name;
+}
+
+/** The files artifacts a canonical service config mounts, in first-use order. */
+export function mountedArtifacts(config: ServiceConfigJson): string[] {
+  const out = new Set<string>();
+  for (const path of Object.keys(config.files)) for (const a of config.files[path].artifact_names) out.add(a);
+  return [...out];
+}
+
+/** ServiceConfig fields set_service may not change (Kurtosis: "Overriding … is not supported"). */
+const NOT_OVERRIDABLE = ['ports', 'public_ports', 'files', 'entrypoint', 'cmd', 'env_vars'] as const;
+
+/**
+ * set_service's merge (docs/kurtosis-api.md §2.5): the image is always replaced; CPU and
+ * memory bounds when non-zero; the user when given; labels and tolerations when non-empty.
+ * `update` is the set_service's config, `updateJson` its canonical form (with any build
+ * context resolved). Throws EvalError for fields that cannot be overridden.
+ */
+export function mergeServiceConfig(base: ServiceConfigJson, update: KurtosisValue, updateJson: ServiceConfigJson): ServiceConfigJson {
+  for (const name of NOT_OVERRIDABLE) {
+    const v = update.get(name);
+    if (v !== undefined && (v instanceof List || v instanceof Dict) && v.len() > 0) {
+      fail(`Overriding '${name}' is currently not supported.`);
+    }
+  }
+  return {
+    ...base,
+    image: updateJson.image,
+    max_cpu: updateJson.max_cpu !== 0 ? updateJson.max_cpu : base.max_cpu,
+    min_cpu: updateJson.min_cpu !== 0 ? updateJson.min_cpu : base.min_cpu,
+    max_memory: updateJson.max_memory !== 0 ? updateJson.max_memory : base.max_memory,
+    min_memory: updateJson.min_memory !== 0 ? updateJson.min_memory : base.min_memory,
+    user: updateJson.user ?? base.user,
+    labels: Object.keys(updateJson.labels).length > 0 ? updateJson.labels : base.labels,
+    tolerations: updateJson.tolerations.length > 0 ? updateJson.tolerations : base.tolerations,
+  };
+}
+
+export { intList, stringList, stringMap };
