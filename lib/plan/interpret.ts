@@ -175,7 +175,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     const result = callRun(thread, run, planObject, args, ws.main.display);
     outputs = toJS(result, outputFallback) as JsonValue;
   } catch (e) {
-    problems.push(...toProblems(e));
+    problems.push(...toProblems(e, ws.main.display));
   }
 
   return {
@@ -222,6 +222,19 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
       location: { file: mainFile },
     });
   }
+  const pos = run.position();
+  const location = { file: pos.file, line: pos.line, col: pos.col };
+  const accepted = rest.slice(0, rest.length - (run.code.hasVarargs ? 1 : 0) - (run.code.hasKwargs ? 1 : 0));
+  if (!run.code.hasKwargs) {
+    const unknown = Object.keys(args).filter((k) => !accepted.includes(k));
+    if (unknown.length > 0) {
+      throw new UserError(
+        `run() has no parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}` +
+          ` (it takes: ${accepted.length > 0 ? accepted.join(', ') : 'only plan'})`,
+        { location },
+      );
+    }
+  }
   const kwargs: Value[] = [];
   for (const [k, v] of Object.entries(args)) kwargs.push(fromUtf8(k), toStarlark(v));
   return call(thread, run, positional, kwargs.length > 0 ? kwargs : null);
@@ -237,7 +250,7 @@ function outputFallback(v: Value): JsValue {
 }
 
 /** Turns what interpretation threw into problems at package positions. */
-export function toProblems(e: unknown): Problem[] {
+export function toProblems(e: unknown, mainFile = 'main.star'): Problem[] {
   if (e instanceof StarlarkSyntaxError) {
     const position = { file: e.file, line: e.pos.line, col: e.pos.col };
     return [{ message: e.msg, position, stack: [{ ...position, function: '<toplevel>' }] }];
@@ -251,7 +264,7 @@ export function toProblems(e: unknown): Problem[] {
   if (e instanceof EvalError) {
     const frames = [...e.callStack].reverse().filter((f) => f.file !== '<builtin>');
     const stack: StackFrame[] = frames.map(frameOf);
-    const position: SourcePosition = stack.length > 0 ? positionOf(stack[stack.length - 1]) : { file: '<unknown>', line: 0, col: 0 };
+    const position: SourcePosition = stack.length > 0 ? positionOf(stack[stack.length - 1]) : { file: mainFile, line: 0, col: 0 };
     const builtin = e.callStack.length > 0 && e.callStack[0].file === '<builtin>' ? e.callStack[0].name : undefined;
     const message = builtin === 'fail' ? e.msg.replace(/^fail: /, '') : e.msg;
     return [{ message, position, stack }];
