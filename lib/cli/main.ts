@@ -4,14 +4,9 @@
 // user errors thrown by commands into `starform: <message>` (a stack trace only with --debug).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { readFileSync } from 'node:fs';
+import { STARFORM_VERSION } from '../util/package-info.js';
 import { reportError } from './errors.js';
 import { commands } from './commands.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -25,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Name a command; see `starform --help`.')
     .strict()
     .strictCommands()
-    .version(packageVersion())
+    .version(STARFORM_VERSION)
     .help()
     .alias('h', 'help')
     .wrap(Math.min(100, process.stdout.columns || 100))

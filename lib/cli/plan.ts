@@ -3,13 +3,7 @@
 // `--out FILE` saves the plan for `apply`. Plan only reads: it writes no state and changes
 // no container.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { makePlan } from '../plan/index.js';
-import { writePlanFile } from '../planfile/index.js';
-import { planJson, renderPlanText, renderProblems } from '../render/plan-view.js';
-import { useColor } from '../render/style.js';
-import { readState, type State } from '../state/index.js';
-import { UserError } from '../util/errors.js';
-import { formatJson } from '../util/json.js';
+import type { State } from '../state/index.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
 
 export const command = 'plan [dir]';
@@ -41,7 +35,16 @@ export function builder(y: Argv): Argv<PlanArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const inputs = packageInputs(argv);
+  const [{ makePlan }, { writePlanFile }, { planJson, renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }] =
+    await Promise.all([
+      import('../plan/index.js'),
+      import('../planfile/index.js'),
+      import('../render/plan-view.js'),
+      import('../render/style.js'),
+      import('../state/index.js'),
+      import('../util/json.js'),
+    ]);
+  const inputs = await packageInputs(argv);
   let state = await readState(argv.state);
   const notes: string[] = [];
   if (argv.refresh && state.services.size > 0) {
@@ -71,6 +74,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
 
 /** Refreshes the state from the engine (lib/apply owns the runtime); plan never writes it. */
 async function refresh(state: State): Promise<{ state: State; drift: string[] }> {
+  const { UserError } = await import('../util/errors.js');
   const { refreshState } = await import('../apply/refresh.js');
   const { DockerRuntime } = await import('../docker/index.js');
   try {

@@ -1,9 +1,10 @@
 // Options several commands share (package location, arguments, state file), declared once
 // so `plan`, `validate` and `apply DIR` accept exactly the same spelling.
 import type { Argv } from 'yargs';
-import { parsePackageFlags, readArgs } from '../package/index.js';
-import { DEFAULT_STATE_FILE } from '../state/index.js';
 import type { JsonObject } from '../util/json.js';
+
+/** The default state file (lib/state's DEFAULT_STATE_FILE, repeated so --help loads nothing heavy). */
+const DEFAULT_STATE_FILE = 'starform.state.json';
 
 export interface PackageArgs {
   dir: string;
@@ -41,12 +42,13 @@ export function withStateOption<T>(y: Argv<T>): Argv<T & StateArgs> {
 }
 
 /** The package options as the plan module takes them. */
-export function packageInputs(argv: PackageArgs): {
+export async function packageInputs(argv: PackageArgs): Promise<{
   dir: string;
   args: JsonObject;
   packages: Record<string, string>;
   mainFile?: string;
-} {
+}> {
+  const { parsePackageFlags, readArgs } = await import('../package/index.js');
   return {
     dir: argv.dir,
     args: readArgs({ args: argv.args, argsFile: argv['args-file'] }),

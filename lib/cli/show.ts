@@ -1,11 +1,7 @@
 // `starform show PLAN`: render a saved plan for review — text, JSON, or Markdown for a
 // pull-request comment. The plan file is verified (schema, checksum, version) first.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { summarize, type Change, type Instruction } from '../plan/index.js';
-import { readPlanFile } from '../planfile/index.js';
-import { planJson, renderPlanMarkdown, renderPlanText } from '../render/plan-view.js';
-import { useColor } from '../render/style.js';
-import { formatJson } from '../util/json.js';
+import type { Change, Instruction } from '../plan/index.js';
 
 export const command = 'show <plan>';
 export const describe = 'Show a saved plan (text, --json, or --markdown for a pull request)';
@@ -26,6 +22,11 @@ export function builder(y: Argv): Argv<ShowArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void> {
+  const { summarize } = await import('../plan/model.js');
+  const { readPlanFile } = await import('../planfile/index.js');
+  const { planJson, renderPlanMarkdown, renderPlanText } = await import('../render/plan-view.js');
+  const { useColor } = await import('../render/style.js');
+  const { formatJson } = await import('../util/json.js');
   const loaded = await readPlanFile(argv.plan);
   const instructions = loaded.plan.instructions as unknown as Instruction[];
   const changes = loaded.plan.changes as unknown as Change[];

@@ -2,9 +2,6 @@
 // every instruction — without a state or an engine. Exit 0 when valid, 1 with every
 // problem (and its Starlark position) otherwise.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { checkPackage } from '../plan/index.js';
-import { renderProblems } from '../render/plan-view.js';
-import { useColor } from '../render/style.js';
 import { packageInputs, withPackageOptions, type PackageArgs } from './shared-options.js';
 
 export const command = 'validate [dir]';
@@ -21,7 +18,10 @@ export function builder(y: Argv): Argv<ValidateArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<void> {
-  const { instructions, problems, warnings } = checkPackage(packageInputs(argv));
+  const { checkPackage } = await import('../plan/index.js');
+  const { renderProblems } = await import('../render/plan-view.js');
+  const { useColor } = await import('../render/style.js');
+  const { instructions, problems, warnings } = checkPackage(await packageInputs(argv));
   if (argv.json) {
     process.stdout.write(JSON.stringify({ valid: problems.length === 0, instructions: instructions.length, problems, warnings }, null, 2) + '\n');
     if (problems.length > 0) process.exitCode = 1;

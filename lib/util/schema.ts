@@ -1,31 +1,50 @@
 // JSON Schema validation of starform's files and records, with messages for people.
 //
-// Schemas live in `schemas/` at the package root (draft 2020-12) and are compiled once per
-// process by ajv with `allErrors`, so that a file with three problems reports all three.
+// Schemas live in `schemas/` at the package root (draft 2020-12); the build precompiles each
+// with ajv (`allErrors`, so a file with three problems reports all three) into dist/schemas/.
 // ajv's errors point at JSON Pointers (`/services/db/ports/http/number`); we render them
 // as the paths people write (`services.db.ports.http.number`) and word the common cases
 // (unknown property, missing property, allowed values) plainly.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { JsonValue } from './json.js';
 import { PACKAGE_ROOT } from './package-info.js';
 
-const Ajv2020 = Ajv2020Module.default;
-// Our schemas are checked against the meta-schema by a test (test/util/schema.test.ts),
-// not at every start: that check costs about 100 ms of each command's start-up.
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false });
-const compiled = new Map<string, ValidateFunction>();
+const require = createRequire(import.meta.url);
+
+interface Validator {
+  (value: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+const compiled = new Map<string, Validator>();
 
 /** A validator: the list of problems of a value, empty when it conforms. */
 export type SchemaCheck = (value: JsonValue) => string[];
 
-/** The validator for `schemas/<name>` (e.g. `state.schema.json`), compiled on first use. */
+/**
+ * The validator of `schemas/<name>`: the module scripts/build.mjs precompiled into
+ * dist/schemas/, or (in a tree built without it) ajv compiling the schema now. Our
+ * schemas are checked against the meta-schema by a test (test/util/schema.test.ts), not
+ * at every start.
+ */
+function load(name: string): Validator {
+  try {
+    return require(join(PACKAGE_ROOT, 'dist', 'schemas', name.replace(/\.json$/, '.cjs'))) as Validator;
+  } catch {
+    const Ajv2020 = (require('ajv/dist/2020.js') as { default: new (o: object) => { compile(s: object): Validator } }).default;
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false });
+    return ajv.compile(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', name), 'utf8')) as object);
+  }
+}
+
+/** The validator for `schemas/<name>` (e.g. `state.schema.json`), loaded on first use. */
 export function schemaValidator(name: string): SchemaCheck {
   let validate = compiled.get(name);
   if (!validate) {
-    const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', name), 'utf8')) as object;
-    validate = ajv.compile(schema);
+    validate = load(name);
     compiled.set(name, validate);
   }
   const fn = validate;
