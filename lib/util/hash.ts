@@ -18,9 +18,22 @@ export function digestOf(data: string | Uint8Array): Digest {
   return `sha256:${sha256Hex(data)}`;
 }
 
+/**
+ * Digests of JSON objects already hashed. The records hashed (instruction arguments,
+ * service configurations) are never mutated once built, and the same object is hashed
+ * by the recorder, validation, the diff and the state writer.
+ */
+const digestCache = new WeakMap<object, Digest>();
+
 /** The digest of a JSON value's canonical text. */
 export function jsonDigest(value: JsonValue): Digest {
-  return digestOf(canonicalJson(value));
+  if (typeof value !== 'object' || value === null) return digestOf(canonicalJson(value));
+  let d = digestCache.get(value);
+  if (d === undefined) {
+    d = digestOf(canonicalJson(value));
+    digestCache.set(value, d);
+  }
+  return d;
 }
 
 export function isDigest(value: string): value is Digest {

@@ -28,7 +28,59 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
 
 /** The RFC 8785 canonical text of a value. */
 export function canonicalJson(value: JsonValue): string {
-  return serialize(value, { indent: '', leadingKeys: [] });
+  try {
+    return fastCanonical(value, 0);
+  } catch (e) {
+    // Not JSON (or absurdly deep): the careful serializer says where.
+    if (e === NOT_FAST) return serialize(value, { indent: '', leadingKeys: [] });
+    throw e;
+  }
+}
+
+const NOT_FAST = new Error('not JSON');
+
+/**
+ * The canonical text without the bookkeeping of `serialize` (paths, cycle sets): hashing
+ * configurations is on the hot path of plan and apply. Anything unusual bails out.
+ */
+function fastCanonical(v: unknown, depth: number): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      if (!Number.isFinite(v)) throw NOT_FAST;
+      return JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      throw NOT_FAST;
+  }
+  if (v === null) return 'null';
+  if (depth > 1000) throw NOT_FAST;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ',';
+      out += fastCanonical(v[i], depth + 1);
+    }
+    return out + ']';
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw NOT_FAST;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const e = o[k];
+    if (e === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += JSON.stringify(k) + ':' + fastCanonical(e, depth + 1);
+  }
+  return out + '}';
 }
 
 export interface FormatOptions {
