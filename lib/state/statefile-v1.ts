@@ -34,7 +34,8 @@ interface FilesArtifactV1 {
 interface StepV1 {
   readonly id: string;
   readonly kind: string;
-  readonly args: JsonObject;
+  /** Absent when the step is its service's add_service (see `sharedConfig`). */
+  readonly args?: JsonObject;
   readonly args_hash: Digest;
   readonly result: JsonValue;
 }
@@ -97,11 +98,25 @@ export function encode(state: State, starformVersion: string): JsonObject {
       status: s.status,
     })),
     files_artifacts: mapObject(state.filesArtifacts, (a) => ({ content_hash: a.contentHash, size: a.size })),
-    steps: state.steps.map((s) => ({ id: s.id, kind: s.kind, args: s.args, args_hash: s.argsHash, result: s.result })),
+    steps: state.steps.map((s) =>
+      sharedConfig(s.id, s.kind, s.argsHash, (name) => state.services.get(name)?.configHash)
+        ? { id: s.id, kind: s.kind, args_hash: s.argsHash, result: s.result }
+        : { id: s.id, kind: s.kind, args: s.args, args_hash: s.argsHash, result: s.result },
+    ),
     runtime_values: Object.fromEntries(state.runtimeValues),
     outputs: state.outputs,
   };
   return file as unknown as JsonObject;
+}
+
+/**
+ * Whether a step's arguments are its service's configuration: an add_service step
+ * `service.<name>` whose service records the same hash. The file then keeps them once,
+ * in the service (the state of a large environment would otherwise hold every
+ * configuration twice).
+ */
+function sharedConfig(id: string, kind: string, argsHash: string, hashOf: (service: string) => string | undefined): boolean {
+  return kind === 'add_service' && id.startsWith('service.') && hashOf(id.slice('service.'.length)) === argsHash;
 }
 
 /** The problems of a parsed file; empty when it is a valid version 1 state file. */
@@ -113,7 +128,13 @@ export function check(raw: JsonValue): string[] {
   file.steps.forEach((step, i) => {
     if (seen.has(step.id)) problems.push(`steps[${i}].id: step id ${JSON.stringify(step.id)} appears twice`);
     seen.add(step.id);
-    if (jsonDigest(step.args) !== step.args_hash) problems.push(`steps[${i}].args_hash: is not the hash of its args`);
+    if (step.args === undefined) {
+      if (!sharedConfig(step.id, step.kind, step.args_hash, (name) => file.services[name]?.config_hash)) {
+        problems.push(`steps[${i}].args: missing (only an add_service step whose service has the same configuration may leave it out)`);
+      }
+    } else if (jsonDigest(step.args) !== step.args_hash) {
+      problems.push(`steps[${i}].args_hash: is not the hash of its args`);
+    }
   });
   for (const [name, service] of Object.entries(file.services)) {
     if (jsonDigest(service.config) !== service.config_hash) {
@@ -153,7 +174,13 @@ export function decode(raw: JsonObject): State {
       file.files_artifacts,
       (a): FilesArtifactRecord => ({ contentHash: a.content_hash, size: a.size }),
     ),
-    steps: file.steps.map((s) => ({ id: s.id, kind: s.kind, args: s.args, argsHash: s.args_hash, result: s.result })),
+    steps: file.steps.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      args: s.args ?? file.services[s.id.slice('service.'.length)].config,
+      argsHash: s.args_hash,
+      result: s.result,
+    })),
     runtimeValues: new Map(Object.entries(file.runtime_values)),
     outputs: file.outputs,
   };
