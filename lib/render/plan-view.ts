@@ -133,6 +133,8 @@ function renderChangeText(c: Change, ins: Instruction | undefined, p: Painter): 
     for (const l of configText(c.after).replace(/\n$/, '').split('\n')) lines.push(p.green(`        + ${l}`));
   } else if (c.action === 'delete' && c.before !== undefined) {
     for (const l of configText(c.before).replace(/\n$/, '').split('\n')) lines.push(p.red(`        - ${l}`));
+  } else if (c.action === 'run' && c.after !== undefined) {
+    for (const l of configText(c.after).replace(/\n$/, '').split('\n')) lines.push(p.dim(`          ${l}`));
   }
   return lines.join('\n') + '\n';
 }

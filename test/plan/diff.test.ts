@@ -5,21 +5,10 @@
 // the executor does, so these tests need no engine (test/apply runs the real thing).
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { makePlan, type Change, type Instruction } from '../../lib/plan/index.js';
+import { makePlan, type Change } from '../../lib/plan/index.js';
 import { serializePlan } from '../../lib/planfile/index.js';
-import {
-  appliedStep,
-  emptyState,
-  filesArtifactRecord,
-  putFilesArtifact,
-  putService,
-  recordStep,
-  removeFilesArtifact,
-  removeService,
-  serviceRecord,
-  withLineage,
-  type State,
-} from '../../lib/state/index.js';
+import { emptyState, type State } from '../../lib/state/index.js';
+import { applyForTests } from './simulate.js';
 import type { JsonObject } from '../../lib/util/json.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../fixtures/packages/${name}`, import.meta.url));
@@ -30,34 +19,7 @@ function plan(name: string, state: State, args: JsonObject = {}) {
   return result.plan!;
 }
 
-/** What the executor records for each change (containers aside). */
-function simulateApply(p: { instructions: readonly Instruction[]; changes: readonly Change[] }, before: State): State {
-  let state = withLineage(before);
-  for (const c of p.changes) {
-    const ins = c.instruction !== undefined ? p.instructions[c.instruction] : undefined;
-    if (c.action === 'delete' && ins === undefined) {
-      const [type, name] = [c.stepId.slice(0, c.stepId.indexOf('.')), c.stepId.slice(c.stepId.indexOf('.') + 1)];
-      if (type === 'service') state = removeService(state, name);
-      else state = removeFilesArtifact(state, name);
-      continue;
-    }
-    if (ins === undefined || c.action === 'no-op') continue;
-    if (ins.kind === 'add_service') {
-      const name = ins.declares!.name;
-      state = putService(state, name, serviceRecord({ config: ins.args, containerId: `c-${name}`, ipAddress: '10.0.0.1', ports: new Map(), status: 'running' }));
-    } else if (ins.kind === 'remove_service') {
-      state = removeService(state, ins.services[0]);
-    } else if (ins.kind === 'stop_service' || ins.kind === 'start_service') {
-      const name = ins.services[0];
-      const rec = state.services.get(name)!;
-      state = putService(state, name, { ...rec, status: ins.kind === 'stop_service' ? 'stopped' : 'running' });
-    } else if (ins.declares?.type === 'artifact') {
-      state = putFilesArtifact(state, ins.declares.name, filesArtifactRecord(Buffer.from(JSON.stringify(ins.args))));
-    }
-    state = recordStep(state, appliedStep({ id: ins.id, kind: ins.kind, args: ins.args, result: null }));
-  }
-  return { ...state, serial: state.serial + 1 };
-}
+const simulateApply = applyForTests;
 
 function actions(p: { changes: readonly Change[] }): Record<string, string> {
   return Object.fromEntries(p.changes.map((c) => [c.stepId, c.action]));
