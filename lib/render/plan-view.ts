@@ -54,7 +54,10 @@ const DISPLAY_DEFAULTS: Readonly<Record<string, JsonValue>> = {
 /** A configuration without empty and default fields, keys sorted: what a reviewer needs to read. */
 export function compactForDisplay(v: JsonValue): JsonValue | undefined {
   if (v === null || v === '' || v === 0 || v === false) return undefined;
-  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((e) => compactForDisplay(e) ?? null);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return undefined;
+    return v.map((e) => (typeof e === 'object' && e !== null ? (compactForDisplay(e) ?? {}) : e));
+  }
   if (typeof v === 'object') {
     const out: Record<string, JsonValue> = {};
     for (const k of Object.keys(v).sort()) {
