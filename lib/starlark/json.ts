@@ -26,6 +26,7 @@ import {
 import { quote, utf8DecodeAt } from './quote.js';
 import { asString, isIterable, unpackArgs, unpackPositional } from './unpack.js';
 import { Module, setStructJsonEncoder } from './struct.js';
+import { encodeRune } from './builtins.js';
 
 /** A host value that writes its own JSON (Go's json.Marshaler). */
 export interface JsonMarshaler {
@@ -46,18 +47,20 @@ const HEX = '0123456789abcdef';
 /** A JSON string literal for a byte string, escaped exactly as the reference does. */
 export function quoteJSON(s: string): string {
   const n = s.length;
-  let printableAscii = true;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  let special = false;
+  for (; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c >= 0x80) {
-      printableAscii = false;
-      break;
-    }
+    if (c < 0x20 || c >= 0x80) break;
+    if (c === 0x22 || c === 0x5c) special = true;
   }
-  if (printableAscii) {
-    if (!/["\\]/.test(s)) return `"${s}"`;
-    return `"${s.replace(/["\\]/g, '\\$&')}"`;
-  }
+  if (i === n) return special ? `"${s.replace(/["\\]/g, '\\$&')}"` : `"${s}"`;
+  return quoteNonASCII(s);
+}
+
+/** Go's encoding/json string escaping (HTML-safe), for strings with control or non-ASCII bytes. */
+function quoteNonASCII(s: string): string {
+  const n = s.length;
   let out = '"';
   let start = 0;
   let i = 0;
@@ -100,14 +103,31 @@ export function quoteJSON(s: string): string {
   return out + s.slice(start) + '"';
 }
 
+/** Go's %g of a finite float (shortest digits; exponent form below 1e-4 and from 1e6 on). */
+function formatJSONFloat(f: number): string {
+  const a = Math.abs(f);
+  if (a >= 1e-4 && a < 1e6) return String(f);
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+  return formatG(f, -1);
+}
+
 class EncodeError extends Error {
   constructor(readonly detail: string) {
     super(detail);
   }
 }
 
+function wrapEncodeError(e: unknown, context: string): unknown {
+  return e instanceof EncodeError ? new EncodeError(`${context}: ${e.detail}`) : e;
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 class Encoder {
   out = '';
+  /** The containers being encoded, outermost first (to detect cycles). */
   private readonly path: object[] = [];
 
   emit(x: Value): void {
@@ -131,46 +151,60 @@ class Encoder {
     }
     if (x instanceof Float) {
       if (!Number.isFinite(x.v)) throw new EncodeError(`cannot encode non-finite float ${repr(x)}`);
-      this.out += formatG(x.v, -1);
+      this.out += formatJSONFloat(x.v);
       return;
     }
-    const obj = x as object;
-    if (this.path.includes(obj)) throw new EncodeError('cycle in JSON structure');
-    this.path.push(obj);
-    try {
-      this.emitComposite(x);
-    } finally {
-      this.path.pop();
-    }
+    const path = this.path;
+    for (let i = 0; i < path.length; i++) if (path[i] === x) throw new EncodeError('cycle in JSON structure');
+    path.push(x as object);
+    if (x instanceof Dict) this.emitDict(x);
+    else if (x instanceof List) this.emitArray(x.elems, 'list');
+    else if (Array.isArray(x)) this.emitArray(x as readonly Value[], 'tuple');
+    else this.emitObject(x as StarlarkObject);
+    path.pop();
   }
 
-  private emitComposite(x: Value): void {
-    if (x instanceof StarlarkObject && isMarshaler(x)) {
+  private emitDict(x: Dict): void {
+    // String keys are their own hash keys, so the entries can be read straight from the map.
+    const keys: string[] = [];
+    for (const hk of x.map.keys()) {
+      if (typeof hk !== 'string' || hk.charCodeAt(0) === 0x100) {
+        const k = x.keyFor(hk);
+        throw new EncodeError(`${x.typeName} has ${typeName(k)} key, want string`);
+      }
+      keys.push(hk);
+    }
+    if (keys.length > 1) keys.sort(); // byte strings: code-unit order is byte order
+    this.out += '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (i > 0) this.out += ',';
+      this.out += quoteJSON(k) + ':';
+      try {
+        this.emit(x.map.get(k) as Value);
+      } catch (e) {
+        throw wrapEncodeError(e, `in ${x.typeName} key ${repr(k)}`);
+      }
+    }
+    this.out += '}';
+  }
+
+  private emitArray(elems: readonly Value[], type: string): void {
+    this.out += '[';
+    for (let i = 0; i < elems.length; i++) {
+      if (i > 0) this.out += ',';
+      try {
+        this.emit(elems[i]);
+      } catch (e) {
+        throw wrapEncodeError(e, `at ${type} index ${i}`);
+      }
+    }
+    this.out += ']';
+  }
+
+  private emitObject(x: StarlarkObject): void {
+    if (isMarshaler(x)) {
       this.out += x.marshalJSON();
-      return;
-    }
-    if (x instanceof Dict) {
-      const items = x.items();
-      for (const [k] of items) if (typeof k !== 'string') throw new EncodeError(`${x.typeName} has ${typeName(k)} key, want string`);
-      items.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
-      this.out += '{';
-      for (let i = 0; i < items.length; i++) {
-        if (i > 0) this.out += ',';
-        const [k, v] = items[i];
-        this.out += quoteJSON(k as string) + ':';
-        this.nested(v, () => `in ${x.typeName} key ${repr(k)}`);
-      }
-      this.out += '}';
-      return;
-    }
-    if (Array.isArray(x) || x instanceof List) {
-      const elems = x instanceof List ? x.elems : (x as readonly Value[]);
-      this.out += '[';
-      for (let i = 0; i < elems.length; i++) {
-        if (i > 0) this.out += ',';
-        this.nested(elems[i], () => `at ${typeName(x)} index ${i}`);
-      }
-      this.out += ']';
       return;
     }
     if (isIterable(x)) {
@@ -180,8 +214,11 @@ class Encoder {
         let i = 0;
         for (let v = it.next(); v !== undefined; v = it.next(), i++) {
           if (i > 0) this.out += ',';
-          const index = i;
-          this.nested(v, () => `at ${typeName(x)} index ${index}`);
+          try {
+            this.emit(v);
+          } catch (e) {
+            throw wrapEncodeError(e, `at ${x.typeName} index ${i}`);
+          }
         }
       } finally {
         it.done();
@@ -189,8 +226,8 @@ class Encoder {
       this.out += ']';
       return;
     }
-    if (x instanceof StarlarkObject && x.attrNames !== baseAttrNames) {
-      const names = x.attrNames().sort();
+    if (x.attrNames !== baseAttrNames) {
+      const names = x.attrNames().sort(byteOrder);
       this.out += '{';
       for (let i = 0; i < names.length; i++) {
         const name = names[i];
@@ -198,21 +235,16 @@ class Encoder {
         if (v === undefined) throw new EncodeError(`internal error: dir(${x.typeName}) includes "${name}" but value has no .${name} field`);
         if (i > 0) this.out += ',';
         this.out += quoteJSON(name) + ':';
-        this.nested(v, () => `in field .${name}`);
+        try {
+          this.emit(v);
+        } catch (e) {
+          throw wrapEncodeError(e, `in field .${name}`);
+        }
       }
       this.out += '}';
       return;
     }
-    throw new EncodeError(`cannot encode ${typeName(x)} as JSON`);
-  }
-
-  private nested(v: Value, context: () => string): void {
-    try {
-      this.emit(v);
-    } catch (e) {
-      if (e instanceof EncodeError) throw new EncodeError(`${context()}: ${e.detail}`);
-      throw e;
-    }
+    throw new EncodeError(`cannot encode ${x.typeName} as JSON`);
   }
 }
 
@@ -249,13 +281,6 @@ const floatSyntax = /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-
-function encodeRune(r: number): string {
-  if (r < 0x80) return String.fromCharCode(r);
-  if (r < 0x800) return String.fromCharCode(0xc0 | (r >> 6), 0x80 | (r & 0x3f));
-  if (r < 0x10000) return String.fromCharCode(0xe0 | (r >> 12), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
-  return String.fromCharCode(0xf0 | (r >> 18), 0x80 | ((r >> 12) & 0x3f), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
 }
 
 function hex4(s: string, i: number): number {
@@ -320,140 +345,166 @@ function unquoteJSON(lit: string): string {
   return out + lit.slice(start, end);
 }
 
-/** The value a JSON text denotes, as `json.decode`; errors are the full reference message. */
-export function decodeJSON(s: string): Value {
-  let i = 0;
-  const n = s.length;
-  const failAt = (msg: string): never => {
+/** The reference's hand-written JSON parser; `i` is where an error is reported. */
+class Decoder {
+  i = 0;
+  constructor(private readonly s: string) {}
+
+  fail(msg: string): never {
     throw new DecodeFailure(msg);
-  };
-  const skipSpace = (): boolean => {
+  }
+
+  /** Skips JSON whitespace; whether input remains. */
+  skipSpace(): boolean {
+    const s = this.s;
+    const n = s.length;
+    let i = this.i;
     for (; i < n; i++) {
       const b = s.charCodeAt(i);
-      if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return true;
+      if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) break;
     }
-    return false;
-  };
-  const next = (): number => (skipSpace() ? s.charCodeAt(i) : failAt('unexpected end of file'));
-  const parse = (): Value => {
-    const b = next();
+    this.i = i;
+    return i < n;
+  }
+
+  /** The next non-space byte (not consumed). */
+  next(): number {
+    if (this.skipSpace()) return this.s.charCodeAt(this.i);
+    return this.fail('unexpected end of file');
+  }
+
+  parse(): Value {
+    const s = this.s;
+    const b = this.next();
     switch (b) {
-      case 0x22: {
-        let safe = true;
-        let closed = false;
-        let j = i + 1;
-        for (; j < n; j++) {
-          const c = s.charCodeAt(j);
-          if (c === 0x5c) {
-            safe = false;
-            j++;
-          } else if (c === 0x22) {
-            closed = true;
-            j++;
-            break;
-          } else if (c >= 0x80) {
-            safe = false;
-          }
-        }
-        if (!closed) failAt('unclosed string literal');
-        const lit = s.slice(i, j);
-        i = j;
-        return safe ? lit.slice(1, -1) : unquoteJSON(lit);
-      }
+      case 0x22:
+        return this.parseString();
       case 0x6e:
-        if (s.startsWith('null', i)) {
-          i += 4;
+        if (s.startsWith('null', this.i)) {
+          this.i += 4;
           return null;
         }
         break;
       case 0x74:
-        if (s.startsWith('true', i)) {
-          i += 4;
+        if (s.startsWith('true', this.i)) {
+          this.i += 4;
           return true;
         }
         break;
       case 0x66:
-        if (s.startsWith('false', i)) {
-          i += 5;
+        if (s.startsWith('false', this.i)) {
+          this.i += 5;
           return false;
         }
         break;
       case 0x5b: {
         const elems: Value[] = [];
-        i++;
-        if (next() !== 0x5d) {
+        this.i++;
+        if (this.next() !== 0x5d) {
           for (;;) {
-            elems.push(parse());
-            const c = next();
+            elems.push(this.parse());
+            const c = this.next();
             if (c !== 0x2c) {
-              if (c !== 0x5d) failAt(`got ${quoteByte(c)}, want ',' or ']'`);
+              if (c !== 0x5d) this.fail(`got ${quoteByte(c)}, want ',' or ']'`);
               break;
             }
-            i++;
+            this.i++;
           }
         }
-        i++;
+        this.i++;
         return new List(elems);
       }
       case 0x7b: {
         const dict = new Dict();
-        i++;
-        if (next() !== 0x7d) {
+        this.i++;
+        if (this.next() !== 0x7d) {
           for (;;) {
-            const key = parse();
-            if (typeof key !== 'string') failAt(`got ${typeName(key)} for object key, want string`);
-            let c = next();
-            if (c !== 0x3a) failAt(`after object key, got ${quoteByte(c)}, want ':' `);
-            i++;
-            dict.setUnchecked(key, parse());
-            c = next();
+            const key = this.parse();
+            if (typeof key !== 'string') this.fail(`got ${typeName(key)} for object key, want string`);
+            let c = this.next();
+            if (c !== 0x3a) this.fail(`after object key, got ${quoteByte(c)}, want ':' `);
+            this.i++;
+            dict.setUnchecked(key, this.parse());
+            c = this.next();
             if (c !== 0x2c) {
-              if (c !== 0x7d) failAt(`in object, got ${quoteByte(c)}, want ',' or '}'`);
+              if (c !== 0x7d) this.fail(`in object, got ${quoteByte(c)}, want ',' or '}'`);
               break;
             }
-            i++;
+            this.i++;
           }
         }
-        i++;
+        this.i++;
         return dict;
       }
       default:
-        if (isDigit(b) || b === 0x2d) {
-          let isFloat = false;
-          let j = i + 1;
-          for (; j < n; j++) {
-            const c = s.charCodeAt(j);
-            if (isDigit(c)) continue;
-            if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d) isFloat = true;
-            else break;
-          }
-          const num = s.slice(i, j);
-          i = j;
-          const digits = num.charCodeAt(0) === 0x2d ? num.slice(1) : num;
-          if (digits === '' || (digits[0] === '0' && digits.length > 1 && isDigit(digits.charCodeAt(1)))) {
-            failAt(`invalid number: ${num}`);
-          }
-          if (isFloat) {
-            if (!floatSyntax.test(num)) failAt(`invalid number: ${num}`);
-            const f = Number(num);
-            if (!Number.isFinite(f)) failAt(`invalid number: ${num}`);
-            return new Float(f);
-          }
-          if (digits.length < 16) {
-            const v = Number(num);
-            return v === 0 ? 0 : v;
-          }
-          return normInt(BigInt(num));
-        }
+        if (isDigit(b) || b === 0x2d) return this.parseNumber();
     }
-    return failAt(`unexpected character ${quoteByte(b)}`);
-  };
+    return this.fail(`unexpected character ${quoteByte(b)}`);
+  }
+
+  private parseString(): string {
+    const s = this.s;
+    const n = s.length;
+    const i = this.i;
+    let safe = true;
+    let j = i + 1;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        safe = false;
+        j++;
+      } else if (c >= 0x80) {
+        safe = false;
+      }
+    }
+    if (j >= n) this.fail('unclosed string literal');
+    j++;
+    this.i = j;
+    return safe ? s.slice(i + 1, j - 1) : unquoteJSON(s.slice(i, j));
+  }
+
+  private parseNumber(): Value {
+    const s = this.s;
+    const n = s.length;
+    const i = this.i;
+    let isFloat = false;
+    let j = i + 1;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (isDigit(c)) continue;
+      if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d) isFloat = true;
+      else break;
+    }
+    const num = s.slice(i, j);
+    this.i = j;
+    const d0 = num.charCodeAt(0) === 0x2d ? 1 : 0;
+    if (num.length === d0 || (num.charCodeAt(d0) === 0x30 && num.length > d0 + 1 && isDigit(num.charCodeAt(d0 + 1)))) {
+      this.fail(`invalid number: ${num}`);
+    }
+    if (isFloat) {
+      if (!floatSyntax.test(num)) this.fail(`invalid number: ${num}`);
+      const f = Number(num);
+      if (!Number.isFinite(f)) this.fail(`invalid number: ${num}`);
+      return new Float(f);
+    }
+    if (num.length - d0 < 16) {
+      const v = Number(num);
+      return v === 0 ? 0 : v;
+    }
+    return normInt(BigInt(num));
+  }
+}
+
+/** The value a JSON text denotes, as `json.decode`; errors are the full reference message. */
+export function decodeJSON(s: string): Value {
+  const d = new Decoder(s);
   try {
-    const x = parse();
-    if (skipSpace()) failAt(`unexpected character ${quoteByte(s.charCodeAt(i))} after value`);
+    const x = d.parse();
+    if (d.skipSpace()) d.fail(`unexpected character ${quoteByte(s.charCodeAt(d.i))} after value`);
     return x;
   } catch (e) {
-    if (e instanceof DecodeFailure) fail(`json.decode: at offset ${i}, ${e.message}`);
+    if (e instanceof DecodeFailure) fail(`json.decode: at offset ${d.i}, ${e.message}`);
     throw e;
   }
 }
@@ -801,77 +852,100 @@ class Scanner {
 
   /** Validates a whole JSON text; the error message, or null. */
   check(s: string): string | null {
-    for (let i = 0; i < s.length; i++) if (this.step(s.charCodeAt(i)) === Op.Error) return this.err;
+    const n = s.length;
+    for (let i = 0; i < n; i++) {
+      if (this.state === St.InString) {
+        // Ordinary string bytes leave the state unchanged: skip them in bulk.
+        let c = s.charCodeAt(i);
+        while (c !== 0x22 && c !== 0x5c && c >= 0x20 && ++i < n) c = s.charCodeAt(i);
+        if (i === n) break;
+      }
+      if (this.step(s.charCodeAt(i)) === Op.Error) return this.err;
+    }
     return this.eof() === Op.Error ? this.err : null;
   }
 }
 
-/** Go's json.Indent: `src` re-indented; throws the scanner's message for invalid JSON. */
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/**
+ * Go's json.Indent: `src` re-indented, or the scanner's message (thrown) if it is not valid
+ * JSON. Valid input is reformatted token by token, which gives Go's output: space between
+ * tokens dropped, each element on its own line, `{}` and `[]` kept together, the space
+ * after the top-level value kept.
+ */
 export function indentJSON(src: string, prefix = '', indent = '\t'): string {
-  const scan = new Scanner();
-  const parts: string[] = [];
-  let needIndent = false;
+  const err = new Scanner().check(src);
+  if (err !== null) throw new EvalError(err);
+  const n = src.length;
+  let out = '';
   let depth = 0;
+  let needIndent = false;
   const newline = (): void => {
-    parts.push('\n' + prefix + (depth > 0 ? indent.repeat(depth) : ''));
-  };
-  let runStart = -1;
-  const flush = (i: number): void => {
-    if (runStart >= 0) {
-      parts.push(src.slice(runStart, i));
-      runStart = -1;
-    }
+    out += '\n' + prefix;
+    for (let d = 0; d < depth; d++) out += indent;
   };
   let i = 0;
-  for (; i < src.length; i++) {
+  while (i < n && isJsonSpace(src.charCodeAt(i))) i++;
+  while (i < n) {
     const c = src.charCodeAt(i);
-    const v = scan.step(c);
-    if (v === Op.SkipSpace) {
-      flush(i);
+    if (isJsonSpace(c)) {
+      i++;
       continue;
     }
-    if (v === Op.Error) break;
-    if (needIndent && v !== Op.EndObject && v !== Op.EndArray) {
-      flush(i);
+    if (needIndent && c !== 0x7d && c !== 0x5d) {
       needIndent = false;
       depth++;
       newline();
     }
-    if (v === Op.Continue) {
-      if (runStart < 0) runStart = i;
-      continue;
-    }
-    flush(i);
+    let end = i + 1;
     switch (c) {
       case 0x7b:
       case 0x5b:
         needIndent = true;
-        parts.push(src[i]);
-        break;
-      case 0x2c:
-        parts.push(',');
-        newline();
-        break;
-      case 0x3a:
-        parts.push(': ');
+        out += src[i];
         break;
       case 0x7d:
       case 0x5d:
-        if (needIndent) {
-          needIndent = false;
-        } else {
+        if (needIndent) needIndent = false;
+        else {
           depth--;
           newline();
         }
-        parts.push(src[i]);
+        out += src[i];
+        break;
+      case 0x2c:
+        out += ',';
+        newline();
+        break;
+      case 0x3a:
+        out += ': ';
+        break;
+      case 0x22:
+        for (; end < n; end++) {
+          const d = src.charCodeAt(end);
+          if (d === 0x5c) end++;
+          else if (d === 0x22) break;
+        }
+        end++;
+        out += src.slice(i, end);
         break;
       default:
-        parts.push(src[i]);
+        while (end < n) {
+          const d = src.charCodeAt(end);
+          if (isJsonSpace(d) || d === 0x2c || d === 0x3a || d === 0x5d || d === 0x7d) break;
+          end++;
+        }
+        out += src.slice(i, end);
+    }
+    i = end;
+    if (depth === 0 && !needIndent && (c === 0x7d || c === 0x5d || (c !== 0x7b && c !== 0x5b && c !== 0x2c && c !== 0x3a))) {
+      return out + src.slice(i);
     }
   }
-  flush(i);
-  if (scan.eof() === Op.Error) throw new EvalError(scan.err as string);
-  return parts.join('');
+  return out;
 }
 
 // ---- the module ----------------------------------------------------------------------------------
