@@ -40,6 +40,42 @@ export function canonicalJson(value: JsonValue): string {
   }
 }
 
+/**
+ * The same JSON value with every object's keys in canonical (sorted) order; the value
+ * itself when it already is. Records kept in this order hash through JSON.stringify.
+ */
+export function inKeyOrder<T extends JsonValue>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let out: JsonValue[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const e = value[i] as JsonValue;
+      const o = inKeyOrder(e);
+      if (o !== e && out === null) out = value.slice(0, i) as JsonValue[];
+      if (out !== null) out.push(o);
+    }
+    return (out ?? value) as T;
+  }
+  const obj = value as Record<string, JsonValue>;
+  const keys = Object.keys(obj);
+  let ordered = true;
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1] < keys[i])) ordered = false;
+  const sortedKeys = ordered ? keys : [...keys].sort();
+  let changed = !ordered;
+  const values = sortedKeys.map((k) => {
+    const e = obj[k];
+    const o = e === undefined ? e : inKeyOrder(e);
+    if (o !== e) changed = true;
+    return o;
+  });
+  if (!changed) return value;
+  const out: Record<string, JsonValue> = {};
+  sortedKeys.forEach((k, i) => {
+    if (values[i] !== undefined) out[k] = values[i];
+  });
+  return out as T;
+}
+
 const NOT_FAST = new Error('not JSON');
 
 /** Whether JSON.stringify(v) is v's canonical text: plain objects with sorted keys, finite numbers. */
