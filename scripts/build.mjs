@@ -4,7 +4,7 @@
 // bundles the CLI with esbuild into dist/bundle/ (one file per lazily loaded part), so
 // starting starform reads a handful of files instead of hundreds of modules. Tests run
 // against the unbundled dist/ tree; bin/starform runs the bundle.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -27,10 +27,13 @@ for (const name of readdirSync(join(root, 'schemas')).filter((n) => n.endsWith('
   writeFileSync(join(outSchemas, name.replace(/\.json$/, '.cjs')), standaloneCode(ajv, validate));
 }
 
-rmSync(join(root, 'dist', 'bundle'), { recursive: true, force: true });
+// Built beside the live bundle and swapped in at the end, so a running starform (or a
+// concurrent build) never sees a half-written bundle.
+const staging = join(root, 'dist', `bundle.${process.pid}`);
+rmSync(staging, { recursive: true, force: true });
 await build({
   entryPoints: { starform: join(root, 'dist', 'lib', 'cli', 'main.js') },
-  outdir: join(root, 'dist', 'bundle'),
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -50,3 +53,12 @@ await build({
     ].join(' '),
   },
 });
+const live = join(root, 'dist', 'bundle');
+const old = join(root, 'dist', `bundle.old.${process.pid}`);
+try {
+  renameSync(live, old);
+} catch {
+  // no previous bundle
+}
+renameSync(staging, live);
+rmSync(old, { recursive: true, force: true });

@@ -7,7 +7,8 @@
 // to replace it unless the package stops it itself); a service that runs again although
 // the state says stopped is marked running. One `inspectEnclave` call lists everything
 // the enclave's lineage labels, so refreshing costs one engine round trip however many
-// services there are. Refresh only reads: it never changes the engine or a file; `plan`
+// services there are. Containers of the enclave that no service of the state names are
+// reported as orphans (an interrupted apply leaves them; `apply` removes them). Refresh only reads: it never changes the engine or a file; `plan`
 // shows the drift, `apply` records the refreshed state before its first step.
 import type { ContainerSummary, Runtime } from '../docker/index.js';
 import { putService, removeService, type ServiceRecord, type State } from '../state/index.js';
@@ -16,11 +17,13 @@ export interface RefreshResult {
   readonly state: State;
   /** One sentence per service whose record differs from the engine, sorted by service name. */
   readonly drift: string[];
+  /** Containers labelled as services of the enclave that the state does not name. */
+  readonly orphans: { readonly service: string; readonly containerId: string }[];
 }
 
 /** The state as the engine has it (see the file comment); `state` itself is not changed. */
 export async function refreshState(state: State, runtime: Runtime): Promise<RefreshResult> {
-  if (state.lineage === null || state.services.size === 0) return { state, drift: [] };
+  if (state.lineage === null) return { state, drift: [], orphans: [] };
   const found = await runtime.inspectEnclave(state.lineage);
   const byId = new Map<string, ContainerSummary>(found.containers.map((c) => [c.id, c]));
   let next = state;
@@ -39,7 +42,14 @@ export async function refreshState(state: State, runtime: Runtime): Promise<Refr
       drift.push(`service '${name}': its container ${shortId(record.containerId)} runs, although the state says stopped`);
     }
   }
-  return { state: next, drift };
+  const orphans = found.containers
+    .filter((c) => c.service !== undefined && state.services.get(c.service)?.containerId !== c.id)
+    .map((c) => ({ service: c.service!, containerId: c.id }))
+    .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  for (const o of orphans) {
+    drift.push(`service '${o.service}': container ${shortId(o.containerId)} is not named by the state (left by an interrupted apply)`);
+  }
+  return { state: next, drift, orphans };
 }
 
 /** A service record for a container that is not running: no address, no host ports. */

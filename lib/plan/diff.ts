@@ -22,6 +22,7 @@
 import type { State } from '../state/model.js';
 import { jsonDigest } from '../util/hash.js';
 import type { Action, Change, Instruction } from './model.js';
+import { artifactsCreated } from './recorder.js';
 
 interface SimService {
   exists: boolean;
@@ -161,7 +162,7 @@ export function diff(instructions: readonly Instruction[], state: State): Change
           action = 'run';
           reason = `depends on ${dep}, which changes`;
         }
-        for (const produced of ins.produces) if (produced.startsWith('artifact.')) declaredArtifacts.add(produced.slice(9));
+        for (const name of artifactsCreated(ins)) declaredArtifacts.add(name);
         break;
       }
       default:

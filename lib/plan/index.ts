@@ -12,6 +12,7 @@ import { diff } from './diff.js';
 import { interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { validate } from './validate.js';
+import { parseTemplate, TemplateError } from '../template/index.js';
 
 export interface PlanOptions extends WorkspaceOptions {
   /** The package directory (or a .star file). */
@@ -42,8 +43,31 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
 } {
   const ws = openWorkspace(options.dir, options);
   const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps });
-  const problems = result.problems.length > 0 ? result.problems : validate(result.instructions);
+  const problems =
+    result.problems.length > 0 ? result.problems : [...validate(result.instructions), ...templateProblems(result.instructions, result.files)];
   return { instructions: result.instructions, problems, warnings: result.warnings, result };
+}
+
+/** render_templates' templates are parsed now, so a template syntax error stops the plan, not the apply. */
+function templateProblems(instructions: readonly Instruction[], files: ReadonlyMap<string, Buffer>): Problem[] {
+  const problems: Problem[] = [];
+  for (const ins of instructions) {
+    if (ins.kind !== 'render_templates') continue;
+    const entries = ins.args['files'];
+    if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) continue;
+    for (const [path, entry] of Object.entries(entries as JsonObject)) {
+      const digest = (entry as JsonObject | null)?.['template'];
+      const text = typeof digest === 'string' ? files.get(digest) : undefined;
+      if (text === undefined) continue;
+      try {
+        parseTemplate(path, text.toString('utf8'));
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        problems.push({ message: `render_templates: the template for '${path}' is not valid: ${e.message}`, position: ins.position, stack: ins.stack, stepId: ins.id });
+      }
+    }
+  }
+  return problems;
 }
 
 /** Interpret, validate and diff: everything `plan` does. */

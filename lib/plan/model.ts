@@ -7,9 +7,10 @@
 // list, so inserting an unrelated instruction changes no other id (and no future
 // reference, since references are built from step ids):
 //   add_service(db)            → service.db
-//   upload_files / render_templates / store_service_files / get_files_artifact
+//   upload_files / render_templates / store_service_files
 //                              → artifact.<artifact name>
-//   remove/start/stop_service  → <kind>.<service>
+//   remove/start/stop_service, get_files_artifact
+//                              → <kind>.<name>
 //   everything else            → <kind>.<first 12 hex of the digest of its canonical args>
 // with `#2`, `#3`... appended to repeats of the same id. Future references are strings
 // `{{starform:<step id>.<field>}}`, e.g. `{{starform:service.db.ip_address}}` or

@@ -91,8 +91,8 @@ export function baseStepId(kind: InstructionKind, args: JsonObject): string {
     case 'upload_files':
     case 'render_templates':
     case 'store_service_files':
-    case 'get_files_artifact':
       return `artifact.${String(args.name)}`;
+    case 'get_files_artifact':
     case 'remove_service':
     case 'start_service':
     case 'stop_service':

@@ -97,6 +97,8 @@ export interface SavedPlan<I extends InstructionCore = InstructionRecord, C exte
 export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): string[] {
   const problems: string[] = [];
   const instructionIds = new Set<string>();
+  // A remove_service is an instruction whose change deletes (the service it names).
+  const kindOf = new Map(plan.instructions.map((ins) => [ins.id, ins.kind]));
   plan.instructions.forEach((ins, i) => {
     if (instructionIds.has(ins.id)) problems.push(`instructions[${i}]: step id ${JSON.stringify(ins.id)} appears twice`);
     instructionIds.add(ins.id);
@@ -106,7 +108,7 @@ export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): stri
     const step = JSON.stringify(c.stepId);
     if (changed.has(c.stepId)) problems.push(`changes[${i}]: step ${step} has more than one change`);
     changed.add(c.stepId);
-    if (c.action === 'delete' && instructionIds.has(c.stepId)) {
+    if (c.action === 'delete' && instructionIds.has(c.stepId) && kindOf.get(c.stepId) !== 'remove_service') {
       problems.push(`changes[${i}]: deletes step ${step}, which the plan still makes`);
     } else if (c.action !== 'delete' && !instructionIds.has(c.stepId)) {
       problems.push(`changes[${i}]: step ${step} is not an instruction of the plan`);

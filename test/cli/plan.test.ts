@@ -66,6 +66,7 @@ describe('cli: plan, show, validate', function () {
     ['invalid JSON args', ['plan', invalid('args'), '--args', '{bad'], /^--args:1:2: not valid JSON/m],
     ['a missing package directory', ['plan', join(root, 'fixtures', 'nope')], /nope/],
     ['an import cycle', ['plan', invalid('cycle')], /^lib\/b\.star:2:18: error: There's a cycle in the import_module calls: lib\/a\.star is imported while it is being loaded\n {4}in <toplevel> at lib\/b\.star:2:18\n {4}in <toplevel> at lib\/a\.star:2:18\n {4}in <toplevel> at main\.star:3:18/m],
+    ['a template syntax error', ['plan', invalid('template')], /^main\.star:4:26: error: render_templates: the template for 'app\.conf' is not valid: template: app\.conf:2: unclosed action/m],
     ['an unknown command', ['bogus'], /Unknown command: bogus/],
     ['an unknown flag', ['plan', '--bogus'], /Unknown argument: bogus/],
   ];

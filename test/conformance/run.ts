@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Problem } from './chunks.js';
 import { conformanceFiles, fileChunks, findReferenceRoot, selectFiles } from './suites.js';
-import { runJobs, type Job, type WorkerInput, type WorkerMessage } from './worker.js';
+import type { Job, WorkerInput, WorkerMessage } from './worker.js';
 
 interface KnownSkip {
   /** File relative to the reference root. */
@@ -84,12 +84,16 @@ async function runInWorkers(root: string, jobs: readonly JobInfo[], opts: Option
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
       let finished = false;
+      let ready = false;
       let timer: NodeJS.Timeout | undefined;
       const finish = (failure?: string): void => {
         if (finished) return;
         finished = true;
         if (timer) clearTimeout(timer);
-        if (failure !== undefined && next < jobs.length) {
+        if (failure !== undefined && !ready) {
+          // The worker could not even load our implementation: every remaining chunk fails alike.
+          for (; next < jobs.length; next++) results[next] = [{ line: jobs[next]!.startLine, msg: `cannot start: ${failure}` }];
+        } else if (failure !== undefined && next < jobs.length) {
           results[next] = [{ line: jobs[next]!.startLine, msg: failure }];
           next++;
         }
@@ -101,6 +105,7 @@ async function runInWorkers(root: string, jobs: readonly JobInfo[], opts: Option
       };
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') {
+          ready = true;
           if (base === 0) onNote(m.note);
           arm();
         } else if (m.type === 'result') {
@@ -111,6 +116,7 @@ async function runInWorkers(root: string, jobs: readonly JobInfo[], opts: Option
           finish();
         }
       });
+      arm();
       worker.on('error', (e) => finish(`worker crashed: ${e.name}: ${e.message}`));
       worker.on('exit', (code) => finish(`worker exited with code ${code}`));
     });
@@ -149,6 +155,7 @@ async function main(): Promise<void> {
   if (opts.inProcess) {
     results = [];
     const input: WorkerInput = { root, jobs, frontEndOnly: opts.frontEndOnly };
+    const { runJobs } = await import('./worker.js');
     await runJobs(input, (m) => {
       if (m.type === 'ready') note(m.note);
       else if (m.type === 'result') results[m.index] = m.problems;

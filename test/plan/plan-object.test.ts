@@ -494,7 +494,7 @@ return [n, m, plan.get_files_artifact("logs")]
       assert.deepEqual(store.services, ['s']);
       assert.match(String(store.args.name), /^files-[0-9a-f]{12}$/);
       assert.equal(named.id, 'artifact.logs');
-      assert.equal(get.id, 'artifact.logs#2');
+      assert.equal(get.id, 'get_files_artifact.logs');
       assert.deepEqual(get.artifacts, ['logs']);
       assert.equal(get.declares, undefined);
       assert.equal(str(r.value), `["${String(store.args.name)}", "logs", "logs"]`);

@@ -1,0 +1,356 @@
+// The executor: carries out a saved plan against the runtime and records every step in
+// the state file.
+//
+//   1. lock the state (or use the caller's lock), read it, refuse a stale plan;
+//   2. with nothing to change, only record run()'s outputs (no engine is contacted);
+//   3. ping the engine, make every image the steps need available (pull or build, in
+//      parallel) — a missing image fails here, before anything changed;
+//   4. give the state its lineage and the enclave network, record what refresh finds
+//      (vanished or stopped containers), remove containers the state does not name;
+//   5. run the steps — deletions first, then instructions in plan order — each as soon
+//      as the steps it depends on have finished (graph.ts), at most `parallelism` at a
+//      time; each finished step is written to the state at once (state-writer.ts);
+//   6. on the first failure start nothing new, let the steps in flight finish and be
+//      recorded, and fail with the step's Starlark position; otherwise resolve run()'s
+//      outputs, drop steps of earlier applies the package no longer makes, and prune
+//      blobs nothing refers to.
+//
+// Future references resolve from the state's runtime values: those of steps run now, and
+// those recorded by earlier applies for the steps this plan skips. The engine is reached
+// only through the Runtime interface.
+import type { Runtime } from '../docker/index.js';
+import type { Instruction, InstructionKind } from '../plan/model.js';
+import { substituteDeep, type ReferenceResolver } from '../plan/references.js';
+import { checkPlanIsCurrent, type ChangeCore, type InstructionCore, type SavedPlan } from '../planfile/index.js';
+import {
+  BlobStore,
+  appliedStep,
+  backupPath,
+  lockState,
+  readState,
+  recordStep,
+  referencedBlobs,
+  resolveStatePath,
+  setEnclave,
+  setOutputs,
+  setRuntimeValue,
+  withLineage,
+  type State,
+  type StateLock,
+} from '../state/index.js';
+import { UserError } from '../util/errors.js';
+import type { JsonValue } from '../util/json.js';
+import type { BaseContext, StepContext, StepOutcome } from './context.js';
+import { ApplyError, detailOf, isExpectedError } from './errors.js';
+import { emptySummary, type ApplyEvent, type ApplySummary, type EventSink, type StepInfo } from './events.js';
+import { buildWork, schedule, type WorkItem } from './graph.js';
+import { imagesNeeded, prepareImages } from './images.js';
+import { forgetStep } from './records.js';
+import { refreshState } from './refresh.js';
+import { StateWriter } from './state-writer.js';
+
+export const DEFAULT_PARALLELISM = 8;
+
+/** The instruction kinds the executor knows (lib/apply/handlers has one handler for each). */
+const KINDS: ReadonlySet<string> = new Set<InstructionKind>([
+  'add_service',
+  'remove_service',
+  'start_service',
+  'stop_service',
+  'get_service',
+  'get_services',
+  'set_service',
+  'exec',
+  'request',
+  'wait',
+  'verify',
+  'print',
+  'render_templates',
+  'upload_files',
+  'store_service_files',
+  'get_files_artifact',
+  'run_sh',
+  'run_python',
+  'get_cluster_type',
+]);
+
+export interface ApplyOptions {
+  readonly statePath: string;
+  /** The engine, or a factory called only when the plan has something to do. */
+  readonly runtime: Runtime | (() => Promise<Runtime>);
+  /** Steps running at once; default 8. */
+  readonly parallelism?: number;
+  /** How long to wait for another holder of the state lock; default 0 (fail at once). */
+  readonly lockTimeoutMs?: number;
+  /** A lock of this state the caller holds already (plan-then-apply locks before planning). */
+  readonly lock?: StateLock;
+  /** The plan file, named in stale-plan errors. */
+  readonly planFile?: string;
+  readonly onEvent?: EventSink;
+  /** Aborting stops starting new steps; the steps in flight run to their end. */
+  readonly signal?: AbortSignal;
+  /** Aborting also ends the waits of steps in flight (readiness, wait, retries): those steps fail. */
+  readonly cancel?: AbortSignal;
+}
+
+export interface ApplyResult {
+  readonly state: State;
+  readonly summary: ApplySummary;
+  readonly outputs: JsonValue;
+  /** Steps carried out (changes that were not no-ops). */
+  readonly steps: number;
+}
+
+/** A plan whose records may be the plan module's own types or records read from a file. */
+export type ApplicablePlan = SavedPlan<InstructionCore, ChangeCore>;
+
+/** The plan module's Instruction for a record read from a plan file (checked by its schema). */
+export function asInstruction(record: object): Instruction {
+  const r = record as Record<string, unknown>;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return {
+    ...(r as unknown as Instruction),
+    description: typeof r['description'] === 'string' ? r['description'] : String(r['kind']),
+    services: strings(r['services']),
+    artifacts: strings(r['artifacts']),
+    refs: strings(r['refs']),
+    produces: strings(r['produces']),
+  };
+}
+
+function stepInfo(item: WorkItem): StepInfo {
+  const ins = item.instruction;
+  const what = item.stepId.startsWith('service.') ? 'service' : 'files artifact';
+  return {
+    index: item.index,
+    stepId: item.stepId,
+    kind: item.kind,
+    action: item.action,
+    description: ins?.description ?? `Deleting ${what} '${item.stepId.slice(item.stepId.indexOf('.') + 1)}'`,
+    ...(ins ? { position: ins.position } : {}),
+    reason: item.reason,
+  };
+}
+
+/** The step id a runtime-value key (`<step id>.<field>`) belongs to. */
+function valueOwner(key: string): string {
+  const parts = key.split('.');
+  return `${parts[0]}.${parts[1] ?? ''}`;
+}
+
+/** Outputs with every reference that has a value replaced; unknown references are left as they are. */
+export function resolveOutputs(outputs: JsonValue, state: State): JsonValue {
+  const resolve: ReferenceResolver = (stepId, field) =>
+    state.runtimeValues.get(`${stepId}.${field}`) ?? `{{starform:${stepId}.${field}}}`;
+  return substituteDeep(outputs, resolve);
+}
+
+/** Drops the steps (and their values) of earlier applies that this plan's package no longer makes. */
+function pruneSteps(state: State, planIds: ReadonlySet<string>): State {
+  let next = state;
+  for (const step of state.steps) if (!planIds.has(step.id)) next = forgetStep(next, step.id);
+  for (const key of next.runtimeValues.keys()) {
+    if (!planIds.has(valueOwner(key)) && !next.steps.some((s) => key.startsWith(`${s.id}.`))) {
+      next = setRuntimeValue(next, key, undefined);
+    }
+  }
+  return next;
+}
+
+function userFacing(err: unknown): Error {
+  if (err instanceof UserError) return err;
+  if (isExpectedError(err)) return new UserError(err.message, { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Applies a saved plan (see the file comment). Resolves with the final state; throws ApplyError on failure. */
+export async function applyPlan(plan: ApplicablePlan, options: ApplyOptions): Promise<ApplyResult> {
+  const started = Date.now();
+  const emit = (e: ApplyEvent): void => options.onEvent?.(e);
+  const path = await resolveStatePath(options.statePath);
+  const lock = options.lock ?? (await lockState(path, { operation: 'apply', timeoutMs: options.lockTimeoutMs ?? 0, releaseOnSignal: false }));
+  try {
+    return await applyLocked(plan, options, path, lock, started, emit);
+  } finally {
+    if (options.lock === undefined) await lock.release();
+  }
+}
+
+async function applyLocked(
+  plan: ApplicablePlan,
+  options: ApplyOptions,
+  path: string,
+  lock: StateLock,
+  started: number,
+  emit: (e: ApplyEvent) => void,
+): Promise<ApplyResult> {
+  const initial = await readState(path);
+  checkPlanIsCurrent(plan, initial, options.planFile ?? '(plan)');
+
+  const instructions = plan.instructions.map(asInstruction);
+  const order = new Map(instructions.map((ins, i) => [ins.id, i]));
+  const planIds = new Set(order.keys());
+  for (const ins of instructions) {
+    if (!KINDS.has(ins.kind)) {
+      throw new ApplyError(`unknown instruction kind '${ins.kind}' in the plan (step ${ins.id})`, ins.id, ins.position);
+    }
+  }
+  const items = buildWork(instructions, plan.changes, [...initial.services.keys()]);
+  const infos = items.map(stepInfo);
+  const parallelism = Math.max(1, Math.floor(options.parallelism ?? DEFAULT_PARALLELISM));
+  emit({ type: 'apply_start', steps: infos, unchanged: plan.changes.length - items.length, parallelism });
+
+  const summary = { ...emptySummary() } as { created: number; replaced: number; run: number; deleted: number };
+  const finish = async (writer: StateWriter): Promise<ApplyResult> => {
+    await writer.commit((s) => {
+      const pruned = pruneSteps(s, planIds);
+      return setOutputs(pruned, resolveOutputs(plan.outputs, pruned));
+    });
+    await writer.flush();
+    const state = writer.state;
+    if (items.some((i) => i.writes.some((w) => w.startsWith('artifact:')))) await pruneBlobs(path, state);
+    emit({ type: 'apply_done', summary, outputs: state.outputs, serial: state.serial, durationMs: Date.now() - started });
+    return { state, summary, outputs: state.outputs, steps: items.length };
+  };
+
+  if (items.length === 0) {
+    return finish(new StateWriter(path, lock, withLineage(initial), order));
+  }
+
+  let runtime: Runtime;
+  try {
+    runtime = typeof options.runtime === 'function' ? await options.runtime() : options.runtime;
+    await runtime.ping();
+    await prepareImages(runtime, imagesNeeded(items), plan.files, (ref, action, durationMs) =>
+      emit({ type: 'image', ref, action, durationMs }),
+    );
+  } catch (err) {
+    throw userFacing(err);
+  }
+
+  const writer = new StateWriter(path, lock, withLineage(initial), order);
+  const lineage = writer.state.lineage!;
+  try {
+    const enclave = await runtime.ensureEnclave(lineage);
+    const current = writer.state.enclave;
+    if (current?.networkId !== enclave.networkId || current.networkName !== enclave.networkName) {
+      await writer.commit((s) => setEnclave(s, { networkName: enclave.networkName, networkId: enclave.networkId }));
+    }
+    const refreshed = await refreshState(writer.state, runtime);
+    for (const message of refreshed.drift) emit({ type: 'drift', message });
+    if (refreshed.state !== writer.state) {
+      const services = refreshed.state.services;
+      await writer.commit((s) => ({ ...s, services }));
+    }
+    for (const orphan of refreshed.orphans) {
+      await runtime.removeService({ lineage, name: orphan.service, containerId: orphan.containerId });
+    }
+  } catch (err) {
+    await writer.flush().catch(() => undefined);
+    throw userFacing(err);
+  }
+
+  const { HANDLERS, deleteDroppedArtifact, deleteDroppedService } = await import('./handlers/index.js');
+  const signal = options.signal ?? new AbortController().signal;
+  const cancel = options.cancel ?? new AbortController().signal;
+  const resolve: ReferenceResolver = (stepId, field) => writer.state.runtimeValues.get(`${stepId}.${field}`);
+  const base: BaseContext = {
+    lineage,
+    runtime,
+    blobs: BlobStore.forState(path),
+    planFiles: plan.files,
+    signal: cancel,
+    state: () => writer.state,
+    resolve,
+    commit: (change) => writer.commit(change),
+  };
+  let failure: { item: WorkItem; error: unknown } | undefined;
+
+  const runItem = async (item: WorkItem): Promise<void> => {
+    const info = infos[item.index]!;
+    const t0 = Date.now();
+    emit({ type: 'step_start', step: info });
+    try {
+      const ins = item.instruction;
+      let outcome: StepOutcome;
+      if (ins === undefined) {
+        outcome = item.stepId.startsWith('service.') ? await deleteDroppedService(base, item.stepId) : await deleteDroppedArtifact(base, item.stepId);
+      } else {
+        const ctx: StepContext = { ...base, instruction: ins, action: item.action };
+        outcome = await HANDLERS[ins.kind as InstructionKind](ctx);
+      }
+      await writer.commit((s) => record(s, item, outcome));
+      summary[item.action === 'create' ? 'created' : item.action === 'replace' ? 'replaced' : item.action === 'delete' ? 'deleted' : 'run']++;
+      emit({ type: 'step_done', step: info, durationMs: Date.now() - t0, message: outcome.message });
+    } catch (err) {
+      failure ??= { item, error: err };
+      emit({ type: 'step_failed', step: info, durationMs: Date.now() - t0, error: detailOf(err) });
+      throw err;
+    }
+  };
+
+  const { notStarted } = await schedule(items, parallelism, runItem, () => signal.aborted || cancel.aborted);
+  const why = failure !== undefined ? `not started: ${failure.item.stepId} failed` : 'not started: the apply was interrupted';
+  for (const index of notStarted) emit({ type: 'step_skipped', step: infos[index]!, why });
+
+  if (failure === undefined && notStarted.length === 0) {
+    try {
+      return await finish(writer);
+    } catch (err) {
+      throw userFacing(err);
+    }
+  }
+
+  let serial = writer.state.serial;
+  let writeError: unknown;
+  try {
+    await writer.flush();
+    serial = writer.state.serial;
+  } catch (err) {
+    writeError = err;
+  }
+  const done = items.length - notStarted.length - (failure ? 1 : 0);
+  const progress = `${done} of ${items.length} step${items.length === 1 ? '' : 's'} finished and recorded in the state (serial ${serial})`;
+  let error: ApplyError;
+  if (failure !== undefined) {
+    const { item, error: cause } = failure;
+    const label = item.instruction ? `${item.stepId} (${item.instruction.description})` : item.stepId;
+    error = new ApplyError(`${label} failed: ${detailOf(cause)}`, item.stepId, item.instruction?.position, {
+      hint: `${progress}. Fix the cause, then plan and apply again to continue from there.`,
+      cause,
+    });
+  } else {
+    error = new ApplyError(`the apply was interrupted`, undefined, undefined, {
+      hint: `${progress}. Plan and apply again to continue from there.`,
+    });
+  }
+  if (writeError !== undefined) {
+    error = new ApplyError(`${error.detail}\nand the state could not be written: ${detailOf(writeError)}`, error.stepId, undefined, { cause: writeError });
+  }
+  emit({ type: 'apply_failed', summary, error: error.message, serial, durationMs: Date.now() - started });
+  throw error;
+}
+
+/** Records a finished step: its other changes, the applied step, its runtime values. */
+function record(state: State, item: WorkItem, outcome: StepOutcome): State {
+  let next = outcome.change ? outcome.change(state) : state;
+  const ins = item.instruction;
+  if (ins === undefined || outcome.record === false) return next;
+  const id = ins.id;
+  for (const key of next.runtimeValues.keys()) if (key.startsWith(`${id}.`)) next = setRuntimeValue(next, key, undefined);
+  next = recordStep(next, appliedStep({ id, kind: ins.kind, args: ins.args, result: outcome.result }));
+  for (const [field, value] of Object.entries(outcome.values ?? {})) next = setRuntimeValue(next, `${id}.${field}`, value);
+  return next;
+}
+
+/** Removes blobs neither the state nor its backup refers to; skipped when the backup cannot be read. */
+async function pruneBlobs(path: string, state: State): Promise<void> {
+  let keep: Set<string>;
+  try {
+    const backup = await readState(backupPath(path));
+    keep = new Set([...referencedBlobs(state), ...referencedBlobs(backup)]);
+  } catch {
+    return;
+  }
+  await BlobStore.forState(path).prune(keep as Set<`sha256:${string}`>);
+}

@@ -1,0 +1,259 @@
+// Service steps: add_service (create or replace), remove_service, start_service,
+// stop_service, and the deletion of a service the package dropped.
+//
+// A service's canonical configuration (ServiceConfigJson) becomes the runtime's
+// ServiceSpec: future references in cmd, entrypoint and env values substituted, files
+// artifacts read from the blob store and copied in before the container starts,
+// persistent directories as volumes keyed by service and key, ports published on the
+// host (a `public_ports` entry fixes the host port of the port with the same id).
+//
+// Crash safety decides the order of every step here. The state may only ever name
+// containers that exist, so a container is recorded only once it is created and ready,
+// and a record is removed (and written) *before* its container is removed. A crash in
+// between leaves at worst a container the state does not name; it carries the enclave's
+// lineage label, so the next apply removes it (it is in the way when the service is
+// created again) and `destroy` finds it. A service that does not become ready is removed
+// again, so planning again plans to create it again.
+import type { ServiceInfo, ServiceSpec } from '../../docker/index.js';
+import { substituteString } from '../../plan/references.js';
+import type { ImageJson, ServiceConfigJson } from '../../plan/types.js';
+import {
+  putService,
+  removeService,
+  serviceRecord,
+  setRuntimeValue,
+  type PortRecord,
+  type ServiceRecord,
+  type State,
+} from '../../state/index.js';
+import type { JsonObject, JsonValue } from '../../util/json.js';
+import { durationMs, type BaseContext, type StepContext, type StepOutcome } from '../context.js';
+import { StepFailure, isRuntimeError } from '../errors.js';
+import { forgetStep } from '../records.js';
+import { waitFor, indent } from '../recipes.js';
+import { stopped } from '../refresh.js';
+
+interface AddServiceArgs {
+  readonly name: string;
+  readonly config: ServiceConfigJson;
+}
+
+/** The image reference a canonical image stands for; NixBuildSpec is not supported. */
+export function imageRef(image: ImageJson): string {
+  switch (image.type) {
+    case 'image':
+    case 'registry':
+      return image.image;
+    case 'build':
+      return image.image_name;
+    case 'nix':
+      throw new StepFailure(`NixBuildSpec images are not supported by starform (image '${image.image_name}')`);
+  }
+}
+
+/** The runtime's spec for a service: references substituted, artifacts read from the blob store. */
+export async function serviceSpec(ctx: StepContext, name: string, config: ServiceConfigJson): Promise<ServiceSpec> {
+  const sub = (s: string): string => substituteString(s, ctx.resolve);
+  const placeholder = config.private_ip_address_placeholder;
+  const uses = (s: string): boolean => placeholder !== '' && s.includes(placeholder);
+  if ([...config.cmd, ...config.entrypoint, ...Object.values(config.env_vars)].some(uses)) {
+    throw new StepFailure(
+      `the private IP address placeholder '${placeholder}' is used in cmd, entrypoint or env_vars; starform cannot substitute a container's own address yet`,
+    );
+  }
+  if (config.devices.length > 0) throw new StepFailure('ServiceConfig.devices is not supported by starform yet');
+  if (config.gpu !== null) throw new StepFailure('ServiceConfig.gpu is not supported by starform yet');
+  if (Object.keys(config.files_to_be_moved).length > 0) throw new StepFailure('ServiceConfig.files_to_be_moved is not supported by starform yet');
+
+  const ports: Record<string, { number: number; protocol: 'TCP' | 'UDP' | 'SCTP'; publicPort?: number }> = {};
+  for (const [id, p] of Object.entries(config.ports)) {
+    const pub = config.public_ports[id];
+    ports[id] = { number: p.number, protocol: p.transport_protocol, ...(pub ? { publicPort: pub.number } : {}) };
+  }
+  for (const [id, p] of Object.entries(config.public_ports)) {
+    if (!(id in ports)) ports[id] = { number: p.number, protocol: p.transport_protocol, publicPort: p.number };
+  }
+
+  const state = ctx.state();
+  const files: { mountPath: string; archive: Uint8Array }[] = [];
+  const persistentDirectories: { mountPath: string; key: string }[] = [];
+  for (const mountPath of Object.keys(config.files).sort()) {
+    const dir = config.files[mountPath]!;
+    if (dir.persistent_key !== null) {
+      persistentDirectories.push({ mountPath, key: `${name}.${dir.persistent_key}` });
+      continue;
+    }
+    for (const artifact of dir.artifact_names) {
+      const record = state.filesArtifacts.get(artifact);
+      if (record === undefined) throw new StepFailure(`files artifact '${artifact}' (to be mounted at ${mountPath}) does not exist`);
+      files.push({ mountPath, archive: await ctx.blobs.get(record.contentHash) });
+    }
+  }
+
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config.env_vars)) env[k] = sub(v);
+  return {
+    name,
+    image: imageRef(config.image),
+    ...(config.entrypoint.length > 0 ? { entrypoint: config.entrypoint.map(sub) } : {}),
+    ...(config.cmd.length > 0 ? { cmd: config.cmd.map(sub) } : {}),
+    env,
+    ports,
+    labels: { ...config.labels },
+    ...(config.user !== null ? { user: { uid: config.user.uid, ...(config.user.gid !== null ? { gid: config.user.gid } : {}) } } : {}),
+    ...(config.max_cpu > 0 ? { maxCpuMillicores: config.max_cpu } : {}),
+    ...(config.min_cpu > 0 ? { minCpuMillicores: config.min_cpu } : {}),
+    ...(config.max_memory > 0 ? { maxMemoryMegabytes: config.max_memory } : {}),
+    ...(config.min_memory > 0 ? { minMemoryMegabytes: config.min_memory } : {}),
+    files,
+    persistentDirectories,
+  };
+}
+
+function portRecords(config: ServiceConfigJson, info: ServiceInfo): Map<string, PortRecord> {
+  const out = new Map<string, PortRecord>();
+  for (const [id, p] of Object.entries({ ...config.public_ports, ...config.ports })) {
+    out.set(id, {
+      number: p.number,
+      transportProtocol: p.transport_protocol,
+      applicationProtocol: p.application_protocol === '' ? null : p.application_protocol,
+      hostPort: info.ports[id]?.hostPort ?? null,
+    });
+  }
+  return out;
+}
+
+function portsText(record: ServiceRecord): string {
+  const parts = [...record.ports].filter(([, p]) => p.hostPort !== null).map(([id, p]) => `${id} → 127.0.0.1:${p.hostPort}`);
+  return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+}
+
+/** add_service: (re)creates the container and waits until it is ready. */
+export async function addService(ctx: StepContext): Promise<StepOutcome> {
+  const args = ctx.instruction.args as unknown as AddServiceArgs;
+  const name = args.name;
+  const config = args.config;
+  const spec = await serviceSpec(ctx, name, config);
+  const ref = { lineage: ctx.lineage, name };
+
+  const existing = ctx.state().services.get(name);
+  if (existing !== undefined) {
+    await ctx.commit((s) => removeService(s, name));
+    await ctx.runtime.removeService({ ...ref, containerId: existing.containerId }).catch((err: unknown) => {
+      if (!isRuntimeError(err, 'not-found')) throw err;
+    });
+  }
+  let info: ServiceInfo;
+  try {
+    info = await ctx.runtime.createService(ctx.lineage, spec);
+  } catch (err) {
+    if (!isRuntimeError(err, 'name-conflict')) throw err;
+    // A container of this service that the state does not name: left by an interrupted apply.
+    await ctx.runtime.removeService(ref);
+    info = await ctx.runtime.createService(ctx.lineage, spec);
+  }
+
+  const record = serviceRecord({
+    config: args as unknown as JsonObject,
+    containerId: info.containerId,
+    ipAddress: info.ipAddress === '' ? null : info.ipAddress,
+    ports: portRecords(config, info),
+    status: 'running',
+  });
+  try {
+    await waitUntilReady(ctx, name, config, record);
+  } catch (err) {
+    const logs = await ctx.runtime.serviceLogs({ ...ref, containerId: info.containerId }, { tail: 15 }).catch(() => '');
+    await ctx.runtime.removeService({ ...ref, containerId: info.containerId }).catch(() => undefined);
+    const why = err instanceof Error ? err.message : String(err);
+    const tail = logs.trimEnd() === '' ? '' : `\nits last output:\n${indent(logs.trimEnd())}`;
+    throw new StepFailure(`service '${name}' did not become ready: ${why}${tail}\nThe container was removed; planning again plans to create it again.`, {
+      cause: err,
+    });
+  }
+
+  const values: Record<string, JsonValue> = { ip_address: info.ipAddress, hostname: info.hostname };
+  return {
+    result: {
+      container_id: info.containerId,
+      ip_address: info.ipAddress,
+      hostname: info.hostname,
+      ports: Object.fromEntries([...record.ports].map(([id, p]) => [id, p.hostPort])),
+    },
+    values,
+    message: `container ${info.containerId.slice(0, 12)}, ip ${info.ipAddress}${portsText(record)}`,
+    change: (s) => putService(s, name, record),
+  };
+}
+
+/** Port checks (every TCP port whose `wait` is set), then the ReadyCondition, if any. */
+async function waitUntilReady(ctx: StepContext, name: string, config: ServiceConfigJson, record: ServiceRecord): Promise<void> {
+  const ref = { lineage: ctx.lineage, name, containerId: record.containerId };
+  const waits = Object.entries(config.ports).filter(([, p]) => p.wait !== null && p.transport_protocol === 'TCP');
+  await Promise.all(
+    waits.map(([id, p]) => ctx.runtime.waitForPort(ref, id, { timeoutMs: durationMs(p.wait!), signal: ctx.signal })),
+  );
+  const rc = config.ready_conditions;
+  if (rc === null) return;
+  const withService: StepContext = { ...ctx, state: () => putService(ctx.state(), name, record) };
+  await waitFor(withService, {
+    serviceName: name,
+    recipe: rc.recipe,
+    field: rc.field,
+    assertion: rc.assertion,
+    targetValue: rc.target_value,
+    targetType: rc.target_type,
+    intervalMs: durationMs(rc.interval),
+    timeoutMs: durationMs(rc.timeout),
+  });
+}
+
+function serviceName(ctx: StepContext): string {
+  return String(ctx.instruction.args['name']);
+}
+
+/** remove_service: forgets the service (written first), then removes its container. */
+export async function removeServiceStep(ctx: StepContext): Promise<StepOutcome> {
+  const name = serviceName(ctx);
+  const record = ctx.state().services.get(name);
+  if (record === undefined) return { result: null, message: 'already absent' };
+  await ctx.commit((s) => removeService(s, name));
+  const removed = await ctx.runtime.removeService({ lineage: ctx.lineage, name, containerId: record.containerId });
+  return { result: null, message: removed ? `removed (${record.containerId.slice(0, 12)})` : 'its container was already gone' };
+}
+
+/** stop_service / start_service. */
+export async function stopServiceStep(ctx: StepContext): Promise<StepOutcome> {
+  const name = serviceName(ctx);
+  const record = ctx.state().services.get(name);
+  if (record === undefined) throw new StepFailure(`service '${name}' does not exist in the enclave`);
+  await ctx.runtime.stopService({ lineage: ctx.lineage, name, containerId: record.containerId });
+  return { result: null, message: 'stopped', change: (s) => putService(s, name, stopped(record)) };
+}
+
+export async function startServiceStep(ctx: StepContext): Promise<StepOutcome> {
+  const name = serviceName(ctx);
+  const record = ctx.state().services.get(name);
+  if (record === undefined) throw new StepFailure(`service '${name}' does not exist in the enclave`);
+  const info = await ctx.runtime.startService({ lineage: ctx.lineage, name, containerId: record.containerId });
+  const ports = new Map([...record.ports].map(([id, p]) => [id, { ...p, hostPort: info.ports[id]?.hostPort ?? null }]));
+  const next: ServiceRecord = { ...record, status: 'running', ipAddress: info.ipAddress === '' ? null : info.ipAddress, ports };
+  const ipKey = `service.${name}.ip_address`;
+  return {
+    result: { ip_address: info.ipAddress },
+    message: `started: ip ${info.ipAddress}${portsText(next)}`,
+    change: (s: State) => {
+      const withRecord = putService(s, name, next);
+      return withRecord.runtimeValues.has(ipKey) ? setRuntimeValue(withRecord, ipKey, info.ipAddress) : withRecord;
+    },
+  };
+}
+
+/** The deletion of a service the package no longer has: record, step and values go first. */
+export async function deleteDroppedService(ctx: BaseContext, stepId: string): Promise<StepOutcome> {
+  const name = stepId.slice('service.'.length);
+  const record = ctx.state().services.get(name);
+  await ctx.commit((s) => forgetStep(removeService(s, name), stepId));
+  const removed = await ctx.runtime.removeService({ lineage: ctx.lineage, name, ...(record ? { containerId: record.containerId } : {}) });
+  return { result: null, message: removed ? 'deleted' : 'its container was already gone', record: false };
+}

@@ -1,0 +1,115 @@
+// The images an apply needs, made available before its first step (the multi-phase
+// promise: nothing starts when an image is missing). Every service to create or replace
+// and every task to run names an image: a reference pulled when the engine lacks it, or
+// an ImageBuildSpec built from the build context the plan file embeds (written to a
+// temporary directory for the engine). The runtime pulls and builds several at a time;
+// any image that cannot be had fails the apply with the position of the first
+// instruction that needs it, before anything changed.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ImageRequest, Runtime } from '../docker/index.js';
+import type { ImageJson, ServiceConfigJson } from '../plan/types.js';
+import { bulletList } from '../util/errors.js';
+import { ApplyError } from './errors.js';
+import type { ImageAction } from './events.js';
+import type { WorkItem } from './graph.js';
+
+export interface ImageNeed {
+  readonly ref: string;
+  readonly image: ImageJson;
+  /** The first step that needs it (for the error position). */
+  readonly item: WorkItem;
+}
+
+function imageOf(item: WorkItem): ImageJson | undefined {
+  const ins = item.instruction;
+  if (ins === undefined || item.action === 'delete') return undefined;
+  if (ins.kind === 'add_service') return (ins.args['config'] as unknown as ServiceConfigJson).image;
+  if (ins.kind === 'run_sh' || ins.kind === 'run_python') return ins.args['image'] as unknown as ImageJson;
+  return undefined;
+}
+
+/** The images the steps need, one entry per reference, in step order. */
+export function imagesNeeded(items: readonly WorkItem[]): ImageNeed[] {
+  const seen = new Map<string, ImageNeed>();
+  for (const item of items) {
+    const image = imageOf(item);
+    if (image === undefined) continue;
+    const ref = image.type === 'build' || image.type === 'nix' ? image.image_name : image.image;
+    if (!seen.has(ref)) seen.set(ref, { ref, image, item });
+  }
+  return [...seen.values()];
+}
+
+function where(item: WorkItem): string {
+  const p = item.instruction?.position;
+  return p ? `${p.file}:${p.line}:${p.col}` : item.stepId;
+}
+
+/** Pulls or builds every image that is missing; throws one ApplyError for all that cannot be had. */
+export async function prepareImages(
+  runtime: Runtime,
+  needs: readonly ImageNeed[],
+  planFiles: ReadonlyMap<string, Uint8Array>,
+  onImage: (ref: string, action: ImageAction, durationMs: number) => void,
+): Promise<void> {
+  if (needs.length === 0) return;
+  const unsupported = needs.filter((n) => n.image.type === 'nix');
+  if (unsupported.length > 0) {
+    const first = unsupported[0]!;
+    throw new ApplyError(`NixBuildSpec images are not supported by starform (image '${first.ref}', ${first.item.stepId})`, first.item.stepId, first.item.instruction?.position);
+  }
+  const contexts: string[] = [];
+  try {
+    const requests: ImageRequest[] = [];
+    for (const need of needs) {
+      const image = need.image;
+      if (image.type !== 'build') {
+        requests.push({ ref: need.ref, pull: 'if-missing' });
+        continue;
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'starform-build-'));
+      contexts.push(dir);
+      for (const file of image.context?.files ?? []) {
+        const content = planFiles.get(file.digest);
+        if (content === undefined) {
+          throw new ApplyError(`the plan file lacks '${file.path}' of the build context of image '${need.ref}'`, need.item.stepId, need.item.instruction?.position);
+        }
+        const path = join(dir, file.path);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, content);
+      }
+      requests.push({
+        ref: need.ref,
+        build: {
+          contextDir: dir,
+          dockerfile: image.build_file,
+          ...(image.target_stage !== '' ? { targetStage: image.target_stage } : {}),
+          ...(Object.keys(image.build_args).length > 0 ? { buildArgs: { ...image.build_args } } : {}),
+        },
+      });
+    }
+    const started = Date.now();
+    const outcomes = await runtime.ensureImages(requests);
+    const problems: string[] = [];
+    let firstFailed: ImageNeed | undefined;
+    outcomes.forEach((o, i) => {
+      const need = needs[i]!;
+      if (o.ok) onImage(o.ref, o.action, Date.now() - started);
+      else {
+        firstFailed ??= need;
+        problems.push(`${where(need.item)}: ${o.error.message}`);
+      }
+    });
+    if (firstFailed !== undefined) {
+      const detail =
+        problems.length === 1
+          ? `${problems[0]!.slice(where(firstFailed.item).length + 2)}`
+          : `${problems.length} images cannot be had:\n${bulletList(problems)}`;
+      throw new ApplyError(`${detail}\nNothing was changed.`, firstFailed.item.stepId, firstFailed.item.instruction?.position);
+    }
+  } finally {
+    await Promise.all(contexts.map((d) => rm(d, { recursive: true, force: true })));
+  }
+}

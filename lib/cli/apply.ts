@@ -1,0 +1,259 @@
+// `starform apply PLAN` runs a saved plan as reviewed, without asking; `starform apply
+// [DIR]` plans the package (holding the state lock from before planning until the last
+// step is recorded), shows the plan and asks for `yes` (--auto-approve skips that).
+// Progress: ink on a terminal, plain lines when not a terminal or when CI is set, NDJSON
+// with --json. Exit 0 when every step was applied, 1 on any failure (the message names
+// the step's Starlark position). The first interrupt (Ctrl-C, SIGTERM) starts no new
+// step and lets those in flight finish, so the state records all of them; a second one
+// ends their waits; a third stops at once (the state is still valid: it is written after
+// every step).
+//
+// Helpers other execution-phase commands share (the engine, lock timeouts, the
+// confirmation prompt, choosing the progress view) live here too.
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { Runtime } from '../docker/index.js';
+import { applyPlan, inStepOrder, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
+import { readPlanFile } from '../planfile/index.js';
+import { closingText, ndjsonLine, stepLine } from '../render/apply-view.js';
+import { paint, useColor } from '../render/style.js';
+import { lockState, readState, type StateLock } from '../state/index.js';
+import { UserError } from '../util/errors.js';
+import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+
+export const command = 'apply [dir]';
+export const describe = 'Apply a saved plan (apply PLAN), or plan the package and apply it after confirmation (apply [DIR])';
+
+export interface LockArgs {
+  'lock-timeout': string;
+}
+
+interface ApplyArgs extends PackageArgs, StateArgs, LockArgs {
+  'auto-approve': boolean;
+  parallelism: number;
+  json: boolean;
+  refresh: boolean;
+}
+
+export function withLockTimeout<T>(y: Argv<T>): Argv<T & LockArgs> {
+  return y.option('lock-timeout', {
+    type: 'string',
+    default: '0s',
+    describe: 'How long to wait for the state lock held by another operation (e.g. 30s, 2m)',
+  }) as unknown as Argv<T & LockArgs>;
+}
+
+export function builder(y: Argv): Argv<ApplyArgs> {
+  return withLockTimeout(withStateOption(withPackageOptions(y)))
+    .positional('dir', { type: 'string', default: '.', describe: 'A saved plan file, or the package directory to plan and apply' })
+    .option('auto-approve', { type: 'boolean', default: false, describe: 'Apply without asking for confirmation' })
+    .option('parallelism', { type: 'number', default: 8, describe: 'How many independent steps run at the same time' })
+    .option('json', { type: 'boolean', default: false, describe: 'Stream progress as NDJSON events (needs --auto-approve with a package)' })
+    .option('refresh', {
+      type: 'boolean',
+      default: true,
+      describe: 'When planning: compare the state with the engine first (--refresh=false: plan from the state alone)',
+    })
+    .example('$0 apply change.plan', 'Apply a reviewed plan exactly')
+    .example('$0 apply ./pkg --auto-approve', 'Plan ./pkg and apply it without asking') as unknown as Argv<ApplyArgs>;
+}
+
+/** The Docker engine, created on first use (loading dockerode costs a quarter of a second). */
+export function lazyRuntime(): () => Promise<Runtime> {
+  let runtime: Promise<Runtime> | undefined;
+  return () => (runtime ??= import('../docker/index.js').then((m) => new m.DockerRuntime()));
+}
+
+/** A lock timeout: a duration (`30s`, `500ms`, `2m`, `1h`) or a number of seconds. */
+export function parseLockTimeout(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (m === null) throw new UserError(`--lock-timeout: '${text}' is not a duration (examples: 0s, 30s, 2m)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+/** Asks on the terminal; resolves with the answer (empty when standard input ends). */
+export async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+  try {
+    return await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      rl.question(question, (answer) => resolve(answer.trim()));
+    });
+  } finally {
+    rl.close();
+  }
+}
+
+export interface ApplyView {
+  readonly sink: EventSink;
+  /** Ends the view and prints the closing summary for `last` (apply_done / apply_failed). */
+  close(last: ApplyEvent | undefined): Promise<void>;
+}
+
+/** The progress view: NDJSON (--json), ink on a terminal, plain lines otherwise (or with CI set). */
+export async function startApplyView(json: boolean): Promise<ApplyView> {
+  const out = process.stdout;
+  if (json) {
+    return { sink: inStepOrder((e) => out.write(ndjsonLine(e))), close: async () => undefined };
+  }
+  const color = useColor(out);
+  const p = paint(color);
+  const closing = (last: ApplyEvent | undefined): void => {
+    if (last) out.write(closingText(last, p));
+  };
+  if (out.isTTY === true && !process.env['CI']) {
+    const { startLiveProgress } = await import('../render/progress/index.js');
+    const live = startLiveProgress(out, color);
+    return {
+      sink: live.sink,
+      async close(last) {
+        await live.close();
+        closing(last);
+      },
+    };
+  }
+  const sink = inStepOrder((e) => {
+    const line = stepLine(e, p);
+    if (line !== null) out.write(line + '\n');
+  });
+  return { sink, close: async (last) => closing(last) };
+}
+
+/**
+ * Runs `fn` with two signals: the first SIGINT/SIGTERM aborts `stop` (start no new step,
+ * let those in flight finish), the second aborts `cancel` (end their waits too), the
+ * third exits at once. The state stays valid whenever the process ends: it is written
+ * after every step.
+ */
+export async function withInterrupts<T>(fn: (stop: AbortSignal, cancel: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  let count = 0;
+  const onSignal = (): void => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\nInterrupted: starting no new steps; waiting for the steps in flight (interrupt again to end their waits).\n');
+      stop.abort();
+    } else if (count === 2) {
+      process.stderr.write('\nInterrupted again: ending the waits in flight (interrupt once more to stop at once).\n');
+      cancel.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(stop.signal, cancel.signal);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+async function isPlanFile(target: string): Promise<boolean> {
+  const info = await stat(target).catch(() => undefined);
+  if (info === undefined) throw new UserError(`no such plan file or package directory`, { location: { file: target } });
+  return info.isFile() && !target.endsWith('.star');
+}
+
+async function execute(
+  plan: ApplicablePlan,
+  argv: ApplyArgs,
+  extra: { lock?: StateLock; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime> },
+): Promise<void> {
+  const view = await startApplyView(argv.json);
+  let last: ApplyEvent | undefined;
+  const sink: EventSink = (e) => {
+    if (e.type === 'apply_done' || e.type === 'apply_failed') last = e;
+    view.sink(e);
+  };
+  try {
+    await withInterrupts((signal, cancel) =>
+      applyPlan(plan, {
+        statePath: argv.state,
+        runtime: extra.runtime,
+        parallelism: argv.parallelism,
+        lockTimeoutMs: extra.lockTimeoutMs,
+        ...(extra.lock ? { lock: extra.lock } : {}),
+        ...(extra.planFile ? { planFile: extra.planFile } : {}),
+        onEvent: sink,
+        signal,
+        cancel,
+      }),
+    );
+  } finally {
+    await view.close(last);
+  }
+}
+
+export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void> {
+  if (!Number.isInteger(argv.parallelism) || argv.parallelism < 1) {
+    throw new UserError(`--parallelism must be a whole number of at least 1 (got ${String(argv.parallelism)})`);
+  }
+  const lockTimeoutMs = parseLockTimeout(argv['lock-timeout']);
+  const runtime = lazyRuntime();
+  const target = argv.dir;
+
+  if (await isPlanFile(target)) {
+    const packageFlags = ['args', 'args-file', 'package', 'main-file'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
+    if (packageFlags.length > 0) {
+      throw new UserError(`--${packageFlags[0]} cannot be used with a saved plan: the plan already holds its package and arguments`, {
+        location: { file: target },
+      });
+    }
+    const loaded = await readPlanFile(target);
+    await execute(loaded.plan, argv, { planFile: target, lockTimeoutMs, runtime });
+    return;
+  }
+
+  if (argv.json && !argv['auto-approve']) {
+    throw new UserError('--json needs --auto-approve when applying a package: there is no one to ask');
+  }
+  const inputs = await packageInputs(argv);
+  const lock = await lockState(argv.state, { operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
+  try {
+    let state = await readState(argv.state);
+    const notes: string[] = [];
+    if (argv.refresh && state.services.size > 0) {
+      try {
+        const refreshed = await refreshState(state, await runtime());
+        state = refreshed.state;
+        notes.push(...refreshed.drift);
+      } catch (err) {
+        throw new UserError((err as Error).message, {
+          hint: 'To plan from the state file alone, pass --refresh=false.',
+          cause: err,
+        });
+      }
+    }
+    const { makePlan } = await import('../plan/index.js');
+    const { renderPlanText, renderProblems } = await import('../render/plan-view.js');
+    const result = makePlan({ ...inputs, locator: target, state });
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (result.plan === null) {
+      process.stderr.write(renderProblems(result.problems, { color: useColor(process.stderr) }));
+      process.exitCode = 1;
+      return;
+    }
+    for (const n of notes) process.stderr.write(`note: ${n}\n`);
+    const s = result.summary!;
+    const changes = s.create + s.replace + s.run + s.delete;
+    if (!argv.json) {
+      const view = { instructions: result.plan.instructions, changes: result.plan.changes, summary: s, outputs: result.plan.outputs };
+      process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+    }
+    if (changes > 0 && !argv['auto-approve']) {
+      const answer = await ask(
+        '\nDo you want to perform these actions?\n  starform will perform the actions described above.\n  Only \'yes\' will be accepted to approve.\n\n  Enter a value: ',
+      );
+      if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
+      process.stdout.write('\n');
+    }
+    await execute(result.plan, argv, { lock, lockTimeoutMs, runtime });
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,28 @@
+// `starform force-unlock LOCK_ID`: remove a state lock whose holder died without
+// releasing it (the lock's ID is in the "state is locked" message). Only the lock with
+// that ID is removed, never one taken since.
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { forceUnlock } from '../state/index.js';
+import { withStateOption, type StateArgs } from './shared-options.js';
+
+export const command = 'force-unlock <lock-id>';
+export const describe = 'Remove the state lock with this ID, left by an operation that can no longer release it';
+
+interface ForceUnlockArgs extends StateArgs {
+  'lock-id': string;
+}
+
+export function builder(y: Argv): Argv<ForceUnlockArgs> {
+  return withStateOption(y).positional('lock-id', {
+    type: 'string',
+    demandOption: true,
+    describe: 'The lock ID shown by the command that found the state locked',
+  }) as unknown as Argv<ForceUnlockArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<ForceUnlockArgs>): Promise<void> {
+  const holder = await forceUnlock(argv.state, argv['lock-id']);
+  process.stdout.write(
+    `Removed the lock of ${holder.path}: ${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid}) since ${holder.created}.\n`,
+  );
+}

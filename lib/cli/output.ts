@@ -1,0 +1,48 @@
+// `starform output [NAME]`: what run() returned at the last apply, future references
+// resolved (the state keeps it). An object prints as `name = value` lines; with NAME,
+// one value (a string printed as is, for scripts); --json prints JSON.
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { outputsText } from '../render/apply-view.js';
+import { readState } from '../state/index.js';
+import { UserError } from '../util/errors.js';
+import { formatJson, isJsonObject } from '../util/json.js';
+import { withStateOption, type StateArgs } from './shared-options.js';
+
+export const command = 'output [name]';
+export const describe = 'Show the values run() returned at the last apply';
+
+interface OutputArgs extends StateArgs {
+  name?: string;
+  json: boolean;
+}
+
+export function builder(y: Argv): Argv<OutputArgs> {
+  return withStateOption(y)
+    .positional('name', { type: 'string', describe: 'One output (a key of the object run() returned)' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<OutputArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<void> {
+  const state = await readState(argv.state);
+  const outputs = state.outputs;
+  if (argv.name === undefined) {
+    if (argv.json) {
+      process.stdout.write(formatJson(outputs));
+      return;
+    }
+    if (outputs === null) {
+      process.stderr.write('No outputs: nothing has been applied with this state, or run() returned None.\n');
+      return;
+    }
+    process.stdout.write(outputsText(outputs));
+    return;
+  }
+  if (!isJsonObject(outputs) || !(argv.name in outputs)) {
+    const known = isJsonObject(outputs) ? Object.keys(outputs).sort() : [];
+    throw new UserError(`no output named '${argv.name}'${known.length > 0 ? ` (the outputs are: ${known.join(', ')})` : ''}`, {
+      location: { file: argv.state },
+    });
+  }
+  const value = outputs[argv.name]!;
+  process.stdout.write(typeof value === 'string' && !argv.json ? `${value}\n` : formatJson(value));
+}

@@ -1,0 +1,166 @@
+// Views of a state for `starform state list` and `state show`: human text and JSON.
+//
+// Addresses name what a state holds, as the plan names it: `service.<name>` and
+// `artifact.<name>` for the entities, step ids (`exec.3f2a9c1b04de`) for applied steps.
+// `resolveAddress` accepts a bare service or artifact name too, when it is unambiguous.
+import type { AppliedStep, FilesArtifactRecord, ServiceRecord, State } from '../state/model.js';
+import { formatJson, type JsonValue } from '../util/json.js';
+import { paint, type Painter } from './style.js';
+
+export type StateEntry =
+  | { readonly type: 'service'; readonly address: string; readonly name: string; readonly record: ServiceRecord }
+  | { readonly type: 'artifact'; readonly address: string; readonly name: string; readonly record: FilesArtifactRecord }
+  | { readonly type: 'step'; readonly address: string; readonly step: AppliedStep };
+
+/** The addresses of the services and files artifacts of a state, sorted. */
+export function stateAddresses(state: State): string[] {
+  return [
+    ...[...state.services.keys()].sort().map((n) => `service.${n}`),
+    ...[...state.filesArtifacts.keys()].sort().map((n) => `artifact.${n}`),
+  ];
+}
+
+/** What an address names in the state; undefined when nothing. */
+export function resolveAddress(state: State, address: string): StateEntry | undefined {
+  const service = (name: string): StateEntry | undefined => {
+    const record = state.services.get(name);
+    return record ? { type: 'service', address: `service.${name}`, name, record } : undefined;
+  };
+  const artifact = (name: string): StateEntry | undefined => {
+    const record = state.filesArtifacts.get(name);
+    return record ? { type: 'artifact', address: `artifact.${name}`, name, record } : undefined;
+  };
+  if (address.startsWith('service.')) {
+    const found = service(address.slice(8));
+    if (found) return found;
+  }
+  if (address.startsWith('artifact.')) {
+    const found = artifact(address.slice(9));
+    if (found) return found;
+  }
+  const step = state.steps.find((s) => s.id === address);
+  if (step) return { type: 'step', address, step };
+  return service(address) ?? artifact(address);
+}
+
+export function renderStateList(state: State): string {
+  const lines = stateAddresses(state);
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+export function stateListJson(state: State): JsonValue {
+  return {
+    lineage: state.lineage,
+    serial: state.serial,
+    services: [...state.services.keys()].sort().map((name) => {
+      const s = state.services.get(name)!;
+      return { address: `service.${name}`, name, status: s.status, container_id: s.containerId, ip_address: s.ipAddress };
+    }),
+    files_artifacts: [...state.filesArtifacts.keys()].sort().map((name) => {
+      const a = state.filesArtifacts.get(name)!;
+      return { address: `artifact.${name}`, name, content_hash: a.contentHash, size: a.size };
+    }),
+    steps: state.steps.map((s) => s.id),
+  };
+}
+
+function indentBlock(text: string, by = '  '): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
+}
+
+/** The values a step recorded (`<id>.<field>` entries), by field. */
+function valuesOf(state: State, stepId: string): { [field: string]: JsonValue } {
+  const out: { [field: string]: JsonValue } = {};
+  for (const [key, value] of [...state.runtimeValues].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (key.startsWith(`${stepId}.`)) out[key.slice(stepId.length + 1)] = value;
+  }
+  return out;
+}
+
+/** A file of an artifact, for `state show artifact.x`. */
+export interface ArtifactFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+export function renderEntry(state: State, entry: StateEntry, options: { color?: boolean; files?: readonly ArtifactFile[] } = {}): string {
+  const p: Painter = paint(options.color === true);
+  const out: string[] = [p.bold(`# ${entry.address}`)];
+  const field = (name: string, value: string): void => {
+    out.push(`${name.padEnd(14)}= ${value}`);
+  };
+  if (entry.type === 'service') {
+    const s = entry.record;
+    field('status', s.status);
+    field('container_id', s.containerId);
+    field('ip_address', s.ipAddress ?? '(none)');
+    field('config_hash', s.configHash);
+    if (s.ports.size > 0) {
+      out.push('ports:');
+      for (const [id, port] of [...s.ports].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const app = port.applicationProtocol ? ` (${port.applicationProtocol})` : '';
+        const host = port.hostPort !== null ? ` → 127.0.0.1:${port.hostPort}` : ' (not published)';
+        out.push(`  ${id.padEnd(12)}${port.number}/${port.transportProtocol}${app}${host}`);
+      }
+    }
+    out.push('config:', indentBlock(formatJson(s.config)));
+    const values = valuesOf(state, `service.${entry.name}`);
+    if (Object.keys(values).length > 0) out.push('values:', indentBlock(formatJson(values)));
+  } else if (entry.type === 'artifact') {
+    field('content_hash', entry.record.contentHash);
+    field('size', `${entry.record.size} bytes`);
+    if (options.files) {
+      out.push('files:');
+      for (const f of options.files) out.push(`  ${f.path}  (${f.size} bytes)`);
+    }
+    const step = state.steps.find((s) => s.id === entry.address);
+    if (step) out.push(`made by       = ${step.kind}`, 'args:', indentBlock(formatJson(step.args)));
+  } else {
+    const s = entry.step;
+    field('kind', s.kind);
+    field('args_hash', s.argsHash);
+    out.push('args:', indentBlock(formatJson(s.args)), 'result:', indentBlock(formatJson(s.result)));
+    const values = valuesOf(state, s.id);
+    if (Object.keys(values).length > 0) out.push('values:', indentBlock(formatJson(values)));
+  }
+  return out.join('\n') + '\n';
+}
+
+export function entryJson(state: State, entry: StateEntry, files?: readonly ArtifactFile[]): JsonValue {
+  if (entry.type === 'service') {
+    const s = entry.record;
+    return {
+      address: entry.address,
+      type: 'service',
+      name: entry.name,
+      status: s.status,
+      container_id: s.containerId,
+      ip_address: s.ipAddress,
+      config_hash: s.configHash,
+      ports: Object.fromEntries(
+        [...s.ports].map(([id, port]) => [
+          id,
+          { number: port.number, transport_protocol: port.transportProtocol, application_protocol: port.applicationProtocol, host_port: port.hostPort },
+        ]),
+      ),
+      config: s.config,
+      values: valuesOf(state, `service.${entry.name}`),
+    };
+  }
+  if (entry.type === 'artifact') {
+    return {
+      address: entry.address,
+      type: 'artifact',
+      name: entry.name,
+      content_hash: entry.record.contentHash,
+      size: entry.record.size,
+      ...(files ? { files: files.map((f) => ({ path: f.path, size: f.size })) } : {}),
+    };
+  }
+  const s = entry.step;
+  return { address: entry.address, type: 'step', kind: s.kind, args: s.args, args_hash: s.argsHash, result: s.result, values: valuesOf(state, s.id) };
+}

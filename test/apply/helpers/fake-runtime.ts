@@ -1,0 +1,192 @@
+// An in-memory Runtime for the executor's unit tests: containers are records, exec and
+// tasks answer through functions the test supplies, and every call is logged, so the
+// tests can check what the executor asked of the engine (and in which order) without
+// a Docker Engine. Hooks let a test fail a call or look at the state file at the moment
+// a call is made (crash-safety ordering).
+import { randomBytes } from 'node:crypto';
+import { packFiles } from '../../../lib/docker/index.js';
+import { RuntimeError } from '../../../lib/docker/errors.js';
+import type {
+  ContainerSummary,
+  EnclaveInfo,
+  EnclaveResources,
+  EngineInfo,
+  ExecOptions,
+  ExecResult,
+  FileMount,
+  ImageBuildSpec,
+  ImageOutcome,
+  ImageRequest,
+  PublishedPort,
+  Runtime,
+  ServiceInfo,
+  ServiceRef,
+  ServiceSpec,
+  ServiceStatus,
+  TaskResult,
+  TaskSpec,
+  WaitOptions,
+} from '../../../lib/docker/index.js';
+
+export interface FakeContainer {
+  readonly id: string;
+  readonly lineage: string;
+  readonly name: string;
+  readonly spec: ServiceSpec;
+  running: boolean;
+  ip: string;
+  ports: Record<string, PublishedPort>;
+}
+
+export class FakeRuntime implements Runtime {
+  readonly kind = 'fake';
+  readonly endpoint = 'fake://engine';
+  readonly containers = new Map<string, FakeContainer>();
+  readonly calls: string[] = [];
+  readonly missingImages = new Set<string>();
+  unreachable = false;
+  /** Answers exec calls; default: exit 0, output "ok". */
+  onExec: (name: string, cmd: readonly string[]) => Promise<ExecResult> | ExecResult = () => ({ exitCode: 0, output: 'ok', stdout: 'ok', stderr: '' });
+  onTask: (spec: TaskSpec) => Promise<TaskResult> | TaskResult = () => ({ exitCode: 0, output: 'done\n', stdout: 'done\n', stderr: '', stored: [] });
+  /** Called at the start of every call with its name; may throw or wait. */
+  hook: (call: string, detail: string) => Promise<void> | void = () => undefined;
+  private next = 1;
+
+  private async enter(call: string, detail = ''): Promise<void> {
+    this.calls.push(detail ? `${call} ${detail}` : call);
+    await this.hook(call, detail);
+  }
+
+  async ping(): Promise<EngineInfo> {
+    await this.enter('ping');
+    if (this.unreachable) throw new RuntimeError('engine-unreachable', 'cannot reach the fake engine');
+    return { kind: 'fake', version: '1', apiVersion: '1', endpoint: this.endpoint };
+  }
+
+  async ensureEnclave(lineage: string): Promise<EnclaveInfo> {
+    await this.enter('ensureEnclave');
+    return { lineage, networkId: `net-${lineage}`, networkName: `starform-${lineage}` };
+  }
+
+  async inspectEnclave(lineage: string): Promise<EnclaveResources> {
+    await this.enter('inspectEnclave');
+    const containers: ContainerSummary[] = [...this.containers.values()]
+      .filter((c) => c.lineage === lineage)
+      .map((c) => ({ id: c.id, containerName: `${c.name}--${lineage}`, service: c.name, image: c.spec.image, state: c.running ? 'running' : 'exited', running: c.running }));
+    return { lineage, containers, volumes: [] };
+  }
+
+  async removeEnclave(lineage: string): Promise<EnclaveResources> {
+    const found = await this.inspectEnclave(lineage);
+    await this.enter('removeEnclave');
+    for (const c of found.containers) this.containers.delete(c.id);
+    return found;
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return !this.missingImages.has(ref);
+  }
+  async pullImage(ref: string): Promise<void> {
+    if (this.missingImages.has(ref)) throw new RuntimeError('image-not-found', `image '${ref}' does not exist`);
+  }
+  async buildImage(ref: string, _spec: ImageBuildSpec): Promise<string> {
+    return `sha256:${ref}`;
+  }
+  async ensureImages(requests: readonly ImageRequest[]): Promise<ImageOutcome[]> {
+    await this.enter('ensureImages', requests.map((r) => r.ref).join(','));
+    return requests.map((r) =>
+      this.missingImages.has(r.ref)
+        ? { ref: r.ref, ok: false, error: new RuntimeError('image-not-found', `pulling image '${r.ref}' failed: it does not exist`) }
+        : { ref: r.ref, ok: true, action: 'present', id: `sha256:${r.ref}` },
+    );
+  }
+
+  private find(ref: ServiceRef): FakeContainer | undefined {
+    if (ref.containerId !== undefined) {
+      const c = this.containers.get(ref.containerId);
+      if (c && (c.lineage !== ref.lineage || c.name !== ref.name)) throw new RuntimeError('not-owned', 'not ours');
+      return c;
+    }
+    return [...this.containers.values()].find((c) => c.lineage === ref.lineage && c.name === ref.name);
+  }
+
+  private info(c: FakeContainer): ServiceInfo {
+    return { name: c.name, containerId: c.id, hostname: c.name, ipAddress: c.running ? c.ip : '', ports: c.running ? c.ports : {} };
+  }
+
+  async createService(lineage: string, spec: ServiceSpec): Promise<ServiceInfo> {
+    await this.enter('createService', spec.name);
+    if (this.find({ lineage, name: spec.name })) throw new RuntimeError('name-conflict', `service '${spec.name}' already exists`);
+    const n = this.next++;
+    const ports: Record<string, PublishedPort> = {};
+    for (const [id, p] of Object.entries(spec.ports ?? {})) {
+      ports[id] = { number: p.number, protocol: p.protocol ?? 'TCP', hostIp: '127.0.0.1', hostPort: p.publicPort ?? 40000 + n };
+    }
+    const c: FakeContainer = { id: randomBytes(32).toString('hex'), lineage, name: spec.name, spec, running: true, ip: `10.0.0.${n}`, ports };
+    this.containers.set(c.id, c);
+    return this.info(c);
+  }
+
+  async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
+    const c = this.find(ref);
+    if (!c) return undefined;
+    return { ...this.info(c), running: c.running, state: c.running ? 'running' : 'exited', image: c.spec.image, labels: {} };
+  }
+
+  async stopService(ref: ServiceRef): Promise<void> {
+    await this.enter('stopService', ref.name);
+    const c = this.find(ref);
+    if (!c) throw new RuntimeError('not-found', `no ${ref.name}`);
+    c.running = false;
+  }
+
+  async startService(ref: ServiceRef): Promise<ServiceInfo> {
+    await this.enter('startService', ref.name);
+    const c = this.find(ref);
+    if (!c) throw new RuntimeError('not-found', `no ${ref.name}`);
+    c.running = true;
+    return this.info(c);
+  }
+
+  async removeService(ref: ServiceRef): Promise<boolean> {
+    await this.enter('removeService', ref.name);
+    const c = this.find(ref);
+    if (!c) return false;
+    this.containers.delete(c.id);
+    return true;
+  }
+
+  async serviceLogs(): Promise<string> {
+    return 'fake log line\n';
+  }
+
+  async waitForPort(ref: ServiceRef, portId: string, _options: WaitOptions): Promise<PublishedPort> {
+    await this.enter('waitForPort', `${ref.name}/${portId}`);
+    const c = this.find(ref);
+    if (!c) throw new RuntimeError('not-found', `no ${ref.name}`);
+    return c.ports[portId]!;
+  }
+
+  async exec(ref: ServiceRef, cmd: readonly string[], _options?: ExecOptions): Promise<ExecResult> {
+    await this.enter('exec', `${ref.name} ${cmd.join(' ')}`);
+    const c = this.find(ref);
+    if (!c) throw new RuntimeError('not-found', `no ${ref.name}`);
+    if (!c.running) throw new RuntimeError('not-running', `${ref.name} is not running`);
+    return this.onExec(ref.name, cmd);
+  }
+
+  async copyToService(_ref: ServiceRef, _file: FileMount): Promise<void> {
+    await this.enter('copyToService');
+  }
+
+  async copyFromService(ref: ServiceRef, path: string): Promise<Buffer> {
+    await this.enter('copyFromService', `${ref.name}:${path}`);
+    const base = path.split('/').filter(Boolean).pop() ?? 'root';
+    return packFiles([{ path: `${base}/file.txt`, content: `from ${ref.name}` }]);
+  }
+
+  async runTask(_lineage: string, spec: TaskSpec): Promise<TaskResult> {
+    await this.enter('runTask', spec.name);
+    return this.onTask(spec);
+  }
+}
