@@ -714,30 +714,80 @@ function goStableSort(s: SortState): void {
   }
 }
 
-/** All numbers (safe ints) or all strings: compared natively, without possible errors. */
-function homogeneous(keys: readonly Value[]): 'number' | 'string' | null {
-  if (keys.length === 0) return null;
-  const t0 = typeof keys[0];
-  if (t0 !== 'number' && t0 !== 'string') return null;
-  for (let i = 1; i < keys.length; i++) if (typeof keys[i] !== t0) return null;
-  return t0;
+type SortKind = 'int' | 'number' | 'string';
+
+/**
+ * The kind of keys that compare natively, without possible errors: all ints (JS numbers),
+ * all numbers (ints and floats), or all strings; null otherwise.
+ */
+function sortKind(keys: readonly Value[]): SortKind | null {
+  const n = keys.length;
+  if (n === 0) return null;
+  if (typeof keys[0] === 'string') {
+    for (let i = 1; i < n; i++) if (typeof keys[i] !== 'string') return null;
+    return 'string';
+  }
+  let kind: SortKind = 'int';
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    if (typeof k === 'number') continue;
+    if (!(k instanceof Float)) return null;
+    kind = 'number';
+  }
+  return kind;
+}
+
+/** Floats order with NaN above everything; ties keep their original order (stability). */
+function numberOrder(f: Float64Array, reverse: boolean): (i: number, j: number) => number {
+  const sign = reverse ? -1 : 1;
+  return (i, j) => {
+    const a = f[i];
+    const b = f[j];
+    if (a < b) return -sign;
+    if (a > b) return sign;
+    if (a === b) return i - j;
+    const an = a !== a;
+    const bn = b !== b;
+    if (an === bn) return i - j;
+    return an ? sign : -sign;
+  };
 }
 
 /** Sorts `values` (by `keys` when given) stably, in place, with Starlark's ordering. */
 export function sortValues(values: Value[], keys: Value[] | null, reverse: boolean): void {
   const k = keys ?? values;
-  if (homogeneous(k) !== null) {
-    const cmp = reverse
-      ? (a: Value, b: Value) => ((a as number) < (b as number) ? 1 : (a as number) > (b as number) ? -1 : 0)
-      : (a: Value, b: Value) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
-    if (keys === null) {
-      values.sort(cmp);
+  const kind = sortKind(k);
+  const n = values.length;
+  if (kind === 'int' && keys === null) {
+    // Equal ints are indistinguishable, so stability does not matter.
+    const f = Float64Array.from(values as number[]);
+    f.sort();
+    if (reverse) for (let i = 0; i < n; i++) values[i] = f[n - 1 - i];
+    else for (let i = 0; i < n; i++) values[i] = f[i];
+    return;
+  }
+  if (kind === 'string' && keys === null) {
+    values.sort();
+    if (reverse) values.reverse();
+    return;
+  }
+  if (kind !== null) {
+    const idx = new Array<number>(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    if (kind === 'string') {
+      const ks = k as string[];
+      const sign = reverse ? -1 : 1;
+      idx.sort((i, j) => (ks[i] < ks[j] ? -sign : ks[i] > ks[j] ? sign : i - j));
     } else {
-      const idx = values.map((_, i) => i);
-      idx.sort((i, j) => cmp(keys[i], keys[j]));
-      const vs = values.slice();
-      for (let i = 0; i < idx.length; i++) values[i] = vs[idx[i]];
+      const f = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = k[i];
+        f[i] = typeof x === 'number' ? x : (x as Float).v;
+      }
+      idx.sort(numberOrder(f, reverse));
     }
+    const vs = values.slice();
+    for (let i = 0; i < n; i++) values[i] = vs[idx[i]];
     return;
   }
   const state: SortState = { keys: k, values: keys === null ? null : values, reverse, err: null };

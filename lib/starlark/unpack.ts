@@ -17,8 +17,8 @@ import {
   Builtin,
   Callable,
   Dict,
-  EvalError,
   Float,
+  fail,
   List,
   StarlarkObject,
   fromUtf8,
@@ -106,10 +106,6 @@ export function noKwargs(fnName: string, kwargs: KwArgs | null): void {
 }
 
 // ---- layer 2: converters ----------------------------------------------------------------------
-
-function fail(msg: string): never {
-  throw new EvalError(msg);
-}
 
 /** `fn: for parameter p: ` (or `fn: `, or nothing) before a conversion error. */
 function where(fn: string | undefined, param: string | number | undefined): string {
