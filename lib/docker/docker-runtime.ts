@@ -18,7 +18,8 @@
 // one pull or build. Every dockerode failure goes through `call`, which maps it to a
 // RuntimeError with a message for the user (docker-errors.ts).
 
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -36,6 +37,7 @@ import {
 } from './docker-errors.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
 import { RuntimeError } from './errors.js';
+import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   checkLineage,
@@ -109,7 +111,10 @@ const locks = new KeyedLock();
 export class DockerRuntime implements Runtime {
   readonly kind = 'docker';
   readonly endpoint: string;
-  private readonly docker: Docker;
+  private client: Docker | undefined;
+  private readonly dockerOptions: Docker.DockerOptions | undefined;
+  /** For the read-only calls of plan and refresh, which must not pay for loading dockerode. */
+  private readonly address: EngineAddress;
   private readonly publishHost: string;
   private readonly stopTimeoutSeconds: number;
   private readonly imageConcurrency: number;
@@ -118,12 +123,22 @@ export class DockerRuntime implements Runtime {
 
   constructor(options: DockerRuntimeOptions = {}) {
     const { dockerOptions, endpoint } = resolveEndpoint(options.socketPath);
-    this.docker = new Docker(dockerOptions);
+    this.dockerOptions = dockerOptions;
+    this.address = engineAddress(dockerOptions?.socketPath, dockerOptions?.socketPath === undefined ? process.env['DOCKER_HOST'] : undefined);
     this.endpoint = endpoint;
     this.publishHost = options.publishHost ?? '127.0.0.1';
     this.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 10;
     this.imageConcurrency = Math.max(1, options.imageConcurrency ?? 3);
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  }
+
+  /** dockerode, loaded on first use (see engine-http.ts for why not at start-up). */
+  private get docker(): Docker {
+    if (this.client === undefined) {
+      const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker;
+      this.client = new DockerClient(this.dockerOptions);
+    }
+    return this.client;
   }
 
   async ping(): Promise<EngineInfo> {
@@ -135,7 +150,10 @@ export class DockerRuntime implements Runtime {
       );
     });
     try {
-      const version = await Promise.race([this.call('contacting the engine', () => this.docker.version()), timeout]);
+      const version = await Promise.race([
+        this.call('contacting the engine', () => engineGet<{ Version: string; ApiVersion: string }>(this.address, '/version', {}, this.pingTimeoutMs)),
+        timeout,
+      ]);
       return { kind: this.kind, version: version.Version, apiVersion: version.ApiVersion, endpoint: this.endpoint };
     } finally {
       clearTimeout(timer);
@@ -173,8 +191,12 @@ export class DockerRuntime implements Runtime {
     const filter = { label: [`${LABEL_LINEAGE}=${lineage}`] };
     const [network, containers, volumes] = await Promise.all([
       this.findNetwork(lineage),
-      this.call(`listing containers of enclave ${lineage}`, () => this.docker.listContainers({ all: true, filters: filter })),
-      this.call(`listing volumes of enclave ${lineage}`, () => this.docker.listVolumes({ filters: filter })),
+      this.call(`listing containers of enclave ${lineage}`, () =>
+        engineGet<Docker.ContainerInfo[]>(this.address, '/containers/json', { all: 'true', filters: JSON.stringify(filter) }),
+      ),
+      this.call(`listing volumes of enclave ${lineage}`, () =>
+        engineGet<{ Volumes: Docker.VolumeInspectInfo[] | null }>(this.address, '/volumes', { filters: JSON.stringify(filter) }),
+      ),
     ]);
     const containerSummaries: ContainerSummary[] = containers.map((c) => {
       const labels = c.Labels ?? {};
@@ -625,7 +647,9 @@ export class DockerRuntime implements Runtime {
 
   private async findNetwork(lineage: string): Promise<EnclaveInfo | undefined> {
     const name = networkName(lineage);
-    const networks = await this.call(`listing networks`, () => this.docker.listNetworks({ filters: { name: [name] } }));
+    const networks = await this.call(`listing networks`, () =>
+      engineGet<Docker.NetworkInspectInfo[]>(this.address, '/networks', { filters: JSON.stringify({ name: [name] }) }),
+    );
     const match = networks.find((n) => n.Name === name);
     if (!match) return undefined;
     if (match.Labels?.[LABEL_LINEAGE] !== lineage) {

@@ -1,0 +1,72 @@
+// A minimal Docker Engine API client for the read-only calls on starform's hot paths
+// (listing an enclave's containers, volumes and networks; the engine's version). Loading
+// dockerode costs about 250 ms of start-up (it pulls in an SSH client and its crypto), which
+// would dominate a `plan` or a no-op `apply`; these GETs need nothing but node:http.
+// Errors are shaped like dockerode's (`code` for connection failures, `statusCode` and
+// `json.message` for engine answers), so the runtime translates both the same way.
+import { request } from 'node:http';
+
+export interface EngineAddress {
+  readonly socketPath?: string;
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/** Where DOCKER_HOST (or a socket path) points, for node:http. */
+export function engineAddress(socketPath: string | undefined, dockerHost: string | undefined): EngineAddress {
+  if (socketPath !== undefined) return { socketPath };
+  if (dockerHost && !dockerHost.startsWith('unix://')) {
+    const url = new URL(dockerHost.replace(/^tcp:\/\//, 'http://'));
+    return { host: url.hostname, port: Number(url.port || 2375) };
+  }
+  return { socketPath: dockerHost ? dockerHost.slice('unix://'.length) : '/var/run/docker.sock' };
+}
+
+interface EngineError extends Error {
+  code?: string;
+  statusCode?: number;
+  json?: { message?: string } | null;
+}
+
+/** GET a JSON answer from the engine API (`path` like `/containers/json`). */
+export function engineGet<T>(address: EngineAddress, path: string, query: Record<string, string> = {}, timeoutMs = 30_000): Promise<T> {
+  const qs = new URLSearchParams(query).toString();
+  return new Promise<T>((resolve, reject) => {
+    const req = request(
+      {
+        ...(address.socketPath !== undefined ? { socketPath: address.socketPath } : { host: address.host, port: address.port }),
+        path: qs ? `${path}?${qs}` : path,
+        method: 'GET',
+        headers: { Accept: 'application/json' },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = null;
+          try {
+            body = text ? JSON.parse(text) : null;
+          } catch {
+            body = null;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 400) {
+            const message = (body as { message?: string } | null)?.message ?? text;
+            const err: EngineError = new Error(`(HTTP code ${status}) ${message}`);
+            err.statusCode = status;
+            err.json = { message };
+            reject(err);
+            return;
+          }
+          resolve(body as T);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out talking to the engine'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end();
+  });
+}
