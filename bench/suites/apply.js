@@ -1,0 +1,128 @@
+// @ts-check
+// The apply benchmark: starform and Debian's docker-compose doing the same work, side by
+// side in one run — 50 services from the local test image on one network, each serving
+// HTTP on a published port: first apply, re-apply with no changes, apply after changing
+// all 50 (an environment variable), destroy. Whole processes, median over rounds.
+// Targets: first apply and change-all no slower than docker-compose; a no-change re-apply
+// under 300 ms. Needs a running Docker Engine with `starform-test/busybox:latest`
+// (`bash .ci/docker-setup.sh`); docker-compose is optional (`apt-get install docker-compose`).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { failureOf, median, runOnce } from '../lib/measure.js';
+import { formatTable } from '../lib/table.js';
+
+export const description = 'apply 50 services: starform vs docker-compose (first, no-op, change all, destroy)';
+
+const SERVICES = 50;
+const IMAGE = 'starform-test/busybox:latest';
+
+function packageSource() {
+  return `# Generated benchmark package: ${SERVICES} web servers on one network.
+
+def run(plan, version = "1"):
+    for i in range(${SERVICES}):
+        plan.add_service(
+            name = "web-%d" % i,
+            config = ServiceConfig(
+                image = "${IMAGE}",
+                ports = {"http": PortSpec(number = 8080, application_protocol = "http")},
+                env_vars = {"VERSION": version, "INDEX": str(i)},
+                cmd = ["httpd", "-f", "-p", "8080"],
+            ),
+        )
+`;
+}
+
+function composeFile() {
+  let out = 'version: "2.4"\nservices:\n';
+  for (let i = 0; i < SERVICES; i++) {
+    out += `  web-${i}:\n    image: ${IMAGE}\n    command: ["httpd", "-f", "-p", "8080"]\n    ports: ["127.0.0.1::8080"]\n`;
+    out += `    environment:\n      VERSION: "\${VERSION:-1}"\n      INDEX: "${i}"\n`;
+  }
+  return out;
+}
+
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {string} cwd
+ * @param {NodeJS.ProcessEnv} [env]
+ */
+async function timed(cmd, args, cwd, env) {
+  const saved = { ...process.env };
+  if (env) Object.assign(process.env, env);
+  try {
+    const r = await runOnce(cmd, args, { cwd, timeoutMs: 600_000 });
+    const f = failureOf(r);
+    if (f) throw new Error(`${cmd} ${args.join(' ')}: ${f}\n${r.stderr.slice(-2000)}`);
+    return r.ms;
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** @param {import('../lib/suite.js').SuiteContext} ctx */
+export async function run(ctx) {
+  const docker = spawnSync('docker', ['image', 'inspect', IMAGE], { encoding: 'utf8' });
+  if (docker.error || docker.status !== 0) {
+    console.log(`apply: skipped — needs a Docker Engine with ${IMAGE} (run: bash .ci/docker-setup.sh)`);
+    return { ok: true };
+  }
+  const compose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
+  const haveCompose = !compose.error && compose.status === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'starform-bench-apply-'));
+  const pkg = join(dir, 'pkg');
+  mkdirSync(pkg);
+  writeFileSync(join(pkg, 'main.star'), packageSource());
+  writeFileSync(join(pkg, 'kurtosis.yml'), 'name: github.com/starform-bench/fifty\n');
+  const composeDir = join(dir, 'compose');
+  mkdirSync(composeDir);
+  writeFileSync(join(composeDir, 'docker-compose.yml'), composeFile());
+  const bin = join(ctx.root, 'bin', 'starform');
+  const node = process.execPath;
+  const rounds = Math.max(1, Math.min(ctx.runs, 3));
+  /** @type {Record<string, number[]>} */
+  const sf = { first: [], noop: [], change: [], destroy: [] };
+  /** @type {Record<string, number[]>} */
+  const dc = { first: [], noop: [], change: [], destroy: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const state = join(dir, `round-${r}.state.json`);
+      sf.first.push(await timed(node, [bin, 'apply', pkg, '--auto-approve', '--state', state], dir));
+      sf.noop.push(await timed(node, [bin, 'apply', pkg, '--auto-approve', '--state', state], dir));
+      sf.change.push(await timed(node, [bin, 'apply', pkg, '--auto-approve', '--state', state, '--args', '{"version": "2"}'], dir));
+      sf.destroy.push(await timed(node, [bin, 'destroy', '--auto-approve', '--state', state], dir));
+      if (haveCompose) {
+        const project = ['-p', `starformbench${r}`];
+        dc.first.push(await timed('docker-compose', [...project, 'up', '-d'], composeDir, { VERSION: '1' }));
+        dc.noop.push(await timed('docker-compose', [...project, 'up', '-d'], composeDir, { VERSION: '1' }));
+        dc.change.push(await timed('docker-compose', [...project, 'up', '-d'], composeDir, { VERSION: '2' }));
+        dc.destroy.push(await timed('docker-compose', [...project, 'down'], composeDir, { VERSION: '2' }));
+      }
+    }
+  } catch (e) {
+    console.log(`! apply benchmark failed: ${/** @type {Error} */ (e).message}`);
+    return { ok: false };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const targets = { first: 'no slower than compose', noop: '< 300 ms', change: 'no slower than compose', destroy: '' };
+  /** @type {string[][]} */
+  const rows = [];
+  for (const phase of /** @type {const} */ (['first', 'noop', 'change', 'destroy'])) {
+    const s = median(sf[phase]);
+    const c = haveCompose ? median(dc[phase]) : null;
+    const ratio = c ? s / c : null;
+    let verdict = '';
+    if (phase === 'noop') verdict = s < 300 ? 'met' : 'MISSED';
+    else if ((phase === 'first' || phase === 'change') && ratio !== null) verdict = ratio <= 1 ? 'met' : 'MISSED';
+    rows.push([phase, s.toFixed(0), c === null ? 'n/a' : c.toFixed(0), ratio === null ? '' : `${ratio.toFixed(2)}x`, targets[phase], verdict]);
+  }
+  console.log(`apply: ${SERVICES} services, median of ${rounds} round(s), whole process`);
+  console.log(formatTable(['phase', 'starform ms', 'compose ms', 'ratio', 'target', ''], rows));
+  if (!haveCompose) console.log('docker-compose is not installed (apt-get install docker-compose) — starform measured alone');
+  return { ok: true };
+}
