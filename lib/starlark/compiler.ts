@@ -30,6 +30,7 @@ import type {
 } from './ast.js';
 import { Scope } from './ast.js';
 import { Float, encodePos, type Value } from './values.js';
+import { exprStart } from './resolver.js';
 
 /** Static description of a def or lambda, shared by every function value made from it. */
 export interface FunctionCode {
@@ -288,7 +289,7 @@ class Compiler {
       case 'TupleExpr':
       case 'ListExpr': {
         const t = this.temp();
-        const pos = target.kind === 'TupleExpr' ? (target.lparen ?? posOf(target.list[0])) : target.lbrack;
+        const pos = target.kind === 'TupleExpr' ? (target.lparen ?? exprStart(target.list[0])) : target.lbrack;
         let out = `${t} = (${this.p(pos)}, rt.unpack(${src}, ${target.list.length}));\n`;
         target.list.forEach((e, i) => {
           const ei = this.temp();
@@ -330,7 +331,7 @@ class Compiler {
       case 'DictExpr': {
         if (e.list.length === 0) return 'new rt.Dict()';
         const d = this.temp();
-        const parts = e.list.map((en) => `${this.p(posOf(en.key))}, rt.dictPut(${d}, ${this.expr(en.key)}, ${this.expr(en.value)})`);
+        const parts = e.list.map((en) => `${this.p(exprStart(en.key))}, rt.dictPut(${d}, ${this.expr(en.key)}, ${this.expr(en.value)})`);
         return `(${d} = new rt.Dict(), ${parts.join(', ')}, ${d})`;
       }
       case 'CondExpr':
@@ -549,42 +550,6 @@ class Compiler {
     return `rt.makeFunction(D[${d}], [${defaults.join(', ')}], ${js}${freezer})`;
   }
 
-}
-
-function posOf(e: Expr): Position {
-  switch (e.kind) {
-    case 'Ident':
-      return e.namePos;
-    case 'Literal':
-      return e.tokenPos;
-    case 'ParenExpr':
-      return e.lparen;
-    case 'ListExpr':
-      return e.lbrack;
-    case 'TupleExpr':
-      return e.lparen ?? posOf(e.list[0]);
-    case 'DotExpr':
-      return posOf(e.x);
-    case 'IndexExpr':
-    case 'SliceExpr':
-      return posOf(e.x);
-    case 'CallExpr':
-      return posOf(e.fn);
-    case 'BinaryExpr':
-      return posOf(e.x);
-    case 'UnaryExpr':
-      return e.opPos;
-    case 'CondExpr':
-      return posOf(e.trueExpr);
-    case 'Comprehension':
-      return e.lbrack;
-    case 'DictExpr':
-      return e.lbrace;
-    case 'DictEntry':
-      return posOf(e.key);
-    case 'LambdaExpr':
-      return e.lambdaPos;
-  }
 }
 
 const binaryOps: Record<string, string> = {

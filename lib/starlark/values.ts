@@ -15,6 +15,7 @@
 // an injective string encoding (with chars above 255, so it never collides with a Starlark
 // string) for tuples, and the object itself for values hashed by identity.
 import { quote } from './quote.js';
+import { spellNearest } from './spell.js';
 
 export type Tuple = readonly Value[];
 
@@ -1105,35 +1106,9 @@ function noAttrMessage(x: Value, name: string): string {
   return msg;
 }
 
-/**
- * The candidate closest to `name` (ignoring case and underscores), if fewer than half
- * its characters differ — the reference's spelling suggestion.
- */
+/** The spelling suggestion for `name` among `candidates` (see spell.ts), if any. */
 export function nearest(name: string, candidates: readonly string[]): string | undefined {
-  const fold = (s: string) => s.replace(/_/g, '').toLowerCase();
-  const x = fold(name);
-  let best: string | undefined;
-  let bestD = Math.floor((x.length + 1) / 2);
-  for (const c of candidates) {
-    const d = editDistance(x, fold(c));
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
+  return spellNearest(name, candidates) || undefined;
 }
 
 // ---- calling ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 // go through the real parser, so these also check that the two agree on the tree's shape.
 import assert from 'node:assert/strict';
 import { parse } from '../../lib/starlark/parser.js';
-import { resolveExpr, resolveFile, spellNearest } from '../../lib/starlark/resolver.js';
+import { resolveExpr, resolveFile } from '../../lib/starlark/resolver.js';
+import { spellNearest } from '../../lib/starlark/spell.js';
 import { StarlarkResolveError } from '../../lib/starlark/errors.js';
 import {
   Scope,
