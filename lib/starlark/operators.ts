@@ -12,6 +12,7 @@ import {
   Range,
   StarSet,
   StarlarkObject,
+  checkIndex,
   compare,
   equals,
   fail,
@@ -375,14 +376,14 @@ export function getIndex(x: Value, k: Value): Value {
   }
   if (Array.isArray(x)) {
     if (typeof k === 'number' && k >= 0 && k < x.length) return x[k] as Value;
-    return x[indexOf(k, x.length, 'tuple')] as Value;
+    return x[checkIndex(k, x.length, 'tuple')] as Value;
   }
   if (x instanceof Dict) {
     const v = x.get(k);
     if (v === undefined) fail(`key ${reprShort(k)} not in dict`);
     return v;
   }
-  if (typeof x === 'string') return x[indexOf(k, x.length, 'string')];
+  if (typeof x === 'string') return x[checkIndex(k, x.length, 'string')];
   if (x instanceof StarlarkObject) {
     const v = x.index(k);
     if (v !== undefined) return v;
@@ -392,18 +393,6 @@ export function getIndex(x: Value, k: Value): Value {
 
 function reprShort(k: Value): string {
   return typeof k === 'string' ? `"${k}"` : String(k instanceof Float ? k.v : k);
-}
-
-function indexOf(k: Value, n: number, type: string): number {
-  if (!isInt(k)) fail(`${type} index: got ${typeName(k)}, want int`);
-  if (typeof k === 'bigint') fail(`${type} index: ${k} out of range`);
-  let i = k;
-  if (i < 0) i += n;
-  if (i < 0 || i >= n) {
-    if (n === 0) fail(`index ${k} out of range: empty ${type}`);
-    fail(`${type} index ${k} out of range [${-n}:${n - 1}]`);
-  }
-  return i;
 }
 
 export function setIndex(x: Value, k: Value, v: Value): void {

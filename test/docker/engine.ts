@@ -27,25 +27,33 @@ export interface EngineContext {
 }
 
 /** Registers before/after hooks; the returned object is filled in by `before`. */
+/**
+ * Skips the suite (locally) or fails it (in CI) unless a Docker Engine answers and has the
+ * test image: CI must run the Docker tests, a developer's machine may lack an engine.
+ */
+export async function requireEngine(suite: Mocha.Context, runtime: DockerRuntime): Promise<void> {
+  let problem: string | undefined;
+  try {
+    await runtime.ping();
+    if (!(await runtime.imageExists(TEST_IMAGE))) {
+      problem = `test image ${TEST_IMAGE} is missing; build it with: sudo bash .ci/docker-setup.sh`;
+    }
+  } catch (err) {
+    problem = `${(err as Error).message}\n  start one with: sudo bash .ci/docker-setup.sh`;
+  }
+  if (problem !== undefined) {
+    if (process.env['CI']) throw new Error(`Docker Engine required in CI: ${problem}`);
+    console.log(`    (skipping: no usable Docker Engine: ${problem})`);
+    suite.skip();
+  }
+}
+
 export function useEngine(suite: string): EngineContext {
   const ctx = { lineage: uniqueLineage(suite) } as EngineContext;
   before(async function () {
     this.timeout(30_000);
     const runtime = new DockerRuntime();
-    let problem: string | undefined;
-    try {
-      await runtime.ping();
-      if (!(await runtime.imageExists(TEST_IMAGE))) {
-        problem = `test image ${TEST_IMAGE} is missing; build it with: sudo bash .ci/docker-setup.sh`;
-      }
-    } catch (err) {
-      problem = `${(err as Error).message}\n  start one with: sudo bash .ci/docker-setup.sh`;
-    }
-    if (problem !== undefined) {
-      if (process.env['CI']) throw new Error(`Docker Engine required in CI: ${problem}`);
-      console.log(`    (skipping: no usable Docker Engine: ${problem})`);
-      this.skip();
-    }
+    await requireEngine(this, runtime);
     ctx.runtime = runtime;
     ctx.docker = new Docker();
   });

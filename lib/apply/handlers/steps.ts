@@ -6,7 +6,7 @@
 // referenced value itself, so `verify(result["code"], "==", 0)` compares ints), print
 // substitutes textually (docs/kurtosis-api.md §1).
 import { substituteString, substituteTyped } from '../../plan/references.js';
-import type { RecipeJson } from '../../plan/types.js';
+import type { ReadyConditionJson, RecipeJson } from '../../plan/types.js';
 import type { JsonValue } from '../../util/json.js';
 import { checkAssertion, reprValue, starlarkType } from '../assertions.js';
 import { durationMs, type StepContext, type StepOutcome } from '../context.js';
@@ -49,16 +49,8 @@ export async function request(ctx: StepContext): Promise<StepOutcome> {
   return { result: fields, values: fields, message: `status ${String(fields['code'])}${extractText(fields)}` };
 }
 
-interface WaitArgs {
-  readonly service_name: string;
-  readonly recipe: RecipeJson;
-  readonly field: string;
-  readonly assertion: string;
-  readonly target_value: JsonValue;
-  readonly target_type: string;
-  readonly interval: string;
-  readonly timeout: string;
-}
+/** wait's arguments: a ready condition, on a service. */
+type WaitArgs = ReadyConditionJson & { readonly service_name: string };
 
 export async function wait(ctx: StepContext): Promise<StepOutcome> {
   const args = ctx.instruction.args as unknown as WaitArgs;

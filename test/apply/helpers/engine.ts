@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { applyPlan, refreshState, type ApplyEvent, type ApplyResult } from '../../../lib/apply/index.js';
 import { DockerRuntime } from '../../../lib/docker/index.js';
+import { requireEngine } from '../../docker/engine.js';
 import { makePlan } from '../../../lib/plan/index.js';
 import type { Change, Instruction } from '../../../lib/plan/model.js';
 import type { SavedPlan } from '../../../lib/planfile/model.js';
@@ -49,18 +50,7 @@ export function useApplyEngine(): EngineContext {
   before(async function () {
     this.timeout(30_000);
     const runtime = new DockerRuntime();
-    let problem: string | undefined;
-    try {
-      await runtime.ping();
-      if (!(await runtime.imageExists(TEST_IMAGE))) problem = `test image ${TEST_IMAGE} is missing; build it with: sudo bash .ci/docker-setup.sh`;
-    } catch (err) {
-      problem = `${(err as Error).message}\n  start one with: sudo bash .ci/docker-setup.sh`;
-    }
-    if (problem !== undefined) {
-      if (process.env['CI']) throw new Error(`Docker Engine required in CI: ${problem}`);
-      console.log(`    (skipping: no usable Docker Engine: ${problem})`);
-      this.skip();
-    }
+    await requireEngine(this, runtime);
     ctx.runtime = runtime;
     ctx.docker = new Docker();
   });
