@@ -83,7 +83,7 @@ import type {
   WaitOptions,
 } from './runtime.js';
 import { checkMountPath, collectStream, packDirectory, relocateArchive } from './tar.js';
-import { formatDuration, waitForTcp } from './tcp-wait.js';
+import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 
 export interface DockerRuntimeOptions {
   /** Unix socket of the engine. Default: DOCKER_HOST, else the usual socket locations. */
@@ -475,16 +475,27 @@ export class DockerRuntime implements Runtime {
     if (port.protocol !== 'TCP') {
       throw new RuntimeError('invalid-spec', `port '${portId}' of ${describe(ref)} is ${port.protocol}; only TCP ports can be waited for`);
     }
-    await waitForTcp(port.hostIp, port.hostPort, {
-      timeoutMs: options.timeoutMs,
-      ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      describe: `port '${portId}' (${port.number}/tcp) of ${describe(ref)}`,
-      check: async () => {
-        const info = await this.inspectContainer(status.containerId, describe(ref));
-        if (!info.State.Running) throw await this.notRunning(ref, status.containerId, 'it exited while waiting for its ports');
-      },
-    });
+    const what = `port '${portId}' (${port.number}/tcp) of ${describe(ref)}`;
+    const check = async (): Promise<void> => {
+      const info = await this.inspectContainer(status.containerId, describe(ref));
+      if (!info.State.Running) throw await this.notRunning(ref, status.containerId, 'it exited while waiting for its ports');
+    };
+    const signal = options.signal ? { signal: options.signal } : {};
+    // Where the engine's network is routable from here (Linux), ask the container itself:
+    // an honest refusal or acceptance, without the published port's proxy and its settle time.
+    const direct = status.ipAddress ? await probeDirect(status.ipAddress, port.number, 300) : 'unreachable';
+    if (direct === 'open') return port;
+    if (direct === 'refused') {
+      await waitForTcp(status.ipAddress!, port.number, { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 100, settleMs: 0, ...signal, describe: what, check });
+    } else {
+      await waitForTcp(port.hostIp, port.hostPort, {
+        timeoutMs: options.timeoutMs,
+        ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+        ...signal,
+        describe: what,
+        check,
+      });
+    }
     return port;
   }
 

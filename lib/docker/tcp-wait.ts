@@ -42,6 +42,31 @@ export function probeTcp(host: string, port: number, options: TcpProbeOptions = 
   });
 }
 
+/**
+ * One connection attempt to a container's own address (no proxy in between): 'open' when
+ * something listens, 'refused' when the address answers but nothing listens yet,
+ * 'unreachable' when the host cannot reach that network (e.g. an engine in a VM).
+ */
+export function probeDirect(host: string, port: number, timeoutMs: number): Promise<'open' | 'refused' | 'unreachable'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve('unreachable');
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve('open');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(err.code === 'ECONNREFUSED' ? 'refused' : 'unreachable');
+    });
+  });
+}
+
 export interface TcpWaitOptions extends TcpProbeOptions {
   readonly timeoutMs: number;
   readonly intervalMs?: number;
