@@ -1,24 +1,53 @@
 // Every command the CLI has, in the order `starform --help` lists them. Each is a yargs
-// command module of its own file (command, describe, builder, handler).
+// command module of its own file (command, describe, builder, handler). Only the module of
+// the command being run is loaded: the others are registered by name and description
+// alone, so `starform plan` never loads the executor and `--version` loads neither.
 import type { CommandModule } from 'yargs';
-import * as evalCommand from './eval.js';
-import * as planCommand from './plan.js';
-import * as showCommand from './show.js';
-import * as validateCommand from './validate.js';
-import { applyCommands } from './apply-commands.js';
 
 /** A command module of any argument type; the registry only needs the shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export function asCommand(module: object): AnyCommand {
-  return module as AnyCommand;
+interface CommandEntry {
+  /** The yargs command string, as the module exports it. */
+  readonly command: string;
+  readonly describe: string;
+  readonly load: () => Promise<object>;
 }
 
-export const commands: AnyCommand[] = [
-  asCommand(planCommand),
-  asCommand(showCommand),
-  asCommand(validateCommand),
-  ...applyCommands,
-  asCommand(evalCommand),
+// Names and descriptions repeat the modules' own exports; a test checks they agree.
+export const COMMANDS: readonly CommandEntry[] = [
+  { command: 'plan [dir]', describe: 'Show what applying the package would change, and optionally save the plan', load: () => import('./plan.js') },
+  { command: 'show <plan>', describe: 'Show a saved plan (text, --json, or --markdown for a pull request)', load: () => import('./show.js') },
+  { command: 'validate [dir]', describe: 'Interpret and validate a package without planning against a state', load: () => import('./validate.js') },
+  {
+    command: 'apply [dir]',
+    describe: 'Apply a saved plan (apply PLAN), or plan the package and apply it after confirmation (apply [DIR])',
+    load: () => import('./apply.js'),
+  },
+  { command: 'destroy', describe: "Remove everything of the state's enclave from the engine and empty the state", load: () => import('./destroy.js') },
+  { command: 'output [name]', describe: 'Show the values run() returned at the last apply', load: () => import('./output.js') },
+  { command: 'state <command>', describe: 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS...', load: () => import('./state.js') },
+  {
+    command: 'force-unlock <lock-id>',
+    describe: 'Remove the state lock with this ID, left by an operation that can no longer release it',
+    load: () => import('./force-unlock.js'),
+  },
+  { command: 'eval <file>', describe: 'Run a Starlark file (json, struct and time predeclared; print to stdout)', load: () => import('./eval.js') },
 ];
+
+/** The first word of the command line that is not an option: the command to run. */
+function requested(argv: readonly string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-'));
+}
+
+/** The commands for yargs: the requested one loaded, the others as name and description. */
+export async function loadCommands(argv: readonly string[]): Promise<AnyCommand[]> {
+  const name = requested(argv);
+  return Promise.all(
+    COMMANDS.map(async (entry) => {
+      if (entry.command.split(' ')[0] === name) return (await entry.load()) as AnyCommand;
+      return { command: entry.command, describe: entry.describe, builder: (y) => y, handler: () => undefined } satisfies AnyCommand;
+    }),
+  );
+}

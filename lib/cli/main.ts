@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { STARFORM_VERSION } from '../util/package-info.js';
 import { reportError } from './errors.js';
-import { commands } from './commands.js';
+import { loadCommands } from './commands.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -15,7 +15,7 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('starform')
     .usage('$0 <command> [options]')
     .epilogue('Plan and apply container environments written in Starlark, with the plan API of Kurtosis packages.')
-    .command(commands)
+    .command(await loadCommands(argv))
     .option('debug', { type: 'boolean', description: 'Show stack traces of internal errors', global: true })
     .demandCommand(1, 'Name a command; see `starform --help`.')
     .strict()
@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(STARFORM_VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`starform: ${msg}\nRun \`starform --help\` for usage.\n`);
