@@ -7,7 +7,6 @@ import { Struct } from '../../lib/starlark/struct.js';
 import {
   Builtin,
   Dict,
-  EvalError,
   Float,
   List,
   Range,
@@ -20,6 +19,7 @@ import {
   type KwArgs,
   type Value,
 } from '../../lib/starlark/values.js';
+import { fails } from './helpers.js';
 
 const printed: string[] = [];
 const thread = new Thread();
@@ -35,14 +35,6 @@ function b(name: string, ...args: Value[]): Value {
 }
 function bkw(name: string, args: Value[], kwargs: KwArgs): Value {
   return call(thread, fn(name), args, kwargs);
-}
-function fails(f: () => unknown, msg: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EvalError, `not an EvalError: ${String(e)}`);
-    if (typeof msg === 'string') assert.equal(e.msg, msg);
-    else assert.match(e.msg, msg);
-    return true;
-  });
 }
 /** repr of a call's result, for compact expectations. */
 function r(name: string, ...args: Value[]): string {

@@ -4,18 +4,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { formatExp, formatFixed, formatFloatConv, formatString, interpolate, roundSignificant } from '../../lib/starlark/format.js';
-import { Dict, EvalError, Float, List, fromUtf8, type Value } from '../../lib/starlark/values.js';
+import { Dict, Float, List, fromUtf8, type Value } from '../../lib/starlark/values.js';
+import { fails } from './helpers.js';
 
 const u = fromUtf8;
 
-function fails(f: () => unknown, msg: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EvalError, `not an EvalError: ${String(e)}`);
-    if (typeof msg === 'string') assert.equal(e.msg, msg);
-    else assert.match(e.msg, msg);
-    return true;
-  });
-}
 function dict(...kv: Value[]): Dict {
   const d = new Dict();
   for (let i = 0; i < kv.length; i += 2) d.set(kv[i], kv[i + 1]);

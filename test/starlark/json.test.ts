@@ -7,7 +7,6 @@ import { Module, Struct } from '../../lib/starlark/struct.js';
 import {
   Builtin,
   Dict,
-  EvalError,
   Float,
   List,
   Range,
@@ -22,17 +21,10 @@ import {
   type KwArgs,
   type Value,
 } from '../../lib/starlark/values.js';
+import { fails } from './helpers.js';
 
 const thread = new Thread();
 
-function fails(f: () => unknown, msg: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EvalError, `not an EvalError: ${String(e)}`);
-    if (typeof msg === 'string') assert.equal(e.msg, msg);
-    else assert.match(e.msg, msg);
-    return true;
-  });
-}
 function j(name: string, args: Value[], kwargs: KwArgs | null = null): Value {
   return call(thread, getAttr(jsonModule, name), args, kwargs);
 }

@@ -6,7 +6,6 @@ import '../../lib/starlark/methods.js';
 import { StringIterable, registerMethods, updateDict } from '../../lib/starlark/methods.js';
 import {
   Dict,
-  EvalError,
   Float,
   List,
   StarSet,
@@ -26,6 +25,7 @@ import {
   type KwArgs,
   type Value,
 } from '../../lib/starlark/values.js';
+import { fails } from './helpers.js';
 
 const thread = new Thread();
 const u = fromUtf8;
@@ -37,14 +37,6 @@ function mkw(recv: Value, name: string, args: Value[], kwargs: KwArgs | null): V
 }
 function m(recv: Value, name: string, ...args: Value[]): Value {
   return mkw(recv, name, args, null);
-}
-function fails(f: () => unknown, msg: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EvalError, `not an EvalError: ${String(e)}`);
-    if (typeof msg === 'string') assert.equal(e.msg, msg);
-    else assert.match(e.msg, msg);
-    return true;
-  });
 }
 function list(...xs: Value[]): List {
   return new List(xs);

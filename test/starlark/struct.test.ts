@@ -7,7 +7,6 @@ import {
   Builtin,
   Callable,
   Dict,
-  EvalError,
   List,
   Thread,
   attrNames,
@@ -23,17 +22,10 @@ import {
   type KwArgs,
   type Value,
 } from '../../lib/starlark/values.js';
+import { fails } from './helpers.js';
 
 const thread = new Thread();
 
-function fails(f: () => unknown, msg: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EvalError, `not an EvalError: ${String(e)}`);
-    if (typeof msg === 'string') assert.equal(e.msg, msg);
-    else assert.match(e.msg, msg);
-    return true;
-  });
-}
 function struct(kwargs: KwArgs): Struct {
   return call(thread, structBuiltin, [], kwargs) as Struct;
 }

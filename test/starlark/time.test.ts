@@ -15,18 +15,11 @@ import {
   timeModule,
   unixTime,
 } from '../../lib/starlark/time.js';
-import { EvalError, Float, Thread, call, compare, equals, fromUtf8, getAttr, hashKey, repr, truth, type KwArgs, type Value } from '../../lib/starlark/values.js';
+import { Float, Thread, call, compare, equals, fromUtf8, getAttr, hashKey, repr, truth, type KwArgs, type Value } from '../../lib/starlark/values.js';
+import { fails } from './helpers.js';
 
 const thread = new Thread();
 
-function fails(f: () => unknown, msg: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EvalError, `not an EvalError: ${String(e)}`);
-    if (typeof msg === 'string') assert.equal(e.msg, msg);
-    else assert.match(e.msg, msg);
-    return true;
-  });
-}
 function tm(name: string, args: Value[], kwargs: KwArgs | null = null): Value {
   return call(thread, getAttr(timeModule, name), args, kwargs);
 }

@@ -25,18 +25,11 @@ import {
   withDefault,
 } from '../../lib/starlark/unpack.js';
 import { Struct } from '../../lib/starlark/struct.js';
-import { Builtin, Dict, EvalError, Float, List, Range, StarSet, Thread, call, fromUtf8, type KwArgs, type Value } from '../../lib/starlark/values.js';
+import { Builtin, Dict, Float, List, Range, StarSet, Thread, call, fromUtf8, type KwArgs, type Value } from '../../lib/starlark/values.js';
+import { fails } from './helpers.js';
 
 const thread = new Thread();
 
-function fails(f: () => unknown, msg: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EvalError, `not an EvalError: ${String(e)}`);
-    if (typeof msg === 'string') assert.equal(e.msg, msg);
-    else assert.match(e.msg, msg);
-    return true;
-  });
-}
 
 function dict(...pairs: [Value, Value][]): Dict {
   const d = new Dict();
