@@ -91,6 +91,22 @@ describe('cli: plan, show, validate', function () {
     assert.match(r.stderr, /5 errors; nothing was planned/);
   });
 
+  it('says how to plan without Docker when the engine is unreachable, and plans from the state with --refresh=false', () => {
+    const state = join(root, 'fixtures', 'states', 'deps.state.json');
+    const env = { DOCKER_HOST: `unix://${join(dir, 'no-such.sock')}` };
+    const r = spawnSync(process.execPath, [bin, 'plan', pkg('deps'), '--state', state], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' } });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot reach the Docker Engine at unix:\/\/.*no-such\.sock/);
+    assert.match(r.stderr, /pass --refresh=false/);
+    const offline = spawnSync(process.execPath, [bin, 'plan', pkg('deps'), '--state', state, '--refresh=false'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+    });
+    assert.equal(offline.status, 0, offline.stderr);
+    assert.match(offline.stdout, /No changes\./);
+  });
+
   it('refuses a corrupt state file and leaves it untouched', () => {
     const state = join(dir, 'starform.state.json');
     writeFileSync(state, '{"format_version": 1, "lineage": ');
