@@ -212,14 +212,31 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   if (argv.json && !argv['auto-approve']) {
     throw new UserError('--json needs --auto-approve when applying a package: there is no one to ask');
   }
+  // The planning modules load while the lock, the state and the engine are awaited.
+  const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js')]);
+  planning.catch(() => undefined);
+  if (argv.refresh) runtime().catch(() => undefined);
   const inputs = await packageInputs(argv);
   const lock = await lockState(argv.state, { operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
     let state = await readState(argv.state);
+    const [{ checkPackage, planFromCheck }, { renderPlanText, renderProblems }] = await planning;
+    // The package is interpreted while the engine answers the refresh's requests; what
+    // follows (and which error wins) is as if the refresh had come first.
+    const refreshing = argv.refresh && state.services.size > 0 ? runtime().then((rt) => refreshState(state, rt)) : undefined;
+    refreshing?.catch(() => undefined);
+    if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));
+    let checked: ReturnType<typeof checkPackage> | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      checked = checkPackage(inputs);
+    } catch (error) {
+      failure = { error };
+    }
     const notes: string[] = [];
-    if (argv.refresh && state.services.size > 0) {
+    if (refreshing !== undefined) {
       try {
-        const refreshed = await refreshState(state, await runtime());
+        const refreshed = await refreshing;
         state = refreshed.state;
         notes.push(...refreshed.drift);
       } catch (err) {
@@ -229,9 +246,8 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
         });
       }
     }
-    const { makePlan } = await import('../plan/index.js');
-    const { renderPlanText, renderProblems } = await import('../render/plan-view.js');
-    const result = makePlan({ ...inputs, locator: target, state });
+    if (failure !== undefined) throw failure.error;
+    const result = planFromCheck(checked!, { ...inputs, locator: target, state });
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
     if (result.plan === null) {
       process.stderr.write(renderProblems(result.problems, { color: useColor(process.stderr) }));

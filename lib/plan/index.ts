@@ -72,7 +72,15 @@ function templateProblems(instructions: readonly Instruction[], files: ReadonlyM
 
 /** Interpret, validate and diff: everything `plan` does. */
 export function makePlan(options: PlanOptions): PlanResult {
-  const { instructions, problems, warnings, result } = checkPackage(options);
+  return planFromCheck(checkPackage(options), options);
+}
+
+/**
+ * The diff half of makePlan, for a package checkPackage has already interpreted and
+ * validated (`apply` interprets while the engine answers the refresh).
+ */
+export function planFromCheck(checked: ReturnType<typeof checkPackage>, options: PlanOptions): PlanResult {
+  const { instructions, problems, warnings, result } = checked;
   if (problems.length > 0) return { plan: null, summary: null, problems, warnings, instructions };
   const changes = diff(instructions, options.state);
   const digest = digestOf(`${result.sourcesDigest}\n${canonicalJson(options.args)}`);

@@ -2,7 +2,7 @@
 // image layouts do (`sha256:<64 hex digits>`), so a later format can move to another
 // algorithm without guessing. A JSON value is hashed through its canonical text, which
 // makes the hash independent of key order and formatting.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson, type JsonValue } from './json.js';
 
 export type Digest = `sha256:${string}`;
@@ -11,7 +11,9 @@ export type Digest = `sha256:${string}`;
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  // The one-shot crypto.hash (Node 20.12+) skips creating a Hash object: half the cost for
+  // the many small records plan and apply hash.
+  return hash('sha256', data, 'hex');
 }
 
 export function digestOf(data: string | Uint8Array): Digest {
