@@ -122,9 +122,24 @@ export class Struct extends StarlarkObject implements HasNoSuchAttrMessage {
 
   /** A struct from keyword arguments [name, value, ...] (a later duplicate wins). */
   static fromKeywords(ctor: Value, kwargs: KwArgs | null): Struct {
-    const entries: [string, Value][] = [];
-    if (kwargs !== null) for (let i = 0; i < kwargs.length; i += 2) entries.push([kwargs[i] as string, kwargs[i + 1]]);
-    return Struct.fromEntries(ctor, entries);
+    if (kwargs === null) return new Struct(ctor, [], []);
+    // Structs have a handful of fields: an insertion sort over the pairs beats building a
+    // Map and sorting its keys, and struct() is on the hot path of config-building code.
+    const names: string[] = [];
+    const values: Value[] = [];
+    for (let i = 0; i < kwargs.length; i += 2) {
+      const name = kwargs[i] as string;
+      const value = kwargs[i + 1];
+      let j = names.length;
+      while (j > 0 && names[j - 1] > name) j--;
+      if (j > 0 && names[j - 1] === name) {
+        values[j - 1] = value;
+        continue;
+      }
+      names.splice(j, 0, name);
+      values.splice(j, 0, value);
+    }
+    return new Struct(ctor, names, values);
   }
 
   /** A struct from name/value pairs (a later duplicate wins). */
