@@ -1,13 +1,15 @@
 // The build after `tsc`: (1) compiles every JSON Schema in schemas/ to a standalone
 // validator module (dist/schemas/<name>.cjs) with ajv's standalone code generation, so
 // commands check files without loading and compiling ajv at start-up (~250 ms); (2)
-// bundles the CLI with esbuild into dist/bundle/ (one file per lazily loaded part), so
-// starting starform reads a handful of files instead of hundreds of modules. Tests run
-// against the unbundled dist/ tree; bin/starform runs the bundle.
+// bundles the CLI with esbuild into dist/bundle/starform.cjs (plus the ink progress view as
+// an ES module), so starting starform reads one file instead of hundreds of modules; (3)
+// saves V8's code cache for it. Tests run against the unbundled dist/ tree; bin/starform
+// runs the bundle.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,27 +33,40 @@ for (const name of readdirSync(join(root, 'schemas')).filter((n) => n.endsWith('
 // concurrent build) never sees a half-written bundle.
 const staging = join(root, 'dist', `bundle.${process.pid}`);
 rmSync(staging, { recursive: true, force: true });
-await build({
-  entryPoints: { starform: join(root, 'dist', 'lib', 'cli', 'main.js') },
-  outdir: staging,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  // Native or WebAssembly-carrying packages, and the terminal UI, load from node_modules when used.
-  external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ink', 'react', 'react/jsx-runtime', 'ajv', 'ajv/*'],
-  // CommonJS dependencies bundled into ESM still expect require, __filename and __dirname
-  // (the latter two only where a module does not declare them itself: `define`).
-  define: { __filename: 'import.meta.filename', __dirname: 'import.meta.dirname' },
-  banner: {
-    js: [
-      "import { createRequire as __starformRequire } from 'node:module';",
-      'const require = __starformRequire(import.meta.url);',
-    ].join(' '),
-  },
+};
+// The CLI: one CommonJS file, so lib/cli/launcher.ts can run it through vm.Script with V8's
+// code cache (Node 20 caches no ES module code). Everything a command needs is inside;
+// modules that a command loads lazily stay lazy (esbuild initialises them on first import).
+await build({
+  ...common,
+  entryPoints: { starform: join(root, 'dist', 'lib', 'cli', 'main.js') },
+  outExtension: { '.js': '.cjs' },
+  outdir: staging,
+  format: 'cjs',
+  // import() of CommonJS packages (jq-wasm) becomes require(): see lib/render/progress/load.ts.
+  supported: { 'dynamic-import': false },
+  // Native or WebAssembly-carrying packages and ajv (only needed where no precompiled
+  // validator exists) load from node_modules when used; the live progress view is its
+  // own ES module below (ink is ES-module-only, with top-level await).
+  external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ajv', 'ajv/*'],
+  plugins: [externalProgressView()],
+  define: { 'import.meta.url': '__starformModuleUrl' },
+  banner: { js: "const __starformModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+// The live progress view (ink + React, only on a terminal during apply).
+await build({
+  ...common,
+  entryPoints: { progress: join(root, 'dist', 'lib', 'render', 'progress', 'index.js') },
+  outExtension: { '.js': '.mjs' },
+  outdir: staging,
+  format: 'esm',
+  external: ['ink', 'react', 'react/jsx-runtime'],
 });
 const live = join(root, 'dist', 'bundle');
 const old = join(root, 'dist', `bundle.old.${process.pid}`);
@@ -62,3 +77,20 @@ try {
 }
 renameSync(staging, live);
 rmSync(old, { recursive: true, force: true });
+
+// The code cache: run starform on example packages in one process and save the code V8
+// compiled for it (lib/cli/launcher.ts explains why).
+const training = spawnSync(process.execPath, [join(root, 'scripts', 'train-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (training.status !== 0) throw new Error(`scripts/train-code-cache.mjs failed (exit ${training.status})`);
+
+/** Leaves lib/render/progress/load.ts's import of the view to the separately built ES module. */
+function externalProgressView() {
+  return {
+    name: 'external-progress-view',
+    setup(b) {
+      b.onResolve({ filter: /index\.js$/ }, (args) =>
+        args.importer.endsWith(join('render', 'progress', 'load.js')) ? { path: './progress.mjs', external: true } : undefined,
+      );
+    },
+  };
+}

@@ -104,7 +104,7 @@ export async function startApplyView(json: boolean): Promise<ApplyView> {
     if (last) out.write(closingText(last, p));
   };
   if (out.isTTY === true && !process.env['CI']) {
-    const { startLiveProgress } = await import('../render/progress/index.js');
+    const { startLiveProgress } = await (await import('../render/progress/load.js')).loadProgressView();
     const live = startLiveProgress(out, color);
     return {
       sink: live.sink,

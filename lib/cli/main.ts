@@ -2,8 +2,9 @@
 // (lib/cli/<command>.ts) exporting `command`, `describe`, `builder` and `handler`; this
 // file registers them, turns usage mistakes into one message and exit code 1, and turns
 // user errors thrown by commands into `starform: <message>` (a stack trace only with --debug).
+// It is the entry of the bundle (scripts/build.mjs); bin/starform runs it through
+// lib/cli/launcher.ts.
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { STARFORM_VERSION } from '../util/package-info.js';
 import { reportError } from './errors.js';
 import { loadCommands } from './commands.js';
@@ -37,6 +38,3 @@ export async function main(argv: string[]): Promise<number> {
   }
   return exitCode || Number(process.exitCode ?? 0);
 }
-
-const code = await main(hideBin(process.argv));
-process.exitCode = code;

@@ -1,0 +1,31 @@
+// Makes dist/bundle/starform.cjs.v8cache (see lib/cli/launcher.ts): loads the fresh bundle,
+// runs the everyday commands on the example packages in this one process, then saves the
+// code V8 compiled along the way. Run by scripts/build.mjs with standard output discarded.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBundle } from '../dist/lib/cli/launcher.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = (p) => join(root, 'fixtures', p);
+const scratch = mkdtempSync(join(tmpdir(), 'starform-train-'));
+const plan = join(scratch, 'saved.plan');
+const runs = [
+  ['plan', fixture('packages/webapp'), '--refresh=false', '--state', join(scratch, 'none.state.json'), '--out', plan],
+  ['show', plan],
+  ['show', plan, '--json'],
+  ['plan', fixture('packages/deps'), '--refresh=false', '--state', fixture('states/deps.state.json')],
+  ['validate', fixture('packages/multimodule')],
+  ['state', 'list', '--state', fixture('states/deps.state.json')],
+];
+try {
+  const bundle = loadBundle();
+  for (const argv of runs) {
+    const code = await bundle.cli.main(argv);
+    if (code !== 0) throw new Error(`training run \`starform ${argv.join(' ')}\` exited ${code}`);
+  }
+  bundle.saveCache();
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
