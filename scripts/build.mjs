@@ -40,7 +40,7 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
 };
-// The CLI: one CommonJS file, so lib/cli/launcher.ts can run it through vm.Script with V8's
+// The CLI: one CommonJS file, so lib/cli/launcher.cts can run it through vm.Script with V8's
 // code cache (Node 20 caches no ES module code). Everything a command needs is inside;
 // modules that a command loads lazily stay lazy (esbuild initialises them on first import).
 await build({
@@ -79,7 +79,7 @@ renameSync(staging, live);
 rmSync(old, { recursive: true, force: true });
 
 // The code cache: run starform on example packages in one process and save the code V8
-// compiled for it (lib/cli/launcher.ts explains why).
+// compiled for it (lib/cli/launcher.cts explains why).
 const training = spawnSync(process.execPath, [join(root, 'scripts', 'train-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (training.status !== 0) throw new Error(`scripts/train-code-cache.mjs failed (exit ${training.status})`);
 

@@ -1,11 +1,11 @@
-// Makes dist/bundle/starform.cjs.v8cache (see lib/cli/launcher.ts): loads the fresh bundle,
+// Makes dist/bundle/starform.cjs.v8cache (see lib/cli/launcher.cts): loads the fresh bundle,
 // runs the everyday commands on the example packages in this one process, then saves the
 // code V8 compiled along the way. Run by scripts/build.mjs with standard output discarded.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBundle } from '../dist/lib/cli/launcher.js';
+import { loadBundle } from '../dist/lib/cli/launcher.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (p) => join(root, 'fixtures', p);

@@ -84,6 +84,8 @@ export interface ApplyOptions {
   readonly lockTimeoutMs?: number;
   /** A lock of this state the caller holds already (plan-then-apply locks before planning). */
   readonly lock?: StateLock;
+  /** The state file as read under `lock` (plan-then-apply has read it already). */
+  readonly lockedState?: State;
   /** The plan file, named in stale-plan errors. */
   readonly planFile?: string;
   readonly onEvent?: EventSink;
@@ -184,7 +186,7 @@ async function applyLocked(
   started: number,
   emit: (e: ApplyEvent) => void,
 ): Promise<ApplyResult> {
-  const initial = await readState(path);
+  const initial = options.lock !== undefined && options.lockedState !== undefined ? options.lockedState : await readState(path);
   checkPlanIsCurrent(plan, initial, options.planFile ?? '(plan)');
 
   const instructions = plan.instructions.map(asInstruction);

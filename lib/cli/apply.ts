@@ -18,7 +18,7 @@ import { applyPlan, inStepOrder, refreshState, type ApplicablePlan, type ApplyEv
 import { readPlanFile } from '../planfile/index.js';
 import { closingText, ndjsonLine, stepLine } from '../render/apply-view.js';
 import { paint, useColor } from '../render/style.js';
-import { lockState, readState, type StateLock } from '../state/index.js';
+import { lockState, readState, type State, type StateLock } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
 
@@ -162,7 +162,7 @@ async function isPlanFile(target: string): Promise<boolean> {
 async function execute(
   plan: ApplicablePlan,
   argv: ApplyArgs,
-  extra: { lock?: StateLock; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime> },
+  extra: { lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime> },
 ): Promise<void> {
   const view = await startApplyView(argv.json);
   let last: ApplyEvent | undefined;
@@ -177,7 +177,7 @@ async function execute(
         runtime: extra.runtime,
         parallelism: argv.parallelism,
         lockTimeoutMs: extra.lockTimeoutMs,
-        ...(extra.lock ? { lock: extra.lock } : {}),
+        ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
         ...(extra.planFile ? { planFile: extra.planFile } : {}),
         onEvent: sink,
         signal,
@@ -219,7 +219,8 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const inputs = await packageInputs(argv);
   const lock = await lockState(argv.state, { operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
-    let state = await readState(argv.state);
+    const stored = await readState(argv.state);
+    let state = stored;
     const [{ checkPackage, planFromCheck }, { renderPlanText, renderProblems }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
@@ -268,7 +269,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
       process.stdout.write('\n');
     }
-    await execute(result.plan, argv, { lock, lockTimeoutMs, runtime });
+    await execute(result.plan, argv, { lock, lockedState: stored, lockTimeoutMs, runtime });
   } finally {
     await lock.release();
   }

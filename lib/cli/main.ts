@@ -3,7 +3,7 @@
 // file registers them, turns usage mistakes into one message and exit code 1, and turns
 // user errors thrown by commands into `starform: <message>` (a stack trace only with --debug).
 // It is the entry of the bundle (scripts/build.mjs); bin/starform runs it through
-// lib/cli/launcher.ts.
+// lib/cli/launcher.cts.
 import yargs from 'yargs';
 import { STARFORM_VERSION } from '../util/package-info.js';
 import { reportError } from './errors.js';

@@ -220,8 +220,8 @@ export class DockerRuntime implements Runtime {
     return {
       lineage,
       ...(network ? { network } : {}),
-      containers: containerSummaries.sort((a, b) => a.containerName.localeCompare(b.containerName)),
-      volumes: volumeSummaries.sort((a, b) => a.name.localeCompare(b.name)),
+      containers: containerSummaries.sort((a, b) => byCodeUnits(a.containerName, b.containerName)),
+      volumes: volumeSummaries.sort((a, b) => byCodeUnits(a.name, b.name)),
     };
   }
 
@@ -906,4 +906,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Plain string order (localeCompare would load ICU's collator: ~10 ms on every refresh). */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

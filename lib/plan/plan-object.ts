@@ -205,7 +205,7 @@ class PlanBuilder {
   addService(name: string, config: ServiceConfigJson, desc: string | undefined, forceUpdate: boolean, thread: Thread): KurtosisValue {
     const instruction = this.recorder.record(
       'add_service',
-      { name, config },
+      { config, name },
       {
         declares: { type: 'service', name },
         services: [],
@@ -421,9 +421,9 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles): Value
     (a, ctx) => {
       const recipe = within('exec', () => a.recipe.canonical()) as RecipeJson;
       const args: JsonObject = {
-        service_name: a.service_name,
-        recipe,
         acceptable_codes: a.acceptable_codes === undefined ? [0] : within('exec', () => intList(a.acceptable_codes, 'acceptable_codes')),
+        recipe,
+        service_name: a.service_name,
         skip_code_check: a.skip_code_check,
       };
       const fields = recipeFields(recipe);

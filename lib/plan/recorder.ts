@@ -15,7 +15,7 @@ import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
 import { futureReference, type Declaration, type Instruction, type InstructionKind, type Problem, type SourcePosition, type StackFrame } from './model.js';
 import { referencedSteps } from './references.js';
 import { makeService, type KurtosisValue, type ServiceConfigJson } from './types.js';
-import { inKeyOrder, type JsonObject } from '../util/json.js';
+import { canonicalRecord, type JsonObject } from '../util/json.js';
 
 /** What an instruction declares and needs, besides its arguments (see model.ts Instruction). */
 export interface RecordInfo {
@@ -142,7 +142,7 @@ export class Recorder {
 
   /** Appends an instruction; returns it with its step id, refs, position and stack. */
   record(kind: InstructionKind, args: JsonObject, info: RecordInfo, thread: Thread): Instruction {
-    args = inKeyOrder(args);
+    args = canonicalRecord(args);
     const base = baseStepId(kind, args);
     const n = (this.idCounts.get(base) ?? 0) + 1;
     this.idCounts.set(base, n);
@@ -172,7 +172,7 @@ export class Recorder {
   amend(id: string, args: JsonObject, changes: { readonly artifacts?: readonly string[] } = {}): Instruction {
     const i = this.indexById.get(id);
     if (i === undefined) throw new Error(`internal error: no recorded step ${id}`);
-    args = inKeyOrder(args);
+    args = canonicalRecord(args);
     const updated: Instruction = {
       ...this.list[i],
       args,

@@ -12,7 +12,7 @@
 //     replaced by the typed value itself (an int stays an int).
 import { formatFloat, quote, fromUtf8, toUnicode } from '../starlark/index.js';
 import { REFERENCE_PATTERN, futureReference } from './model.js';
-import type { JsonObject, JsonValue } from '../util/json.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 
 export { futureReference };
 
@@ -60,18 +60,6 @@ function walkStrings(value: JsonValue, visit: (s: string) => void): void {
   }
 }
 
-function mentionsMarker(value: JsonValue): boolean {
-  if (typeof value === 'string') return value.includes(MARKER);
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) {
-    for (const v of value as readonly JsonValue[]) if (mentionsMarker(v)) return true;
-    return false;
-  }
-  const o = value as JsonObject;
-  for (const k in o) if (mentionsMarker(o[k]) || k.includes(MARKER)) return true;
-  return false;
-}
-
 /** Every distinct reference inside a JSON value (strings and object keys), first occurrence order. */
 export function findReferences(value: JsonValue): Reference[] {
   const seen = new Set<string>();
@@ -88,13 +76,13 @@ export function findReferences(value: JsonValue): Reference[] {
 }
 
 /**
- * The distinct step ids a JSON value references, first occurrence order. A quick walk
- * settles the common case (no reference at all); otherwise the value's JSON text is
- * scanned — references hold no character JSON escapes, so they appear in it verbatim.
+ * The distinct step ids a JSON value references, in the order of its canonical text (which
+ * a record made by canonicalRecord has already): references hold no character JSON
+ * escapes, so they appear in it verbatim.
  */
 export function referencedSteps(value: JsonValue): string[] {
-  if (!mentionsMarker(value)) return [];
-  const text = JSON.stringify(value);
+  const text = canonicalJson(value);
+  if (!text.includes(MARKER)) return [];
   const out: string[] = [];
   const seen = new Set<string>();
   for (const m of text.matchAll(REFERENCE_PATTERN)) {

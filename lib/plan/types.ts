@@ -529,15 +529,16 @@ function intList(v: Value | undefined, context: string): number[] {
   });
 }
 
+/** A dict of strings as a JSON object, keys in canonical order. */
 function stringMap(v: Value | undefined, context: string): { [k: string]: string } {
-  const out: { [k: string]: string } = {};
-  if (!(v instanceof Dict)) return out;
+  if (!(v instanceof Dict)) return {};
+  const entries: [string, string][] = [];
   for (const [k, x] of v.items()) {
     if (typeof k !== 'string') convError(context, `key ${repr(k)} is ${typeName(k)}, want string`);
     if (typeof x !== 'string') convError(context, `value for key ${repr(k)} is ${typeName(x)}, want string`);
-    out[toUnicode(k)] = toUnicode(x);
+    entries.push([toUnicode(k), toUnicode(x)]);
   }
-  return out;
+  return sortedObject(entries);
 }
 
 function dictEntries(v: Value | undefined, context: string): [string, Value][] {
@@ -561,27 +562,35 @@ function f(name: string, type: ArgType<Value>, opts: { required?: boolean; keywo
 }
 
 function imageOf(v: Value, context: string): ImageJson {
-  if (typeof v === 'string') return { type: 'image', image: toUnicode(v) };
+  if (typeof v === 'string') return { image: toUnicode(v), type: 'image' };
   return nested<ImageJson>(v, context, 'ImageSpec', 'ImageBuildSpec', 'NixBuildSpec');
 }
 
 function portsOf(v: Value | undefined, attr: string): { [id: string]: PortJson } {
-  const out: { [id: string]: PortJson } = {};
+  const out: [string, PortJson][] = [];
   for (const [id, p] of dictEntries(v, `ServiceConfig: ${attr}`)) {
     if (!isKurtosis(p, 'PortSpec')) {
       convError('ServiceConfig', `unable to convert value of '${attr}' dictionary with key ${q(id)} to a port object: got ${typeName(p)}, want PortSpec`);
     }
-    out[id] = p.canonical() as PortJson;
+    out.push([id, p.canonical() as PortJson]);
   }
-  return out;
+  return sortedObject(out);
 }
 
 function filesOf(v: Value | undefined): { [path: string]: DirectoryJson } {
-  const out: { [path: string]: DirectoryJson } = {};
+  const out: [string, DirectoryJson][] = [];
   for (const [path, d] of dictEntries(v, 'ServiceConfig: files')) {
-    if (typeof d === 'string') out[path] = { artifact_names: [toUnicode(d)], persistent_key: null, size: null };
-    else out[path] = nested<DirectoryJson>(d, `ServiceConfig: files[${q(path)}]`, 'Directory');
+    if (typeof d === 'string') out.push([path, { artifact_names: [toUnicode(d)], persistent_key: null, size: null }]);
+    else out.push([path, nested<DirectoryJson>(d, `ServiceConfig: files[${q(path)}]`, 'Directory')]);
   }
+  return sortedObject(out);
+}
+
+/** An object of these entries with its keys in canonical order (the last of equal keys wins). */
+function sortedObject<T>(entries: [string, T][]): { [k: string]: T } {
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: { [k: string]: T } = {};
+  for (const [k, x] of entries) out[k] = x;
   return out;
 }
 
@@ -617,31 +626,48 @@ const SERVICE_CONFIG: TypeDef = typeDef({
     const rc = v.get('ready_conditions');
     const user = v.get('user');
     const gpu = v.get('gpu');
+    // Converted in parameter order (the first error wins as in Kurtosis), built with the
+    // keys in canonical order so the record needs no re-sorting (json.ts canonicalRecord).
+    const image = imageOf(v.get('image')!, 'ServiceConfig: image');
+    const ports = portsOf(v.get('ports'), 'ports');
+    const public_ports = portsOf(v.get('public_ports'), 'public_ports');
+    const files = filesOf(v.get('files'));
+    const entrypoint = stringList(v.get('entrypoint'), 'ServiceConfig: entrypoint');
+    const cmd = stringList(v.get('cmd'), 'ServiceConfig: cmd');
+    const env_vars = stringMap(v.get('env_vars'), 'ServiceConfig: env_vars');
+    const ready_conditions = rc === undefined ? null : nested<ReadyConditionJson>(rc, 'ServiceConfig: ready_conditions', 'ReadyCondition');
+    const labels = stringMap(v.get('labels'), 'ServiceConfig: labels');
+    const userJson = user === undefined ? null : nested<UserJson>(user, 'ServiceConfig: user', 'User');
+    const tolerations = elems(v.get('tolerations')).map((t, i) =>
+      nested<TolerationJson>(t, `ServiceConfig: tolerations: item number ${i}`, 'Toleration'),
+    );
+    const node_selectors = stringMap(v.get('node_selectors'), 'ServiceConfig: node_selectors');
+    const files_to_be_moved = stringMap(v.get('files_to_be_moved'), 'ServiceConfig: files_to_be_moved');
+    const devices = stringList(v.get('devices'), 'ServiceConfig: devices');
+    const gpuJson = gpu === undefined ? null : nested<GpuJson>(gpu, 'ServiceConfig: gpu', 'GpuConfig');
     return {
-      image: imageOf(v.get('image')!, 'ServiceConfig: image'),
-      ports: portsOf(v.get('ports'), 'ports'),
-      public_ports: portsOf(v.get('public_ports'), 'public_ports'),
-      files: filesOf(v.get('files')),
-      entrypoint: stringList(v.get('entrypoint'), 'ServiceConfig: entrypoint'),
-      cmd: stringList(v.get('cmd'), 'ServiceConfig: cmd'),
-      env_vars: stringMap(v.get('env_vars'), 'ServiceConfig: env_vars'),
-      private_ip_address_placeholder: v.text('private_ip_address_placeholder') ?? DEFAULT_IP_PLACEHOLDER,
+      cmd,
+      devices,
+      entrypoint,
+      env_vars,
+      files,
+      files_to_be_moved,
+      gpu: gpuJson,
+      image,
+      labels,
       max_cpu: v.int('max_cpu') ?? v.int('cpu_allocation') ?? 0,
-      min_cpu: v.int('min_cpu') ?? 0,
       max_memory: v.int('max_memory') ?? v.int('memory_allocation') ?? 0,
+      min_cpu: v.int('min_cpu') ?? 0,
       min_memory: v.int('min_memory') ?? 0,
-      ready_conditions: rc === undefined ? null : nested<ReadyConditionJson>(rc, 'ServiceConfig: ready_conditions', 'ReadyCondition'),
-      labels: stringMap(v.get('labels'), 'ServiceConfig: labels'),
-      user: user === undefined ? null : nested<UserJson>(user, 'ServiceConfig: user', 'User'),
-      tolerations: elems(v.get('tolerations')).map((t, i) =>
-        nested<TolerationJson>(t, `ServiceConfig: tolerations: item number ${i}`, 'Toleration'),
-      ),
-      node_selectors: stringMap(v.get('node_selectors'), 'ServiceConfig: node_selectors'),
-      files_to_be_moved: stringMap(v.get('files_to_be_moved'), 'ServiceConfig: files_to_be_moved'),
+      node_selectors,
+      ports,
+      private_ip_address_placeholder: v.text('private_ip_address_placeholder') ?? DEFAULT_IP_PLACEHOLDER,
+      public_ports,
+      ready_conditions,
       tini_enabled: v.bool('tini_enabled') ?? true,
+      tolerations,
       tty_enabled: v.bool('tty_enabled') ?? false,
-      devices: stringList(v.get('devices'), 'ServiceConfig: devices'),
-      gpu: gpu === undefined ? null : nested<GpuJson>(gpu, 'ServiceConfig: gpu', 'GpuConfig'),
+      user: userJson,
     };
   },
 });
@@ -718,15 +744,14 @@ const PORT_SPEC: TypeDef = typeDef({
     if (number === undefined) convError('PortSpec', "'number' argument on 'PortSpec' is mandatory but was unset");
     const wait = v.get('wait');
     const protocol = v.text('transport_protocol');
+    const waitText =
+      wait === null ? null : normalizeDuration(wait === undefined ? DEFAULT_PORT_WAIT : toUnicode(wait as string), 'PortSpec: wait');
     return {
+      application_protocol: v.text('application_protocol') ?? '',
       number,
       transport_protocol: (protocol === undefined || protocol === '' ? 'TCP' : protocol) as PortJson['transport_protocol'],
-      application_protocol: v.text('application_protocol') ?? '',
-      wait:
-        wait === null
-          ? null
-          : normalizeDuration(wait === undefined ? DEFAULT_PORT_WAIT : toUnicode(wait as string), 'PortSpec: wait'),
       url: v.text('url') ?? '',
+      wait: waitText,
     };
   },
 });
@@ -766,12 +791,12 @@ const EXEC_RECIPE: TypeDef = typeDef({
   name: 'ExecRecipe',
   fields: [f('command', list, { required: true }), f('extract', dict)],
   canonical: (v) => ({
-    type: 'exec',
     command: elems(v.get('command')).map((x, i) => {
       if (typeof x !== 'string') convError('ExecRecipe', `item number ${i} in 'command' list was not a string (got ${typeName(x)})`);
       return toUnicode(x);
     }),
     extract: extractOf(v, 'ExecRecipe'),
+    type: 'exec',
   }),
 });
 

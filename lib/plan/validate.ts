@@ -9,7 +9,7 @@
 //      verify/wait assertions, and features starform refuses (NixBuildSpec).
 // Each problem carries the instruction's Starlark position and call stack.
 import { schemaValidator } from '../util/schema.js';
-import type { JsonObject, JsonValue } from '../util/json.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 import { REFERENCE_PATTERN, type Instruction, type Problem } from './model.js';
 
 const SERVICE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -177,17 +177,11 @@ interface FoundReference {
   readonly field: string;
 }
 
-function references(v: JsonValue, out: FoundReference[] = []): FoundReference[] {
-  if (typeof v === 'string') {
-    if (v.includes('{{starform:')) {
-      for (const m of v.matchAll(REFERENCE_PATTERN)) out.push({ text: m[0], step: m[1], field: m[2] });
-    }
-  } else if (Array.isArray(v)) {
-    for (const e of v) references(e, out);
-  } else if (v !== null && typeof v === 'object') {
-    for (const e of Object.values(v as JsonObject)) references(e, out);
-  }
-  return out;
+/** The future references in a value (its canonical text, which records carry already). */
+function references(v: JsonValue): FoundReference[] {
+  const text = canonicalJson(v);
+  if (!text.includes('{{starform:')) return [];
+  return [...text.matchAll(REFERENCE_PATTERN)].map((m) => ({ text: m[0], step: m[1], field: m[2] }));
 }
 
 function obj(v: JsonValue | undefined): JsonObject {

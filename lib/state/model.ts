@@ -16,7 +16,7 @@
 // state would look stale. `withLineage` (or the first write) assigns it.
 import { randomUUID } from 'node:crypto';
 import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
-import type { JsonObject, JsonValue } from '../util/json.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 
 export type ServiceStatus = 'running' | 'stopped';
 export type TransportProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -164,7 +164,9 @@ export function setRuntimeValue(state: State, id: string, value: JsonValue | und
   return { ...state, runtimeValues: withEntry(state.runtimeValues, id, value) };
 }
 
+/** The state with these outputs (the same state when they are equal, so nothing is rewritten). */
 export function setOutputs(state: State, outputs: JsonValue): State {
+  if (state.outputs === outputs || canonicalJson(state.outputs) === canonicalJson(outputs)) return state;
   return { ...state, outputs };
 }
 

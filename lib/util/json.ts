@@ -28,6 +28,10 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
 
 /** The RFC 8785 canonical text of a value. */
 export function canonicalJson(value: JsonValue): string {
+  if (typeof value === 'object' && value !== null) {
+    const known = recordTexts.get(value);
+    if (known !== undefined) return known;
+  }
   // Records are mostly built (or read back from our own files) with their keys in order
   // already: then the engine's own JSON.stringify writes the canonical text, much faster.
   if (inCanonicalOrder(value, 0)) return JSON.stringify(value);
@@ -74,6 +78,94 @@ export function inKeyOrder<T extends JsonValue>(value: T): T {
     if (values[i] !== undefined) out[k] = values[i];
   });
   return out as T;
+}
+
+/** The canonical texts of the records canonicalRecord made (they are never mutated). */
+const recordTexts = new WeakMap<object, string>();
+
+/**
+ * A record in canonical form, to be kept unchanged from now on: every object's keys
+ * sorted (objects copied only where they were not), checked to be JSON, in one walk. Its
+ * canonical text is written once and remembered, so hashing the record, scanning it for
+ * references and comparing it later cost no further walk. Throws like canonicalJson on
+ * what is not JSON.
+ */
+export function canonicalRecord<T extends JsonObject>(value: T): T {
+  let sorted: T;
+  let text: string;
+  try {
+    enumeratesSorted = true;
+    sorted = sortedJson(value, 0) as T;
+    // An object with array-index keys ("0") enumerates them first whatever the order they
+    // were added in, so JSON.stringify of it is not canonical: the careful writer is.
+    text = recordTexts.get(sorted) ?? (enumeratesSorted ? JSON.stringify(sorted) : fastCanonical(sorted, 0));
+  } catch (e) {
+    if (e !== NOT_FAST) throw e;
+    // Not JSON (serialize says where), or nested too deep for the quick walk.
+    text = serialize(value, { indent: '', leadingKeys: [] });
+    sorted = inKeyOrder(value);
+  }
+  recordTexts.set(sorted, text);
+  return sorted;
+}
+
+/** Cleared by sortedJson when an object it made does not enumerate its keys in sorted order. */
+let enumeratesSorted = true;
+
+/** inKeyOrder that also refuses what is not JSON (NOT_FAST), for canonicalRecord. */
+function sortedJson(v: unknown, depth: number): unknown {
+  if (typeof v !== 'object' || v === null) {
+    if (typeof v === 'string' || typeof v === 'boolean' || v === null || (typeof v === 'number' && Number.isFinite(v))) return v;
+    throw NOT_FAST;
+  }
+  if (depth > 1000) throw NOT_FAST;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const e: unknown = v[i];
+      if (e === undefined) throw NOT_FAST;
+      const o = sortedJson(e, depth + 1);
+      if (o !== e && out === null) out = v.slice(0, i);
+      if (out !== null) out.push(o);
+    }
+    return out ?? v;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw NOT_FAST;
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  let ordered = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (!(keys[i - 1] < keys[i])) {
+      ordered = false;
+      keys.sort();
+      break;
+    }
+  }
+  let out: Record<string, unknown> | null = ordered ? null : {};
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const e = obj[k];
+    if (e === undefined) {
+      // JSON leaves such a property out; so does the copy.
+      if (out === null) out = copyKeys(obj, keys, i);
+      continue;
+    }
+    const o = sortedJson(e, depth + 1);
+    if (o !== e && out === null) out = copyKeys(obj, keys, i);
+    if (out !== null) out[k] = o;
+  }
+  if (out !== null && !ordered) {
+    const made = Object.keys(out);
+    for (let i = 1; i < made.length; i++) if (!(made[i - 1] < made[i])) enumeratesSorted = false;
+  }
+  return out ?? v;
+}
+
+function copyKeys(obj: Record<string, unknown>, keys: readonly string[], end: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let j = 0; j < end; j++) if (obj[keys[j]] !== undefined) out[keys[j]] = obj[keys[j]];
+  return out;
 }
 
 const NOT_FAST = new Error('not JSON');

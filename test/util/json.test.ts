@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UserError } from '../../lib/util/errors.js';
-import { canonicalJson, formatJson, locateJsonError, parseJson, type JsonValue } from '../../lib/util/json.js';
+import { canonicalJson, canonicalRecord, formatJson, locateJsonError, parseJson, type JsonObject, type JsonValue } from '../../lib/util/json.js';
 
 describe('util/json', () => {
   describe('canonicalJson', () => {
@@ -46,6 +46,49 @@ describe('util/json', () => {
           assert.equal(canonicalJson(shuffled), text);
         }),
       );
+    });
+  });
+
+  describe('canonicalRecord', () => {
+    it('sorts keys at every level, copying only objects that were out of order', () => {
+      const inOrder = { a: [1, { x: 1, y: 2 }], b: { c: true } };
+      const unordered = { b: inOrder.b, a: [inOrder.b, { z: 1, y: 2 }] };
+      assert.equal(canonicalRecord(inOrder), inOrder);
+      const sorted = canonicalRecord(unordered);
+      assert.deepEqual(Object.keys(sorted), ['a', 'b']);
+      assert.deepEqual(Object.keys((sorted.a as JsonValue[])[1] as JsonObject), ['y', 'z']);
+      assert.equal(sorted.b, inOrder.b, 'an object already in order is shared, not copied');
+      assert.equal((sorted.a as JsonValue[])[0], inOrder.b);
+    });
+
+    it('gives the same value and canonical text as canonicalJson (property)', () => {
+      fc.assert(
+        fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
+          const shuffled = JSON.parse(JSON.stringify(value), function (this: unknown, _k, v: unknown) {
+            if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).reverse());
+            return v;
+          }) as JsonObject;
+          const record = canonicalRecord(shuffled);
+          assert.equal(canonicalJson(record), canonicalJson(value as JsonObject));
+          assert.equal(canonicalJson(canonicalRecord(record)), canonicalJson(value as JsonObject));
+        }),
+      );
+    });
+
+    it('writes the canonical text of objects with array-index keys, which JavaScript enumerates first', () => {
+      assert.equal(canonicalJson(canonicalRecord({ '0': 0, '': {}, '10': 1, '9': 2 })), '{"":{},"0":0,"10":1,"9":2}');
+    });
+
+    it('refuses what JSON cannot carry, naming where', () => {
+      assert.throws(() => canonicalRecord({ a: { b: NaN } }), /\.a\.b: NaN is not a JSON number/);
+      assert.throws(() => canonicalRecord({ a: [1, undefined as unknown as JsonValue] }), /a JSON value/);
+      assert.throws(() => canonicalRecord({ m: new Map() as unknown as JsonValue }), /a Map is not a JSON value/);
+    });
+
+    it('leaves out undefined properties, as JSON does', () => {
+      const record = canonicalRecord({ b: 1, a: undefined as unknown as JsonValue });
+      assert.deepEqual(Object.keys(record), ['b']);
+      assert.equal(canonicalJson(record), '{"b":1}');
     });
   });
 
