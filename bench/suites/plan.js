@@ -80,9 +80,15 @@ export async function makeFixture(root, dir) {
     }
     s = state.recordStep(s, state.appliedStep({ id: ins.id, kind: ins.kind, args: ins.args, result: null }));
   }
-  s = { ...s, serial: 1 };
-  writeFileSync(join(dir, 'starform.state.json'), state.serializeState(s));
-  return { pkg, stateFile: join(dir, 'starform.state.json') };
+  // Written the way apply writes it (under the lock, with its digest note beside it).
+  const stateFile = join(dir, 'starform.state.json');
+  const lock = await state.lockState(stateFile, { operation: 'bench' });
+  try {
+    await state.writeState(stateFile, s, lock);
+  } finally {
+    await lock.release();
+  }
+  return { pkg, stateFile };
 }
 
 /** @param {string} dir */

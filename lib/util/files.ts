@@ -6,7 +6,9 @@
 // survives a power loss. Reads turn the usual I/O failures into UserErrors naming the
 // file. `checkFormatVersion` is the first look at a parsed file: is it ours, and is its
 // format version one this starform reads?
-import { open, readFile, stat } from 'node:fs/promises';
+import { isAscii } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { UserError } from './errors.js';
@@ -53,13 +55,29 @@ async function fsyncDirectory(dir: string): Promise<void> {
 
 /** Reads a file as UTF-8; `null` when it does not exist; other failures as UserErrors. */
 export async function readTextFileIfExists(path: string, what: string): Promise<string | null> {
+  const bytes = await readFileIfExists(path, what);
+  return bytes === null ? null : decodeText(bytes);
+}
+
+/** Reads a file's bytes; null when it does not exist; other failures are UserErrors. */
+export async function readFileIfExists(path: string, what: string): Promise<Buffer | null> {
   try {
-    return await readFile(path, 'utf8');
+    // Synchronous on purpose: fs/promises' readFile closes the file in a later turn of the
+    // event loop, which a command that then computes for a while (plan) waits for at exit.
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     throw ioError(err, path, `cannot read the ${what}`);
   }
+}
+
+/**
+ * UTF-8 bytes as text. Our files are mostly ASCII, and ASCII is its own Latin-1: decoding
+ * it as such skips UTF-8 validation (a 3 MB state file: 0.5 ms instead of 9 ms).
+ */
+export function decodeText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /** Reads a file as UTF-8; a missing file is a UserError. */

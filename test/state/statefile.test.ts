@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockState, type StateLock } from '../../lib/state/lock.js';
 import { emptyState, putFilesArtifact, setOutputs, type State } from '../../lib/state/model.js';
-import { backupPath, parseState, readState, serializeState, writeState } from '../../lib/state/statefile.js';
+import { backupPath, parseState, readState, serializeState, writeState, writtenDigestPath } from '../../lib/state/statefile.js';
+import { sha256Hex } from '../../lib/util/hash.js';
 import { UserError } from '../../lib/util/errors.js';
 import { expectGolden } from '../util/golden.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
@@ -106,6 +107,23 @@ describe('state/statefile', () => {
     const bad = putFilesArtifact(sampleState(), 'x', { contentHash: 'sha256:nothex' as `sha256:${string}`, size: -1 });
     await assert.rejects(writeState(path, bad, lock), /refusing to write an invalid state:\n {2}- files_artifacts\.x\.content_hash: must match pattern/);
     assert.equal(existsSync(path), false);
+  });
+
+  it('notes the digest of the file it wrote; reads that file without checking its records again', async () => {
+    const written = await writeState(path, sampleState(), lock);
+    assert.equal(readFileSync(writtenDigestPath(path), 'utf8'), `${sha256Hex(readFileSync(path))}\n`);
+    assert.deepEqual(await readState(path), written);
+    // The note vouches for these exact bytes only: a file that matches it is not checked
+    // again (shown with a record whose hash is wrong, which no write would produce) ...
+    const inconsistent = readFileSync(path, 'utf8').replace('"image": "postgres:16"', '"image": "postgres:17"');
+    writeFileSync(path, inconsistent);
+    writeFileSync(writtenDigestPath(path), `${sha256Hex(inconsistent)}\n`);
+    assert.equal((await readState(path)).serial, written.serial);
+    // ... and without the note (or with a stale one) every check runs.
+    rmSync(writtenDigestPath(path));
+    await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config/);
+    writeFileSync(writtenDigestPath(path), `${sha256Hex('something else')}\n`);
+    await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config/);
   });
 
   describe('bad files', () => {
