@@ -53,6 +53,7 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
  * @typedef {object} RunOptions
  * @property {string} [cwd]
  * @property {number} [timeoutMs]   kill the child after this long (default 300 s)
+ * @property {NodeJS.ProcessEnv} [env]  the child's environment (default: this process's)
  */
 
 /**
@@ -66,7 +67,7 @@ export function runOnce(cmd, args, opts = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'starform-bench-'));
   const rssFile = join(scratch, 'rss');
   /** @type {NodeJS.ProcessEnv} */
-  const env = { ...process.env };
+  const env = { ...(opts.env ?? process.env) };
   let argv0 = cmd;
   let argv = [...args];
   if (HAVE_GNU_TIME) {

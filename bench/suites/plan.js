@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { failureOf, median, runOnce } from '../lib/measure.js';
+import { EXTRA_CA_VAR, environments, nodeStartupMs } from '../lib/startup.js';
 import { formatTable } from '../lib/table.js';
 
 export const description = 'starform plan of 1,000 services against a state holding 999 (targets: < 400 ms, < 300 MB)';
@@ -113,17 +114,23 @@ export async function run(ctx) {
       return { ok: false };
     }
     const summary = first.stdout.trim().split('\n').pop() ?? '';
-    const times = [];
-    let peakKb = first.peakKb ?? 0;
-    for (let i = 0; i < ctx.runs; i++) {
-      const r = await runOnce(process.execPath, args, { cwd: dir });
-      if (failureOf(r)) return { ok: false };
-      times.push(r.ms);
-      peakKb = Math.max(peakKb, r.peakKb ?? 0);
+    /** @type {string[][]} */
+    const rows = [];
+    for (const { label, env } of environments()) {
+      const times = [];
+      let peakKb = first.peakKb ?? 0;
+      for (let i = 0; i < ctx.runs; i++) {
+        const r = await runOnce(process.execPath, args, { cwd: dir, env });
+        if (failureOf(r)) return { ok: false };
+        times.push(r.ms);
+        peakKb = Math.max(peakKb, r.peakKb ?? 0);
+      }
+      const ms = median(times);
+      const mb = peakKb / 1024;
+      const where = label ? `, ${label}` : '';
+      rows.push([`starform plan (1,000 services, 999 in state)${where}`, `${ms.toFixed(0)}`, `${mb.toFixed(1)}`, ms < TARGET_MS && mb < TARGET_MB ? 'met' : 'MISSED']);
+      rows.push([`  node -e 0 (Node's own start-up${where})`, `${(await nodeStartupMs(ctx.runs, env)).toFixed(0)}`, '', '']);
     }
-    const ms = median(times);
-    const mb = peakKb / 1024;
-    const rows = [['starform plan (1,000 services, 999 in state)', `${ms.toFixed(0)}`, `${mb.toFixed(1)}`, ms < TARGET_MS && mb < TARGET_MB ? 'met' : 'MISSED']];
     const tf = spawnSync('terraform', ['version'], { encoding: 'utf8' });
     if (!tf.error && tf.status === 0) {
       const tfDir = terraformFixture(dir);
@@ -131,11 +138,12 @@ export async function run(ctx) {
       const tfTimes = [];
       for (let i = 0; i < ctx.runs; i++) tfTimes.push((await runOnce('terraform', ['plan', '-input=false', '-refresh=false'], { cwd: tfDir })).ms);
       const tfMs = median(tfTimes);
-      rows.push(['terraform plan (1,000 terraform_data)', `${tfMs.toFixed(0)}`, '', `ratio ${(ms / tfMs).toFixed(2)}x`]);
+      rows.push(['terraform plan (1,000 terraform_data)', `${tfMs.toFixed(0)}`, '', `ratio ${(Number(rows[0][1]) / tfMs).toFixed(2)}x`]);
     } else {
       rows.push(['terraform plan', 'not installed', '', '']);
     }
     console.log(formatTable(['workload', 'median ms', 'peak MB', `target < ${TARGET_MS} ms, < ${TARGET_MB} MB`], rows));
+    if (rows.length > 3) console.log(`(${EXTRA_CA_VAR} is set here: Node 20 reads that certificate bundle at every start; see bench/lib/startup.js)`);
     console.log(`plan said: ${summary}`);
     return { ok: summary.includes('1 to create') };
   } finally {
