@@ -263,7 +263,11 @@ export class KurtosisValue extends StarlarkObject {
   /** The supplied argument `name` (a Starlark value), or undefined. */
   get(name: string): Value | undefined {
     const i = this.indexOf(name);
-    return i < 0 ? undefined : this.slots[i];
+    return i < 0 ? undefined : this.slot(i);
+  }
+  /** The value in slot `i` (a subclass may make it on first use). */
+  protected slot(i: number): Value | undefined {
+    return this.slots[i];
   }
   /** A supplied string argument as Unicode text. */
   text(name: string): string | undefined {
@@ -283,7 +287,7 @@ export class KurtosisValue extends StarlarkObject {
   suppliedNames(): string[] {
     const out: string[] = [];
     this.def.fields.forEach((f, i) => {
-      if (this.slots[i] !== undefined) out.push(f.name);
+      if (this.slot(i) !== undefined) out.push(f.name);
     });
     return out;
   }
@@ -311,7 +315,7 @@ export class KurtosisValue extends StarlarkObject {
     out.push(this.def.name, '(');
     let first = true;
     this.def.fields.forEach((f, i) => {
-      const v = this.slots[i];
+      const v = this.slot(i);
       if (v === undefined) return;
       if (!first) out.push(', ');
       first = false;
@@ -322,7 +326,7 @@ export class KurtosisValue extends StarlarkObject {
   override hashKey(): HashKey {
     let key = `\u0100K${this.def.name}`;
     this.def.fields.forEach((f, i) => {
-      const v = this.slots[i];
+      const v = this.slot(i);
       if (v === undefined) return;
       const k = hashKey(v);
       if (k !== null && typeof k === 'object') fail(`unhashable type: ${this.def.name}`);
@@ -335,8 +339,8 @@ export class KurtosisValue extends StarlarkObject {
     const other = y as KurtosisValue;
     let eq = other.def === this.def;
     for (let i = 0; eq && i < this.slots.length; i++) {
-      const a = this.slots[i];
-      const b = other.slots[i];
+      const a = this.slot(i);
+      const b = other.slot(i);
       eq = a === undefined || b === undefined ? a === b : equals(a, b);
     }
     return op === '==' ? eq : !eq;
@@ -1040,10 +1044,32 @@ export function servicePort(port: PortJson, serviceName: string): KurtosisValue 
 
 /** The Service value add_service / get_service return: name and hostname concrete, IP a reference. */
 export function makeService(name: string, ipAddress: string, ports: { readonly [id: string]: PortJson }): KurtosisValue {
-  const d = new Dict();
-  for (const id of Object.keys(ports)) d.setUnchecked(fromUtf8(id), servicePort(ports[id], name));
-  const n = fromUtf8(name);
-  return new KurtosisValue(SERVICE, [n, n, fromUtf8(ipAddress), d]);
+  return new ServiceValue(name, ipAddress, ports);
+}
+
+const SERVICE_PORTS_SLOT = SERVICE.index.get('ports')!;
+
+/** A Service whose `ports` dict is made on first use: most packages never look at it. */
+class ServiceValue extends KurtosisValue {
+  private ports: Dict | undefined;
+
+  constructor(
+    private readonly name: string,
+    ipAddress: string,
+    private readonly portsJson: { readonly [id: string]: PortJson },
+  ) {
+    const n = fromUtf8(name);
+    super(SERVICE, [n, n, fromUtf8(ipAddress), undefined]);
+  }
+
+  protected override slot(i: number): Value | undefined {
+    if (i !== SERVICE_PORTS_SLOT) return super.slot(i);
+    if (this.ports === undefined) {
+      this.ports = new Dict();
+      for (const id of Object.keys(this.portsJson)) this.ports.setUnchecked(fromUtf8(id), servicePort(this.portsJson[id], this.name));
+    }
+    return this.ports;
+  }
 }
 
 /** The image reference a canonical image stands for (`nginx:1.25`, a built image's name). */
