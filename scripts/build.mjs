@@ -68,6 +68,14 @@ await build({
   format: 'esm',
   external: ['ink', 'react', 'react/jsx-runtime'],
 });
+// The launcher decodes an ASCII bundle as Latin-1, several milliseconds faster than UTF-8;
+// esbuild escapes other characters in code but keeps some comments as written.
+const bundleText = readFileSync(join(staging, 'starform.cjs'), 'utf8');
+const nonAscii = bundleText.search(/[^\x00-\x7f]/);
+if (nonAscii >= 0) {
+  const line = bundleText.slice(0, nonAscii).split('\n').length;
+  console.warn(`build: dist/bundle/starform.cjs line ${line} is not ASCII (${JSON.stringify(bundleText.split('\n')[line - 1].trim().slice(0, 80))}); start-up decodes it more slowly`);
+}
 const live = join(root, 'dist', 'bundle');
 const old = join(root, 'dist', `bundle.old.${process.pid}`);
 try {

@@ -230,7 +230,7 @@ class PlanBuilder {
       kind,
       args,
       {
-        ...(info.declares === undefined ? {} : { declares: info.declares }),
+        declares: info.declares,
         services: info.services ?? [],
         artifacts: info.artifacts ?? [],
         produces: info.produces ?? [],

@@ -27,6 +27,8 @@ export interface RecordInfo {
   readonly forceUpdate?: boolean;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** A deprecation or similar notice: not an error, shown once after interpretation. */
 export interface Warning {
   readonly message: string;
@@ -148,20 +150,20 @@ export class Recorder {
     this.idCounts.set(base, n);
     const id = n === 1 ? base : `${base}#${n}`;
     const stack = stackOf(thread);
-    const instruction: Instruction = {
+    const instruction: Mutable<Instruction> = {
       id,
       kind,
       args,
       description: info.description,
       position: positionOf(stack),
       stack,
-      ...(info.declares === undefined ? {} : { declares: info.declares }),
       services: info.services,
       artifacts: info.artifacts,
       refs: referencedSteps(args),
       produces: info.produces,
-      ...(info.forceUpdate ? { forceUpdate: true } : {}),
     };
+    if (info.declares !== undefined) instruction.declares = info.declares;
+    if (info.forceUpdate) instruction.forceUpdate = true;
     this.indexById.set(id, this.list.length);
     this.list.push(instruction);
     if (info.declares?.type === 'artifact') this.artifactNames.add(info.declares.name);

@@ -358,9 +358,9 @@ export function arrayIterator(elems: readonly Value[]): ValueIterator {
 export class Dict extends StarlarkObject {
   frozen = false;
   itercount = 0;
-  /** hash key → value, in insertion order */
+  /** hash key to value, in insertion order */
   readonly map = new Map<HashKey, Value>();
-  /** hash key → original key, only for keys whose hash key is not the key itself */
+  /** hash key to original key, only for keys whose hash key is not the key itself */
   private keyOf: Map<HashKey, Value> | null = null;
 
   get typeName(): string {

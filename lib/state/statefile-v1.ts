@@ -72,7 +72,9 @@ function mapObject<V, W>(map: ReadonlyMap<string, V>, f: (v: V) => W): { [key: s
 }
 
 function objectMap<V, W>(obj: { readonly [key: string]: V }, f: (v: V) => W): Map<string, W> {
-  return new Map(Object.entries(obj).map(([k, v]) => [k, f(v)]));
+  const out = new Map<string, W>();
+  for (const k of Object.keys(obj)) out.set(k, f(obj[k]));
+  return out;
 }
 
 /** The file form of a state. Its lineage must be set. */
@@ -181,7 +183,7 @@ export function decode(raw: JsonObject): State {
       argsHash: s.args_hash,
       result: s.result,
     })),
-    runtimeValues: new Map(Object.entries(file.runtime_values)),
+    runtimeValues: objectMap(file.runtime_values, (v) => v),
     outputs: file.outputs,
   };
 }
