@@ -66,7 +66,7 @@ export async function prepareImages(
     for (const need of needs) {
       const image = need.image;
       if (image.type !== 'build') {
-        requests.push({ ref: need.ref, pull: 'if-missing' });
+        requests.push({ ref: need.ref, pull: 'if-missing', ...(image.type === 'registry' ? registryAuth(image) : {}) });
         continue;
       }
       const dir = await mkdtemp(join(tmpdir(), 'starform-build-'));
@@ -112,4 +112,20 @@ export async function prepareImages(
   } finally {
     await Promise.all(contexts.map((d) => rm(d, { recursive: true, force: true })));
   }
+}
+
+/**
+ * The credentials of an ImageSpec, for the pull. Kurtosis's `registry` is a URL
+ * (`http://hub.docker.com` in its docs); the engine wants the registry's host name.
+ */
+export function registryAuth(image: Extract<ImageJson, { type: 'registry' }>): Pick<ImageRequest, 'auth'> {
+  if (image.username === null && image.password === null) return {};
+  const server = image.registry === null ? '' : image.registry.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+  return {
+    auth: {
+      username: image.username ?? '',
+      password: image.password ?? '',
+      ...(server !== '' && server !== 'hub.docker.com' ? { serverAddress: server } : {}),
+    },
+  };
 }

@@ -96,7 +96,15 @@ export function loadBundle(dir: string = BUNDLE_DIR): LoadedBundle {
  * large plan), which nobody needs from a process that is about to end.
  */
 export async function launch(argv: string[]): Promise<void> {
-  const bundle = loadBundle();
+  let bundle: LoadedBundle;
+  try {
+    bundle = loadBundle();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    process.stderr.write(`starform: ${BUNDLE_DIR}/starform.cjs is missing: build starform first (npm ci, or npm run build)\n`);
+    process.exitCode = 1;
+    return;
+  }
   const code = await bundle.cli.main(argv);
   if (!bundle.cacheUsed) bundle.saveCache();
   process.exitCode = code;

@@ -65,11 +65,13 @@ import type {
   ExecOptions,
   ExecResult,
   FileMount,
+  GpuRequest,
   ImageBuildSpec,
   ImageOutcome,
   ImageRequest,
   PersistentDirectory,
   PublishedPort,
+  RegistryAuth,
   Runtime,
   ServiceInfo,
   ServiceRef,
@@ -168,21 +170,34 @@ export class DockerRuntime implements Runtime {
       const existing = await this.findNetwork(lineage);
       if (existing) return existing;
       const name = networkName(lineage);
-      const network = await this.call(
-        `creating network '${name}'`,
-        () =>
-          this.docker.createNetwork({
-            Name: name,
-            Driver: 'bridge',
-            CheckDuplicate: true,
-            Labels: ownLabels(lineage, undefined, {}),
-          }),
-        (err) =>
-          err.statusCode === 409
-            ? new RuntimeError('name-conflict', `a network named '${name}' already exists but does not belong to enclave ${lineage}`)
-            : undefined,
-      );
-      return { lineage, networkId: network.id, networkName: name };
+      const create = (subnet: { Subnet: string; Gateway?: string } | undefined): Promise<Docker.Network> =>
+        this.call(
+          `creating network '${name}'`,
+          () =>
+            this.docker.createNetwork({
+              Name: name,
+              Driver: 'bridge',
+              CheckDuplicate: true,
+              Labels: ownLabels(lineage, undefined, {}),
+              ...(subnet ? { IPAM: { Driver: 'default', Config: [subnet] } } : {}),
+            }),
+          (err) =>
+            err.statusCode === 409
+              ? new RuntimeError('name-conflict', `a network named '${name}' already exists but does not belong to enclave ${lineage}`)
+              : undefined,
+        );
+      // Another network may take the probed subnet in between: probe again, then let the
+      // engine choose (static addresses are then unavailable, and say so when asked for).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const subnet = await this.freeSubnet();
+        if (subnet === undefined) break;
+        try {
+          return { lineage, networkId: (await create(subnet)).id, networkName: name };
+        } catch (err) {
+          if (!(err instanceof RuntimeError && /overlap/i.test(err.message))) throw err;
+        }
+      }
+      return { lineage, networkId: (await create(undefined)).id, networkName: name };
     });
   }
 
@@ -253,8 +268,9 @@ export class DockerRuntime implements Runtime {
     return (await this.imageId(ref)) !== undefined;
   }
 
-  async pullImage(ref: string): Promise<void> {
-    const stream = await this.call(`pulling image '${ref}'`, () => this.docker.pull(ref), (err) =>
+  async pullImage(ref: string, auth?: RegistryAuth): Promise<void> {
+    const authconfig = auth && { username: auth.username, password: auth.password, ...(auth.serverAddress ? { serveraddress: auth.serverAddress } : {}) };
+    const stream = await this.call(`pulling image '${ref}'`, () => this.docker.pull(ref, authconfig ? { authconfig } : {}), (err) =>
       err.statusCode !== undefined ? pullError(ref, engineMessage(err), err) : undefined,
     );
     const events = await readProgress(stream);
@@ -337,7 +353,7 @@ export class DockerRuntime implements Runtime {
           throw new RuntimeError('image-not-found', `image '${ref}' is not available locally (and pulling is disabled)`);
         }
       }
-      await this.pullImage(ref);
+      await this.pullImage(ref, request.auth);
       return { ref, ok: true, action: 'pulled', id: (await this.imageId(ref)) ?? '' };
     } catch (err) {
       return { ref, ok: false, error: this.translate(err, `preparing image '${ref}'`) };
@@ -364,60 +380,97 @@ export class DockerRuntime implements Runtime {
     const who = `service '${spec.name}'`;
     return this.lock(serviceKey({ lineage, name: spec.name }), async () => {
       const enclave = await this.ensureEnclave(lineage);
-      const existing = await this.findServiceContainer(lineage, spec.name);
-      if (existing) {
-        throw new RuntimeError(
-          'name-conflict',
-          `${who} already exists in enclave ${lineage} (container ${shortId(existing)}); remove it before creating it again`,
-        );
+      const placeholder = spec.ipAddressPlaceholder ?? '';
+      const mentions = (s: string): boolean => placeholder !== '' && s.includes(placeholder);
+      if ([...(spec.entrypoint ?? []), ...(spec.cmd ?? []), ...Object.values(spec.env ?? {})].some(mentions)) {
+        // The address is chosen and the container started under one lock, so that two
+        // services never pick the same one.
+        return this.lock(`enclave-addresses:${lineage}`, async () => {
+          const address = await this.staticAddress(enclave, who);
+          const put = (s: string): string => s.split(placeholder).join(address);
+          const env = Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, put(v)]));
+          const fixed: ServiceSpec = {
+            ...spec,
+            env,
+            ...(spec.cmd ? { cmd: spec.cmd.map(put) } : {}),
+            ...(spec.entrypoint ? { entrypoint: spec.entrypoint.map(put) } : {}),
+          };
+          return this.createServiceContainer(lineage, enclave, fixed, who, address);
+        });
       }
-      const mounts = await this.ensureVolumes(lineage, spec.persistentDirectories ?? []);
-      const exposed: Record<string, Record<string, never>> = {};
-      const bindings: Docker.PortMap = {};
-      const portsLabel: Record<string, string> = {};
-      for (const [id, port] of Object.entries(spec.ports ?? {})) {
-        const key = `${port.number}/${(port.protocol ?? 'TCP').toLowerCase()}`;
-        exposed[key] = {};
-        bindings[key] = [{ HostIp: this.publishHost, HostPort: port.publicPort !== undefined ? String(port.publicPort) : '' }];
-        portsLabel[id] = `${port.number}/${port.protocol ?? 'TCP'}`;
-      }
-      const labels = ownLabels(lineage, spec.labels, {
-        [LABEL_SERVICE]: spec.name,
-        [LABEL_PORTS]: JSON.stringify(portsLabel),
-      });
-      const containerName = serviceContainerName(lineage, spec.name);
-      const options: Docker.ContainerCreateOptions = {
-        name: containerName,
-        Hostname: spec.name,
-        Image: spec.image,
-        Labels: labels,
-        Env: envList(spec.env),
-        ExposedPorts: exposed,
-        ...(spec.cmd ? { Cmd: [...spec.cmd] } : {}),
-        ...(spec.entrypoint ? { Entrypoint: [...spec.entrypoint] } : {}),
-        ...(spec.user ? { User: userString(spec.user) } : {}),
-        HostConfig: {
-          NetworkMode: enclave.networkName,
-          PortBindings: bindings,
-          Mounts: mounts,
-          ...(spec.maxCpuMillicores !== undefined ? { NanoCpus: spec.maxCpuMillicores * 1_000_000 } : {}),
-          ...(spec.maxMemoryMegabytes !== undefined ? { Memory: spec.maxMemoryMegabytes * 1_000_000 } : {}),
-          ...(spec.minMemoryMegabytes !== undefined ? { MemoryReservation: spec.minMemoryMegabytes * 1_000_000 } : {}),
-        },
-        NetworkingConfig: { EndpointsConfig: { [enclave.networkName]: { Aliases: [spec.name] } } },
-      };
-      const container = await this.call(`creating the container of ${who}`, () => this.docker.createContainer(options), (err) =>
-        this.createError(err, who, spec.image, containerName),
-      );
-      try {
-        for (const file of spec.files ?? []) await this.putFiles(container, file, who);
-        await this.call(`starting ${who}`, () => container.start(), (err) => startError(err, who, spec));
-        return this.toStatus(await this.inspectContainer(container.id, who));
-      } catch (err) {
-        await container.remove({ force: true, v: true }).catch(() => undefined);
-        throw err;
-      }
+      return this.createServiceContainer(lineage, enclave, spec, who);
     });
+  }
+
+  /** Creates and starts a service's container (createService holds the locks); `address` fixes its IP. */
+  private async createServiceContainer(
+    lineage: string,
+    enclave: EnclaveInfo,
+    spec: ServiceSpec,
+    who: string,
+    address?: string,
+  ): Promise<ServiceInfo> {
+    const existing = await this.findServiceContainer(lineage, spec.name);
+    if (existing) {
+      throw new RuntimeError(
+        'name-conflict',
+        `${who} already exists in enclave ${lineage} (container ${shortId(existing)}); remove it before creating it again`,
+      );
+    }
+    const mounts = await this.ensureVolumes(lineage, spec.persistentDirectories ?? []);
+    const exposed: Record<string, Record<string, never>> = {};
+    const bindings: Docker.PortMap = {};
+    const portsLabel: Record<string, string> = {};
+    for (const [id, port] of Object.entries(spec.ports ?? {})) {
+      const key = `${port.number}/${(port.protocol ?? 'TCP').toLowerCase()}`;
+      exposed[key] = {};
+      bindings[key] = [{ HostIp: this.publishHost, HostPort: port.publicPort !== undefined ? String(port.publicPort) : '' }];
+      portsLabel[id] = `${port.number}/${port.protocol ?? 'TCP'}`;
+    }
+    const labels = ownLabels(lineage, spec.labels, {
+      [LABEL_SERVICE]: spec.name,
+      [LABEL_PORTS]: JSON.stringify(portsLabel),
+    });
+    const containerName = serviceContainerName(lineage, spec.name);
+    const options: Docker.ContainerCreateOptions = {
+      name: containerName,
+      Hostname: spec.name,
+      Image: spec.image,
+      Labels: labels,
+      Env: envList(spec.env),
+      ExposedPorts: exposed,
+      ...(spec.cmd ? { Cmd: [...spec.cmd] } : {}),
+      ...(spec.entrypoint ? { Entrypoint: [...spec.entrypoint] } : {}),
+      ...(spec.user ? { User: userString(spec.user) } : {}),
+      ...(spec.tty ? { Tty: true } : {}),
+      HostConfig: {
+        NetworkMode: enclave.networkName,
+        PortBindings: bindings,
+        Mounts: mounts,
+        ...(spec.maxCpuMillicores !== undefined ? { NanoCpus: spec.maxCpuMillicores * 1_000_000 } : {}),
+        ...(spec.maxMemoryMegabytes !== undefined ? { Memory: spec.maxMemoryMegabytes * 1_000_000 } : {}),
+        ...(spec.minMemoryMegabytes !== undefined ? { MemoryReservation: spec.minMemoryMegabytes * 1_000_000 } : {}),
+        ...(spec.init ? { Init: true } : {}),
+        ...(spec.devices && spec.devices.length > 0 ? { Devices: spec.devices.map(deviceMapping) } : {}),
+        ...(spec.gpu ? gpuHostConfig(spec.gpu) : {}),
+      },
+      NetworkingConfig: {
+        EndpointsConfig: { [enclave.networkName]: { Aliases: [spec.name], ...(address ? { IPAMConfig: { IPv4Address: address } } : {}) } },
+      },
+    };
+    const container = await this.call(
+      `creating the container of ${who}`,
+      () => this.docker.createContainer(options),
+      (err) => this.createError(err, who, spec.image, containerName) ?? addressError(err, who, address),
+    );
+    try {
+      for (const file of spec.files ?? []) await this.putFiles(container, file, who);
+      await this.call(`starting ${who}`, () => container.start(), (err) => startError(err, who, spec) ?? addressError(err, who, address));
+      return this.toStatus(await this.inspectContainer(container.id, who));
+    } catch (err) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw err;
+    }
   }
 
   async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
@@ -656,6 +709,52 @@ export class DockerRuntime implements Runtime {
     return undefined;
   }
 
+  /**
+   * A subnet the engine would give a new network now, found by making and removing a probe
+   * network. The enclave network is created with it explicitly, because Docker fixes a
+   * container's address (as private_ip_address_placeholder needs) only on networks whose
+   * subnet was given by their creator. Undefined when the engine will not say.
+   */
+  private async freeSubnet(): Promise<{ Subnet: string; Gateway?: string } | undefined> {
+    try {
+      const probe = await this.docker.createNetwork({
+        Name: `starform-probe-${randomBytes(6).toString('hex')}`,
+        Driver: 'bridge',
+        Labels: { 'starform.probe': 'true' },
+      });
+      try {
+        const config = ((await probe.inspect()) as Docker.NetworkInspectInfo).IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'));
+        return config?.Subnet ? { Subnet: config.Subnet, ...(config.Gateway ? { Gateway: config.Gateway } : {}) } : undefined;
+      } finally {
+        await probe.remove().catch(() => undefined);
+      }
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A free address for a service that must know its own before it starts (see
+   * ServiceSpec.ipAddressPlaceholder): the highest one of the enclave's subnet that no
+   * endpoint uses, since the engine hands out addresses from the bottom. Called under the
+   * enclave's address lock, which is held until the container has started.
+   */
+  private async staticAddress(enclave: EnclaveInfo, who: string): Promise<string> {
+    const network = await this.call(`inspecting network '${enclave.networkName}'`, () =>
+      engineGet<Docker.NetworkInspectInfo>(this.address, `/networks/${enclave.networkId}`),
+    );
+    const subnet = network.IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'))?.Subnet;
+    const range = subnet === undefined ? undefined : ipv4Range(subnet);
+    if (range === undefined) {
+      throw new RuntimeError('invalid-spec', `${who} uses the private IP address placeholder, but the enclave network has no IPv4 subnet`);
+    }
+    const used = new Set<number>();
+    for (const gateway of network.IPAM?.Config ?? []) if (gateway.Gateway) used.add(ipv4Number(gateway.Gateway));
+    for (const c of Object.values(network.Containers ?? {})) if (c.IPv4Address) used.add(ipv4Number(c.IPv4Address.split('/')[0]!));
+    for (let n = range.last - 1; n > range.first; n--) if (!used.has(n)) return ipv4Text(n);
+    throw new RuntimeError('invalid-spec', `${who} needs a fixed address, but the enclave network ${subnet} has none free`);
+  }
+
   private async findNetwork(lineage: string): Promise<EnclaveInfo | undefined> {
     const name = networkName(lineage);
     const networks = await this.call(`listing networks`, () =>
@@ -772,10 +871,17 @@ export class DockerRuntime implements Runtime {
   }
 
   private async logs(id: string, who: string, tail?: number): Promise<DemuxedOutput> {
-    const data = await this.call(`reading the output of ${who}`, () =>
-      this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, ...(tail !== undefined ? { tail } : {}) }),
-    );
-    return demuxDockerStream(Buffer.isBuffer(data) ? data : Buffer.from(String(data)));
+    const container = this.docker.getContainer(id);
+    const [info, data] = await Promise.all([
+      this.inspectContainer(id, who),
+      this.call(`reading the output of ${who}`, () =>
+        container.logs({ stdout: true, stderr: true, follow: false, ...(tail !== undefined ? { tail } : {}) }),
+      ),
+    ]);
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
+    // A container with a terminal has one output stream, sent as it is (not multiplexed).
+    if (info.Config.Tty) return { stdout: bytes, stderr: Buffer.alloc(0), combined: bytes };
+    return demuxDockerStream(bytes);
   }
 
   private toStatus(info: Docker.ContainerInspectInfo): ServiceStatus {
@@ -911,4 +1017,58 @@ function sleep(ms: number): Promise<void> {
 /** Plain string order (localeCompare would load ICU's collator: ~10 ms on every refresh). */
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A device in Docker's `--device` form (`host[:container[:permissions]]`) as the engine takes it. */
+export function deviceMapping(device: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  const [host = '', container, permissions] = device.split(':');
+  return { PathOnHost: host, PathInContainer: container || host, CgroupPermissions: permissions || 'rwm' };
+}
+
+/** The HostConfig fields of a GPU request: device requests, /dev/shm size, ulimits. */
+export function gpuHostConfig(gpu: GpuRequest): Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> {
+  const out: Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> = {};
+  if (gpu.deviceIds.length > 0) {
+    out.DeviceRequests = [{ Driver: gpu.driver, DeviceIDs: [...gpu.deviceIds], Capabilities: [['gpu']] }];
+  } else if (gpu.count !== 0) {
+    out.DeviceRequests = [{ Driver: gpu.driver, Count: gpu.count, Capabilities: [['gpu']] }];
+  }
+  if (gpu.shmSizeMegabytes > 0) out.ShmSize = gpu.shmSizeMegabytes * 1024 * 1024;
+  const ulimits = Object.entries(gpu.ulimits);
+  if (ulimits.length > 0) out.Ulimits = ulimits.map(([Name, limit]) => ({ Name, Soft: limit, Hard: limit }));
+  return out;
+}
+
+/** A container could not have the address it was given: say why in the user's terms. */
+function addressError(err: DockerodeError, who: string, address: string | undefined): RuntimeError | undefined {
+  if (address === undefined) return undefined;
+  const msg = engineMessage(err);
+  if (/user configured subnets/i.test(msg)) {
+    return new RuntimeError(
+      'invalid-spec',
+      `${who} uses the private IP address placeholder, which needs an enclave network with a subnet of its own; ` +
+        `this enclave's network was made by an older starform. Run \`starform destroy\` and apply again. (${msg})`,
+      { cause: err },
+    );
+  }
+  return undefined;
+}
+
+/** The first (network) and last (broadcast) addresses of an IPv4 CIDR block, as numbers. */
+export function ipv4Range(cidr: string): { first: number; last: number } | undefined {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr);
+  if (m === null) return undefined;
+  const bits = Number(m[2]);
+  if (bits < 8 || bits > 30) return undefined;
+  const size = 2 ** (32 - bits);
+  const first = Math.floor(ipv4Number(m[1]!) / size) * size;
+  return { first, last: first + size - 1 };
+}
+
+function ipv4Number(text: string): number {
+  return text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+function ipv4Text(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }

@@ -4,6 +4,6 @@
 
 export type * from './runtime.js';
 export { RuntimeError, isRuntimeError, type RuntimeErrorCode } from './errors.js';
-export { DockerRuntime, type DockerRuntimeOptions } from './docker-runtime.js';
+export { DockerRuntime, deviceMapping, gpuHostConfig, ipv4Range, type DockerRuntimeOptions } from './docker-runtime.js';
 export { LABEL_LINEAGE, LABEL_SERVICE, LABEL_TASK } from './naming.js';
 export { packFiles, readArchive, type ArchiveEntry, type ArchiveFileInput } from './tar.js';

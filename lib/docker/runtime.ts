@@ -67,6 +67,33 @@ export interface ServiceSpec {
   readonly minMemoryMegabytes?: number;
   readonly files?: readonly FileMount[];
   readonly persistentDirectories?: readonly PersistentDirectory[];
+  /**
+   * Kurtosis's private_ip_address_placeholder: where this text appears in the entrypoint,
+   * cmd or environment values, the service's own IP address replaces it. The address is
+   * chosen before the container is created and fixed on it.
+   */
+  readonly ipAddressPlaceholder?: string;
+  /** Runs an init process (Docker's --init, which is tini) as PID 1: Kurtosis's tini_enabled. */
+  readonly init?: boolean;
+  /** Allocates a terminal for the container (Kurtosis's tty_enabled). */
+  readonly tty?: boolean;
+  /** Host devices passed through, in Docker's `--device` form `host[:container[:permissions]]`. */
+  readonly devices?: readonly string[];
+  /** GPUs and the related limits (Kurtosis's GpuConfig). */
+  readonly gpu?: GpuRequest;
+}
+
+/** Kurtosis's GpuConfig, as the Docker engine takes it. */
+export interface GpuRequest {
+  /** How many GPUs; -1 for all of them; 0 with no deviceIds for none. */
+  readonly count: number;
+  readonly deviceIds: readonly string[];
+  /** The device driver (`nvidia`). */
+  readonly driver: string;
+  /** Size of /dev/shm in megabytes; 0 keeps the engine's default. */
+  readonly shmSizeMegabytes: number;
+  /** ulimit name → limit; -1 means unlimited. */
+  readonly ulimits: Readonly<Record<string, number>>;
 }
 
 /** Names one service of one enclave; with `containerId` it names that exact container. */
@@ -166,6 +193,15 @@ export interface ImageRequest {
   readonly build?: ImageBuildSpec;
   /** For pulled images; defaults to 'if-missing'. Built images are always rebuilt. */
   readonly pull?: ImagePullPolicy;
+  /** Credentials for the registry the image is pulled from (Kurtosis's ImageSpec). */
+  readonly auth?: RegistryAuth;
+}
+
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+  /** The registry's address (`registry.example.com`); the engine's default registry when absent. */
+  readonly serverAddress?: string;
 }
 
 export type ImageOutcome =

@@ -43,7 +43,7 @@ import {
   type Value,
 } from '../starlark/index.js';
 import { checkAssertion, comparisonTarget, isGoDuration, normalizeDuration } from './canonical.js';
-import type { JsonObject, JsonValue } from '../util/json.js';
+import { setOwnKey, type JsonObject, type JsonValue } from '../util/json.js';
 
 export type KurtosisTypeName =
   | 'ServiceConfig'
@@ -594,7 +594,7 @@ function filesOf(v: Value | undefined): { [path: string]: DirectoryJson } {
 function sortedObject<T>(entries: [string, T][]): { [k: string]: T } {
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const out: { [k: string]: T } = {};
-  for (const [k, x] of entries) out[k] = x;
+  for (const [k, x] of entries) setOwnKey(out, k, x);
   return out;
 }
 
@@ -923,7 +923,7 @@ const GPU_CONFIG: TypeDef = typeDef({
     const ulimits: { [k: string]: number } = {};
     for (const [k, x] of dictEntries(v.get('ulimits'), 'GpuConfig: ulimits')) {
       if (typeof x !== 'number') convError('GpuConfig: ulimits', `value for key ${q(k)} is ${typeName(x)}, want int`);
-      ulimits[k] = x;
+      setOwnKey(ulimits, k, x);
     }
     const d = v.get('driver');
     let driver: GpuJson['driver'] = 'nvidia';

@@ -76,8 +76,7 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
           );
         }
         if (services.has(name)) report(`service '${name}' is added twice; remove it first or give the second one another name`);
-        const image = obj(config['image']);
-        if (image['type'] === 'nix') report(`service '${name}': NixBuildSpec is not supported by starform; build the image beforehand and use its name`);
+        checkServiceFeatures(name, config, report);
         const ports = new Set<string>();
         for (const key of ['ports', 'public_ports']) {
           for (const id of Object.keys(obj(config[key]))) {
@@ -118,6 +117,7 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
       case 'get_service':
       case 'set_service':
         needService(str(args['name']));
+        checkServiceFeatures(str(args['name']), obj(args['config']), report);
         break;
       case 'exec':
       case 'request':
@@ -160,6 +160,24 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
     produced.set(ins.id, new Set(ins.produces));
   }
   return problems;
+}
+
+/** A device in Docker's `--device` form: `host[:container[:permissions]]`, absolute paths, permissions of r, w, m. */
+const DEVICE = /^\/[^:]*(:\/[^:]*(:(?!.*(.).*\3)[rwm]{1,3})?)?$/;
+
+/** What a service configuration asks for that starform cannot do, or asks for wrongly. */
+function checkServiceFeatures(name: string, config: JsonObject, report: (m: string) => void): void {
+  if (obj(config['image'])['type'] === 'nix') {
+    report(`service '${name}': NixBuildSpec is not supported by starform; build the image beforehand and use its name`);
+  }
+  for (const device of arr(config['devices'])) {
+    if (!DEVICE.test(str(device))) {
+      report(`service '${name}': device '${str(device)}' is not in the form /host/path[:/container/path[:permissions]] (permissions: r, w and m)`);
+    }
+  }
+  if (Object.keys(obj(config['files_to_be_moved'])).length > 0) {
+    report(`service '${name}': files_to_be_moved is not supported by starform; mount the files where they are needed (files = {...})`);
+  }
 }
 
 function addArtifact(name: string, artifacts: Set<string>, report: (m: string) => void): void {

@@ -53,7 +53,8 @@ export function toJS(v: Value, other?: (v: Value) => JsValue): JsValue {
     const out: { [key: string]: JsValue } = {};
     for (const [k, e] of v.items()) {
       const key = typeof k === 'string' ? toUnicode(k) : String(toJS(k, other));
-      out[key] = toJS(e, other);
+      // (defineProperty: a key "__proto__" must stay an entry, not become the prototype)
+      Object.defineProperty(out, key, { value: toJS(e, other), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

@@ -22,6 +22,15 @@ export interface JsonObject {
   readonly [key: string]: JsonValue;
 }
 
+/**
+ * Sets an own, enumerable property, also for the key `__proto__` (which plain assignment
+ * would take as the object's prototype, losing the entry).
+ */
+export function setOwnKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -75,7 +84,7 @@ export function inKeyOrder<T extends JsonValue>(value: T): T {
   if (!changed) return value;
   const out: Record<string, JsonValue> = {};
   sortedKeys.forEach((k, i) => {
-    if (values[i] !== undefined) out[k] = values[i];
+    if (values[i] !== undefined) setOwnKey(out, k, values[i]);
   });
   return out as T;
 }
@@ -153,7 +162,7 @@ function sortedJson(v: unknown, depth: number): unknown {
     }
     const o = sortedJson(e, depth + 1);
     if (o !== e && out === null) out = copyKeys(obj, keys, i);
-    if (out !== null) out[k] = o;
+    if (out !== null) setOwnKey(out, k, o);
   }
   if (out !== null && !ordered) {
     const made = Object.keys(out);
@@ -164,7 +173,7 @@ function sortedJson(v: unknown, depth: number): unknown {
 
 function copyKeys(obj: Record<string, unknown>, keys: readonly string[], end: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let j = 0; j < end; j++) if (obj[keys[j]] !== undefined) out[keys[j]] = obj[keys[j]];
+  for (let j = 0; j < end; j++) if (obj[keys[j]] !== undefined) setOwnKey(out, keys[j], obj[keys[j]]);
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Every plan instruction against real containers (test/apply/fixtures/everything):
 // services with ports published on the host (a fixed public port too), files artifacts
-// copied in, a persistent directory, user, labels, CPU and memory limits, readiness by
-// port and ReadyCondition, set_service's merge, an image built from the package; exec,
+// copied in, a persistent directory, user, labels, CPU and memory limits, init process,
+// terminal and devices, readiness by port and ReadyCondition, set_service's merge, an
+// image built from the package; exec,
 // request and wait with jq extracts, verify, print, upload_files, store_service_files,
 // run_sh and run_python with files and stores, get_* lookups, remove / stop / start.
 import assert from 'node:assert/strict';
@@ -56,6 +57,17 @@ describe('apply: every instruction (Docker)', function () {
     const api = await docker.getContainer(state.services.get('api')!.containerId).inspect();
     assert.ok(api.Config.Env.includes(`DB_ADDRESS=${db.ipAddress}`));
     assert.deepEqual(api.Config.Entrypoint, ['sh', '-c']);
+    assert.equal(info.HostConfig.Init, true, 'tini_enabled is on by default');
+    const reader = await docker.getContainer(state.services.get('reader')!.containerId).inspect();
+    assert.ok(!reader.HostConfig.Init, 'tini_enabled = False');
+    assert.equal(reader.Config.Tty, true);
+    assert.deepEqual(reader.HostConfig.Devices, [{ PathOnHost: '/dev/zero', PathInContainer: '/dev/starform-zero', CgroupPermissions: 'r' }]);
+    const sleeper = state.services.get('sleeper')!;
+    const sleeperInfo = await docker.getContainer(sleeper.containerId).inspect();
+    // (The sleeper is stopped at this point: its address is the one fixed for it.)
+    const sleeperAddress = sleeperInfo.NetworkSettings.Networks[state.enclave!.networkName]!.IPAMConfig?.IPv4Address;
+    assert.match(sleeperAddress ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.ok(sleeperInfo.Config.Env.includes(`SELF=http://${sleeperAddress}:8080`), `the IP address placeholder: ${sleeperInfo.Config.Env.join(' ')}`);
     const volume = info.Mounts.find((m) => m.Destination === '/persist');
     assert.equal(volume?.Type, 'volume');
   });

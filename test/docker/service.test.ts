@@ -3,7 +3,7 @@
 // in and out, stop/start, limits and user, persistent directories, remove.
 
 import assert from 'node:assert/strict';
-import { packFiles, readArchive, type ServiceRef } from '../../lib/docker/index.js';
+import { deviceMapping, gpuHostConfig, ipv4Range, packFiles, readArchive, type ServiceRef } from '../../lib/docker/index.js';
 import { httpGet, TEST_IMAGE, useEngine } from './engine.js';
 
 describe('docker runtime: service lifecycle', function () {
@@ -118,6 +118,78 @@ describe('docker runtime: service lifecycle', function () {
     assert.equal(inspected.HostConfig.Memory, 64_000_000);
     assert.equal(inspected.HostConfig.MemoryReservation, 32_000_000);
     await runtime.removeService(ref);
+  });
+
+  it('runs an init process and a terminal, passes host devices, sizes /dev/shm and sets ulimits as asked', async () => {
+    const { runtime, lineage, docker } = env;
+    const info = await runtime.createService(lineage, {
+      name: 'featured',
+      image: TEST_IMAGE,
+      cmd: ['sh', '-c', 'echo hello from a terminal; exec sleep 300'],
+      init: true,
+      tty: true,
+      devices: ['/dev/zero:/dev/starform-zero:r'],
+      gpu: { count: 0, deviceIds: [], driver: 'nvidia', shmSizeMegabytes: 32, ulimits: { nofile: 4096 } },
+    });
+    const ref = { lineage, name: 'featured', containerId: info.containerId };
+    assert.equal((await runtime.exec(ref, ['cat', '/proc/1/comm'])).stdout.trim(), 'docker-init', 'PID 1 is the init process');
+    assert.match((await runtime.exec(ref, ['ls', '-l', '/dev/starform-zero'])).stdout, /^c/);
+    assert.equal((await runtime.exec(ref, ['sh', '-c', 'ulimit -n'])).stdout.trim(), '4096');
+    const inspected = await docker.getContainer(info.containerId).inspect();
+    assert.equal(inspected.Config.Tty, true);
+    assert.equal(inspected.HostConfig.Init, true);
+    assert.equal(inspected.HostConfig.ShmSize, 32 * 1024 * 1024);
+    assert.deepEqual(inspected.HostConfig.Devices, [{ PathOnHost: '/dev/zero', PathInContainer: '/dev/starform-zero', CgroupPermissions: 'r' }]);
+    // A terminal's output is one stream, not Docker's multiplexed frames.
+    assert.match(await runtime.serviceLogs(ref), /^hello from a terminal\r?\n$/);
+    await runtime.removeService(ref);
+  });
+
+  it('puts its own address where the IP address placeholder is, and keeps that address', async () => {
+    const { runtime, lineage, docker } = env;
+    const placeholder = 'KURTOSIS_IP_ADDR_PLACEHOLDER';
+    const spec = (name: string) => ({
+      name,
+      image: TEST_IMAGE,
+      entrypoint: ['sh', '-c'],
+      cmd: [`echo "listening on ${placeholder}:9000"; exec sleep 300`],
+      env: { SELF: placeholder, URL: `http://${placeholder}:9000/` },
+      ipAddressPlaceholder: placeholder,
+      init: true,
+    });
+    const [a, b] = await Promise.all([runtime.createService(lineage, spec('self-a')), runtime.createService(lineage, spec('self-b'))]);
+    assert.notEqual(a.ipAddress, b.ipAddress);
+    const ref = { lineage, name: 'self-a', containerId: a.containerId };
+    assert.equal((await runtime.exec(ref, ['sh', '-c', 'echo "$SELF $URL"'])).stdout, `${a.ipAddress} http://${a.ipAddress}:9000/\n`);
+    assert.match(await runtime.serviceLogs(ref), new RegExp(`listening on ${a.ipAddress.replaceAll('.', '\\.')}:9000`));
+    await runtime.stopService(ref);
+    await runtime.startService(ref);
+    assert.equal((await runtime.inspectService(ref))?.ipAddress, a.ipAddress, 'a restarted container keeps its address');
+    // Services without the placeholder get an address from the engine as usual.
+    const plain = await runtime.createService(lineage, { name: 'plain', image: TEST_IMAGE, cmd: ['sleep', '300'], ipAddressPlaceholder: placeholder });
+    assert.ok(![a.ipAddress, b.ipAddress].includes(plain.ipAddress));
+    const network = await docker.getNetwork((await runtime.ensureEnclave(lineage)).networkId).inspect();
+    assert.match(network.IPAM?.Config?.[0]?.Subnet ?? '', /^\d+\.\d+\.\d+\.\d+\/\d+$/, 'the enclave network has a subnet of its own');
+    for (const name of ['self-a', 'self-b', 'plain']) await runtime.removeService({ lineage, name });
+  });
+
+  it('computes IPv4 ranges', () => {
+    assert.deepEqual(ipv4Range('172.20.0.0/16'), { first: 0xac140000, last: 0xac14ffff });
+    assert.deepEqual(ipv4Range('10.1.2.77/24'), { first: 0x0a010200, last: 0x0a0102ff });
+    assert.equal(ipv4Range('fd00::/64'), undefined);
+  });
+
+  it('asks the engine for GPUs the way GpuConfig says', () => {
+    const base = { count: 0, deviceIds: [] as string[], driver: 'nvidia', shmSizeMegabytes: 0, ulimits: {} };
+    assert.deepEqual(gpuHostConfig(base), {});
+    assert.deepEqual(gpuHostConfig({ ...base, count: -1 }), { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] });
+    assert.deepEqual(gpuHostConfig({ ...base, count: 2, driver: 'amd' }), { DeviceRequests: [{ Driver: 'amd', Count: 2, Capabilities: [['gpu']] }] });
+    assert.deepEqual(gpuHostConfig({ ...base, deviceIds: ['0', 'GPU-3'], shmSizeMegabytes: 64, ulimits: { memlock: -1 } }), {
+      DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: ['0', 'GPU-3'], Capabilities: [['gpu']] }],
+      ShmSize: 64 * 1024 * 1024,
+      Ulimits: [{ Name: 'memlock', Soft: -1, Hard: -1 }],
+    });
+    assert.deepEqual(deviceMapping('/dev/fuse'), { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' });
   });
 
   it('keeps persistent directories across a service being replaced', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { EvalError, Thread, execFile, json, str, structBuiltin, toUnicode, type Value } from '../../lib/starlark/index.js';
 import { formatGoDuration, isGoDuration, normalizeDuration, parseGoDuration, toJsonData } from '../../lib/plan/canonical.js';
 import { KurtosisValue, isKurtosis, kurtosisTypes, makeService, mergeServiceConfig, type ServiceConfigJson } from '../../lib/plan/types.js';
+import { canonicalJson, canonicalRecord } from '../../lib/util/json.js';
 
 function predeclared(): Map<string, Value> {
   const env = new Map(kurtosisTypes());
@@ -244,6 +245,14 @@ describe('plan/types', () => {
       assert.deepEqual(a.canonical(), b.canonical());
       const c = value('ServiceConfig(image="nginx", ports={"http": PortSpec(80)}, files={"/conf": "cfg"}, max_cpu=501, max_memory=256)');
       assert.notDeepEqual(a.canonical(), c.canonical());
+    });
+
+    it('keeps keys such as "__proto__" as entries, in canonical order', () => {
+      const config = value('ServiceConfig(image="x", env_vars={"__proto__": "p", "B": "b", "A": "a"})').canonical() as ServiceConfigJson;
+      assert.deepEqual(Object.keys(config.env_vars), ['A', 'B', '__proto__']);
+      assert.equal(Object.getOwnPropertyDescriptor(config.env_vars, '__proto__')?.value, 'p');
+      assert.equal(Object.getPrototypeOf(config.env_vars), Object.prototype);
+      assert.match(canonicalJson(canonicalRecord({ name: 'x', config })), /"env_vars":\{"A":"a","B":"b","__proto__":"p"\}/);
     });
 
     it('normalises the other types', () => {

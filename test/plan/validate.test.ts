@@ -137,6 +137,22 @@ describe('plan: validation', () => {
     assert.match(m[4], /NixBuildSpec is not supported/);
   });
 
+  it('checks devices in Docker\'s form and refuses files_to_be_moved, on add_service and set_service', () => {
+    const ok = messages([service('gpu', { devices: ['/dev/fuse', '/dev/sda:/dev/xvda:rwm', '/dev/zero:/dev/z:r'] })]);
+    assert.deepEqual(ok.filter((x) => !/invalid arguments/.test(x)), []);
+    const m = messages([
+      service('a', { devices: ['dev/fuse', '/dev/a:b', '/dev/a:/dev/b:rr', '/dev/a:/dev/b:x'] }),
+      service('b', { files_to_be_moved: { '/from': '/to' } }),
+      ins('set_service', 'set_service.aaaaaaaaaaaa', { name: 'b', config: config({ devices: ['nope'] }) }),
+    ]).filter((x) => !/invalid arguments/.test(x));
+    assert.equal(m.length, 6, m.join('\n'));
+    for (const [i, d] of ['dev/fuse', '/dev/a:b', '/dev/a:/dev/b:rr', '/dev/a:/dev/b:x'].entries()) {
+      assert.match(m[i], new RegExp(`service 'a': device '${d}' is not in the form /host/path\\[:/container/path\\[:permissions\\]\\]`));
+    }
+    assert.match(m[4], /service 'b': files_to_be_moved is not supported by starform/);
+    assert.match(m[5], /service 'b': device 'nope'/);
+  });
+
   it('checks each instruction against the argument schema', () => {
     const m = messages([ins('exec', 'exec.aaaaaaaaaaaa', { service_name: 'db', recipe: execRecipe, acceptable_codes: ['zero'], skip_code_check: false, extra: 1 })]);
     assert.ok(m.some((x) => /exec: invalid arguments: .*acceptable_codes\[0\]: must be integer/.test(x)), m.join('\n'));

@@ -14,9 +14,9 @@
 // lineage label, so the next apply removes it (it is in the way when the service is
 // created again) and `destroy` finds it. A service that does not become ready is removed
 // again, so planning again plans to create it again.
-import type { ServiceInfo, ServiceSpec } from '../../docker/index.js';
+import type { GpuRequest, ServiceInfo, ServiceSpec } from '../../docker/index.js';
 import { substituteString } from '../../plan/references.js';
-import type { ImageJson, ServiceConfigJson } from '../../plan/types.js';
+import type { GpuJson, ImageJson, ServiceConfigJson } from '../../plan/types.js';
 import {
   putService,
   removeService,
@@ -54,16 +54,8 @@ export function imageRef(image: ImageJson): string {
 /** The runtime's spec for a service: references substituted, artifacts read from the blob store. */
 export async function serviceSpec(ctx: StepContext, name: string, config: ServiceConfigJson): Promise<ServiceSpec> {
   const sub = (s: string): string => substituteString(s, ctx.resolve);
-  const placeholder = config.private_ip_address_placeholder;
-  const uses = (s: string): boolean => placeholder !== '' && s.includes(placeholder);
-  if ([...config.cmd, ...config.entrypoint, ...Object.values(config.env_vars)].some(uses)) {
-    throw new StepFailure(
-      `the private IP address placeholder '${placeholder}' is used in cmd, entrypoint or env_vars; starform cannot substitute a container's own address yet`,
-    );
-  }
-  if (config.devices.length > 0) throw new StepFailure('ServiceConfig.devices is not supported by starform yet');
-  if (config.gpu !== null) throw new StepFailure('ServiceConfig.gpu is not supported by starform yet');
-  if (Object.keys(config.files_to_be_moved).length > 0) throw new StepFailure('ServiceConfig.files_to_be_moved is not supported by starform yet');
+  // Validation refuses files_to_be_moved before anything runs; a plan file made otherwise is refused here.
+  if (Object.keys(config.files_to_be_moved).length > 0) throw new StepFailure('ServiceConfig.files_to_be_moved is not supported by starform');
 
   const ports: Record<string, { number: number; protocol: 'TCP' | 'UDP' | 'SCTP'; publicPort?: number }> = {};
   for (const [id, p] of Object.entries(config.ports)) {
@@ -107,6 +99,21 @@ export async function serviceSpec(ctx: StepContext, name: string, config: Servic
     ...(config.min_memory > 0 ? { minMemoryMegabytes: config.min_memory } : {}),
     files,
     persistentDirectories,
+    ipAddressPlaceholder: config.private_ip_address_placeholder,
+    init: config.tini_enabled,
+    tty: config.tty_enabled,
+    devices: config.devices,
+    ...(config.gpu !== null ? { gpu: gpuRequest(config.gpu) } : {}),
+  };
+}
+
+function gpuRequest(gpu: GpuJson): GpuRequest {
+  return {
+    count: gpu.count,
+    deviceIds: gpu.device_ids,
+    driver: typeof gpu.driver === 'string' ? gpu.driver : gpu.driver.docker,
+    shmSizeMegabytes: gpu.shm_size,
+    ulimits: gpu.ulimits,
   };
 }
 
