@@ -62,6 +62,23 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('shows the live progress view (ink) on a terminal', function () {
+    // script(1) gives starform a pseudo-terminal; CI must be unset for the live view.
+    const pkg = join(dir, 'pkg');
+    spawnSync('mkdir', ['-p', pkg]);
+    writeFileSync(join(pkg, 'main.star'), 'def run(plan):\n    plan.print("hello from a terminal")\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
+    delete env.CI;
+    delete env.NO_COLOR;
+    const command = [process.execPath, bin, 'apply', pkg, '--auto-approve', '--state', state].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', env, timeout: 120_000 });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /\x1b\[/, 'the terminal view draws with escape sequences');
+    assert.match(r.stdout, /print\.[0-9a-f]{12}.*ran in/);
+    assert.match(r.stdout, /Apply complete: 0 created, 0 replaced, 1 run, 0 deleted\./);
+    assert.doesNotMatch(r.stdout, /internal error/);
+  });
+
   it('applies a package after `yes`, shows state and outputs, and destroys it', async () => {
     const no = starform(['apply', fixture('packages/webapp'), '--state', state], dir, { input: 'no\n' });
     assertUserError(no, /apply cancelled: nothing was changed/);
