@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { deviceMapping, gpuHostConfig, ipv4Range, packFiles, readArchive, type ServiceRef } from '../../lib/docker/index.js';
-import { httpGet, TEST_IMAGE, useEngine } from './engine.js';
+import { networkName } from '../../lib/docker/naming.js';
+import { httpGet, TEST_IMAGE, uniqueLineage, useEngine } from './engine.js';
 
 describe('docker runtime: service lifecycle', function () {
   this.timeout(60_000);
@@ -171,6 +172,29 @@ describe('docker runtime: service lifecycle', function () {
     const network = await docker.getNetwork((await runtime.ensureEnclave(lineage)).networkId).inspect();
     assert.match(network.IPAM?.Config?.[0]?.Subnet ?? '', /^\d+\.\d+\.\d+\.\d+\/\d+$/, 'the enclave network has a subnet of its own');
     for (const name of ['self-a', 'self-b', 'plain']) await runtime.removeService({ lineage, name });
+  });
+
+  it('says what to do when an enclave network made by an older starform cannot fix addresses', async () => {
+    const { runtime, docker } = env;
+    const old = uniqueLineage('svc-old');
+    // Such networks were created without a subnet of their own.
+    await docker.createNetwork({ Name: networkName(old), Driver: 'bridge', Labels: { 'starform.lineage': old } });
+    try {
+      await assert.rejects(
+        runtime.createService(old, {
+          name: 'self',
+          image: TEST_IMAGE,
+          cmd: ['sleep', '300'],
+          env: { SELF: 'KURTOSIS_IP_ADDR_PLACEHOLDER' },
+          ipAddressPlaceholder: 'KURTOSIS_IP_ADDR_PLACEHOLDER',
+        }),
+        (err: Error & { code?: string }) =>
+          err.code === 'invalid-spec' && /uses the private IP address placeholder.*made by an older starform\. Run `starform destroy` and apply again/.test(err.message),
+      );
+      assert.deepEqual((await runtime.inspectEnclave(old)).containers, [], 'nothing is left behind');
+    } finally {
+      await runtime.removeEnclave(old);
+    }
   });
 
   it('computes IPv4 ranges', () => {
