@@ -37,7 +37,10 @@ export function imagesNeeded(items: readonly WorkItem[]): ImageNeed[] {
     const image = imageOf(item);
     if (image === undefined) continue;
     const ref = image.type === 'build' || image.type === 'nix' ? image.image_name : image.image;
-    if (!seen.has(ref)) seen.set(ref, { ref, image, item });
+    const first = seen.get(ref);
+    if (first === undefined) seen.set(ref, { ref, image, item });
+    // Credentials given anywhere for this image are used for its pull.
+    else if (hasCredentials(image) && !hasCredentials(first.image)) seen.set(ref, { ...first, image });
   }
   return [...seen.values()];
 }
@@ -112,6 +115,10 @@ export async function prepareImages(
   } finally {
     await Promise.all(contexts.map((d) => rm(d, { recursive: true, force: true })));
   }
+}
+
+function hasCredentials(image: ImageJson): boolean {
+  return image.type === 'registry' && (image.username !== null || image.password !== null);
 }
 
 /**

@@ -450,7 +450,8 @@ export class DockerRuntime implements Runtime {
         ...(spec.maxCpuMillicores !== undefined ? { NanoCpus: spec.maxCpuMillicores * 1_000_000 } : {}),
         ...(spec.maxMemoryMegabytes !== undefined ? { Memory: spec.maxMemoryMegabytes * 1_000_000 } : {}),
         ...(spec.minMemoryMegabytes !== undefined ? { MemoryReservation: spec.minMemoryMegabytes * 1_000_000 } : {}),
-        ...(spec.init ? { Init: true } : {}),
+        // Sent either way: an engine may be configured to add an init process by default.
+        ...(spec.init !== undefined ? { Init: spec.init } : {}),
         ...(spec.devices && spec.devices.length > 0 ? { Devices: spec.devices.map(deviceMapping) } : {}),
         ...(spec.gpu ? gpuHostConfig(spec.gpu) : {}),
       },
@@ -740,9 +741,18 @@ export class DockerRuntime implements Runtime {
    * enclave's address lock, which is held until the container has started.
    */
   private async staticAddress(enclave: EnclaveInfo, who: string): Promise<string> {
-    const network = await this.call(`inspecting network '${enclave.networkName}'`, () =>
-      engineGet<Docker.NetworkInspectInfo>(this.address, `/networks/${enclave.networkId}`),
-    );
+    const [network, containers] = await Promise.all([
+      this.call(`inspecting network '${enclave.networkName}'`, () =>
+        engineGet<Docker.NetworkInspectInfo>(this.address, `/networks/${enclave.networkId}`),
+      ),
+      // Stopped containers keep their fixed addresses but are not among the network's endpoints.
+      this.call(`listing containers of enclave ${enclave.lineage}`, () =>
+        engineGet<Docker.ContainerInfo[]>(this.address, '/containers/json', {
+          all: 'true',
+          filters: JSON.stringify({ label: [`${LABEL_LINEAGE}=${enclave.lineage}`] }),
+        }),
+      ),
+    ]);
     const subnet = network.IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'))?.Subnet;
     const range = subnet === undefined ? undefined : ipv4Range(subnet);
     if (range === undefined) {
@@ -751,6 +761,10 @@ export class DockerRuntime implements Runtime {
     const used = new Set<number>();
     for (const gateway of network.IPAM?.Config ?? []) if (gateway.Gateway) used.add(ipv4Number(gateway.Gateway));
     for (const c of Object.values(network.Containers ?? {})) if (c.IPv4Address) used.add(ipv4Number(c.IPv4Address.split('/')[0]!));
+    for (const c of containers) {
+      const endpoint = c.NetworkSettings?.Networks?.[enclave.networkName];
+      for (const a of [endpoint?.IPAMConfig?.IPv4Address, endpoint?.IPAddress]) if (a) used.add(ipv4Number(a));
+    }
     for (let n = range.last - 1; n > range.first; n--) if (!used.has(n)) return ipv4Text(n);
     throw new RuntimeError('invalid-spec', `${who} needs a fixed address, but the enclave network ${subnet} has none free`);
   }
@@ -1019,10 +1033,14 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A device in Docker's `--device` form (`host[:container[:permissions]]`) as the engine takes it. */
+/** A device in Docker's `--device` form (`host[:container][:permissions]`) as the engine takes it. */
 export function deviceMapping(device: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
-  const [host = '', container, permissions] = device.split(':');
-  return { PathOnHost: host, PathInContainer: container || host, CgroupPermissions: permissions || 'rwm' };
+  const parts = device.split(':');
+  const host = parts[0] ?? '';
+  // `host:permissions`: the second part is permissions when it is not a path.
+  const container = parts[1] !== undefined && parts[1].startsWith('/') ? parts[1] : undefined;
+  const permissions = container === undefined ? parts[1] : parts[2];
+  return { PathOnHost: host, PathInContainer: container ?? host, CgroupPermissions: permissions || 'rwm' };
 }
 
 /** The HostConfig fields of a GPU request: device requests, /dev/shm size, ulimits. */

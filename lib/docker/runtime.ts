@@ -77,7 +77,7 @@ export interface ServiceSpec {
   readonly init?: boolean;
   /** Allocates a terminal for the container (Kurtosis's tty_enabled). */
   readonly tty?: boolean;
-  /** Host devices passed through, in Docker's `--device` form `host[:container[:permissions]]`. */
+  /** Host devices passed through, in Docker's `--device` form `host[:container][:permissions]`. */
   readonly devices?: readonly string[];
   /** GPUs and the related limits (Kurtosis's GpuConfig). */
   readonly gpu?: GpuRequest;

@@ -162,8 +162,11 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
   return problems;
 }
 
-/** A device in Docker's `--device` form: `host[:container[:permissions]]`, absolute paths, permissions of r, w, m. */
-const DEVICE = /^\/[^:]*(:\/[^:]*(:(?!.*(.).*\3)[rwm]{1,3})?)?$/;
+/**
+ * A device in Docker's `--device` form: `host[:container][:permissions]`, absolute paths,
+ * permissions made of r, w and m (each at most once).
+ */
+const DEVICE = /^\/[^:]*(:\/[^:]*)?(:(?!.*(.).*\3)[rwm]{1,3})?$/;
 
 /** What a service configuration asks for that starform cannot do, or asks for wrongly. */
 function checkServiceFeatures(name: string, config: JsonObject, report: (m: string) => void): void {
@@ -172,7 +175,7 @@ function checkServiceFeatures(name: string, config: JsonObject, report: (m: stri
   }
   for (const device of arr(config['devices'])) {
     if (!DEVICE.test(str(device))) {
-      report(`service '${name}': device '${str(device)}' is not in the form /host/path[:/container/path[:permissions]] (permissions: r, w and m)`);
+      report(`service '${name}': device '${str(device)}' is not in the form /host/path[:/container/path][:permissions] (permissions: r, w and m)`);
     }
   }
   if (Object.keys(obj(config['files_to_be_moved'])).length > 0) {

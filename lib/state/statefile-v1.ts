@@ -3,7 +3,7 @@
 // (schemas/state.schema.json) plus what a schema cannot say: step ids are unique, and
 // every stored hash is the hash of what it stands beside. The same checks run on what we
 // read and on what we are about to write. Described for users in docs/formats.md.
-import { matchesJsonDigest, type Digest } from '../util/hash.js';
+import { jsonDigest, type Digest } from '../util/hash.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { schemaValidator } from '../util/schema.js';
 import type { FilesArtifactRecord, PortRecord, ServiceRecord, State, TransportProtocol, ServiceStatus } from './model.js';
@@ -134,12 +134,12 @@ export function check(raw: JsonValue): string[] {
       if (!sharedConfig(step.id, step.kind, step.args_hash, (name) => file.services[name]?.config_hash)) {
         problems.push(`steps[${i}].args: missing (only an add_service step whose service has the same configuration may leave it out)`);
       }
-    } else if (!matchesJsonDigest(step.args, step.args_hash)) {
+    } else if (jsonDigest(step.args) !== step.args_hash) {
       problems.push(`steps[${i}].args_hash: is not the hash of its args`);
     }
   });
   for (const [name, service] of Object.entries(file.services)) {
-    if (!matchesJsonDigest(service.config, service.config_hash)) {
+    if (jsonDigest(service.config) !== service.config_hash) {
       problems.push(`services.${name}.config_hash: is not the hash of its config`);
     }
   }

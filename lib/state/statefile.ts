@@ -38,10 +38,11 @@ export function backupPath(statePath: string): string {
 }
 
 /**
- * Where starform notes the sha256 of the state file as it last wrote it. A file that still
- * has exactly those bytes was checked (schema, every record's hash) before it was written,
- * so reading it skips those checks: a third of reading a large state. A file edited since,
- * or a missing or stale note, gets every check.
+ * Where starform notes the sha256 of the state file as it last wrote it, and its own
+ * version. A file that still has exactly those bytes was checked (schema, every record's
+ * hash) by this starform before it was written, so reading it skips those checks: a third
+ * of reading a large state. A file edited since, a missing or stale note, or a note of
+ * another starform version means every check.
  */
 export function writtenDigestPath(statePath: string): string {
   return join(`${statePath}.d`, 'state-file.sha256');
@@ -79,9 +80,14 @@ export async function readState(path: string): Promise<State> {
   return parseState(decodeText(bytes), path, { checked: isAsWritten(path, bytes) });
 }
 
+/** The note's text: the file's digest and the starform that checked it (a newer one checks again). */
+function writtenNote(digestHex: string): string {
+  return `${digestHex} starform ${STARFORM_VERSION}\n`;
+}
+
 function isAsWritten(path: string, bytes: Buffer): boolean {
   try {
-    return readFileSync(writtenDigestPath(path), 'latin1').trim() === sha256Hex(bytes);
+    return readFileSync(writtenDigestPath(path), 'latin1') === writtenNote(sha256Hex(bytes));
   } catch {
     return false;
   }
@@ -91,7 +97,7 @@ function isAsWritten(path: string, bytes: Buffer): boolean {
 async function noteWritten(path: string, text: string): Promise<void> {
   try {
     await mkdir(`${path}.d`, { recursive: true, mode: 0o700 });
-    await atomicWriteFile(writtenDigestPath(path), `${sha256Hex(text)}\n`, { createMode: 0o600 });
+    await atomicWriteFile(writtenDigestPath(path), writtenNote(sha256Hex(text)), { createMode: 0o600 });
   } catch {
     // A stale or missing note only costs the next read its checks.
   }

@@ -47,12 +47,3 @@ export function digestHex(digest: Digest): string {
   return digest.slice('sha256:'.length);
 }
 
-/**
- * Whether `digest` is the hash of a JSON value. A value parsed from one of starform's own
- * files has its keys in canonical order already, so the engine's JSON.stringify text is
- * hashed first (if it is not the canonical text, it cannot match: the text determines the
- * value); only a mismatch takes the careful canonical path.
- */
-export function matchesJsonDigest(value: JsonValue, digest: string): boolean {
-  return digestOf(JSON.stringify(value)) === digest || jsonDigest(value) === digest;
-}

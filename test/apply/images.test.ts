@@ -40,7 +40,7 @@ describe('apply: images', () => {
     assert.deepEqual(registryAuth(spec(null, 'me', 's3cret')), { auth: { username: 'me', password: 's3cret' } });
   });
 
-  it('asks the engine for each image once, with the credentials it was given', async () => {
+  it('asks the engine for each image once, with the credentials given for it anywhere', async () => {
     const seen: ImageRequest[] = [];
     const runtime = {
       async ensureImages(requests: readonly ImageRequest[]) {
@@ -49,9 +49,10 @@ describe('apply: images', () => {
       },
     } as unknown as Runtime;
     const items = [
-      serviceItem(0, 'a', { type: 'registry', image: 'private.example.com/app:1', registry: 'https://private.example.com', username: 'u', password: 'p' }),
+      serviceItem(0, 'a', { type: 'image', image: 'private.example.com/app:1' }),
       serviceItem(1, 'b', { type: 'image', image: 'busybox:1.36' }),
       serviceItem(2, 'c', { type: 'image', image: 'busybox:1.36' }),
+      serviceItem(3, 'd', { type: 'registry', image: 'private.example.com/app:1', registry: 'https://private.example.com', username: 'u', password: 'p' }),
     ];
     const pulled: string[] = [];
     await prepareImages(runtime, imagesNeeded(items), new Map(), (ref, action) => pulled.push(`${action} ${ref}`));

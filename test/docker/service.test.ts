@@ -163,15 +163,18 @@ describe('docker runtime: service lifecycle', function () {
     const ref = { lineage, name: 'self-a', containerId: a.containerId };
     assert.equal((await runtime.exec(ref, ['sh', '-c', 'echo "$SELF $URL"'])).stdout, `${a.ipAddress} http://${a.ipAddress}:9000/\n`);
     assert.match(await runtime.serviceLogs(ref), new RegExp(`listening on ${a.ipAddress.replaceAll('.', '\\.')}:9000`));
-    await runtime.stopService(ref);
+    await runtime.stopService(ref, { timeoutSeconds: 1 });
+    // A stopped container keeps its address: a new service must not take it.
+    const c = await runtime.createService(lineage, spec('self-c'));
+    assert.ok(![a.ipAddress, b.ipAddress].includes(c.ipAddress), `${c.ipAddress} is not a's or b's`);
     await runtime.startService(ref);
     assert.equal((await runtime.inspectService(ref))?.ipAddress, a.ipAddress, 'a restarted container keeps its address');
     // Services without the placeholder get an address from the engine as usual.
     const plain = await runtime.createService(lineage, { name: 'plain', image: TEST_IMAGE, cmd: ['sleep', '300'], ipAddressPlaceholder: placeholder });
-    assert.ok(![a.ipAddress, b.ipAddress].includes(plain.ipAddress));
+    assert.ok(![a.ipAddress, b.ipAddress, c.ipAddress].includes(plain.ipAddress));
     const network = await docker.getNetwork((await runtime.ensureEnclave(lineage)).networkId).inspect();
     assert.match(network.IPAM?.Config?.[0]?.Subnet ?? '', /^\d+\.\d+\.\d+\.\d+\/\d+$/, 'the enclave network has a subnet of its own');
-    for (const name of ['self-a', 'self-b', 'plain']) await runtime.removeService({ lineage, name });
+    for (const name of ['self-a', 'self-b', 'self-c', 'plain']) await runtime.removeService({ lineage, name });
   });
 
   it('says what to do when an enclave network made by an older starform cannot fix addresses', async () => {
@@ -214,6 +217,8 @@ describe('docker runtime: service lifecycle', function () {
       Ulimits: [{ Name: 'memlock', Soft: -1, Hard: -1 }],
     });
     assert.deepEqual(deviceMapping('/dev/fuse'), { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' });
+    assert.deepEqual(deviceMapping('/dev/kvm:rw'), { PathOnHost: '/dev/kvm', PathInContainer: '/dev/kvm', CgroupPermissions: 'rw' });
+    assert.deepEqual(deviceMapping('/dev/sda:/dev/xvda'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'rwm' });
   });
 
   it('keeps persistent directories across a service being replaced', async () => {

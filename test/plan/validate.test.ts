@@ -138,7 +138,7 @@ describe('plan: validation', () => {
   });
 
   it('checks devices in Docker\'s form and refuses files_to_be_moved, on add_service and set_service', () => {
-    const ok = messages([service('gpu', { devices: ['/dev/fuse', '/dev/sda:/dev/xvda:rwm', '/dev/zero:/dev/z:r'] })]);
+    const ok = messages([service('gpu', { devices: ['/dev/fuse', '/dev/sda:/dev/xvda:rwm', '/dev/zero:/dev/z:r', '/dev/kvm:rw'] })]);
     assert.deepEqual(ok.filter((x) => !/invalid arguments/.test(x)), []);
     const m = messages([
       service('a', { devices: ['dev/fuse', '/dev/a:b', '/dev/a:/dev/b:rr', '/dev/a:/dev/b:x'] }),
@@ -147,7 +147,7 @@ describe('plan: validation', () => {
     ]).filter((x) => !/invalid arguments/.test(x));
     assert.equal(m.length, 6, m.join('\n'));
     for (const [i, d] of ['dev/fuse', '/dev/a:b', '/dev/a:/dev/b:rr', '/dev/a:/dev/b:x'].entries()) {
-      assert.match(m[i], new RegExp(`service 'a': device '${d}' is not in the form /host/path\\[:/container/path\\[:permissions\\]\\]`));
+      assert.match(m[i], new RegExp(`service 'a': device '${d}' is not in the form /host/path\\[:/container/path\\]\\[:permissions\\]`));
     }
     assert.match(m[4], /service 'b': files_to_be_moved is not supported by starform/);
     assert.match(m[5], /service 'b': device 'nope'/);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { lockState, type StateLock } from '../../lib/state/lock.js';
 import { emptyState, putFilesArtifact, setOutputs, type State } from '../../lib/state/model.js';
 import { backupPath, parseState, readState, serializeState, writeState, writtenDigestPath } from '../../lib/state/statefile.js';
-import { sha256Hex } from '../../lib/util/hash.js';
+import { digestOf, sha256Hex } from '../../lib/util/hash.js';
+import { STARFORM_VERSION } from '../../lib/util/package-info.js';
 import { UserError } from '../../lib/util/errors.js';
 import { expectGolden } from '../util/golden.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
@@ -111,14 +112,17 @@ describe('state/statefile', () => {
 
   it('notes the digest of the file it wrote; reads that file without checking its records again', async () => {
     const written = await writeState(path, sampleState(), lock);
-    assert.equal(readFileSync(writtenDigestPath(path), 'utf8'), `${sha256Hex(readFileSync(path))}\n`);
+    assert.equal(readFileSync(writtenDigestPath(path), 'utf8'), `${sha256Hex(readFileSync(path))} starform ${STARFORM_VERSION}\n`);
     assert.deepEqual(await readState(path), written);
     // The note vouches for these exact bytes only: a file that matches it is not checked
     // again (shown with a record whose hash is wrong, which no write would produce) ...
     const inconsistent = readFileSync(path, 'utf8').replace('"image": "postgres:16"', '"image": "postgres:17"');
     writeFileSync(path, inconsistent);
-    writeFileSync(writtenDigestPath(path), `${sha256Hex(inconsistent)}\n`);
+    writeFileSync(writtenDigestPath(path), `${sha256Hex(inconsistent)} starform ${STARFORM_VERSION}\n`);
     assert.equal((await readState(path)).serial, written.serial);
+    // A note of another starform version vouches for nothing.
+    writeFileSync(writtenDigestPath(path), `${sha256Hex(inconsistent)} starform 0.0.0-older\n`);
+    await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config/);
     // ... and without the note (or with a stale one) every check runs.
     rmSync(writtenDigestPath(path));
     await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config/);
@@ -153,6 +157,16 @@ describe('state/statefile', () => {
       await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config\n.*restore the previous version from .*backup/);
       writeFileSync(path, serializeState(written).replace('"name": "db"', '"name": "cache"'));
       await rejectsWithUserError(readState(path), /steps\[1\]\.args_hash: is not the hash of its args/);
+    });
+
+    it('refuses a hash of arguments written in another key order (only canonical text counts)', async () => {
+      await writeState(path, sampleState(), lock);
+      const file = JSON.parse(readFileSync(path, 'utf8')) as { steps: { args?: Record<string, unknown>; args_hash: string }[] };
+      const step = file.steps.find((st) => st.args !== undefined && Object.keys(st.args).length > 1)!;
+      step.args = Object.fromEntries(Object.entries(step.args!).reverse());
+      step.args_hash = digestOf(JSON.stringify(step.args));
+      writeFileSync(path, JSON.stringify(file, null, 2));
+      await rejectsWithUserError(readState(path), /args_hash: is not the hash of its args/);
     });
 
     it('detects duplicate step ids', () => {
