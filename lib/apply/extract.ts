@@ -3,7 +3,9 @@
 // The program runs on real jq (jq-wasm, jq 1.7 compiled to WebAssembly, loaded on first
 // use since it costs ~150 ms), one call at a time since the module has one instance.
 // Kurtosis's post-processing follows: every output of the program is collected, nulls are
-// dropped; no output left is an error, one output is the value, several are a list. An
+// dropped; no output left is an error, one output is the value, several are a list. A
+// runtime error ends the program, and the outputs before it count: gojq in Kurtosis ends
+// the same way and skips the error with a warning. An
 // exec's output is given to jq as a JSON *string* (so JSON output needs `fromjson`); an
 // HTTP body must itself be JSON.
 import type { JsonValue } from '../util/json.js';

@@ -12,6 +12,12 @@ describe('apply extract', function () {
     assert.deepEqual(await extractValue('k', '.items | length', '{"items": [1, 2]}'), 2);
   });
 
+  it('keeps the outputs before a runtime error and skips the error, as Kurtosis does with gojq', async () => {
+    assert.deepEqual(await extractValue('k', '.[] | . + 1', '[1, 2, "a", 4]'), [2, 3]);
+    assert.equal(await extractValue('k', '.a, error("boom"), 3', '{"a": 1}'), 1);
+    await assert.rejects(extractValue('k', 'error("boom")', '{}'), /No field 'error\("boom"\)' was found/);
+  });
+
   it('fails when nothing is left, and on programs that do not compile', async () => {
     await assert.rejects(extractValue('k', '.missing', '{"a": 1}'), /No field '.missing' was found/);
     await assert.rejects(extractValue('k', '.[', '{}'), /is not valid/);
