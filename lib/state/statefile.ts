@@ -76,7 +76,11 @@ export function serializeState(state: State, starformVersion: string = STARFORM_
 /** Reads a state file; a missing file is the empty state. */
 export async function readState(path: string): Promise<State> {
   const bytes = await readFileIfExists(path, WHAT);
-  if (bytes === null) return emptyState();
+  return bytes === null ? emptyState() : parseStateFile(path, bytes);
+}
+
+/** A state file's bytes as a State, checked unless they are what this starform wrote. */
+function parseStateFile(path: string, bytes: Buffer): State {
   return parseState(decodeText(bytes), path, { checked: isAsWritten(path, bytes) });
 }
 
@@ -113,8 +117,7 @@ export async function writeState(path: string, state: State, lock: StateLock): P
   lock.assertHolds(file);
   const location = { file };
   const currentBytes = await readFileIfExists(file, WHAT);
-  const currentText = currentBytes === null ? null : decodeText(currentBytes);
-  const current = currentBytes === null ? null : parseState(currentText!, file, { checked: isAsWritten(file, currentBytes) });
+  const current = currentBytes === null ? null : parseStateFile(file, currentBytes);
   if (current === null) {
     if (state.serial !== 0) {
       throw new UserError(`the state file has disappeared since serial ${state.serial} was read; not writing`, {
@@ -138,7 +141,7 @@ export async function writeState(path: string, state: State, lock: StateLock): P
   const next: State = { ...withLineage(state), serial: state.serial + 1 };
   const text = serializeState(next);
   try {
-    if (currentText !== null) await atomicWriteFile(backupPath(file), currentText, { createMode: 0o600 });
+    if (currentBytes !== null) await atomicWriteFile(backupPath(file), currentBytes, { createMode: 0o600 });
     await atomicWriteFile(file, text, { createMode: 0o600 });
   } catch (err) {
     throw ioError(err, file, 'cannot write the state file');

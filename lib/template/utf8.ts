@@ -6,6 +6,7 @@
 // byte (0–255), i.e. latin1-decoded UTF-8. Pure-ASCII text is the same in both forms, so the
 // conversions below are free for the common case. This file also holds the few Unicode
 // predicates Go's lexer, fmt and escapers use (IsLetter, IsDigit, IsPrint, IsSpace).
+import { utf8DecodeAt } from '../starlark/quote.js';
 
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
@@ -32,32 +33,9 @@ export function bytesToBuffer(b: string): Buffer {
  * invalid or truncated sequences decode as RUNE_ERROR with width 1. Returns rune*8+width.
  */
 export function decodeRune(s: string, i: number): number {
-  const n = s.length;
-  if (i >= n) return RUNE_ERROR * 8 + 0;
-  const c0 = s.charCodeAt(i);
-  if (c0 < 0x80) return c0 * 8 + 1;
-  if (c0 < 0xc2 || c0 > 0xf4) return RUNE_ERROR * 8 + 1;
-  if (i + 1 >= n) return RUNE_ERROR * 8 + 1;
-  const c1 = s.charCodeAt(i + 1);
-  if (c0 < 0xe0) {
-    if (c1 < 0x80 || c1 > 0xbf) return RUNE_ERROR * 8 + 1;
-    return (((c0 & 0x1f) << 6) | (c1 & 0x3f)) * 8 + 2;
-  }
-  let lo = 0x80;
-  let hi = 0xbf;
-  if (c0 === 0xe0) lo = 0xa0;
-  else if (c0 === 0xed) hi = 0x9f;
-  else if (c0 === 0xf0) lo = 0x90;
-  else if (c0 === 0xf4) hi = 0x8f;
-  if (c1 < lo || c1 > hi) return RUNE_ERROR * 8 + 1;
-  if (i + 2 >= n) return RUNE_ERROR * 8 + 1;
-  const c2 = s.charCodeAt(i + 2);
-  if (c2 < 0x80 || c2 > 0xbf) return RUNE_ERROR * 8 + 1;
-  if (c0 < 0xf0) return (((c0 & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f)) * 8 + 3;
-  if (i + 3 >= n) return RUNE_ERROR * 8 + 1;
-  const c3 = s.charCodeAt(i + 3);
-  if (c3 < 0x80 || c3 > 0xbf) return RUNE_ERROR * 8 + 1;
-  return (((c0 & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f)) * 8 + 4;
+  if (i >= s.length) return RUNE_ERROR * 8 + 0;
+  const r = utf8DecodeAt(s, i);
+  return r < 0 ? RUNE_ERROR * 8 + 1 : r;
 }
 
 /** Decodes the last rune of s[0:end] (Go's utf8.DecodeLastRune), returning rune*8+width. */
