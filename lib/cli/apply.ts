@@ -37,11 +37,24 @@ interface ApplyArgs extends PackageArgs, StateArgs, LockArgs {
 }
 
 export function withLockTimeout<T>(y: Argv<T>): Argv<T & LockArgs> {
-  return y.option('lock-timeout', {
-    type: 'string',
-    default: '0s',
-    describe: 'How long to wait for the state lock held by another operation (e.g. 30s, 2m)',
-  }) as unknown as Argv<T & LockArgs>;
+  return y
+    .option('lock-timeout', {
+      type: 'string',
+      default: '0s',
+      describe: 'How long to wait for the state lock held by another operation (e.g. 30s, 2m)',
+    })
+    .check((argv) => {
+      // A usage error: checked before the command starts (see lib/cli/main.ts).
+      parseLockTimeout(String(argv['lock-timeout']));
+      return true;
+    }) as unknown as Argv<T & LockArgs>;
+}
+
+/** --parallelism: a whole number of at least 1 (checked before anything happens). */
+export function checkParallelism(value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new UserError(`--parallelism must be a whole number of at least 1 (got ${String(value)})`);
+  }
 }
 
 export function builder(y: Argv): Argv<ApplyArgs> {
@@ -54,6 +67,10 @@ export function builder(y: Argv): Argv<ApplyArgs> {
       type: 'boolean',
       default: true,
       describe: 'When planning: compare the state with the engine first (--refresh=false: plan from the state alone)',
+    })
+    .check((argv) => {
+      checkParallelism(argv.parallelism);
+      return true;
     })
     .example('$0 apply change.plan', 'Apply a reviewed plan exactly')
     .example('$0 apply ./pkg --auto-approve', 'Plan ./pkg and apply it without asking') as unknown as Argv<ApplyArgs>;
@@ -190,9 +207,6 @@ async function execute(
 }
 
 export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void> {
-  if (!Number.isInteger(argv.parallelism) || argv.parallelism < 1) {
-    throw new UserError(`--parallelism must be a whole number of at least 1 (got ${String(argv.parallelism)})`);
-  }
   const lockTimeoutMs = parseLockTimeout(argv['lock-timeout']);
   const runtime = lazyRuntime();
   const target = argv.dir;
