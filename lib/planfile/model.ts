@@ -61,7 +61,10 @@ export interface ChangeCore {
 export type InstructionRecord = InstructionCore & { readonly [field: string]: unknown };
 export type ChangeRecord = ChangeCore & { readonly [field: string]: unknown };
 
-/** The state a plan was computed against; lineage null and serial 0 for no state yet. */
+/**
+ * The state a plan was computed against. Serial 0: no state yet, and `lineage` is the one
+ * the state the plan creates will get (null only for a plan made in memory without one).
+ */
 export interface PlanBase {
   readonly lineage: string | null;
   readonly serial: number;
@@ -127,6 +130,13 @@ export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): stri
 /**
  * Refuses a plan that was not computed against `state` (the state as it is now): another
  * state altogether, or the same state after later writes ("stale plan").
+ *
+ * A plan made against no state (serial 0) carries the lineage of the state it will
+ * create, and applies only while that state does not exist; once it does, the plan is
+ * stale — applied already when the state has the plan's lineage. (That the plan was not
+ * applied to another state file already is checked on the engine, which holds the
+ * enclave of that lineage: lib/apply/binding.ts.) A plan with no lineage at all (made
+ * in memory from a state without one, never read from a file) applies to no state.
  */
 export function checkPlanIsCurrent(
   plan: { readonly base: PlanBase },
@@ -136,13 +146,20 @@ export function checkPlanIsCurrent(
   const location = { file: planFile };
   const hint = 'Run `starform plan` again and review the new plan.';
   const { lineage, serial } = plan.base;
-  if (lineage === null && state.lineage !== null) {
+  if (serial === 0) {
+    if (state.lineage === null) return;
+    if (state.lineage === lineage) {
+      throw new UserError(
+        `stale plan: it was applied already; it made this state (lineage ${lineage}), which is now at serial ${state.serial}`,
+        { location, hint: 'A plan made against no state creates one state, once. ' + hint },
+      );
+    }
     throw new UserError(
       `stale plan: it was made for a new state, but the state now exists (lineage ${state.lineage}, serial ${state.serial})`,
       { location, hint },
     );
   }
-  if (lineage !== null && state.lineage !== lineage) {
+  if (state.lineage !== lineage) {
     throw new UserError(
       state.lineage === null
         ? `the plan was made for state lineage ${lineage}, but there is no state file`
