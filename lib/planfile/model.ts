@@ -15,7 +15,7 @@
 // not the current state (`checkPlanIsCurrent`), as Terraform does with lineage and serial.
 import { UserError } from '../util/errors.js';
 import { digestOf, isDigest, type Digest } from '../util/hash.js';
-import type { JsonObject, JsonValue } from '../util/json.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 
 export type ChangeAction = 'create' | 'replace' | 'run' | 'delete' | 'no-op';
 
@@ -47,11 +47,21 @@ export interface InstructionCore {
   readonly stack: readonly StackFrame[];
 }
 
-/** What the plan file needs of a change. Other fields: JSON, kept as they are. */
+/**
+ * What the plan file needs of a change. Other fields: JSON, kept as they are. The
+ * optional fields tie the change to what apply executes: `show` renders `after`, apply
+ * runs the instruction's `args`, so they must be one and the same (`planProblems`).
+ */
 export interface ChangeCore {
   /** The instruction's step id; for a delete, the step id of what the state holds. */
   readonly stepId: string;
   readonly action: ChangeAction;
+  /** Index of the change's instruction (apply runs that one). */
+  readonly instruction?: number;
+  /** The instruction's kind. */
+  readonly kind?: string;
+  /** What the change shows as planned: the instruction's args. */
+  readonly after?: JsonValue;
 }
 
 /**
@@ -107,7 +117,9 @@ export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): stri
     instructionIds.add(ins.id);
   });
   const changed = new Set<string>();
+  const byId = new Map(plan.instructions.map((ins) => [ins.id, ins]));
   plan.changes.forEach((c, i) => {
+    problems.push(...shownIsExecuted(c, i, plan.instructions, byId));
     const step = JSON.stringify(c.stepId);
     if (changed.has(c.stepId)) problems.push(`changes[${i}]: step ${step} has more than one change`);
     changed.add(c.stepId);
@@ -123,6 +135,39 @@ export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): stri
   }
   if (plan.base.lineage === null && plan.base.serial !== 0) {
     problems.push(`state: serial ${plan.base.serial} without a lineage`);
+  }
+  return problems;
+}
+
+/**
+ * One source of truth: what a change shows (`show` renders its `after`, its instruction's
+ * description and position) must be exactly what apply executes (the instruction the change
+ * names, with its args). A plan whose checksum was recomputed after its instructions were
+ * edited is refused here, so a payload cannot hide behind the arguments a reviewer saw.
+ */
+function shownIsExecuted(
+  c: ChangeCore,
+  i: number,
+  instructions: readonly InstructionCore[],
+  byId: ReadonlyMap<string, InstructionCore>,
+): string[] {
+  const where = `changes[${i}] (step ${JSON.stringify(c.stepId)})`;
+  let ins: InstructionCore | undefined;
+  if (c.instruction !== undefined) {
+    ins = Number.isSafeInteger(c.instruction) ? instructions[c.instruction] : undefined;
+    if (ins === undefined) return [`${where}: names instruction ${c.instruction}, which the plan does not have`];
+    if (ins.id !== c.stepId) return [`${where}: names instructions[${c.instruction}], which is step ${JSON.stringify(ins.id)}`];
+  } else {
+    ins = c.action === 'delete' ? undefined : byId.get(c.stepId);
+  }
+  if (ins === undefined) {
+    return c.after !== undefined ? [`${where}: shows planned arguments, but no instruction would run them`] : [];
+  }
+  const problems: string[] = [];
+  if (c.kind !== undefined && c.kind !== ins.kind) problems.push(`${where}: is a ${c.kind}, but its instruction is a ${ins.kind}`);
+  if (c.after === undefined) problems.push(`${where}: does not show the arguments its instruction runs`);
+  else if (canonicalJson(c.after) !== canonicalJson(ins.args)) {
+    problems.push(`${where}: shows other arguments than its instruction runs (instructions[].args differ from changes[].after)`);
   }
   return problems;
 }
