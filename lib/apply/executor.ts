@@ -41,6 +41,7 @@ import {
 import { UserError } from '../util/errors.js';
 import type { JsonValue } from '../util/json.js';
 import type { BaseContext, StepContext, StepOutcome } from './context.js';
+import { checkLineageUnused } from './binding.js';
 import { ApplyError, detailOf, isExpectedError } from './errors.js';
 import { emptySummary, type ApplyEvent, type ApplySummary, type EventSink, type StepInfo } from './events.js';
 import { buildWork, schedule, type WorkItem } from './graph.js';
@@ -215,14 +216,19 @@ async function applyLocked(
     return { state, summary, outputs: state.outputs, steps: items.length };
   };
 
-  if (items.length === 0) {
-    return finish(new StateWriter(path, lock, withLineage(initial), order));
+  // A plan made against no state gives the new state its lineage, and always reaches the
+  // engine: to check that it was not applied already, and to leave the enclave (binding.ts).
+  const creates = initial.lineage === null && plan.base.lineage !== null ? plan.base.lineage : null;
+  const start = creates === null ? withLineage(initial) : { ...initial, lineage: creates };
+  if (items.length === 0 && creates === null) {
+    return finish(new StateWriter(path, lock, start, order));
   }
 
   let runtime: Runtime;
   try {
     runtime = typeof options.runtime === 'function' ? await options.runtime() : options.runtime;
     await runtime.ping();
+    if (creates !== null) await checkLineageUnused(runtime, creates, options.planFile ?? '(plan)');
     await prepareImages(runtime, imagesNeeded(items), plan.files, (ref, action, durationMs) =>
       emit({ type: 'image', ref, action, durationMs }),
     );
@@ -230,7 +236,7 @@ async function applyLocked(
     throw userFacing(err);
   }
 
-  const writer = new StateWriter(path, lock, withLineage(initial), order);
+  const writer = new StateWriter(path, lock, start, order);
   const lineage = writer.state.lineage!;
   try {
     const enclave = await runtime.ensureEnclave(lineage);

@@ -15,12 +15,13 @@ import { createInterface } from 'node:readline';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Runtime } from '../docker/index.js';
 import { applyPlan, inStepOrder, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
-import { readPlanFile } from '../planfile/index.js';
+import { checkSignature, readPlanFile } from '../planfile/index.js';
 import { closingText, ndjsonLine, stepLine } from '../render/apply-view.js';
 import { paint, useColor } from '../render/style.js';
 import { lockState, readState, type State, type StateLock } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 
 export const command = 'apply [dir]';
 export const describe = 'Apply a saved plan (apply PLAN), or plan the package and apply it after confirmation (apply [DIR])';
@@ -29,7 +30,7 @@ export interface LockArgs {
   'lock-timeout': string;
 }
 
-interface ApplyArgs extends PackageArgs, StateArgs, LockArgs {
+interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs {
   'auto-approve': boolean;
   parallelism: number;
   json: boolean;
@@ -37,15 +38,31 @@ interface ApplyArgs extends PackageArgs, StateArgs, LockArgs {
 }
 
 export function withLockTimeout<T>(y: Argv<T>): Argv<T & LockArgs> {
-  return y.option('lock-timeout', {
-    type: 'string',
-    default: '0s',
-    describe: 'How long to wait for the state lock held by another operation (e.g. 30s, 2m)',
-  }) as unknown as Argv<T & LockArgs>;
+  return y
+    .option('lock-timeout', {
+      type: 'string',
+      default: '0s',
+      describe: 'How long to wait for the state lock held by another operation (e.g. 30s, 2m)',
+    })
+    .check((argv) => {
+      // A usage error: checked before the command starts (see lib/cli/main.ts).
+      parseLockTimeout(String(argv['lock-timeout']));
+      return true;
+    }) as unknown as Argv<T & LockArgs>;
+}
+
+/** --parallelism: a whole number of at least 1 (checked before anything happens). */
+export function checkParallelism(value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new UserError(`--parallelism must be a whole number of at least 1 (got ${String(value)})`);
+  }
 }
 
 export function builder(y: Argv): Argv<ApplyArgs> {
-  return withLockTimeout(withStateOption(withPackageOptions(y)))
+  return withSigningKeyOption(
+    withLockTimeout(withStateOption(withPackageOptions(y))),
+    'Apply a saved plan only if signed by this Ed25519 key (PEM, public or private); default $STARFORM_PLAN_SIGNING_KEY_FILE, or an HMAC secret in $STARFORM_PLAN_SIGNING_KEY',
+  )
     .positional('dir', { type: 'string', default: '.', describe: 'A saved plan file, or the package directory to plan and apply' })
     .option('auto-approve', { type: 'boolean', default: false, describe: 'Apply without asking for confirmation' })
     .option('parallelism', { type: 'number', default: 8, describe: 'How many independent steps run at the same time' })
@@ -54,6 +71,10 @@ export function builder(y: Argv): Argv<ApplyArgs> {
       type: 'boolean',
       default: true,
       describe: 'When planning: compare the state with the engine first (--refresh=false: plan from the state alone)',
+    })
+    .check((argv) => {
+      checkParallelism(argv.parallelism);
+      return true;
     })
     .example('$0 apply change.plan', 'Apply a reviewed plan exactly')
     .example('$0 apply ./pkg --auto-approve', 'Plan ./pkg and apply it without asking') as unknown as Argv<ApplyArgs>;
@@ -190,10 +211,8 @@ async function execute(
 }
 
 export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void> {
-  if (!Number.isInteger(argv.parallelism) || argv.parallelism < 1) {
-    throw new UserError(`--parallelism must be a whole number of at least 1 (got ${String(argv.parallelism)})`);
-  }
   const lockTimeoutMs = parseLockTimeout(argv['lock-timeout']);
+  const key = await signingKey(argv);
   const runtime = lazyRuntime();
   const target = argv.dir;
 
@@ -205,6 +224,10 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       });
     }
     const loaded = await readPlanFile(target);
+    if (key !== undefined) checkSignature(loaded.checksum, loaded.signature, key, target);
+    else if (loaded.signature !== null) {
+      process.stderr.write(`note: the plan is signed (key ${loaded.signature.keyId}), but no plan signing key is configured to verify it\n`);
+    }
     await execute(loaded.plan, argv, { planFile: target, lockTimeoutMs, runtime });
     return;
   }

@@ -36,18 +36,26 @@ export const COMMANDS: readonly CommandEntry[] = [
   { command: 'eval <file>', describe: 'Run a Starlark file (json, struct and time predeclared; print to stdout)', load: () => import('./eval.js') },
 ];
 
-/** The first word of the command line that is not an option: the command to run. */
-function requested(argv: readonly string[]): string | undefined {
-  return argv.find((a) => !a.startsWith('-'));
-}
-
-/** The commands for yargs: the requested one loaded, the others as name and description. */
+/**
+ * The commands for yargs: those the command line names loaded, the others as name and
+ * description. Every word that names a command loads it (not only the first word that is
+ * not an option: in `--debug false plan` that is `false`), so yargs can never run a
+ * stand-in; a stand-in that runs anyway is a bug, and says so.
+ */
 export async function loadCommands(argv: readonly string[]): Promise<AnyCommand[]> {
-  const name = requested(argv);
+  const named = new Set(argv);
   return Promise.all(
     COMMANDS.map(async (entry) => {
-      if (entry.command.split(' ')[0] === name) return (await entry.load()) as AnyCommand;
-      return { command: entry.command, describe: entry.describe, builder: (y) => y, handler: () => undefined } satisfies AnyCommand;
+      const name = entry.command.split(' ')[0]!;
+      if (named.has(name)) return (await entry.load()) as AnyCommand;
+      return {
+        command: entry.command,
+        describe: entry.describe,
+        builder: (y) => y,
+        handler: () => {
+          throw new Error(`the command module of '${name}' was not loaded`);
+        },
+      } satisfies AnyCommand;
     }),
   );
 }

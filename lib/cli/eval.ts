@@ -28,6 +28,11 @@ export function builder(y: Argv): Argv<EvalArgs> {
     .option('globalreassign', { type: 'boolean', default: false, describe: 'Allow reassigning globals and top-level if/for/while' })
     .option('all', { type: 'boolean', default: false, describe: 'Turn on every dialect option' })
     .option('max-steps', { type: 'number', default: 0, describe: 'Stop after this many execution steps (0: no limit)' })
+    .check((argv) => {
+      const n = argv['max-steps'];
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--max-steps must be a whole number, 0 or more (got ${String(n)})`);
+      return true;
+    })
     .example('$0 eval config.star', 'Run config.star and print what it prints') as unknown as Argv<EvalArgs>;
 }
 

@@ -5,11 +5,12 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { State } from '../state/index.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 
 export const command = 'plan [dir]';
 export const describe = 'Show what applying the package would change, and optionally save the plan';
 
-interface PlanArgs extends PackageArgs, StateArgs {
+interface PlanArgs extends PackageArgs, StateArgs, SigningArgs {
   out?: string;
   json: boolean;
   'detailed-exitcode': boolean;
@@ -17,7 +18,10 @@ interface PlanArgs extends PackageArgs, StateArgs {
 }
 
 export function builder(y: Argv): Argv<PlanArgs> {
-  return withStateOption(withPackageOptions(y))
+  return withSigningKeyOption(
+    withStateOption(withPackageOptions(y)),
+    'Sign the saved plan with this Ed25519 private key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE, or an HMAC secret in $STARFORM_PLAN_SIGNING_KEY',
+  )
     .option('out', { type: 'string', describe: 'Save the plan to this file, for `starform apply FILE`' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON' })
     .option('detailed-exitcode', {
@@ -44,6 +48,13 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
       import('../state/index.js'),
       import('../util/json.js'),
     ]);
+  const key = await signingKey(argv);
+  if (argv.out !== undefined && key?.algorithm === 'ed25519' && key.privateKey === undefined) {
+    const { UserError } = await import('../util/errors.js');
+    throw new UserError('the plan signing key file holds a public key, which can only verify; `plan --out` signs with the private key', {
+      location: { file: key.source },
+    });
+  }
   const inputs = await packageInputs(argv);
   let state = await readState(argv.state);
   const notes: string[] = [];
@@ -64,8 +75,9 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   if (argv.json) process.stdout.write(formatJson(planJson(view)));
   else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
   if (argv.out) {
-    await writePlanFile(argv.out, result.plan);
-    if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}. Apply exactly this plan with: starform apply ${argv.out}\n`);
+    await writePlanFile(argv.out, result.plan, key ? { signWith: key } : {});
+    const signed = key ? ` (signed with key ${key.id})` : '';
+    if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}${signed}. Apply exactly this plan with: starform apply ${argv.out}\n`);
   }
   const s = result.summary!;
   const changes = s.create + s.replace + s.run + s.delete;

@@ -2,18 +2,19 @@
 // pull-request comment. The plan file is verified (schema, checksum, version) first.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Change, Instruction } from '../plan/index.js';
+import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 
 export const command = 'show <plan>';
 export const describe = 'Show a saved plan (text, --json, or --markdown for a pull request)';
 
-interface ShowArgs {
+interface ShowArgs extends SigningArgs {
   plan: string;
   json?: boolean;
   markdown?: boolean;
 }
 
 export function builder(y: Argv): Argv<ShowArgs> {
-  return y
+  return withSigningKeyOption(y, 'Check the plan\'s signature with this Ed25519 key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE or $STARFORM_PLAN_SIGNING_KEY')
     .positional('plan', { type: 'string', demandOption: true, describe: 'A plan file written by `starform plan --out`' })
     .option('json', { type: 'boolean', describe: 'Print the plan as JSON' })
     .option('markdown', { type: 'boolean', describe: 'Print a Markdown summary for a pull-request comment' })
@@ -26,12 +27,22 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const { readPlanFile } = await import('../planfile/index.js');
   const { planJson, renderPlanMarkdown, renderPlanText } = await import('../render/plan-view.js');
   const { useColor } = await import('../render/style.js');
-  const { formatJson } = await import('../util/json.js');
+  const { formatJson, isJsonObject } = await import('../util/json.js');
+  const { describeSignature, signatureStatus } = await import('../planfile/signing.js');
+  const key = await signingKey(argv);
   const loaded = await readPlanFile(argv.plan);
+  const status = signatureStatus(loaded.checksum, loaded.signature, key);
+  const signatureLine = describeSignature(status, key);
   const instructions = loaded.plan.instructions as unknown as Instruction[];
   const changes = loaded.plan.changes as unknown as Change[];
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
-  if (argv.json) process.stdout.write(formatJson(planJson(view)));
-  else if (argv.markdown) process.stdout.write(renderPlanMarkdown(view));
-  else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+  if (argv.json) {
+    const json = planJson(view);
+    const signature =
+      status.state === 'unsigned'
+        ? null
+        : { algorithm: status.signature.algorithm, key_id: status.signature.keyId, verified: status.verified ?? null };
+    process.stdout.write(formatJson(isJsonObject(json) ? { ...json, signature } : json));
+  } else if (argv.markdown) process.stdout.write(`${renderPlanMarkdown(view)}\n${signatureLine}\n`);
+  else process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}\n${signatureLine}\n`);
 }

@@ -5,7 +5,7 @@
 // Starlark position).
 import { openWorkspace, type WorkspaceOptions } from '../package/index.js';
 import type { SavedPlan } from '../planfile/model.js';
-import type { State } from '../state/model.js';
+import { withLineage, type State } from '../state/model.js';
 import { digestOf } from '../util/hash.js';
 import { canonicalJson, type JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
@@ -85,7 +85,9 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const changes = diff(instructions, options.state);
   const digest = digestOf(`${result.sourcesDigest}\n${canonicalJson(options.args)}`);
   const plan: SavedPlan<Instruction, Change> = {
-    base: { lineage: options.state.lineage, serial: options.state.serial },
+    // A state never written gets its lineage now (random): the plan is bound to the one
+    // state it will create (apply gives the state this lineage; docs/decisions.md).
+    base: { lineage: withLineage(options.state).lineage, serial: options.state.serial },
     package: { locator: options.locator ?? options.dir, digest, args: options.args },
     instructions,
     changes,

@@ -15,7 +15,7 @@
 // not the current state (`checkPlanIsCurrent`), as Terraform does with lineage and serial.
 import { UserError } from '../util/errors.js';
 import { digestOf, isDigest, type Digest } from '../util/hash.js';
-import type { JsonObject, JsonValue } from '../util/json.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 
 export type ChangeAction = 'create' | 'replace' | 'run' | 'delete' | 'no-op';
 
@@ -47,11 +47,21 @@ export interface InstructionCore {
   readonly stack: readonly StackFrame[];
 }
 
-/** What the plan file needs of a change. Other fields: JSON, kept as they are. */
+/**
+ * What the plan file needs of a change. Other fields: JSON, kept as they are. The
+ * optional fields tie the change to what apply executes: `show` renders `after`, apply
+ * runs the instruction's `args`, so they must be one and the same (`planProblems`).
+ */
 export interface ChangeCore {
   /** The instruction's step id; for a delete, the step id of what the state holds. */
   readonly stepId: string;
   readonly action: ChangeAction;
+  /** Index of the change's instruction (apply runs that one). */
+  readonly instruction?: number;
+  /** The instruction's kind. */
+  readonly kind?: string;
+  /** What the change shows as planned: the instruction's args. */
+  readonly after?: JsonValue;
 }
 
 /**
@@ -61,7 +71,10 @@ export interface ChangeCore {
 export type InstructionRecord = InstructionCore & { readonly [field: string]: unknown };
 export type ChangeRecord = ChangeCore & { readonly [field: string]: unknown };
 
-/** The state a plan was computed against; lineage null and serial 0 for no state yet. */
+/**
+ * The state a plan was computed against. Serial 0: no state yet, and `lineage` is the one
+ * the state the plan creates will get (null only for a plan made in memory without one).
+ */
 export interface PlanBase {
   readonly lineage: string | null;
   readonly serial: number;
@@ -104,7 +117,9 @@ export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): stri
     instructionIds.add(ins.id);
   });
   const changed = new Set<string>();
+  const byId = new Map(plan.instructions.map((ins) => [ins.id, ins]));
   plan.changes.forEach((c, i) => {
+    problems.push(...shownIsExecuted(c, i, plan.instructions, byId));
     const step = JSON.stringify(c.stepId);
     if (changed.has(c.stepId)) problems.push(`changes[${i}]: step ${step} has more than one change`);
     changed.add(c.stepId);
@@ -125,8 +140,48 @@ export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): stri
 }
 
 /**
+ * One source of truth: what a change shows (`show` renders its `after`, its instruction's
+ * description and position) must be exactly what apply executes (the instruction the change
+ * names, with its args). A plan whose checksum was recomputed after its instructions were
+ * edited is refused here, so a payload cannot hide behind the arguments a reviewer saw.
+ */
+function shownIsExecuted(
+  c: ChangeCore,
+  i: number,
+  instructions: readonly InstructionCore[],
+  byId: ReadonlyMap<string, InstructionCore>,
+): string[] {
+  const where = `changes[${i}] (step ${JSON.stringify(c.stepId)})`;
+  let ins: InstructionCore | undefined;
+  if (c.instruction !== undefined) {
+    ins = Number.isSafeInteger(c.instruction) ? instructions[c.instruction] : undefined;
+    if (ins === undefined) return [`${where}: names instruction ${c.instruction}, which the plan does not have`];
+    if (ins.id !== c.stepId) return [`${where}: names instructions[${c.instruction}], which is step ${JSON.stringify(ins.id)}`];
+  } else {
+    ins = c.action === 'delete' ? undefined : byId.get(c.stepId);
+  }
+  if (ins === undefined) {
+    return c.after !== undefined ? [`${where}: shows planned arguments, but no instruction would run them`] : [];
+  }
+  const problems: string[] = [];
+  if (c.kind !== undefined && c.kind !== ins.kind) problems.push(`${where}: is a ${c.kind}, but its instruction is a ${ins.kind}`);
+  if (c.after === undefined) problems.push(`${where}: does not show the arguments its instruction runs`);
+  else if (canonicalJson(c.after) !== canonicalJson(ins.args)) {
+    problems.push(`${where}: shows other arguments than its instruction runs (instructions[].args differ from changes[].after)`);
+  }
+  return problems;
+}
+
+/**
  * Refuses a plan that was not computed against `state` (the state as it is now): another
  * state altogether, or the same state after later writes ("stale plan").
+ *
+ * A plan made against no state (serial 0) carries the lineage of the state it will
+ * create, and applies only while that state does not exist; once it does, the plan is
+ * stale — applied already when the state has the plan's lineage. (That the plan was not
+ * applied to another state file already is checked on the engine, which holds the
+ * enclave of that lineage: lib/apply/binding.ts.) A plan with no lineage at all (made
+ * in memory from a state without one, never read from a file) applies to no state.
  */
 export function checkPlanIsCurrent(
   plan: { readonly base: PlanBase },
@@ -136,13 +191,20 @@ export function checkPlanIsCurrent(
   const location = { file: planFile };
   const hint = 'Run `starform plan` again and review the new plan.';
   const { lineage, serial } = plan.base;
-  if (lineage === null && state.lineage !== null) {
+  if (serial === 0) {
+    if (state.lineage === null) return;
+    if (state.lineage === lineage) {
+      throw new UserError(
+        `stale plan: it was applied already; it made this state (lineage ${lineage}), which is now at serial ${state.serial}`,
+        { location, hint: 'A plan made against no state creates one state, once. ' + hint },
+      );
+    }
     throw new UserError(
       `stale plan: it was made for a new state, but the state now exists (lineage ${state.lineage}, serial ${state.serial})`,
       { location, hint },
     );
   }
-  if (lineage !== null && state.lineage !== lineage) {
+  if (state.lineage !== lineage) {
     throw new UserError(
       state.lineage === null
         ? `the plan was made for state lineage ${lineage}, but there is no state file`

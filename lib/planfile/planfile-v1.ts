@@ -44,6 +44,7 @@ export const LEADING_KEYS = [
   'format_version',
   'starform_version',
   'checksum',
+  'signature',
   'state',
   'package',
   'summary',

@@ -10,7 +10,11 @@
 // Reading checks, in this order, each with its own message: the file is JSON; it is a
 // plan file of a format version this starform reads; the checksum matches (an edited
 // plan is refused: what was reviewed is what gets applied); the schema and the plan's own
-// consistency hold.
+// consistency hold (what each change shows is what its instruction runs).
+//
+// A plan may carry a `signature` of its checksum (signing.ts); the checksum is computed
+// without it. Whether a signature is required is the reader's decision (`apply` with a
+// configured key). Plan files are created 0600, like the state: they hold the same values.
 import { UserError, bulletList } from '../util/errors.js';
 import { atomicWriteFile, checkFormatVersion, ioError, readTextFile } from '../util/files.js';
 import { jsonDigest, type Digest } from '../util/hash.js';
@@ -18,6 +22,10 @@ import { formatJson, parseJson, type JsonObject } from '../util/json.js';
 import { STARFORM_VERSION } from '../util/package-info.js';
 import type { ChangeCore, InstructionCore, SavedPlan } from './model.js';
 import * as v1 from './planfile-v1.js';
+import { signChecksum, type PlanKey, type PlanSignature, type SignatureAlgorithm } from './signing.js';
+
+/** Permissions of a plan file: the owner's only, as for the state it holds values of. */
+export const PLAN_FILE_MODE = 0o600;
 
 /** The format version this starform writes. */
 export const PLAN_FORMAT_VERSION = v1.FORMAT_VERSION;
@@ -35,6 +43,13 @@ export interface LoadedPlan {
   readonly starformVersion: string;
   /** The file's checksum: identifies the reviewed plan. */
   readonly checksum: Digest;
+  /** The signature of the checksum, if the plan was signed (not verified here: see signing.ts). */
+  readonly signature: PlanSignature | null;
+}
+
+export interface SerializeOptions {
+  /** Sign the plan with this key. */
+  readonly signWith?: PlanKey;
 }
 
 export interface SerializedPlan {
@@ -46,20 +61,30 @@ export interface SerializedPlan {
 export function serializePlan(
   plan: SavedPlan<InstructionCore, ChangeCore>,
   starformVersion: string = STARFORM_VERSION,
+  options: SerializeOptions = {},
 ): SerializedPlan {
   const body = v1.encode(plan, starformVersion);
   const checksum = jsonDigest(body);
-  const file = { ...body, checksum };
+  const signed = options.signWith === undefined ? undefined : signChecksum(checksum, options.signWith);
+  const file = {
+    ...body,
+    checksum,
+    ...(signed ? { signature: { algorithm: signed.algorithm, key_id: signed.keyId, value: signed.value } } : {}),
+  };
   const { problems } = v1.check(file);
   if (problems.length > 0) throw new Error(`refusing to write an invalid plan:\n${bulletList(problems)}`);
   return { text: formatJson(file, { leadingKeys: v1.LEADING_KEYS }), checksum };
 }
 
-/** Writes a plan file atomically; returns its checksum. */
-export async function writePlanFile(path: string, plan: SavedPlan<InstructionCore, ChangeCore>): Promise<Digest> {
-  const { text, checksum } = serializePlan(plan);
+/** Writes a plan file atomically, mode 0600 (an existing file too); returns its checksum. */
+export async function writePlanFile(
+  path: string,
+  plan: SavedPlan<InstructionCore, ChangeCore>,
+  options: SerializeOptions = {},
+): Promise<Digest> {
+  const { text, checksum } = serializePlan(plan, STARFORM_VERSION, options);
   try {
-    await atomicWriteFile(path, text);
+    await atomicWriteFile(path, text, { mode: PLAN_FILE_MODE });
   } catch (err) {
     throw ioError(err, path, 'cannot write the plan file');
   }
@@ -73,7 +98,7 @@ export function parsePlan(text: string, file: string): LoadedPlan {
     what: WHAT,
     supported: [v1.FORMAT_VERSION],
   });
-  const { checksum, ...body } = object;
+  const { checksum, signature, ...body } = object;
   if (typeof checksum !== 'string') {
     throw new UserError('not a valid plan file: it has no checksum', { location });
   }
@@ -88,7 +113,14 @@ export function parsePlan(text: string, file: string): LoadedPlan {
   if (problems.length > 0 || plan === null) {
     throw new UserError(`not a valid plan file (format version ${version}):\n${bulletList(problems)}`, { location });
   }
-  return { plan, formatVersion: version, starformVersion: object['starform_version'] as string, checksum: actual };
+  const sig = signature as { algorithm: SignatureAlgorithm; key_id: string; value: string } | undefined;
+  return {
+    plan,
+    formatVersion: version,
+    starformVersion: object['starform_version'] as string,
+    checksum: actual,
+    signature: sig === undefined ? null : { algorithm: sig.algorithm, keyId: sig.key_id, value: sig.value },
+  };
 }
 
 /** Reads and verifies a plan file. */

@@ -18,6 +18,8 @@ import { STARFORM_VERSION } from './package-info.js';
 export interface AtomicWriteOptions {
   /** Permissions for a file that does not exist yet; an existing file keeps its own. */
   readonly createMode?: number;
+  /** Permissions for the file whether it exists or not (the temporary file has them from the start). */
+  readonly mode?: number;
 }
 
 export async function atomicWriteFile(
@@ -32,7 +34,7 @@ export async function atomicWriteFile(
       throw err;
     },
   );
-  const mode = exists ? undefined : options.createMode;
+  const mode = options.mode ?? (exists ? undefined : options.createMode);
   await writeFileAtomic(path, typeof data === 'string' ? data : Buffer.from(data), {
     fsync: true,
     ...(mode === undefined ? {} : { mode }),

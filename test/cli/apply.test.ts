@@ -144,7 +144,7 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assert.equal(events.filter((e) => e.type === 'step_done').length, 7);
 
     const stale = starform(['apply', plan, '--state', state], dir);
-    assertUserError(stale, /change\.plan: stale plan: it was made for a new state, but the state now exists/);
+    assertUserError(stale, /change\.plan: stale plan: it was applied already; it made this state/);
   });
 
   it('refuses a tampered plan, an unknown format version and package flags with a plan', () => {

@@ -95,11 +95,20 @@ describe('plan: the diff against a state', () => {
   });
 
   it('gives byte-identical plan files for the same package, args and state', () => {
-    const a = serializePlan(plan('webapp', emptyState())).text;
-    const b = serializePlan(plan('webapp', emptyState())).text;
+    const state = { ...emptyState(), lineage: '6f1c2b9e-3d4a-4c5b-8e7f-0a1b2c3d4e5f' };
+    const a = serializePlan(plan('webapp', state)).text;
+    const b = serializePlan(plan('webapp', state)).text;
     assert.equal(a, b);
-    const c = serializePlan(plan('webapp', emptyState(), { app_port: 9090 })).text;
+    const c = serializePlan(plan('webapp', state, { app_port: 9090 })).text;
     assert.notEqual(a, c);
+  });
+
+  it('binds a plan against no state to the state it creates: a lineage of its own', () => {
+    const a = plan('webapp', emptyState());
+    const b = plan('webapp', emptyState());
+    assert.equal(a.base.serial, 0);
+    assert.match(a.base.lineage ?? '', /^[0-9a-f-]{36}$/);
+    assert.notEqual(a.base.lineage, b.base.lineage);
   });
 
   it('records the state the plan was computed against', () => {

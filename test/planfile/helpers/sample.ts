@@ -15,6 +15,11 @@ const stack = (line: number): StackFrame[] => [
 export function samplePlan(): SavedPlan {
   const conf = digestOf(SAMPLE_FILE);
   const dbConfig = { image: 'postgres:17', files: { '/etc/pg': 'pg-config' } };
+  // A change shows exactly its instruction's args (`after`), as the plan module writes it.
+  const uploadArgs = { name: 'pg-config', src: 'pg.conf', content: conf };
+  const dbArgs = { name: 'db', config: dbConfig };
+  const execArgs = { service_name: 'db', recipe: { command: ['pg_isready'] } };
+  const printArgs = { msg: 'hello' };
   return {
     base: { lineage: SAMPLE_LINEAGE, serial: 7 },
     package: { locator: './pkg', digest: jsonDigest({ files: {}, args: { replicas: 1 } }), args: { replicas: 1 } },
@@ -22,7 +27,7 @@ export function samplePlan(): SavedPlan {
       {
         id: 'artifact.pg-config',
         kind: 'upload_files',
-        args: { name: 'pg-config', src: 'pg.conf', content: conf },
+        args: uploadArgs,
         description: 'Uploading file pg.conf',
         position: at(3),
         stack: stack(3),
@@ -35,7 +40,7 @@ export function samplePlan(): SavedPlan {
       {
         id: 'service.db',
         kind: 'add_service',
-        args: { name: 'db', config: dbConfig },
+        args: dbArgs,
         description: 'Adding service db',
         position: at(4),
         stack: stack(4),
@@ -49,7 +54,7 @@ export function samplePlan(): SavedPlan {
       {
         id: 'exec.3f2a9c1b04de',
         kind: 'exec',
-        args: { service_name: 'db', recipe: { command: ['pg_isready'] } },
+        args: execArgs,
         description: 'Executing command on service db',
         position: at(9),
         stack: stack(9),
@@ -61,7 +66,7 @@ export function samplePlan(): SavedPlan {
       {
         id: 'print.9d1e0c2f7a44',
         kind: 'print',
-        args: { msg: 'hello' },
+        args: printArgs,
         description: 'Printing',
         position: at(10),
         stack: stack(10),
@@ -72,18 +77,18 @@ export function samplePlan(): SavedPlan {
       },
     ],
     changes: [
-      { action: 'create', stepId: 'artifact.pg-config', kind: 'upload_files', reason: 'new files artifact', after: { content: conf }, instruction: 0 },
+      { action: 'create', stepId: 'artifact.pg-config', kind: 'upload_files', reason: 'new files artifact', after: uploadArgs, instruction: 0 },
       {
         action: 'replace',
         stepId: 'service.db',
         kind: 'add_service',
         reason: 'configuration changed',
-        before: { ...dbConfig, image: 'postgres:16' },
-        after: dbConfig,
+        before: { name: 'db', config: { ...dbConfig, image: 'postgres:16' } },
+        after: dbArgs,
         instruction: 1,
       },
-      { action: 'run', stepId: 'exec.3f2a9c1b04de', kind: 'exec', reason: 'depends on service.db, which is replaced', instruction: 2 },
-      { action: 'no-op', stepId: 'print.9d1e0c2f7a44', kind: 'print', reason: 'unchanged', instruction: 3 },
+      { action: 'run', stepId: 'exec.3f2a9c1b04de', kind: 'exec', reason: 'depends on service.db, which is replaced', after: execArgs, instruction: 2 },
+      { action: 'no-op', stepId: 'print.9d1e0c2f7a44', kind: 'print', reason: 'unchanged', after: printArgs, instruction: 3 },
       { action: 'delete', stepId: 'service.cache', kind: 'add_service', reason: 'no longer in the package', before: { image: 'redis:7' } },
     ],
     outputs: { db_url: 'postgres://{{starform:service.db.ip_address}}:5432' },
