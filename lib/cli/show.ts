@@ -24,7 +24,8 @@ export function builder(y: Argv): Argv<ShowArgs> {
 export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void> {
   const { summarize } = await import('../plan/model.js');
   const { readPlanFile } = await import('../planfile/index.js');
-  const { planJson, renderPlanMarkdown, renderPlanText } = await import('../render/plan-view.js');
+  const { planJson, renderPlanText } = await import('../render/plan-view.js');
+  const { renderPlanMarkdown } = await import('../render/plan-markdown.js');
   const { useColor } = await import('../render/style.js');
   const { formatJson } = await import('../util/json.js');
   const loaded = await readPlanFile(argv.plan);
