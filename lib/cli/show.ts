@@ -10,6 +10,8 @@ interface ShowArgs {
   plan: string;
   json?: boolean;
   markdown?: boolean;
+  'max-bytes'?: number;
+  graph?: boolean;
 }
 
 export function builder(y: Argv): Argv<ShowArgs> {
@@ -17,6 +19,8 @@ export function builder(y: Argv): Argv<ShowArgs> {
     .positional('plan', { type: 'string', demandOption: true, describe: 'A plan file written by `starform plan --out`' })
     .option('json', { type: 'boolean', describe: 'Print the plan as JSON' })
     .option('markdown', { type: 'boolean', describe: 'Print a Markdown summary for a pull-request comment' })
+    .option('max-bytes', { type: 'number', describe: 'With --markdown: the size budget in bytes (default 60000; GitHub takes 65536 characters)' })
+    .option('graph', { type: 'boolean', describe: 'With --markdown: add a mermaid graph of the changed steps and their dependencies' })
     .conflicts('json', 'markdown')
     .example('$0 show change.plan --markdown > comment.md', 'Render a plan for review') as unknown as Argv<ShowArgs>;
 }
@@ -25,7 +29,13 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const { summarize } = await import('../plan/model.js');
   const { readPlanFile } = await import('../planfile/index.js');
   const { planJson, renderPlanText } = await import('../render/plan-view.js');
-  const { renderPlanMarkdown } = await import('../render/plan-markdown.js');
+  const { MIN_MAX_BYTES, renderPlanMarkdown } = await import('../render/plan-markdown.js');
+  const { UserError } = await import('../util/errors.js');
+  const maxBytes = argv['max-bytes'];
+  if ((maxBytes !== undefined || argv.graph !== undefined) && !argv.markdown) throw new UserError('--max-bytes and --graph go with --markdown');
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= MIN_MAX_BYTES)) {
+    throw new UserError(`--max-bytes must be a whole number of bytes, at least ${MIN_MAX_BYTES} (it is ${String(maxBytes)})`);
+  }
   const { useColor } = await import('../render/style.js');
   const { formatJson } = await import('../util/json.js');
   const loaded = await readPlanFile(argv.plan);
@@ -33,6 +43,10 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const changes = loaded.plan.changes as unknown as Change[];
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
   if (argv.json) process.stdout.write(formatJson(planJson(view)));
-  else if (argv.markdown) process.stdout.write(renderPlanMarkdown(view));
+  else if (argv.markdown) {
+    const { plan } = loaded;
+    const markdownPlan = { ...view, package: plan.package, base: plan.base, warnings: plan.warnings ?? [], starformVersion: loaded.starformVersion, checksum: loaded.checksum, planFile: argv.plan };
+    process.stdout.write(renderPlanMarkdown(markdownPlan, { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true }));
+  }
   else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
 }

@@ -1,39 +1,388 @@
-// The Markdown view of a plan, for a pull-request comment: a summary table, then each
-// change with its diff in a collapsible block. It renders the same records as the text
-// view (plan-view.ts) and shares its configuration layout.
+// The Markdown view of a saved plan, for a pull-request comment (`starform show PLAN
+// --markdown`). It must say what it is about and fit in one comment (GitHub takes 65,536
+// characters), so it is laid out by importance:
+//
+//   1. a header: the package, an args digest, the state (lineage, serial) the plan was
+//      computed against, the starform version, the plan file's checksum and the command
+//      that applies it; the summary table; a caution banner when anything is deleted or
+//      replaced; the warnings interpretation gave;
+//   2. every deletion and replacement — with its diff, or, for a replacement forced by a
+//      dependency, the reason ("db is replaced; app uses its ip_address");
+//   3. the other changes (creations, one-off steps to run), with their configuration;
+//   4. optionally (`graph`), a mermaid graph of the changed steps and their dependencies.
+//
+// `maxBytes` (UTF-8 bytes, which never undercount characters) is a budget: parts 1 and 2
+// are kept whole — part 2 degrades from full diffs to shortened diffs to one line per
+// change before anything of it is dropped — and part 3 is shortened in the middle (the
+// first and last changes keep their details, those between become one line each, or are
+// counted in a note) with a note saying how to see everything. Future references read
+// "(known after apply: db.ip_address)". Every string from the package goes through
+// packageText (markdown-escape.ts), which escapes it for where it is written.
 import { createTwoFilesPatch } from 'diff';
-import { configText, summaryLine, SYMBOL, where, type PlanView } from './plan-view.js';
+import { REFERENCE_PATTERN, type Change, type Instruction, type PlanSummary } from '../plan/model.js';
+import { jsonDigest } from '../util/hash.js';
+import type { JsonValue } from '../util/json.js';
+import { fenced, packageCode, packageText } from './markdown-escape.js';
+import { configText, SYMBOL } from './plan-view.js';
 
-/** A pull-request comment: summary table, then each change with its diff in a collapsible block. */
-export function renderPlanMarkdown(plan: PlanView): string {
+/** What the comment is rendered from: a saved plan and what its file says about itself. */
+export interface MarkdownPlan {
+  readonly instructions: readonly Instruction[];
+  readonly changes: readonly Change[];
+  readonly summary: PlanSummary;
+  /** The package as the plan file records it (a locator or a directory) and its args. */
+  readonly package: { readonly locator: string; readonly args: JsonValue };
+  /** The state the plan was computed against. */
+  readonly base: { readonly lineage: string | null; readonly serial: number };
+  readonly warnings: readonly string[];
+  /** The starform version that wrote the plan file. */
+  readonly starformVersion: string;
+  readonly checksum: string;
+  /** The plan file as the user named it: what `starform apply` is given. */
+  readonly planFile: string;
+}
+
+export interface MarkdownOptions {
+  /** The budget in UTF-8 bytes; default DEFAULT_MAX_BYTES. */
+  readonly maxBytes?: number;
+  /** Add a mermaid graph of the changed steps and their dependencies. */
+  readonly graph?: boolean;
+}
+
+/** Below GitHub's 65,536-character comment limit, with room for what a CI job adds around it. */
+export const DEFAULT_MAX_BYTES = 60_000;
+
+/** The smallest budget that still holds a header, a summary and a note. */
+export const MIN_MAX_BYTES = 2_000;
+
+const VERB: Record<Change['action'], string> = {
+  create: 'will be created',
+  replace: 'will be replaced',
+  run: 'will run',
+  delete: 'will be deleted',
+  'no-op': 'is unchanged',
+};
+
+const CAUSE_VERB: Record<Change['action'], string> = {
+  create: 'is created',
+  replace: 'is replaced',
+  run: 'runs again',
+  delete: 'is deleted',
+  'no-op': 'is unchanged',
+};
+
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** The pull-request comment for a plan. */
+export function renderPlanMarkdown(plan: MarkdownPlan, options: MarkdownOptions = {}): string {
+  const maxBytes = Math.max(options.maxBytes ?? DEFAULT_MAX_BYTES, MIN_MAX_BYTES);
   const visible = plan.changes.filter((c) => c.action !== 'no-op');
-  const out: string[] = [];
-  out.push(`### starform plan`, '', `**${summaryLine(plan.summary)}**`, '');
-  if (visible.length === 0) return out.join('\n') + '\n';
-  out.push('| | Action | Step | Where | Why |', '|---|---|---|---|---|');
-  for (const c of visible) {
-    const ins = c.instruction !== undefined ? plan.instructions[c.instruction] : undefined;
-    out.push(`| \`${SYMBOL[c.action]}\` | ${c.action} | \`${mdEscape(c.stepId)}\` | ${ins ? `\`${where(ins)}\`` : ''} | ${mdEscape(c.reason)} |`);
+  const critical = visible.filter((c) => c.action === 'delete' || c.action === 'replace');
+  const rest = visible.filter((c) => c.action === 'create' || c.action === 'run');
+  const ctx = new Context(plan);
+  const showAll = `starform show ${shellQuote(plan.planFile)}`;
+
+  const head = [header(plan), summaryTable(plan.summary), banner(plan.summary), warnings(plan.warnings)].filter((s) => s !== '').join('\n');
+  const footer = `<sub>To see every change in full: ${packageCode(showAll)} (or ${packageCode(`${showAll} --json`)}).</sub>\n`;
+  let left = maxBytes - bytes(head) - bytes(footer) - 1;
+  const parts: string[] = [head];
+
+  if (critical.length > 0) {
+    const section = criticalSection(critical, ctx, left - NOTE_RESERVE);
+    parts.push(section);
+    left -= bytes(section) + 1;
   }
-  out.push('');
-  for (const c of visible) {
-    const ins = c.instruction !== undefined ? plan.instructions[c.instruction] : undefined;
-    const title = `${SYMBOL[c.action]} ${c.stepId}`;
-    out.push(`<details><summary><code>${htmlEscape(title)}</code> — ${htmlEscape(ins ? ins.description : c.reason)}</summary>`, '');
-    let body: string;
+  let graphText = '';
+  if (options.graph === true && visible.length > 0) {
+    graphText = mermaid(visible, ctx);
+    if (bytes(graphText) + 1 > left - NOTE_RESERVE) {
+      graphText = `_The dependency graph of the ${visible.length} changed steps is left out: it does not fit in this comment. ${packageCode(`${showAll} --markdown --graph --max-bytes ${bytes(graphText) + maxBytes}`)} draws it._\n`;
+    }
+    left -= bytes(graphText) + 1;
+  }
+  if (rest.length > 0) parts.push(restSection(rest, ctx, left));
+  if (graphText !== '') parts.push(graphText);
+  parts.push(footer);
+  return parts.join('\n');
+}
+
+/** Room kept for a shortening note of the next section. */
+const NOTE_RESERVE = 400;
+
+function header(plan: MarkdownPlan): string {
+  const { lineage, serial } = plan.base;
+  const state = lineage === null ? 'a new state (none existed when it was planned)' : `lineage ${packageCode(lineage)}, serial ${serial}`;
+  const args = plan.package.args;
+  const argCount = args !== null && typeof args === 'object' && !Array.isArray(args) ? Object.keys(args).length : undefined;
+  const argsNote = argCount === undefined ? '' : ` (${argCount} ${argCount === 1 ? 'key' : 'keys'})`;
+  return [
+    `### starform plan for ${packageCode(plan.package.locator)}`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Package | ${packageCode(plan.package.locator)} |`,
+    `| Args digest | <code>${jsonDigest(args)}</code>${argsNote} |`,
+    `| Planned against | ${state} |`,
+    `| Plan file | ${packageCode(plan.planFile)}, checksum <code>${packageText(plan.checksum, 'inline')}</code> |`,
+    `| Written by | starform ${packageText(plan.starformVersion, 'inline')} |`,
+    `| Apply with | ${packageCode(`starform apply ${shellQuote(plan.planFile)}`)} |`,
+    '',
+  ].join('\n');
+}
+
+function summaryTable(s: PlanSummary): string {
+  const total = s.create + s.replace + s.run + s.delete;
+  const headline = total === 0 ? '**No changes.** The environment matches the package.' : `**${total} ${total === 1 ? 'change' : 'changes'}.**`;
+  return [
+    headline,
+    '',
+    '| Action | Steps |',
+    '|---|---:|',
+    `| \`+\` create | ${s.create} |`,
+    `| \`-/+\` replace | ${s.replace} |`,
+    `| \`>\` run (one-off steps) | ${s.run} |`,
+    `| \`-\` delete | ${s.delete} |`,
+    `| unchanged | ${s.noop} |`,
+    '',
+  ].join('\n');
+}
+
+function banner(s: PlanSummary): string {
+  if (s.delete + s.replace === 0) return '';
+  const what = [s.delete > 0 ? `**deletes ${s.delete}**` : '', s.replace > 0 ? `**replaces ${s.replace}**` : ''].filter((x) => x !== '').join(' and ');
+  return [
+    '> [!CAUTION]',
+    `> This plan ${what} ${s.delete + s.replace === 1 ? 'service or files artifact' : 'services or files artifacts'}: their containers or files are removed${s.replace > 0 ? ' (and made anew, for replacements)' : ''}. They are listed first below.`,
+    '',
+  ].join('\n');
+}
+
+const MAX_WARNINGS = 20;
+const MAX_WARNING_CHARS = 300;
+
+function warnings(list: readonly string[]): string {
+  if (list.length === 0) return '';
+  const shown = list.slice(0, MAX_WARNINGS).map((w) => `- ${packageText(w.length > MAX_WARNING_CHARS ? `${w.slice(0, MAX_WARNING_CHARS)}…` : w, 'inline')}`);
+  if (list.length > MAX_WARNINGS) shown.push(`- … and ${list.length - MAX_WARNINGS} more`);
+  return [`**Warnings (${list.length}):**`, '', ...shown, ''].join('\n');
+}
+
+/** A change rendered three ways, from the most to the least detailed. */
+interface Rendering {
+  full(): string;
+  shortened(maxLines: number): string;
+  line(): string;
+}
+
+function criticalSection(changes: readonly Change[], ctx: Context, budget: number): string {
+  const title = `#### Deleted and replaced (${changes.length})\n`;
+  const rendered = changes.map((c) => ctx.rendering(c));
+  const attempts: (() => string[])[] = [
+    () => rendered.map((r) => r.full()),
+    ...[40, 12, 4].map((n) => () => rendered.map((r) => r.shortened(n))),
+  ];
+  for (const attempt of attempts) {
+    const blocks = attempt();
+    const text = [title, ...blocks].join('\n');
+    if (bytes(text) <= budget) return text;
+  }
+  const lines = rendered.map((r) => r.line());
+  const list = lines.join('\n') + '\n';
+  const note = '\n_Their diffs are left out to fit in this comment._\n';
+  if (bytes(title) + bytes(list) + bytes(note) <= budget) return [title, list + note].join('\n');
+  // Even one line each does not fit: the only case where some are not named here.
+  const { text } = middleOut(lines.map((l) => l + '\n'), budget - bytes(title) - NOTE_RESERVE, (n) => `\n**… ${n} more deletions and replacements are not listed here: this comment cannot hold them all.**\n\n`);
+  return [title, text].join('\n');
+}
+
+function restSection(changes: readonly Change[], ctx: Context, budget: number): string {
+  const title = `#### Created and run (${changes.length})\n`;
+  const rendered = changes.map((c) => ctx.rendering(c));
+  const full = rendered.map((r) => r.full());
+  const available = budget - bytes(title);
+  if (sum(full) <= available) return [title, ...full].join('\n');
+
+  const lines = rendered.map((r) => r.line() + '\n');
+  const noteOf = (n: number) =>
+    `\n_… the details of ${n} ${n === 1 ? 'change' : 'changes'} in between are shortened to one line to fit in this comment._\n\n`;
+  if (sum(lines) + NOTE_RESERVE <= available) {
+    // Everything is named; the first and last changes keep their details, those between
+    // (a contiguous run, as details are given alternately from both ends) one line each.
+    let size = sum(lines) + NOTE_RESERVE;
+    let lo = 0;
+    let hi = changes.length - 1;
+    for (let front = true; lo <= hi; front = !front) {
+      const i = front ? lo : hi;
+      const grow = bytes(full[i]!) - bytes(lines[i]!);
+      if (size + grow > available) break;
+      size += grow;
+      if (front) lo++;
+      else hi--;
+    }
+    const n = hi - lo + 1;
+    const note = `_… the details of ${n} ${n === 1 ? 'change' : 'changes'} in between are shortened to one line each to fit in this comment:_\n`;
+    return [title, ...full.slice(0, lo), note, lines.slice(lo, hi + 1).join(''), ...full.slice(hi + 1)].join('\n');
+  }
+  const { text } = middleOut(lines, available - NOTE_RESERVE, (n) => `\n**… ${n} more ${n === 1 ? 'change' : 'changes'} (creations and one-off steps) are left out to fit in this comment.**\n\n`);
+  return [title, text].join('\n');
+}
+
+/** Keeps items from both ends while they fit; the ones between become one note. */
+function middleOut(items: readonly string[], budget: number, note: (omitted: number) => string): { text: string } {
+  const keep = new Array<boolean>(items.length).fill(false);
+  let size = 0;
+  for (let lo = 0, hi = items.length - 1, front = true; lo <= hi; front = !front) {
+    const i = front ? lo : hi;
+    if (size + bytes(items[i]!) > budget) break;
+    keep[i] = true;
+    size += bytes(items[i]!);
+    if (front) lo++;
+    else hi--;
+  }
+  const omitted = keep.filter((k) => !k).length;
+  const out: string[] = [];
+  let noted = false;
+  items.forEach((item, i) => {
+    if (keep[i]) out.push(item);
+    else if (!noted) {
+      out.push(note(omitted));
+      noted = true;
+    }
+  });
+  return { text: out.join('') };
+}
+
+function sum(texts: readonly string[]): number {
+  return texts.reduce((n, t) => n + bytes(t) + 1, 0);
+}
+
+/** What rendering a change needs to know about the whole plan. */
+class Context {
+  private readonly byStep = new Map<string, Change>();
+  constructor(private readonly plan: MarkdownPlan) {
+    for (const c of plan.changes) this.byStep.set(c.stepId, c);
+  }
+
+  instruction(c: Change): Instruction | undefined {
+    return c.instruction !== undefined ? this.plan.instructions[c.instruction] : undefined;
+  }
+
+  change(stepId: string): Change | undefined {
+    return this.byStep.get(stepId);
+  }
+
+  rendering(c: Change): Rendering {
+    const ins = this.instruction(c);
+    const summaryLine = `<code>${packageText(`${SYMBOL[c.action]} ${c.stepId}`, 'inline')}</code> ${VERB[c.action]}`;
+    const why = this.why(c);
+    const label = ins ? packageText(ins.description, 'inline') : '';
+    const at = ins ? ` at ${packageCode(`${ins.position.file}:${ins.position.line}:${ins.position.col}`)}` : '';
+    const body = (maxLines: number | undefined): string => {
+      const text = this.body(c, maxLines);
+      return [
+        `<details><summary>${summaryLine} — ${why}</summary>`,
+        '',
+        ...(label !== '' ? [`${label}${at}`, ''] : []),
+        ...(text !== '' ? [text, ''] : []),
+        '</details>',
+        '',
+      ].join('\n');
+    };
+    return {
+      full: () => body(undefined),
+      shortened: (n) => body(n),
+      line: () => `- ${summaryLine} — ${why}`,
+    };
+  }
+
+  /** Why the change happens, readable; for a change forced by a dependency, what it uses of what. */
+  why(c: Change): string {
+    if (c.cause === undefined) return packageText(c.reason, 'inline');
+    const cause = this.change(c.cause);
+    const causeName = displayName(c.cause);
+    const verb = cause ? CAUSE_VERB[cause.action] : 'changes';
+    return `${packageText(causeName, 'inline')} ${verb}; ${packageText(displayName(c.stepId), 'inline')} ${this.uses(c, c.cause)}`;
+  }
+
+  private uses(c: Change, cause: string): string {
+    const ins = this.instruction(c);
+    if (ins === undefined) return 'depends on it';
+    const fields = new Set<string>();
+    collectReferences(ins.args, (step, field) => {
+      if (step === cause) fields.add(field);
+    });
+    if (fields.size > 0) return `uses its ${joinWords([...fields].sort().map((f) => packageText(f, 'inline')))}`;
+    if (cause.startsWith('artifact.') && ins.artifacts.includes(cause.slice('artifact.'.length))) return 'uses its files';
+    if (cause.startsWith('service.') && ins.services.includes(cause.slice('service.'.length))) return 'acts on it';
+    return 'depends on it';
+  }
+
+  /** The fenced body of a change: a diff, a configuration, or the arguments of a one-off step. */
+  private body(c: Change, maxLines: number | undefined): string {
+    let info: string;
+    let text: string;
     if (c.action === 'replace' && c.before !== undefined && c.after !== undefined) {
-      body = createTwoFilesPatch(`${c.stepId} (state)`, `${c.stepId} (plan)`, configText(c.before), configText(c.after), '', '', { context: 3 })
+      const before = configText(readable(c.before));
+      const after = configText(readable(c.after));
+      if (before === after) return '_Its configuration is unchanged; it is replaced because of what it depends on._';
+      info = 'diff';
+      text = createTwoFilesPatch(`${c.stepId} (state)`, `${c.stepId} (plan)`, before, after, '', '', { context: 3 })
         .split('\n')
         .slice(1)
+        .map((l) => l.replace(/\t$/, ''))
         .join('\n');
     } else if (c.action === 'delete') {
-      body = prefixLines(configText(c.before), '- ');
+      if (c.before === undefined) return '';
+      info = 'diff';
+      text = prefixLines(configText(readable(c.before)), '- ');
+    } else if (c.action === 'run') {
+      if (c.after === undefined) return '';
+      info = 'yaml';
+      text = configText(readable(c.after));
     } else {
-      body = prefixLines(configText(c.after), '+ ');
+      if (c.after === undefined) return '';
+      info = 'diff';
+      text = prefixLines(configText(readable(c.after)), '+ ');
     }
-    out.push('```diff', body.replace(/\n+$/, ''), '```', '', '</details>', '');
+    return fenced(info, shortenLines(packageText(text.replace(/\n+$/, ''), 'code'), maxLines));
   }
-  return out.join('\n');
+}
+
+/** A step id as a reviewer says it: `db` for service.db, the step id otherwise. */
+function displayName(stepId: string): string {
+  return stepId.startsWith('service.') ? stepId.slice('service.'.length) : stepId;
+}
+
+function joinWords(words: readonly string[]): string {
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]!}`;
+}
+
+function collectReferences(v: JsonValue, found: (step: string, field: string) => void): void {
+  if (typeof v === 'string') {
+    for (const m of v.matchAll(REFERENCE_PATTERN)) found(m[1]!, m[2]!);
+  } else if (Array.isArray(v)) {
+    for (const e of v) collectReferences(e, found);
+  } else if (v !== null && typeof v === 'object') {
+    for (const e of Object.values(v)) collectReferences(e, found);
+  }
+}
+
+/** A configuration with its future references written as "(known after apply: db.ip_address)". */
+export function readable(v: JsonValue): JsonValue {
+  if (typeof v === 'string') return v.replace(REFERENCE_PATTERN, (_, step: string, field: string) => `(known after apply: ${displayName(step)}.${field})`);
+  if (Array.isArray(v)) return v.map(readable);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, readable(e)]));
+  return v;
+}
+
+function shortenLines(text: string, maxLines: number | undefined): string {
+  if (maxLines === undefined) return text;
+  const lines = text.split('\n');
+  if (lines.length <= maxLines) return text;
+  const keepHead = Math.ceil((maxLines - 1) / 2);
+  const keepTail = maxLines - 1 - keepHead;
+  return [...lines.slice(0, keepHead), `… ${lines.length - keepHead - keepTail} lines left out …`, ...lines.slice(lines.length - keepTail)].join('\n');
 }
 
 function prefixLines(text: string, prefix: string): string {
@@ -44,10 +393,45 @@ function prefixLines(text: string, prefix: string): string {
     .join('\n');
 }
 
-function mdEscape(s: string): string {
-  return s.replace(/\|/g, '\\|');
+/** A word for a POSIX shell: as it is when it is plain, single-quoted otherwise. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** The dependencies of a step that change in this plan, as step ids. */
+function dependencies(ins: Instruction | undefined, changed: ReadonlySet<string>): string[] {
+  if (ins === undefined) return [];
+  const deps = new Set<string>();
+  const own = ins.declares?.type === 'service' ? ins.declares.name : undefined;
+  for (const s of ins.services) if (s !== own) deps.add(`service.${s}`);
+  for (const a of ins.artifacts) deps.add(`artifact.${a}`);
+  for (const r of ins.refs) deps.add(r);
+  deps.delete(ins.id);
+  return [...deps].filter((d) => changed.has(d)).sort();
+}
+
+const MERMAID_CLASS: Record<Change['action'], string> = {
+  create: 'create',
+  replace: 'replace',
+  run: 'run',
+  delete: 'delete',
+  'no-op': 'noop',
+};
+
+/** A mermaid flowchart of the changed steps, an arrow from each step to those that depend on it. */
+function mermaid(changes: readonly Change[], ctx: Context): string {
+  const ids = new Map(changes.map((c, i) => [c.stepId, `s${i}`]));
+  const changed = new Set(ids.keys());
+  const lines = ['flowchart LR'];
+  for (const c of changes) lines.push(`  ${ids.get(c.stepId)!}["${packageText(`${SYMBOL[c.action]} ${c.stepId}`, 'mermaid')}"]:::${MERMAID_CLASS[c.action]}`);
+  for (const c of changes) {
+    for (const d of dependencies(ctx.instruction(c), changed)) lines.push(`  ${ids.get(d)!} --> ${ids.get(c.stepId)!}`);
+  }
+  lines.push(
+    '  classDef create fill:#e6ffec,stroke:#1a7f37',
+    '  classDef replace fill:#fff8c5,stroke:#9a6700',
+    '  classDef run fill:#ddf4ff,stroke:#0969da',
+    '  classDef delete fill:#ffebe9,stroke:#cf222e',
+  );
+  return `#### Dependencies of the changed steps\n\n${fenced('mermaid', lines.join('\n'))}\n`;
 }
