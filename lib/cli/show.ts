@@ -29,7 +29,7 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const { summarize } = await import('../plan/model.js');
   const { readPlanFile } = await import('../planfile/index.js');
   const { planJson, renderPlanText } = await import('../render/plan-view.js');
-  const { MIN_MAX_BYTES, renderPlanMarkdown } = await import('../render/plan-markdown.js');
+  const { MIN_MAX_BYTES, markdownPlanOf, renderPlanMarkdown } = await import('../render/plan-markdown.js');
   const { UserError } = await import('../util/errors.js');
   const maxBytes = argv['max-bytes'];
   if ((maxBytes !== undefined || argv.graph !== undefined) && !argv.markdown) throw new UserError('--max-bytes and --graph go with --markdown');
@@ -44,9 +44,8 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
   if (argv.json) process.stdout.write(formatJson(planJson(view)));
   else if (argv.markdown) {
-    const { plan } = loaded;
-    const markdownPlan = { ...view, package: plan.package, base: plan.base, warnings: plan.warnings ?? [], starformVersion: loaded.starformVersion, checksum: loaded.checksum, planFile: argv.plan };
-    process.stdout.write(renderPlanMarkdown(markdownPlan, { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true }));
+    const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
+    process.stdout.write(renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options));
   }
   else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
 }

@@ -19,7 +19,8 @@
 // "(known after apply: db.ip_address)". Every string from the package goes through
 // packageText (markdown-escape.ts), which escapes it for where it is written.
 import { createTwoFilesPatch } from 'diff';
-import { REFERENCE_PATTERN, type Change, type Instruction, type PlanSummary } from '../plan/model.js';
+import type { LoadedPlan } from '../planfile/planfile.js';
+import { REFERENCE_PATTERN, summarize, type Change, type Instruction, type PlanSummary } from '../plan/model.js';
 import { jsonDigest } from '../util/hash.js';
 import type { JsonValue } from '../util/json.js';
 import { fenced, packageCode, packageText } from './markdown-escape.js';
@@ -40,6 +41,26 @@ export interface MarkdownPlan {
   readonly checksum: string;
   /** The plan file as the user named it: what `starform apply` is given. */
   readonly planFile: string;
+}
+
+/**
+ * The comment's input from a plan file as read (and verified) by lib/planfile. Its
+ * records were written by the plan module; the planfile layer types them by their core.
+ */
+export function markdownPlanOf(loaded: LoadedPlan, planFile: string): MarkdownPlan {
+  const { plan } = loaded;
+  const changes = plan.changes as unknown as Change[];
+  return {
+    instructions: plan.instructions as unknown as Instruction[],
+    changes,
+    summary: summarize(changes),
+    package: plan.package,
+    base: plan.base,
+    warnings: plan.warnings ?? [],
+    starformVersion: loaded.starformVersion,
+    checksum: loaded.checksum,
+    planFile,
+  };
 }
 
 export interface MarkdownOptions {
@@ -326,9 +347,11 @@ class Context {
       const after = configText(readable(c.after));
       if (before === after) return '_Its configuration is unchanged; it is replaced because of what it depends on._';
       info = 'diff';
-      text = createTwoFilesPatch(`${c.stepId} (state)`, `${c.stepId} (plan)`, before, after, '', '', { context: 3 })
-        .split('\n')
-        .slice(1)
+      // Shortened, a diff loses its context lines first, then its middle; never only its changes.
+      const context = maxLines === undefined ? 3 : maxLines >= 12 ? 1 : 0;
+      const patch = createTwoFilesPatch(`${c.stepId} (state)`, `${c.stepId} (plan)`, before, after, '', '', { context }).split('\n');
+      text = patch
+        .slice(maxLines === undefined ? 1 : 3)
         .map((l) => l.replace(/\t$/, ''))
         .join('\n');
     } else if (c.action === 'delete') {
