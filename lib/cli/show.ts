@@ -28,7 +28,7 @@ export function builder(y: Argv): Argv<ShowArgs> {
 export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void> {
   const { summarize } = await import('../plan/model.js');
   const { readPlanFile } = await import('../planfile/index.js');
-  const { planJson, renderPlanText } = await import('../render/plan-view.js');
+  const { renderPlanText } = await import('../render/plan-view.js');
   const { MIN_MAX_BYTES, markdownPlanOf, renderPlanMarkdown } = await import('../render/plan-markdown.js');
   const { UserError } = await import('../util/errors.js');
   const maxBytes = argv['max-bytes'];
@@ -42,7 +42,12 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const instructions = loaded.plan.instructions as unknown as Instruction[];
   const changes = loaded.plan.changes as unknown as Change[];
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
-  if (argv.json) process.stdout.write(formatJson(planJson(view)));
+  if (argv.json) {
+    const { planDocument } = await import('../render/json-views.js');
+    const { plan } = loaded;
+    const doc = { ...view, base: plan.base, package: plan.package, warnings: plan.warnings ?? [], checksum: loaded.checksum, starformVersion: loaded.starformVersion };
+    process.stdout.write(formatJson(planDocument(doc)));
+  }
   else if (argv.markdown) {
     const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
     process.stdout.write(renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options));

@@ -1,5 +1,5 @@
-// Views of a plan, Terraform-style: human text for the terminal and JSON for machines
-// (the Markdown view for a pull request is in plan-markdown.ts). They render the same
+// Views of a plan, Terraform-style: human text for the terminal (the Markdown view for a
+// pull request is in plan-markdown.ts, the JSON one in json-views.ts). They render the same
 // records (instructions + changes + summary) and hide no-ops (they are counted). A replacement shows a unified
 // diff of the old and new configuration (the `diff` package) so a reviewer sees exactly
 // what changes; a creation shows the configuration it will create.
@@ -140,26 +140,6 @@ function renderChangeText(c: Change, ins: Instruction | undefined, p: Painter): 
     for (const l of configText(c.after).replace(/\n$/, '').split('\n')) lines.push(p.dim(`          ${l}`));
   }
   return lines.join('\n') + '\n';
-}
-
-/** The plan as JSON (what `--json` prints): summary, changes with their instruction, outputs. */
-export function planJson(plan: PlanView): JsonValue {
-  return {
-    summary: { ...plan.summary },
-    changes: plan.changes.map((c) => {
-      const ins = c.instruction !== undefined ? plan.instructions[c.instruction] : undefined;
-      return {
-        action: c.action,
-        step: c.stepId,
-        kind: c.kind,
-        reason: c.reason,
-        ...(ins ? { description: ins.description, position: { ...ins.position } } : {}),
-        ...(c.before !== undefined ? { before: c.before } : {}),
-        ...(c.after !== undefined ? { after: c.after } : {}),
-      };
-    }),
-    outputs: plan.outputs ?? null,
-  };
 }
 
 /** Problems (interpretation or validation errors) with positions and call stacks. */
