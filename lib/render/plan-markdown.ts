@@ -74,7 +74,7 @@ export interface MarkdownOptions {
 export const DEFAULT_MAX_BYTES = 60_000;
 
 /** The smallest budget that still holds a header, a summary and a note. */
-export const MIN_MAX_BYTES = 2_000;
+export const MIN_MAX_BYTES = 4_000;
 
 const VERB: Record<Change['action'], string> = {
   create: 'will be created',
@@ -101,9 +101,11 @@ export function renderPlanMarkdown(plan: MarkdownPlan, options: MarkdownOptions 
   const critical = visible.filter((c) => c.action === 'delete' || c.action === 'replace');
   const rest = visible.filter((c) => c.action === 'create' || c.action === 'run');
   const ctx = new Context(plan);
-  const showAll = `starform show ${shellQuote(plan.planFile)}`;
+  const planFile = shellQuote(clip(plan.planFile, MAX_NAME_CHARS));
+  const showAll = `starform show ${planFile}`;
 
-  const head = [header(plan), summaryTable(plan.summary), banner(plan.summary), warnings(plan.warnings)].filter((s) => s !== '').join('\n');
+  const tables = [header(plan, planFile), summaryTable(plan.summary), banner(plan.summary)].filter((s) => s !== '').join('\n');
+  const head = [tables, warnings(plan.warnings, Math.floor(maxBytes / 4))].filter((s) => s !== '').join('\n');
   const footer = `<sub>To see every change in full: ${packageCode(showAll)} (or ${packageCode(`${showAll} --json`)}).</sub>\n`;
   let left = maxBytes - bytes(head) - bytes(footer) - 1;
   const parts: string[] = [head];
@@ -124,29 +126,41 @@ export function renderPlanMarkdown(plan: MarkdownPlan, options: MarkdownOptions 
   if (rest.length > 0) parts.push(restSection(rest, ctx, left));
   if (graphText !== '') parts.push(graphText);
   parts.push(footer);
-  return parts.join('\n');
+  const text = parts.join('\n');
+  if (bytes(text) <= maxBytes) return text;
+  // Only reachable with budgets near the minimum: the header, the summary and a note.
+  return [tables, `**This plan does not fit in ${maxBytes} bytes.** See it with ${packageCode(showAll)}.\n`].join('\n');
 }
 
 /** Room kept for a shortening note of the next section. */
 const NOTE_RESERVE = 400;
 
-function header(plan: MarkdownPlan): string {
+/** How much of a locator or a plan file path the header shows. */
+const MAX_NAME_CHARS = 80;
+
+function clip(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function header(plan: MarkdownPlan, planFile: string): string {
+  const locator = clip(plan.package.locator, MAX_NAME_CHARS);
   const { lineage, serial } = plan.base;
   const state = lineage === null ? 'a new state (none existed when it was planned)' : `lineage ${packageCode(lineage)}, serial ${serial}`;
   const args = plan.package.args;
   const argCount = args !== null && typeof args === 'object' && !Array.isArray(args) ? Object.keys(args).length : undefined;
   const argsNote = argCount === undefined ? '' : ` (${argCount} ${argCount === 1 ? 'key' : 'keys'})`;
   return [
-    `### starform plan for ${packageCode(plan.package.locator)}`,
+    `### starform plan for ${packageCode(locator)}`,
     '',
     '| | |',
     '|---|---|',
-    `| Package | ${packageCode(plan.package.locator)} |`,
+    `| Package | ${packageCode(locator)} |`,
     `| Args digest | <code>${jsonDigest(args)}</code>${argsNote} |`,
     `| Planned against | ${state} |`,
-    `| Plan file | ${packageCode(plan.planFile)}, checksum <code>${packageText(plan.checksum, 'inline')}</code> |`,
+    `| Plan file | ${packageCode(clip(plan.planFile, MAX_NAME_CHARS))}, checksum <code>${packageText(plan.checksum, 'inline')}</code> |`,
     `| Written by | starform ${packageText(plan.starformVersion, 'inline')} |`,
-    `| Apply with | ${packageCode(`starform apply ${shellQuote(plan.planFile)}`)} |`,
+    `| Apply with | ${packageCode(`starform apply ${planFile}`)} |`,
     '',
   ].join('\n');
 }
@@ -178,13 +192,20 @@ function banner(s: PlanSummary): string {
   ].join('\n');
 }
 
-const MAX_WARNINGS = 20;
 const MAX_WARNING_CHARS = 300;
 
-function warnings(list: readonly string[]): string {
+/** The warnings, as many as fit in `budget` bytes (the others counted). */
+function warnings(list: readonly string[], budget: number): string {
   if (list.length === 0) return '';
-  const shown = list.slice(0, MAX_WARNINGS).map((w) => `- ${packageText(w.length > MAX_WARNING_CHARS ? `${w.slice(0, MAX_WARNING_CHARS)}…` : w, 'inline')}`);
-  if (list.length > MAX_WARNINGS) shown.push(`- … and ${list.length - MAX_WARNINGS} more`);
+  const shown: string[] = [];
+  let size = 0;
+  for (const w of list) {
+    const line = `- ${packageText(clip(w, MAX_WARNING_CHARS), 'inline')}`;
+    if (size + bytes(line) + 1 > budget) break;
+    shown.push(line);
+    size += bytes(line) + 1;
+  }
+  if (shown.length < list.length) shown.push(`- … and ${list.length - shown.length} more (\`starform show PLAN --json\` lists them all)`);
   return [`**Warnings (${list.length}):**`, '', ...shown, ''].join('\n');
 }
 

@@ -3,7 +3,7 @@
 // budget on a 300-service change, and the reason given for a replacement that a
 // dependency forces. Hostile package strings are in markdown-escape.test.ts.
 import assert from 'node:assert/strict';
-import { DEFAULT_MAX_BYTES, readable, renderPlanMarkdown } from '../../lib/render/plan-markdown.js';
+import { DEFAULT_MAX_BYTES, readable, renderPlanMarkdown, type MarkdownPlan } from '../../lib/render/plan-markdown.js';
 import { emptyState } from '../../lib/state/index.js';
 import { expectGolden } from '../util/golden.js';
 import { decodeReferences, planFixture } from './helpers.js';
@@ -127,11 +127,23 @@ describe('show --markdown: the pull-request comment', () => {
     });
 
     it('the budget holds for every size between (no off-by-one in the layout)', () => {
-      for (let maxBytes = 2_000; maxBytes <= 40_000; maxBytes += 1_931) {
+      for (let maxBytes = 4_000; maxBytes <= 40_000; maxBytes += 1_931) {
         const md = renderPlanMarkdown(planFixture(MANY, { count: 30, version: '2', extra: 10 }, planFixture(MANY, { count: 36 }).after()).markdown, { maxBytes, graph: true });
         assert.ok(bytes(md) <= maxBytes, `${bytes(md)} bytes for a budget of ${maxBytes}`);
       }
     });
+  });
+
+  it('the budget holds with hundreds of long warnings and a very long locator and plan file name', () => {
+    const p = planFixture(DEPS, { db_version: '3' }, applied, `${'dir/'.repeat(200)}change.plan`);
+    const warnings = Array.from({ length: 400 }, (_, i) => `main.star:${i}:1: ${'<&> |'.repeat(100)}`);
+    const big: MarkdownPlan = { ...p.markdown, warnings, package: { ...p.markdown.package, locator: 'x|'.repeat(5000) } };
+    for (const maxBytes of [4_000, 5_000, 10_000, DEFAULT_MAX_BYTES]) {
+      const md = renderPlanMarkdown(big, { maxBytes, graph: true });
+      assert.ok(bytes(md) <= maxBytes, `${bytes(md)} bytes for a budget of ${maxBytes}`);
+      assert.match(md, /\*\*Warnings \(400\):\*\*|does not fit in/);
+    }
+    assert.match(renderPlanMarkdown(big), /- … and \d+ more \(`starform show PLAN --json` lists them all\)/);
   });
 
   it('future references read "(known after apply: ...)"', () => {

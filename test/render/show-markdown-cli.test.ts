@@ -38,7 +38,7 @@ describe('cli: show --markdown', function () {
   });
 
   const misuse: [string, string[], RegExp][] = [
-    ['--max-bytes below the smallest budget', ['--markdown', '--max-bytes', '100'], /--max-bytes must be a whole number of bytes, at least 2000 \(it is 100\)/],
+    ['--max-bytes below the smallest budget', ['--markdown', '--max-bytes', '100'], /--max-bytes must be a whole number of bytes, at least 4000 \(it is 100\)/],
     ['--max-bytes that is not a whole number', ['--markdown', '--max-bytes', '5000.5'], /--max-bytes must be a whole number of bytes/],
     ['--graph without --markdown', ['--graph'], /--max-bytes and --graph go with --markdown/],
     ['--max-bytes with --json', ['--json', '--max-bytes', '5000'], /--max-bytes and --graph go with --markdown/],
