@@ -52,5 +52,8 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
     const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
     process.stdout.write(renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options));
   }
-  else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+  else {
+    for (const w of loaded.plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+  }
 }

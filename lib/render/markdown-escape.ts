@@ -11,14 +11,15 @@
 // a table pipe, a heading or an HTML tag — and HTML decodes it to the same character, so
 // the same text is safe both in Markdown and inside the HTML blocks (<details>) where
 // backslash escapes would show. Line breaks and other control, bidirectional and
-// invisible characters are shown as `\n`, `\u001b`... so one name stays one line.
+// invisible characters are shown as `\n`, `\u001b`... so one name stays one line; an `@`
+// is followed by a word joiner (U+2060), so a package cannot mention (notify) anyone.
 //
 // Code blocks keep the text as it is (nothing is interpreted inside a fence) but still
 // show control characters visibly; their fence is longer than any run of backticks in the
 // body (`fenced`). Mermaid labels use mermaid's own `#NN;` references.
 
 /** Where a string from a package is written. */
-export type MarkdownContext = 'inline' | 'code' | 'mermaid';
+export type MarkdownContext = 'inline' | 'inline-code' | 'code' | 'mermaid';
 
 /**
  * The hook every package-derived string passes before escaping: the place for masking
@@ -36,12 +37,13 @@ function visible(c: string): string {
   return `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`;
 }
 
-function inlineText(s: string): string {
+function inlineText(s: string, mentions: boolean): string {
   let out = '';
   for (const ch of s.replace(/\r\n?|\n/g, '\\n').replace(/\t/g, '\\t').replace(INVISIBLE, visible)) {
     const code = ch.codePointAt(0)!;
     const punct = (code >= 0x21 && code <= 0x2f) || (code >= 0x3a && code <= 0x40) || (code >= 0x5b && code <= 0x60) || (code >= 0x7b && code <= 0x7e);
-    out += punct ? `&#${code};` : ch;
+    // A word joiner after `@` keeps GitHub from reading a mention (and notifying someone).
+    out += code === 0x40 && mentions ? '&#64;\u2060' : punct ? `&#${code};` : ch;
   }
   return out;
 }
@@ -55,14 +57,17 @@ function mermaidText(s: string): string {
 }
 
 /**
- * A string from a package, made safe for `context`: inline Markdown/HTML text, the body
- * of a code block (see `fenced`), or a mermaid node label (inside `["..."]`).
+ * A string from a package, made safe for `context`: inline Markdown/HTML text, the same
+ * inside <code> (where GitHub reads no mentions, so `@` stays as it is for copying), the
+ * body of a code block (see `fenced`), or a mermaid node label (inside `["..."]`).
  */
 export function packageText(s: string, context: MarkdownContext): string {
   const text = beforeEscaping(s);
   switch (context) {
     case 'inline':
-      return inlineText(text);
+      return inlineText(text, true);
+    case 'inline-code':
+      return inlineText(text, false);
     case 'code':
       return text.replace(/\r\n?/g, '\n').replace(INVISIBLE, visible);
     case 'mermaid':
@@ -84,5 +89,5 @@ export function fenced(info: string, body: string): string {
 
 /** Inline code for text that comes from a package: <code> with escaped text (a Markdown code span cannot hold references). */
 export function packageCode(s: string): string {
-  return `<code>${packageText(s, 'inline')}</code>`;
+  return `<code>${packageText(s, 'inline-code')}</code>`;
 }

@@ -158,7 +158,7 @@ function header(plan: MarkdownPlan, planFile: string): string {
     `| Package | ${packageCode(locator)} |`,
     `| Args digest | <code>${jsonDigest(args)}</code>${argsNote} |`,
     `| Planned against | ${state} |`,
-    `| Plan file | ${packageCode(clip(plan.planFile, MAX_NAME_CHARS))}, checksum <code>${packageText(plan.checksum, 'inline')}</code> |`,
+    `| Plan file | ${packageCode(clip(plan.planFile, MAX_NAME_CHARS))}, checksum ${packageCode(plan.checksum)} |`,
     `| Written by | starform ${packageText(plan.starformVersion, 'inline')} |`,
     `| Apply with | ${packageCode(`starform apply ${planFile}`)} |`,
     '',
@@ -315,7 +315,7 @@ class Context {
 
   rendering(c: Change): Rendering {
     const ins = this.instruction(c);
-    const summaryLine = `<code>${packageText(`${SYMBOL[c.action]} ${c.stepId}`, 'inline')}</code> ${VERB[c.action]}`;
+    const summaryLine = `${packageCode(`${SYMBOL[c.action]} ${c.stepId}`)} ${VERB[c.action]}`;
     const why = this.why(c);
     const label = ins ? packageText(ins.description, 'inline') : '';
     const at = ins ? ` at ${packageCode(`${ins.position.file}:${ins.position.line}:${ins.position.col}`)}` : '';

@@ -37,6 +37,12 @@ describe('cli: show --markdown', function () {
     assert.match(text, /Dependencies of the changed steps|The dependency graph of the 3 changed steps is left out/);
   });
 
+  it('the text view repeats the warnings the plan file keeps', () => {
+    const r = starform(['show', 'h.plan'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: main\.star:\d+:\d+: "cpu_allocation" field for "ServiceConfig" is deprecated/);
+  });
+
   const misuse: [string, string[], RegExp][] = [
     ['--max-bytes below the smallest budget', ['--markdown', '--max-bytes', '100'], /--max-bytes must be a whole number of bytes, at least 4000 \(it is 100\)/],
     ['--max-bytes that is not a whole number', ['--markdown', '--max-bytes', '5000.5'], /--max-bytes must be a whole number of bytes/],
