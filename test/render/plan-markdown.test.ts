@@ -29,6 +29,8 @@ describe('show --markdown: the pull-request comment', () => {
       const change = planFixture(DEPS, { db_version: '2' }, applied);
       const md = renderPlanMarkdown(change.markdown, { graph: true });
       expectGolden(md, 'test/render/golden/deps-change.md');
+      const app = change.markdown.changes.find((c) => c.stepId === 'service.app')!;
+      assert.equal(app.cause, 'service.db', 'the diff recorded the cause, and the plan file kept it');
       const text = decodeReferences(md);
       assert.match(text, /### starform plan for <code>fixtures\/packages\/deps<\/code>/);
       assert.match(text, /\| Planned against \| lineage <code>00000000-0000-4000-8000-000000000000<\/code>, serial \d+ \|/);
