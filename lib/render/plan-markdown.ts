@@ -219,14 +219,10 @@ interface Rendering {
 function criticalSection(changes: readonly Change[], ctx: Context, budget: number): string {
   const title = `#### Deleted and replaced (${changes.length})\n`;
   const rendered = changes.map((c) => ctx.rendering(c));
-  const attempts: (() => string[])[] = [
-    () => rendered.map((r) => r.full()),
-    ...[40, 12, 4].map((n) => () => rendered.map((r) => r.shortened(n))),
-  ];
+  const attempts: ((r: Rendering) => string)[] = [(r) => r.full(), ...[40, 12, 4].map((n) => (r: Rendering) => r.shortened(n))];
   for (const attempt of attempts) {
-    const blocks = attempt();
-    const text = [title, ...blocks].join('\n');
-    if (bytes(text) <= budget) return text;
+    const blocks = fitting(rendered, attempt, budget - bytes(title));
+    if (blocks !== undefined) return [title, ...blocks].join('\n');
   }
   const lines = rendered.map((r) => r.line());
   const list = lines.join('\n') + '\n';
@@ -240,13 +236,12 @@ function criticalSection(changes: readonly Change[], ctx: Context, budget: numbe
 function restSection(changes: readonly Change[], ctx: Context, budget: number): string {
   const title = `#### Created and run (${changes.length})\n`;
   const rendered = changes.map((c) => ctx.rendering(c));
-  const full = rendered.map((r) => r.full());
   const available = budget - bytes(title);
-  if (sum(full) <= available) return [title, ...full].join('\n');
+  const all = fitting(rendered, (r) => r.full(), available);
+  if (all !== undefined) return [title, ...all].join('\n');
 
+  const full = (i: number): string => rendered[i]!.full();
   const lines = rendered.map((r) => r.line() + '\n');
-  const noteOf = (n: number) =>
-    `\n_… the details of ${n} ${n === 1 ? 'change' : 'changes'} in between are shortened to one line to fit in this comment._\n\n`;
   if (sum(lines) + NOTE_RESERVE <= available) {
     // Everything is named; the first and last changes keep their details, those between
     // (a contiguous run, as details are given alternately from both ends) one line each.
@@ -255,7 +250,7 @@ function restSection(changes: readonly Change[], ctx: Context, budget: number): 
     let hi = changes.length - 1;
     for (let front = true; lo <= hi; front = !front) {
       const i = front ? lo : hi;
-      const grow = bytes(full[i]!) - bytes(lines[i]!);
+      const grow = bytes(full(i)) - bytes(lines[i]!);
       if (size + grow > available) break;
       size += grow;
       if (front) lo++;
@@ -263,10 +258,25 @@ function restSection(changes: readonly Change[], ctx: Context, budget: number): 
     }
     const n = hi - lo + 1;
     const note = `_… the details of ${n} ${n === 1 ? 'change' : 'changes'} in between are shortened to one line each to fit in this comment:_\n`;
-    return [title, ...full.slice(0, lo), note, lines.slice(lo, hi + 1).join(''), ...full.slice(hi + 1)].join('\n');
+    const head = rendered.slice(0, lo).map((r) => r.full());
+    const tail = rendered.slice(hi + 1).map((r) => r.full());
+    return [title, ...head, note, lines.slice(lo, hi + 1).join(''), ...tail].join('\n');
   }
   const { text } = middleOut(lines, available - NOTE_RESERVE, (n) => `\n**… ${n} more ${n === 1 ? 'change' : 'changes'} (creations and one-off steps) are left out to fit in this comment.**\n\n`);
   return [title, text].join('\n');
+}
+
+/** Every change rendered by `render`, if all of them fit in `budget` (joined by newlines); rendering stops at the first that does not. */
+function fitting(rendered: readonly Rendering[], render: (r: Rendering) => string, budget: number): string[] | undefined {
+  const out: string[] = [];
+  let size = 0;
+  for (const r of rendered) {
+    const text = render(r);
+    size += bytes(text) + 1;
+    if (size > budget) return undefined;
+    out.push(text);
+  }
+  return out;
 }
 
 /** Keeps items from both ends while they fit; the ones between become one note. */
@@ -319,9 +329,12 @@ class Context {
     const why = this.why(c);
     const label = ins ? packageText(ins.description, 'inline') : '';
     const at = ins ? ` at ${packageCode(`${ins.position.file}:${ins.position.line}:${ins.position.col}`)}` : '';
+    const memo = new Map<number | undefined, string>();
     const body = (maxLines: number | undefined): string => {
+      const known = memo.get(maxLines);
+      if (known !== undefined) return known;
       const text = this.body(c, maxLines);
-      return [
+      const block = [
         `<details><summary>${summaryLine} — ${why}</summary>`,
         '',
         ...(label !== '' ? [`${label}${at}`, ''] : []),
@@ -329,6 +342,8 @@ class Context {
         '</details>',
         '',
       ].join('\n');
+      memo.set(maxLines, block);
+      return block;
     };
     return {
       full: () => body(undefined),
@@ -364,8 +379,8 @@ class Context {
     let info: string;
     let text: string;
     if (c.action === 'replace' && c.before !== undefined && c.after !== undefined) {
-      const before = configText(readable(c.before));
-      const after = configText(readable(c.after));
+      const before = displayConfig(c.before);
+      const after = displayConfig(c.after);
       if (before === after) return '_Its configuration is unchanged; it is replaced because of what it depends on._';
       info = 'diff';
       // Shortened, a diff loses its context lines first, then its middle; never only its changes.
@@ -378,18 +393,31 @@ class Context {
     } else if (c.action === 'delete') {
       if (c.before === undefined) return '';
       info = 'diff';
-      text = prefixLines(configText(readable(c.before)), '- ');
+      text = prefixLines(displayConfig(c.before), '- ');
     } else if (c.action === 'run') {
       if (c.after === undefined) return '';
       info = 'yaml';
-      text = configText(readable(c.after));
+      text = displayConfig(c.after);
     } else {
       if (c.after === undefined) return '';
       info = 'diff';
-      text = prefixLines(configText(readable(c.after)), '+ ');
+      text = prefixLines(displayConfig(c.after), '+ ');
     }
     return fenced(info, shortenLines(packageText(text.replace(/\n+$/, ''), 'code'), maxLines));
   }
+}
+
+const configTexts = new WeakMap<object, string>();
+
+/** The configuration layout of the text view, future references made readable; computed once per value. */
+function displayConfig(v: JsonValue): string {
+  if (v === null || typeof v !== 'object') return configText(readable(v));
+  let text = configTexts.get(v);
+  if (text === undefined) {
+    text = configText(readable(v));
+    configTexts.set(v, text);
+  }
+  return text;
 }
 
 /** A step id as a reviewer says it: `db` for service.db, the step id otherwise. */
