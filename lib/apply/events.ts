@@ -37,7 +37,7 @@ export type ApplyEvent =
   | { readonly type: 'drift'; readonly message: string }
   | { readonly type: 'image'; readonly ref: string; readonly action: ImageAction; readonly durationMs: number }
   | { readonly type: 'step_start'; readonly step: StepInfo }
-  | { readonly type: 'step_done'; readonly step: StepInfo; readonly durationMs: number; readonly message: string }
+  | { readonly type: 'step_done'; readonly step: StepInfo; readonly durationMs: number; readonly message: string; readonly result?: JsonValue }
   | { readonly type: 'step_failed'; readonly step: StepInfo; readonly durationMs: number; readonly error: string }
   | { readonly type: 'step_skipped'; readonly step: StepInfo; readonly why: string }
   | {

@@ -289,7 +289,7 @@ async function applyLocked(
       }
       await writer.commit((s) => record(s, item, outcome));
       summary[item.action === 'create' ? 'created' : item.action === 'replace' ? 'replaced' : item.action === 'delete' ? 'deleted' : 'run']++;
-      emit({ type: 'step_done', step: info, durationMs: Date.now() - t0, message: outcome.message });
+      emit({ type: 'step_done', step: info, durationMs: Date.now() - t0, message: outcome.message, result: outcome.result });
     } catch (err) {
       failure ??= { item, error: err };
       emit({ type: 'step_failed', step: info, durationMs: Date.now() - t0, error: detailOf(err) });

@@ -16,7 +16,8 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Runtime } from '../docker/index.js';
 import { applyPlan, inStepOrder, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
 import { checkSignature, readPlanFile } from '../planfile/index.js';
-import { closingText, ndjsonLine, stepLine } from '../render/apply-view.js';
+import { closingText, stepLine } from '../render/apply-view.js';
+import { ndjsonSink } from '../render/json-views.js';
 import { paint, useColor } from '../render/style.js';
 import { lockState, readState, type State, type StateLock } from '../state/index.js';
 import { UserError } from '../util/errors.js';
@@ -117,7 +118,7 @@ export interface ApplyView {
 export async function startApplyView(json: boolean): Promise<ApplyView> {
   const out = process.stdout;
   if (json) {
-    return { sink: inStepOrder((e) => out.write(ndjsonLine(e))), close: async () => undefined };
+    return { sink: ndjsonSink((line) => out.write(line)), close: async () => undefined };
   }
   const color = useColor(out);
   const p = paint(color);

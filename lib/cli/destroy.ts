@@ -6,6 +6,7 @@ import { destroyEnclave } from '../apply/index.js';
 import { paint, useColor } from '../render/style.js';
 import { lockState, readState } from '../state/index.js';
 import { UserError } from '../util/errors.js';
+import { destroyDocument } from '../render/json-views.js';
 import { formatJson } from '../util/json.js';
 import { ask, lazyRuntime, parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
@@ -32,7 +33,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
   try {
     const state = await readState(argv.state);
     if (state.lineage === null) {
-      if (argv.json) process.stdout.write(formatJson({ removed: null }));
+      if (argv.json) process.stdout.write(formatJson(destroyDocument({ removed: null, state })));
       else process.stdout.write('Nothing to destroy: there is no state yet.\n');
       return;
     }
@@ -51,16 +52,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     const result = await destroyEnclave({ statePath: argv.state, runtime: lazyRuntime(), lock });
     const removed = result.removed;
     if (argv.json) {
-      process.stdout.write(
-        formatJson({
-          removed: removed && {
-            containers: removed.containers.map((c) => ({ id: c.id, name: c.containerName, ...(c.service ? { service: c.service } : {}) })),
-            volumes: removed.volumes.map((v) => v.name),
-            network: removed.network?.networkName ?? null,
-          },
-          serial: result.state.serial,
-        }),
-      );
+      process.stdout.write(formatJson(destroyDocument(result)));
       return;
     }
     const c = removed?.containers.length ?? 0;

@@ -3,6 +3,7 @@
 // one value (a string printed as is, for scripts); --json prints JSON.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { outputsText } from '../render/apply-view.js';
+import { outputDocument } from '../render/json-views.js';
 import { readState } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { formatJson, isJsonObject } from '../util/json.js';
@@ -27,7 +28,7 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
   const outputs = state.outputs;
   if (argv.name === undefined) {
     if (argv.json) {
-      process.stdout.write(formatJson(outputs));
+      process.stdout.write(formatJson(outputDocument(state)));
       return;
     }
     if (outputs === null) {
@@ -44,5 +45,6 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
     });
   }
   const value = outputs[argv.name]!;
-  process.stdout.write(typeof value === 'string' && !argv.json ? `${value}\n` : formatJson(value));
+  if (argv.json) process.stdout.write(formatJson(outputDocument(state, argv.name)));
+  else process.stdout.write(typeof value === 'string' ? `${value}\n` : formatJson(value));
 }

@@ -39,7 +39,7 @@ export function builder(y: Argv): Argv<PlanArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const [{ makePlan }, { writePlanFile }, { planJson, renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }] =
+  const [{ makePlan }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }] =
     await Promise.all([
       import('../plan/index.js'),
       import('../planfile/index.js'),
@@ -72,7 +72,13 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   }
   const view = { instructions: result.plan.instructions, changes: result.plan.changes, summary: result.summary!, outputs: result.plan.outputs };
   for (const n of notes) process.stderr.write(`note: ${n}\n`);
-  if (argv.json) process.stdout.write(formatJson(planJson(view)));
+  if (argv.json) {
+    const { planDocument } = await import('../render/json-views.js');
+    const { STARFORM_VERSION } = await import('../util/package-info.js');
+    const { plan } = result;
+    const doc = { ...view, base: plan.base, package: plan.package, warnings: result.warnings, checksum: serializePlan(plan).checksum, starformVersion: STARFORM_VERSION };
+    process.stdout.write(formatJson(planDocument(doc)));
+  }
   else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
   if (argv.out) {
     await writePlanFile(argv.out, result.plan, key ? { signWith: key } : {});

@@ -11,6 +11,8 @@ interface ShowArgs extends SigningArgs {
   plan: string;
   json?: boolean;
   markdown?: boolean;
+  'max-bytes'?: number;
+  graph?: boolean;
 }
 
 export function builder(y: Argv): Argv<ShowArgs> {
@@ -18,6 +20,8 @@ export function builder(y: Argv): Argv<ShowArgs> {
     .positional('plan', { type: 'string', demandOption: true, describe: 'A plan file written by `starform plan --out`' })
     .option('json', { type: 'boolean', describe: 'Print the plan as JSON' })
     .option('markdown', { type: 'boolean', describe: 'Print a Markdown summary for a pull-request comment' })
+    .option('max-bytes', { type: 'number', describe: 'With --markdown: the size budget in bytes (default 60000; GitHub takes 65536 characters)' })
+    .option('graph', { type: 'boolean', describe: 'With --markdown: add a mermaid graph of the changed steps and their dependencies' })
     .conflicts('json', 'markdown')
     .example('$0 show change.plan --markdown > comment.md', 'Render a plan for review') as unknown as Argv<ShowArgs>;
 }
@@ -25,9 +29,16 @@ export function builder(y: Argv): Argv<ShowArgs> {
 export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void> {
   const { summarize } = await import('../plan/model.js');
   const { readPlanFile } = await import('../planfile/index.js');
-  const { planJson, renderPlanMarkdown, renderPlanText } = await import('../render/plan-view.js');
+  const { renderPlanText } = await import('../render/plan-view.js');
+  const { MIN_MAX_BYTES, markdownPlanOf, renderPlanMarkdown } = await import('../render/plan-markdown.js');
+  const { UserError } = await import('../util/errors.js');
+  const maxBytes = argv['max-bytes'];
+  if ((maxBytes !== undefined || argv.graph !== undefined) && !argv.markdown) throw new UserError('--max-bytes and --graph go with --markdown');
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= MIN_MAX_BYTES)) {
+    throw new UserError(`--max-bytes must be a whole number of bytes, at least ${MIN_MAX_BYTES} (it is ${String(maxBytes)})`);
+  }
   const { useColor } = await import('../render/style.js');
-  const { formatJson, isJsonObject } = await import('../util/json.js');
+  const { formatJson } = await import('../util/json.js');
   const { describeSignature, signatureStatus } = await import('../planfile/signing.js');
   const key = await signingKey(argv);
   const loaded = await readPlanFile(argv.plan);
@@ -37,12 +48,24 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const changes = loaded.plan.changes as unknown as Change[];
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
   if (argv.json) {
-    const json = planJson(view);
+    const { planDocument } = await import('../render/json-views.js');
+    const { plan } = loaded;
     const signature =
       status.state === 'unsigned'
         ? null
         : { algorithm: status.signature.algorithm, key_id: status.signature.keyId, verified: status.verified ?? null };
-    process.stdout.write(formatJson(isJsonObject(json) ? { ...json, signature } : json));
-  } else if (argv.markdown) process.stdout.write(`${renderPlanMarkdown(view)}\n${signatureLine}\n`);
-  else process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}\n${signatureLine}\n`);
+    const doc = { ...view, base: plan.base, package: plan.package, warnings: plan.warnings ?? [], checksum: loaded.checksum, starformVersion: loaded.starformVersion, signature };
+    process.stdout.write(formatJson(planDocument(doc)));
+  } else if (argv.markdown) {
+    const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
+    process.stdout.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}
+${signatureLine}
+`);
+  } else {
+    for (const w of loaded.plan.warnings ?? []) process.stderr.write(`warning: ${w}
+`);
+    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}
+${signatureLine}
+`);
+  }
 }

@@ -6,7 +6,8 @@
 // label the next apply removes it as a container the state does not name (or `destroy`).
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { forgetStep } from '../apply/records.js';
-import { entryJson, renderEntry, renderStateList, resolveAddress, stateListJson, type ArtifactFile } from '../render/state-view.js';
+import { stateEntryDocument, stateListDocument } from '../render/json-views.js';
+import { renderEntry, renderStateList, resolveAddress, type ArtifactFile } from '../render/state-view.js';
 import { useColor } from '../render/style.js';
 import {
   BlobStore,
@@ -50,7 +51,7 @@ const list: CommandModule<StateArgs, ListArgs> = {
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<ListArgs>,
   async handler(argv: ArgumentsCamelCase<ListArgs>) {
     const state = await readState(argv.state);
-    process.stdout.write(argv.json ? formatJson(stateListJson(state)) : renderStateList(state));
+    process.stdout.write(argv.json ? formatJson(stateListDocument(state)) : renderStateList(state));
   },
 };
 
@@ -77,7 +78,7 @@ const show: CommandModule<StateArgs, ShowArgs> = {
     if (entry === undefined) throw notFound(state, argv.address, argv.state);
     const files = entry.type === 'artifact' ? await artifactFiles(argv.state, entry.record.contentHash) : undefined;
     process.stdout.write(
-      argv.json ? formatJson(entryJson(state, entry, files)) : renderEntry(state, entry, { color: useColor(process.stdout), ...(files ? { files } : {}) }),
+      argv.json ? formatJson(stateEntryDocument(state, entry, files)) : renderEntry(state, entry, { color: useColor(process.stdout), ...(files ? { files } : {}) }),
     );
   },
 };

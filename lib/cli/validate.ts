@@ -23,7 +23,9 @@ export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<v
   const { useColor } = await import('../render/style.js');
   const { instructions, problems, warnings } = checkPackage(await packageInputs(argv));
   if (argv.json) {
-    process.stdout.write(JSON.stringify({ valid: problems.length === 0, instructions: instructions.length, problems, warnings }, null, 2) + '\n');
+    const { validateDocument } = await import('../render/json-views.js');
+    const { formatJson } = await import('../util/json.js');
+    process.stdout.write(formatJson(validateDocument({ instructions: instructions.length, problems, warnings })));
     if (problems.length > 0) process.exitCode = 1;
     return;
   }

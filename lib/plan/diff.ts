@@ -60,6 +60,7 @@ export function diff(instructions: readonly Instruction[], state: State): Change
     let action: Action = 'no-op';
     let reason = 'unchanged';
     let before: Change['before'];
+    let cause: string | undefined;
     const after: Change['after'] = ins.args;
 
     switch (ins.kind) {
@@ -87,6 +88,7 @@ export function diff(instructions: readonly Instruction[], state: State): Change
         } else if (dep !== undefined) {
           action = 'replace';
           reason = `depends on ${dep}, which changes`;
+          cause = dep;
           before = rec.config;
         } else if (!sim.running && finalRunning.get(name) !== false) {
           action = 'replace';
@@ -139,6 +141,7 @@ export function diff(instructions: readonly Instruction[], state: State): Change
         } else if (dep !== undefined) {
           action = 'replace';
           reason = `depends on ${dep}, which changes`;
+          cause = dep;
           before = prev.args;
         }
         artifacts.add(name);
@@ -161,6 +164,7 @@ export function diff(instructions: readonly Instruction[], state: State): Change
         } else if (dep !== undefined) {
           action = 'run';
           reason = `depends on ${dep}, which changes`;
+          cause = dep;
         }
         for (const name of artifactsCreated(ins)) declaredArtifacts.add(name);
         break;
@@ -169,7 +173,7 @@ export function diff(instructions: readonly Instruction[], state: State): Change
         reason = 'lookup only';
     }
     if (action !== 'no-op') dirty.add(ins.id);
-    changes.push({ action, stepId: ins.id, kind: ins.kind, reason, ...(before !== undefined ? { before } : {}), after, instruction: index });
+    changes.push({ action, stepId: ins.id, kind: ins.kind, reason, ...(cause !== undefined ? { cause } : {}), ...(before !== undefined ? { before } : {}), after, instruction: index });
   });
 
   const deletions: Change[] = [];

@@ -93,6 +93,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
     changes,
     outputs: result.outputs,
     files: result.files,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
   return { plan, summary: summarize(changes), problems: [], warnings, instructions };
 }

@@ -184,7 +184,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     outputs,
     files: recorder.files,
     sourcesDigest: ws.sourcesDigest(),
-    warnings,
+    warnings: [...warnings, ...recorder.warnings.map((w) => `${w.position.file}:${w.position.line}:${w.position.col}: ${w.message}`)],
   };
 }
 

@@ -100,6 +100,8 @@ export interface Change {
   readonly kind: InstructionKind;
   /** Why this action (e.g. "configuration changed", "depends on service.db, which is replaced"). */
   readonly reason: string;
+  /** For a change forced by a dependency: the step id of the changing step it depends on. */
+  readonly cause?: string;
   /** For replacements and deletions: the configuration in the state. */
   readonly before?: JsonValue;
   /** For creations and replacements: the configuration planned. */

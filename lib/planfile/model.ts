@@ -100,6 +100,8 @@ export interface SavedPlan<I extends InstructionCore = InstructionRecord, C exte
   readonly outputs: JsonValue;
   /** Contents apply needs, keyed by their digest (`sha256:<hex>`). */
   readonly files: ReadonlyMap<string, Uint8Array>;
+  /** What interpretation warned about (deprecated fields...), so `show` can repeat it. */
+  readonly warnings?: readonly string[];
 }
 
 /**

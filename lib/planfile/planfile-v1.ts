@@ -37,6 +37,7 @@ interface PlanBodyV1 {
   readonly instructions: readonly JsonObject[];
   readonly outputs: JsonValue;
   readonly files: { readonly [digest: string]: string };
+  readonly warnings?: readonly string[];
 }
 
 /** The order of the top-level keys in the file: what reviewers read first comes first. */
@@ -52,6 +53,7 @@ export const LEADING_KEYS = [
   'instructions',
   'outputs',
   'files',
+  'warnings',
 ] as const;
 
 const CAMEL_FIELD = /^[a-z][a-zA-Z0-9]*$/;
@@ -90,6 +92,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     instructions: plan.instructions.map((ins, i) => toFileRecord(ins, `instructions[${i}]`)),
     outputs: plan.outputs,
     files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
+    ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
   };
   return body as unknown as JsonObject;
 }
@@ -117,6 +120,7 @@ function decode(raw: PlanBodyV1): SavedPlan {
     instructions: raw.instructions.map((ins) => fromFileRecord(ins) as InstructionRecord),
     changes: raw.changes.map((c) => fromFileRecord(c) as ChangeRecord),
     outputs: raw.outputs,
+    ...(raw.warnings !== undefined ? { warnings: raw.warnings } : {}),
     files: new Map(
       Object.entries(raw.files).map(([digest, base64]) => {
         const bytes = Buffer.from(base64, 'base64');

@@ -1,5 +1,5 @@
 // Views of an apply, built from its events (lib/apply/events.ts): plain lines for logs and
-// CI, NDJSON for machines (--json), and the closing summary and outputs every view ends
+// CI (NDJSON for machines is in json-views.ts), and the closing summary and outputs every view ends
 // with. The live terminal view (ink) lives in lib/render/progress and reuses the line
 // formats from here, so a step reads the same in all three.
 //
@@ -82,41 +82,4 @@ export function closingText(event: ApplyEvent, p: Painter = paint(false)): strin
     return `\n${p.bold(p.red(`Apply failed: ${summaryText(event.summary)} before it stopped.`))}\n`;
   }
   return '';
-}
-
-/** One NDJSON line for an event (snake_case fields, the step flattened into the event). */
-export function eventJson(event: ApplyEvent): JsonValue {
-  const step = (s: StepInfo) => ({
-    index: s.index,
-    step: s.stepId,
-    kind: s.kind,
-    action: s.action,
-    description: s.description,
-    reason: s.reason,
-    ...(s.position ? { position: { ...s.position } } : {}),
-  });
-  switch (event.type) {
-    case 'apply_start':
-      return { type: event.type, steps: event.steps.map(step), unchanged: event.unchanged, parallelism: event.parallelism };
-    case 'drift':
-      return { type: event.type, message: event.message };
-    case 'image':
-      return { type: event.type, ref: event.ref, action: event.action, duration_ms: event.durationMs };
-    case 'step_start':
-      return { type: event.type, ...step(event.step) };
-    case 'step_done':
-      return { type: event.type, ...step(event.step), duration_ms: event.durationMs, message: event.message };
-    case 'step_failed':
-      return { type: event.type, ...step(event.step), duration_ms: event.durationMs, error: event.error };
-    case 'step_skipped':
-      return { type: event.type, ...step(event.step), why: event.why };
-    case 'apply_done':
-      return { type: event.type, summary: { ...event.summary }, outputs: event.outputs, serial: event.serial, duration_ms: event.durationMs };
-    case 'apply_failed':
-      return { type: event.type, summary: { ...event.summary }, error: event.error, serial: event.serial, duration_ms: event.durationMs };
-  }
-}
-
-export function ndjsonLine(event: ApplyEvent): string {
-  return JSON.stringify(eventJson(event)) + '\n';
 }

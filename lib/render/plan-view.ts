@@ -1,9 +1,9 @@
-// Views of a plan, Terraform-style: human text for the terminal, Markdown for a pull
-// request comment, JSON for machines. All three render the same records (instructions +
-// changes + summary) and hide no-ops (they are counted). A replacement shows a unified
+// Views of a plan, Terraform-style: human text for the terminal (the Markdown view for a
+// pull request is in plan-markdown.ts, the JSON one in json-views.ts). They render the same
+// records (instructions + changes + summary) and hide no-ops (they are counted). A replacement shows a unified
 // diff of the old and new configuration (the `diff` package) so a reviewer sees exactly
 // what changes; a creation shows the configuration it will create.
-import { createTwoFilesPatch, diffLines } from 'diff';
+import { diffLines } from 'diff';
 import type { Change, Instruction, PlanSummary, Problem } from '../plan/model.js';
 import type { JsonValue } from '../util/json.js';
 import { Document, isScalar, isSeq, visit } from 'yaml';
@@ -16,7 +16,7 @@ export interface PlanView {
   readonly outputs?: JsonValue;
 }
 
-const SYMBOL: Record<Change['action'], string> = {
+export const SYMBOL: Record<Change['action'], string> = {
   create: '+',
   replace: '-/+',
   run: '>',
@@ -38,7 +38,7 @@ export function summaryLine(s: PlanSummary): string {
   return `Plan: ${s.create} to create, ${s.replace} to replace, ${s.run} to run, ${s.delete} to delete.${unchanged}`;
 }
 
-function where(ins: Instruction | undefined): string {
+export function where(ins: Instruction | undefined): string {
   return ins ? `${ins.position.file}:${ins.position.line}:${ins.position.col}` : '';
 }
 
@@ -71,7 +71,7 @@ export function compactForDisplay(v: JsonValue): JsonValue | undefined {
   return v;
 }
 
-function configText(v: JsonValue | undefined): string {
+export function configText(v: JsonValue | undefined): string {
   if (v === undefined) return '';
   const compact = compactForDisplay(v);
   if (compact === undefined) return '{}\n';
@@ -142,58 +142,6 @@ function renderChangeText(c: Change, ins: Instruction | undefined, p: Painter): 
   return lines.join('\n') + '\n';
 }
 
-/** A pull-request comment: summary table, then each change with its diff in a collapsible block. */
-export function renderPlanMarkdown(plan: PlanView): string {
-  const visible = plan.changes.filter((c) => c.action !== 'no-op');
-  const out: string[] = [];
-  out.push(`### starform plan`, '', `**${summaryLine(plan.summary)}**`, '');
-  if (visible.length === 0) return out.join('\n') + '\n';
-  out.push('| | Action | Step | Where | Why |', '|---|---|---|---|---|');
-  for (const c of visible) {
-    const ins = c.instruction !== undefined ? plan.instructions[c.instruction] : undefined;
-    out.push(`| \`${SYMBOL[c.action]}\` | ${c.action} | \`${mdEscape(c.stepId)}\` | ${ins ? `\`${where(ins)}\`` : ''} | ${mdEscape(c.reason)} |`);
-  }
-  out.push('');
-  for (const c of visible) {
-    const ins = c.instruction !== undefined ? plan.instructions[c.instruction] : undefined;
-    const title = `${SYMBOL[c.action]} ${c.stepId}`;
-    out.push(`<details><summary><code>${htmlEscape(title)}</code> — ${htmlEscape(ins ? ins.description : c.reason)}</summary>`, '');
-    let body: string;
-    if (c.action === 'replace' && c.before !== undefined && c.after !== undefined) {
-      body = createTwoFilesPatch(`${c.stepId} (state)`, `${c.stepId} (plan)`, configText(c.before), configText(c.after), '', '', { context: 3 })
-        .split('\n')
-        .slice(1)
-        .join('\n');
-    } else if (c.action === 'delete') {
-      body = prefixLines(configText(c.before), '- ');
-    } else {
-      body = prefixLines(configText(c.after), '+ ');
-    }
-    out.push('```diff', body.replace(/\n+$/, ''), '```', '', '</details>', '');
-  }
-  return out.join('\n');
-}
-
-/** The plan as JSON (what `--json` prints): summary, changes with their instruction, outputs. */
-export function planJson(plan: PlanView): JsonValue {
-  return {
-    summary: { ...plan.summary },
-    changes: plan.changes.map((c) => {
-      const ins = c.instruction !== undefined ? plan.instructions[c.instruction] : undefined;
-      return {
-        action: c.action,
-        step: c.stepId,
-        kind: c.kind,
-        reason: c.reason,
-        ...(ins ? { description: ins.description, position: { ...ins.position } } : {}),
-        ...(c.before !== undefined ? { before: c.before } : {}),
-        ...(c.after !== undefined ? { after: c.after } : {}),
-      };
-    }),
-    outputs: plan.outputs ?? null,
-  };
-}
-
 /** Problems (interpretation or validation errors) with positions and call stacks. */
 export function renderProblems(problems: readonly Problem[], options: { color?: boolean } = {}): string {
   const p = paint(options.color === true);
@@ -208,20 +156,4 @@ export function renderProblems(problems: readonly Problem[], options: { color?: 
   const n = problems.length;
   out.push(`${n} error${n === 1 ? '' : 's'}; nothing was planned.`);
   return out.join('\n') + '\n';
-}
-
-function prefixLines(text: string, prefix: string): string {
-  return text
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((l) => prefix + l)
-    .join('\n');
-}
-
-function mdEscape(s: string): string {
-  return s.replace(/\|/g, '\\|');
-}
-
-function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

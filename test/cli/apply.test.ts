@@ -113,7 +113,7 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assertUserError(starform(['state', 'show', 'nothing', '--state', state], dir), /the state has no 'nothing'/);
 
     assert.equal(starform(['output', 'url', '--state', state], dir).stdout, 'http://app:8080\n');
-    assert.deepEqual(JSON.parse(starform(['output', '--json', '--state', state], dir).stdout), {
+    assert.deepEqual((JSON.parse(starform(['output', '--json', '--state', state], dir).stdout) as { outputs: unknown }).outputs, {
       database_url: 'postgresql://app:not-a-secret@postgres:5432/app',
       redis: 'redis:6379',
       url: 'http://app:8080',
@@ -135,12 +135,12 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assert.equal(starform(['plan', fixture('lifecycle'), '--state', state, '--out', plan], dir).code, 0);
     const r = starform(['apply', plan, '--state', state, '--json'], dir);
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string; index?: number });
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step_id?: string; index?: number });
     assert.equal(events[0]!.type, 'apply_start');
     assert.equal(events.at(-1)!.type, 'apply_done');
     const indexes = events.filter((e) => e.type === 'step_done').map((e) => e.index);
     assert.deepEqual(indexes, [...indexes].sort((a, b) => a! - b!), 'step events come in step order');
-    for (const e of events.filter((x) => x.type.startsWith('step_'))) assert.equal(typeof e.step, 'string');
+    for (const e of events.filter((x) => x.type.startsWith('step_'))) assert.equal(typeof e.step_id, 'string');
     assert.equal(events.filter((e) => e.type === 'step_done').length, 7);
 
     const stale = starform(['apply', plan, '--state', state], dir);

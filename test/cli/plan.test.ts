@@ -41,7 +41,7 @@ describe('cli: plan, show, validate', function () {
     assert.equal(json.summary.create, 4);
     const md = starform(['show', 'web.plan', '--markdown'], dir).stdout;
     assert.match(md, /^### starform plan/);
-    assert.match(md, /<details><summary><code>\+ service\.app<\/code>/);
+    assert.match(md, /<details><summary><code>&#43; service&#46;app<\/code> will be created/);
     assert.match(md, /```diff/);
   });
 

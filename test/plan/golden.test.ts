@@ -1,13 +1,14 @@
 // Expected plans of the fixture packages, kept as golden files under fixtures/plans/:
 // the text view against an empty state for every package, and for `deps` the plan of a
-// change against the state its first plan leads to (fixtures/states/deps.state.json).
+// change against the state its first plan leads to (fixtures/states/deps.state.json);
+// the Markdown view has its own golden files (test/render/plan-markdown.test.ts).
 // A change in interpretation, the diff or the views shows up here as a reviewable diff.
 // `UPDATE_GOLDEN=1` rewrites the files (review before committing).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePlan } from '../../lib/plan/index.js';
-import { renderPlanMarkdown, renderPlanText } from '../../lib/render/plan-view.js';
+import { renderPlanText } from '../../lib/render/plan-view.js';
 import { emptyState, parseState, serializeState, type State } from '../../lib/state/index.js';
 import { PACKAGE_ROOT } from '../../lib/util/package-info.js';
 import type { JsonObject } from '../../lib/util/json.js';
@@ -43,6 +44,5 @@ describe('plan: expected plans of the fixtures (golden)', () => {
     const saved = parseState(readFileSync(join(PACKAGE_ROOT, 'fixtures', 'states', 'deps.state.json'), 'utf8'), 'deps.state.json');
     const change = planOf('deps', saved, { db_version: '2' });
     expectGolden(renderPlanText(change), 'fixtures/plans/deps-change.txt');
-    expectGolden(renderPlanMarkdown(change), 'fixtures/plans/deps-change.md');
   });
 });

@@ -6,7 +6,7 @@ import { DockerRuntime } from '../../../lib/docker/index.js';
 import { makePlan } from '../../../lib/plan/index.js';
 import { readState } from '../../../lib/state/index.js';
 import type { JsonObject } from '../../../lib/util/json.js';
-import { ndjsonLine } from '../../../lib/render/apply-view.js';
+import { eventDocument } from '../../../lib/render/json-views.js';
 
 const [dir, statePath, argsText] = process.argv.slice(2);
 const runtime = new DockerRuntime();
@@ -16,4 +16,4 @@ if (result.plan === null) {
   process.stderr.write(`planning failed: ${result.problems.map((p) => p.message).join('; ')}\n`);
   process.exit(2);
 }
-await applyPlan(result.plan, { statePath: statePath!, runtime, parallelism: 2, onEvent: (e) => process.stdout.write(ndjsonLine(e)) });
+await applyPlan(result.plan, { statePath: statePath!, runtime, parallelism: 2, onEvent: (e) => process.stdout.write(JSON.stringify(eventDocument(e, new Date())) + '\n') });
