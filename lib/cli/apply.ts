@@ -198,7 +198,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
-    const packageFlags = ['args', 'args-file', 'package', 'main-file'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
+    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
     if (packageFlags.length > 0) {
       throw new UserError(`--${packageFlags[0]} cannot be used with a saved plan: the plan already holds its package and arguments`, {
         location: { file: target },

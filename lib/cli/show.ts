@@ -31,7 +31,9 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const instructions = loaded.plan.instructions as unknown as Instruction[];
   const changes = loaded.plan.changes as unknown as Change[];
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
+  const { packageVersionsMarkdown, packageVersionsText } = await import('../render/package-versions.js');
+  const repositories = loaded.plan.package.repositories ?? [];
   if (argv.json) process.stdout.write(formatJson(planJson(view)));
-  else if (argv.markdown) process.stdout.write(renderPlanMarkdown(view));
-  else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+  else if (argv.markdown) process.stdout.write(renderPlanMarkdown(view) + packageVersionsMarkdown(repositories));
+  else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }) + packageVersionsText(repositories));
 }

@@ -13,6 +13,8 @@ export interface FetchFlags {
   readonly upgrade?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  readonly readOnlyLock?: boolean;
+  readonly keepUnused?: boolean;
 }
 
 /** Whether `dir` names a package by locator (no local path of that name exists). */
@@ -33,5 +35,7 @@ export function packageFetcherFor(dir: string, flags: FetchFlags = {}): PackageF
     upgrade: flags.upgrade ?? false,
     env,
     terminal: process.stderr.isTTY === true,
+    readOnlyLock: flags.readOnlyLock ?? false,
+    keepUnused: flags.keepUnused ?? false,
   });
 }

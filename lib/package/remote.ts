@@ -64,6 +64,10 @@ export interface FetcherOptions {
   readonly report?: (line: string) => void;
   /** Whether progress goes to a terminal (then git's transfer progress is shown too). */
   readonly terminal?: boolean;
+  /** Read the lock but never write it (`packages list`). */
+  readonly readOnlyLock?: boolean;
+  /** Keep lock entries this run did not use (`packages fetch`, which may run with other args). */
+  readonly keepUnused?: boolean;
 }
 
 const FULL_COMMIT = /^[0-9a-f]{40}$/;
@@ -96,9 +100,17 @@ export class PackageFetcher implements PackageRemote {
     return [...this.resolved.values()].map((r) => r.entry);
   }
 
+  /** The lock file's entries as read. */
+  locked(): readonly LockEntry[] {
+    return [...this.lock.values()];
+  }
+
   saveLock(): void {
-    if (this.options.lockFile === null) return;
-    const entries = this.used().map(({ locator, ref, commit, digest }) => ({ locator, ref, commit, digest }));
+    if (this.options.lockFile === null || this.options.readOnlyLock) return;
+    const entries: LockEntry[] = this.used().map(({ locator, ref, commit, digest }) => ({ locator, ref, commit, digest }));
+    if (this.options.keepUnused) {
+      for (const [key, e] of this.lock) if (!this.resolved.has(key)) entries.push(e);
+    }
     // A run that used no repository leaves a lock it did not need alone (and writes none).
     if (entries.length === 0 && this.lock.size === 0) return;
     if (writeLock(this.options.lockFile, entries)) {
