@@ -7,6 +7,7 @@
 //
 //   node scripts/serve-test-git.mjs [--port N] [--token T] [--fixtures DIR]
 //     prints  STARFORM_GIT_BASE_URL=http://127.0.0.1:<port>  and serves until killed.
+//   (tests fork it with --ipc and drive it by messages: see serveOverIpc)
 //
 // Repositories with "private": true answer 401 unless the request carries the token
 // (HTTP Basic with the token as password, any user — what git sends for STARFORM_GIT_TOKEN
@@ -159,7 +160,8 @@ export async function startTestGitServer({ fixtures = DEFAULT_FIXTURES, token = 
         GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
         HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
       },
-      stdio: ['pipe', 'pipe', 'inherit'],
+      // git's own complaints (e.g. a test asking for a commit that does not exist) are the client's to report.
+      stdio: ['pipe', 'pipe', 'ignore'],
     });
     req.pipe(child.stdin);
     let head = Buffer.alloc(0);
@@ -237,6 +239,32 @@ function authorized(header, token) {
   return decoded.slice(decoded.indexOf(':') + 1) === token;
 }
 
+/**
+ * Run as a child with an IPC channel (`fork(script, ['--ipc'])`): the server lives in its
+ * own process, since starform's git calls are synchronous and would block a server in the
+ * caller's event loop. Answers {id, cmd: 'commit'|'addRepo'|'rev'|'requests', args}.
+ */
+async function serveOverIpc(server) {
+  process.on('message', (msg) => {
+    let reply;
+    try {
+      if (msg.cmd === 'commit') reply = { value: server.repo(msg.args.repo).commit(msg.args.commit) };
+      else if (msg.cmd === 'addRepo') reply = { value: (server.addRepo(msg.args.repo, msg.args.private === true), null) };
+      else if (msg.cmd === 'rev') reply = { value: server.rev(msg.args.repo, msg.args.ref) };
+      else if (msg.cmd === 'requests') reply = { value: server.requests };
+      else if (msg.cmd === 'close') {
+        void server.close().then(() => process.exit(0));
+        return;
+      } else reply = { error: `unknown command ${msg.cmd}` };
+    } catch (err) {
+      reply = { error: String(err && err.stderr ? err.stderr : err) };
+    }
+    process.send({ id: msg.id, ...reply });
+  });
+  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+  process.send({ type: 'ready', baseUrl: server.baseUrl, token: server.token });
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const opt = (name, fallback) => {
@@ -248,6 +276,10 @@ async function main() {
     token: opt('token', 'test-token'),
     port: Number(opt('port', '0')),
   });
+  if (args.includes('--ipc') && process.send) {
+    await serveOverIpc(server);
+    return;
+  }
   process.stdout.write(`STARFORM_GIT_BASE_URL=${server.baseUrl}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

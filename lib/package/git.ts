@@ -194,7 +194,7 @@ export type ResolvedRef =
   | { readonly kind: 'short-commit'; readonly prefix: string };
 
 /**
- * Resolves `ref` (a tag, a branch or a commit, as in Kurtosis: tags first, then branches;
+ * Resolves `ref` (`repo` names the repository and ref in messages: `github.com/o/r@v1`) (a tag, a branch or a commit, as in Kurtosis: tags first, then branches;
  * none: the default branch) against a remote's refs. A full commit id needs no network.
  */
 export function resolveRef(ref: string | undefined, refs: () => Map<string, string>, repo: string): ResolvedRef {
@@ -210,7 +210,7 @@ export function resolveRef(ref: string | undefined, refs: () => Map<string, stri
   const branch = all.get(`refs/heads/${ref}`);
   if (branch) return { kind: 'branch', commit: branch };
   if (SHORT_COMMIT.test(ref)) return { kind: 'short-commit', prefix: ref };
-  throw new UserError(`cannot fetch ${repo}@${ref}: the repository has no tag, branch or commit '${ref}'`);
+  throw new UserError(`cannot fetch ${repo}: the repository has no tag, branch or commit '${ref}'`);
 }
 
 /**
@@ -229,7 +229,7 @@ export function fetchCommit(remote: GitRemoteOptions, repo: string, url: string,
     if (fetched.status !== 0) {
       if (remote.showProgress) throw new UserError(`cannot fetch ${repo} at commit ${want.commit} from ${scrub(url, remote)} (git's message is above)`);
       if (want.kind === 'commit' && /not our ref|no such remote ref|couldn't find remote ref|upload-pack: not our ref/i.test(gitMessage(fetched, remote))) {
-        throw new UserError(`cannot fetch ${repo}@${want.commit}: the repository has no commit ${want.commit}`);
+        throw new UserError(`cannot fetch ${repo}: the repository has no commit ${want.commit}`);
       }
       throw remoteError(fetched, remote, repo, url);
     }
@@ -247,7 +247,7 @@ export function fetchCommit(remote: GitRemoteOptions, repo: string, url: string,
   const parsed = run(remote, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${want.prefix}^{commit}`], { cwd: scratch });
   const commit = parsed.stdout.toString('utf8').trim();
   if (parsed.status !== 0 || !FULL_COMMIT.test(commit)) {
-    throw new UserError(`cannot fetch ${repo}@${want.prefix}: the repository has no tag, branch or commit '${want.prefix}' (or it is an ambiguous abbreviation)`);
+    throw new UserError(`cannot fetch ${repo}: the repository has no tag, branch or commit '${want.prefix}' (or it is an ambiguous abbreviation)`);
   }
   return commit;
 }

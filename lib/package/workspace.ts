@@ -358,20 +358,28 @@ export class Workspace {
         return this.inMappedDir({ key: joinSegments(repo), segments: repo, dir, via: `the package cache` }, current, locator, options);
       }
     }
-    // Fetching (lib/package/remote.ts): the repository at the version asked for.
-    if (this.remote) {
-      const got = this.remote.checkout(repo, current.version);
-      return this.inMappedDir({ key: joinSegments(repo), segments: repo, dir: got.dir, via: got.label }, current, locator, { ...options, fetched: true });
-    }
 
     const repoName = joinSegments(repo);
     const replaced = replacedBy ? ` (replaced by ${formatAbsolute(current)} through ${replacedBy.key} in ${formatLocation(replacedBy.location)})` : '';
     const manifest = this.rootManifest ? this.rootManifest.file : join(this.root.dir, MANIFEST_FILE);
-    throw new UserError(`cannot find package ${repoName} for '${locator}'${replaced}: starform does not download packages`, {
-      hint:
-        `Provide a local copy: add a 'replace:' entry (${repoName}: ../path/to/it) to ${manifest}, ` +
-        `pass --package ${repoName}=DIR, or put it in ${join(this.cacheDir, ...repo)}.`,
-    });
+    const localCopy =
+      `Provide a local copy: add a 'replace:' entry (${repoName}: ../path/to/it) to ${manifest}, ` +
+      `pass --package ${repoName}=DIR, or put it in ${join(this.cacheDir, ...repo)}.`;
+    // Fetching (lib/package/remote.ts): the repository at the version asked for.
+    if (this.remote) {
+      let got;
+      try {
+        got = this.remote.checkout(repo, current.version);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        throw new UserError(`cannot find package ${repoName} for '${locator}'${replaced}: ${err.detail}`, {
+          hint: err.hint ? `${err.hint} Or: ${localCopy.replace('Provide', 'provide')}` : localCopy,
+          cause: err,
+        });
+      }
+      return this.inMappedDir({ key: joinSegments(repo), segments: repo, dir: got.dir, via: got.label }, current, locator, { ...options, fetched: true });
+    }
+    throw new UserError(`cannot find package ${repoName} for '${locator}'${replaced}: starform does not download packages`, { hint: localCopy });
   }
 
   private inRootPackage(loc: AbsoluteLocator, locator: string): ModuleRef | undefined {
