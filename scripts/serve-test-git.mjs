@@ -7,6 +7,8 @@
 //
 //   node scripts/serve-test-git.mjs [--port N] [--token T] [--fixtures DIR]
 //     prints  STARFORM_GIT_BASE_URL=http://127.0.0.1:<port>  and serves until killed.
+//   --detach: serve from a background process; print the line once serving, and return
+//     (the README: export $(node scripts/serve-test-git.mjs --detach --port 8418))
 //   (tests fork it with --ipc and drive it by messages: see serveOverIpc)
 //
 // Repositories with "private": true answer 401 unless the request carries the token
@@ -265,8 +267,30 @@ async function serveOverIpc(server) {
   process.send({ type: 'ready', baseUrl: server.baseUrl, token: server.token });
 }
 
+/** --detach: starts the server as a detached process, prints its line once it serves, exits. */
+async function detach(args) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args.filter((a) => a !== '--detach')], {
+    detached: true,
+    // Nothing of the caller's: a shell's $(...) or a test's spawnSync would wait for it.
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const line = await new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) ok(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => fail(new Error(`the git server exited with ${code}`)));
+  });
+  child.stdout.destroy();
+  child.unref();
+  process.stdout.write(`${line}\n`);
+  process.stderr.write(`serve-test-git: serving fixtures/git on ${line.split('=')[1]} (pid ${child.pid}; stop it with: kill ${child.pid})\n`);
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  if (args.includes('--detach')) return detach(args);
   const opt = (name, fallback) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;

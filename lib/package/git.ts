@@ -227,7 +227,11 @@ export function fetchCommit(remote: GitRemoteOptions, repo: string, url: string,
       inheritStderr: remote.showProgress,
     });
     if (fetched.status !== 0) {
-      if (remote.showProgress) throw new UserError(`cannot fetch ${repo} at commit ${want.commit} from ${scrub(url, remote)} (git's message is above)`);
+      if (remote.showProgress) {
+        // git wrote to the terminal; ask again quietly to word the error (credentials, network).
+        listRemoteRefs({ ...remote, showProgress: false }, repo, url, scratch);
+        throw new UserError(`cannot fetch ${repo} at commit ${want.commit} from ${scrub(url, remote)} (git's message is above)`);
+      }
       if (want.kind === 'commit' && /not our ref|no such remote ref|couldn't find remote ref|upload-pack: not our ref/i.test(gitMessage(fetched, remote))) {
         throw new UserError(`cannot fetch ${repo}: the repository has no commit ${want.commit}`);
       }
@@ -241,7 +245,10 @@ export function fetchCommit(remote: GitRemoteOptions, repo: string, url: string,
     { cwd: scratch, inheritStderr: remote.showProgress },
   );
   if (fetched.status !== 0) {
-    if (remote.showProgress) throw new UserError(`cannot fetch ${repo} from ${scrub(url, remote)} (git's message is above)`);
+    if (remote.showProgress) {
+      listRemoteRefs({ ...remote, showProgress: false }, repo, url, scratch);
+      throw new UserError(`cannot fetch ${repo} from ${scrub(url, remote)} (git's message is above)`);
+    }
     throw remoteError(fetched, remote, repo, url);
   }
   const parsed = run(remote, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${want.prefix}^{commit}`], { cwd: scratch });

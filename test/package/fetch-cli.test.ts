@@ -62,6 +62,21 @@ describe('cli: packages by locator', function () {
     assert.doesNotMatch(again.stderr, /Fetch/);
   });
 
+  it("the README's example: serve-test-git.mjs --detach, then plan by locator", () => {
+    const started = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'scripts', 'serve-test-git.mjs'), '--detach', '--port', '0'], { encoding: 'utf8' });
+    assert.equal(started.status, 0, started.stderr);
+    const line = /^STARFORM_GIT_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(started.stdout);
+    const pid = /\(pid (\d+);/.exec(started.stderr);
+    assert.ok(line && pid, started.stdout + started.stderr);
+    try {
+      const r = starform(['plan', 'github.com/acme/hello@v1.0.0', '--out', 'hello.plan'], fetchEnv(server, join(dir, 'cache'), { STARFORM_GIT_BASE_URL: line[1] }));
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Plan: 2 to create, 0 to replace, 0 to run, 0 to delete\./);
+    } finally {
+      process.kill(Number(pid[1]));
+    }
+  });
+
   it('validate LOCATOR@BRANCH', () => {
     const r = starform(['validate', 'github.com/acme/hello@dev']);
     assert.equal(r.code, 0, r.stderr);
