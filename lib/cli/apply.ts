@@ -155,6 +155,7 @@ export async function withInterrupts<T>(fn: (stop: AbortSignal, cancel: AbortSig
 
 async function isPlanFile(target: string): Promise<boolean> {
   const info = await stat(target).catch(() => undefined);
+  if (info === undefined && target.startsWith('github.com/')) return false; // a package by locator, fetched
   if (info === undefined) throw new UserError(`no such plan file or package directory`, { location: { file: target } });
   return info.isFile() && !target.endsWith('.star');
 }

@@ -77,6 +77,31 @@ describe('cli: packages by locator', function () {
     }
   });
 
+  it('on a terminal: the fetch lines, with git writing its own progress there', () => {
+    const cmd = `${process.execPath} ${bin} plan github.com/acme/hello@v1.0.0 --refresh=false`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', env: fetchEnv(server, join(dir, 'cache')) });
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /Fetching github\.com\/acme\/hello@v1\.0\.0 \(commit [0-9a-f]{12}\)/);
+    assert.match(r.stdout, /Fetched github\.com\/acme\/configs/);
+    assert.match(r.stdout, /Plan: 2 to create/);
+    // A private repository on a terminal still gets a worded error.
+    const priv = spawnSync('script', ['-qec', `${process.execPath} ${bin} validate github.com/acme/private@v1`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: fetchEnv(server, join(dir, 'cache')) });
+    assert.notEqual(priv.status, 0);
+    assert.match(priv.stdout, /asks for credentials/);
+  });
+
+  it('apply LOCATOR --auto-approve runs the fetched package on the engine, and destroy removes it', () => {
+    const applied = starform(['apply', 'github.com/acme/hello@v1.0.0', '--auto-approve']);
+    try {
+      assert.equal(applied.code, 0, applied.stderr + applied.stdout);
+      const out = starform(['output', 'greeting']);
+      assert.equal(out.stdout.trim(), 'Hello, world!');
+    } finally {
+      const destroyed = starform(['destroy', '--auto-approve']);
+      assert.equal(destroyed.code, 0, destroyed.stderr);
+    }
+  });
+
   it('validate LOCATOR@BRANCH', () => {
     const r = starform(['validate', 'github.com/acme/hello@dev']);
     assert.equal(r.code, 0, r.stderr);

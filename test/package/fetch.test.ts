@@ -131,6 +131,21 @@ describe('package: fetching packages by locator from a git server', function () 
       assert.equal(outputs(plan('github.com/acme/hello'))['release'], 'v2');
     });
 
+    it('at a path inside a repository (a package of a monorepo), confined to that package', async () => {
+      await server.addRepo('team/mono');
+      await server.commit('team/mono', {
+        files: {
+          'README.md': 'top\n',
+          'pkgs/web/kurtosis.yml': manifest('github.com/team/mono/pkgs/web'),
+          'pkgs/web/main.star': 'def run(plan, what = "/conf.txt"):\n    return {"conf": read_file(what)}\n',
+          'pkgs/web/conf.txt': 'web conf',
+        },
+        tags: ['v1'],
+      });
+      assert.deepEqual(outputs(plan('github.com/team/mono/pkgs/web@v1')), { conf: 'web conf' });
+      planError(() => plan('github.com/team/mono/pkgs/web@v1', { args: { what: '../../README.md' } }), 'leads outside package github.com/team/mono/pkgs/web');
+    });
+
     it('names a ref the repository does not have, and a repository the server does not have', async () => {
       planError(() => plan('github.com/acme/hello@v9'), "github.com/acme/hello@v9: the repository has no tag, branch or commit 'v9'");
       planError(() => plan(`github.com/acme/hello@${'0'.repeat(40)}`), `the repository has no commit ${'0'.repeat(40)}`);
