@@ -71,7 +71,7 @@ class Repo {
   }
 
   /** Commits a tree on `branch` (created from `from` when new), tags it, publishes it. */
-  commit({ dir, files, symlinks, branch = 'main', from, tags = [], message }) {
+  commit({ dir, files, symlinks, gitlinks, branch = 'main', from, tags = [], message }) {
     const branches = git(this.work, ['branch', '--format=%(refname:short)']).split('\n').filter(Boolean);
     if (this.count > 0) {
       if (branches.includes(branch)) git(this.work, ['checkout', '-q', branch]);
@@ -81,6 +81,8 @@ class Repo {
     }
     writeWorkTree(this.work, dir, files, symlinks);
     git(this.work, ['add', '-A']);
+    // Submodule entries (path → commit id), as a repository with submodules has them.
+    for (const [path, oid] of Object.entries(gitlinks ?? {})) git(this.work, ['update-index', '--add', '--cacheinfo', `160000,${oid},${path}`]);
     const date = `2026-01-01T00:${String(this.count).padStart(2, '0')}:00Z`;
     git(this.work, ['commit', '-q', '--allow-empty', '-m', message ?? `commit ${this.count + 1}`], { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
     for (const tag of tags) git(this.work, ['tag', '-f', tag], { GIT_COMMITTER_DATE: date });

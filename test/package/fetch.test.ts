@@ -309,6 +309,30 @@ describe('package: fetching packages by locator from a git server', function () 
       });
     }
 
+    it('submodules are neither fetched nor written, and no hook of the repository runs', async () => {
+      await server.addRepo('team/subs');
+      const marker = join(dir, 'hook-ran');
+      const hook = `#!/bin/sh\ntouch ${marker}\n`;
+      await server.commit('team/subs', {
+        files: {
+          'kurtosis.yml': manifest('github.com/team/subs'),
+          '.gitmodules': `[submodule "vendor"]\n\tpath = vendor\n\turl = ${server.baseUrl}/acme/util.git\n`,
+          'hooks/post-checkout': hook,
+          '.githooks/post-checkout': hook,
+          'static/a.txt': 'a',
+        },
+        gitlinks: { vendor: await server.rev('acme/util', 'main') },
+      });
+      const root = localRoot('def run(plan):\n    plan.upload_files(src = "github.com/team/subs", name = "all")\n    return {}\n');
+      const run = plan(root);
+      outputs(run);
+      const upload = run.result.plan!.instructions.find((i) => i.kind === 'upload_files')!;
+      const paths = (upload.args['files'] as JsonObject[]).map((f) => f['path']);
+      assert.deepEqual(paths, ['.githooks/post-checkout', '.gitmodules', 'hooks/post-checkout', 'kurtosis.yml', 'static/a.txt']);
+      assert.ok(!existsSync(marker), 'a hook ran');
+      assert.ok(!existsSync(join(cache, 'git', 'github.com', 'acme', 'util')), 'the submodule was fetched');
+    });
+
     it('git may not use the file transport, even through a URL rewrite', async () => {
       const env = fetchEnv(server, cache, {
         GIT_CONFIG_COUNT: '1',

@@ -10,6 +10,8 @@ import { PACKAGE_ROOT } from '../../lib/util/package-info.js';
 export interface CommitSpec {
   readonly files?: Record<string, string>;
   readonly symlinks?: Record<string, string>;
+  /** Submodule entries: path → commit id. */
+  readonly gitlinks?: Record<string, string>;
   readonly branch?: string;
   readonly from?: string;
   readonly tags?: string[];
