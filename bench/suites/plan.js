@@ -7,7 +7,7 @@
 // services compare equal, one is created, one exec runs. Where `terraform` is installed,
 // `terraform plan` of 1,000 `terraform_data` resources is measured beside it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -92,6 +92,38 @@ export async function makeFixture(root, dir) {
   return { pkg, stateFile };
 }
 
+/**
+ * The same package as a root package by locator, served from a filled package cache and
+ * pinned by a starform.lock in `dir` (as after a first `plan github.com/...`), with
+ * STARFORM_GIT_BASE_URL pointing at a closed port: the run must not touch the network,
+ * and what it costs over the local directory is the cached fetch (lock read, cache lookup,
+ * digest check of the copy).
+ * @param {string} root
+ * @param {string} dir
+ * @param {string} pkg
+ */
+async function cachedLocatorFixture(root, dir, pkg) {
+  const dist = (/** @type {string} */ p) => pathToFileURL(join(root, 'dist', p)).href;
+  const { PackageCache, entriesDigest } = await import(dist('lib/package/cache.js'));
+  const { writeLock } = await import(dist('lib/package/lock.js'));
+  const cacheDir = join(dir, 'package-cache');
+  const entries = ['kurtosis.yml', 'main.star', 'static/app.conf'].map((path) => ({ path, kind: 'file', bytes: readFileSync(join(pkg, path)) }));
+  const digest = entriesDigest(entries);
+  const commit = 'b'.repeat(40);
+  new PackageCache(cacheDir).store(['github.com', 'starform-bench', 'thousand'], commit, entries, digest);
+  writeLock(join(dir, 'starform.lock'), [{ locator: 'github.com/starform-bench/thousand', ref: null, commit, digest }]);
+  const env = { STARFORM_PACKAGE_CACHE: cacheDir, STARFORM_GIT_BASE_URL: 'http://127.0.0.1:9' };
+  const { PackageFetcher } = await import(dist('lib/package/remote.js'));
+  /** The cached fetch alone, in this process: read the lock, find the copy, hash it. */
+  const fetchOnceMs = () => {
+    const t0 = performance.now();
+    const fetcher = new PackageFetcher({ cacheDir, lockFile: join(dir, 'starform.lock'), env: { ...process.env, ...env }, report: () => undefined });
+    fetcher.checkout(['github.com', 'starform-bench', 'thousand'], undefined);
+    return performance.now() - t0;
+  };
+  return { locator: 'github.com/starform-bench/thousand', env, fetchOnceMs };
+}
+
 /** @param {string} dir */
 function terraformFixture(dir) {
   const tf = join(dir, 'tf');
@@ -131,6 +163,28 @@ export async function run(ctx) {
       rows.push([`starform plan (1,000 services, 999 in state)${where}`, `${ms.toFixed(0)}`, `${mb.toFixed(1)}`, ms < TARGET_MS && mb < TARGET_MB ? 'met' : 'MISSED']);
       rows.push([`  node -e 0 (Node's own start-up${where})`, `${(await nodeStartupMs(ctx.runs, env)).toFixed(0)}`, '', '']);
     }
+    // The same package by locator, from the package cache and starform.lock.
+    const cached = await cachedLocatorFixture(ctx.root, dir, pkg);
+    const byLocator = [bin, 'plan', cached.locator, '--state', stateFile, '--refresh=false'];
+    const cachedEnv = { ...process.env, ...cached.env };
+    const check = await runOnce(process.execPath, byLocator, { cwd: dir, env: cachedEnv });
+    if (failureOf(check) || !check.stdout.includes('1 to create')) {
+      console.log(`! plan by locator from the cache failed: ${failureOf(check) ?? ''}\n${check.stderr}`);
+      return { ok: false };
+    }
+    // Interleaved with the local-directory runs, so machine noise hits both alike.
+    const localTimes = [];
+    const cachedTimes = [];
+    for (let i = 0; i < ctx.runs; i++) {
+      localTimes.push((await runOnce(process.execPath, args, { cwd: dir })).ms);
+      cachedTimes.push((await runOnce(process.execPath, byLocator, { cwd: dir, env: cachedEnv })).ms);
+    }
+    const localMs = median(localTimes);
+    const cachedMs = median(cachedTimes);
+    const fetchTimes = [];
+    for (let i = 0; i < Math.max(ctx.runs, 20); i++) fetchTimes.push(cached.fetchOnceMs());
+    rows.push(['starform plan, the same package by locator (cache + starform.lock)', `${cachedMs.toFixed(0)}`, '', `${cachedMs - localMs >= 0 ? '+' : ''}${(cachedMs - localMs).toFixed(0)} ms vs. local directory (${localMs.toFixed(0)})`]);
+    rows.push(['  of which the cached fetch (lock, cache lookup, digest check; in-process)', `${median(fetchTimes).toFixed(2)}`, '', '']);
     const tf = spawnSync('terraform', ['version'], { encoding: 'utf8' });
     if (!tf.error && tf.status === 0) {
       const tfDir = terraformFixture(dir);

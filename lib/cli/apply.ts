@@ -177,6 +177,7 @@ export async function withInterrupts<T>(fn: (stop: AbortSignal, cancel: AbortSig
 
 async function isPlanFile(target: string): Promise<boolean> {
   const info = await stat(target).catch(() => undefined);
+  if (info === undefined && target.startsWith('github.com/')) return false; // a package by locator, fetched
   if (info === undefined) throw new UserError(`no such plan file or package directory`, { location: { file: target } });
   return info.isFile() && !target.endsWith('.star');
 }
@@ -218,7 +219,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
-    const packageFlags = ['args', 'args-file', 'package', 'main-file'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
+    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
     if (packageFlags.length > 0) {
       throw new UserError(`--${packageFlags[0]} cannot be used with a saved plan: the plan already holds its package and arguments`, {
         location: { file: target },

@@ -33,6 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe: 'Remove the state lock with this ID, left by an operation that can no longer release it',
     load: () => import('./force-unlock.js'),
   },
+  { command: 'packages <command>', describe: 'Fill the package cache ahead of time (fetch), or show what a package resolves to (list)', load: () => import('./packages.js') },
   { command: 'eval <file>', describe: 'Run a Starlark file (json, struct and time predeclared; print to stdout)', load: () => import('./eval.js') },
 ];
 

@@ -12,6 +12,8 @@ export interface PackageArgs {
   'args-file'?: string;
   package?: string[];
   'main-file'?: string;
+  offline?: boolean;
+  upgrade?: boolean;
 }
 
 export interface StateArgs {
@@ -28,7 +30,9 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
       array: true,
       describe: 'Use a local directory for a package locator: LOCATOR=DIR (repeatable)',
     })
-    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' }) as unknown as Argv<
+    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' })
+    .option('offline', { type: 'boolean', describe: 'Never touch the network: packages by locator come from the package cache' })
+    .option('upgrade', { type: 'boolean', describe: 'Re-resolve the refs of packages by locator and rewrite starform.lock' }) as unknown as Argv<
     T & PackageArgs
   >;
 }
@@ -47,12 +51,14 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   args: JsonObject;
   packages: Record<string, string>;
   mainFile?: string;
+  remote: import('../package/index.js').PackageRemote;
 }> {
-  const { parsePackageFlags, readArgs } = await import('../package/index.js');
+  const { parsePackageFlags, readArgs, packageFetcherFor } = await import('../package/index.js');
   return {
     dir: argv.dir,
     args: readArgs({ args: argv.args, argsFile: argv['args-file'] }),
     packages: parsePackageFlags(argv.package ?? []),
+    remote: packageFetcherFor(argv.dir, { offline: argv.offline, upgrade: argv.upgrade }),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
   };
 }

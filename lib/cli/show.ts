@@ -47,6 +47,8 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const instructions = loaded.plan.instructions as unknown as Instruction[];
   const changes = loaded.plan.changes as unknown as Change[];
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
+  const { packageVersionsMarkdown, packageVersionsText } = await import('../render/package-versions.js');
+  const repositories = loaded.plan.package.repositories ?? [];
   if (argv.json) {
     const { planDocument } = await import('../render/json-views.js');
     const { plan } = loaded;
@@ -58,14 +60,9 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
     process.stdout.write(formatJson(planDocument(doc)));
   } else if (argv.markdown) {
     const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
-    process.stdout.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}
-${signatureLine}
-`);
+    process.stdout.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}${packageVersionsMarkdown(repositories)}\n${signatureLine}\n`);
   } else {
-    for (const w of loaded.plan.warnings ?? []) process.stderr.write(`warning: ${w}
-`);
-    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}
-${signatureLine}
-`);
+    for (const w of loaded.plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}${packageVersionsText(repositories)}\n${signatureLine}\n`);
   }
 }

@@ -16,6 +16,7 @@ export {
   parsePackageFlags,
   type ModuleRef,
   type PackageInfo,
+  type ResolveOptions,
   type SourceRecord,
   type StaticFile,
   type WorkspaceOptions,
@@ -23,3 +24,6 @@ export {
 export { MANIFEST_FILE, parseManifest, readManifest, type Manifest, type PackageWarning, type ReplaceEntry, type ReplaceTarget } from './manifest.js';
 export { parseLocator, parseAbsoluteLocator, parsePackageName, type AbsoluteLocator, type Locator } from './locator.js';
 export { readArgs, parseArgsText, type ArgsOptions } from './args.js';
+export { PackageFetcher, type PackageRemote, type ResolvedRepository } from './remote.js';
+export { packageFetcherFor, isLocatorRoot } from './fetch.js';
+export { LOCK_FILE, readLock, type LockEntry } from './lock.js';

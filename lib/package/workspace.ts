@@ -18,7 +18,11 @@
 //     3. `--package LOCATOR=DIR` mappings, longest prefix first;
 //     4. the package cache: <cache>/github.com/o/r@version when the locator has a version
 //        and that directory exists, else <cache>/github.com/o/r.
-//   Versions are accepted and otherwise ignored: a local directory serves every version.
+//     5. fetching (`remote` option, lib/package/remote.ts): the repository at the version
+//        asked for, pinned by starform.lock, from the content-addressed cache or git. A
+//        read_file/upload_files locator may name a file of a fetched repository that has
+//        no kurtosis.yml (the repository is then its package), as in Kurtosis.
+//   Versions are otherwise ignored: a local directory serves every version.
 //   In the directory found, the file belongs to the package whose kurtosis.yml is the
 //   nearest one above it (not above the mapped directory): sibling packages of one
 //   repository stay apart, and a file outside every package is an error.
@@ -47,6 +51,7 @@ import {
   type AbsoluteLocator,
 } from './locator.js';
 import { MANIFEST_FILE, readManifest, type Manifest, type PackageWarning, type ReplaceEntry } from './manifest.js';
+import { remoteRootLocator, type PackageRemote } from './remote.js';
 
 /** A package: a directory (with a kurtosis.yml, except possibly the root) and its name. */
 export interface PackageInfo {
@@ -97,6 +102,18 @@ export interface WorkspaceOptions {
   readonly cacheDir?: string;
   /** The main file, relative to the package root (Kurtosis's `--main-file`); default main.star. */
   readonly mainFile?: string;
+  /**
+   * Fetching by locator (lib/package/remote.ts): asked for a repository that no replace,
+   * --package mapping or hand-filled cache directory provides, and for a root package
+   * given as `github.com/...`. Without it, such locators are errors.
+   */
+  readonly remote?: PackageRemote;
+}
+
+/** How a locator is used: read_file and upload_files may name a file in no package. */
+export interface ResolveOptions {
+  /** Accept a file of a repository without kurtosis.yml (as Kurtosis does for read_file and upload_files). */
+  readonly anyFile?: boolean;
 }
 
 export const MAIN_FILE = 'main.star';
@@ -156,10 +173,14 @@ export class Workspace {
   private readonly byInfo = new Map<PackageInfo, Pkg>();
   private readonly read_ = new Map<string, Digest>();
   private readonly warnings_: PackageWarning[] = [];
+  private readonly remote: PackageRemote | undefined;
 
   /** Use `openWorkspace`. */
   constructor(dir: string, options: WorkspaceOptions) {
-    const given = resolve(dir);
+    this.remote = options.remote;
+    // Fetching: a root package named by locator (when no such local path exists).
+    const rootLoc = this.remote && !existsAtAll(dir) ? remoteRootLocator(dir) : undefined;
+    const given = rootLoc ? join(this.remote!.checkout(rootLoc.segments.slice(0, 3), rootLoc.version).dir, ...rootLoc.segments.slice(3)) : resolve(dir);
     let st;
     try {
       st = statSync(given);
@@ -214,7 +235,7 @@ export class Workspace {
    * UserError (without location: the caller adds the Starlark position) when the locator
    * is malformed, names nothing, or leads outside its package.
    */
-  resolve(locator: string, from: ModuleRef): ModuleRef {
+  resolve(locator: string, from: ModuleRef, options: ResolveOptions = {}): ModuleRef {
     const loc = parseLocator(locator);
     const pkg = this.pkgOf(from);
     switch (loc.kind) {
@@ -225,7 +246,7 @@ export class Workspace {
       case 'package-root':
         return this.inside(pkg, posix.normalize(loc.path.slice(1) || '.'), locator, `'/' locators are relative to the root of package ${pkg.info.name} (${pkg.info.dir}), not to the file system.`);
       case 'absolute':
-        return this.resolveAbsolute(loc, locator);
+        return this.resolveAbsolute(loc, locator, options);
     }
   }
 
@@ -307,7 +328,7 @@ export class Workspace {
     return jsonDigest(Object.fromEntries(this.read_));
   }
 
-  private resolveAbsolute(loc: AbsoluteLocator, locator: string): ModuleRef {
+  private resolveAbsolute(loc: AbsoluteLocator, locator: string, options: ResolveOptions): ModuleRef {
     const inRoot = this.inRootPackage(loc, locator);
     if (inRoot) return inRoot;
 
@@ -318,7 +339,7 @@ export class Workspace {
       const rest = loc.segments.slice(replace.segments.length);
       const where = `the replace entry at ${formatLocation(replace.location)} (${replace.key}: ${replace.value})`;
       if (replace.target.kind === 'directory') {
-        return this.inMappedDir({ key: replace.key, segments: replace.segments, dir: replace.target.dir, via: where }, loc, locator);
+        return this.inMappedDir({ key: replace.key, segments: replace.segments, dir: replace.target.dir, via: where }, loc, locator, options);
       }
       current = { segments: [...replace.target.segments, ...rest], version: replace.target.version ?? loc.version };
       replacedBy = replace;
@@ -327,25 +348,38 @@ export class Workspace {
     }
 
     const flag = longestPrefixMatch(this.flagMappings, current.segments);
-    if (flag) return this.inMappedDir(flag, current, locator);
+    if (flag) return this.inMappedDir(flag, current, locator, options);
 
     const repo = current.segments.slice(0, 3);
     const candidates = current.version === undefined ? [] : [join(this.cacheDir, ...repo.slice(0, 2), `${repo[2]}@${current.version}`)];
     candidates.push(join(this.cacheDir, ...repo));
     for (const dir of candidates) {
       if (isDirectory(dir)) {
-        return this.inMappedDir({ key: joinSegments(repo), segments: repo, dir, via: `the package cache` }, current, locator);
+        return this.inMappedDir({ key: joinSegments(repo), segments: repo, dir, via: `the package cache` }, current, locator, options);
       }
     }
 
     const repoName = joinSegments(repo);
     const replaced = replacedBy ? ` (replaced by ${formatAbsolute(current)} through ${replacedBy.key} in ${formatLocation(replacedBy.location)})` : '';
     const manifest = this.rootManifest ? this.rootManifest.file : join(this.root.dir, MANIFEST_FILE);
-    throw new UserError(`cannot find package ${repoName} for '${locator}'${replaced}: starform does not download packages`, {
-      hint:
-        `Provide a local copy: add a 'replace:' entry (${repoName}: ../path/to/it) to ${manifest}, ` +
-        `pass --package ${repoName}=DIR, or put it in ${join(this.cacheDir, ...repo)}.`,
-    });
+    const localCopy =
+      `Provide a local copy: add a 'replace:' entry (${repoName}: ../path/to/it) to ${manifest}, ` +
+      `pass --package ${repoName}=DIR, or put it in ${join(this.cacheDir, ...repo)}.`;
+    // Fetching (lib/package/remote.ts): the repository at the version asked for.
+    if (this.remote) {
+      let got;
+      try {
+        got = this.remote.checkout(repo, current.version);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        throw new UserError(`cannot find package ${repoName} for '${locator}'${replaced}: ${err.detail}`, {
+          hint: err.hint ? `${err.hint} Or: ${localCopy.replace('Provide', 'provide')}` : localCopy,
+          cause: err,
+        });
+      }
+      return this.inMappedDir({ key: joinSegments(repo), segments: repo, dir: got.dir, via: got.label }, current, locator, { ...options, fetched: true });
+    }
+    throw new UserError(`cannot find package ${repoName} for '${locator}'${replaced}: starform does not download packages`, { hint: localCopy });
   }
 
   private inRootPackage(loc: AbsoluteLocator, locator: string): ModuleRef | undefined {
@@ -361,7 +395,7 @@ export class Workspace {
     };
   }
 
-  private inMappedDir(mapping: Mapping, loc: AbsoluteLocator, locator: string): ModuleRef {
+  private inMappedDir(mapping: Mapping, loc: AbsoluteLocator, locator: string, options: ResolveOptions & { fetched?: boolean }): ModuleRef {
     let mappedReal: string;
     try {
       mappedReal = realpathSync(mapping.dir);
@@ -381,6 +415,8 @@ export class Workspace {
       }
       if (d === mappedReal || !isWithin(d, mappedReal)) break;
     }
+    // read_file/upload_files of a fetched repository without kurtosis.yml: the repository is the package.
+    if (pkgDir === undefined && options.anyFile && options.fetched) pkgDir = mappedReal;
     if (pkgDir === undefined) {
       throw new UserError(
         `cannot resolve '${locator}': it is not inside a Kurtosis package — no ${MANIFEST_FILE} in ${mappedReal} ` +

@@ -4,7 +4,7 @@
 // without the package, or the problems that stop planning (all of them, each with its
 // Starlark position).
 import { openWorkspace, type WorkspaceOptions } from '../package/index.js';
-import type { SavedPlan } from '../planfile/model.js';
+import type { PinnedRepository, SavedPlan } from '../planfile/model.js';
 import { withLineage, type State } from '../state/model.js';
 import { digestOf } from '../util/hash.js';
 import { canonicalJson, type JsonObject } from '../util/json.js';
@@ -45,6 +45,8 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps });
   const problems =
     result.problems.length > 0 ? result.problems : [...validate(result.instructions), ...templateProblems(result.instructions, result.files)];
+  // Packages fetched by locator: pin what a successful interpretation used (starform.lock).
+  if (result.problems.length === 0) options.remote?.saveLock();
   return { instructions: result.instructions, problems, warnings: result.warnings, result };
 }
 
@@ -88,7 +90,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
     // A state never written gets its lineage now (random): the plan is bound to the one
     // state it will create (apply gives the state this lineage; docs/decisions.md).
     base: { lineage: withLineage(options.state).lineage, serial: options.state.serial },
-    package: { locator: options.locator ?? options.dir, digest, args: options.args },
+    package: { locator: options.locator ?? options.dir, digest, args: options.args, ...pinnedRepositories(options) },
     instructions,
     changes,
     outputs: result.outputs,
@@ -96,6 +98,12 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
     ...(warnings.length > 0 ? { warnings } : {}),
   };
   return { plan, summary: summarize(changes), problems: [], warnings, instructions };
+}
+
+/** The commits of the repositories fetched by locator, for the plan file (none: no field). */
+function pinnedRepositories(options: PlanOptions): { repositories?: PinnedRepository[] } {
+  const used = options.remote?.used() ?? [];
+  return used.length === 0 ? {} : { repositories: used.map(({ locator, ref, commit }) => ({ locator, ref, commit })) };
 }
 
 export { diff } from './diff.js';

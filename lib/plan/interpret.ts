@@ -75,19 +75,20 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
   const modules = new Map<string, LoadedModule>();
 
   const moduleOf = (display: string): ModuleRef => refs.get(display) ?? ws.main;
-  const resolve = (locator: string, fromDisplay: string): ModuleRef => {
-    const ref = ws.resolve(locator, moduleOf(fromDisplay));
+  // `anyFile`: read_file and upload_files may name a file of a repository without kurtosis.yml.
+  const resolve = (locator: string, fromDisplay: string, anyFile = false): ModuleRef => {
+    const ref = ws.resolve(locator, moduleOf(fromDisplay), { anyFile });
     if (ref.warning) warnings.push(ref.warning);
     refs.set(ref.display, ref);
     return ref;
   };
   const files: PackageFiles = {
     readFile(locator: string, fromModule: string): PackageFile {
-      const ref = resolve(locator, fromModule);
+      const ref = resolve(locator, fromModule, true);
       return { display: ref.display, content: ws.read(ref) };
     },
     readTree(locator: string, fromModule: string): PackageTree {
-      const ref = resolve(locator, fromModule);
+      const ref = resolve(locator, fromModule, true);
       const entries = ws.readFiles(ref);
       return {
         display: ref.display,

@@ -87,6 +87,15 @@ export interface PackageSource {
   readonly digest: Digest;
   /** The args passed to run(). */
   readonly args: JsonValue;
+  /** Repositories fetched by locator, at the commits the plan used (absent: none). */
+  readonly repositories?: readonly PinnedRepository[];
+}
+
+/** A repository fetched by locator: the ref asked for (null: default branch) and its commit. */
+export interface PinnedRepository {
+  readonly locator: string;
+  readonly ref: string | null;
+  readonly commit: string;
 }
 
 export interface SavedPlan<I extends InstructionCore = InstructionRecord, C extends ChangeCore = ChangeRecord> {

@@ -19,6 +19,7 @@ import {
   type ChangeRecord,
   type InstructionCore,
   type InstructionRecord,
+  type PinnedRepository,
   type SavedPlan,
 } from './model.js';
 
@@ -31,7 +32,7 @@ interface PlanBodyV1 {
   readonly format_version: 1;
   readonly starform_version: string;
   readonly state: { readonly lineage: string | null; readonly serial: number };
-  readonly package: { readonly locator: string; readonly digest: Digest; readonly args: JsonValue };
+  readonly package: { readonly locator: string; readonly digest: Digest; readonly args: JsonValue; readonly repositories?: readonly PinnedRepository[] };
   readonly summary: SummaryV1;
   readonly changes: readonly JsonObject[];
   readonly instructions: readonly JsonObject[];
@@ -86,7 +87,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     format_version: FORMAT_VERSION,
     starform_version: starformVersion,
     state: { lineage: plan.base.lineage, serial: plan.base.serial },
-    package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args },
+    package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package) },
     summary: summarize(plan.changes),
     changes: plan.changes.map((c, i) => toFileRecord(c, `changes[${i}]`)),
     instructions: plan.instructions.map((ins, i) => toFileRecord(ins, `instructions[${i}]`)),
@@ -95,6 +96,12 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
   };
   return body as unknown as JsonObject;
+}
+
+/** `repositories` (fetched packages' commits) when there are any; plans without keep their old form. */
+function repositoriesOf(pkg: { readonly repositories?: readonly PinnedRepository[] }): { repositories?: PinnedRepository[] } {
+  const list = pkg.repositories ?? [];
+  return list.length === 0 ? {} : { repositories: list.map((r) => ({ locator: r.locator, ref: r.ref, commit: r.commit })) };
 }
 
 /** The problems of a whole plan file; when there are none, also the plan it holds. */
@@ -116,7 +123,7 @@ export function check(file: JsonValue): { problems: string[]; plan: SavedPlan | 
 function decode(raw: PlanBodyV1): SavedPlan {
   return {
     base: { lineage: raw.state.lineage, serial: raw.state.serial },
-    package: { locator: raw.package.locator, digest: raw.package.digest, args: raw.package.args },
+    package: { locator: raw.package.locator, digest: raw.package.digest, args: raw.package.args, ...repositoriesOf(raw.package) },
     instructions: raw.instructions.map((ins) => fromFileRecord(ins) as InstructionRecord),
     changes: raw.changes.map((c) => fromFileRecord(c) as ChangeRecord),
     outputs: raw.outputs,

@@ -1,0 +1,94 @@
+// `starform packages fetch [DIR|LOCATOR]` and `starform packages list [DIR|LOCATOR]`: the
+// package cache ahead of time, and what a package's locators resolve to.
+//
+// `fetch` fills the cache with every repository the package uses — each entry of its
+// starform.lock, then whatever interpreting the package (with --args as given) reaches —
+// and writes the lock, keeping entries this run did not need (they may belong to other
+// args). Run it with the network, then plan with --offline on an air-gapped machine with
+// the same STARFORM_PACKAGE_CACHE. `list` resolves the same way but never writes the lock,
+// and prints each repository with the ref asked for, the commit and where it came from.
+import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { PackageFetcher, ResolvedRepository } from '../package/index.js';
+import { packageInputs, withPackageOptions, type PackageArgs } from './shared-options.js';
+
+export const command = 'packages <command>';
+export const describe = 'Fill the package cache ahead of time (fetch), or show what a package resolves to (list)';
+
+interface ListArgs extends PackageArgs {
+  json: boolean;
+}
+
+/** Interprets the package with a fetcher; returns what it used and the problems met. */
+async function resolveAll(argv: PackageArgs, mode: 'fetch' | 'list'): Promise<{ fetcher: PackageFetcher; used: readonly ResolvedRepository[]; problems: string[] }> {
+  const { checkPackage } = await import('../plan/index.js');
+  const { packageFetcherFor, parseAbsoluteLocator } = await import('../package/index.js');
+  const fetcher = packageFetcherFor(argv.dir, {
+    offline: argv.offline,
+    upgrade: argv.upgrade,
+    readOnlyLock: mode === 'list',
+    keepUnused: mode === 'fetch',
+  });
+  if (mode === 'fetch' && !argv.upgrade) {
+    for (const e of fetcher.locked()) fetcher.checkout(parseAbsoluteLocator(e.locator).segments, e.ref ?? undefined);
+  }
+  const inputs = await packageInputs(argv);
+  const checked = checkPackage({ ...inputs, remote: fetcher });
+  const problems = checked.result.problems.map((p) => `${p.position.file}:${p.position.line}:${p.position.col}: ${p.message}`);
+  // fetch: even when interpretation stopped early, keep what was fetched pinned.
+  if (mode === 'fetch' && problems.length > 0) fetcher.saveLock();
+  return { fetcher, used: fetcher.used(), problems };
+}
+
+function table(used: readonly ResolvedRepository[]): string {
+  const rows = used.map((r) => [r.locator, r.ref ?? '(default branch)', r.commit.slice(0, 12), r.source === 'lock' ? 'starform.lock' : r.source === 'resolved' ? 'resolved now' : 'cache record', r.fetched ? 'fetched' : 'cached']);
+  const head = ['REPOSITORY', 'REF', 'COMMIT', 'PINNED BY', 'COPY'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+const fetch: CommandModule<object, PackageArgs> = {
+  command: 'fetch [dir]',
+  describe: 'Fetch every repository a package uses into the package cache (and pin them in starform.lock)',
+  builder: (y) => withPackageOptions(y),
+  async handler(argv: ArgumentsCamelCase<PackageArgs>) {
+    const { used, problems } = await resolveAll(argv, 'fetch');
+    if (used.length === 0) process.stdout.write('The package uses no repository by locator: nothing to fetch.\n');
+    else process.stdout.write(table(used));
+    if (problems.length > 0) {
+      process.stderr.write(`The package could not be interpreted to the end, so it may use more repositories than these:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.exitCode = 1;
+    }
+  },
+};
+
+const list: CommandModule<object, ListArgs> = {
+  command: 'list [dir]',
+  describe: 'Show the repositories a package uses: ref, commit and where the commit comes from',
+  builder: (y) => withPackageOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<ListArgs>,
+  async handler(argv: ArgumentsCamelCase<ListArgs>) {
+    const { used, problems } = await resolveAll(argv, 'list');
+    if (argv.json) {
+      const repositories = used.map((r) => ({ locator: r.locator, ref: r.ref, commit: r.commit, digest: r.digest, pinned_by: r.source, fetched: r.fetched }));
+      process.stdout.write(JSON.stringify({ repositories, problems }, null, 2) + '\n');
+    } else if (used.length === 0) {
+      process.stdout.write('The package uses no repository by locator.\n');
+    } else {
+      process.stdout.write(table(used));
+    }
+    if (problems.length > 0) {
+      if (!argv.json) process.stderr.write(`The package could not be interpreted to the end:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.exitCode = 1;
+    }
+  },
+};
+
+export function builder(y: Argv): Argv {
+  return y
+    .command(fetch as unknown as CommandModule)
+    .command(list as unknown as CommandModule)
+    .demandCommand(1, 'Name a packages command: fetch or list.');
+}
+
+export function handler(): void {
+  // the subcommands handle everything
+}
