@@ -1,0 +1,202 @@
+// What keeps secrets and terminal control sequences from a package or a container out of
+// everything starform prints.
+//
+// Secrets. A Redactor knows the sensitive values of a plan or a state (lib/plan/sensitive.ts
+// finds them; the plan and state files record them) and masks them two ways, as CI systems
+// mask secrets in logs: *in place* (a value whose name says it is secret shows `(sensitive)`
+// even when short) and *by value* (each sensitive value is replaced wherever it occurs —
+// flowing into a command line, a template, an output or an error message — in its plain,
+// JSON-escaped and control-escaped spellings). Views mask structured data before
+// rendering it (`redactJson`, `redactPair` for diffs: a changed secret reads "(sensitive
+// value changed)"); and the command's standard output and error pass through the same
+// redactor at the point they are written (`maskOutput`), so no rendering, ink's live view
+// and error messages included, can print a known secret in clear.
+//
+// Control characters. A package value or a container's output may hold escape sequences
+// (`ESC[2J`, `ESC c`, OSC 8 links, OSC 0 titles, `ESC[8m` hidden text) or bidi overrides.
+// `neutraliseControl` (multi-line text: newlines and tabs kept) and `neutraliseInline`
+// (one-line fields: names, descriptions, ids) render them visibly (`\x1b`, `\u202e`)
+// before a value is put into a line; our own colours are added after, so they keep
+// working. The output guard also escapes C1 controls, DEL and bidi overrides everywhere
+// (none of which our own output uses), as `\u009b` — which reads visibly in text and
+// stays a valid escape inside JSON strings.
+import { collectSensitive, isMaskableValue, mapSensitive, MASK, MASK_CHANGED, SensitiveNames } from '../plan/sensitive.js';
+import type { JsonValue } from '../util/json.js';
+
+export { MASK, MASK_CHANGED } from '../plan/sensitive.js';
+
+const C0_KEEP_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const C0_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NOT_OURS = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function visible(c: string): string {
+  const code = c.charCodeAt(0);
+  if (c === '\n') return '\\n';
+  if (c === '\t') return '\\t';
+  if (c === '\r') return '\\r';
+  return code < 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Multi-line text from a package or a container, safe for a terminal: every control character but `\n` and `\t` shown as an escape. */
+export function neutraliseControl(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(C0_KEEP_LINES, visible);
+}
+
+/** A one-line value (a name, an id, a description) safe for a terminal: newlines and tabs escaped too. */
+export function neutraliseInline(text: string): string {
+  return text.replace(C0_ALL, visible);
+}
+
+/** Escapes the characters no output of ours contains (C1 controls, DEL, bidi overrides), as `\uXXXX`. */
+export function escapeForeignControls(text: string): string {
+  return text.replace(NOT_OURS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Masks the sensitive values of one plan or state in text and in JSON. */
+export class Redactor {
+  private readonly known = new Set<string>();
+  private pattern: RegExp | null = null;
+  readonly names: SensitiveNames;
+
+  constructor(values: Iterable<string> = [], names: SensitiveNames = SensitiveNames.fromEnvironment()) {
+    this.names = names;
+    this.add(values);
+  }
+
+  /** The sensitive values, sorted. */
+  get values(): readonly string[] {
+    return [...this.known].sort();
+  }
+
+  /** Adds values to mask (e.g. once a plan is made, to those of its arguments). */
+  add(values: Iterable<string>): this {
+    for (const v of values) {
+      if (typeof v === 'string' && v !== '' && !this.known.has(v)) {
+        this.known.add(v);
+        this.pattern = null;
+      }
+    }
+    return this;
+  }
+
+  /** Also masks the sensitive leaves (by name and flag) of these values. */
+  addFrom(...values: JsonValue[]): this {
+    for (const v of values) this.add(collectSensitive(v, this.names));
+    return this;
+  }
+
+  private regexp(): RegExp | null {
+    if (this.pattern !== null) return this.pattern;
+    const spellings = new Set<string>();
+    for (const v of this.known) {
+      if (!isMaskableValue(v)) continue;
+      spellings.add(v);
+      spellings.add(JSON.stringify(v).slice(1, -1));
+      spellings.add(neutraliseInline(v));
+      spellings.add(neutraliseControl(v));
+      spellings.add(escapeForeignControls(v));
+    }
+    if (spellings.size === 0) return null;
+    const alternatives = [...spellings].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(escapeRegExp);
+    this.pattern = new RegExp(alternatives.join('|'), 'g');
+    return this.pattern;
+  }
+
+  /** Text with every sensitive value replaced by `(sensitive)`. */
+  redact(text: string): string {
+    const re = this.regexp();
+    if (re === null || text === '') return text;
+    re.lastIndex = 0;
+    return text.replace(re, MASK);
+  }
+
+  /** A JSON value with sensitive leaves masked in place and sensitive values masked wherever they occur. */
+  redactJson(value: JsonValue): JsonValue {
+    return this.deep(mapSensitive(value, this.names, () => MASK));
+  }
+
+  /**
+   * Both sides of a diff, masked; a sensitive value that differs between them reads
+   * `(sensitive value changed)` on the new side, so a reviewer sees that it changes.
+   */
+  redactPair(before: JsonValue, after: JsonValue): [JsonValue, JsonValue] {
+    return this.pair(this.redactJson(before), this.redactJson(after), before, after);
+  }
+
+  private pair(mb: JsonValue, ma: JsonValue, b: JsonValue, a: JsonValue): [JsonValue, JsonValue] {
+    if (typeof mb === 'string' && typeof ma === 'string') {
+      if (mb === ma && b !== a && ma.includes(MASK)) return [mb, ma === MASK ? MASK_CHANGED : `${ma} ${MASK_CHANGED}`];
+      return [mb, ma];
+    }
+    if (Array.isArray(mb) && Array.isArray(ma) && Array.isArray(b) && Array.isArray(a)) {
+      const out: JsonValue[] = ma.map((v, i) => (i < mb.length ? this.pair(mb[i]!, v, b[i]!, a[i]!)[1] : v));
+      return [mb, out];
+    }
+    if (isObject(mb) && isObject(ma) && isObject(b) && isObject(a)) {
+      const out: { [k: string]: JsonValue } = {};
+      for (const [k, v] of Object.entries(ma)) out[k] = k in mb ? this.pair(mb[k]!, v, b[k]!, a[k]!)[1] : v;
+      return [mb, out];
+    }
+    return [mb, ma];
+  }
+
+  private deep(value: JsonValue): JsonValue {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) return value.map((v) => this.deep(v));
+    if (isObject(value)) {
+      const out: { [k: string]: JsonValue } = {};
+      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.deep(v);
+      return out;
+    }
+    if (typeof value === 'number' && this.known.has(String(value)) && isMaskableValue(String(value))) return MASK;
+    return value;
+  }
+}
+
+function isObject(v: JsonValue): v is { readonly [k: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+type Write = NodeJS.WriteStream['write'];
+
+let active: Redactor | null = null;
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+function guard(stream: NodeJS.WriteStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  const original: Write = stream.write.bind(stream);
+  const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+    let out = chunk;
+    const r = active;
+    if (typeof chunk === 'string') out = escapeForeignControls(r ? r.redact(chunk) : chunk);
+    else if (chunk instanceof Uint8Array) {
+      const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+      const masked = escapeForeignControls(r ? r.redact(text) : text);
+      if (masked !== text) out = Buffer.from(masked, 'utf8');
+    }
+    return (original as (c: unknown, e?: unknown, cb?: unknown) => boolean)(out, encoding, callback);
+  };
+  stream.write = write as Write;
+}
+
+/**
+ * Masks these sensitive values in everything the process writes to standard output and
+ * standard error from now on (installing the guard on first use), and returns the redactor
+ * in force — the views use it for structured data.
+ */
+export function maskOutput(values: Iterable<string> = [], streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr]): Redactor {
+  active ??= new Redactor();
+  active.add(values);
+  for (const s of streams) guard(s);
+  return active;
+}
+
+/** The redactor the output guard uses (an empty one before any `maskOutput`). */
+export function outputRedactor(): Redactor {
+  return active ?? new Redactor();
+}
