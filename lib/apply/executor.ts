@@ -35,6 +35,7 @@ import {
   setOutputs,
   setRuntimeValue,
   withLineage,
+  withSensitiveValues,
   type State,
   type StateLock,
 } from '../state/index.js';
@@ -216,7 +217,7 @@ async function applyLocked(
   };
 
   if (items.length === 0) {
-    return finish(new StateWriter(path, lock, withLineage(initial), order));
+    return finish(new StateWriter(path, lock, withSensitiveValues(withLineage(initial), plan.sensitive), order));
   }
 
   let runtime: Runtime;
@@ -230,7 +231,7 @@ async function applyLocked(
     throw userFacing(err);
   }
 
-  const writer = new StateWriter(path, lock, withLineage(initial), order);
+  const writer = new StateWriter(path, lock, withSensitiveValues(withLineage(initial), plan.sensitive), order);
   const lineage = writer.state.lineage!;
   try {
     const enclave = await runtime.ensureEnclave(lineage);

@@ -2,7 +2,9 @@
 // resolved (the state keeps it). An object prints as `name = value` lines; with NAME,
 // one value (a string printed as is, for scripts); --json prints JSON.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { stateSensitiveValues } from '../plan/sensitive.js';
 import { outputsText } from '../render/apply-view.js';
+import { maskOutput, neutraliseControl } from '../render/redact.js';
 import { readState } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { formatJson, isJsonObject } from '../util/json.js';
@@ -24,7 +26,8 @@ export function builder(y: Argv): Argv<OutputArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<void> {
   const state = await readState(argv.state);
-  const outputs = state.outputs;
+  const redactor = maskOutput(stateSensitiveValues(state));
+  const outputs = redactor.redactJson(state.outputs);
   if (argv.name === undefined) {
     if (argv.json) {
       process.stdout.write(formatJson(outputs));
@@ -34,7 +37,7 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
       process.stderr.write('No outputs: nothing has been applied with this state, or run() returned None.\n');
       return;
     }
-    process.stdout.write(outputsText(outputs));
+    process.stdout.write(outputsText(outputs, redactor));
     return;
   }
   if (!isJsonObject(outputs) || !(argv.name in outputs)) {
@@ -44,5 +47,7 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
     });
   }
   const value = outputs[argv.name]!;
-  process.stdout.write(typeof value === 'string' && !argv.json ? `${value}\n` : formatJson(value));
+  // A string is printed as it is for scripts; on a terminal its control characters are shown, not obeyed.
+  const text = typeof value === 'string' && process.stdout.isTTY === true ? neutraliseControl(value) : value;
+  process.stdout.write(typeof text === 'string' && !argv.json ? `${text}\n` : formatJson(value));
 }

@@ -12,6 +12,7 @@ export interface PackageArgs {
   'args-file'?: string;
   package?: string[];
   'main-file'?: string;
+  'sensitive-arg'?: string[];
 }
 
 export interface StateArgs {
@@ -28,7 +29,12 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
       array: true,
       describe: 'Use a local directory for a package locator: LOCATOR=DIR (repeatable)',
     })
-    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' }) as unknown as Argv<
+    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' })
+    .option('sensitive-arg', {
+      type: 'string',
+      array: true,
+      describe: 'Mask the value of this package argument in all output (a dotted path for nested ones; repeatable)',
+    }) as unknown as Argv<
     T & PackageArgs
   >;
 }
@@ -45,13 +51,23 @@ export function withStateOption<T>(y: Argv<T>): Argv<T & StateArgs> {
 export async function packageInputs(argv: PackageArgs): Promise<{
   dir: string;
   args: JsonObject;
+  sensitiveArgs: readonly string[];
   packages: Record<string, string>;
   mainFile?: string;
 }> {
-  const { parsePackageFlags, readArgs } = await import('../package/index.js');
+  const [{ parsePackageFlags }, { readMarkedArgs }, { SensitiveNames, sensitiveValues }, { maskOutput }] = await Promise.all([
+    import('../package/index.js'),
+    import('../package/sensitive-args.js'),
+    import('../plan/sensitive.js'),
+    import('../render/redact.js'),
+  ]);
+  const { args, sensitive } = readMarkedArgs({ args: argv.args, argsFile: argv['args-file'], sensitiveArgs: argv['sensitive-arg'] ?? [] });
+  // From here on, what the command prints masks the arguments' secrets (errors of the interpretation included).
+  maskOutput(sensitiveValues({ args, marked: sensitive }, SensitiveNames.fromEnvironment()));
   return {
     dir: argv.dir,
-    args: readArgs({ args: argv.args, argsFile: argv['args-file'] }),
+    args,
+    sensitiveArgs: sensitive,
     packages: parsePackageFlags(argv.package ?? []),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
   };

@@ -27,10 +27,12 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const { planJson, renderPlanMarkdown, renderPlanText } = await import('../render/plan-view.js');
   const { useColor } = await import('../render/style.js');
   const { formatJson } = await import('../util/json.js');
+  const { maskOutput } = await import('../render/redact.js');
   const loaded = await readPlanFile(argv.plan);
+  maskOutput(loaded.plan.sensitive ?? []);
   const instructions = loaded.plan.instructions as unknown as Instruction[];
   const changes = loaded.plan.changes as unknown as Change[];
-  const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
+  const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs, sensitive: loaded.plan.sensitive ?? [] };
   if (argv.json) process.stdout.write(formatJson(planJson(view)));
   else if (argv.markdown) process.stdout.write(renderPlanMarkdown(view));
   else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));

@@ -21,13 +21,18 @@ export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<v
   const { checkPackage } = await import('../plan/index.js');
   const { renderProblems } = await import('../render/plan-view.js');
   const { useColor } = await import('../render/style.js');
-  const { instructions, problems, warnings } = checkPackage(await packageInputs(argv));
+  const { maskOutput, neutraliseControl } = await import('../render/redact.js');
+  const { planSensitiveValues } = await import('../plan/sensitive.js');
+  const { emptyState } = await import('../state/model.js');
+  const inputs = await packageInputs(argv);
+  const { instructions, problems, warnings, result } = checkPackage(inputs);
+  maskOutput(planSensitiveValues({ args: inputs.args, marked: inputs.sensitiveArgs, instructions, outputs: result.outputs }, emptyState()));
   if (argv.json) {
     process.stdout.write(JSON.stringify({ valid: problems.length === 0, instructions: instructions.length, problems, warnings }, null, 2) + '\n');
     if (problems.length > 0) process.exitCode = 1;
     return;
   }
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
   if (problems.length > 0) {
     process.stderr.write(renderProblems(problems, { color: useColor(process.stderr) }).replace('nothing was planned', 'the package is not valid'));
     process.exitCode = 1;

@@ -22,8 +22,10 @@
 // The secret words are configurable with STARFORM_SENSITIVE_NAMES: a comma- or
 // space-separated list of words to add, and `-word` to drop a default one
 // (e.g. `STARFORM_SENSITIVE_NAMES=seed,-private`).
+import type { State } from '../state/model.js';
 import { UserError } from '../util/errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
+import type { Instruction } from './model.js';
 
 /** What a masked value shows. */
 export const MASK = '(sensitive)';
@@ -302,4 +304,39 @@ export function sensitiveValues(sources: SensitiveSources, names: SensitiveNames
   }
   for (const v of sources.values ?? []) for (const s of collectSensitive(v, names)) found.add(s);
   return [...found].filter((s) => s !== '').sort();
+}
+
+/** What a state holds that may carry secrets: configurations, step arguments and results, values, outputs. */
+export function stateSources(state: State): JsonValue[] {
+  return [
+    ...[...state.services.values()].map((s) => s.config),
+    ...state.steps.flatMap((s) => [s.args, s.result]),
+    Object.fromEntries(state.runtimeValues),
+    state.outputs,
+  ];
+}
+
+/** The sensitive values of a state: those it records, and those its own records show. */
+export function stateSensitiveValues(state: State, names: SensitiveNames = SensitiveNames.fromEnvironment()): string[] {
+  return sensitiveValues({ values: stateSources(state), known: state.sensitiveValues ?? [] }, names);
+}
+
+/**
+ * The sensitive values a plan records: its marked and secret-named arguments, what its
+ * instructions and outputs show, and the state's (a diff shows the old values too).
+ */
+export function planSensitiveValues(
+  plan: { readonly args: JsonObject; readonly marked?: readonly string[]; readonly instructions: readonly Instruction[]; readonly outputs: JsonValue },
+  state: State,
+  names: SensitiveNames = SensitiveNames.fromEnvironment(),
+): string[] {
+  return sensitiveValues(
+    {
+      args: plan.args,
+      ...(plan.marked ? { marked: plan.marked } : {}),
+      values: [...plan.instructions.flatMap((i) => [i.args, i.description]), plan.outputs, ...stateSources(state)],
+      known: state.sensitiveValues ?? [],
+    },
+    names,
+  );
 }

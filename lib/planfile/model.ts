@@ -87,6 +87,8 @@ export interface SavedPlan<I extends InstructionCore = InstructionRecord, C exte
   readonly outputs: JsonValue;
   /** Contents apply needs, keyed by their digest (`sha256:<hex>`). */
   readonly files: ReadonlyMap<string, Uint8Array>;
+  /** The values every rendering masks (lib/plan/sensitive.ts), sorted; absent when none. */
+  readonly sensitive?: readonly string[];
 }
 
 /**

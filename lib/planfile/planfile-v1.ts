@@ -37,6 +37,7 @@ interface PlanBodyV1 {
   readonly instructions: readonly JsonObject[];
   readonly outputs: JsonValue;
   readonly files: { readonly [digest: string]: string };
+  readonly sensitive_values?: readonly string[];
 }
 
 /** The order of the top-level keys in the file: what reviewers read first comes first. */
@@ -50,6 +51,7 @@ export const LEADING_KEYS = [
   'changes',
   'instructions',
   'outputs',
+  'sensitive_values',
   'files',
 ] as const;
 
@@ -89,6 +91,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     instructions: plan.instructions.map((ins, i) => toFileRecord(ins, `instructions[${i}]`)),
     outputs: plan.outputs,
     files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
+    ...(plan.sensitive !== undefined && plan.sensitive.length > 0 ? { sensitive_values: [...plan.sensitive] } : {}),
   };
   return body as unknown as JsonObject;
 }
@@ -122,5 +125,6 @@ function decode(raw: PlanBodyV1): SavedPlan {
         return [digest, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
       }),
     ),
+    ...(raw.sensitive_values !== undefined ? { sensitive: raw.sensitive_values } : {}),
   };
 }

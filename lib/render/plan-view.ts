@@ -7,6 +7,7 @@ import { createTwoFilesPatch, diffLines } from 'diff';
 import type { Change, Instruction, PlanSummary, Problem } from '../plan/model.js';
 import type { JsonValue } from '../util/json.js';
 import { Document, isScalar, isSeq, visit } from 'yaml';
+import { maskPlanView, neutraliseControl, neutraliseInline } from './redact.js';
 import { paint, type Painter } from './style.js';
 
 export interface PlanView {
@@ -14,6 +15,8 @@ export interface PlanView {
   readonly changes: readonly Change[];
   readonly summary: PlanSummary;
   readonly outputs?: JsonValue;
+  /** The plan's sensitive values (lib/plan/sensitive.ts): every view masks them. */
+  readonly sensitive?: readonly string[];
 }
 
 const SYMBOL: Record<Change['action'], string> = {
@@ -39,7 +42,7 @@ export function summaryLine(s: PlanSummary): string {
 }
 
 function where(ins: Instruction | undefined): string {
-  return ins ? `${ins.position.file}:${ins.position.line}:${ins.position.col}` : '';
+  return ins ? `${neutraliseInline(ins.position.file)}:${ins.position.line}:${ins.position.col}` : '';
 }
 
 /** Fields whose value is the default, left out of the human views (the JSON keeps them). */
@@ -86,7 +89,8 @@ function configText(v: JsonValue | undefined): string {
 }
 
 /** The Terraform-like text view. */
-export function renderPlanText(plan: PlanView, options: { color?: boolean } = {}): string {
+export function renderPlanText(view: PlanView, options: { color?: boolean } = {}): string {
+  const plan = maskPlanView(view);
   const p = paint(options.color === true);
   const visible = plan.changes.filter((c) => c.action !== 'no-op');
   const out: string[] = [];
@@ -119,8 +123,8 @@ function actionColor(p: Painter, action: Change['action'], s: string): string {
 function renderChangeText(c: Change, ins: Instruction | undefined, p: Painter): string {
   const lines: string[] = [];
   const loc = where(ins);
-  lines.push(p.bold(`  # ${c.stepId} ${VERB[c.action]}`) + p.dim(` (${c.reason})${loc ? `  ${loc}` : ''}`));
-  const label = ins ? ins.description : `${c.kind} ${c.stepId}`;
+  lines.push(p.bold(`  # ${neutraliseInline(c.stepId)} ${VERB[c.action]}`) + p.dim(` (${neutraliseInline(c.reason)})${loc ? `  ${loc}` : ''}`));
+  const label = neutraliseInline(ins ? ins.description : `${c.kind} ${c.stepId}`);
   lines.push(`  ${actionColor(p, c.action, SYMBOL[c.action].padEnd(3))} ${label}`);
   if (c.action === 'replace' && c.before !== undefined && c.after !== undefined) {
     for (const part of diffLines(configText(c.before), configText(c.after))) {
@@ -143,7 +147,8 @@ function renderChangeText(c: Change, ins: Instruction | undefined, p: Painter): 
 }
 
 /** A pull-request comment: summary table, then each change with its diff in a collapsible block. */
-export function renderPlanMarkdown(plan: PlanView): string {
+export function renderPlanMarkdown(view: PlanView): string {
+  const plan = maskPlanView(view);
   const visible = plan.changes.filter((c) => c.action !== 'no-op');
   const out: string[] = [];
   out.push(`### starform plan`, '', `**${summaryLine(plan.summary)}**`, '');
@@ -175,7 +180,8 @@ export function renderPlanMarkdown(plan: PlanView): string {
 }
 
 /** The plan as JSON (what `--json` prints): summary, changes with their instruction, outputs. */
-export function planJson(plan: PlanView): JsonValue {
+export function planJson(view: PlanView): JsonValue {
+  const plan = maskPlanView(view);
   return {
     summary: { ...plan.summary },
     changes: plan.changes.map((c) => {
@@ -201,9 +207,9 @@ export function renderProblems(problems: readonly Problem[], options: { color?: 
   for (const prob of problems) {
     const pos = prob.position;
     const at = pos.line > 0 ? `${pos.file}:${pos.line}:${pos.col}` : pos.file;
-    out.push(`${at}: ${p.red('error:')} ${prob.message}`);
+    out.push(`${neutraliseInline(at)}: ${p.red('error:')} ${neutraliseControl(prob.message)}`);
     const frames = [...prob.stack].reverse();
-    if (frames.length > 1) for (const f of frames) out.push(p.dim(`    in ${f.function} at ${f.file}:${f.line}:${f.col}`));
+    if (frames.length > 1) for (const f of frames) out.push(p.dim(`    in ${neutraliseInline(f.function)} at ${neutraliseInline(f.file)}:${f.line}:${f.col}`));
   }
   const n = problems.length;
   out.push(`${n} error${n === 1 ? '' : 's'}; nothing was planned.`);

@@ -21,6 +21,7 @@
 // (none of which our own output uses), as `\u009b` — which reads visibly in text and
 // stays a valid escape inside JSON strings.
 import { collectSensitive, isMaskableValue, mapSensitive, MASK, MASK_CHANGED, SensitiveNames } from '../plan/sensitive.js';
+import type { Change, Instruction } from '../plan/model.js';
 import type { JsonValue } from '../util/json.js';
 
 export { MASK, MASK_CHANGED } from '../plan/sensitive.js';
@@ -163,16 +164,23 @@ function isObject(v: JsonValue): v is { readonly [k: string]: JsonValue } {
 
 type Write = NodeJS.WriteStream['write'];
 
-let active: Redactor | null = null;
-const guarded = new WeakSet<NodeJS.WriteStream>();
+// Shared through globalThis: the live view is bundled apart (progress.mjs) and must see
+// the same redactor, and a stream must be guarded once however many copies load.
+interface OutputGuard {
+  active: Redactor | null;
+  readonly guarded: WeakSet<NodeJS.WriteStream>;
+}
+const GUARD_KEY = Symbol.for('starform.output-guard');
+const shared = globalThis as typeof globalThis & { [GUARD_KEY]?: OutputGuard };
+const state: OutputGuard = (shared[GUARD_KEY] ??= { active: null, guarded: new WeakSet() });
 
 function guard(stream: NodeJS.WriteStream): void {
-  if (guarded.has(stream)) return;
-  guarded.add(stream);
+  if (state.guarded.has(stream)) return;
+  state.guarded.add(stream);
   const original: Write = stream.write.bind(stream);
   const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
     let out = chunk;
-    const r = active;
+    const r = state.active;
     if (typeof chunk === 'string') out = escapeForeignControls(r ? r.redact(chunk) : chunk);
     else if (chunk instanceof Uint8Array) {
       const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
@@ -190,13 +198,47 @@ function guard(stream: NodeJS.WriteStream): void {
  * in force — the views use it for structured data.
  */
 export function maskOutput(values: Iterable<string> = [], streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr]): Redactor {
-  active ??= new Redactor();
-  active.add(values);
+  state.active ??= new Redactor();
+  state.active.add(values);
   for (const s of streams) guard(s);
-  return active;
+  return state.active;
 }
 
 /** The redactor the output guard uses (an empty one before any `maskOutput`). */
 export function outputRedactor(): Redactor {
-  return active ?? new Redactor();
+  return state.active ?? new Redactor();
+}
+
+/** What the plan views render; `sensitive` is the plan's list of values to mask. */
+export interface MaskablePlanView {
+  readonly instructions: readonly Instruction[];
+  readonly changes: readonly Change[];
+  readonly outputs?: JsonValue;
+  readonly sensitive?: readonly string[];
+}
+
+/**
+ * A plan view with its sensitive values masked: configurations (a replaced secret reads
+ * "(sensitive value changed)"), descriptions, reasons, arguments and outputs. Only masks:
+ * the values stay exact otherwise (JSON views print them as they are; text views
+ * neutralise control characters as they render).
+ */
+export function maskPlanView<V extends MaskablePlanView>(view: V, redactor: Redactor = new Redactor(view.sensitive ?? [])): V {
+  const instructions = view.instructions.map(
+    (ins): Instruction => ({ ...ins, description: redactor.redact(ins.description), args: redactor.redactJson(ins.args) as Instruction['args'] }),
+  );
+  const changes = view.changes.map((c): Change => {
+    let before = c.before;
+    let after = c.after;
+    if (before !== undefined && after !== undefined) [before, after] = redactor.redactPair(before, after);
+    else if (before !== undefined) before = redactor.redactJson(before);
+    else if (after !== undefined) after = redactor.redactJson(after);
+    return {
+      ...c,
+      reason: redactor.redact(c.reason),
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+    };
+  });
+  return { ...view, instructions, changes, ...(view.outputs !== undefined ? { outputs: redactor.redactJson(view.outputs) } : {}) };
 }
