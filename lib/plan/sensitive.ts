@@ -154,6 +154,26 @@ function isPointerValue(value: string): boolean {
   return value === '' || value.startsWith('/') || value.startsWith('$') || /^\{\{starform:[^}]*\}\}$/.test(value);
 }
 
+/** The words of a shell-like string with their offsets: split at whitespace outside quotes. */
+function shellWords(text: string): { start: number; text: string }[] {
+  const words: { start: number; text: string }[] = [];
+  let start = -1;
+  let quote: string | null = null;
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (c === undefined || (quote === null && /\s/.test(c))) {
+      if (start >= 0) words.push({ start, text: text.slice(start, i) });
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (quote !== null) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+  }
+  return words;
+}
+
 /** A place where a secret sits in a string: [start, end) offsets. */
 interface Span {
   readonly start: number;
@@ -167,7 +187,7 @@ interface Span {
 function flagSpans(elements: readonly string[], names: SensitiveNames): Map<number, Span[]> {
   const tokens: { element: number; start: number; text: string }[] = [];
   elements.forEach((el, element) => {
-    for (const m of el.matchAll(/\S+/g)) tokens.push({ element, start: m.index, text: m[0] });
+    for (const t of shellWords(el)) tokens.push({ element, ...t });
   });
   const spans = new Map<number, Span[]>();
   const add = (element: number, start: number, end: number): void => {
