@@ -200,14 +200,18 @@ export function planJson(view: PlanView): JsonValue {
   };
 }
 
-/** Problems (interpretation or validation errors) with positions and call stacks. */
+/**
+ * Problems (interpretation or validation errors) with positions and call stacks. A message
+ * quotes package values: control characters are shown escaped, and its later lines are
+ * indented, so a value cannot forge a line of its own.
+ */
 export function renderProblems(problems: readonly Problem[], options: { color?: boolean } = {}): string {
   const p = paint(options.color === true);
   const out: string[] = [];
   for (const prob of problems) {
     const pos = prob.position;
     const at = pos.line > 0 ? `${pos.file}:${pos.line}:${pos.col}` : pos.file;
-    out.push(`${neutraliseInline(at)}: ${p.red('error:')} ${neutraliseControl(prob.message)}`);
+    out.push(`${neutraliseInline(at)}: ${p.red('error:')} ${neutraliseControl(prob.message).replace(/\n/g, '\n    ')}`);
     const frames = [...prob.stack].reverse();
     if (frames.length > 1) for (const f of frames) out.push(p.dim(`    in ${neutraliseInline(f.function)} at ${neutraliseInline(f.file)}:${f.line}:${f.col}`));
   }

@@ -20,7 +20,7 @@
 // working. The output guard also escapes C1 controls, DEL and bidi overrides everywhere
 // (none of which our own output uses), as `\u009b` — which reads visibly in text and
 // stays a valid escape inside JSON strings.
-import { collectSensitive, isMaskableValue, mapSensitive, MASK, MASK_CHANGED, SensitiveNames } from '../plan/sensitive.js';
+import { collectSensitive, isMaskableValue, mapSensitive, MASK, MASK_CHANGED, MIN_MASKED_LENGTH, SensitiveNames } from '../plan/sensitive.js';
 import type { Change, Instruction } from '../plan/model.js';
 import type { JsonValue } from '../util/json.js';
 
@@ -107,12 +107,35 @@ export class Redactor {
     return this.pattern;
   }
 
-  /** Text with every sensitive value replaced by `(sensitive)`. */
+  /**
+   * Text with every sensitive value replaced by `(sensitive)` — also the start of one
+   * that a shortened text cuts off before its `...` or `…`.
+   */
   redact(text: string): string {
     const re = this.regexp();
     if (re === null || text === '') return text;
     re.lastIndex = 0;
-    return text.replace(re, MASK);
+    const masked = text.replace(re, MASK);
+    return masked.includes('...') || masked.includes('…') ? this.maskCutOff(masked) : masked;
+  }
+
+  private maskCutOff(text: string): string {
+    const values = [...this.known].filter(isMaskableValue);
+    let out = '';
+    let from = 0;
+    for (const m of text.matchAll(/\.\.\.|…/g)) {
+      let segment = text.slice(from, m.index);
+      for (const v of values) {
+        const k = longestCutPrefix(segment, v);
+        if (k > 0) {
+          segment = segment.slice(0, segment.length - k) + MASK;
+          break;
+        }
+      }
+      out += segment + m[0];
+      from = m.index + m[0].length;
+    }
+    return out + text.slice(from);
   }
 
   /** A JSON value with sensitive leaves masked in place and sensitive values masked wherever they occur. */
@@ -156,6 +179,14 @@ export class Redactor {
     if (typeof value === 'number' && this.known.has(String(value)) && isMaskableValue(String(value))) return MASK;
     return value;
   }
+}
+
+/** The length of the longest start of `value` (at least MIN_MASKED_LENGTH, not all of it) that `text` ends with; 0 when none. */
+function longestCutPrefix(text: string, value: string): number {
+  for (let k = Math.min(value.length - 1, text.length); k >= MIN_MASKED_LENGTH; k--) {
+    if (text.endsWith(value.slice(0, k))) return k;
+  }
+  return 0;
 }
 
 function isObject(v: JsonValue): v is { readonly [k: string]: JsonValue } {

@@ -17,6 +17,13 @@ describe('render: redaction and control characters', () => {
     assert.equal(r.redact('nothing here'), 'nothing here');
   });
 
+  it('masks the start of a secret that a shortened text cuts off', () => {
+    const r = new Redactor(['correct-horse-battery'], names);
+    assert.equal(r.redact('connecting with correct-hor...'), `connecting with ${MASK}...`);
+    assert.equal(r.redact('a correct-horse-battery b correct… c'), `a ${MASK} b ${MASK}… c`);
+    assert.equal(r.redact('ends in cor...'), 'ends in cor...', 'three characters say nothing');
+  });
+
   it('masks short or boolean values only in place, never everywhere', () => {
     const r = new Redactor(['pw', 'true'], names);
     assert.equal(r.redact('a pw is true'), 'a pw is true');
