@@ -1,10 +1,12 @@
 // `starform output [NAME]`: what run() returned at the last apply, future references
 // resolved (the state keeps it). An object prints as `name = value` lines; with NAME,
-// one value (a string printed as is, for scripts); --json prints JSON.
+// one value (a string printed as is, for scripts); --json prints JSON. Sensitive values
+// are masked (README "Sensitive values"); --show-sensitive prints them in clear, for a
+// script that needs, say, the database URL with its password.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { stateSensitiveValues } from '../plan/sensitive.js';
+import { SensitiveNames, stateSensitiveValues } from '../plan/sensitive.js';
 import { outputsText } from '../render/apply-view.js';
-import { maskOutput, neutraliseControl } from '../render/redact.js';
+import { maskOutput, neutraliseControl, Redactor } from '../render/redact.js';
 import { readState } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { formatJson, isJsonObject } from '../util/json.js';
@@ -16,17 +18,19 @@ export const describe = 'Show the values run() returned at the last apply';
 interface OutputArgs extends StateArgs {
   name?: string;
   json: boolean;
+  'show-sensitive': boolean;
 }
 
 export function builder(y: Argv): Argv<OutputArgs> {
   return withStateOption(y)
     .positional('name', { type: 'string', describe: 'One output (a key of the object run() returned)' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<OutputArgs>;
+    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
+    .option('show-sensitive', { type: 'boolean', default: false, describe: 'Print sensitive values in clear instead of masked' }) as unknown as Argv<OutputArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<void> {
   const state = await readState(argv.state);
-  const redactor = maskOutput(stateSensitiveValues(state));
+  const redactor = argv['show-sensitive'] ? new Redactor([], SensitiveNames.none()) : maskOutput(stateSensitiveValues(state));
   const outputs = redactor.redactJson(state.outputs);
   if (argv.name === undefined) {
     if (argv.json) {

@@ -112,6 +112,11 @@ export class SensitiveNames {
     return new SensitiveNames(words);
   }
 
+  /** No secret names at all (for output the user asked to see in clear). */
+  static none(): SensitiveNames {
+    return new SensitiveNames([]);
+  }
+
   get list(): readonly string[] {
     return this.words;
   }

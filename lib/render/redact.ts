@@ -248,13 +248,20 @@ export interface MaskablePlanView {
   readonly sensitive?: readonly string[];
 }
 
+/** The redactor of a plan view: the values the plan records, and those its own records show by name or flag. */
+export function planRedactor(view: MaskablePlanView): Redactor {
+  const r = new Redactor(view.sensitive ?? []);
+  r.addFrom(...view.instructions.map((i) => i.args), ...view.changes.flatMap((c) => [c.before ?? null, c.after ?? null]));
+  return view.outputs === undefined ? r : r.addFrom(view.outputs);
+}
+
 /**
  * A plan view with its sensitive values masked: configurations (a replaced secret reads
  * "(sensitive value changed)"), descriptions, reasons, arguments and outputs. Only masks:
  * the values stay exact otherwise (JSON views print them as they are; text views
  * neutralise control characters as they render).
  */
-export function maskPlanView<V extends MaskablePlanView>(view: V, redactor: Redactor = new Redactor(view.sensitive ?? [])): V {
+export function maskPlanView<V extends MaskablePlanView>(view: V, redactor: Redactor = planRedactor(view)): V {
   const instructions = view.instructions.map(
     (ins): Instruction => ({ ...ins, description: redactor.redact(ins.description), args: redactor.redactJson(ins.args) as Instruction['args'] }),
   );

@@ -110,6 +110,7 @@ describe('cli: sensitive values and control characters (Docker)', function () {
     ]) {
       assertNoSecret(ok(starform([...cmd, '--state', state], dir), cmd.join(' ')), cmd.join(' '));
     }
+    assert.equal(ok(starform(['output', 'relay', '--show-sensitive', '--state', state], dir), 'output --show-sensitive').stdout, 'relay-material-4a7f09\n');
     const execStep = JSON.parse(readFileSync(state, 'utf8')).steps.find((s: { kind: string }) => s.kind === 'exec').id as string;
     const step = ok(starform(['state', 'show', execStep, '--state', state], dir), 'state show exec');
     assertNoSecret(step, 'state show of the exec step');
