@@ -196,6 +196,15 @@ describe('cli: sensitive values and control characters (Docker)', function () {
     ok(starform(['destroy', '--auto-approve', '--state', state], dir), 'destroy');
   });
 
+  it('shows control characters of a user error message escaped (one message, exit code 1)', () => {
+    ok(starform(['apply', pkg, '--auto-approve', '--state', state], dir), 'apply');
+    const r = starform(['state', 'show', `service.x\x1b]0;pwned\x07\x1b[2J`, '--state', state], dir);
+    assert.equal(r.code, 1);
+    for (const raw of [/\x1b/, /\x07/]) assert.doesNotMatch(r.stderr, raw);
+    assert.match(r.stderr, /the state has no 'service\.x\\x1b\]0;pwned\\x07\\x1b\[2J'/);
+    ok(starform(['destroy', '--auto-approve', '--state', state], dir), 'destroy');
+  });
+
   it('shows a service name with a newline and escapes in an error message without obeying them', () => {
     const r = starform(['plan', join(root, 'fixtures', 'invalid', 'control'), '--state', state], dir);
     assert.equal(r.code, 1);
