@@ -252,12 +252,19 @@ function applySpans(text: string, spans: readonly Span[] | undefined, visit: (se
  * what it returns in its place: whole leaves under secret names, flag values inside
  * strings. `secret` says the value is sensitive as a whole (a marked argument).
  */
-export function mapSensitive(value: JsonValue, names: SensitiveNames, visit: (secret: string) => string, secret = false): JsonValue {
-  if (secret) {
+export function mapSensitive(
+  value: JsonValue,
+  names: SensitiveNames,
+  visit: (secret: string) => string,
+  secret: false | 'named' | 'marked' = false,
+): JsonValue {
+  if (secret !== false) {
     if (typeof value === 'string') return value === '' ? value : visit(value);
-    if (typeof value === 'number') return visit(String(value));
-    if (Array.isArray(value)) return value.map((v) => mapSensitive(v, names, visit, true));
-    if (isJsonObject(value)) return mapObject(value, (_, v) => mapSensitive(v, names, visit, true));
+    // A number under a secret-looking name (`num_validator_keys: 64`) is masked there but
+    // not sought everywhere; one the user marked is.
+    if (typeof value === 'number') return secret === 'marked' ? visit(String(value)) : MASK;
+    if (Array.isArray(value)) return value.map((v) => mapSensitive(v, names, visit, secret));
+    if (isJsonObject(value)) return mapObject(value, (_, v) => mapSensitive(v, names, visit, secret));
     return value;
   }
   if (typeof value === 'string') return applySpans(value, flagSpans([value], names).get(0), visit);
@@ -267,7 +274,7 @@ export function mapSensitive(value: JsonValue, names: SensitiveNames, visit: (se
     return value.map((v, i) => (typeof v === 'string' ? applySpans(v, spans.get(i), visit) : mapSensitive(v, names, visit)));
   }
   if (isJsonObject(value)) {
-    return mapObject(value, (k, v) => mapSensitive(v, names, visit, !STRUCTURAL_KEYS.has(k) && names.matches(k)));
+    return mapObject(value, (k, v) => mapSensitive(v, names, visit, !STRUCTURAL_KEYS.has(k) && names.matches(k) ? 'named' : false));
   }
   return value;
 }
@@ -279,7 +286,7 @@ function mapObject(value: JsonObject, fn: (key: string, v: JsonValue) => JsonVal
 }
 
 /** Every sensitive leaf of a value (see mapSensitive), in order. */
-export function collectSensitive(value: JsonValue, names: SensitiveNames, secret = false): string[] {
+export function collectSensitive(value: JsonValue, names: SensitiveNames, secret: false | 'marked' = false): string[] {
   const found: string[] = [];
   mapSensitive(value, names, (s) => (found.push(s), s), secret);
   return found;
@@ -323,7 +330,7 @@ export function sensitiveValues(sources: SensitiveSources, names: SensitiveNames
   if (sources.args !== undefined) {
     for (const key of sources.marked ?? []) {
       const v = argAt(sources.args, key);
-      if (v !== undefined) for (const s of collectSensitive(v, names, true)) found.add(s);
+      if (v !== undefined) for (const s of collectSensitive(v, names, 'marked')) found.add(s);
     }
     for (const s of collectSensitive(sources.args, names)) found.add(s);
   }

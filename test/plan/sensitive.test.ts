@@ -51,6 +51,12 @@ describe('plan: sensitive values', () => {
     assert.deepEqual(sensitiveValues({ args, marked: ['relay', 'db.root'] }, names), ['42', 'r-one', 'relay-material', 'tok-42']);
   });
 
+  it('masks a number under a secret-looking name in place without seeking it everywhere', () => {
+    const args = { num_validator_keys: 6400, seeds: 1 };
+    assert.deepEqual(collectSensitive(args, names), []);
+    assert.deepEqual(mapSensitive(args, names, () => MASK), { num_validator_keys: MASK, seeds: 1 });
+  });
+
   it('records, for a plan, the values of its instructions, outputs and the state it is diffed against', () => {
     const state = { ...emptyState(), sensitiveValues: ['old-secret'] };
     const values = planSensitiveValues(
