@@ -35,6 +35,7 @@ export const MASK_CHANGED = '(sensitive value changed)';
 export const DEFAULT_SENSITIVE_WORDS: readonly string[] = [
   'password',
   'passwd',
+  'pass',
   'passphrase',
   'pwd',
   'secret',
@@ -190,9 +191,12 @@ interface Span {
  * the spans, per element, of the values of secret-looking flags and assignments.
  */
 function flagSpans(elements: readonly string[], names: SensitiveNames): Map<number, Span[]> {
+  // In a list, an element that is a flag is one argument (`--mnemonic=a b c`); others may
+  // be shell scripts (`sh -c "..."`) and are split into words.
   const tokens: { element: number; start: number; text: string }[] = [];
   elements.forEach((el, element) => {
-    for (const t of shellWords(el)) tokens.push({ element, ...t });
+    if (elements.length > 1 && el.startsWith('-')) tokens.push({ element, start: 0, text: el });
+    else for (const t of shellWords(el)) tokens.push({ element, ...t });
   });
   const spans = new Map<number, Span[]>();
   const add = (element: number, start: number, end: number): void => {
@@ -218,11 +222,15 @@ function flagSpans(elements: readonly string[], names: SensitiveNames): Map<numb
         if (span) add(tok.element, span.start, span.end);
         continue;
       }
-      const next = tokens[i + 1];
+      let next = tokens[i + 1];
+      // A flag element's value is the whole next element (`["--mnemonic", "a b c"]`).
+      const wholeNext = next !== undefined && next.element !== tok.element && elements.length > 1 && tok.text === elements[tok.element];
+      if (next !== undefined && wholeNext) next = { element: next.element, start: 0, text: elements[next.element]! };
       if (next !== undefined && !next.text.startsWith('-')) {
         const span = valueSpan(next.start, 0, next.text);
         if (span) add(next.element, span.start, span.end);
         i++;
+        if (wholeNext) while (tokens[i + 1]?.element === next.element) i++;
       }
       continue;
     }

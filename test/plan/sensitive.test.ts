@@ -26,6 +26,15 @@ describe('plan: sensitive values', () => {
     assert.deepEqual(mapSensitive(['--privkey=0xdeadbeef', 'x'], names, () => MASK), [`--privkey=${MASK}`, 'x']);
   });
 
+  it('finds the shapes devnet packages use for keys and mnemonics', () => {
+    const script = 'keygen run --insecure --vault-pass devpass1 --out /keys --from-mnemonic "alpha bravo charlie delta" --min 0 --max 64';
+    assert.deepEqual(collectSensitive(script, names), ['devpass1', 'alpha bravo charlie delta']);
+    const cmd = ['--builder-mnemonic=echo foxtrot golf', '--wallet-privkey=ab12cd34', '--p2p-priv-key=ef56ab78', '--relay-secret-key', '0x0123abcd'];
+    assert.deepEqual(collectSensitive(cmd, names), ['echo foxtrot golf', 'ab12cd34', 'ef56ab78', '0x0123abcd']);
+    assert.deepEqual(collectSensitive(['--mnemonic', 'lima mike november', '--count', '4'], names), ['lima mike november']);
+    assert.deepEqual(collectSensitive({ PreregisteredValidatorKeysMnemonic: 'hotel india', ExtraMnemonics: ['juliet kilo'] }, names), ['hotel india', 'juliet kilo']);
+  });
+
   it('leaves values that point at a secret (paths, variables, references) and flags without values alone', () => {
     assert.deepEqual(collectSensitive(['--jwt-secret=/jwt/jwtsecret', '--password=$PASS', '--token={{starform:exec.abc.output}}', '--enable-private-discovery', '--port', '1'], names), []);
   });
