@@ -89,6 +89,8 @@ const WORD = /^[a-z0-9]+$/;
 /** The words that make a name secret. */
 export class SensitiveNames {
   private readonly words: readonly string[];
+  /** Names repeat (every service has the same keys): each is judged once. */
+  private readonly judged = new Map<string, boolean>();
 
   constructor(words: Iterable<string> = DEFAULT_SENSITIVE_WORDS) {
     this.words = [...new Set([...words].map((w) => w.toLowerCase()))].sort();
@@ -124,6 +126,15 @@ export class SensitiveNames {
 
   /** Whether a name (an env var, a key, a flag without its dashes) looks like it holds a secret. */
   matches(name: string): boolean {
+    let verdict = this.judged.get(name);
+    if (verdict === undefined) {
+      verdict = this.judge(name);
+      this.judged.set(name, verdict);
+    }
+    return verdict;
+  }
+
+  private judge(name: string): boolean {
     const parts = splitWords(name);
     if (parts.length === 0) return false;
     if (parts.length > 1 && POINTER_WORDS.has(parts[parts.length - 1]!)) return false;
@@ -191,6 +202,7 @@ interface Span {
  * the spans, per element, of the values of secret-looking flags and assignments.
  */
 function flagSpans(elements: readonly string[], names: SensitiveNames): Map<number, Span[]> {
+  if (!elements.some((el) => el.includes('-') || el.includes('='))) return new Map();
   // In a list, an element that is a flag is one argument (`--mnemonic=a b c`); others may
   // be shell scripts (`sh -c "..."`) and are split into words.
   const tokens: { element: number; start: number; text: string }[] = [];
@@ -277,9 +289,11 @@ export function mapSensitive(
   }
   if (typeof value === 'string') return applySpans(value, flagSpans([value], names).get(0), visit);
   if (Array.isArray(value)) {
+    if (value.length === 0) return value;
     const strings = value.map((v) => (typeof v === 'string' ? v : ''));
     const spans = flagSpans(strings, names);
-    return value.map((v, i) => (typeof v === 'string' ? applySpans(v, spans.get(i), visit) : mapSensitive(v, names, visit)));
+    const out = value.map((v, i) => (typeof v === 'string' ? applySpans(v, spans.get(i), visit) : mapSensitive(v, names, visit)));
+    return out.every((v, i) => v === value[i]) ? value : out;
   }
   if (isJsonObject(value)) {
     return mapObject(value, (k, v) => mapSensitive(v, names, visit, !STRUCTURAL_KEYS.has(k) && names.matches(k) ? 'named' : false));
@@ -287,10 +301,21 @@ export function mapSensitive(
   return value;
 }
 
+/** The object with `fn` applied to each entry; the object itself when nothing changes. */
 function mapObject(value: JsonObject, fn: (key: string, v: JsonValue) => JsonValue): JsonObject {
-  const out: { [k: string]: JsonValue } = {};
-  for (const [k, v] of Object.entries(value)) out[k] = fn(k, v);
-  return out;
+  let out: { [k: string]: JsonValue } | null = null;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = value[k]!;
+    const mapped = fn(k, v);
+    if (mapped !== v && out === null) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = value[keys[j]!]!;
+    }
+    if (out !== null) out[k] = mapped;
+  }
+  return out ?? value;
 }
 
 /** Every sensitive leaf of a value (see mapSensitive), in order. */

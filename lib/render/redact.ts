@@ -53,14 +53,11 @@ export function escapeForeignControls(text: string): string {
   return text.replace(NOT_OURS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Masks the sensitive values of one plan or state in text and in JSON. */
 export class Redactor {
   private readonly known = new Set<string>();
-  private pattern: RegExp | null = null;
+  private byPrefix: Map<string, string[]> | null | undefined;
+  private firstChars: Set<number> | undefined;
   readonly names: SensitiveNames;
 
   constructor(values: Iterable<string> = [], names: SensitiveNames = SensitiveNames.fromEnvironment()) {
@@ -78,7 +75,7 @@ export class Redactor {
     for (const v of values) {
       if (typeof v === 'string' && v !== '' && !this.known.has(v)) {
         this.known.add(v);
-        this.pattern = null;
+        this.byPrefix = undefined;
       }
     }
     return this;
@@ -90,8 +87,13 @@ export class Redactor {
     return this;
   }
 
-  private regexp(): RegExp | null {
-    if (this.pattern !== null) return this.pattern;
+  /**
+   * The spellings to mask, by their first MIN_MASKED_LENGTH characters, longest first: a
+   * scan of a text looks up each position's prefix, so masking costs the same with 10 or
+   * 10,000 secrets (an alternation regexp of them all is tried at every position).
+   */
+  private index(): Map<string, string[]> | null {
+    if (this.byPrefix !== undefined) return this.byPrefix;
     const spellings = new Set<string>();
     for (const v of this.known) {
       if (!isMaskableValue(v)) continue;
@@ -101,10 +103,18 @@ export class Redactor {
       spellings.add(neutraliseControl(v));
       spellings.add(escapeForeignControls(v));
     }
-    if (spellings.size === 0) return null;
-    const alternatives = [...spellings].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(escapeRegExp);
-    this.pattern = new RegExp(alternatives.join('|'), 'g');
-    return this.pattern;
+    const byPrefix = new Map<string, string[]>();
+    for (const sp of spellings) {
+      if (sp.length < MIN_MASKED_LENGTH) continue;
+      const key = sp.slice(0, MIN_MASKED_LENGTH);
+      const list = byPrefix.get(key);
+      if (list) list.push(sp);
+      else byPrefix.set(key, [sp]);
+    }
+    for (const list of byPrefix.values()) list.sort((x, y) => y.length - x.length || (x < y ? -1 : 1));
+    this.byPrefix = byPrefix.size === 0 ? null : byPrefix;
+    this.firstChars = new Set([...byPrefix.keys()].map((k) => k.charCodeAt(0)));
+    return this.byPrefix;
   }
 
   /**
@@ -112,10 +122,22 @@ export class Redactor {
    * that a shortened text cuts off before its `...` or `…`.
    */
   redact(text: string): string {
-    const re = this.regexp();
-    if (re === null || text === '') return text;
-    re.lastIndex = 0;
-    const masked = text.replace(re, MASK);
+    const index = this.index();
+    if (index === null || text.length < MIN_MASKED_LENGTH) return text;
+    let masked = '';
+    let copied = 0;
+    const starts = this.firstChars!;
+    for (let i = 0; i + MIN_MASKED_LENGTH <= text.length; ) {
+      const found = starts.has(text.charCodeAt(i)) ? index.get(text.slice(i, i + MIN_MASKED_LENGTH))?.find((sp) => text.startsWith(sp, i)) : undefined;
+      if (found === undefined) {
+        i++;
+        continue;
+      }
+      masked += text.slice(copied, i) + MASK;
+      i += found.length;
+      copied = i;
+    }
+    masked = copied === 0 ? text : masked + text.slice(copied);
     return masked.includes('...') || masked.includes('…') ? this.maskCutOff(masked) : masked;
   }
 
@@ -169,12 +191,22 @@ export class Redactor {
   }
 
   private deep(value: JsonValue): JsonValue {
+    if (this.index() === null) return value;
     if (typeof value === 'string') return this.redact(value);
-    if (Array.isArray(value)) return value.map((v) => this.deep(v));
+    if (Array.isArray(value)) {
+      const out = value.map((v) => this.deep(v));
+      return out.every((v, i) => v === value[i]) ? value : out;
+    }
     if (isObject(value)) {
+      let changed = false;
       const out: { [k: string]: JsonValue } = {};
-      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.deep(v);
-      return out;
+      for (const [k, v] of Object.entries(value)) {
+        const key = this.redact(k);
+        const mapped = this.deep(v);
+        if (key !== k || mapped !== v) changed = true;
+        out[key] = mapped;
+      }
+      return changed ? out : value;
     }
     if (typeof value === 'number' && this.known.has(String(value)) && isMaskableValue(String(value))) return MASK;
     return value;
@@ -251,20 +283,21 @@ export interface MaskablePlanView {
 /** The redactor of a plan view: the values the plan records, and those its own records show by name or flag. */
 export function planRedactor(view: MaskablePlanView): Redactor {
   const r = new Redactor(view.sensitive ?? []);
-  r.addFrom(...view.instructions.map((i) => i.args), ...view.changes.flatMap((c) => [c.before ?? null, c.after ?? null]));
+  r.addFrom(...view.changes.flatMap((c) => [c.before ?? null, c.after ?? null]));
   return view.outputs === undefined ? r : r.addFrom(view.outputs);
 }
 
 /**
  * A plan view with its sensitive values masked: configurations (a replaced secret reads
- * "(sensitive value changed)"), descriptions, reasons, arguments and outputs. Only masks:
+ * "(sensitive value changed)"), descriptions, reasons, outputs. Only masks:
  * the values stay exact otherwise (JSON views print them as they are; text views
  * neutralise control characters as they render).
  */
 export function maskPlanView<V extends MaskablePlanView>(view: V, redactor: Redactor = planRedactor(view)): V {
-  const instructions = view.instructions.map(
-    (ins): Instruction => ({ ...ins, description: redactor.redact(ins.description), args: redactor.redactJson(ins.args) as Instruction['args'] }),
-  );
+  const instructions = view.instructions.map((ins): Instruction => {
+    const description = redactor.redact(ins.description);
+    return description === ins.description ? ins : { ...ins, description };
+  });
   const changes = view.changes.map((c): Change => {
     let before = c.before;
     let after = c.after;
