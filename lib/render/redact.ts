@@ -58,6 +58,7 @@ export class Redactor {
   private readonly known = new Set<string>();
   private byPrefix: Map<string, string[]> | null | undefined;
   private firstChars: Set<number> | undefined;
+  private longest = 0;
   readonly names: SensitiveNames;
 
   constructor(values: Iterable<string> = [], names: SensitiveNames = SensitiveNames.fromEnvironment()) {
@@ -114,6 +115,7 @@ export class Redactor {
     for (const list of byPrefix.values()) list.sort((x, y) => y.length - x.length || (x < y ? -1 : 1));
     this.byPrefix = byPrefix.size === 0 ? null : byPrefix;
     this.firstChars = new Set([...byPrefix.keys()].map((k) => k.charCodeAt(0)));
+    this.longest = Math.max(0, ...[...spellings].map((sp) => sp.length));
     return this.byPrefix;
   }
 
@@ -141,16 +143,19 @@ export class Redactor {
     return masked.includes('...') || masked.includes('…') ? this.maskCutOff(masked) : masked;
   }
 
+  /** Masks a start of a secret (at least MIN_MASKED_LENGTH characters) that ends right before an ellipsis. */
   private maskCutOff(text: string): string {
-    const values = [...this.known].filter(isMaskableValue);
+    const index = this.index()!;
     let out = '';
     let from = 0;
     for (const m of text.matchAll(/\.\.\.|…/g)) {
       let segment = text.slice(from, m.index);
-      for (const v of values) {
-        const k = longestCutPrefix(segment, v);
-        if (k > 0) {
-          segment = segment.slice(0, segment.length - k) + MASK;
+      // The cut-off secret starts at one of the last `longest` positions of the segment.
+      for (let p = Math.max(0, segment.length - this.longest); p + MIN_MASKED_LENGTH <= segment.length; p++) {
+        const rest = segment.length - p;
+        const candidates = index.get(segment.slice(p, p + MIN_MASKED_LENGTH));
+        if (candidates?.some((sp) => sp.length > rest && segment.endsWith(sp.slice(0, rest)))) {
+          segment = segment.slice(0, p) + MASK;
           break;
         }
       }
@@ -211,14 +216,6 @@ export class Redactor {
     if (typeof value === 'number' && this.known.has(String(value)) && isMaskableValue(String(value))) return MASK;
     return value;
   }
-}
-
-/** The length of the longest start of `value` (at least MIN_MASKED_LENGTH, not all of it) that `text` ends with; 0 when none. */
-function longestCutPrefix(text: string, value: string): number {
-  for (let k = Math.min(value.length - 1, text.length); k >= MIN_MASKED_LENGTH; k--) {
-    if (text.endsWith(value.slice(0, k))) return k;
-  }
-  return 0;
 }
 
 function isObject(v: JsonValue): v is { readonly [k: string]: JsonValue } {
