@@ -6,6 +6,10 @@
 // Plain and JSON views receive events in step order (lib/apply's `inStepOrder`), so the
 // same plan applied twice prints the same lines in the same order; only durations and
 // engine-assigned values (container ids, addresses, host ports) differ.
+//
+// Messages, errors and outputs come from the package and its containers: every view masks
+// the sensitive values in them (the output redactor of lib/render/redact.ts, and
+// secret-looking flags), and the text lines show their control characters escaped.
 import type { ApplyEvent, ApplySummary, StepAction, StepInfo } from '../apply/events.js';
 import { formatJson, isJsonObject, type JsonValue } from '../util/json.js';
 import { neutraliseControl, neutraliseInline, outputRedactor, type Redactor } from './redact.js';

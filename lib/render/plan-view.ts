@@ -2,7 +2,9 @@
 // request comment, JSON for machines. All three render the same records (instructions +
 // changes + summary) and hide no-ops (they are counted). A replacement shows a unified
 // diff of the old and new configuration (the `diff` package) so a reviewer sees exactly
-// what changes; a creation shows the configuration it will create.
+// what changes; a creation shows the configuration it will create. Every view renders the
+// plan with its sensitive values masked (maskPlanView, lib/render/redact.ts); the text
+// view also shows package values' control characters escaped.
 import { createTwoFilesPatch, diffLines } from 'diff';
 import type { Change, Instruction, PlanSummary, Problem } from '../plan/model.js';
 import type { JsonValue } from '../util/json.js';

@@ -3,6 +3,8 @@
 // Addresses name what a state holds, as the plan names it: `service.<name>` and
 // `artifact.<name>` for the entities, step ids (`exec.3f2a9c1b04de`) for applied steps.
 // `resolveAddress` accepts a bare service or artifact name too, when it is unambiguous.
+// Both views mask the state's sensitive values (those it records and those its own
+// records show by name or flag); names are shown with control characters escaped.
 import type { AppliedStep, FilesArtifactRecord, ServiceRecord, State } from '../state/model.js';
 import { formatJson, type JsonValue } from '../util/json.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
