@@ -35,6 +35,7 @@ import {
   setOutputs,
   setRuntimeValue,
   withLineage,
+  withSensitiveValues,
   type State,
   type StateLock,
 } from '../state/index.js';
@@ -219,7 +220,7 @@ async function applyLocked(
   // A plan made against no state gives the new state its lineage, and always reaches the
   // engine: to check that it was not applied already, and to leave the enclave (binding.ts).
   const creates = initial.lineage === null && plan.base.lineage !== null ? plan.base.lineage : null;
-  const start = creates === null ? withLineage(initial) : { ...initial, lineage: creates };
+  const start = withSensitiveValues(creates === null ? withLineage(initial) : { ...initial, lineage: creates }, plan.sensitive);
   if (items.length === 0 && creates === null) {
     return finish(new StateWriter(path, lock, start, order));
   }

@@ -18,6 +18,8 @@ import { applyPlan, inStepOrder, refreshState, type ApplicablePlan, type ApplyEv
 import { checkSignature, readPlanFile } from '../planfile/index.js';
 import { closingText, stepLine } from '../render/apply-view.js';
 import { ndjsonSink } from '../render/json-views.js';
+import { stateSensitiveValues } from '../plan/sensitive.js';
+import { maskOutput, neutraliseControl } from '../render/redact.js';
 import { paint, useColor } from '../render/style.js';
 import { lockState, readState, type State, type StateLock } from '../state/index.js';
 import { UserError } from '../util/errors.js';
@@ -219,13 +221,14 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
-    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
+    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade', 'sensitive-arg'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
     if (packageFlags.length > 0) {
       throw new UserError(`--${packageFlags[0]} cannot be used with a saved plan: the plan already holds its package and arguments`, {
         location: { file: target },
       });
     }
     const loaded = await readPlanFile(target);
+    maskOutput(loaded.plan.sensitive ?? []);
     if (key !== undefined) checkSignature(loaded.checksum, loaded.signature, key, target);
     else if (loaded.signature !== null) {
       process.stderr.write(`note: the plan is signed (key ${loaded.signature.keyId}), but no plan signing key is configured to verify it\n`);
@@ -245,6 +248,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const lock = await lockState(argv.state, { operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
     const stored = await readState(argv.state);
+    maskOutput(stateSensitiveValues(stored));
     let state = stored;
     const [{ checkPackage, planFromCheck }, { renderPlanText, renderProblems }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
@@ -274,17 +278,24 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     }
     if (failure !== undefined) throw failure.error;
     const result = planFromCheck(checked!, { ...inputs, locator: target, state });
-    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    maskOutput(result.plan?.sensitive ?? []);
+    for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
     if (result.plan === null) {
       process.stderr.write(renderProblems(result.problems, { color: useColor(process.stderr) }));
       process.exitCode = 1;
       return;
     }
-    for (const n of notes) process.stderr.write(`note: ${n}\n`);
+    for (const n of notes) process.stderr.write(`note: ${neutraliseControl(n)}\n`);
     const s = result.summary!;
     const changes = s.create + s.replace + s.run + s.delete;
     if (!argv.json) {
-      const view = { instructions: result.plan.instructions, changes: result.plan.changes, summary: s, outputs: result.plan.outputs };
+      const view = {
+        instructions: result.plan.instructions,
+        changes: result.plan.changes,
+        summary: s,
+        outputs: result.plan.outputs,
+        sensitive: result.plan.sensitive ?? [],
+      };
       process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
     }
     if (changes > 0 && !argv['auto-approve']) {

@@ -3,6 +3,8 @@
 // `yes` unless --auto-approve. The state is locked throughout.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { destroyEnclave } from '../apply/index.js';
+import { stateSensitiveValues } from '../plan/sensitive.js';
+import { maskOutput, neutraliseInline } from '../render/redact.js';
 import { paint, useColor } from '../render/style.js';
 import { lockState, readState } from '../state/index.js';
 import { UserError } from '../util/errors.js';
@@ -32,6 +34,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
   const lock = await lockState(argv.state, { operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
   try {
     const state = await readState(argv.state);
+    maskOutput(stateSensitiveValues(state));
     if (state.lineage === null) {
       if (argv.json) process.stdout.write(formatJson(destroyDocument({ removed: null, state })));
       else process.stdout.write('Nothing to destroy: there is no state yet.\n');
@@ -41,8 +44,8 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       const names = [...state.services.keys()].sort();
       const artifacts = [...state.filesArtifacts.keys()].sort();
       process.stdout.write('starform will destroy the enclave of this state:\n');
-      for (const n of names) process.stdout.write(p.red(`  - service.${n}\n`));
-      for (const a of artifacts) process.stdout.write(p.red(`  - artifact.${a}\n`));
+      for (const n of names) process.stdout.write(p.red(`  - service.${neutraliseInline(n)}\n`));
+      for (const a of artifacts) process.stdout.write(p.red(`  - artifact.${neutraliseInline(a)}\n`));
       process.stdout.write(p.dim('  and every other container, volume and network labelled with lineage ' + state.lineage + '\n'));
     }
     if (!argv['auto-approve']) {

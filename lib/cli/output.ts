@@ -1,9 +1,13 @@
 // `starform output [NAME]`: what run() returned at the last apply, future references
 // resolved (the state keeps it). An object prints as `name = value` lines; with NAME,
-// one value (a string printed as is, for scripts); --json prints JSON.
+// one value (a string printed as is, for scripts); --json prints JSON. Sensitive values
+// are masked (README "Sensitive values"); --show-sensitive prints them in clear, for a
+// script that needs, say, the database URL with its password.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { SensitiveNames, stateSensitiveValues } from '../plan/sensitive.js';
 import { outputsText } from '../render/apply-view.js';
 import { outputDocument } from '../render/json-views.js';
+import { maskOutput, neutraliseControl, Redactor } from '../render/redact.js';
 import { readState } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { formatJson, isJsonObject } from '../util/json.js';
@@ -15,17 +19,20 @@ export const describe = 'Show the values run() returned at the last apply';
 interface OutputArgs extends StateArgs {
   name?: string;
   json: boolean;
+  'show-sensitive': boolean;
 }
 
 export function builder(y: Argv): Argv<OutputArgs> {
   return withStateOption(y)
     .positional('name', { type: 'string', describe: 'One output (a key of the object run() returned)' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<OutputArgs>;
+    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
+    .option('show-sensitive', { type: 'boolean', default: false, describe: 'Print sensitive values in clear instead of masked' }) as unknown as Argv<OutputArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<void> {
   const state = await readState(argv.state);
-  const outputs = state.outputs;
+  const redactor = argv['show-sensitive'] ? new Redactor([], SensitiveNames.none()) : maskOutput(stateSensitiveValues(state));
+  const outputs = redactor.redactJson(state.outputs);
   if (argv.name === undefined) {
     if (argv.json) {
       process.stdout.write(formatJson(outputDocument(state)));
@@ -35,7 +42,7 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
       process.stderr.write('No outputs: nothing has been applied with this state, or run() returned None.\n');
       return;
     }
-    process.stdout.write(outputsText(outputs));
+    process.stdout.write(outputsText(outputs, redactor));
     return;
   }
   if (!isJsonObject(outputs) || !(argv.name in outputs)) {
@@ -45,6 +52,10 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
     });
   }
   const value = outputs[argv.name]!;
+  // A string is printed as it is for scripts; on a terminal its control characters are shown, not obeyed.
   if (argv.json) process.stdout.write(formatJson(outputDocument(state, argv.name)));
-  else process.stdout.write(typeof value === 'string' ? `${value}\n` : formatJson(value));
+  else {
+    const text = typeof value === 'string' && process.stdout.isTTY === true ? neutraliseControl(value) : value;
+    process.stdout.write(typeof text === 'string' ? `${text}\n` : formatJson(value));
+  }
 }

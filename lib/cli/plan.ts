@@ -39,7 +39,7 @@ export function builder(y: Argv): Argv<PlanArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const [{ makePlan }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }] =
+  const [{ makePlan }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }, { neutraliseControl }] =
     await Promise.all([
       import('../plan/index.js'),
       import('../planfile/index.js'),
@@ -47,6 +47,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
       import('../render/style.js'),
       import('../state/index.js'),
       import('../util/json.js'),
+      import('../render/redact.js'),
     ]);
   const key = await signingKey(argv);
   if (argv.out !== undefined && key?.algorithm === 'ed25519' && key.privateKey === undefined) {
@@ -55,8 +56,11 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
       location: { file: key.source },
     });
   }
+  const { maskOutput } = await import('../render/redact.js');
+  const { planSensitiveValues, stateSensitiveValues } = await import('../plan/sensitive.js');
   const inputs = await packageInputs(argv);
   let state = await readState(argv.state);
+  maskOutput(stateSensitiveValues(state));
   const notes: string[] = [];
   if (argv.refresh && state.services.size > 0) {
     const refreshed = await refresh(state);
@@ -64,14 +68,21 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     notes.push(...refreshed.drift);
   }
   const result = makePlan({ ...inputs, locator: argv.dir, state });
-  for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+  maskOutput(result.plan?.sensitive ?? planSensitiveValues({ args: inputs.args, instructions: result.instructions, outputs: null }, state));
+  for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
   if (result.plan === null) {
     process.stderr.write(renderProblems(result.problems, { color: useColor(process.stderr) }));
     process.exitCode = 1;
     return;
   }
-  const view = { instructions: result.plan.instructions, changes: result.plan.changes, summary: result.summary!, outputs: result.plan.outputs };
-  for (const n of notes) process.stderr.write(`note: ${n}\n`);
+  const view = {
+    instructions: result.plan.instructions,
+    changes: result.plan.changes,
+    summary: result.summary!,
+    outputs: result.plan.outputs,
+    sensitive: result.plan.sensitive ?? [],
+  };
+  for (const n of notes) process.stderr.write(`note: ${neutraliseControl(n)}\n`);
   if (argv.json) {
     const { planDocument } = await import('../render/json-views.js');
     const { STARFORM_VERSION } = await import('../util/package-info.js');

@@ -14,6 +14,7 @@ export interface PackageArgs {
   'main-file'?: string;
   offline?: boolean;
   upgrade?: boolean;
+  'sensitive-arg'?: string[];
 }
 
 export interface StateArgs {
@@ -32,7 +33,12 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
     })
     .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' })
     .option('offline', { type: 'boolean', describe: 'Never touch the network: packages by locator come from the package cache' })
-    .option('upgrade', { type: 'boolean', describe: 'Re-resolve the refs of packages by locator and rewrite starform.lock' }) as unknown as Argv<
+    .option('upgrade', { type: 'boolean', describe: 'Re-resolve the refs of packages by locator and rewrite starform.lock' })
+    .option('sensitive-arg', {
+      type: 'string',
+      array: true,
+      describe: 'Mask the value of this package argument in all output (a dotted path for nested ones; repeatable)',
+    }) as unknown as Argv<
     T & PackageArgs
   >;
 }
@@ -49,14 +55,24 @@ export function withStateOption<T>(y: Argv<T>): Argv<T & StateArgs> {
 export async function packageInputs(argv: PackageArgs): Promise<{
   dir: string;
   args: JsonObject;
+  sensitiveArgs: readonly string[];
   packages: Record<string, string>;
   mainFile?: string;
   remote: import('../package/index.js').PackageRemote;
 }> {
-  const { parsePackageFlags, readArgs, packageFetcherFor } = await import('../package/index.js');
+  const [{ parsePackageFlags, packageFetcherFor }, { readMarkedArgs }, { SensitiveNames, sensitiveValues }, { maskOutput }] = await Promise.all([
+    import('../package/index.js'),
+    import('../package/sensitive-args.js'),
+    import('../plan/sensitive.js'),
+    import('../render/redact.js'),
+  ]);
+  const { args, sensitive } = readMarkedArgs({ args: argv.args, argsFile: argv['args-file'], sensitiveArgs: argv['sensitive-arg'] ?? [] });
+  // From here on, what the command prints masks the arguments' secrets (errors of the interpretation included).
+  maskOutput(sensitiveValues({ args, marked: sensitive }, SensitiveNames.fromEnvironment()));
   return {
     dir: argv.dir,
-    args: readArgs({ args: argv.args, argsFile: argv['args-file'] }),
+    args,
+    sensitiveArgs: sensitive,
     packages: parsePackageFlags(argv.package ?? []),
     remote: packageFetcherFor(argv.dir, { offline: argv.offline, upgrade: argv.upgrade }),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),

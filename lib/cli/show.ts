@@ -41,12 +41,14 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const { formatJson } = await import('../util/json.js');
   const { describeSignature, signatureStatus } = await import('../planfile/signing.js');
   const key = await signingKey(argv);
+  const { maskOutput } = await import('../render/redact.js');
   const loaded = await readPlanFile(argv.plan);
+  maskOutput(loaded.plan.sensitive ?? []);
   const status = signatureStatus(loaded.checksum, loaded.signature, key);
   const signatureLine = describeSignature(status, key);
   const instructions = loaded.plan.instructions as unknown as Instruction[];
   const changes = loaded.plan.changes as unknown as Change[];
-  const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs };
+  const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs, sensitive: loaded.plan.sensitive ?? [] };
   const { packageVersionsMarkdown, packageVersionsText } = await import('../render/package-versions.js');
   const repositories = loaded.plan.package.repositories ?? [];
   if (argv.json) {

@@ -8,6 +8,8 @@ import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { forgetStep } from '../apply/records.js';
 import { stateEntryDocument, stateListDocument } from '../render/json-views.js';
 import { renderEntry, renderStateList, resolveAddress, type ArtifactFile } from '../render/state-view.js';
+import { stateSensitiveValues } from '../plan/sensitive.js';
+import { maskOutput } from '../render/redact.js';
 import { useColor } from '../render/style.js';
 import {
   BlobStore,
@@ -51,6 +53,7 @@ const list: CommandModule<StateArgs, ListArgs> = {
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<ListArgs>,
   async handler(argv: ArgumentsCamelCase<ListArgs>) {
     const state = await readState(argv.state);
+    maskOutput(stateSensitiveValues(state));
     process.stdout.write(argv.json ? formatJson(stateListDocument(state)) : renderStateList(state));
   },
 };
@@ -74,6 +77,7 @@ const show: CommandModule<StateArgs, ShowArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<ShowArgs>,
   async handler(argv: ArgumentsCamelCase<ShowArgs>) {
     const state = await readState(argv.state);
+    maskOutput(stateSensitiveValues(state));
     const entry = resolveAddress(state, argv.address);
     if (entry === undefined) throw notFound(state, argv.address, argv.state);
     const files = entry.type === 'artifact' ? await artifactFiles(argv.state, entry.record.contentHash) : undefined;
@@ -95,6 +99,7 @@ const rm: CommandModule<StateArgs, RmArgs> = {
   async handler(argv: ArgumentsCamelCase<RmArgs>) {
     await withStateLock(argv.state, { operation: 'state rm', timeoutMs: parseLockTimeout(argv['lock-timeout']) }, async (lock) => {
       const state = await readState(argv.state);
+      maskOutput(stateSensitiveValues(state));
       let next = state;
       const lines: string[] = [];
       for (const address of argv.addresses) {

@@ -21,7 +21,12 @@ export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<v
   const { checkPackage } = await import('../plan/index.js');
   const { renderProblems } = await import('../render/plan-view.js');
   const { useColor } = await import('../render/style.js');
-  const { instructions, problems, warnings } = checkPackage(await packageInputs(argv));
+  const { maskOutput, neutraliseControl } = await import('../render/redact.js');
+  const { planSensitiveValues } = await import('../plan/sensitive.js');
+  const { emptyState } = await import('../state/model.js');
+  const inputs = await packageInputs(argv);
+  const { instructions, problems, warnings, result } = checkPackage(inputs);
+  maskOutput(planSensitiveValues({ args: inputs.args, marked: inputs.sensitiveArgs, instructions, outputs: result.outputs }, emptyState()));
   if (argv.json) {
     const { validateDocument } = await import('../render/json-views.js');
     const { formatJson } = await import('../util/json.js');
@@ -29,7 +34,7 @@ export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<v
     if (problems.length > 0) process.exitCode = 1;
     return;
   }
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
   if (problems.length > 0) {
     process.stderr.write(renderProblems(problems, { color: useColor(process.stderr) }).replace('nothing was planned', 'the package is not valid'));
     process.exitCode = 1;

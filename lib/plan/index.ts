@@ -11,6 +11,7 @@ import { canonicalJson, type JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
 import { interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
+import { planSensitiveValues } from './sensitive.js';
 import { validate } from './validate.js';
 import { parseTemplate, TemplateError } from '../template/index.js';
 
@@ -20,6 +21,8 @@ export interface PlanOptions extends WorkspaceOptions {
   /** How the user named the package, for the plan file (defaults to `dir`). */
   readonly locator?: string;
   readonly args: JsonObject;
+  /** Package arguments marked sensitive (dotted paths), masked in every rendering. */
+  readonly sensitiveArgs?: readonly string[];
   readonly state: State;
   readonly maxSteps?: number;
 }
@@ -96,6 +99,10 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
     outputs: result.outputs,
     files: result.files,
     ...(warnings.length > 0 ? { warnings } : {}),
+    sensitive: planSensitiveValues(
+      { args: options.args, marked: options.sensitiveArgs ?? [], instructions, outputs: result.outputs },
+      options.state,
+    ),
   };
   return { plan, summary: summarize(changes), problems: [], warnings, instructions };
 }

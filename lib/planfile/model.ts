@@ -111,6 +111,8 @@ export interface SavedPlan<I extends InstructionCore = InstructionRecord, C exte
   readonly files: ReadonlyMap<string, Uint8Array>;
   /** What interpretation warned about (deprecated fields...), so `show` can repeat it. */
   readonly warnings?: readonly string[];
+  /** The values every rendering masks (lib/plan/sensitive.ts), sorted; absent when none. */
+  readonly sensitive?: readonly string[];
 }
 
 /**

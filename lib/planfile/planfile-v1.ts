@@ -39,6 +39,7 @@ interface PlanBodyV1 {
   readonly outputs: JsonValue;
   readonly files: { readonly [digest: string]: string };
   readonly warnings?: readonly string[];
+  readonly sensitive_values?: readonly string[];
 }
 
 /** The order of the top-level keys in the file: what reviewers read first comes first. */
@@ -53,6 +54,7 @@ export const LEADING_KEYS = [
   'changes',
   'instructions',
   'outputs',
+  'sensitive_values',
   'files',
   'warnings',
 ] as const;
@@ -94,6 +96,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     outputs: plan.outputs,
     files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
     ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
+    ...(plan.sensitive !== undefined && plan.sensitive.length > 0 ? { sensitive_values: [...plan.sensitive] } : {}),
   };
   return body as unknown as JsonObject;
 }
@@ -134,5 +137,6 @@ function decode(raw: PlanBodyV1): SavedPlan {
         return [digest, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
       }),
     ),
+    ...(raw.sensitive_values !== undefined ? { sensitive: raw.sensitive_values } : {}),
   };
 }

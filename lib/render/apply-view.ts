@@ -6,8 +6,13 @@
 // Plain and JSON views receive events in step order (lib/apply's `inStepOrder`), so the
 // same plan applied twice prints the same lines in the same order; only durations and
 // engine-assigned values (container ids, addresses, host ports) differ.
+//
+// Messages, errors and outputs come from the package and its containers: every view masks
+// the sensitive values in them (the output redactor of lib/render/redact.ts, and
+// secret-looking flags), and the text lines show their control characters escaped.
 import type { ApplyEvent, ApplySummary, StepAction, StepInfo } from '../apply/events.js';
 import { formatJson, isJsonObject, type JsonValue } from '../util/json.js';
+import { neutraliseControl, neutraliseInline, outputRedactor, type Redactor } from './redact.js';
 import { paint, type Painter } from './style.js';
 
 export const ACTION_SYMBOL: Record<StepAction, string> = { create: '+', replace: '-/+', run: '>', delete: '-' };
@@ -22,7 +27,13 @@ export function formatDuration(ms: number): string {
 }
 
 export function positionText(step: StepInfo): string {
-  return step.position ? `${step.position.file}:${step.position.line}:${step.position.col}` : '';
+  return step.position ? `${neutraliseInline(step.position.file)}:${step.position.line}:${step.position.col}` : '';
+}
+
+/** Text from a package or a container for a line: secrets masked (by value, and secret-looking flags in it), control characters made visible. */
+function safe(text: string, redactor: Redactor, multiline = false): string {
+  const masked = redactor.redactJson(text) as string;
+  return multiline ? neutraliseControl(masked) : neutraliseInline(masked);
 }
 
 function firstLine(text: string): string {
@@ -34,24 +45,24 @@ function colorFor(p: Painter, action: StepAction): (s: string) => string {
 }
 
 /** The line of a finished, failed or skipped step; null for events that have no line. */
-export function stepLine(event: ApplyEvent, p: Painter = paint(false)): string | null {
+export function stepLine(event: ApplyEvent, p: Painter = paint(false), redactor: Redactor = outputRedactor()): string | null {
   switch (event.type) {
     case 'step_done': {
       const s = event.step;
-      const msg = event.message === '' ? '' : `  ${event.message.replace(/\n/g, '\n    ')}`;
-      return `${colorFor(p, s.action)(ACTION_SYMBOL[s.action].padEnd(3))} ${p.bold(s.stepId)}  ${DONE_VERB[s.action]} in ${formatDuration(event.durationMs)}${msg}`;
+      const msg = event.message === '' ? '' : `  ${safe(event.message, redactor, true).replace(/\n/g, '\n    ')}`;
+      return `${colorFor(p, s.action)(ACTION_SYMBOL[s.action].padEnd(3))} ${p.bold(neutraliseInline(s.stepId))}  ${DONE_VERB[s.action]} in ${formatDuration(event.durationMs)}${msg}`;
     }
     case 'step_failed': {
       const s = event.step;
       const where = positionText(s);
-      return `${p.red('✗  ')} ${p.bold(s.stepId)}  ${p.red('failed')} after ${formatDuration(event.durationMs)}${where ? ` (${where})` : ''}  ${firstLine(event.error)}`;
+      return `${p.red('✗  ')} ${p.bold(neutraliseInline(s.stepId))}  ${p.red('failed')} after ${formatDuration(event.durationMs)}${where ? ` (${where})` : ''}  ${safe(firstLine(event.error), redactor)}`;
     }
     case 'step_skipped':
-      return p.dim(`·   ${event.step.stepId}  ${event.why}`);
+      return p.dim(`·   ${neutraliseInline(event.step.stepId)}  ${safe(event.why, redactor)}`);
     case 'drift':
-      return p.dim(`note: ${event.message}`);
+      return p.dim(`note: ${safe(event.message, redactor)}`);
     case 'image':
-      return event.action === 'present' ? null : p.dim(`image ${event.ref} ${event.action} in ${formatDuration(event.durationMs)}`);
+      return event.action === 'present' ? null : p.dim(`image ${neutraliseInline(event.ref)} ${event.action} in ${formatDuration(event.durationMs)}`);
     default:
       return null;
   }
@@ -62,12 +73,13 @@ export function summaryText(summary: ApplySummary): string {
 }
 
 /** The outputs of run(): `name = value` lines for an object, the JSON value otherwise. */
-export function outputsText(outputs: JsonValue): string {
-  if (outputs === null) return '';
+export function outputsText(raw: JsonValue, redactor: Redactor = outputRedactor()): string {
+  if (raw === null) return '';
+  const outputs = redactor.redactJson(raw);
   if (isJsonObject(outputs)) {
     const keys = Object.keys(outputs).sort();
     if (keys.length === 0) return '';
-    return keys.map((k) => `${k} = ${formatJson(outputs[k]!).trimEnd().replace(/\n/g, '\n  ')}`).join('\n') + '\n';
+    return keys.map((k) => `${neutraliseInline(k)} = ${formatJson(outputs[k]!).trimEnd().replace(/\n/g, '\n  ')}`).join('\n') + '\n';
   }
   return formatJson(outputs);
 }

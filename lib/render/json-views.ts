@@ -19,6 +19,7 @@ import type { DestroyResult } from '../apply/destroy.js';
 import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFrame } from '../plan/model.js';
 import type { State } from '../state/model.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
+import { maskPlanView } from './redact.js';
 import { entryJson, stateListJson, type ArtifactFile, type StateEntry } from './state-view.js';
 
 /** The version of every JSON output's layout. */
@@ -55,10 +56,13 @@ export interface PlanJsonInput {
   /** The starform that wrote the plan (for `plan`: this one). */
   readonly starformVersion: string;
   /** `show` only: the signature and whether it verified (null: unsigned). */
+  /** The values the plan marks sensitive: masked wherever they occur. */
+  readonly sensitive?: readonly string[];
   readonly signature?: { readonly algorithm: string; readonly key_id: string; readonly verified: boolean | null } | null;
 }
 
-export function planDocument(plan: PlanJsonInput): JsonObject {
+export function planDocument(view: PlanJsonInput): JsonObject {
+  const plan = maskPlanView(view);
   return document({
     starform_version: plan.starformVersion,
     checksum: plan.checksum,

@@ -24,6 +24,7 @@ import { REFERENCE_PATTERN, summarize, type Change, type Instruction, type PlanS
 import { jsonDigest } from '../util/hash.js';
 import type { JsonValue } from '../util/json.js';
 import { fenced, packageCode, packageText } from './markdown-escape.js';
+import { maskPlanView } from './redact.js';
 import { configText, SYMBOL } from './plan-view.js';
 
 /** What the comment is rendered from: a saved plan and what its file says about itself. */
@@ -41,6 +42,8 @@ export interface MarkdownPlan {
   readonly checksum: string;
   /** The plan file as the user named it: what `starform apply` is given. */
   readonly planFile: string;
+  /** The values the plan marks sensitive: masked wherever they occur. */
+  readonly sensitive?: readonly string[];
 }
 
 /**
@@ -60,6 +63,7 @@ export function markdownPlanOf(loaded: LoadedPlan, planFile: string): MarkdownPl
     starformVersion: loaded.starformVersion,
     checksum: loaded.checksum,
     planFile,
+    sensitive: plan.sensitive ?? [],
   };
 }
 
@@ -95,7 +99,8 @@ const CAUSE_VERB: Record<Change['action'], string> = {
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /** The pull-request comment for a plan. */
-export function renderPlanMarkdown(plan: MarkdownPlan, options: MarkdownOptions = {}): string {
+export function renderPlanMarkdown(view: MarkdownPlan, options: MarkdownOptions = {}): string {
+  const plan = maskPlanView(view);
   const maxBytes = Math.max(options.maxBytes ?? DEFAULT_MAX_BYTES, MIN_MAX_BYTES);
   const visible = plan.changes.filter((c) => c.action !== 'no-op');
   const critical = visible.filter((c) => c.action === 'delete' || c.action === 'replace');

@@ -2,11 +2,14 @@
 // pull request is in plan-markdown.ts, the JSON one in json-views.ts). They render the same
 // records (instructions + changes + summary) and hide no-ops (they are counted). A replacement shows a unified
 // diff of the old and new configuration (the `diff` package) so a reviewer sees exactly
-// what changes; a creation shows the configuration it will create.
+// what changes; a creation shows the configuration it will create. Every view renders the
+// plan with its sensitive values masked (maskPlanView, lib/render/redact.ts); the text
+// view also shows package values' control characters escaped.
 import { diffLines } from 'diff';
 import type { Change, Instruction, PlanSummary, Problem } from '../plan/model.js';
 import type { JsonValue } from '../util/json.js';
 import { Document, isScalar, isSeq, visit } from 'yaml';
+import { maskPlanView, neutraliseControl, neutraliseInline } from './redact.js';
 import { paint, type Painter } from './style.js';
 
 export interface PlanView {
@@ -14,6 +17,8 @@ export interface PlanView {
   readonly changes: readonly Change[];
   readonly summary: PlanSummary;
   readonly outputs?: JsonValue;
+  /** The plan's sensitive values (lib/plan/sensitive.ts): every view masks them. */
+  readonly sensitive?: readonly string[];
 }
 
 export const SYMBOL: Record<Change['action'], string> = {
@@ -39,7 +44,7 @@ export function summaryLine(s: PlanSummary): string {
 }
 
 export function where(ins: Instruction | undefined): string {
-  return ins ? `${ins.position.file}:${ins.position.line}:${ins.position.col}` : '';
+  return ins ? `${neutraliseInline(ins.position.file)}:${ins.position.line}:${ins.position.col}` : '';
 }
 
 /** Fields whose value is the default, left out of the human views (the JSON keeps them). */
@@ -86,7 +91,8 @@ export function configText(v: JsonValue | undefined): string {
 }
 
 /** The Terraform-like text view. */
-export function renderPlanText(plan: PlanView, options: { color?: boolean } = {}): string {
+export function renderPlanText(view: PlanView, options: { color?: boolean } = {}): string {
+  const plan = maskPlanView(view);
   const p = paint(options.color === true);
   const visible = plan.changes.filter((c) => c.action !== 'no-op');
   const out: string[] = [];
@@ -119,8 +125,8 @@ function actionColor(p: Painter, action: Change['action'], s: string): string {
 function renderChangeText(c: Change, ins: Instruction | undefined, p: Painter): string {
   const lines: string[] = [];
   const loc = where(ins);
-  lines.push(p.bold(`  # ${c.stepId} ${VERB[c.action]}`) + p.dim(` (${c.reason})${loc ? `  ${loc}` : ''}`));
-  const label = ins ? ins.description : `${c.kind} ${c.stepId}`;
+  lines.push(p.bold(`  # ${neutraliseInline(c.stepId)} ${VERB[c.action]}`) + p.dim(` (${neutraliseInline(c.reason)})${loc ? `  ${loc}` : ''}`));
+  const label = neutraliseInline(ins ? ins.description : `${c.kind} ${c.stepId}`);
   lines.push(`  ${actionColor(p, c.action, SYMBOL[c.action].padEnd(3))} ${label}`);
   if (c.action === 'replace' && c.before !== undefined && c.after !== undefined) {
     for (const part of diffLines(configText(c.before), configText(c.after))) {
@@ -142,16 +148,20 @@ function renderChangeText(c: Change, ins: Instruction | undefined, p: Painter): 
   return lines.join('\n') + '\n';
 }
 
-/** Problems (interpretation or validation errors) with positions and call stacks. */
+/**
+ * Problems (interpretation or validation errors) with positions and call stacks. A message
+ * quotes package values: control characters are shown escaped, and its later lines are
+ * indented, so a value cannot forge a line of its own.
+ */
 export function renderProblems(problems: readonly Problem[], options: { color?: boolean } = {}): string {
   const p = paint(options.color === true);
   const out: string[] = [];
   for (const prob of problems) {
     const pos = prob.position;
     const at = pos.line > 0 ? `${pos.file}:${pos.line}:${pos.col}` : pos.file;
-    out.push(`${at}: ${p.red('error:')} ${prob.message}`);
+    out.push(`${neutraliseInline(at)}: ${p.red('error:')} ${neutraliseControl(prob.message).replace(/\n/g, '\n    ')}`);
     const frames = [...prob.stack].reverse();
-    if (frames.length > 1) for (const f of frames) out.push(p.dim(`    in ${f.function} at ${f.file}:${f.line}:${f.col}`));
+    if (frames.length > 1) for (const f of frames) out.push(p.dim(`    in ${neutraliseInline(f.function)} at ${neutraliseInline(f.file)}:${f.line}:${f.col}`));
   }
   const n = problems.length;
   out.push(`${n} error${n === 1 ? '' : 's'}; nothing was planned.`);

@@ -3,9 +3,18 @@
 // Addresses name what a state holds, as the plan names it: `service.<name>` and
 // `artifact.<name>` for the entities, step ids (`exec.3f2a9c1b04de`) for applied steps.
 // `resolveAddress` accepts a bare service or artifact name too, when it is unambiguous.
+// Both views mask the state's sensitive values (those it records and those its own
+// records show by name or flag); names are shown with control characters escaped.
 import type { AppliedStep, FilesArtifactRecord, ServiceRecord, State } from '../state/model.js';
 import { formatJson, type JsonValue } from '../util/json.js';
+import { stateSensitiveValues } from '../plan/sensitive.js';
+import { neutraliseInline, Redactor } from './redact.js';
 import { paint, type Painter } from './style.js';
+
+/** The redactor of a state: the values it records as sensitive, and those its records show. */
+export function stateRedactor(state: State): Redactor {
+  return new Redactor(stateSensitiveValues(state));
+}
 
 export type StateEntry =
   | { readonly type: 'service'; readonly address: string; readonly name: string; readonly record: ServiceRecord }
@@ -44,7 +53,7 @@ export function resolveAddress(state: State, address: string): StateEntry | unde
 }
 
 export function renderStateList(state: State): string {
-  const lines = stateAddresses(state);
+  const lines = stateAddresses(state).map(neutraliseInline);
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
@@ -87,9 +96,15 @@ export interface ArtifactFile {
   readonly size: number;
 }
 
-export function renderEntry(state: State, entry: StateEntry, options: { color?: boolean; files?: readonly ArtifactFile[] } = {}): string {
+export function renderEntry(
+  state: State,
+  entry: StateEntry,
+  options: { color?: boolean; files?: readonly ArtifactFile[]; redactor?: Redactor } = {},
+): string {
   const p: Painter = paint(options.color === true);
-  const out: string[] = [p.bold(`# ${entry.address}`)];
+  const r = options.redactor ?? stateRedactor(state);
+  const masked = (v: JsonValue): string => formatJson(r.redactJson(v));
+  const out: string[] = [p.bold(`# ${neutraliseInline(entry.address)}`)];
   const field = (name: string, value: string): void => {
     out.push(`${name.padEnd(14)}= ${value}`);
   };
@@ -104,33 +119,37 @@ export function renderEntry(state: State, entry: StateEntry, options: { color?: 
       for (const [id, port] of [...s.ports].sort(([a], [b]) => (a < b ? -1 : 1))) {
         const app = port.applicationProtocol ? ` (${port.applicationProtocol})` : '';
         const host = port.hostPort !== null ? ` → 127.0.0.1:${port.hostPort}` : ' (not published)';
-        out.push(`  ${id.padEnd(12)}${port.number}/${port.transportProtocol}${app}${host}`);
+        out.push(`  ${neutraliseInline(id).padEnd(12)}${port.number}/${port.transportProtocol}${neutraliseInline(app)}${host}`);
       }
     }
-    out.push('config:', indentBlock(formatJson(s.config)));
+    out.push('config:', indentBlock(masked(s.config)));
     const values = valuesOf(state, `service.${entry.name}`);
-    if (Object.keys(values).length > 0) out.push('values:', indentBlock(formatJson(values)));
+    if (Object.keys(values).length > 0) out.push('values:', indentBlock(masked(values)));
   } else if (entry.type === 'artifact') {
     field('content_hash', entry.record.contentHash);
     field('size', `${entry.record.size} bytes`);
     if (options.files) {
       out.push('files:');
-      for (const f of options.files) out.push(`  ${f.path}  (${f.size} bytes)`);
+      for (const f of options.files) out.push(`  ${neutraliseInline(r.redact(f.path))}  (${f.size} bytes)`);
     }
     const step = state.steps.find((s) => s.id === entry.address);
-    if (step) out.push(`made by       = ${step.kind}`, 'args:', indentBlock(formatJson(step.args)));
+    if (step) out.push(`made by       = ${neutraliseInline(step.kind)}`, 'args:', indentBlock(masked(step.args)));
   } else {
     const s = entry.step;
-    field('kind', s.kind);
+    field('kind', neutraliseInline(s.kind));
     field('args_hash', s.argsHash);
-    out.push('args:', indentBlock(formatJson(s.args)), 'result:', indentBlock(formatJson(s.result)));
+    out.push('args:', indentBlock(masked(s.args)), 'result:', indentBlock(masked(s.result)));
     const values = valuesOf(state, s.id);
-    if (Object.keys(values).length > 0) out.push('values:', indentBlock(formatJson(values)));
+    if (Object.keys(values).length > 0) out.push('values:', indentBlock(masked(values)));
   }
   return out.join('\n') + '\n';
 }
 
-export function entryJson(state: State, entry: StateEntry, files?: readonly ArtifactFile[]): JsonValue {
+export function entryJson(state: State, entry: StateEntry, files?: readonly ArtifactFile[], redactor: Redactor = stateRedactor(state)): JsonValue {
+  return redactor.redactJson(entryJsonInClear(state, entry, files));
+}
+
+function entryJsonInClear(state: State, entry: StateEntry, files?: readonly ArtifactFile[]): JsonValue {
   if (entry.type === 'service') {
     const s = entry.record;
     return {

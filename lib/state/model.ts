@@ -84,6 +84,8 @@ export interface State {
   readonly runtimeValues: ReadonlyMap<string, JsonValue>;
   /** What run() returned, with references resolved; null before the first apply. */
   readonly outputs: JsonValue;
+  /** The values renderings of the state mask (the plans' sensitive values), sorted; absent when none. */
+  readonly sensitiveValues?: readonly string[];
 }
 
 export function emptyState(): State {
@@ -105,6 +107,12 @@ export function withLineage(state: State): State {
 }
 
 /** A state that has never been written (no lineage yet). */
+/** The state with these sensitive values recorded too (lib/plan/sensitive.ts). */
+export function withSensitiveValues(state: State, values: readonly string[] | undefined): State {
+  const all = [...new Set([...(state.sensitiveValues ?? []), ...(values ?? [])])].sort();
+  return all.length === (state.sensitiveValues?.length ?? 0) ? state : { ...state, sensitiveValues: all };
+}
+
 export function isNewState(state: State): boolean {
   return state.lineage === null;
 }

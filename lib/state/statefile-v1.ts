@@ -51,6 +51,7 @@ interface StateFileV1 {
   readonly steps: readonly StepV1[];
   readonly runtime_values: JsonObject;
   readonly outputs: JsonValue;
+  readonly sensitive_values?: readonly string[];
 }
 
 /** The order of the top-level keys in the file; everything below is sorted. */
@@ -65,6 +66,7 @@ export const LEADING_KEYS = [
   'steps',
   'runtime_values',
   'outputs',
+  'sensitive_values',
 ] as const;
 
 function mapObject<V, W>(map: ReadonlyMap<string, V>, f: (v: V) => W): { [key: string]: W } {
@@ -107,6 +109,7 @@ export function encode(state: State, starformVersion: string): JsonObject {
     ),
     runtime_values: Object.fromEntries(state.runtimeValues),
     outputs: state.outputs,
+    ...(state.sensitiveValues !== undefined && state.sensitiveValues.length > 0 ? { sensitive_values: [...state.sensitiveValues] } : {}),
   };
   return file as unknown as JsonObject;
 }
@@ -185,5 +188,6 @@ export function decode(raw: JsonObject): State {
     })),
     runtimeValues: objectMap(file.runtime_values, (v) => v),
     outputs: file.outputs,
+    ...(file.sensitive_values !== undefined ? { sensitiveValues: file.sensitive_values } : {}),
   };
 }

@@ -91,7 +91,7 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assert.match(yes.stdout, /^\+ {3}service\.postgres {2}created in \S+ {2}container [0-9a-f]{12}, ip [0-9.]+; postgresql → 127\.0\.0\.1:\d+$/m);
     assert.match(yes.stdout, /^> {3}wait\.[0-9a-f]{12} {2}ran in /m);
     assert.match(yes.stdout, /Apply complete: 4 created, 0 replaced, 1 run, 0 deleted\./);
-    assert.match(yes.stdout, /Outputs:\n\ndatabase_url = "postgresql:\/\/app:not-a-secret@postgres:5432\/app"\nredis = "redis:6379"\nurl = "http:\/\/app:8080"\n/);
+    assert.match(yes.stdout, /Outputs:\n\ndatabase_url = "postgresql:\/\/app:\(sensitive\)@postgres:5432\/app"\nredis = "redis:6379"\nurl = "http:\/\/app:8080"\n/);
     const lines = yes.stdout.split('\n').filter((l) => /^(\+|>|-\/\+|-) /.test(l)).map((l) => l.split(/\s+/)[1]);
     assert.deepEqual(lines.slice(0, 2).sort(), ['service.postgres', 'service.redis']);
     assert.deepEqual(lines.slice(2), ['artifact.webapp-site', 'service.app', lines[4]], 'lines come in plan order');
@@ -113,7 +113,9 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assertUserError(starform(['state', 'show', 'nothing', '--state', state], dir), /the state has no 'nothing'/);
 
     assert.equal(starform(['output', 'url', '--state', state], dir).stdout, 'http://app:8080\n');
-    assert.deepEqual((JSON.parse(starform(['output', '--json', '--state', state], dir).stdout) as { outputs: unknown }).outputs, {
+    const outputsOf = (args: string[]) => (JSON.parse(starform(['output', '--json', ...args, '--state', state], dir).stdout) as { outputs: Record<string, unknown> }).outputs;
+    assert.equal(outputsOf([])['database_url'], 'postgresql://app:(sensitive)@postgres:5432/app');
+    assert.deepEqual(outputsOf(['--show-sensitive']), {
       database_url: 'postgresql://app:not-a-secret@postgres:5432/app',
       redis: 'redis:6379',
       url: 'http://app:8080',

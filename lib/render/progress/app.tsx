@@ -6,6 +6,7 @@
 import React, { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text } from 'ink';
 import { ACTION_SYMBOL, formatDuration, stepLine } from '../apply-view.js';
+import { neutraliseInline, outputRedactor } from '../redact.js';
 import { paint } from '../style.js';
 import type { ProgressStore, RunningStep } from './store.js';
 
@@ -26,7 +27,7 @@ function Running({ item, tick, color }: { item: RunningStep; tick: number; color
   return (
     <Text wrap="truncate-end">
       {color ? <Text color="cyan">{FRAMES[tick % FRAMES.length]}</Text> : FRAMES[tick % FRAMES.length]} {ACTION_SYMBOL[step.action].padEnd(3)}{' '}
-      <Text bold>{step.stepId}</Text> {step.description} <Text dimColor>{elapsed}</Text>
+      <Text bold>{neutraliseInline(step.stepId)}</Text> {neutraliseInline(outputRedactor().redact(step.description))} <Text dimColor>{elapsed}</Text>
     </Text>
   );
 }
