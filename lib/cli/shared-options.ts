@@ -12,6 +12,7 @@ export interface PackageArgs {
   'args-file'?: string;
   package?: string[];
   'main-file'?: string;
+  privileged?: boolean;
 }
 
 export interface StateArgs {
@@ -28,7 +29,11 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
       array: true,
       describe: 'Use a local directory for a package locator: LOCATOR=DIR (repeatable)',
     })
-    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' }) as unknown as Argv<
+    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' })
+    .option('privileged', {
+      type: 'boolean',
+      describe: 'Allow ServiceConfig/run_sh settings that give containers host access (privileged, host_pid_namespace, bind_mounts)',
+    }) as unknown as Argv<
     T & PackageArgs
   >;
 }
@@ -47,6 +52,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   args: JsonObject;
   packages: Record<string, string>;
   mainFile?: string;
+  privileged?: boolean;
 }> {
   const { parsePackageFlags, readArgs } = await import('../package/index.js');
   return {
@@ -54,5 +60,6 @@ export async function packageInputs(argv: PackageArgs): Promise<{
     args: readArgs({ args: argv.args, argsFile: argv['args-file'] }),
     packages: parsePackageFlags(argv.package ?? []),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
+    ...(argv.privileged ? { privileged: true } : {}),
   };
 }
