@@ -485,7 +485,8 @@ export class DockerRuntime implements Runtime {
     );
     try {
       for (const file of spec.files ?? []) await this.putFiles(container, file, who);
-      await this.call(`starting ${who}`, () => container.start(), (err) => startError(err, who, spec) ?? addressError(err, who, address));
+      // The address first: Docker's "Address already in use" for a fixed address reads like a taken port.
+      await this.call(`starting ${who}`, () => container.start(), (err) => addressError(err, who, address) ?? startError(err, who, spec));
       return this.toStatus(await this.inspectContainer(container.id, who));
     } catch (err) {
       await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -1102,7 +1103,7 @@ export function gpuHostConfig(gpu: GpuRequest): Pick<Docker.HostConfig, 'DeviceR
 function addressError(err: DockerodeError, who: string, address: string | undefined): RuntimeError | undefined {
   if (address === undefined) return undefined;
   const msg = engineMessage(err);
-  if (/address already in use/i.test(msg)) {
+  if (/^address already in use$/i.test(msg.trim())) {
     return new RuntimeError('address-in-use', `${who} cannot have the address ${address} on the enclave network: another container has it (${msg})`, {
       cause: err,
     });

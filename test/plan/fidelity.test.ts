@@ -52,7 +52,7 @@ describe('plan: Kurtosis API fidelity on fixture packages', () => {
     });
 
     it('refuses privileged, host_pid_namespace and bind_mounts without the opt-in, at the call', () => {
-      const found = problems('p2p-node', emptyState(), { with_monitor: true });
+      const found = problems('p2p-node', emptyState(), { with_monitor: true, privileged_monitor: true });
       assert.equal(found.length, 1, found.join('\n'));
       assert.match(
         found[0],
@@ -61,7 +61,7 @@ describe('plan: Kurtosis API fidelity on fixture packages', () => {
     });
 
     it('plans them with --privileged and records the opt-in on each instruction that uses them', () => {
-      const p = plan('p2p-node', emptyState(), { with_monitor: true }, { privileged: true });
+      const p = plan('p2p-node', emptyState(), { with_monitor: true, privileged_monitor: true }, { privileged: true });
       const monitor = byId(p, 'service.monitor');
       assert.equal(monitor.privileged, true);
       const config = configOf(monitor);
@@ -70,7 +70,7 @@ describe('plan: Kurtosis API fidelity on fixture packages', () => {
       assert.deepEqual(config.bind_mounts, { '/var/run/docker.sock': '/var/run/docker.sock' });
       const task = p.instructions.find((i) => i.kind === 'run_sh')!;
       assert.equal(task.privileged, true);
-      assert.equal(task.args['privileged'], true);
+      assert.equal(task.args['privileged'], false);
       assert.deepEqual(task.args['bind_mounts'], { '/var/run/docker.sock': '/var/run/docker.sock' });
       assert.equal(byId(p, 'service.node').privileged, undefined, 'only the instructions that use them');
     });
