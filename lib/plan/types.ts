@@ -1031,9 +1031,9 @@ const GPU_CONFIG: TypeDef = typeDef({
 const SERVICE: TypeDef = typeDef({
   name: 'Service',
   fields: [
-    f('name', str, { required: true }),
-    f('hostname', str, { required: true }),
-    f('ip_address', str, { required: true }),
+    f('name', nonEmpty, { required: true }),
+    f('hostname', nonEmpty, { required: true }),
+    f('ip_address', nonEmpty, { required: true }),
     f('ports', dict, { required: true }),
     DESCRIPTION,
   ],

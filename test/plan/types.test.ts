@@ -181,6 +181,7 @@ describe('plan/types', () => {
       ['Directory(size=0)', /Directory: for parameter "size": must be at least 1/],
       ['StoreSpec(src="")', /StoreSpec: for parameter "src": must be a non-empty string/],
       ['Service(name="x")', /Service: missing argument for hostname/],
+      ['Service(name="x", hostname="", ip_address="1.2.3.4", ports={})', /Service: for parameter "hostname": must be a non-empty string/],
     ];
     for (const [expr, re] of cases) {
       it(expr, () => assert.match(evalError(expr), re));
