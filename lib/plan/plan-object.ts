@@ -663,6 +663,14 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles, option
     bind_mounts: optional(BIND_MOUNTS),
     description,
   };
+  // Kurtosis's run_python has no host-access parameters; starform takes them by keyword
+  // only, so that run_python's positional `description` stays where Kurtosis has it.
+  const { privileged: _p, host_pid_namespace: _h, bind_mounts: _b, ...pythonTail } = taskTail;
+  const pythonHostAccess = {
+    privileged: withDefault(bool, false, { keywordOnly: true }),
+    host_pid_namespace: withDefault(bool, false, { keywordOnly: true }),
+    bind_mounts: optional(BIND_MOUNTS, { keywordOnly: true }),
+  };
 
   def(
     'run_sh',
@@ -689,7 +697,8 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles, option
       packages: optional(list),
       image: withDefault(TASK_IMAGE, 'python:3.11-alpine' as Value),
       ...taskCommon,
-      ...taskTail,
+      ...pythonTail,
+      ...pythonHostAccess,
     },
     (a, ctx) => {
       const extra: JsonObject = {

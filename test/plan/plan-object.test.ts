@@ -92,6 +92,15 @@ function interpret(main: string, options: { tree?: Tree; modules?: Record<string
   return { recorder, value, instructions: recorder.instructions, reads };
 }
 
+/** Runs `main` with a plan object that allows privileged settings (`--privileged`); returns its instructions. */
+function interpretWith(main: string, recorder: Recorder): readonly Instruction[] {
+  const env = new Map(kurtosisTypes());
+  const thread = new Thread();
+  const globals = execFile(thread, 'main.star', main, { predeclared: env });
+  call(thread, globals.get('run')!, [createPlanObject(recorder, fakeFiles({}, []), { allowPrivileged: true })]);
+  return recorder.instructions;
+}
+
 /** run(plan) with `body` as its (indented) statements. */
 function pkg(body: string): string {
   return `def run(plan):\n${body
@@ -551,6 +560,20 @@ return [type(res), res.code, res.output, res.files_artifacts]
       assert.equal(task.args.env_vars, undefined);
       assert.equal(task.description, 'Running Python script');
       assert.match(message(pkg('plan.run_python(run="x", env_vars={})')), /run_python: unexpected keyword argument "env_vars"/);
+    });
+
+    it('keeps Kurtosis positional order: host access last on run_sh, keyword-only on run_python', () => {
+      const sh = 'plan.run_sh("t", "echo", "img", {}, [], {}, "10s", [0], False, {}, [], False, True, {"/var/run/docker.sock": "/s"}, "label")';
+      const py = 'plan.run_python("p", "print(1)", [], [], "img", {}, [], "10s", [0], False, {}, [], "label", bind_mounts={"/var/run/docker.sock": "/s"})';
+      const r = interpretWith(pkg(`${sh}\n${py}`), new Recorder());
+      assert.deepEqual(
+        r.map((i) => [i.kind, i.description, i.privileged, i.args.host_pid_namespace, i.args.bind_mounts]),
+        [
+          ['run_sh', 'label', true, true, { '/var/run/docker.sock': '/s' }],
+          ['run_python', 'label', true, false, { '/var/run/docker.sock': '/s' }],
+        ],
+      );
+      assert.match(message(pkg(sh)), /run_sh: the configuration asks for host_pid_namespace=True, bind_mounts, .* pass --privileged/);
     });
   });
 
