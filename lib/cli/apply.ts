@@ -259,7 +259,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     let checked: ReturnType<typeof checkPackage> | undefined;
     let failure: { error: unknown } | undefined;
     try {
-      checked = checkPackage(inputs);
+      checked = checkPackage({ ...inputs, state: stored });
     } catch (error) {
       failure = { error };
     }

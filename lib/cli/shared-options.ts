@@ -15,6 +15,7 @@ export interface PackageArgs {
   offline?: boolean;
   upgrade?: boolean;
   'sensitive-arg'?: string[];
+  privileged?: boolean;
 }
 
 export interface StateArgs {
@@ -38,6 +39,10 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
       type: 'string',
       array: true,
       describe: 'Mask the value of this package argument in all output (a dotted path for nested ones; repeatable)',
+    })
+    .option('privileged', {
+      type: 'boolean',
+      describe: 'Allow ServiceConfig/run_sh settings that give containers host access (privileged, host_pid_namespace, bind_mounts)',
     }) as unknown as Argv<
     T & PackageArgs
   >;
@@ -59,6 +64,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   packages: Record<string, string>;
   mainFile?: string;
   remote: import('../package/index.js').PackageRemote;
+  privileged?: boolean;
 }> {
   const [{ parsePackageFlags, packageFetcherFor }, { readMarkedArgs }, { SensitiveNames, sensitiveValues }, { maskOutput }] = await Promise.all([
     import('../package/index.js'),
@@ -76,5 +82,6 @@ export async function packageInputs(argv: PackageArgs): Promise<{
     packages: parsePackageFlags(argv.package ?? []),
     remote: packageFetcherFor(argv.dir, { offline: argv.offline, upgrade: argv.upgrade }),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
+    ...(argv.privileged ? { privileged: true } : {}),
   };
 }

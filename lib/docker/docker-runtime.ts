@@ -66,6 +66,7 @@ import type {
   ExecResult,
   FileMount,
   GpuRequest,
+  HostAccess,
   ImageBuildSpec,
   ImageOutcome,
   ImageRequest,
@@ -382,11 +383,23 @@ export class DockerRuntime implements Runtime {
       const enclave = await this.ensureEnclave(lineage);
       const placeholder = spec.ipAddressPlaceholder ?? '';
       const mentions = (s: string): boolean => placeholder !== '' && s.includes(placeholder);
-      if ([...(spec.entrypoint ?? []), ...(spec.cmd ?? []), ...Object.values(spec.env ?? {})].some(mentions)) {
-        // The address is chosen and the container started under one lock, so that two
-        // services never pick the same one.
+      const usesPlaceholder = [...(spec.entrypoint ?? []), ...(spec.cmd ?? []), ...Object.values(spec.env ?? {})].some(mentions);
+      if (spec.ipAddress !== undefined || usesPlaceholder) {
+        // The address is chosen (or the kept one claimed) and the container started under
+        // one lock, so that two services never pick the same one.
         return this.lock(`enclave-addresses:${lineage}`, async () => {
-          const address = await this.staticAddress(enclave, who);
+          if (!usesPlaceholder) {
+            // Keeping an address is best effort: on a network without a subnet of its own
+            // (made by an older starform) or when the address was taken meanwhile, the
+            // engine picks one, and the caller sees the new address in the result.
+            const kept = (await this.keepableAddress(enclave, spec.ipAddress!)) ? spec.ipAddress : undefined;
+            if (kept === undefined) return this.createServiceContainer(lineage, enclave, spec, who);
+            return this.createServiceContainer(lineage, enclave, spec, who, kept).catch((err: unknown) => {
+              if (!(err instanceof RuntimeError && err.code === 'address-in-use')) throw err;
+              return this.createServiceContainer(lineage, enclave, spec, who);
+            });
+          }
+          const address = spec.ipAddress ?? (await this.staticAddress(enclave, who));
           const put = (s: string): string => s.split(placeholder).join(address);
           const env = Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, put(v)]));
           const fixed: ServiceSpec = {
@@ -424,7 +437,11 @@ export class DockerRuntime implements Runtime {
     for (const [id, port] of Object.entries(spec.ports ?? {})) {
       const key = `${port.number}/${(port.protocol ?? 'TCP').toLowerCase()}`;
       exposed[key] = {};
-      bindings[key] = [{ HostIp: this.publishHost, HostPort: port.publicPort !== undefined ? String(port.publicPort) : '' }];
+      // As Kurtosis's Docker backend: a fixed public port is always published; a UDP port
+      // otherwise only with publishUdp.
+      if (port.publicPort !== undefined || port.protocol !== 'UDP' || spec.publishUdp !== false) {
+        bindings[key] = [{ HostIp: this.publishHost, HostPort: port.publicPort !== undefined ? String(port.publicPort) : '' }];
+      }
       portsLabel[id] = `${port.number}/${port.protocol ?? 'TCP'}`;
     }
     const labels = ownLabels(lineage, spec.labels, {
@@ -454,6 +471,8 @@ export class DockerRuntime implements Runtime {
         ...(spec.init !== undefined ? { Init: spec.init } : {}),
         ...(spec.devices && spec.devices.length > 0 ? { Devices: spec.devices.map(deviceMapping) } : {}),
         ...(spec.gpu ? gpuHostConfig(spec.gpu) : {}),
+        ...(spec.capabilities && spec.capabilities.length > 0 ? { CapAdd: [...spec.capabilities] } : {}),
+        ...hostAccessConfig(spec),
       },
       NetworkingConfig: {
         EndpointsConfig: { [enclave.networkName]: { Aliases: [spec.name], ...(address ? { IPAMConfig: { IPv4Address: address } } : {}) } },
@@ -466,7 +485,8 @@ export class DockerRuntime implements Runtime {
     );
     try {
       for (const file of spec.files ?? []) await this.putFiles(container, file, who);
-      await this.call(`starting ${who}`, () => container.start(), (err) => startError(err, who, spec) ?? addressError(err, who, address));
+      // The address first: Docker's "Address already in use" for a fixed address reads like a taken port.
+      await this.call(`starting ${who}`, () => container.start(), (err) => addressError(err, who, address) ?? startError(err, who, spec));
       return this.toStatus(await this.inspectContainer(container.id, who));
     } catch (err) {
       await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -620,7 +640,7 @@ export class DockerRuntime implements Runtime {
           ...(spec.user ? { User: userString(spec.user) } : {}),
           ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
           Labels: ownLabels(lineage, spec.labels, { [LABEL_TASK]: spec.name }),
-          HostConfig: { NetworkMode: enclave.networkName },
+          HostConfig: { NetworkMode: enclave.networkName, ...hostAccessConfig(spec) },
         }),
       (err) => this.createError(err, who, spec.image, name),
     );
@@ -767,6 +787,18 @@ export class DockerRuntime implements Runtime {
     }
     for (let n = range.last - 1; n > range.first; n--) if (!used.has(n)) return ipv4Text(n);
     throw new RuntimeError('invalid-spec', `${who} needs a fixed address, but the enclave network ${subnet} has none free`);
+  }
+
+  /** Whether `address` lies in the enclave network's own IPv4 subnet, so that a container can be given it. */
+  private async keepableAddress(enclave: EnclaveInfo, address: string): Promise<boolean> {
+    const network = await this.call(`inspecting network '${enclave.networkName}'`, () =>
+      engineGet<Docker.NetworkInspectInfo>(this.address, `/networks/${enclave.networkId}`),
+    );
+    const subnet = network.IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'))?.Subnet;
+    const range = subnet === undefined ? undefined : ipv4Range(subnet);
+    if (range === undefined || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return false;
+    const n = ipv4Number(address);
+    return n > range.first && n < range.last;
   }
 
   private async findNetwork(lineage: string): Promise<EnclaveInfo | undefined> {
@@ -1044,6 +1076,16 @@ export function deviceMapping(device: string): { PathOnHost: string; PathInConta
 }
 
 /** The HostConfig fields of a GPU request: device requests, /dev/shm size, ulimits. */
+/** Privileged mode, the host's PID namespace and bind mounts, in Docker's HostConfig terms. */
+export function hostAccessConfig(spec: HostAccess): Pick<Docker.HostConfig, 'Privileged' | 'PidMode' | 'Binds'> {
+  const binds = Object.entries(spec.bindMounts ?? {}).map(([host, container]) => `${host}:${container}`);
+  return {
+    ...(spec.privileged ? { Privileged: true } : {}),
+    ...(spec.hostPidNamespace ? { PidMode: 'host' } : {}),
+    ...(binds.length > 0 ? { Binds: binds } : {}),
+  };
+}
+
 export function gpuHostConfig(gpu: GpuRequest): Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> {
   const out: Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> = {};
   if (gpu.deviceIds.length > 0) {
@@ -1061,6 +1103,11 @@ export function gpuHostConfig(gpu: GpuRequest): Pick<Docker.HostConfig, 'DeviceR
 function addressError(err: DockerodeError, who: string, address: string | undefined): RuntimeError | undefined {
   if (address === undefined) return undefined;
   const msg = engineMessage(err);
+  if (/^address already in use$/i.test(msg.trim())) {
+    return new RuntimeError('address-in-use', `${who} cannot have the address ${address} on the enclave network: another container has it (${msg})`, {
+      cause: err,
+    });
+  }
   if (/user configured subnets/i.test(msg)) {
     return new RuntimeError(
       'invalid-spec',

@@ -17,6 +17,8 @@ export type RuntimeErrorCode =
   | 'build-failed'
   /** A host port to publish is already taken (by a container or another process). */
   | 'port-in-use'
+  /** The fixed address asked for on the enclave network belongs to another container. */
+  | 'address-in-use'
   /** A container, service or volume of that name exists already. */
   | 'name-conflict'
   /** The service, container or network asked for does not exist. */

@@ -81,7 +81,28 @@ export interface ServiceSpec {
   readonly devices?: readonly string[];
   /** GPUs and the related limits (Kurtosis's GpuConfig). */
   readonly gpu?: GpuRequest;
+  /**
+   * Whether UDP ports are published on the host (default true). Kurtosis's Docker backend
+   * publishes them only with publish_udp=True; unpublished ports are still reachable on
+   * the enclave network.
+   */
+  readonly publishUdp?: boolean;
+  /** Linux capabilities added to the container (Docker's --cap-add). */
+  readonly capabilities?: readonly string[];
+  /** Host-level powers; the plan allows them only with the user's opt-in. */
+  readonly privileged?: boolean;
+  readonly hostPidNamespace?: boolean;
+  /** Host path → container path bind mounts. */
+  readonly bindMounts?: Readonly<Record<string, string>>;
+  /**
+   * The address the service must have on the enclave network: a replaced service keeps
+   * the one it had. When given it is also the address the IP placeholder stands for.
+   */
+  readonly ipAddress?: string;
 }
+
+/** The host-level settings a service or task may ask for (see ServiceSpec). */
+export type HostAccess = Pick<ServiceSpec, 'privileged' | 'hostPidNamespace' | 'bindMounts'>;
 
 /** Kurtosis's GpuConfig, as the Docker engine takes it. */
 export interface GpuRequest {
@@ -240,6 +261,9 @@ export interface TaskSpec {
   /** Defaults to 180 s; on expiry the container is killed and 'timeout' is thrown. */
   readonly timeoutMs?: number;
   readonly labels?: Readonly<Record<string, string>>;
+  readonly privileged?: boolean;
+  readonly hostPidNamespace?: boolean;
+  readonly bindMounts?: Readonly<Record<string, string>>;
 }
 
 export interface StoredPath {

@@ -19,10 +19,23 @@
 // re-run or replaced, so changing one service touches only it and what depends on it.
 // Deletions of dropped entities come first, so a renamed service's ports and names are
 // free before its successor is created.
+//
+// A replaced service keeps its IP address and its hostname (apply recreates it on the
+// same address, as Kurtosis's update keeps it), so an instruction that only uses those two
+// values of a replaced service is not touched by the replace; using anything else of it
+// (its exec output...) or acting on it (exec, request...) still is. A service the package
+// only looks up or acts on (get_service, exec, a mount of an artifact...) without adding
+// it again is kept, not deleted: the package needs it, as it needs it in Kurtosis's enclave.
+// A task that stores into an artifact re-runs when an earlier producer of that artifact
+// changes, and what mounts the artifact after it depends on it.
 import type { State } from '../state/model.js';
 import { jsonDigest } from '../util/hash.js';
 import type { Action, Change, Instruction } from './model.js';
 import { artifactsCreated } from './recorder.js';
+import { findReferences, type Reference } from './references.js';
+
+/** The fields of a replaced service that stay the same: its address and its name. */
+const KEPT_ON_REPLACE = new Set(['ip_address', 'hostname']);
 
 interface SimService {
   exists: boolean;
@@ -52,11 +65,15 @@ export function diff(instructions: readonly Instruction[], state: State): Change
     else if (ins.kind === 'start_service') finalRunning.set(name, true);
   }
 
+  /** Service steps replaced in this plan: their address and hostname do not change. */
+  const keepsAddress = new Set<string>();
+  /** For artifacts written by several steps: the last writer so far. */
+  const writer = new Map<string, string>();
   const changes: Change[] = [];
   instructions.forEach((ins, index) => {
     const hash = jsonDigest(ins.args);
     const prev = applied.get(ins.id);
-    const dep = dirtyDependency(ins, dirty);
+    const dep = dirtyDependency(ins, dirty, keepsAddress, writer);
     let action: Action = 'no-op';
     let reason = 'unchanged';
     let before: Change['before'];
@@ -97,6 +114,7 @@ export function diff(instructions: readonly Instruction[], state: State): Change
         }
         world.set(name, { exists: action !== 'no-op' || sim?.exists === true, running: true });
         if (action === 'no-op' && sim !== undefined) world.set(name, sim);
+        if (action === 'replace' && rec?.ipAddress) keepsAddress.add(ins.id);
         break;
       }
       case 'remove_service': {
@@ -165,6 +183,12 @@ export function diff(instructions: readonly Instruction[], state: State): Change
           action = 'run';
           reason = `depends on ${dep}, which changes`;
           cause = dep;
+        } else {
+          const rewritten = artifactsCreated(ins).find((a) => dirty.has(writer.get(a) ?? `artifact.${a}`));
+          if (rewritten !== undefined) {
+            action = 'run';
+            reason = `updates files artifact '${rewritten}', which changes earlier in this plan`;
+          }
         }
         for (const name of artifactsCreated(ins)) declaredArtifacts.add(name);
         break;
@@ -172,6 +196,9 @@ export function diff(instructions: readonly Instruction[], state: State): Change
       default:
         reason = 'lookup only';
     }
+    if (ins.kind !== 'remove_service') for (const name of ins.services) if (state.services.has(name)) declaredServices.add(name);
+    for (const name of ins.artifacts) declaredArtifacts.add(name);
+    for (const name of artifactsCreated(ins)) writer.set(name, ins.id);
     if (action !== 'no-op') dirty.add(ins.id);
     changes.push({ action, stepId: ins.id, kind: ins.kind, reason, ...(cause !== undefined ? { cause } : {}), ...(before !== undefined ? { before } : {}), after, instruction: index });
   });
@@ -204,14 +231,34 @@ function serviceOf(ins: Instruction): string | undefined {
   return undefined;
 }
 
-/** The first thing this instruction depends on that changes in this plan. */
-function dirtyDependency(ins: Instruction, dirty: ReadonlySet<string>): string | undefined {
+/**
+ * The first thing this instruction depends on that changes in this plan. An artifact's
+ * step is its last writer so far (a task may rewrite an uploaded artifact); a reference to
+ * a replaced service counts only when it uses more than the address and hostname it keeps.
+ */
+function dirtyDependency(
+  ins: Instruction,
+  dirty: ReadonlySet<string>,
+  keepsAddress: ReadonlySet<string>,
+  writer: ReadonlyMap<string, string>,
+): string | undefined {
   const own = serviceOf(ins);
   for (const s of ins.services) {
     if (s === own && ins.kind === 'add_service') continue;
     if (dirty.has(`service.${s}`)) return `service.${s}`;
   }
-  for (const a of ins.artifacts) if (dirty.has(`artifact.${a}`)) return `artifact.${a}`;
-  for (const r of ins.refs) if (r !== ins.id && dirty.has(r)) return r;
+  for (const a of ins.artifacts) {
+    const step = writer.get(a) ?? `artifact.${a}`;
+    if (dirty.has(step)) return step;
+  }
+  let kept: Reference[] | undefined;
+  for (const r of ins.refs) {
+    if (r === ins.id || !dirty.has(r)) continue;
+    if (keepsAddress.has(r)) {
+      kept ??= findReferences(ins.args);
+      if (kept.every((x) => x.stepId !== r || KEPT_ON_REPLACE.has(x.field))) continue;
+    }
+    return r;
+  }
   return undefined;
 }

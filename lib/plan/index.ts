@@ -9,6 +9,7 @@ import { withLineage, type State } from '../state/model.js';
 import { digestOf } from '../util/hash.js';
 import { canonicalJson, type JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
+import { enclaveContents } from './enclave.js';
 import { interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { planSensitiveValues } from './sensitive.js';
@@ -25,6 +26,8 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly sensitiveArgs?: readonly string[];
   readonly state: State;
   readonly maxSteps?: number;
+  /** The user's opt-in to privileged ServiceConfig settings (`--privileged`). */
+  readonly privileged?: boolean;
 }
 
 export interface PlanResult {
@@ -45,9 +48,12 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   result: ReturnType<typeof interpretPackage>;
 } {
   const ws = openWorkspace(options.dir, options);
-  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps });
+  const enclave = options.state === undefined ? undefined : enclaveContents(options.state);
+  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps, enclave, allowPrivileged: options.privileged });
   const problems =
-    result.problems.length > 0 ? result.problems : [...validate(result.instructions), ...templateProblems(result.instructions, result.files)];
+    result.problems.length > 0
+      ? result.problems
+      : [...validate(result.instructions, enclave), ...templateProblems(result.instructions, result.files)];
   // Packages fetched by locator: pin what a successful interpretation used (starform.lock).
   if (result.problems.length === 0) options.remote?.saveLock();
   return { instructions: result.instructions, problems, warnings: result.warnings, result };

@@ -21,6 +21,9 @@ import {
   fail,
   fromUtf8,
   json,
+  optional,
+  ArgError,
+  type ArgType,
   structBuiltin,
   t,
   time,
@@ -38,13 +41,17 @@ import { UserError } from '../util/errors.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import type { PackageFiles, PackageFile, PackageTree } from './host.js';
 import type { Instruction, Problem, SourcePosition, StackFrame } from './model.js';
-import { Recorder } from './recorder.js';
+import { Recorder, type EnclaveContents } from './recorder.js';
 import { createPlanObject, globalPrint } from './plan-object.js';
 import { kurtosisTypes } from './types.js';
 
 export interface InterpretOptions {
   /** Stop a runaway package after this many Starlark steps (0: no limit). */
   readonly maxSteps?: number;
+  /** What earlier applies left in the enclave (get_service, get_services, set_service see it). */
+  readonly enclave?: EnclaveContents;
+  /** The user's opt-in to privileged settings (`--privileged`). */
+  readonly allowPrivileged?: boolean;
 }
 
 export interface InterpretResult {
@@ -60,6 +67,16 @@ export interface InterpretResult {
   readonly warnings: readonly string[];
 }
 
+/** A non-empty string (Kurtosis's description validator). */
+const DESCRIPTION_TEXT: ArgType<string> = {
+  want: 'string',
+  accepts: (v) => typeof v === 'string',
+  convert: (v) => {
+    if ((v as string).length === 0) throw new ArgError('must be a non-empty string');
+    return toUnicode(v as string);
+  },
+};
+
 interface LoadedModule {
   state: 'loading' | 'done' | 'failed';
   module?: Module;
@@ -69,6 +86,7 @@ interface LoadedModule {
 /** Interprets the workspace's main package with the given arguments. */
 export function interpretPackage(ws: Workspace, args: JsonObject, options: InterpretOptions = {}): InterpretResult {
   const recorder = new Recorder();
+  if (options.enclave !== undefined) recorder.seed(options.enclave);
   const problems: Problem[] = [];
   const warnings: string[] = ws.warnings.map((w) => w.message);
   const refs = new Map<string, ModuleRef>([[ws.main.display, ws.main]]);
@@ -125,7 +143,9 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return execFile(thread, ref.display, src, { predeclared: predeclaredFor(), dialect: KURTOSIS_DIALECT });
   };
 
-  const importModule = defineBuiltin('import_module', { module_file: t.text }, (a, ctx) => {
+  // Both take Kurtosis's `description` (every builtin of its framework does); it labels nothing here.
+  const description = optional(DESCRIPTION_TEXT);
+  const importModule = defineBuiltin('import_module', { module_file: t.text, description }, (a, ctx) => {
     const ref = hostCall(() => resolve(a.module_file, callerModule(ctx.thread)));
     const key = ref.abs;
     const known = modules.get(key);
@@ -146,12 +166,12 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     }
   });
 
-  const readFile = defineBuiltin('read_file', { src: t.text }, (a, ctx) => {
+  const readFile = defineBuiltin('read_file', { src: t.text, description }, (a, ctx) => {
     const file = hostCall(() => files.readFile(a.src, callerModule(ctx.thread)));
     return file.content.toString('latin1');
   });
 
-  const planObject = createPlanObject(recorder, files);
+  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged });
 
   function predeclaredFor(): Map<string, Value> {
     const env = new Map(base);

@@ -79,6 +79,12 @@ export interface Instruction {
   readonly produces: readonly string[];
   /** Set by `force_update=True`: replace even when unchanged. */
   readonly forceUpdate?: boolean;
+  /**
+   * Set when the instruction uses a setting Kurtosis gates behind privileged mode
+   * (privileged, host_pid_namespace, bind_mounts) and the user opted in (`--privileged`):
+   * the plan file records the opt-in, and apply refuses such settings without it.
+   */
+  readonly privileged?: boolean;
 }
 
 /** A problem found by interpretation or validation, at a Starlark source position. */

@@ -70,12 +70,15 @@ import {
   isKurtosis,
   mergeServiceConfig,
   mountedArtifacts,
+  privilegedFeatures,
+  PRIVILEGED_BIND_MOUNT_PATHS,
   stringList,
   stringMap,
   type ContextJson,
   type ImageJson,
   type KurtosisTypeName,
   type KurtosisValue,
+  type PrivilegedSettings,
   type RecipeJson,
   type ServiceConfigJson,
   type StoreSpecJson,
@@ -124,6 +127,22 @@ const TASK_IMAGE: ArgType<Value> = {
   convert: (v) => v,
 };
 
+/** run_sh's bind_mounts: checked as ServiceConfig's are (types.ts). */
+const BIND_MOUNTS: ArgType<Dict> = {
+  want: 'dict',
+  accepts: (v) => v instanceof Dict,
+  convert: (v) => {
+    for (const [k, x] of (v as Dict).items()) {
+      if (typeof k !== 'string' || typeof x !== 'string') throw new ArgError(`'bind_mounts' must be a dict[str, str], got the entry ${repr(k)}: ${repr(x)}`);
+      const hostPath = toUnicode(k);
+      if (!PRIVILEGED_BIND_MOUNT_PATHS.includes(hostPath)) {
+        throw new ArgError(`host path ${JSON.stringify(hostPath)} is not permitted; only the following host paths are allowed: ${PRIVILEGED_BIND_MOUNT_PATHS.join(', ')}`);
+      }
+    }
+    return v as Dict;
+  },
+};
+
 const DEFAULT_HTTP_CODES = [200, 201, 202, 203, 204, 205, 206, 207, 208, 226];
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -161,11 +180,39 @@ function digestHex12(digest: string): string {
   return digest.slice('sha256:'.length, 'sha256:'.length + 12);
 }
 
+/** How the plan object behaves beyond the package's own code. */
+export interface PlanObjectOptions {
+  /**
+   * The user opted in to privileged mode (`--privileged`): ServiceConfig / run_sh settings
+   * privileged, host_pid_namespace and bind_mounts are allowed (Kurtosis refuses them
+   * otherwise, with the same opt-in: `kurtosis run --privileged`).
+   */
+  readonly allowPrivileged?: boolean;
+}
+
 class PlanBuilder {
   constructor(
     readonly recorder: Recorder,
     readonly files: PackageFiles,
+    readonly options: PlanObjectOptions = {},
   ) {}
+
+  /**
+   * Kurtosis's privileged_mode.ValidateServiceConfig, at the call: settings that give a
+   * container power over the host need the user's opt-in. Returns whether any is used
+   * (the instruction then records that the opt-in was given).
+   */
+  checkPrivileged(fn: string, settings: Partial<PrivilegedSettings>): boolean {
+    const used = privilegedFeatures(settings);
+    if (used === '') return false;
+    if (this.options.allowPrivileged !== true) {
+      failText(
+        `${fn}: the configuration asks for ${used}, which give the container elevated access to the host, but this run did not opt in: ` +
+          'pass --privileged to `starform plan` (or `starform apply`) to allow it',
+      );
+    }
+    return true;
+  }
 
   /** A file or directory of the package, as seen from the module making the current call. */
   readTree(fn: string, locator: string, thread: Thread): PackageTree {
@@ -202,7 +249,8 @@ class PlanBuilder {
     return image === json.image ? json : { ...json, image };
   }
 
-  addService(name: string, config: ServiceConfigJson, desc: string | undefined, forceUpdate: boolean, thread: Thread): KurtosisValue {
+  addService(fn: string, name: string, config: ServiceConfigJson, desc: string | undefined, forceUpdate: boolean, thread: Thread): KurtosisValue {
+    const privileged = this.checkPrivileged(fn, config);
     const instruction = this.recorder.record(
       'add_service',
       { config, name },
@@ -213,6 +261,7 @@ class PlanBuilder {
         produces: ['ip_address', 'hostname'],
         description: desc ?? `Adding service with name '${name}' and image '${imageName(config.image)}'`,
         forceUpdate,
+        privileged,
       },
       thread,
     );
@@ -224,7 +273,14 @@ class PlanBuilder {
     kind: Instruction['kind'],
     args: JsonObject,
     thread: Thread,
-    info: { description: string; services?: string[]; artifacts?: string[]; produces?: string[]; declares?: Instruction['declares'] },
+    info: {
+      description: string;
+      services?: string[];
+      artifacts?: string[];
+      produces?: string[];
+      declares?: Instruction['declares'];
+      privileged?: boolean;
+    },
   ): Instruction {
     return this.recorder.record(
       kind,
@@ -235,6 +291,7 @@ class PlanBuilder {
         artifacts: info.artifacts ?? [],
         produces: info.produces ?? [],
         description: info.description,
+        privileged: info.privileged,
       },
       thread,
     );
@@ -254,6 +311,9 @@ class PlanBuilder {
       skip_code_check: boolean;
       node_selectors?: Dict;
       tolerations?: List;
+      privileged: boolean;
+      host_pid_namespace: boolean;
+      bind_mounts?: Dict;
       description?: string;
     },
     extra: JsonObject,
@@ -279,8 +339,13 @@ class PlanBuilder {
       if (!isKurtosis(x, 'Toleration')) fail(`${fn}: tolerations: item number ${i} is ${typeName(x)}, want Toleration`);
       return within(fn, () => x.canonical() as TolerationJson);
     });
+    const bindMounts = within(fn, () => stringMap(a.bind_mounts, 'bind_mounts'));
+    const privilegedSettings: PrivilegedSettings = { privileged: a.privileged, host_pid_namespace: a.host_pid_namespace, bind_mounts: bindMounts };
+    const privileged = this.checkPrivileged(fn, privilegedSettings);
     const body: JsonObject = {
       ...extra,
+      // Recorded only when used, so that plans of tasks without them stay as they were.
+      ...(privileged ? privilegedSettings : {}),
       run: a.run,
       image: this.resolveImage(fn, image, thread),
       files,
@@ -306,6 +371,7 @@ class PlanBuilder {
       description: a.description ?? descriptionText,
       artifacts: [...new Set(Object.values(files))],
       produces: ['code', 'output'],
+      privileged,
     });
     const artifacts = new List(store.map((s) => fromUtf8(s.name)));
     artifacts.freeze();
@@ -320,8 +386,8 @@ class PlanBuilder {
 // ---- the plan module ---------------------------------------------------------------------------
 
 /** The `plan` module for one interpretation: every member records into `recorder`. */
-export function createPlanObject(recorder: Recorder, files: PackageFiles): Value {
-  const b = new PlanBuilder(recorder, files);
+export function createPlanObject(recorder: Recorder, files: PackageFiles, options: PlanObjectOptions = {}): Value {
+  const b = new PlanBuilder(recorder, files, options);
   const members: Builtin[] = [];
   const def = <S extends Parameters<typeof defineBuiltin>[1]>(
     name: string,
@@ -331,18 +397,20 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles): Value
     members.push(defineBuiltin(name, params, impl));
   };
 
+  // force_update then description, both positional (KI/add_service: ForceUpdateArgName is
+  // the last declared argument; the framework appends description after it).
   def(
     'add_service',
-    { name: nonEmptyText, config: SERVICE_CONFIG, description, force_update: withDefault(bool, false, { keywordOnly: true }) },
+    { name: nonEmptyText, config: SERVICE_CONFIG, force_update: withDefault(bool, false), description },
     (a, ctx) => {
       const config = b.serviceConfig('add_service', a.config, ctx.thread);
-      return b.addService(a.name, config, a.description, a.force_update, ctx.thread);
+      return b.addService('add_service', a.name, config, a.description, a.force_update, ctx.thread);
     },
   );
 
   def(
     'add_services',
-    { configs: dict, description, force_update: withDefault(bool, false, { keywordOnly: true }) },
+    { configs: dict, force_update: withDefault(bool, false), description },
     (a, ctx) => {
       const entries: [string, ServiceConfigJson][] = [];
       for (const [k, v] of a.configs.items()) {
@@ -352,7 +420,7 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles): Value
       }
       const out = new Dict();
       for (const [name, config] of entries) {
-        out.setUnchecked(fromUtf8(name), b.addService(name, config, a.description, a.force_update, ctx.thread));
+        out.setUnchecked(fromUtf8(name), b.addService('add_services', name, config, a.description, a.force_update, ctx.thread));
       }
       return out;
     },
@@ -379,6 +447,7 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles): Value
       failText(`set_service: service '${a.name}' does not exist: no service of that name was added before this point`);
     }
     const update = b.serviceConfig('set_service', a.config, ctx.thread);
+    b.checkPrivileged('set_service', update);
     const merged = within('set_service', () => mergeServiceConfig(stored.config, a.config, update));
     b.record('set_service', { name: a.name, config: update }, ctx.thread, {
       description: a.description ?? `Setting config of service '${a.name}'`,
@@ -589,7 +658,18 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles): Value
     skip_code_check: withDefault(bool, false),
     node_selectors: optional(dict),
     tolerations: optional(list),
+    privileged: withDefault(bool, false),
+    host_pid_namespace: withDefault(bool, false),
+    bind_mounts: optional(BIND_MOUNTS),
     description,
+  };
+  // Kurtosis's run_python has no host-access parameters; starform takes them by keyword
+  // only, so that run_python's positional `description` stays where Kurtosis has it.
+  const { privileged: _p, host_pid_namespace: _h, bind_mounts: _b, ...pythonTail } = taskTail;
+  const pythonHostAccess = {
+    privileged: withDefault(bool, false, { keywordOnly: true }),
+    host_pid_namespace: withDefault(bool, false, { keywordOnly: true }),
+    bind_mounts: optional(BIND_MOUNTS, { keywordOnly: true }),
   };
 
   def(
@@ -617,7 +697,8 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles): Value
       packages: optional(list),
       image: withDefault(TASK_IMAGE, 'python:3.11-alpine' as Value),
       ...taskCommon,
-      ...taskTail,
+      ...pythonTail,
+      ...pythonHostAccess,
     },
     (a, ctx) => {
       const extra: JsonObject = {

@@ -25,6 +25,7 @@ export interface RecordInfo {
   readonly produces: readonly string[];
   readonly description: string;
   readonly forceUpdate?: boolean;
+  readonly privileged?: boolean;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -44,6 +45,17 @@ export interface StoredService {
   readonly config: ServiceConfigJson;
   /** True for a service added by an earlier run (seeded), not by this interpretation. */
   readonly seeded: boolean;
+}
+
+/**
+ * What the enclave already holds from earlier applies (the state), as interpretation
+ * sees it — Kurtosis's interpretation-time store and validator environment see the
+ * enclave's existing services and files artifacts the same way.
+ */
+export interface EnclaveContents {
+  /** Service name → its canonical configuration as last applied. */
+  readonly services: ReadonlyMap<string, ServiceConfigJson>;
+  readonly artifacts: readonly string[];
 }
 
 const UNKNOWN_POSITION: SourcePosition = Object.freeze({ file: '<unknown>', line: 1, col: 1 });
@@ -164,6 +176,7 @@ export class Recorder {
     };
     if (info.declares !== undefined) instruction.declares = info.declares;
     if (info.forceUpdate) instruction.forceUpdate = true;
+    if (info.privileged) instruction.privileged = true;
     this.indexById.set(id, this.list.length);
     this.list.push(instruction);
     if (info.declares?.type === 'artifact') this.artifactNames.add(info.declares.name);
@@ -233,6 +246,11 @@ export class Recorder {
     return s;
   }
 
+  /** Makes everything an earlier apply left known to get_service, get_services and set_service. */
+  seed(contents: EnclaveContents): void {
+    for (const [name, config] of contents.services) this.seedService(name, config);
+  }
+
   /**
    * Makes a service of an earlier run known to get_service / get_services / set_service
    * (the interpreter seeds the store from the state before running the package).
@@ -242,12 +260,14 @@ export class Recorder {
   }
 
   /**
-   * A fresh Service value for a stored service (name and hostname concrete, ip_address a
-   * reference to the step that adds it); undefined when the store does not know the name.
+   * A fresh Service value for a stored service (name concrete; hostname and ip_address
+   * references to the step that adds it); undefined when the store does not know the name.
    */
   serviceValue(name: string): KurtosisValue | undefined {
     const s = this.services.get(name);
-    return s === undefined ? undefined : makeService(name, futureReference(s.stepId, 'ip_address'), s.config.ports);
+    if (s === undefined) return undefined;
+    const refs = { ip_address: futureReference(s.stepId, 'ip_address'), hostname: futureReference(s.stepId, 'hostname') };
+    return makeService(name, refs, s.config.ports);
   }
 
   /** Forgets a service (remove_service). */

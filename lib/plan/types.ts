@@ -165,7 +165,8 @@ export type GpuJson = {
   readonly device_ids: readonly string[];
   readonly shm_size: number;
   readonly ulimits: { readonly [k: string]: number };
-  readonly driver: string | { readonly docker: string; readonly kubernetes: string };
+  /** The Docker device driver and the Kubernetes resource name (Kurtosis fills both). */
+  readonly driver: { readonly docker: string; readonly kubernetes: string };
 };
 
 export type ServiceConfigJson = {
@@ -190,8 +191,33 @@ export type ServiceConfigJson = {
   readonly tini_enabled: boolean;
   readonly tty_enabled: boolean;
   readonly devices: readonly string[];
+  /** Whether UDP ports are published on the host (Kurtosis's Docker backend: only when true). */
+  readonly publish_udp: boolean;
+  /** Linux capabilities added to the container (NET_ADMIN, ...). */
+  readonly capabilities: readonly string[];
   readonly gpu: GpuJson | null;
+  /** Docker privileged mode: needs the user's opt-in (--privileged). */
+  readonly privileged: boolean;
+  /** The host's PID namespace: needs the user's opt-in. */
+  readonly host_pid_namespace: boolean;
+  /** Host path → container path; only PRIVILEGED_BIND_MOUNT_PATHS, and needs the user's opt-in. */
+  readonly bind_mounts: { readonly [hostPath: string]: string };
 };
+
+/** The ServiceConfig settings Kurtosis only allows when the run opts in to privileged mode. */
+export type PrivilegedSettings = Pick<ServiceConfigJson, 'privileged' | 'host_pid_namespace' | 'bind_mounts'>;
+
+/** The host paths bind_mounts may name: Kurtosis allows only the Docker socket. */
+export const PRIVILEGED_BIND_MOUNT_PATHS: readonly string[] = ['/var/run/docker.sock'];
+
+/** What in these settings needs the opt-in, as words for a message ('' when nothing). */
+export function privilegedFeatures(s: Partial<PrivilegedSettings>): string {
+  const out: string[] = [];
+  if (s.privileged === true) out.push('privileged=True');
+  if (s.host_pid_namespace === true) out.push('host_pid_namespace=True');
+  if (s.bind_mounts !== undefined && Object.keys(s.bind_mounts).length > 0) out.push('bind_mounts');
+  return out.join(', ');
+}
 
 export type StoreSpecJson = { readonly src: string; readonly name: string | null };
 
@@ -203,7 +229,8 @@ export type ServiceJson = {
 };
 
 export const DEFAULT_IP_PLACEHOLDER = 'KURTOSIS_IP_ADDR_PLACEHOLDER';
-export const DEFAULT_PORT_WAIT = '15s';
+/** container-engine-lib port_spec/wait.go: DefaultWaitTimeoutDurationStr. */
+export const DEFAULT_PORT_WAIT = '2m';
 export const DEFAULT_PERSISTENT_DIRECTORY_SIZE_MB = 1024;
 export const DEFAULT_POST_CONTENT_TYPE = 'application/json';
 
@@ -484,18 +511,32 @@ const applicationProtocol: ArgType<Value> = {
   },
 };
 
+/**
+ * PortSpec.url as Kurtosis checks it (builtin_argument.ValidateURL): a non-empty string
+ * that Go's url.ParseQuery accepts — `&`-separated `key=value` pairs with no `;` and
+ * only well-formed `%XX` escapes. So `localhost:8080` and `http://x:1/p` pass, as there.
+ */
 const url: ArgType<Value> = {
   want: 'string',
   accepts: isStr,
   convert: (v) => {
-    try {
-      new URL(toUnicode(v as string));
-    } catch {
-      throw new ArgError(`${repr(v)} is not a valid URL`);
-    }
+    const text = toUnicode(v as string);
+    if (text === '') throw new ArgError('must be a non-empty string');
+    const why = goQueryError(text);
+    if (why !== undefined) throw new ArgError(`${repr(v)} isn't a valid URI: ${why}`);
     return v;
   },
 };
+
+/** Why Go's url.ParseQuery rejects `query`, or undefined when it accepts it. */
+export function goQueryError(query: string): string | undefined {
+  for (const part of query.split('&')) {
+    if (part.includes(';')) return 'invalid semicolon separator in query';
+    const bad = /%(?![0-9A-Fa-f]{2})/.exec(part);
+    if (bad !== null) return `invalid URL escape ${JSON.stringify(part.slice(bad.index, bad.index + 3))}`;
+  }
+  return undefined;
+}
 
 const portNumber: ArgType<Value> = {
   want: 'int',
@@ -565,6 +606,20 @@ function f(name: string, type: ArgType<Value>, opts: { required?: boolean; keywo
   return { name, type, ...opts };
 }
 
+/**
+ * The `description` every Kurtosis builtin takes as its last parameter, type constructors
+ * included (FW/builtin_argument: CreateNewArgumentValuesSet appends it): a non-empty
+ * string, readable as an attribute, not part of the value's canonical form.
+ */
+const DESCRIPTION: FieldDef = f('description', nonEmpty);
+
+/** bind_mounts: a string → string dict whose host paths are all allowed (Kurtosis's ValidateBindMounts). */
+const bindMounts = stringDict((hostPath) =>
+  PRIVILEGED_BIND_MOUNT_PATHS.includes(hostPath)
+    ? undefined
+    : `host path ${q(hostPath)} is not permitted; only the following host paths are allowed: ${PRIVILEGED_BIND_MOUNT_PATHS.join(', ')}`,
+);
+
 function imageOf(v: Value, context: string): ImageJson {
   if (typeof v === 'string') return { image: toUnicode(v), type: 'image' };
   return nested<ImageJson>(v, context, 'ImageSpec', 'ImageBuildSpec', 'NixBuildSpec');
@@ -624,7 +679,13 @@ const SERVICE_CONFIG: TypeDef = typeDef({
     f('tini_enabled', bool),
     f('tty_enabled', bool),
     f('devices', list),
+    f('publish_udp', bool),
+    f('capabilities', list),
     f('gpu', kinds('GpuConfig')),
+    f('privileged', bool),
+    f('host_pid_namespace', bool),
+    f('bind_mounts', bindMounts),
+    DESCRIPTION,
   ],
   canonical(v): ServiceConfigJson {
     const rc = v.get('ready_conditions');
@@ -648,8 +709,12 @@ const SERVICE_CONFIG: TypeDef = typeDef({
     const node_selectors = stringMap(v.get('node_selectors'), 'ServiceConfig: node_selectors');
     const files_to_be_moved = stringMap(v.get('files_to_be_moved'), 'ServiceConfig: files_to_be_moved');
     const devices = stringList(v.get('devices'), 'ServiceConfig: devices');
+    const capabilities = stringList(v.get('capabilities'), 'ServiceConfig: capabilities');
+    const bind_mounts = stringMap(v.get('bind_mounts'), 'ServiceConfig: bind_mounts');
     const gpuJson = gpu === undefined ? null : nested<GpuJson>(gpu, 'ServiceConfig: gpu', 'GpuConfig');
     return {
+      bind_mounts,
+      capabilities,
       cmd,
       devices,
       entrypoint,
@@ -657,6 +722,7 @@ const SERVICE_CONFIG: TypeDef = typeDef({
       files,
       files_to_be_moved,
       gpu: gpuJson,
+      host_pid_namespace: v.bool('host_pid_namespace') ?? false,
       image,
       labels,
       max_cpu: v.int('max_cpu') ?? v.int('cpu_allocation') ?? 0,
@@ -666,7 +732,9 @@ const SERVICE_CONFIG: TypeDef = typeDef({
       node_selectors,
       ports,
       private_ip_address_placeholder: v.text('private_ip_address_placeholder') ?? DEFAULT_IP_PLACEHOLDER,
+      privileged: v.bool('privileged') ?? false,
       public_ports,
+      publish_udp: v.bool('publish_udp') ?? false,
       ready_conditions,
       tini_enabled: v.bool('tini_enabled') ?? true,
       tolerations,
@@ -683,6 +751,7 @@ const IMAGE_SPEC: TypeDef = typeDef({
     f('registry', nonEmpty),
     f('username', nonEmpty),
     f('password', nonEmpty),
+    DESCRIPTION,
     f('name', nonEmpty, { keywordOnly: true }),
   ],
   check(v) {
@@ -706,6 +775,7 @@ const IMAGE_BUILD_SPEC: TypeDef = typeDef({
     f('build_file', nonEmpty),
     f('target_stage', nonEmpty),
     f('build_args', stringDict()),
+    DESCRIPTION,
   ],
   canonical: (v) => ({
     type: 'build',
@@ -724,6 +794,7 @@ const NIX_BUILD_SPEC: TypeDef = typeDef({
     f('build_context_dir', nonEmpty, { required: true }),
     f('image_name', nonEmpty, { required: true }),
     f('flake_output', nonEmpty),
+    DESCRIPTION,
   ],
   canonical: (v) => ({
     type: 'nix',
@@ -742,6 +813,7 @@ const PORT_SPEC: TypeDef = typeDef({
     f('application_protocol', applicationProtocol),
     f('wait', durationOrNone),
     f('url', url),
+    DESCRIPTION,
   ],
   canonical(v): PortJson {
     const number = v.int('number');
@@ -766,6 +838,7 @@ const DIRECTORY: TypeDef = typeDef({
     f('artifact_names', list),
     f('persistent_key', nonEmpty),
     f('size', intAtLeast(1, ' megabytes')),
+    DESCRIPTION,
     f('artifact_name', nonEmpty, { keywordOnly: true }),
   ],
   check(v) {
@@ -793,7 +866,7 @@ function extractOf(v: KurtosisValue, type: string): { [k: string]: string } {
 
 const EXEC_RECIPE: TypeDef = typeDef({
   name: 'ExecRecipe',
-  fields: [f('command', list, { required: true }), f('extract', dict)],
+  fields: [f('command', list, { required: true }), f('extract', dict), DESCRIPTION],
   canonical: (v) => ({
     command: elems(v.get('command')).map((x, i) => {
       if (typeof x !== 'string') convError('ExecRecipe', `item number ${i} in 'command' list was not a string (got ${typeName(x)})`);
@@ -806,7 +879,7 @@ const EXEC_RECIPE: TypeDef = typeDef({
 
 const GET_RECIPE: TypeDef = typeDef({
   name: 'GetHttpRequestRecipe',
-  fields: [f('port_id', nonEmpty, { required: true }), f('endpoint', str, { required: true }), f('extract', dict), f('headers', dict)],
+  fields: [f('port_id', nonEmpty, { required: true }), f('endpoint', str, { required: true }), f('extract', dict), f('headers', dict), DESCRIPTION],
   canonical: (v) => ({
     type: 'http',
     method: 'GET',
@@ -826,6 +899,7 @@ const POST_RECIPE: TypeDef = typeDef({
     f('content_type', str),
     f('extract', dict),
     f('headers', dict),
+    DESCRIPTION,
   ],
   canonical: (v) => ({
     type: 'http',
@@ -859,6 +933,7 @@ const READY_CONDITION: TypeDef = typeDef({
     f('target_value', anyValue, { required: true }),
     f('interval', duration),
     f('timeout', duration),
+    DESCRIPTION,
   ],
   check(v) {
     checkAssertion(toUnicode(v.get('assertion') as string), v.get('target_value')!, 'ReadyCondition');
@@ -875,13 +950,13 @@ const READY_CONDITION: TypeDef = typeDef({
 
 const STORE_SPEC: TypeDef = typeDef({
   name: 'StoreSpec',
-  fields: [f('src', nonEmpty, { required: true }), f('name', nonEmpty)],
+  fields: [f('src', nonEmpty, { required: true }), f('name', nonEmpty), DESCRIPTION],
   canonical: (v) => ({ src: v.text('src')!, name: v.text('name') ?? null }),
 });
 
 const USER: TypeDef = typeDef({
   name: 'User',
-  fields: [f('uid', intAtLeast(0), { required: true }), f('gid', intAtLeast(0))],
+  fields: [f('uid', intAtLeast(0), { required: true }), f('gid', intAtLeast(0)), DESCRIPTION],
   canonical: (v) => ({ uid: v.int('uid')!, gid: v.int('gid') ?? null }),
 });
 
@@ -893,6 +968,7 @@ const TOLERATION: TypeDef = typeDef({
     f('value', str),
     f('effect', choice(['NoSchedule', 'NoExecute', 'PreferNoSchedule'])),
     f('toleration_seconds', anyInt),
+    DESCRIPTION,
   ],
   canonical(v): TolerationJson {
     const operator = v.text('operator') ?? '';
@@ -909,39 +985,45 @@ const TOLERATION: TypeDef = typeDef({
   },
 });
 
+const DEFAULT_GPU_DRIVER = 'nvidia';
+const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+
+/** GpuConfig.driver: a name (`amd` → docker `amd`, Kubernetes `amd.com/gpu`) or a dict with either key. */
+function gpuDriver(d: Value | undefined): GpuJson['driver'] {
+  if (d === undefined || d === null) return { docker: DEFAULT_GPU_DRIVER, kubernetes: DEFAULT_GPU_RESOURCE };
+  if (typeof d === 'string') {
+    if (d.length === 0) convError('GpuConfig', "field 'driver' string shorthand cannot be empty");
+    const name = toUnicode(d);
+    return { docker: name, kubernetes: `${name}.com/gpu` };
+  }
+  if (!(d instanceof Dict)) convError('GpuConfig', `field 'driver' must be a string or a dict with "docker"/"kubernetes" keys, got ${typeName(d)}`);
+  const pick = (key: string, fallback: string): string => {
+    const x = d.get(fromUtf8(key));
+    if (x === undefined) return fallback;
+    if (typeof x !== 'string' || x.length === 0) convError('GpuConfig', `key ${q(key)} in field 'driver' must be a non-empty string`);
+    return toUnicode(x);
+  };
+  return { docker: pick('docker', DEFAULT_GPU_DRIVER), kubernetes: pick('kubernetes', DEFAULT_GPU_RESOURCE) };
+}
+
 const GPU_CONFIG: TypeDef = typeDef({
   name: 'GpuConfig',
-  fields: [
-    f('count', intAtLeast(-1)),
-    f('device_ids', list),
-    f('shm_size', intAtLeast(0, ' megabytes')),
-    f('ulimits', dict),
-    f('driver', oneOf(nonEmpty, dict)),
-  ],
+  fields: [f('count', anyInt), f('device_ids', list), f('shm_size', anyInt), f('ulimits', dict), f('driver', anyValue), DESCRIPTION],
   canonical(v): GpuJson {
-    if (v.has('count') && v.has('device_ids')) convError('GpuConfig', "'count' and 'device_ids' cannot both be set");
+    // Kurtosis accepts count and device_ids together; the Docker backend then uses the ids.
+    const shm = v.int('shm_size') ?? 0;
+    if (shm < 0) convError('GpuConfig', `an error occurred parsing field 'shm_size' with value '${shm}' to uint64`);
     const ulimits: { [k: string]: number } = {};
     for (const [k, x] of dictEntries(v.get('ulimits'), 'GpuConfig: ulimits')) {
       if (typeof x !== 'number') convError('GpuConfig: ulimits', `value for key ${q(k)} is ${typeName(x)}, want int`);
       setOwnKey(ulimits, k, x);
     }
-    const d = v.get('driver');
-    let driver: GpuJson['driver'] = 'nvidia';
-    if (typeof d === 'string') driver = toUnicode(d);
-    else if (d instanceof Dict) {
-      const m = stringMap(d, 'GpuConfig: driver');
-      const keys = Object.keys(m).sort();
-      if (keys.join(',') !== 'docker,kubernetes' || m.docker === '' || m.kubernetes === '') {
-        convError('GpuConfig', "a 'driver' dict must have exactly the keys \"docker\" and \"kubernetes\", with non-empty strings");
-      }
-      driver = { docker: m.docker, kubernetes: m.kubernetes };
-    }
     return {
       count: v.int('count') ?? 0,
       device_ids: stringList(v.get('device_ids'), 'GpuConfig: device_ids'),
-      shm_size: v.int('shm_size') ?? 0,
+      shm_size: shm,
       ulimits,
-      driver,
+      driver: gpuDriver(v.get('driver')),
     };
   },
 });
@@ -949,10 +1031,11 @@ const GPU_CONFIG: TypeDef = typeDef({
 const SERVICE: TypeDef = typeDef({
   name: 'Service',
   fields: [
-    f('name', str, { required: true }),
-    f('hostname', str, { required: true }),
-    f('ip_address', str, { required: true }),
+    f('name', nonEmpty, { required: true }),
+    f('hostname', nonEmpty, { required: true }),
+    f('ip_address', nonEmpty, { required: true }),
     f('ports', dict, { required: true }),
+    DESCRIPTION,
   ],
   canonical(v): ServiceJson {
     const ports: { [id: string]: PortJson } = {};
@@ -1025,10 +1108,12 @@ export function kurtosisTypes(): Map<string, Value> {
 // ---- building values from the host -------------------------------------------------------------
 
 /**
- * A PortSpec as Kurtosis rebuilds it in a Service's `ports`: number and transport protocol
- * always, application protocol when set, wait (None when disabled, so that reusing the
- * port in another ServiceConfig keeps it disabled), and a url derived as
- * `<application protocol>://<service name>:<number>` when none was given.
+ * A PortSpec as Kurtosis rebuilds it in a Service's `ports` (add_service_shared.go,
+ * CreatePortSpecUsingGoValues): number and transport protocol always; application
+ * protocol when set; wait as Go's Duration text when the port waits (a disabled wait is
+ * left unset, so reusing the port in another ServiceConfig waits the default, as there);
+ * url as given, else `<application protocol>://<service name>:<number>` when there is an
+ * application protocol.
  */
 export function servicePort(port: PortJson, serviceName: string): KurtosisValue {
   const app = port.application_protocol;
@@ -1037,14 +1122,23 @@ export function servicePort(port: PortJson, serviceName: string): KurtosisValue 
     port.number,
     fromUtf8(port.transport_protocol),
     app === '' ? undefined : fromUtf8(app),
-    port.wait === null ? null : fromUtf8(port.wait),
+    port.wait === null ? undefined : fromUtf8(port.wait),
     derivedUrl === '' ? undefined : fromUtf8(derivedUrl),
   ]);
 }
 
-/** The Service value add_service / get_service return: name and hostname concrete, IP a reference. */
-export function makeService(name: string, ipAddress: string, ports: { readonly [id: string]: PortJson }): KurtosisValue {
-  return new ServiceValue(name, ipAddress, ports);
+/** The future references a Service value carries (Kurtosis: both are runtime values). */
+export interface ServiceReferences {
+  readonly ip_address: string;
+  readonly hostname: string;
+}
+
+/**
+ * The Service value add_service / get_service return, as Kurtosis makes it: `name`
+ * concrete, `hostname` and `ip_address` future references, `ports` PortSpecs.
+ */
+export function makeService(name: string, refs: ServiceReferences, ports: { readonly [id: string]: PortJson }): KurtosisValue {
+  return new ServiceValue(name, refs, ports);
 }
 
 const SERVICE_PORTS_SLOT = SERVICE.index.get('ports')!;
@@ -1055,11 +1149,10 @@ class ServiceValue extends KurtosisValue {
 
   constructor(
     private readonly name: string,
-    ipAddress: string,
+    refs: ServiceReferences,
     private readonly portsJson: { readonly [id: string]: PortJson },
   ) {
-    const n = fromUtf8(name);
-    super(SERVICE, [n, n, fromUtf8(ipAddress), undefined]);
+    super(SERVICE, [fromUtf8(name), fromUtf8(refs.hostname), fromUtf8(refs.ip_address), undefined]);
   }
 
   protected override slot(i: number): Value | undefined {

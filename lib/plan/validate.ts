@@ -7,8 +7,12 @@
 //      ports and files artifacts referenced before they exist, future references used
 //      before the step that produces them (or naming a field it does not produce),
 //      verify/wait assertions, and features starform refuses (NixBuildSpec).
+// What the enclave already holds (the state's services and files artifacts) exists from
+// the start, as in Kurtosis's validator environment: get_service, exec, mounts... of them
+// are fine, and adding one of them again is an update, not a second add.
 // Each problem carries the instruction's Starlark position and call stack.
 import { schemaValidator } from '../util/schema.js';
+import type { EnclaveContents } from './recorder.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 import { REFERENCE_PATTERN, type Instruction, type Problem } from './model.js';
 
@@ -20,12 +24,19 @@ interface SimService {
   readonly ports: ReadonlySet<string>;
 }
 
-export function validate(instructions: readonly Instruction[]): Problem[] {
+export function validate(instructions: readonly Instruction[], enclave?: EnclaveContents): Problem[] {
   const problems: Problem[] = [];
   const check = schemaValidator('instructions.schema.json');
   const services = new Map<string, SimService>();
-  const artifacts = new Set<string>();
+  const artifacts = new Set<string>(enclave?.artifacts ?? []);
   const produced = new Map<string, ReadonlySet<string>>();
+  /** Services and artifacts created by this run (a second creation is an error); those of the enclave may be created again. */
+  const addedServices = new Set<string>();
+  const createdArtifacts = new Set<string>();
+  for (const [name, config] of enclave?.services ?? []) {
+    services.set(name, { ports: new Set([...Object.keys(config.ports), ...Object.keys(config.public_ports ?? {})]) });
+    produced.set(`service.${name}`, new Set(['ip_address', 'hostname']));
+  }
 
   for (const ins of instructions) {
     const report = (message: string): void => {
@@ -75,7 +86,8 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
             `service name '${name}' is invalid: service names must follow RFC 1035 (1-63 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit)`,
           );
         }
-        if (services.has(name)) report(`service '${name}' is added twice; remove it first or give the second one another name`);
+        if (addedServices.has(name)) report(`service '${name}' is added twice; remove it first or give the second one another name`);
+        addedServices.add(name);
         checkServiceFeatures(name, config, report);
         const ports = new Set<string>();
         for (const key of ['ports', 'public_ports']) {
@@ -109,7 +121,10 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
       }
       case 'remove_service': {
         const name = str(args['name']);
-        if (needService(name)) services.delete(name);
+        if (needService(name)) {
+          services.delete(name);
+          addedServices.delete(name);
+        }
         break;
       }
       case 'start_service':
@@ -136,11 +151,11 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
         break;
       case 'store_service_files':
         needService(str(args['service_name']));
-        addArtifact(str(args['name']), artifacts, report);
+        addArtifact(str(args['name']), artifacts, createdArtifacts, report);
         break;
       case 'upload_files':
       case 'render_templates':
-        addArtifact(str(args['name']), artifacts, report);
+        addArtifact(str(args['name']), artifacts, createdArtifacts, report);
         break;
       case 'get_files_artifact':
         needArtifact(str(args['name']));
@@ -151,7 +166,13 @@ export function validate(instructions: readonly Instruction[]): Problem[] {
           if (typeof dir === 'string') needArtifact(dir);
           else for (const a of arr(obj(dir)['artifact_names'])) needArtifact(str(a));
         }
-        for (const s of arr(args['store'])) addArtifact(str(obj(s)['name']), artifacts, report);
+        // A task's store may name an artifact that exists: Kurtosis then updates it
+        // (tasks_shared.go only records the name), so a later mount sees the new content.
+        for (const s of arr(args['store'])) {
+          const name = str(obj(s)['name']);
+          artifacts.add(name);
+          createdArtifacts.add(name);
+        }
         break;
       }
       default:
@@ -183,9 +204,10 @@ function checkServiceFeatures(name: string, config: JsonObject, report: (m: stri
   }
 }
 
-function addArtifact(name: string, artifacts: Set<string>, report: (m: string) => void): void {
-  if (artifacts.has(name)) report(`files artifact '${name}' is created twice; give one of them another name`);
+function addArtifact(name: string, artifacts: Set<string>, created: Set<string>, report: (m: string) => void): void {
+  if (created.has(name)) report(`files artifact '${name}' is created twice; give one of them another name`);
   artifacts.add(name);
+  created.add(name);
 }
 
 function checkAssertion(assertion: string, report: (m: string) => void): void {

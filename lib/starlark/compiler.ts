@@ -144,6 +144,19 @@ class Compiler {
     return `$p = ${encodePos(pos.line, pos.col)}`;
   }
 
+  /**
+   * `code` (the compiled `e`, an operation's last operand) followed by setting the
+   * position to `pos`, as one expression worth `code`'s value: the reference reports an
+   * operation's error at its operator (`+`, `[`, `.`), and operands that call functions
+   * move the position while they are evaluated, so it is set after them, just before the
+   * operation runs. Identifiers and literals do not move it and need no temporary.
+   */
+  private late(pos: Position, code: string, e: Expr | undefined): string {
+    if (e === undefined || isPlain(e)) return `(${this.p(pos)}, ${code})`;
+    const t = this.temp();
+    return `(${t} = ${code}, ${this.p(pos)}, ${t})`;
+  }
+
   private localName(scope: FnScope, index: number): string {
     return scope.fn === null ? `m${index}` : `v${scope.id}_${index}`;
   }
@@ -258,22 +271,26 @@ class Compiler {
     while (lhs.kind === 'ParenExpr') lhs = lhs.x;
     if (lhs.kind === 'Ident') {
       const cur = this.expr(lhs);
-      return `${this.assignTo(lhs, `(${this.p(s.opPos)}, ${fn}(${cur}, ${this.expr(s.rhs)}))`)};\n`;
+      return `${this.assignTo(lhs, `${fn}(${cur}, ${this.late(s.opPos, this.expr(s.rhs), s.rhs)})`)};\n`;
     }
     if (lhs.kind === 'IndexExpr') {
       const o = this.temp();
       const k = this.temp();
+      const v = this.temp();
       return (
         `${o} = ${this.expr(lhs.x)}; ${k} = ${this.expr(lhs.y)};\n` +
-        `${this.p(lhs.lbrack)}; rt.setIndex(${o}, ${k}, (${this.p(s.opPos)}, ${fn}((${this.p(lhs.lbrack)}, rt.getIndex(${o}, ${k})), ${this.expr(s.rhs)})));\n`
+        `${v} = ${fn}((${this.p(lhs.lbrack)}, rt.getIndex(${o}, ${k})), ${this.late(s.opPos, this.expr(s.rhs), s.rhs)});\n` +
+        `${this.p(lhs.lbrack)}; rt.setIndex(${o}, ${k}, ${v});\n`
       );
     }
     if (lhs.kind === 'DotExpr') {
       const o = this.temp();
+      const v = this.temp();
       const name = `K[${this.konst(lhs.name.name)}]`;
       return (
         `${o} = ${this.expr(lhs.x)};\n` +
-        `${this.p(lhs.dot)}; rt.setField(${o}, ${name}, (${this.p(s.opPos)}, ${fn}((${this.p(lhs.dot)}, rt.getAttr(${o}, ${name})), ${this.expr(s.rhs)})));\n`
+        `${v} = ${fn}((${this.p(lhs.dot)}, rt.getAttr(${o}, ${name})), ${this.late(s.opPos, this.expr(s.rhs), s.rhs)});\n` +
+        `${this.p(lhs.dot)}; rt.setField(${o}, ${name}, ${v});\n`
       );
     }
     throw new Error(`compile: bad augmented assignment target ${lhs.kind}`);
@@ -298,9 +315,9 @@ class Compiler {
         return out;
       }
       case 'IndexExpr':
-        return `${this.p(target.lbrack)}; rt.setIndex(${this.expr(target.x)}, ${this.expr(target.y)}, ${src});\n`;
+        return `rt.setIndex(${this.expr(target.x)}, ${this.late(target.lbrack, this.expr(target.y), target.y)}, ${src});\n`;
       case 'DotExpr':
-        return `${this.p(target.dot)}; rt.setField(${this.expr(target.x)}, K[${this.konst(target.name.name)}], ${src});\n`;
+        return `rt.setField(${this.expr(target.x)}, (${this.p(target.dot)}, K[${this.konst(target.name.name)}]), ${src});\n`;
       default:
         throw new Error(`compile: cannot assign to ${target.kind}`);
     }
@@ -331,7 +348,7 @@ class Compiler {
       case 'DictExpr': {
         if (e.list.length === 0) return 'new rt.Dict()';
         const d = this.temp();
-        const parts = e.list.map((en) => `${this.p(exprStart(en.key))}, rt.dictPut(${d}, ${this.expr(en.key)}, ${this.expr(en.value)})`);
+        const parts = e.list.map((en) => `rt.dictPut(${d}, ${this.expr(en.key)}, ${this.late(en.colon, this.expr(en.value), en.value)})`);
         return `(${d} = new rt.Dict(), ${parts.join(', ')}, ${d})`;
       }
       case 'CondExpr':
@@ -340,7 +357,7 @@ class Compiler {
         if (e.op === 'not') return `!rt.truth(${this.expr(e.x!)})`;
         const fn = e.op === '-' ? 'neg' : e.op === '+' ? 'pos' : e.op === '~' ? 'invert' : null;
         if (fn === null) throw new Error(`compile: unexpected unary ${e.op}`);
-        return `(${this.p(e.opPos)}, rt.${fn}(${this.expr(e.x!)}))`;
+        return `rt.${fn}(${this.late(e.opPos, this.expr(e.x!), e.x)})`;
       }
       case 'BinaryExpr': {
         if (e.op === 'and' || e.op === 'or') {
@@ -352,20 +369,18 @@ class Compiler {
         const fn = binaryOps[e.op];
         if (fn === undefined) throw new Error(`compile: unexpected binary ${e.op}`);
         const x = this.expr(e.x);
-        const y = this.expr(e.y);
-        return `(${this.p(e.opPos)}, rt.${fn}(${x}, ${y}))`;
+        return `rt.${fn}(${x}, ${this.late(e.opPos, this.expr(e.y), e.y)})`;
       }
       case 'DotExpr':
-        return `(${this.p(e.dot)}, rt.getAttr(${this.expr(e.x)}, K[${this.konst(e.name.name)}]))`;
+        return `rt.getAttr(${this.expr(e.x)}, (${this.p(e.dot)}, K[${this.konst(e.name.name)}]))`;
       case 'IndexExpr': {
         const x = this.expr(e.x);
-        const y = this.expr(e.y);
-        return `(${this.p(e.lbrack)}, rt.getIndex(${x}, ${y}))`;
+        return `rt.getIndex(${x}, ${this.late(e.lbrack, this.expr(e.y), e.y)})`;
       }
       case 'SliceExpr': {
         const x = this.expr(e.x);
         const part = (v: Expr | undefined) => (v ? this.expr(v) : 'undefined');
-        return `(${this.p(e.lbrack)}, rt.slice(${x}, ${part(e.lo)}, ${part(e.hi)}, ${part(e.step)}))`;
+        return `rt.slice(${x}, ${part(e.lo)}, ${part(e.hi)}, ${this.late(e.lbrack, part(e.step), e.step)})`;
       }
       case 'CallExpr':
         return this.call(e);
@@ -457,9 +472,9 @@ class Compiler {
     let inner: string;
     if (isDict) {
       const en = e.body as { key: Expr; value: Expr; colon: Position };
-      inner = `${this.p(en.colon)}; ${result}.set(${this.expr(en.key)}, ${this.expr(en.value)});\n`;
+      inner = `${result}.set(${this.expr(en.key)}, ${this.late(en.colon, this.expr(en.value), en.value)});\n`;
     } else if (e.curly) {
-      inner = `${this.p(e.lbrack)}; ${result}.addUnchecked(${this.expr(e.body)});\n`;
+      inner = `${result}.addUnchecked(${this.late(e.lbrack, this.expr(e.body), e.body)});\n`;
     } else {
       inner = `${result}.push(${this.expr(e.body)});\n`;
     }
@@ -594,3 +609,9 @@ export function compileFile(file: File): CompiledModule {
 }
 
 export type { DefStmt, LambdaExpr };
+
+/** Whether evaluating `e` leaves the current position alone (identifiers and literals). */
+function isPlain(e: Expr): boolean {
+  while (e.kind === 'ParenExpr') e = e.x;
+  return e.kind === 'Ident' || e.kind === 'Literal';
+}

@@ -44,18 +44,20 @@ describe('apply lifecycle (Docker)', function () {
     assert.equal(readFileSync(path, 'utf8'), text);
 
     // One service changes: its page is re-rendered, so web is replaced, and so are the
-    // steps that depend on it; the cache and its exec are left alone.
+    // steps that depend on it; the cache and its exec are left alone, and so is the worker,
+    // which uses only web's address (web keeps it).
     const cacheId = state.services.get('cache')!.containerId;
     const third = await applyPackage(runtime, pkg, path, { greeting: 'bonjour' });
     assert.deepEqual(changed(third.plan).sort(), [
       'replace artifact.site',
       'replace service.web',
-      'replace service.worker',
       `run ${third.plan.instructions.find((i) => i.kind === 'request')!.id}`,
       `run ${third.plan.instructions.find((i) => i.kind === 'verify')!.id}`,
     ].sort());
     const after = await readState(path);
     assert.equal(after.services.get('cache')!.containerId, cacheId, 'the cache container was not touched');
+    assert.equal(after.services.get('worker')!.containerId, state.services.get('worker')!.containerId, 'nor the worker');
+    assert.equal(after.services.get('web')!.ipAddress, state.services.get('web')!.ipAddress, 'web kept its address');
     assert.notEqual(after.services.get('web')!.containerId, state.services.get('web')!.containerId);
     const newPort = after.services.get('web')!.ports.get('http')!.hostPort!;
     assert.equal((await httpGet(newPort, '/index.html')).body, '<p>bonjour, world</p>\n');

@@ -257,4 +257,103 @@ describe('docker runtime: service lifecycle', function () {
     assert.equal((await httpGet('127.0.0.1', free, '/')).status, 200);
     await runtime.removeService({ lineage, name: 'fixed' });
   });
+
+  it('publishes a UDP port on the host only when asked (publish_udp)', async () => {
+    const { runtime, lineage, docker } = env;
+    const spec = (name: string, publishUdp: boolean) => ({
+      name,
+      image: TEST_IMAGE,
+      cmd: ['sleep', '300'],
+      ports: { discovery: { number: 9999, protocol: 'UDP' as const }, rpc: { number: 8545 } },
+      publishUdp,
+    });
+    const hidden = await runtime.createService(lineage, spec('udp-hidden', false));
+    assert.equal(hidden.ports['discovery'], undefined, 'not published');
+    const hiddenInfo = await docker.getContainer(hidden.containerId).inspect();
+    assert.equal(hiddenInfo.HostConfig.PortBindings?.['9999/udp'], undefined);
+    assert.ok(hiddenInfo.NetworkSettings.Ports?.['9999/udp'] === null, 'still a port of the container, reachable on the enclave network');
+    assert.ok(hiddenInfo.HostConfig.PortBindings?.['8545/tcp'], 'TCP ports are published either way');
+
+    const shown = await runtime.createService(lineage, spec('udp-shown', true));
+    const port = shown.ports['discovery'];
+    assert.ok(port && port.protocol === 'UDP' && port.hostPort > 0, 'published');
+    const bound = (await docker.getContainer(shown.containerId).inspect()).NetworkSettings.Ports?.['9999/udp'];
+    assert.equal(bound?.[0]?.HostPort, String(port.hostPort));
+    for (const name of ['udp-hidden', 'udp-shown']) await runtime.removeService({ lineage, name });
+  });
+
+  it('adds capabilities, joins the host PID namespace, bind-mounts, and asks for privileged mode', async () => {
+    const { runtime, lineage, docker } = env;
+    const info = await runtime.createService(lineage, {
+      name: 'host-access',
+      image: TEST_IMAGE,
+      cmd: ['sleep', '300'],
+      capabilities: ['NET_ADMIN'],
+      hostPidNamespace: true,
+      bindMounts: { '/var/run/docker.sock': '/var/run/docker.sock' },
+    });
+    const ref = { lineage, name: 'host-access', containerId: info.containerId };
+    const inspected = await docker.getContainer(info.containerId).inspect();
+    assert.deepEqual(inspected.HostConfig.CapAdd, ['NET_ADMIN']);
+    assert.equal(inspected.HostConfig.PidMode, 'host');
+    assert.deepEqual(inspected.HostConfig.Binds, ['/var/run/docker.sock:/var/run/docker.sock']);
+    assert.equal((await runtime.exec(ref, ['ip', 'link', 'set', 'lo', 'mtu', '1400'])).exitCode, 0, 'NET_ADMIN in force');
+    assert.equal((await runtime.exec(ref, ['sh', '-c', 'test -S /var/run/docker.sock && echo socket'])).stdout, 'socket\n');
+    assert.notEqual((await runtime.exec(ref, ['cat', '/proc/1/comm'])).stdout.trim(), 'sleep', "PID 1 is the host's");
+    await runtime.removeService(ref);
+
+    // Privileged mode needs an engine that holds every capability (this one may not).
+    try {
+      const p = await runtime.createService(lineage, { name: 'privileged', image: TEST_IMAGE, cmd: ['sleep', '300'], privileged: true });
+      assert.equal((await docker.getContainer(p.containerId).inspect()).HostConfig.Privileged, true);
+      const mounted = await runtime.exec({ lineage, name: 'privileged' }, ['sh', '-c', 'mount -t tmpfs none /mnt && echo mounted']);
+      assert.equal(mounted.stdout, 'mounted\n');
+      await runtime.removeService({ lineage, name: 'privileged' });
+    } catch (err) {
+      assert.match((err as Error).message, /starting service 'privileged'.*unable to apply caps/s, 'the engine got the request and refused it');
+      assert.deepEqual((await runtime.inspectEnclave(lineage)).containers.filter((c) => c.service === 'privileged'), [], 'nothing left behind');
+    }
+  });
+
+  it('runs a task with host access as asked', async () => {
+    const { runtime, lineage } = env;
+    const result = await runtime.runTask(lineage, {
+      name: 'host-check',
+      image: TEST_IMAGE,
+      cmd: ['sh', '-c', 'test -S /var/run/docker.sock && echo socket; cat /proc/1/comm'],
+      bindMounts: { '/var/run/docker.sock': '/var/run/docker.sock' },
+      hostPidNamespace: true,
+    });
+    assert.equal(result.exitCode, 0);
+    assert.match(result.output, /^socket\n/);
+    assert.doesNotMatch(result.output, /\nsh\n$/, "PID 1 is the host's, not the task's shell");
+  });
+
+  it('recreates a replaced service on the address it had, and falls back where the network cannot fix addresses', async () => {
+    const { runtime, lineage, docker } = env;
+    const first = await runtime.createService(lineage, { name: 'kept', image: TEST_IMAGE, cmd: ['sleep', '300'] });
+    // Another service starts meanwhile; the engine would hand the freed address out next.
+    await runtime.removeService({ lineage, name: 'kept' });
+    const other = await runtime.createService(lineage, { name: 'other', image: TEST_IMAGE, cmd: ['sleep', '300'] });
+    const again = await runtime.createService(lineage, { name: 'kept', image: TEST_IMAGE, cmd: ['sleep', '300'], ipAddress: first.ipAddress });
+    if (other.ipAddress === first.ipAddress) {
+      assert.notEqual(again.ipAddress, first.ipAddress, 'taken meanwhile: the engine picks another');
+    } else {
+      assert.equal(again.ipAddress, first.ipAddress);
+    }
+    const replaced = await runtime.createService(lineage, { name: 'kept2', image: TEST_IMAGE, cmd: ['sleep', '300'] });
+    await runtime.removeService({ lineage, name: 'kept2' });
+    const back = await runtime.createService(lineage, { name: 'kept2', image: TEST_IMAGE, cmd: ['sleep', '300'], ipAddress: replaced.ipAddress });
+    assert.equal(back.ipAddress, replaced.ipAddress, 'the same address again');
+    for (const name of ['kept', 'kept2', 'other']) await runtime.removeService({ lineage, name });
+
+    const old = uniqueLineage('svc-keep-old');
+    await docker.createNetwork({ Name: networkName(old), Driver: 'bridge', Labels: { 'starform.lineage': old } });
+    try {
+      const made = await runtime.createService(old, { name: 'x', image: TEST_IMAGE, cmd: ['sleep', '300'], ipAddress: '10.254.254.2' });
+      assert.notEqual(made.ipAddress, '10.254.254.2', 'created, with an address of the engine');
+    } finally {
+      await runtime.removeEnclave(old);
+    }
+  });
 });

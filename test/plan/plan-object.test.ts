@@ -92,6 +92,15 @@ function interpret(main: string, options: { tree?: Tree; modules?: Record<string
   return { recorder, value, instructions: recorder.instructions, reads };
 }
 
+/** Runs `main` with a plan object that allows privileged settings (`--privileged`); returns its instructions. */
+function interpretWith(main: string, recorder: Recorder): readonly Instruction[] {
+  const env = new Map(kurtosisTypes());
+  const thread = new Thread();
+  const globals = execFile(thread, 'main.star', main, { predeclared: env });
+  call(thread, globals.get('run')!, [createPlanObject(recorder, fakeFiles({}, []), { allowPrivileged: true })]);
+  return recorder.instructions;
+}
+
 /** run(plan) with `body` as its (indented) statements. */
 function pkg(body: string): string {
   return `def run(plan):\n${body
@@ -128,8 +137,8 @@ return [db.name, db.hostname, db.ip_address, type(db), db.ports["pg"].number, db
       );
       assert.equal(
         str(r.value),
-        '["db", "db", "{{starform:service.db.ip_address}}", "Service", 5432, "postgresql://db:5432", ' +
-          '"PortSpec(number=5432, transport_protocol=\\"TCP\\", application_protocol=\\"postgresql\\", wait=\\"15s\\", url=\\"postgresql://db:5432\\")"]',
+        '["db", "{{starform:service.db.hostname}}", "{{starform:service.db.ip_address}}", "Service", 5432, "postgresql://db:5432", ' +
+          '"PortSpec(number=5432, transport_protocol=\\"TCP\\", application_protocol=\\"postgresql\\", wait=\\"2m0s\\", url=\\"postgresql://db:5432\\")"]',
       );
       const [ins] = r.instructions;
       assert.equal(ins.id, 'service.db');
@@ -140,7 +149,7 @@ return [db.name, db.hostname, db.ip_address, type(db), db.ports["pg"].number, db
       assert.deepEqual(ins.refs, []);
       assert.equal(ins.args.name, 'db');
       assert.deepEqual((ins.args.config as { ports: unknown }).ports, {
-        pg: { number: 5432, transport_protocol: 'TCP', application_protocol: 'postgresql', wait: '15s', url: '' },
+        pg: { number: 5432, transport_protocol: 'TCP', application_protocol: 'postgresql', wait: '2m0s', url: '' },
       });
       assert.equal(ins.forceUpdate, undefined);
     });
@@ -149,7 +158,7 @@ return [db.name, db.hostname, db.ip_address, type(db), db.ports["pg"].number, db
       const a = interpret(pkg('plan.add_service("web", ServiceConfig(image="nginx", ports={"http": PortSpec(80)}, files={"/c": "cfg"}, cpu_allocation=100))'));
       const b = interpret(
         pkg(`
-cfg = ServiceConfig("nginx", {"http": PortSpec(number=80, transport_protocol="TCP", wait="15000ms")}, files={"/c": Directory(artifact_names=["cfg"])}, max_cpu=100, tini_enabled=True)
+cfg = ServiceConfig("nginx", {"http": PortSpec(number=80, transport_protocol="TCP", wait="120000ms")}, files={"/c": Directory(artifact_names=["cfg"])}, max_cpu=100, tini_enabled=True)
 plan.add_service(config=cfg, name="web", description="Adding service with name 'web' and image 'nginx'")
 `),
       );
@@ -158,10 +167,19 @@ plan.add_service(config=cfg, name="web", description="Adding service with name '
       assert.deepEqual(a.recorder.warnings.map((w) => w.message), ['"cpu_allocation" field for "ServiceConfig" is deprecated; use "max_cpu"']);
     });
 
-    it('takes force_update by keyword only', () => {
+    it('takes force_update third and description last, by keyword or position (as Kurtosis declares them)', () => {
       const r = interpret(pkg('plan.add_service("a", ServiceConfig(image="x"), force_update=True)'));
       assert.equal(r.instructions[0].forceUpdate, true);
-      assert.match(message(pkg('plan.add_service("a", ServiceConfig(image="x"), "d", True)')), /add_service: got 4 arguments, want at most 3/);
+      const p = interpret(pkg('plan.add_service("a", ServiceConfig(image="x"), True, "label")\nplan.add_services({"b": ServiceConfig(image="x")}, True, "both")'));
+      assert.deepEqual(
+        p.instructions.map((i) => [i.forceUpdate, i.description]),
+        [
+          [true, 'label'],
+          [true, 'both'],
+        ],
+      );
+      assert.match(message(pkg('plan.add_service("a", ServiceConfig(image="x"), "d", True)')), /add_service: for parameter force_update: got string, want bool/);
+      assert.match(message(pkg('plan.add_service("a", ServiceConfig(image="x"), False, "d", 1)')), /add_service: got 5 arguments, want at most 4/);
     });
 
     it('reports argument errors with the parameter', () => {
@@ -326,7 +344,7 @@ return [b.ip_address, [s.name for s in plan.get_services()]]
       const recorder = new Recorder();
       const cfg = { ...(interpret(pkg('plan.add_service("s", ServiceConfig(image="x"))')).instructions[0].args.config as object) };
       recorder.seedService('old', cfg as never);
-      assert.equal(str(recorder.serviceValue('old')!), 'Service(name="old", hostname="old", ip_address="{{starform:service.old.ip_address}}", ports={})');
+      assert.equal(str(recorder.serviceValue('old')!), 'Service(name="old", hostname="{{starform:service.old.hostname}}", ip_address="{{starform:service.old.ip_address}}", ports={})');
     });
 
     it('set_service merges into the recorded add_service', () => {
@@ -542,6 +560,20 @@ return [type(res), res.code, res.output, res.files_artifacts]
       assert.equal(task.args.env_vars, undefined);
       assert.equal(task.description, 'Running Python script');
       assert.match(message(pkg('plan.run_python(run="x", env_vars={})')), /run_python: unexpected keyword argument "env_vars"/);
+    });
+
+    it('keeps Kurtosis positional order: host access last on run_sh, keyword-only on run_python', () => {
+      const sh = 'plan.run_sh("t", "echo", "img", {}, [], {}, "10s", [0], False, {}, [], False, True, {"/var/run/docker.sock": "/s"}, "label")';
+      const py = 'plan.run_python("p", "print(1)", [], [], "img", {}, [], "10s", [0], False, {}, [], "label", bind_mounts={"/var/run/docker.sock": "/s"})';
+      const r = interpretWith(pkg(`${sh}\n${py}`), new Recorder());
+      assert.deepEqual(
+        r.map((i) => [i.kind, i.description, i.privileged, i.args.host_pid_namespace, i.args.bind_mounts]),
+        [
+          ['run_sh', 'label', true, true, { '/var/run/docker.sock': '/s' }],
+          ['run_python', 'label', true, false, { '/var/run/docker.sock': '/s' }],
+        ],
+      );
+      assert.match(message(pkg(sh)), /run_sh: the configuration asks for host_pid_namespace=True, bind_mounts, .* pass --privileged/);
     });
   });
 

@@ -31,9 +31,11 @@ export function applyForTests(p: { instructions: readonly Instruction[]; changes
     if (ins === undefined || c.action === 'no-op') continue;
     if (ins.kind === 'add_service') {
       const name = ins.declares!.name;
-      const address = `10.0.0.${ip++}`;
-      state = putService(state, name, serviceRecord({ config: ins.args, containerId: `container-${name}`, ipAddress: address, ports: new Map(), status: 'running' }));
-      state = setRuntimeValue(state, `${ins.id}.ip_address`, address);
+      // A replaced service keeps its address, as apply keeps it.
+      const kept = state.services.get(name)?.ipAddress ?? `10.0.0.${ip++}`;
+      state = putService(state, name, serviceRecord({ config: ins.args, containerId: `container-${name}`, ipAddress: kept, ports: new Map(), status: 'running' }));
+      state = setRuntimeValue(state, `${ins.id}.ip_address`, kept);
+      state = setRuntimeValue(state, `${ins.id}.hostname`, name);
     } else if (ins.kind === 'remove_service') {
       state = removeService(state, ins.services[0]);
     } else if (ins.kind === 'stop_service' || ins.kind === 'start_service') {
@@ -42,6 +44,10 @@ export function applyForTests(p: { instructions: readonly Instruction[]; changes
       state = putService(state, name, { ...rec, status: ins.kind === 'stop_service' ? 'stopped' : 'running' });
     } else if (ins.declares?.type === 'artifact') {
       state = putFilesArtifact(state, ins.declares.name, filesArtifactRecord(Buffer.from(JSON.stringify(ins.args))));
+    } else if (ins.kind === 'run_sh' || ins.kind === 'run_python') {
+      for (const s of ins.args.store as readonly { name: string; src: string }[]) {
+        state = putFilesArtifact(state, s.name, filesArtifactRecord(Buffer.from(`${ins.id}:${s.src}`)));
+      }
     }
     for (const field of ins.produces) if (ins.kind !== 'add_service') state = setRuntimeValue(state, `${ins.id}.${field}`, field === 'code' ? 0 : '');
     state = recordStep(state, appliedStep({ id: ins.id, kind: ins.kind, args: ins.args, result: null }));

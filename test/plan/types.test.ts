@@ -140,7 +140,9 @@ describe('plan/types', () => {
       assert.deepEqual(value('Directory(artifact_name="a")').canonical(), value('Directory(artifact_names=["a"])').canonical());
       assert.match(evalError('ImageSpec(image="a", name="b")'), /ImageSpec: got both 'image' and its alias 'name'/);
       assert.match(evalError('ImageSpec()'), /ImageSpec: missing argument for image/);
-      assert.match(evalError('ImageSpec("a", "r", "u", "p", "n")'), /ImageSpec: got 5 arguments, want at most 4/);
+      // The fifth positional is the description every Kurtosis builtin takes last.
+      assert.equal(evalStar('ImageSpec("a", "r", "u", "p", "label").description'), 'label');
+      assert.match(evalError('ImageSpec("a", "r", "u", "p", "n", "x")'), /ImageSpec: got 6 arguments, want at most 5/);
       assert.match(evalError('Directory(artifact_names=["a"], artifact_name="b")'), /Directory: got both/);
     });
   });
@@ -165,7 +167,9 @@ describe('plan/types', () => {
       ['PortSpec(80, wait="")', /for parameter "wait": must be a duration or None/],
       ['PortSpec(80, wait="5 seconds")', /"5 seconds" is not a valid duration/],
       ['PortSpec(80, application_protocol="h t")', /not a valid application protocol/],
-      ['PortSpec(80, url="::")', /not a valid URL/],
+      ['PortSpec(80, url="a=1;b=2")', /isn't a valid URI: invalid semicolon separator in query/],
+      ['PortSpec(80, url="http://x/%zz")', /isn't a valid URI: invalid URL escape "%zz"/],
+      ['PortSpec(80, url="")', /must be a non-empty string/],
       ['ExecRecipe()', /ExecRecipe: missing argument for command/],
       ['GetHttpRequestRecipe(port_id="", endpoint="/")', /port_id": must be a non-empty string/],
       ['ReadyCondition(recipe="x", field="code", assertion="==", target_value=1)', /the 'recipe' attribute is not a Recipe/],
@@ -177,6 +181,7 @@ describe('plan/types', () => {
       ['Directory(size=0)', /Directory: for parameter "size": must be at least 1/],
       ['StoreSpec(src="")', /StoreSpec: for parameter "src": must be a non-empty string/],
       ['Service(name="x")', /Service: missing argument for hostname/],
+      ['Service(name="x", hostname="", ip_address="1.2.3.4", ports={})', /Service: for parameter "hostname": must be a non-empty string/],
     ];
     for (const [expr, re] of cases) {
       it(expr, () => assert.match(evalError(expr), re));
@@ -198,8 +203,10 @@ describe('plan/types', () => {
       ['ExecRecipe(command=["ls", 1])', /ExecRecipe: item number 1 in 'command' list was not a string/],
       ['Toleration(value="v")', /either 'key' must be set or 'operator' must be "Exists"/],
       ['Toleration(operator="Exists", value="v")', /'value' must be empty when 'operator' is "Exists"/],
-      ['GpuConfig(count=1, device_ids=["0"])', /'count' and 'device_ids' cannot both be set/],
-      ['GpuConfig(driver={"docker": "n"})', /exactly the keys "docker" and "kubernetes"/],
+      ['GpuConfig(driver={"docker": ""})', /key "docker" in field 'driver' must be a non-empty string/],
+      ['GpuConfig(driver="")', /field 'driver' string shorthand cannot be empty/],
+      ['GpuConfig(driver=1)', /field 'driver' must be a string or a dict/],
+      ['GpuConfig(shm_size=-1)', /'shm_size' with value '-1' to uint64/],
     ];
     for (const [expr, re] of cases) {
       it(expr, () => assert.match(canonicalError(expr), re));
@@ -230,8 +237,28 @@ describe('plan/types', () => {
         tini_enabled: true,
         tty_enabled: false,
         devices: [],
+        publish_udp: false,
+        capabilities: [],
         gpu: null,
+        privileged: false,
+        host_pid_namespace: false,
+        bind_mounts: {},
       });
+    });
+
+    it('takes the settings current Kurtosis has after devices, in its positional order', () => {
+      const c = value(
+        'ServiceConfig("x", {}, {}, {}, [], [], {}, "P", 0, 6, 0, 0, 6, 0, ReadyCondition(ExecRecipe(["true"]), "code", "==", 0), {}, User(uid=0), ' +
+          '[], {}, {}, True, False, [], True, ["NET_ADMIN"], GpuConfig(count=1), True, True, {"/var/run/docker.sock": "/var/run/docker.sock"}, "label")',
+      ).canonical() as ServiceConfigJson;
+      assert.equal(c.publish_udp, true);
+      assert.deepEqual(c.capabilities, ['NET_ADMIN']);
+      assert.equal(c.gpu?.count, 1);
+      assert.equal(c.privileged, true);
+      assert.equal(c.host_pid_namespace, true);
+      assert.deepEqual(c.bind_mounts, { '/var/run/docker.sock': '/var/run/docker.sock' });
+      assert.match(evalError('ServiceConfig(image="x", bind_mounts={"/etc": "/host-etc"})'), /host path "\/etc" is not permitted; only the following host paths are allowed: \/var\/run\/docker.sock/);
+      assert.match(evalError('ServiceConfig(image="x", publish_udp="yes")'), /for parameter "publish_udp": got string, want bool/);
     });
 
     it('makes cosmetically different configurations equal', () => {
@@ -239,7 +266,7 @@ describe('plan/types', () => {
         'ServiceConfig(image="nginx", ports={"http": PortSpec(80)}, files={"/conf": "cfg"}, cpu_allocation=500, memory_allocation=256)',
       );
       const b = value(
-        'ServiceConfig("nginx", {"http": PortSpec(number=80, transport_protocol="", wait="15000ms")}, {}, ' +
+        'ServiceConfig("nginx", {"http": PortSpec(number=80, transport_protocol="", wait="120000ms")}, {}, ' +
           '{"/conf": Directory(artifact_names=["cfg"])}, [], [], {}, "KURTOSIS_IP_ADDR_PLACEHOLDER", max_cpu=500, max_memory=256, tini_enabled=True)',
       );
       assert.deepEqual(a.canonical(), b.canonical());
@@ -308,7 +335,16 @@ describe('plan/types', () => {
         effect: '',
         toleration_seconds: null,
       });
-      assert.deepEqual(value('GpuConfig()').canonical(), { count: 0, device_ids: [], shm_size: 0, ulimits: {}, driver: 'nvidia' });
+      const nvidia = { docker: 'nvidia', kubernetes: 'nvidia.com/gpu' };
+      assert.deepEqual(value('GpuConfig()').canonical(), { count: 0, device_ids: [], shm_size: 0, ulimits: {}, driver: nvidia });
+      // As Kurtosis accepts them: count with device_ids, a driver dict with either key, a driver name.
+      assert.deepEqual(value('GpuConfig(count=1, device_ids=["0"])').canonical(), { count: 1, device_ids: ['0'], shm_size: 0, ulimits: {}, driver: nvidia });
+      assert.deepEqual((value('GpuConfig(driver={"docker": "amd"})').canonical() as { driver: unknown }).driver, { docker: 'amd', kubernetes: 'nvidia.com/gpu' });
+      assert.deepEqual((value('GpuConfig(driver={"kubernetes": "amd.com/gpu"})').canonical() as { driver: unknown }).driver, {
+        docker: 'nvidia',
+        kubernetes: 'amd.com/gpu',
+      });
+      assert.deepEqual((value('GpuConfig(driver="amd")').canonical() as { driver: unknown }).driver, { docker: 'amd', kubernetes: 'amd.com/gpu' });
       assert.deepEqual(value('GpuConfig(driver={"docker": "nvidia", "kubernetes": "amd"}, ulimits={"memlock": -1})').canonical(), {
         count: 0,
         device_ids: [],
@@ -322,20 +358,21 @@ describe('plan/types', () => {
 
   describe('host helpers', () => {
     it('makeService builds the Service Kurtosis returns', () => {
-      const s = makeService('db', '{{starform:service.db.ip_address}}', {
+      const s = makeService('db', { ip_address: '{{starform:service.db.ip_address}}', hostname: '{{starform:service.db.hostname}}' }, {
         pg: { number: 5432, transport_protocol: 'TCP', application_protocol: 'postgresql', wait: '15s', url: '' },
         raw: { number: 9, transport_protocol: 'UDP', application_protocol: '', wait: null, url: '' },
       });
       assert.ok(isKurtosis(s, 'Service'));
       assert.equal(
         str(s),
-        'Service(name="db", hostname="db", ip_address="{{starform:service.db.ip_address}}", ports={' +
+        'Service(name="db", hostname="{{starform:service.db.hostname}}", ip_address="{{starform:service.db.ip_address}}", ports={' +
           '"pg": PortSpec(number=5432, transport_protocol="TCP", application_protocol="postgresql", wait="15s", url="postgresql://db:5432"), ' +
-          '"raw": PortSpec(number=9, transport_protocol="UDP", wait=None)})',
+          '"raw": PortSpec(number=9, transport_protocol="UDP")})',
       );
+      // A port that did not wait comes back without `wait` (Kurtosis leaves it unset), so reusing it waits the default.
       assert.deepEqual(s.canonical().ports, {
         pg: { number: 5432, transport_protocol: 'TCP', application_protocol: 'postgresql', wait: '15s', url: 'postgresql://db:5432' },
-        raw: { number: 9, transport_protocol: 'UDP', application_protocol: '', wait: null, url: '' },
+        raw: { number: 9, transport_protocol: 'UDP', application_protocol: '', wait: '2m0s', url: '' },
       });
     });
 

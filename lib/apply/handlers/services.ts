@@ -14,9 +14,9 @@
 // lineage label, so the next apply removes it (it is in the way when the service is
 // created again) and `destroy` finds it. A service that does not become ready is removed
 // again, so planning again plans to create it again.
-import type { GpuRequest, ServiceInfo, ServiceSpec } from '../../docker/index.js';
+import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../docker/index.js';
 import { substituteString } from '../../plan/references.js';
-import type { GpuJson, ImageJson, ServiceConfigJson } from '../../plan/types.js';
+import { privilegedFeatures, type GpuJson, type ImageJson, type PrivilegedSettings, type ServiceConfigJson } from '../../plan/types.js';
 import {
   putService,
   removeService,
@@ -104,6 +104,27 @@ export async function serviceSpec(ctx: StepContext, name: string, config: Servic
     tty: config.tty_enabled,
     devices: config.devices,
     ...(config.gpu !== null ? { gpu: gpuRequest(config.gpu) } : {}),
+    publishUdp: config.publish_udp === true,
+    ...(config.capabilities !== undefined && config.capabilities.length > 0 ? { capabilities: config.capabilities } : {}),
+    ...hostAccess(ctx, config),
+  };
+}
+
+/**
+ * The host-level settings of a service or task (privileged, host PID namespace, bind
+ * mounts). The plan allows them only when the user opted in, and then says so on the
+ * instruction; a plan file that has them without saying so was not made by `plan`.
+ */
+export function hostAccess(ctx: StepContext, settings: Partial<PrivilegedSettings>): HostAccess {
+  const used = privilegedFeatures(settings);
+  if (used === '') return {};
+  if (ctx.instruction.privileged !== true) {
+    throw new StepFailure(`the step asks for ${used} but its plan was not made with --privileged; plan again with --privileged to allow it`);
+  }
+  return {
+    ...(settings.privileged === true ? { privileged: true } : {}),
+    ...(settings.host_pid_namespace === true ? { hostPidNamespace: true } : {}),
+    ...(settings.bind_mounts !== undefined && Object.keys(settings.bind_mounts).length > 0 ? { bindMounts: settings.bind_mounts } : {}),
   };
 }
 
@@ -111,6 +132,7 @@ function gpuRequest(gpu: GpuJson): GpuRequest {
   return {
     count: gpu.count,
     deviceIds: gpu.device_ids,
+    // Plans written before the driver was always a dict carry the name alone.
     driver: typeof gpu.driver === 'string' ? gpu.driver : gpu.driver.docker,
     shmSizeMegabytes: gpu.shm_size,
     ulimits: gpu.ulimits,
@@ -140,10 +162,13 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
   const args = ctx.instruction.args as unknown as AddServiceArgs;
   const name = args.name;
   const config = args.config;
-  const spec = await serviceSpec(ctx, name, config);
+  const existing = ctx.state().services.get(name);
+  // A replaced service keeps its address (the diff counts on it: services that only use
+  // its ip_address are left alone).
+  const keep = existing?.ipAddress ?? undefined;
+  const spec = { ...(await serviceSpec(ctx, name, config)), ...(keep ? { ipAddress: keep } : {}) };
   const ref = { lineage: ctx.lineage, name };
 
-  const existing = ctx.state().services.get(name);
   if (existing !== undefined) {
     await ctx.commit((s) => removeService(s, name));
     await ctx.runtime.removeService({ ...ref, containerId: existing.containerId }).catch((err: unknown) => {
@@ -180,6 +205,10 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
   }
 
   const values: Record<string, JsonValue> = { ip_address: info.ipAddress, hostname: info.hostname };
+  const moved =
+    keep !== undefined && info.ipAddress !== keep
+      ? `; its address changed from ${keep} (the enclave network cannot fix addresses): services that use its ip_address still have the old one until they are replaced`
+      : '';
   return {
     result: {
       container_id: info.containerId,
@@ -188,7 +217,7 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
       ports: Object.fromEntries([...record.ports].map(([id, p]) => [id, p.hostPort])),
     },
     values,
-    message: `container ${info.containerId.slice(0, 12)}, ip ${info.ipAddress}${portsText(record)}`,
+    message: `container ${info.containerId.slice(0, 12)}, ip ${info.ipAddress}${portsText(record)}${moved}`,
     change: (s) => putService(s, name, record),
   };
 }

@@ -14,7 +14,7 @@ import { durationMs, type StepContext, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { checkCode } from '../recipes.js';
 import { copyOut, storeArtifact } from './artifacts.js';
-import { imageRef } from './services.js';
+import { hostAccess, imageRef } from './services.js';
 import type { State } from '../../state/index.js';
 
 interface TaskArgs {
@@ -29,6 +29,9 @@ interface TaskArgs {
   readonly skip_code_check: boolean;
   readonly args?: readonly string[];
   readonly packages?: readonly string[];
+  readonly privileged?: boolean;
+  readonly host_pid_namespace?: boolean;
+  readonly bind_mounts?: { readonly [hostPath: string]: string };
 }
 
 /** A task without a time limit still ends some day: a week. */
@@ -79,6 +82,7 @@ export async function runTask(ctx: StepContext): Promise<StepOutcome> {
     files,
     storePaths,
     timeoutMs: args.wait === null ? NO_TIMEOUT_MS : durationMs(args.wait),
+    ...hostAccess(ctx, args),
   };
   const result = await ctx.runtime.runTask(ctx.lineage, spec);
   const fields: Record<string, JsonValue> = { code: result.exitCode, output: result.output };

@@ -52,7 +52,12 @@ export function serviceConfig(overrides: Partial<ServiceConfigJson> = {}): Servi
     tini_enabled: true,
     tty_enabled: false,
     devices: [],
+    publish_udp: false,
+    capabilities: [],
     gpu: null,
+    privileged: false,
+    host_pid_namespace: false,
+    bind_mounts: {},
     ...overrides,
   };
 }
