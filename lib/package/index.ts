@@ -22,4 +22,4 @@ export {
 } from './workspace.js';
 export { MANIFEST_FILE, parseManifest, readManifest, type Manifest, type PackageWarning, type ReplaceEntry, type ReplaceTarget } from './manifest.js';
 export { parseLocator, parseAbsoluteLocator, parsePackageName, type AbsoluteLocator, type Locator } from './locator.js';
-export { readArgs, parseArgsText, type ArgsOptions } from './args.js';
+export { readArgs, parseArgsText, argumentsText, argumentsDigestText, type ArgsOptions } from './args.js';

@@ -3,11 +3,11 @@
 // anything; the result is a saved-plan model (lib/planfile) that `apply` can execute
 // without the package, or the problems that stop planning (all of them, each with its
 // Starlark position).
-import { openWorkspace, type WorkspaceOptions } from '../package/index.js';
+import { argumentsDigestText, openWorkspace, type WorkspaceOptions } from '../package/index.js';
 import type { SavedPlan } from '../planfile/model.js';
 import type { State } from '../state/model.js';
 import { digestOf } from '../util/hash.js';
-import { canonicalJson, type JsonObject } from '../util/json.js';
+import type { JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
 import { interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
@@ -83,7 +83,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const { instructions, problems, warnings, result } = checked;
   if (problems.length > 0) return { plan: null, summary: null, problems, warnings, instructions };
   const changes = diff(instructions, options.state);
-  const digest = digestOf(`${result.sourcesDigest}\n${canonicalJson(options.args)}`);
+  const digest = digestOf(`${result.sourcesDigest}\n${argumentsDigestText(options.args)}`);
   const plan: SavedPlan<Instruction, Change> = {
     base: { lineage: options.state.lineage, serial: options.state.serial },
     package: { locator: options.locator ?? options.dir, digest, args: options.args },

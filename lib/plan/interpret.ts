@@ -7,6 +7,7 @@
 // error into a Problem at the package position where it happened. Nothing here touches a
 // container engine or the state.
 import {
+  Dict,
   EvalError,
   KURTOSIS_DIALECT,
   Module,
@@ -25,7 +26,6 @@ import {
   t,
   time,
   toJS,
-  toStarlark,
   toUnicode,
   str,
   typeName,
@@ -41,6 +41,7 @@ import type { Instruction, Problem, SourcePosition, StackFrame } from './model.j
 import { Recorder } from './recorder.js';
 import { createPlanObject, globalPrint } from './plan-object.js';
 import { kurtosisTypes } from './types.js';
+import { packageArgsValue } from './package-args.js';
 
 export interface InterpretOptions {
   /** Stop a runaway package after this many Starlark steps (0: no limit). */
@@ -212,7 +213,7 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
     positional.push(plan);
     rest = params.slice(1);
   }
-  const argsValue = toStarlark(args);
+  const argsValue = packageArgsValue(args, mainFile);
   if (rest.length === 1 && rest[0] === 'args') {
     positional.push(argsValue);
     return call(thread, run, positional, null);
@@ -224,6 +225,9 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
   }
   const pos = run.position();
   const location = { file: pos.file, line: pos.line, col: pos.col };
+  if (!(argsValue instanceof Dict)) {
+    throw new UserError(`the package arguments are a struct ("_kurtosis_parser": "struct"), which only run(plan, args) can take`, { location });
+  }
   const accepted = rest.slice(0, rest.length - (run.code.hasVarargs ? 1 : 0) - (run.code.hasKwargs ? 1 : 0));
   if (!run.code.hasKwargs) {
     const unknown = Object.keys(args).filter((k) => !accepted.includes(k));
@@ -236,7 +240,7 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
     }
   }
   const kwargs: Value[] = [];
-  for (const [k, v] of Object.entries(args)) kwargs.push(fromUtf8(k), toStarlark(v));
+  for (const [k, v] of argsValue.items()) kwargs.push(k, v);
   return call(thread, run, positional, kwargs.length > 0 ? kwargs : null);
 }
 
