@@ -17,7 +17,11 @@ import { parseTemplate, TemplateError } from '../template/index.js';
 export interface PlanOptions extends WorkspaceOptions {
   /** The package directory (or a .star file). */
   readonly dir: string;
-  /** How the user named the package, for the plan file (defaults to `dir`). */
+  /**
+   * How the user named the package, for the plan file when it is a locator
+   * (`github.com/...`); a directory is recorded by its package's kurtosis.yml name instead,
+   * so the plan file holds no machine path and does not depend on where the package is.
+   */
   readonly locator?: string;
   readonly args: JsonObject;
   readonly state: State;
@@ -40,12 +44,14 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   problems: readonly Problem[];
   warnings: readonly string[];
   result: ReturnType<typeof interpretPackage>;
+  /** The root package's kurtosis.yml name (`local/<directory name>` without one). */
+  packageName: string;
 } {
   const ws = openWorkspace(options.dir, options);
   const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps });
   const problems =
     result.problems.length > 0 ? result.problems : [...validate(result.instructions), ...templateProblems(result.instructions, result.files)];
-  return { instructions: result.instructions, problems, warnings: result.warnings, result };
+  return { instructions: result.instructions, problems, warnings: result.warnings, result, packageName: ws.root.name };
 }
 
 /** render_templates' templates are parsed now, so a template syntax error stops the plan, not the apply. */
@@ -86,7 +92,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const digest = digestOf(`${result.sourcesDigest}\n${argumentsDigestText(options.args)}`);
   const plan: SavedPlan<Instruction, Change> = {
     base: { lineage: options.state.lineage, serial: options.state.serial },
-    package: { locator: options.locator ?? options.dir, digest, args: options.args },
+    package: { locator: options.locator?.startsWith('github.com/') ? options.locator : checked.packageName, digest, args: options.args },
     instructions,
     changes,
     outputs: result.outputs,
