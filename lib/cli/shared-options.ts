@@ -12,6 +12,7 @@ export interface PackageArgs {
   'args-file'?: string;
   package?: string[];
   'main-file'?: string;
+  'main-function-name'?: string;
 }
 
 export interface StateArgs {
@@ -28,7 +29,8 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
       array: true,
       describe: 'Use a local directory for a package locator: LOCATOR=DIR (repeatable)',
     })
-    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' }) as unknown as Argv<
+    .option('main-file', { type: 'string', describe: 'The main file, relative to the package (default main.star)' })
+    .option('main-function-name', { type: 'string', describe: 'The function of the main file to call (default run)' }) as unknown as Argv<
     T & PackageArgs
   >;
 }
@@ -47,6 +49,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   args: JsonObject;
   packages: Record<string, string>;
   mainFile?: string;
+  mainFunction?: string;
 }> {
   const { parsePackageFlags, readArgs } = await import('../package/index.js');
   return {
@@ -54,5 +57,6 @@ export async function packageInputs(argv: PackageArgs): Promise<{
     args: readArgs({ args: argv.args, argsFile: argv['args-file'] }),
     packages: parsePackageFlags(argv.package ?? []),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
+    ...(argv['main-function-name'] ? { mainFunction: argv['main-function-name'] } : {}),
   };
 }

@@ -26,6 +26,8 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly args: JsonObject;
   readonly state: State;
   readonly maxSteps?: number;
+  /** The function of the main file to call (Kurtosis's `--main-function-name`); default run. */
+  readonly mainFunction?: string;
 }
 
 export interface PlanResult {
@@ -48,7 +50,7 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   packageName: string;
 } {
   const ws = openWorkspace(options.dir, options);
-  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps });
+  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps, mainFunction: options.mainFunction });
   const problems =
     result.problems.length > 0 ? result.problems : [...validate(result.instructions), ...templateProblems(result.instructions, result.files)];
   return { instructions: result.instructions, problems, warnings: result.warnings, result, packageName: ws.root.name };

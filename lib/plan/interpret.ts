@@ -46,6 +46,8 @@ import { packageArgsValue } from './package-args.js';
 export interface InterpretOptions {
   /** Stop a runaway package after this many Starlark steps (0: no limit). */
   readonly maxSteps?: number;
+  /** The main file's function to call (`--main-function-name`); default run. */
+  readonly mainFunction?: string;
 }
 
 export interface InterpretResult {
@@ -163,17 +165,20 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
   let outputs: JsonValue = null;
   try {
     const globals = execModule(ws.main);
-    const run = globals.get('run');
+    const mainName = options.mainFunction === undefined || options.mainFunction === '' ? 'run' : options.mainFunction;
+    const run = globals.get(mainName);
     if (run === undefined) {
       throw new UserError(
-        `No 'run' function found in ${ws.main.display}; a package's main file must define run(plan, ...) (or run(plan, args))`,
+        mainName === 'run'
+          ? `No 'run' function found in ${ws.main.display}; a package's main file must define run(plan, ...) (or run(plan, args))`
+          : `No function '${mainName}' found in ${ws.main.display} (--main-function-name)`,
         { location: { file: ws.main.display } },
       );
     }
     if (!(run instanceof StarlarkFunction)) {
-      throw new UserError(`'run' in ${ws.main.display} is a ${typeName(run)}, not a function`, { location: { file: ws.main.display } });
+      throw new UserError(`'${mainName}' in ${ws.main.display} is a ${typeName(run)}, not a function`, { location: { file: ws.main.display } });
     }
-    const result = callRun(thread, run, planObject, args, ws.main.display);
+    const result = callRun(thread, run, planObject, args, ws.main.display, mainName === 'run');
     outputs = toJS(result, outputFallback) as JsonValue;
   } catch (e) {
     problems.push(...toProblems(e, ws.main.display));
@@ -200,11 +205,13 @@ function hostCall<T>(f: () => T): T {
 }
 
 /** Calls run() as Kurtosis does. */
-function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonObject, mainFile: string): Value {
+function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonObject, mainFile: string, isDefault: boolean): Value {
   const params = run.paramNames;
   const positional: Value[] = [];
   let rest = params;
-  if (params.length > 0) {
+  // Kurtosis passes the plan when the first parameter is called plan, and insists on it for
+  // run() only; the whole-dict `args` form is for run() only too.
+  if (params.length > 0 && (params[0] === 'plan' || isDefault)) {
     if (params[0] !== 'plan') {
       throw new UserError(`the first parameter of run() must be called 'plan', got '${params[0]}'`, {
         location: { file: run.position().file, line: run.position().line, col: run.position().col },
@@ -214,7 +221,7 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
     rest = params.slice(1);
   }
   const argsValue = packageArgsValue(args, mainFile);
-  if (rest.length === 1 && rest[0] === 'args') {
+  if (isDefault && rest.length === 1 && rest[0] === 'args') {
     positional.push(argsValue);
     return call(thread, run, positional, null);
   }

@@ -139,10 +139,14 @@ describe('package/resolve', () => {
       userError(() => s.open(), `${join(s.app, 'kurtosis.yml')}:1:7: 'name': invalid locator 'not-a-locator'`);
     });
 
-    it('collects warnings from kurtosis.yml files', () => {
-      const ws = setup(manifest('github.com/me/app', 'replaces: {}\n')).open();
-      assert.equal(ws.warnings.length, 1);
-      assert.match(ws.warnings[0]!.message, /unknown key 'replaces'/);
+    it("refuses a kurtosis.yml with an unknown key, the root's or a dependency's", () => {
+      userError(() => setup(manifest('github.com/me/app', 'replaces: {}\n')).open(), "unknown key 'replaces'");
+      const s = setup(manifest('github.com/me/app', 'replace:\n  github.com/o/dep: ../dep\n'), {
+        'dep/kurtosis.yml': 'name: github.com/o/dep\nversion: 2\n',
+        'dep/main.star': '',
+      });
+      const ws = s.open();
+      userError(() => ws.resolve('github.com/o/dep/main.star', ws.main), "unknown key 'version'");
     });
 
     it('reports files that do not exist, naming the locator and the package', () => {
