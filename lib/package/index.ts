@@ -23,3 +23,4 @@ export {
 export { MANIFEST_FILE, parseManifest, readManifest, type Manifest, type PackageWarning, type ReplaceEntry, type ReplaceTarget } from './manifest.js';
 export { parseLocator, parseAbsoluteLocator, parsePackageName, type AbsoluteLocator, type Locator } from './locator.js';
 export { readArgs, parseArgsText, argumentsText, argumentsDigestText, type ArgsOptions } from './args.js';
+export { isDownloadUrl, describeUrl, type DownloadOptions } from './download.js';

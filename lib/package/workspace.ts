@@ -46,6 +46,7 @@ import {
   parsePackageName,
   type AbsoluteLocator,
 } from './locator.js';
+import { describeUrl, download, type DownloadOptions } from './download.js';
 import { MANIFEST_FILE, readManifest, type Manifest, type PackageWarning, type ReplaceEntry } from './manifest.js';
 
 /** A package: a directory (with a kurtosis.yml, except possibly the root) and its name. */
@@ -97,6 +98,8 @@ export interface WorkspaceOptions {
   readonly cacheDir?: string;
   /** The main file, relative to the package root (Kurtosis's `--main-file`); default main.star. */
   readonly mainFile?: string;
+  /** Limits of upload_files downloads (lib/package/download.ts). */
+  readonly download?: DownloadOptions;
 }
 
 export const MAIN_FILE = 'main.star';
@@ -173,6 +176,7 @@ export class Workspace {
   private readonly byInfo = new Map<PackageInfo, Pkg>();
   private readonly read_ = new Map<string, Digest>();
   private readonly warnings_: PackageWarning[] = [];
+  private readonly downloadOptions: DownloadOptions;
 
   /** Use `openWorkspace`. */
   constructor(dir: string, options: WorkspaceOptions) {
@@ -204,6 +208,7 @@ export class Workspace {
     this.root = this.rootPkg.info;
     this.byInfo.set(this.root, this.rootPkg);
     this.cacheDir = resolve(options.cacheDir ?? defaultPackageCacheDir());
+    this.downloadOptions = options.download ?? {};
     this.flagMappings = Object.entries(options.packages ?? {}).map(([key, target]) => flagMapping(key, target));
 
     const main = posix.normalize(mainFile.replaceAll(sep, '/'));
@@ -326,6 +331,17 @@ export class Workspace {
     const realDir = this.confined(pkg, ref.abs, ref.display);
     walk(realDir, '', new Set([realDir]));
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * What upload_files stores for an http(s) URL: the body, downloaded now, as one file
+   * (recorded for `sourcesDigest` under the URL without its query).
+   */
+  downloadFile(url: string): { display: string; file: StaticFile } {
+    const got = download(url, this.downloadOptions);
+    const display = describeUrl(url);
+    this.read_.set(display, digestOf(got.bytes));
+    return { display, file: { path: got.name, bytes: got.bytes, mode: 0o644 } };
   }
 
   /** Every file read so far, sorted by display name. */

@@ -33,7 +33,7 @@ import {
   type JsValue,
   type Value,
 } from '../starlark/index.js';
-import type { ModuleRef, Workspace } from '../package/index.js';
+import { isDownloadUrl, type ModuleRef, type Workspace } from '../package/index.js';
 import { UserError } from '../util/errors.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import type { PackageFiles, PackageFile, PackageTree } from './host.js';
@@ -90,6 +90,10 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
       return { display: ref.display, content: ws.read(ref) };
     },
     readTree(locator: string, fromModule: string): PackageTree {
+      if (isDownloadUrl(locator)) {
+        const got = ws.downloadFile(locator);
+        return { display: got.display, isDirectory: false, files: [{ path: got.file.path, content: got.file.bytes }] };
+      }
       const ref = resolve(locator, fromModule);
       const entries = ws.readFiles(ref);
       return {
