@@ -47,6 +47,7 @@ import {
   type AbsoluteLocator,
 } from './locator.js';
 import { describeUrl, download, type DownloadOptions } from './download.js';
+import { IgnoreRules } from './ignore.js';
 import { MANIFEST_FILE, readManifest, type Manifest, type PackageWarning, type ReplaceEntry } from './manifest.js';
 
 /** A package: a directory (with a kurtosis.yml, except possibly the root) and its name. */
@@ -177,6 +178,8 @@ export class Workspace {
   private readonly read_ = new Map<string, Digest>();
   private readonly warnings_: PackageWarning[] = [];
   private readonly downloadOptions: DownloadOptions;
+  /** The root package's .kurtosisignore: what the Kurtosis CLI would not upload. */
+  private readonly rootIgnore: IgnoreRules | null;
 
   /** Use `openWorkspace`. */
   constructor(dir: string, options: WorkspaceOptions) {
@@ -209,6 +212,7 @@ export class Workspace {
     this.byInfo.set(this.root, this.rootPkg);
     this.cacheDir = resolve(options.cacheDir ?? defaultPackageCacheDir());
     this.downloadOptions = options.download ?? {};
+    this.rootIgnore = IgnoreRules.load(realRoot);
     this.flagMappings = Object.entries(options.packages ?? {}).map(([key, target]) => flagMapping(key, target));
 
     const main = posix.normalize(mainFile.replaceAll(sep, '/'));
@@ -304,11 +308,17 @@ export class Workspace {
       return [{ path: posix.basename(ref.path), bytes, mode: modeOf(statSync(ref.abs).mode) }];
     }
     const out: StaticFile[] = [];
+    // As Kurtosis packs a directory: its own .kurtosisignore, and (for the root package,
+    // which the Kurtosis CLI uploads packed) the package's.
+    const own = IgnoreRules.load(this.confined(pkg, ref.abs, ref.display));
+    const rootRules = pkg.isRoot ? this.rootIgnore : null;
     const walk = (realDir: string, rel: string, ancestors: ReadonlySet<string>): void => {
       for (const name of readdirSync(realDir).sort()) {
         const relChild = rel === '' ? name : `${rel}/${name}`;
         const inPkg = posix.join(ref.path, relChild);
         const shown = displayOf(pkg, inPkg);
+        const isDirEntry = lstatSync(join(realDir, name)).isDirectory();
+        if (own?.matches(relChild, isDirEntry) || rootRules?.matches(inPkg, isDirEntry)) continue;
         const real = this.confined(pkg, join(realDir, name), shown);
         const st = statSync(real);
         if (st.isDirectory()) {
@@ -507,6 +517,9 @@ export class Workspace {
 
   private entry(pkg: Pkg, path: string, locator: string, notFoundHint?: string): ModuleRef {
     const abs = path === '' ? pkg.info.dir : join(pkg.info.dir, ...path.split('/'));
+    if (pkg.isRoot && path !== '' && this.rootIgnore?.excludes(path, isDirectory(abs))) {
+      throw new UserError(`'${locator}' not found: ${path} is left out of package ${pkg.info.name} by its .kurtosisignore`);
+    }
     const real = this.confined(pkg, abs, locator, notFoundHint);
     const st = statSync(real);
     if (!st.isFile() && !st.isDirectory()) throw new UserError(`'${locator}' is not a regular file or directory (${abs})`);
