@@ -47,6 +47,7 @@ import {
   type AbsoluteLocator,
 } from './locator.js';
 import { describeUrl, download, type DownloadOptions } from './download.js';
+import { COMPOSE_FILES, transpileCompose } from './compose.js';
 import { IgnoreRules } from './ignore.js';
 import { MANIFEST_FILE, readManifest, type Manifest, type PackageWarning, type ReplaceEntry } from './manifest.js';
 
@@ -178,6 +179,7 @@ export class Workspace {
   private readonly read_ = new Map<string, Digest>();
   private readonly warnings_: PackageWarning[] = [];
   private readonly downloadOptions: DownloadOptions;
+  private composeMain = false;
   /** The root package's .kurtosisignore: what the Kurtosis CLI would not upload. */
   private readonly rootIgnore: IgnoreRules | null;
 
@@ -215,7 +217,18 @@ export class Workspace {
     this.rootIgnore = IgnoreRules.load(realRoot);
     this.flagMappings = Object.entries(options.packages ?? {}).map(([key, target]) => flagMapping(key, target));
 
-    const main = posix.normalize(mainFile.replaceAll(sep, '/'));
+    let main = posix.normalize(mainFile.replaceAll(sep, '/'));
+    // A Docker Compose package: no kurtosis.yml, no main.star, a Compose file (as Kurtosis).
+    if (!this.rootManifest) {
+      if (st.isFile()) this.composeMain = COMPOSE_FILES.includes(main);
+      else if (options.mainFile === undefined && !isFileOrLinkedFile(join(realRoot, MAIN_FILE))) {
+        const compose = COMPOSE_FILES.find((f) => isFileOrLinkedFile(join(realRoot, f)));
+        if (compose !== undefined) {
+          main = compose;
+          this.composeMain = true;
+        }
+      }
+    }
     if (main.startsWith('../') || main === '..' || posix.isAbsolute(main)) {
       throw new UserError(`the main file '${mainFile}' must be a path inside the package directory ${rootDir}`);
     }
@@ -224,7 +237,8 @@ export class Workspace {
       throw new UserError(`no ${main} in the package directory ${rootDir}`, {
         hint:
           main === MAIN_FILE
-            ? `A Kurtosis package has its entry point, a file main.star defining run(plan, ...), at its root beside kurtosis.yml.`
+            ? `A Kurtosis package has its entry point, a file main.star defining run(plan, ...), at its root beside kurtosis.yml ` +
+              `(or, without kurtosis.yml, a Docker Compose file: ${COMPOSE_FILES.join(', ')}).`
             : undefined,
       });
     }
@@ -285,14 +299,45 @@ export class Workspace {
     return data;
   }
 
-  /** A file's content as UTF-8 text (a leading byte-order mark is dropped). */
+  /**
+   * A file's content as UTF-8 text (a leading byte-order mark is dropped); for the main
+   * file of a Docker Compose package, the Starlark Kurtosis transpiles it to.
+   */
   readText(ref: ModuleRef): string {
+    if (this.composeMain && ref === this.main) return this.transpiledCompose();
     const data = this.read(ref);
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(data);
     } catch {
       throw new UserError(`'${ref.display}' is not UTF-8 text`);
     }
+  }
+
+  /** Whether the package is a Docker Compose package (its main file a Compose file). */
+  get isCompose(): boolean {
+    return this.composeMain;
+  }
+
+  private transpiledCompose(): string {
+    const optional = (path: string): ModuleRef | undefined => {
+      try {
+        return this.inside(this.rootPkg, path, path);
+      } catch {
+        return undefined;
+      }
+    };
+    const text = new TextDecoder('utf-8').decode(this.read(this.main));
+    return transpileCompose(text, {
+      file: this.main.display,
+      readText: (path) => {
+        const ref = optional(path);
+        return ref && ref.kind === 'file' ? new TextDecoder('utf-8').decode(this.read(ref)) : undefined;
+      },
+      isDirectory: (path) => {
+        const ref = optional(path);
+        return ref === undefined ? undefined : ref.kind === 'directory';
+      },
+    });
   }
 
   /**
