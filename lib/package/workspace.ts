@@ -180,6 +180,7 @@ export class Workspace {
   private readonly warnings_: PackageWarning[] = [];
   private readonly downloadOptions: DownloadOptions;
   private composeMain = false;
+  private readonly resolved = new Map<string, ModuleRef>();
   /** The root package's .kurtosisignore: what the Kurtosis CLI would not upload. */
   private readonly rootIgnore: IgnoreRules | null;
 
@@ -256,6 +257,18 @@ export class Workspace {
    * is malformed, names nothing, or leads outside its package.
    */
   resolve(locator: string, from: ModuleRef): ModuleRef {
+    // One interpretation sees the packages as they are when it asks: a locator written in
+    // one directory names the same file every time (reads check confinement again).
+    const dir = from.kind === 'directory' ? from.path : posix.dirname(from.path);
+    const key = `${from.pkg.dir}\0${from.pkg.name}\0${dir}\0${locator}`;
+    const known = this.resolved.get(key);
+    if (known) return known;
+    const ref = this.resolveUncached(locator, from);
+    this.resolved.set(key, ref);
+    return ref;
+  }
+
+  private resolveUncached(locator: string, from: ModuleRef): ModuleRef {
     const loc = parseLocator(locator);
     const pkg = this.pkgOf(from);
     switch (loc.kind) {
