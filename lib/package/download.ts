@@ -83,7 +83,7 @@ export function download(url: string, options: DownloadOptions = {}): Downloaded
   try {
     parsed = new URL(url);
   } catch {
-    throw new UserError(`upload_files: '${shown}' is not a valid URL`);
+    throw new UserError(`'${shown}' is not a valid URL`);
   }
   const r = spawnSync(process.execPath, ['-e', CHILD, url, String(maxBytes), String(timeoutMs)], {
     encoding: 'buffer',
@@ -94,7 +94,7 @@ export function download(url: string, options: DownloadOptions = {}): Downloaded
   });
   const why = r.stderr?.toString('utf8').trim() ?? '';
   const fail = (message: string, hint?: string): never => {
-    throw new UserError(`upload_files: cannot download ${shown}: ${message}`, hint === undefined ? {} : { hint });
+    throw new UserError(`cannot download ${shown}: ${message}`, hint === undefined ? {} : { hint });
   };
   if (r.error) fail((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s` : r.error.message);
   if (r.status === 3) fail(`the server answered ${why}`);
