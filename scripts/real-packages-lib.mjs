@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
  * @property {string} dirName   its folder's name in DIR (e.g. ethereum-package)
  * @property {string} dir       absolute path
  * @property {string} name      the kurtosis.yml name (github.com/org/repo), trailing '/' dropped
+ * @property {boolean} runnable  it has a main.star (others only serve files to packages that use them)
  */
 
 /**
@@ -56,7 +57,7 @@ export function findPackages(root) {
     const doc = parseYaml(readFileSync(manifest, 'utf8'));
     const name = doc && typeof doc === 'object' && 'name' in doc && typeof doc.name === 'string' ? doc.name.replace(/\/+$/, '') : undefined;
     if (name === undefined) continue;
-    out.push({ dirName, dir, name });
+    out.push({ dirName, dir, name, runnable: isFile(join(dir, 'main.star')) });
   }
   return out;
 }
@@ -135,6 +136,7 @@ const ROOT_ARGS_FILES = ['args.json', 'args.yaml', 'args.yml', 'network_params.y
  * @returns {Configuration[]}
  */
 export function configurations(pkg) {
+  if (!pkg.runnable) return [];
   /** @type {Configuration[]} */
   const out = [{ pkg, argsFile: null, label: `${pkg.dirName} (default arguments)` }];
   for (const name of ROOT_ARGS_FILES) {

@@ -6,7 +6,9 @@
 // default arguments, with its root argument files (args.json, network_params.yaml) and
 // with every configuration under its `.github/tests/` (recursively), each as a whole
 // `starform plan --refresh=false` process with the packages' imports mapped to the copies
-// in DIR. It prints one line per configuration and a final `N passed, N failed`.
+// in DIR (packages without a main.star, such as repositories that only serve files, are
+// mapped but not planned). It prints one line per configuration and a final
+// `N passed, N failed`.
 //
 // A configuration passes when it plans twice to byte-identical plan files that
 // `starform show --markdown` renders, or when planning stops at the package's own `fail()`
