@@ -568,7 +568,7 @@ export class Workspace {
   private inside(pkg: Pkg, rel: string, locator: string, notFoundHint?: string): ModuleRef {
     const path = posix.normalize(rel);
     if (path === '..' || path.startsWith('../')) {
-      throw new UserError(`'${locator}' leads outside package ${pkg.info.name}: a package can only read files below its root (${pkg.info.dir})`);
+      throw new UserError(`'${locator}' leads outside package ${pkg.info.name}: a package can only read files below its root`);
     }
     return this.entry(pkg, path === '.' ? '' : path.replace(/\/$/, ''), locator, notFoundHint);
   }
@@ -580,7 +580,7 @@ export class Workspace {
     }
     const real = this.confined(pkg, abs, locator, notFoundHint);
     const st = statSync(real);
-    if (!st.isFile() && !st.isDirectory()) throw new UserError(`'${locator}' is not a regular file or directory (${abs})`);
+    if (!st.isFile() && !st.isDirectory()) throw new UserError(`'${locator}' is not a regular file or directory (${displayOf(pkg, path)})`);
     return { pkg: pkg.info, path, display: displayOf(pkg, path), abs, kind: st.isFile() ? 'file' : 'directory' };
   }
 
@@ -598,11 +598,11 @@ export class Workspace {
         } catch {
           link = undefined;
         }
-        if (link !== undefined) throw new UserError(`'${what}' is a symbolic link to ${link}, which does not exist (${abs})`);
+        if (link !== undefined) throw new UserError(`'${what}' is a symbolic link to ${link}, which does not exist`);
         const shown = relative(pkg.info.dir, abs).split(sep).join('/') || '.';
         throw new UserError(`'${what}' not found: there is no ${shown} in package ${pkg.info.name}`, notFoundHint ? { hint: notFoundHint } : {});
       }
-      if (code === 'ELOOP') throw new UserError(`'${what}' is a loop of symbolic links (${abs})`);
+      if (code === 'ELOOP') throw new UserError(`'${what}' is a loop of symbolic links`);
       throw new UserError(`cannot read '${what}': ${(err as Error).message}`, { cause: err });
     }
     if (!isWithin(real, pkg.repo.top)) {
