@@ -16,6 +16,7 @@ export interface PackageArgs {
   upgrade?: boolean;
   'sensitive-arg'?: string[];
   privileged?: boolean;
+  'main-function-name'?: string;
 }
 
 export interface StateArgs {
@@ -43,7 +44,8 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
     .option('privileged', {
       type: 'boolean',
       describe: 'Allow ServiceConfig/run_sh settings that give containers host access (privileged, host_pid_namespace, bind_mounts)',
-    }) as unknown as Argv<
+    })
+    .option('main-function-name', { type: 'string', describe: 'The function of the main file to call (default run)' }) as unknown as Argv<
     T & PackageArgs
   >;
 }
@@ -65,6 +67,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   mainFile?: string;
   remote: import('../package/index.js').PackageRemote;
   privileged?: boolean;
+  mainFunction?: string;
 }> {
   const [{ parsePackageFlags, packageFetcherFor }, { readMarkedArgs }, { SensitiveNames, sensitiveValues }, { maskOutput }] = await Promise.all([
     import('../package/index.js'),
@@ -83,5 +86,6 @@ export async function packageInputs(argv: PackageArgs): Promise<{
     remote: packageFetcherFor(argv.dir, { offline: argv.offline, upgrade: argv.upgrade }),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
     ...(argv.privileged ? { privileged: true } : {}),
+    ...(argv['main-function-name'] ? { mainFunction: argv['main-function-name'] } : {}),
   };
 }

@@ -23,7 +23,8 @@ export {
 } from './workspace.js';
 export { MANIFEST_FILE, parseManifest, readManifest, type Manifest, type PackageWarning, type ReplaceEntry, type ReplaceTarget } from './manifest.js';
 export { parseLocator, parseAbsoluteLocator, parsePackageName, type AbsoluteLocator, type Locator } from './locator.js';
-export { readArgs, parseArgsText, type ArgsOptions } from './args.js';
+export { readArgs, parseArgsText, argumentsText, argumentsDigestText, type ArgsOptions } from './args.js';
+export { isDownloadUrl, describeUrl, type DownloadOptions } from './download.js';
 export { PackageFetcher, type PackageRemote, type ResolvedRepository } from './remote.js';
 export { packageFetcherFor, isLocatorRoot } from './fetch.js';
 export { LOCK_FILE, readLock, type LockEntry } from './lock.js';

@@ -1,9 +1,12 @@
 // Locators: the strings Kurtosis packages use to name files (import_module, read_file,
-// upload_files, build contexts). Three forms, told apart by their first character:
+// upload_files, build contexts). Four forms, as Kurtosis tells them apart:
 //
-//   ./x  ../x  .x          relative to the directory of the module that makes the call
-//   /x                     relative to the root of the calling module's package
 //   github.com/o/r/path    absolute: a file of some package, found by its repository
+//   /x                     relative to the root of the calling module's repository
+//   http(s)://host/path    a download (upload_files only)
+//   anything else          relative to the directory of the calling module: ./x, ../x,
+//                          .x, and also a bare templates/x (Kurtosis parses it as a
+//                          GitHub URL, fails, and joins it to the caller's directory)
 //
 // An absolute locator may carry a version (`@tag|branch|commit`) in one of the two places
 // Kurtosis accepts it: right after the repository (`github.com/o/r@v1/lib.star`, the form
@@ -28,22 +31,32 @@ export interface AbsoluteLocator {
 export type Locator =
   | { readonly kind: 'relative'; readonly path: string }
   | { readonly kind: 'package-root'; readonly path: string }
+  | { readonly kind: 'url'; readonly url: string }
   | ({ readonly kind: 'absolute' } & AbsoluteLocator);
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const HTTP_URL = /^https?:\/\/[^/?#\s]+/i;
 const OWNER_OR_REPO = /^[A-Za-z0-9_.-]+$/;
 
 function invalid(text: string, why: string, hint?: string): UserError {
   return new UserError(`invalid locator '${text}': ${why}`, hint === undefined ? {} : { hint });
 }
 
-/** Classifies and checks a locator as written in a Starlark call. */
+/**
+ * Classifies and checks a locator as written in a Starlark call. As in Kurtosis, a
+ * locator whose first segment is not `github.com` is a path relative to the calling
+ * module (`templates/x` is `./templates/x`); `/x` starts at the repository root; an
+ * http(s) URL is a download (which only upload_files accepts).
+ */
 export function parseLocator(text: string): Locator {
   if (text === '') throw new UserError('invalid locator: it is empty');
   if (text.includes('\0')) throw invalid(text, 'it contains a NUL character');
   if (text.startsWith('.')) return { kind: 'relative', path: text };
   if (text.startsWith('/')) return { kind: 'package-root', path: text };
-  return { kind: 'absolute', ...parseAbsoluteLocator(text) };
+  if (HTTP_URL.test(text)) return { kind: 'url', url: text };
+  const first = text.split('/', 1)[0]!;
+  if (first.toLowerCase() !== GITHUB && !SCHEME.test(text)) return { kind: 'relative', path: text };
+  return { kind: 'absolute', ...parseAbsoluteLocator(first.toLowerCase() === GITHUB ? GITHUB + text.slice(GITHUB.length) : text) };
 }
 
 /**

@@ -5,9 +5,10 @@
 // The file is parsed with the `yaml` library into a document tree rather than straight to
 // JavaScript, so that every problem can be reported at its line and column
 // (`kurtosis.yml:4:3: ...`). Validation is complete and up front: a package whose
-// manifest is wrong fails when it is opened, not halfway through an interpretation. Keys
-// Kurtosis does not know are not errors (Kurtosis ignores them too) but become warnings,
-// since a misspelt `replace:` would otherwise silently do nothing.
+// manifest is wrong fails when it is opened, not halfway through an interpretation. As in
+// Kurtosis (which reads the file with yaml.v2's UnmarshalStrict), a key other than name,
+// description and replace is an error, and so is a key given twice. A trailing `/` on the
+// name or on a `replace:` key is accepted and dropped, as Kurtosis's path cleaning drops it.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
@@ -115,17 +116,14 @@ export function parseManifest(text: string, file: string, shown: string = file):
       hasReplace = true;
       replaceNode = valueNode;
     } else if (!KNOWN_KEYS.has(key as string)) {
-      warnings.push({
-        message: `${MANIFEST_FILE}: unknown key '${key as string}' is ignored (known keys: name, description, replace)`,
-        location: nodeAt(keyNode),
-      });
+      fail(`${MANIFEST_FILE}: unknown key '${key as string}' (the keys are name, description and replace)`, nodeAt(keyNode));
     }
   }
   if (name === undefined) return fail(`${MANIFEST_FILE} has no 'name'`, { file: shown }, example);
 
   let nameSegments: readonly string[] = [];
   try {
-    nameSegments = parsePackageName(name.value);
+    nameSegments = parsePackageName(withoutTrailingSlash(name.value));
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     fail(`'name': ${err.detail}`, nodeAt(name.node), 'The name is the package\'s locator: github.com/<owner>/<repo>[/<path to this directory>].');
@@ -151,7 +149,7 @@ export function parseManifest(text: string, file: string, shown: string = file):
         }
         let segments: readonly string[] = [];
         try {
-          segments = parsePackageName(key);
+          segments = parsePackageName(withoutTrailingSlash(key));
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
           fail(`'replace' key: ${err.detail}`, nodeAt(keyNode));
@@ -167,12 +165,17 @@ export function parseManifest(text: string, file: string, shown: string = file):
             return fail(`'replace' of ${key}: ${err.detail}`, nodeAt(valueNode), `A local replacement is a path starting with '.' or '/'.`);
           }
         }
-        replace.push({ key, segments, value, target, location: nodeAt(keyNode) });
+        replace.push({ key: withoutTrailingSlash(key), segments, value, target, location: nodeAt(keyNode) });
       }
     }
   }
 
-  return { file, name: name.value, nameSegments, description, replace, warnings };
+  return { file, name: withoutTrailingSlash(name.value), nameSegments, description, replace, warnings };
+}
+
+/** `github.com/o/r/` as `github.com/o/r` (a lone trailing '/', as path cleaning drops it). */
+function withoutTrailingSlash(text: string): string {
+  return text.length > 1 && text.endsWith('/') && !text.endsWith('//') ? text.slice(0, -1) : text;
 }
 
 /** The value node, or the key node when the value is missing (`key:` with nothing after it). */

@@ -50,6 +50,9 @@ import {
   parsePackageName,
   type AbsoluteLocator,
 } from './locator.js';
+import { describeUrl, download, type DownloadOptions } from './download.js';
+import { COMPOSE_FILES, transpileCompose } from './compose.js';
+import { IgnoreRules } from './ignore.js';
 import { MANIFEST_FILE, readManifest, type Manifest, type PackageWarning, type ReplaceEntry } from './manifest.js';
 import { remoteRootLocator, type PackageRemote } from './remote.js';
 
@@ -108,6 +111,8 @@ export interface WorkspaceOptions {
    * given as `github.com/...`. Without it, such locators are errors.
    */
   readonly remote?: PackageRemote;
+  /** Limits of upload_files downloads (lib/package/download.ts). */
+  readonly download?: DownloadOptions;
 }
 
 /** How a locator is used: read_file and upload_files may name a file in no package. */
@@ -158,6 +163,23 @@ interface Pkg {
   /** The name as locator segments; null for a root named `local/...`. */
   readonly segments: readonly string[] | null;
   readonly isRoot: boolean;
+  readonly repo: Repo;
+  /** The package directory relative to `repo.top` (posix; '' when it is the top). */
+  readonly pkgRel: string;
+  /** False for the stand-in package of repository files outside every package. */
+  readonly isPackage: boolean;
+}
+
+/**
+ * The part of a package's repository on this machine: `top` is the highest directory
+ * of it available (the repository root when known), `topPath` the repository path `top`
+ * stands for ('' for the root). `..` may climb to `top` and no further.
+ */
+interface Repo {
+  /** `github.com/o/r`; null for a root package without kurtosis.yml. */
+  readonly segments: readonly string[] | null;
+  readonly top: string;
+  readonly topPath: string;
 }
 
 type Problem = NodeJS.ErrnoException;
@@ -174,6 +196,11 @@ export class Workspace {
   private readonly read_ = new Map<string, Digest>();
   private readonly warnings_: PackageWarning[] = [];
   private readonly remote: PackageRemote | undefined;
+  private readonly downloadOptions: DownloadOptions;
+  private composeMain = false;
+  private readonly resolved = new Map<string, ModuleRef>();
+  /** The root package's .kurtosisignore: what the Kurtosis CLI would not upload. */
+  private readonly rootIgnore: IgnoreRules | null;
 
   /** Use `openWorkspace`. */
   constructor(dir: string, options: WorkspaceOptions) {
@@ -203,13 +230,27 @@ export class Workspace {
     const realRoot = realpathSync(rootDir);
     this.rootManifest = readManifest(realRoot, join(rootDir, MANIFEST_FILE));
     if (this.rootManifest) this.warnings_.push(...this.rootManifest.warnings);
-    this.rootPkg = makePkg(realRoot, this.rootManifest, this.rootManifest?.name ?? `local/${basename(realRoot)}`, true);
+    const repo = rootRepo(realRoot, this.rootManifest);
+    this.rootPkg = makePkg(realRoot, this.rootManifest, this.rootManifest?.name ?? `local/${basename(realRoot)}`, true, repo.repo, repo.pkgRel);
     this.root = this.rootPkg.info;
     this.byInfo.set(this.root, this.rootPkg);
     this.cacheDir = resolve(options.cacheDir ?? defaultPackageCacheDir());
+    this.downloadOptions = options.download ?? {};
+    this.rootIgnore = IgnoreRules.load(realRoot);
     this.flagMappings = Object.entries(options.packages ?? {}).map(([key, target]) => flagMapping(key, target));
 
-    const main = posix.normalize(mainFile.replaceAll(sep, '/'));
+    let main = posix.normalize(mainFile.replaceAll(sep, '/'));
+    // A Docker Compose package: no kurtosis.yml, no main.star, a Compose file (as Kurtosis).
+    if (!this.rootManifest) {
+      if (st.isFile()) this.composeMain = COMPOSE_FILES.includes(main);
+      else if (options.mainFile === undefined && !isFileOrLinkedFile(join(realRoot, MAIN_FILE))) {
+        const compose = COMPOSE_FILES.find((f) => isFileOrLinkedFile(join(realRoot, f)));
+        if (compose !== undefined) {
+          main = compose;
+          this.composeMain = true;
+        }
+      }
+    }
     if (main.startsWith('../') || main === '..' || posix.isAbsolute(main)) {
       throw new UserError(`the main file '${mainFile}' must be a path inside the package directory ${rootDir}`);
     }
@@ -218,7 +259,8 @@ export class Workspace {
       throw new UserError(`no ${main} in the package directory ${rootDir}`, {
         hint:
           main === MAIN_FILE
-            ? `A Kurtosis package has its entry point, a file main.star defining run(plan, ...), at its root beside kurtosis.yml.`
+            ? `A Kurtosis package has its entry point, a file main.star defining run(plan, ...), at its root beside kurtosis.yml ` +
+              `(or, without kurtosis.yml, a Docker Compose file: ${COMPOSE_FILES.join(', ')}).`
             : undefined,
       });
     }
@@ -236,15 +278,32 @@ export class Workspace {
    * is malformed, names nothing, or leads outside its package.
    */
   resolve(locator: string, from: ModuleRef, options: ResolveOptions = {}): ModuleRef {
+    // One interpretation sees the packages as they are when it asks: a locator written in
+    // one directory names the same file every time (reads check confinement again).
+    const dir = from.kind === 'directory' ? from.path : posix.dirname(from.path);
+    const key = `${from.pkg.dir}\0${from.pkg.name}\0${dir}\0${locator}\0${options.anyFile === true ? 1 : 0}`;
+    const known = this.resolved.get(key);
+    if (known) return known;
+    const ref = this.resolveUncached(locator, from, options);
+    this.resolved.set(key, ref);
+    return ref;
+  }
+
+  private resolveUncached(locator: string, from: ModuleRef, options: ResolveOptions): ModuleRef {
     const loc = parseLocator(locator);
     const pkg = this.pkgOf(from);
     switch (loc.kind) {
       case 'relative': {
         const base = from.kind === 'directory' ? from.path : posix.dirname(from.path);
-        return this.inside(pkg, posix.join(base === '' ? '.' : base, loc.path), locator);
+        const callerDir = posix.join(pkg.repo.topPath, pkg.pkgRel, base === '' ? '.' : base);
+        return this.inRepo(pkg, posix.join(callerDir, loc.path), locator);
       }
       case 'package-root':
-        return this.inside(pkg, posix.normalize(loc.path.slice(1) || '.'), locator, `'/' locators are relative to the root of package ${pkg.info.name} (${pkg.info.dir}), not to the file system.`);
+        return this.inRepo(pkg, loc.path.slice(1) || '.', locator, `'/' locators start at the root of the repository of ${pkg.info.name}, not of the file system.`);
+      case 'url':
+        throw new UserError(`'${locator}' is a URL: only upload_files downloads files (locators have no scheme)`, {
+          hint: `A file of a package is named github.com/<owner>/<repo>/<path>, or by a path relative to the calling module.`,
+        });
       case 'absolute':
         return this.resolveAbsolute(loc, locator, options);
     }
@@ -252,6 +311,16 @@ export class Workspace {
 
   /** The bytes of a file, recorded for `sourcesDigest`. */
   read(ref: ModuleRef): Buffer {
+    if (!this.pkgOf(ref).isPackage) {
+      throw new UserError(
+        `'${ref.display}' is in no Kurtosis package: there is no ${MANIFEST_FILE} in its directory or above it in its repository, ` +
+          `and files are read (import_module, read_file) from Kurtosis packages only`,
+      );
+    }
+    return this.readBytes(ref);
+  }
+
+  private readBytes(ref: ModuleRef): Buffer {
     if (ref.kind !== 'file') throw new UserError(`'${ref.display}' is a directory, not a file`);
     const real = this.confined(this.pkgOf(ref), ref.abs, ref.display);
     let data: Buffer;
@@ -264,14 +333,45 @@ export class Workspace {
     return data;
   }
 
-  /** A file's content as UTF-8 text (a leading byte-order mark is dropped). */
+  /**
+   * A file's content as UTF-8 text (a leading byte-order mark is dropped); for the main
+   * file of a Docker Compose package, the Starlark Kurtosis transpiles it to.
+   */
   readText(ref: ModuleRef): string {
+    if (this.composeMain && ref === this.main) return this.transpiledCompose();
     const data = this.read(ref);
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(data);
     } catch {
       throw new UserError(`'${ref.display}' is not UTF-8 text`);
     }
+  }
+
+  /** Whether the package is a Docker Compose package (its main file a Compose file). */
+  get isCompose(): boolean {
+    return this.composeMain;
+  }
+
+  private transpiledCompose(): string {
+    const optional = (path: string): ModuleRef | undefined => {
+      try {
+        return this.inside(this.rootPkg, path, path);
+      } catch {
+        return undefined;
+      }
+    };
+    const text = new TextDecoder('utf-8').decode(this.read(this.main));
+    return transpileCompose(text, {
+      file: this.main.display,
+      readText: (path) => {
+        const ref = optional(path);
+        return ref && ref.kind === 'file' ? new TextDecoder('utf-8').decode(this.read(ref)) : undefined;
+      },
+      isDirectory: (path) => {
+        const ref = optional(path);
+        return ref === undefined ? undefined : ref.kind === 'directory';
+      },
+    });
   }
 
   /**
@@ -283,15 +383,21 @@ export class Workspace {
   readFiles(ref: ModuleRef): StaticFile[] {
     const pkg = this.pkgOf(ref);
     if (ref.kind === 'file') {
-      const bytes = this.read(ref);
+      const bytes = this.readBytes(ref);
       return [{ path: posix.basename(ref.path), bytes, mode: modeOf(statSync(ref.abs).mode) }];
     }
     const out: StaticFile[] = [];
+    // As Kurtosis packs a directory: its own .kurtosisignore, and (for the root package,
+    // which the Kurtosis CLI uploads packed) the package's.
+    const own = IgnoreRules.load(this.confined(pkg, ref.abs, ref.display));
+    const rootRules = pkg.isRoot ? this.rootIgnore : null;
     const walk = (realDir: string, rel: string, ancestors: ReadonlySet<string>): void => {
       for (const name of readdirSync(realDir).sort()) {
         const relChild = rel === '' ? name : `${rel}/${name}`;
         const inPkg = posix.join(ref.path, relChild);
         const shown = displayOf(pkg, inPkg);
+        const isDirEntry = lstatSync(join(realDir, name)).isDirectory();
+        if (own?.matches(relChild, isDirEntry) || rootRules?.matches(inPkg, isDirEntry)) continue;
         const real = this.confined(pkg, join(realDir, name), shown);
         const st = statSync(real);
         if (st.isDirectory()) {
@@ -316,6 +422,17 @@ export class Workspace {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /**
+   * What upload_files stores for an http(s) URL: the body, downloaded now, as one file
+   * (recorded for `sourcesDigest` under the URL without its query).
+   */
+  downloadFile(url: string): { display: string; file: StaticFile } {
+    const got = download(url, this.downloadOptions);
+    const display = describeUrl(url);
+    this.read_.set(display, digestOf(got.bytes));
+    return { display, file: { path: got.name, bytes: got.bytes, mode: 0o644 } };
+  }
+
   /** Every file read so far, sorted by display name. */
   sources(): SourceRecord[] {
     return [...this.read_.entries()]
@@ -326,6 +443,38 @@ export class Workspace {
   /** One digest over (display name, content hash) of every file read so far. */
   sourcesDigest(): Digest {
     return jsonDigest(Object.fromEntries(this.read_));
+  }
+
+  /**
+   * A path of `pkg`'s repository (posix, relative to the repository root, possibly with
+   * `..`), as a ref of the package that holds it. As in Kurtosis, it may leave `pkg` but
+   * not the repository; a file outside every package of it can be uploaded, not read.
+   */
+  private inRepo(pkg: Pkg, repoPath: string, locator: string, notFoundHint?: string): ModuleRef {
+    const { repo } = pkg;
+    const target = posix.normalize(repoPath);
+    const outside = (): never => {
+      const what = repo.segments ? `repository ${joinSegments(repo.segments)}` : `package ${pkg.info.name}`;
+      throw new UserError(`'${locator}' leads outside ${what}: a package can read files of its own repository only`);
+    };
+    if (target === '..' || target.startsWith('../')) outside();
+    const inTop = relativeTo(repo.topPath, target === '.' ? '' : target);
+    if (inTop === undefined) outside();
+    const inPkg = relativeTo(pkg.pkgRel, inTop!);
+    if (inPkg !== undefined) return this.inside(pkg, inPkg === '' ? '.' : inPkg, locator, notFoundHint);
+    // Another package of the same repository, or no package at all.
+    const abs = join(repo.top, ...inTop!.split('/').filter((x) => x !== ''));
+    let owner: Pkg | undefined;
+    for (let d = isDirectory(abs) ? abs : dirname(abs); isWithin(d, repo.top); d = dirname(d)) {
+      if (isFileOrLinkedFile(join(d, MANIFEST_FILE))) {
+        const rel = relative(repo.top, d).split(sep).filter((x) => x !== '').join('/');
+        owner = this.loadPackage(d, joinSegments([...(repo.segments ?? []), ...splitPath(repo.topPath), ...splitPath(rel)]), repo, rel);
+        break;
+      }
+      if (d === repo.top) break;
+    }
+    owner ??= this.loadPackage(repo.top, joinSegments([...(repo.segments ?? []), ...splitPath(repo.topPath)]), repo, '', false);
+    return this.inside(owner, relativeTo(owner.pkgRel, inTop!) || '.', locator, notFoundHint);
   }
 
   private resolveAbsolute(loc: AbsoluteLocator, locator: string, options: ResolveOptions): ModuleRef {
@@ -425,19 +574,21 @@ export class Workspace {
     }
     const pkgRel = relative(mappedReal, pkgDir).split(sep).filter((s) => s !== '');
     const name = joinSegments([...mapping.segments, ...pkgRel]);
-    const pkg = this.loadPackage(pkgDir, name);
+    const repo: Repo = { segments: mapping.segments.slice(0, 3), top: mappedReal, topPath: joinSegments(mapping.segments.slice(3)) };
+    const pkg = this.loadPackage(pkgDir, name, repo, pkgRel.join('/'));
     const inPkg = rest.slice(pkgRel.length);
     return this.inside(pkg, inPkg.length === 0 ? '.' : joinSegments(inPkg), locator);
   }
 
-  private loadPackage(dir: string, name: string): Pkg {
+  private loadPackage(dir: string, name: string, repo: Repo, pkgRel: string, isPackage = true): Pkg {
     const real = realpathSync(dir);
-    const key = `${name}\0${real}`;
+    if (this.rootPkg && real === this.root.dir && isPackage) return this.rootPkg;
+    const key = `${name}\0${real}\0${isPackage}`;
     const known = this.loaded.get(key);
     if (known) return known;
-    const manifest = readManifest(real, join(dir, MANIFEST_FILE));
+    const manifest = isPackage ? readManifest(real, join(dir, MANIFEST_FILE)) : null;
     if (manifest) this.warnings_.push(...manifest.warnings);
-    const pkg = makePkg(real, manifest, name, false);
+    const pkg = makePkg(real, manifest, name, false, repo, pkgRel, isPackage);
     this.loaded.set(key, pkg);
     this.byInfo.set(pkg.info, pkg);
     return pkg;
@@ -453,16 +604,19 @@ export class Workspace {
   private inside(pkg: Pkg, rel: string, locator: string, notFoundHint?: string): ModuleRef {
     const path = posix.normalize(rel);
     if (path === '..' || path.startsWith('../')) {
-      throw new UserError(`'${locator}' leads outside package ${pkg.info.name}: a package can only read files below its root (${pkg.info.dir})`);
+      throw new UserError(`'${locator}' leads outside package ${pkg.info.name}: a package can only read files below its root`);
     }
     return this.entry(pkg, path === '.' ? '' : path.replace(/\/$/, ''), locator, notFoundHint);
   }
 
   private entry(pkg: Pkg, path: string, locator: string, notFoundHint?: string): ModuleRef {
     const abs = path === '' ? pkg.info.dir : join(pkg.info.dir, ...path.split('/'));
+    if (pkg.isRoot && path !== '' && this.rootIgnore?.excludes(path, isDirectory(abs))) {
+      throw new UserError(`'${locator}' not found: ${path} is left out of package ${pkg.info.name} by its .kurtosisignore`);
+    }
     const real = this.confined(pkg, abs, locator, notFoundHint);
     const st = statSync(real);
-    if (!st.isFile() && !st.isDirectory()) throw new UserError(`'${locator}' is not a regular file or directory (${abs})`);
+    if (!st.isFile() && !st.isDirectory()) throw new UserError(`'${locator}' is not a regular file or directory (${displayOf(pkg, path)})`);
     return { pkg: pkg.info, path, display: displayOf(pkg, path), abs, kind: st.isFile() ? 'file' : 'directory' };
   }
 
@@ -480,28 +634,57 @@ export class Workspace {
         } catch {
           link = undefined;
         }
-        if (link !== undefined) throw new UserError(`'${what}' is a symbolic link to ${link}, which does not exist (${abs})`);
-        throw new UserError(`'${what}' not found: there is no ${abs} in package ${pkg.info.name}`, notFoundHint ? { hint: notFoundHint } : {});
+        if (link !== undefined) throw new UserError(`'${what}' is a symbolic link to ${link}, which does not exist`);
+        const shown = relative(pkg.info.dir, abs).split(sep).join('/') || '.';
+        throw new UserError(`'${what}' not found: there is no ${shown} in package ${pkg.info.name}`, notFoundHint ? { hint: notFoundHint } : {});
       }
-      if (code === 'ELOOP') throw new UserError(`'${what}' is a loop of symbolic links (${abs})`);
+      if (code === 'ELOOP') throw new UserError(`'${what}' is a loop of symbolic links`);
       throw new UserError(`cannot read '${what}': ${(err as Error).message}`, { cause: err });
     }
-    if (!isWithin(real, pkg.info.dir)) {
+    if (!isWithin(real, pkg.repo.top)) {
       throw new UserError(
-        `'${what}' leads outside package ${pkg.info.name}: ${abs} leads to ${real} through a symbolic link, ` +
-          `and a package can only read files below its root (${pkg.info.dir})`,
+        `'${what}' leads outside ${pkg.repo.segments ? `repository ${joinSegments(pkg.repo.segments)}` : `package ${pkg.info.name}`}: ` +
+          `it is a symbolic link to ${real}, and a package can only read files of its own repository`,
       );
     }
     return real;
   }
 }
 
-function makePkg(realDir: string, manifest: Manifest | null, name: string, isRoot: boolean): Pkg {
+function makePkg(realDir: string, manifest: Manifest | null, name: string, isRoot: boolean, repo: Repo, pkgRel = '', isPackage = true): Pkg {
   const replace: Record<string, string> = {};
   for (const e of manifest?.replace ?? []) replace[e.key] = e.value;
   const segments = name === manifest?.name ? manifest.nameSegments : name.startsWith(`${GITHUB}/`) ? parsePackageName(name) : null;
   const info: PackageInfo = { name, dir: realDir, replace, description: manifest?.description, manifest: manifest?.file ?? null };
-  return { info, segments, isRoot };
+  return { info, segments, isRoot, repo, pkgRel, isPackage };
+}
+
+/**
+ * The root package's repository: when the directories above the package carry the names
+ * of the path its kurtosis.yml name gives it in its repository (github.com/o/r/a/b in
+ * .../a/b), the repository root is that far up; otherwise only the package is at hand.
+ */
+function rootRepo(realRoot: string, manifest: Manifest | null): { repo: Repo; pkgRel: string } {
+  if (!manifest) return { repo: { segments: null, top: realRoot, topPath: '' }, pkgRel: '' };
+  const segments = manifest.nameSegments.slice(0, 3);
+  const sub = manifest.nameSegments.slice(3);
+  let top = realRoot;
+  for (let i = sub.length - 1; i >= 0; i--) {
+    if (basename(top) !== sub[i]) return { repo: { segments, top: realRoot, topPath: sub.join('/') }, pkgRel: '' };
+    top = dirname(top);
+  }
+  return { repo: { segments, top, topPath: '' }, pkgRel: sub.join('/') };
+}
+
+/** `path` relative to `base` (posix, '' for the base itself); undefined when not below it. */
+function relativeTo(base: string, path: string): string | undefined {
+  if (base === '') return path;
+  if (path === base) return '';
+  return path.startsWith(`${base}/`) ? path.slice(base.length + 1) : undefined;
+}
+
+function splitPath(path: string): string[] {
+  return path === '' ? [] : path.split('/');
 }
 
 function flagMapping(key: string, target: string): Mapping {

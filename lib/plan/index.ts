@@ -3,11 +3,11 @@
 // anything; the result is a saved-plan model (lib/planfile) that `apply` can execute
 // without the package, or the problems that stop planning (all of them, each with its
 // Starlark position).
-import { openWorkspace, type WorkspaceOptions } from '../package/index.js';
+import { argumentsDigestText, openWorkspace, type WorkspaceOptions } from '../package/index.js';
 import type { PinnedRepository, SavedPlan } from '../planfile/model.js';
 import { withLineage, type State } from '../state/model.js';
 import { digestOf } from '../util/hash.js';
-import { canonicalJson, type JsonObject } from '../util/json.js';
+import type { JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
 import { enclaveContents } from './enclave.js';
 import { interpretPackage } from './interpret.js';
@@ -19,7 +19,11 @@ import { parseTemplate, TemplateError } from '../template/index.js';
 export interface PlanOptions extends WorkspaceOptions {
   /** The package directory (or a .star file). */
   readonly dir: string;
-  /** How the user named the package, for the plan file (defaults to `dir`). */
+  /**
+   * How the user named the package, for the plan file when it is a locator
+   * (`github.com/...`); a directory is recorded by its package's kurtosis.yml name instead,
+   * so the plan file holds no machine path and does not depend on where the package is.
+   */
   readonly locator?: string;
   readonly args: JsonObject;
   /** Package arguments marked sensitive (dotted paths), masked in every rendering. */
@@ -28,6 +32,8 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly maxSteps?: number;
   /** The user's opt-in to privileged ServiceConfig settings (`--privileged`). */
   readonly privileged?: boolean;
+  /** The function of the main file to call (Kurtosis's `--main-function-name`); default run. */
+  readonly mainFunction?: string;
 }
 
 export interface PlanResult {
@@ -46,17 +52,19 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   problems: readonly Problem[];
   warnings: readonly string[];
   result: ReturnType<typeof interpretPackage>;
+  /** The root package's kurtosis.yml name (`local/<directory name>` without one). */
+  packageName: string;
 } {
   const ws = openWorkspace(options.dir, options);
   const enclave = options.state === undefined ? undefined : enclaveContents(options.state);
-  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps, enclave, allowPrivileged: options.privileged });
+  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps, enclave, allowPrivileged: options.privileged, mainFunction: options.mainFunction });
   const problems =
     result.problems.length > 0
       ? result.problems
       : [...validate(result.instructions, enclave), ...templateProblems(result.instructions, result.files)];
   // Packages fetched by locator: pin what a successful interpretation used (starform.lock).
   if (result.problems.length === 0) options.remote?.saveLock();
-  return { instructions: result.instructions, problems, warnings: result.warnings, result };
+  return { instructions: result.instructions, problems, warnings: result.warnings, result, packageName: ws.root.name };
 }
 
 /** render_templates' templates are parsed now, so a template syntax error stops the plan, not the apply. */
@@ -94,12 +102,17 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const { instructions, problems, warnings, result } = checked;
   if (problems.length > 0) return { plan: null, summary: null, problems, warnings, instructions };
   const changes = diff(instructions, options.state);
-  const digest = digestOf(`${result.sourcesDigest}\n${canonicalJson(options.args)}`);
+  const digest = digestOf(`${result.sourcesDigest}\n${argumentsDigestText(options.args)}`);
   const plan: SavedPlan<Instruction, Change> = {
     // A state never written gets its lineage now (random): the plan is bound to the one
     // state it will create (apply gives the state this lineage; docs/decisions.md).
     base: { lineage: withLineage(options.state).lineage, serial: options.state.serial },
-    package: { locator: options.locator ?? options.dir, digest, args: options.args, ...pinnedRepositories(options) },
+    package: {
+      locator: options.locator?.startsWith('github.com/') ? options.locator : checked.packageName,
+      digest,
+      args: options.args,
+      ...pinnedRepositories(options),
+    },
     instructions,
     changes,
     outputs: result.outputs,

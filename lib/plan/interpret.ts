@@ -7,6 +7,7 @@
 // error into a Problem at the package position where it happened. Nothing here touches a
 // container engine or the state.
 import {
+  Dict,
   EvalError,
   KURTOSIS_DIALECT,
   Module,
@@ -28,7 +29,6 @@ import {
   t,
   time,
   toJS,
-  toStarlark,
   toUnicode,
   str,
   typeName,
@@ -36,7 +36,7 @@ import {
   type JsValue,
   type Value,
 } from '../starlark/index.js';
-import type { ModuleRef, Workspace } from '../package/index.js';
+import { isDownloadUrl, type ModuleRef, type Workspace } from '../package/index.js';
 import { UserError } from '../util/errors.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import type { PackageFiles, PackageFile, PackageTree } from './host.js';
@@ -44,6 +44,7 @@ import type { Instruction, Problem, SourcePosition, StackFrame } from './model.j
 import { Recorder, type EnclaveContents } from './recorder.js';
 import { createPlanObject, globalPrint } from './plan-object.js';
 import { kurtosisTypes } from './types.js';
+import { packageArgsValue } from './package-args.js';
 
 export interface InterpretOptions {
   /** Stop a runaway package after this many Starlark steps (0: no limit). */
@@ -52,6 +53,8 @@ export interface InterpretOptions {
   readonly enclave?: EnclaveContents;
   /** The user's opt-in to privileged settings (`--privileged`). */
   readonly allowPrivileged?: boolean;
+  /** The main file's function to call (`--main-function-name`); default run. */
+  readonly mainFunction?: string;
 }
 
 export interface InterpretResult {
@@ -106,6 +109,10 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
       return { display: ref.display, content: ws.read(ref) };
     },
     readTree(locator: string, fromModule: string): PackageTree {
+      if (isDownloadUrl(locator)) {
+        const got = ws.downloadFile(locator);
+        return { display: got.display, isDirectory: false, files: [{ path: got.file.path, content: got.file.bytes }] };
+      }
       const ref = resolve(locator, fromModule, true);
       const entries = ws.readFiles(ref);
       return {
@@ -183,17 +190,20 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
   let outputs: JsonValue = null;
   try {
     const globals = execModule(ws.main);
-    const run = globals.get('run');
+    const mainName = options.mainFunction === undefined || options.mainFunction === '' ? 'run' : options.mainFunction;
+    const run = globals.get(mainName);
     if (run === undefined) {
       throw new UserError(
-        `No 'run' function found in ${ws.main.display}; a package's main file must define run(plan, ...) (or run(plan, args))`,
+        mainName === 'run'
+          ? `No 'run' function found in ${ws.main.display}; a package's main file must define run(plan, ...) (or run(plan, args))`
+          : `No function '${mainName}' found in ${ws.main.display} (--main-function-name)`,
         { location: { file: ws.main.display } },
       );
     }
     if (!(run instanceof StarlarkFunction)) {
-      throw new UserError(`'run' in ${ws.main.display} is a ${typeName(run)}, not a function`, { location: { file: ws.main.display } });
+      throw new UserError(`'${mainName}' in ${ws.main.display} is a ${typeName(run)}, not a function`, { location: { file: ws.main.display } });
     }
-    const result = callRun(thread, run, planObject, args, ws.main.display);
+    const result = callRun(thread, run, planObject, args, ws.main.display, mainName === 'run');
     outputs = toJS(result, outputFallback) as JsonValue;
   } catch (e) {
     problems.push(...toProblems(e, ws.main.display));
@@ -220,11 +230,13 @@ function hostCall<T>(f: () => T): T {
 }
 
 /** Calls run() as Kurtosis does. */
-function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonObject, mainFile: string): Value {
+function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonObject, mainFile: string, isDefault: boolean): Value {
   const params = run.paramNames;
   const positional: Value[] = [];
   let rest = params;
-  if (params.length > 0) {
+  // Kurtosis passes the plan when the first parameter is called plan, and insists on it for
+  // run() only; the whole-dict `args` form is for run() only too.
+  if (params.length > 0 && (params[0] === 'plan' || isDefault)) {
     if (params[0] !== 'plan') {
       throw new UserError(`the first parameter of run() must be called 'plan', got '${params[0]}'`, {
         location: { file: run.position().file, line: run.position().line, col: run.position().col },
@@ -233,8 +245,8 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
     positional.push(plan);
     rest = params.slice(1);
   }
-  const argsValue = toStarlark(args);
-  if (rest.length === 1 && rest[0] === 'args') {
+  const argsValue = packageArgsValue(args, mainFile);
+  if (isDefault && rest.length === 1 && rest[0] === 'args') {
     positional.push(argsValue);
     return call(thread, run, positional, null);
   }
@@ -245,6 +257,9 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
   }
   const pos = run.position();
   const location = { file: pos.file, line: pos.line, col: pos.col };
+  if (!(argsValue instanceof Dict)) {
+    throw new UserError(`the package arguments are a struct ("_kurtosis_parser": "struct"), which only run(plan, args) can take`, { location });
+  }
   const accepted = rest.slice(0, rest.length - (run.code.hasVarargs ? 1 : 0) - (run.code.hasKwargs ? 1 : 0));
   if (!run.code.hasKwargs) {
     const unknown = Object.keys(args).filter((k) => !accepted.includes(k));
@@ -257,7 +272,7 @@ function callRun(thread: Thread, run: StarlarkFunction, plan: Value, args: JsonO
     }
   }
   const kwargs: Value[] = [];
-  for (const [k, v] of Object.entries(args)) kwargs.push(fromUtf8(k), toStarlark(v));
+  for (const [k, v] of argsValue.items()) kwargs.push(k, v);
   return call(thread, run, positional, kwargs.length > 0 ? kwargs : null);
 }
 

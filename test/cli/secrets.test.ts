@@ -179,7 +179,7 @@ describe('cli: sensitive values and control characters (Docker)', function () {
     const args = ['--args-file', argsFile, '--args', JSON.stringify({ control: HOSTILE })];
     const plan = ok(starform(['plan', pkg, ...args, '--state', state], dir), 'plan');
     for (const raw of [...HOSTILE_RAW, /\x1b/]) assert.doesNotMatch(plan.stdout + plan.stderr, raw);
-    assert.match(plan.stdout, /Connecting to db\\x1b\[2J\\x1bc/);
+    assert.match(plan.stdout, /Connecting to \{\{starform:service\.db\.hostname\}\}\\x1b\[2J\\x1bc/);
 
     const applied = ok(starform(['apply', pkg, ...args, '--state', state, '--auto-approve'], dir), 'apply');
     for (const raw of [...HOSTILE_RAW, /\x1b/]) assert.doesNotMatch(applied.stdout + applied.stderr, raw);

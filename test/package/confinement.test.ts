@@ -28,17 +28,17 @@ describe('package/confinement', () => {
   it("refuses relative locators that climb out of the package", () => {
     const s = setup();
     const ws = s.open();
-    userError(() => ws.resolve('../../etc/passwd', ws.main), "'../../etc/passwd' leads outside package github.com/me/app", s.app);
-    userError(() => ws.resolve('../secret.txt', ws.main), 'leads outside package');
-    userError(() => ws.resolve('./lib/../../secret.txt', ws.main), 'leads outside package');
-    userError(() => ws.resolve('../../../secret.txt', ws.resolve('./lib/db.star', ws.main)), 'leads outside package');
-    userError(() => ws.resolve('/../secret.txt', ws.main), 'leads outside package');
+    userError(() => ws.resolve('../../etc/passwd', ws.main), "'../../etc/passwd' leads outside repository github.com/me/app");
+    userError(() => ws.resolve('../secret.txt', ws.main), 'leads outside repository');
+    userError(() => ws.resolve('./lib/../../secret.txt', ws.main), 'leads outside repository');
+    userError(() => ws.resolve('../../../secret.txt', ws.resolve('./lib/db.star', ws.main)), 'leads outside repository');
+    userError(() => ws.resolve('/../secret.txt', ws.main), 'leads outside repository');
   });
 
   it("reads '/etc/passwd' as a path inside the package, not the file system", () => {
     const s = setup();
     const ws = s.open();
-    userError(() => ws.resolve('/etc/passwd', ws.main), `there is no ${join(s.app, 'etc', 'passwd')}`, "'/' locators are relative to the root of package github.com/me/app");
+    userError(() => ws.resolve('/etc/passwd', ws.main), 'there is no etc/passwd in package github.com/me/app', "'/' locators start at the root of the repository of github.com/me/app");
   });
 
   it('refuses a symbolic link to a file outside the package', () => {
@@ -48,18 +48,18 @@ describe('package/confinement', () => {
     const ws = s.open();
     userError(
       () => ws.resolve('./innocent.txt', ws.main),
-      "'./innocent.txt' leads outside package github.com/me/app",
-      `leads to ${join(s.base, 'secret.txt')} through a symbolic link`,
+      "'./innocent.txt' leads outside repository github.com/me/app",
+      `it is a symbolic link to ${join(s.base, 'secret.txt')}`,
     );
-    userError(() => ws.resolve('/lib/relative-link.txt', ws.main), 'leads outside package');
+    userError(() => ws.resolve('/lib/relative-link.txt', ws.main), 'leads outside repository');
   });
 
   it('refuses a symbolic link to a directory outside the package, and paths through it', () => {
     const s = setup();
     symlinkSync(join(s.base, 'outside'), join(s.app, 'data'));
     const ws = s.open();
-    userError(() => ws.resolve('./data', ws.main), 'leads outside package');
-    userError(() => ws.resolve('./data/file.txt', ws.main), 'leads outside package');
+    userError(() => ws.resolve('./data', ws.main), 'leads outside repository');
+    userError(() => ws.resolve('./data/file.txt', ws.main), 'leads outside repository');
   });
 
   it('refuses a main.star that links outside', () => {
@@ -67,7 +67,7 @@ describe('package/confinement', () => {
     rmSync(join(s.app, 'main.star'));
     writeFileSync(join(s.base, 'evil.star'), 'def run(plan):\n    pass\n');
     symlinkSync(join(s.base, 'evil.star'), join(s.app, 'main.star'));
-    userError(() => s.open(), "'main.star' leads outside package github.com/me/app");
+    userError(() => s.open(), "'main.star' leads outside repository github.com/me/app");
   });
 
   it('explains dangling symbolic links and loops', () => {
@@ -86,7 +86,7 @@ describe('package/confinement', () => {
     const db = ws.resolve('./lib/db.star', ws.main);
     rmSync(db.abs);
     symlinkSync(join(s.base, 'secret.txt'), db.abs);
-    userError(() => ws.read(db), "'lib/db.star' leads outside package");
+    userError(() => ws.read(db), "'lib/db.star' leads outside repository");
   });
 
   it('refuses links leading outside from inside an uploaded directory', () => {
@@ -94,7 +94,7 @@ describe('package/confinement', () => {
     symlinkSync(join(s.base, 'secret.txt'), join(s.app, 'static', 'secret.txt'));
     const ws = s.open();
     const dir = ws.resolve('./static', ws.main);
-    userError(() => ws.readFiles(dir), "'static/secret.txt' leads outside package github.com/me/app");
+    userError(() => ws.readFiles(dir), "'static/secret.txt' leads outside repository github.com/me/app");
   });
 
   it('refuses a directory link to its own parent inside an uploaded directory', () => {
@@ -114,9 +114,9 @@ describe('package/confinement', () => {
     symlinkSync(join(s.app, 'lib', 'db.star'), join(s.base, 'dep', 'borrowed.star'));
     writeTree(s.app, { 'kurtosis.yml': manifest('github.com/me/app', 'replace:\n  github.com/o/dep: ../dep\n') });
     const ws = s.open();
-    userError(() => ws.resolve('github.com/o/dep/borrowed.star', ws.main), "'github.com/o/dep/borrowed.star' leads outside package github.com/o/dep");
+    userError(() => ws.resolve('github.com/o/dep/borrowed.star', ws.main), "'github.com/o/dep/borrowed.star' leads outside repository github.com/o/dep");
     const depMain = ws.resolve('github.com/o/dep/main.star', ws.main);
-    userError(() => ws.resolve('../app/main.star', depMain), 'leads outside package github.com/o/dep');
+    userError(() => ws.resolve('../app/main.star', depMain), 'leads outside repository github.com/o/dep');
   });
 
   it('follows a package directory that is itself a symbolic link', () => {

@@ -62,10 +62,11 @@ describe('package/fixtures', () => {
   for (const name of names) {
     it(`${name}: opens, resolves every locator, parses, and uses only the test image`, () => {
       const ws = openWorkspace(join(FIXTURE_PACKAGES, name), { cacheDir: tempDir() });
-      assert.equal(ws.root.name, `github.com/starform-fixtures/${name}`);
+      // A Docker Compose package has no kurtosis.yml (so no name) and a transpiled main.
+      assert.equal(ws.root.name, ws.isCompose ? `local/${name}` : `github.com/starform-fixtures/${name}`);
       assert.deepEqual(ws.warnings, []);
       const src = ws.readText(ws.main);
-      assert.match(src, /^# \S.*\n\n/, 'main.star opens with a one-line comment');
+      assert.match(src, ws.isCompose ? /^# Transpiled from a Docker Compose file/ : /^# \S.*\n\n/, 'main.star opens with a one-line comment');
       assert.match(src, /^def run\(plan\b/m);
       visit(ws);
       for (const { display } of ws.sources()) {

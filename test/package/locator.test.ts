@@ -17,6 +17,16 @@ describe('package/locator', () => {
     });
   });
 
+  it('reads a path not starting with github.com as relative, and http(s) URLs as downloads, as Kurtosis does', () => {
+    assert.deepEqual(parseLocator('templates/x.tmpl'), { kind: 'relative', path: 'templates/x.tmpl' });
+    assert.deepEqual(parseLocator('a.star'), { kind: 'relative', path: 'a.star' });
+    assert.deepEqual(parseLocator('gitlab.com/o/r/a.star'), { kind: 'relative', path: 'gitlab.com/o/r/a.star' });
+    assert.deepEqual(parseLocator('https://example.com/genesis.json'), { kind: 'url', url: 'https://example.com/genesis.json' });
+    assert.deepEqual(parseLocator('HTTP://10.0.0.1:9090/a.tar'), { kind: 'url', url: 'HTTP://10.0.0.1:9090/a.tar' });
+    const upper = parseLocator('GitHub.com/o/r/a.star');
+    assert.equal(upper.kind, 'absolute');
+  });
+
   it('reads a version after the repository or at the end', () => {
     const after = parseLocator('github.com/o/r@v1.2/lib/a.star');
     assert.equal(after.kind, 'absolute');
@@ -41,10 +51,7 @@ describe('package/locator', () => {
 
   it('refuses malformed locators with a reason', () => {
     userError(() => parseLocator(''), 'empty');
-    userError(() => parseLocator('https://github.com/o/r/a.star'), 'no scheme', "Write 'github.com/o/r/a.star'");
-    userError(() => parseLocator('gitlab.com/o/r/a.star'), 'only github.com');
-    userError(() => parseLocator('lib/a.star'), "'./lib/a.star' or '/lib/a.star'");
-    userError(() => parseLocator('a.star'), "'./a.star'");
+    userError(() => parseLocator('ftp://github.com/o/r/a.star'), 'no scheme', "Write 'github.com/o/r/a.star'");
     userError(() => parseLocator('github.com/o'), 'at least github.com/<owner>/<repo>');
     userError(() => parseLocator('github.com/o/r/../x'), "'..' segments");
     userError(() => parseLocator('github.com/o/r//x'), 'empty path segment');

@@ -42,11 +42,17 @@ describe('package/manifest', () => {
     assert.equal(m.description, undefined);
   });
 
-  it('warns about unknown keys instead of failing', () => {
-    const m = parse('name: github.com/me/app\nreplaces:\n  a: b\n');
-    assert.equal(m.warnings.length, 1);
-    assert.match(m.warnings[0]!.message, /unknown key 'replaces'/);
-    assert.deepEqual(m.warnings[0]!.location, { file: 'app/kurtosis.yml', line: 2, col: 1 });
+  it('refuses unknown keys at their position, as Kurtosis (yaml.v2 UnmarshalStrict) does', () => {
+    const e = userError(() => parse('name: github.com/me/app\nreplaces:\n  a: b\n'), "unknown key 'replaces'", 'name, description and replace');
+    assert.deepEqual(e.location, { file: 'app/kurtosis.yml', line: 2, col: 1 });
+  });
+
+  it('accepts a trailing / on the name and on replace keys, and drops it', () => {
+    const m = parse('name: github.com/me/app/\nreplace:\n  github.com/o/dep/: ../dep\n');
+    assert.equal(m.name, 'github.com/me/app');
+    assert.deepEqual(m.nameSegments, ['github.com', 'me', 'app']);
+    assert.equal(m.replace[0]!.key, 'github.com/o/dep');
+    assert.deepEqual(m.replace[0]!.segments, ['github.com', 'o', 'dep']);
   });
 
   it('reports YAML syntax errors at their position', () => {
@@ -62,7 +68,7 @@ describe('package/manifest', () => {
     userError(() => parse('description: x\n'), "has no 'name'");
     userError(() => parse('name: 42\n'), "app/kurtosis.yml:1:7: 'name' must be a non-empty string");
     userError(() => parse('name: my-app\n'), "app/kurtosis.yml:1:7: 'name': invalid locator 'my-app'");
-    userError(() => parse('name: github.com/me/app/\n'), "must not end with '/'");
+    userError(() => parse('name: github.com/me/app//\n'), "must not end with '/'");
     userError(() => parse('name: github.com/me/app@v1\n'), "no '@version'");
     userError(() => parse('name: https://github.com/me/app\n'), 'no scheme');
     userError(() => parse('name: github.com/me/app\ndescription: [1]\n'), "'description' must be a string");

@@ -139,16 +139,20 @@ describe('package/resolve', () => {
       userError(() => s.open(), `${join(s.app, 'kurtosis.yml')}:1:7: 'name': invalid locator 'not-a-locator'`);
     });
 
-    it('collects warnings from kurtosis.yml files', () => {
-      const ws = setup(manifest('github.com/me/app', 'replaces: {}\n')).open();
-      assert.equal(ws.warnings.length, 1);
-      assert.match(ws.warnings[0]!.message, /unknown key 'replaces'/);
+    it("refuses a kurtosis.yml with an unknown key, the root's or a dependency's", () => {
+      userError(() => setup(manifest('github.com/me/app', 'replaces: {}\n')).open(), "unknown key 'replaces'");
+      const s = setup(manifest('github.com/me/app', 'replace:\n  github.com/o/dep: ../dep\n'), {
+        'dep/kurtosis.yml': 'name: github.com/o/dep\nversion: 2\n',
+        'dep/main.star': '',
+      });
+      const ws = s.open();
+      userError(() => ws.resolve('github.com/o/dep/main.star', ws.main), "unknown key 'version'");
     });
 
     it('reports files that do not exist, naming the locator and the package', () => {
       const s = setup();
       const ws = s.open();
-      userError(() => ws.resolve('./lib/missing.star', ws.main), `'./lib/missing.star' not found: there is no ${join(s.app, 'lib', 'missing.star')} in package github.com/me/app`);
+      userError(() => ws.resolve('./lib/missing.star', ws.main), `'./lib/missing.star' not found: there is no lib/missing.star in package github.com/me/app`);
       userError(() => ws.resolve('github.com/me/app/nope.star', ws.main), "'github.com/me/app/nope.star' not found");
       userError(() => ws.resolve('./lib/db.star/x', ws.main), 'not found');
     });
@@ -170,7 +174,7 @@ describe('package/resolve', () => {
       assert.equal(ws.resolve('github.com/other/dep', ws.main).display, 'github.com/other/dep');
       assert.equal(ws.resolve('github.com/other/dep', ws.main).kind, 'directory');
       assert.equal(ws.resolve('github.com/other/dep/lib/util.star@1.0.0', ws.main).pkg, util.pkg, 'versions are ignored, the package object is shared');
-      userError(() => ws.resolve('../../app/main.star', util), "'../../app/main.star' leads outside package github.com/other/dep");
+      userError(() => ws.resolve('../../app/main.star', util), "'../../app/main.star' leads outside repository github.com/other/dep");
     });
 
     it('uses the longest replace key, on whole segments', () => {
@@ -259,7 +263,9 @@ describe('package/resolve', () => {
       const x = ws.resolve('github.com/o/mono/pkgs/a/lib/x.star', ws.main);
       assert.deepEqual(brief(x), { display: 'github.com/o/mono/pkgs/a/lib/x.star', path: 'lib/x.star', kind: 'file', pkg: 'github.com/o/mono/pkgs/a' });
       assert.equal(ws.resolve('github.com/o/mono/top.star', ws.main).pkg.name, 'github.com/o/mono');
-      userError(() => ws.resolve('../../../README.md', x), 'leads outside package github.com/o/mono/pkgs/a');
+      const readme = ws.resolve('../../../README.md', x);
+      assert.deepEqual(brief(readme), { display: 'github.com/o/mono/README.md', path: 'README.md', kind: 'file', pkg: 'github.com/o/mono' }, '.. leaves a package within its repository');
+      userError(() => ws.resolve('../../../../README.md', x), 'leads outside repository github.com/o/mono');
       userError(() => ws.resolve('github.com/o/mono/pkgs/a/lib/nope.star', ws.main), 'not found', 'in package github.com/o/mono/pkgs/a');
     });
 
@@ -317,7 +323,7 @@ describe('package/resolve', () => {
     it('refuses malformed locators', () => {
       const ws = setup().open();
       userError(() => ws.resolve('https://github.com/o/r/main.star', ws.main), 'no scheme');
-      userError(() => ws.resolve('lib/db.star', ws.main), "'./lib/db.star'");
+      userError(() => ws.resolve('https://example.com/x.star', ws.main), 'is a URL: only upload_files downloads files');
       userError(() => ws.resolve('', ws.main), 'empty');
     });
   });

@@ -30,20 +30,18 @@ describe('show --markdown: the pull-request comment', () => {
       const md = renderPlanMarkdown(change.markdown, { graph: true });
       expectGolden(md, 'test/render/golden/deps-change.md');
       const app = change.markdown.changes.find((c) => c.stepId === 'service.app')!;
-      assert.equal(app.cause, 'service.db', 'the diff recorded the cause, and the plan file kept it');
+      assert.equal(app.action, 'no-op', 'app uses only the address of db, which a replace keeps');
       const text = decodeReferences(md);
-      assert.match(text, /### starform plan for <code>fixtures\/packages\/deps<\/code>/);
+      assert.match(text, /### starform plan for <code>github\.com\/starform-fixtures\/deps<\/code>/);
       assert.match(text, /\| Planned against \| lineage <code>00000000-0000-4000-8000-000000000000<\/code>, serial \d+ \|/);
       assert.ok(text.includes(`checksum <code>${change.loaded.checksum}</code>`));
       assert.match(text, /\| Written by \| starform 0\.0\.0-test \|/);
       assert.match(text, /\| Apply with \| <code>starform apply change\.plan<\/code> \|/);
-      assert.match(text, /> \[!CAUTION\]\n> This plan \*\*replaces 2\*\*/);
-      assert.ok(text.includes('<code>-/+ service.app</code> will be replaced — db is replaced; app uses its ip_address</summary>'));
-      assert.ok(text.includes('_Its configuration is unchanged; it is replaced because of what it depends on._'), 'no empty diff');
+      assert.match(text, /> \[!CAUTION\]\n> This plan \*\*replaces 1\*\*/);
       assert.ok(text.includes('msg: "migration said: (known after apply: exec.'), 'future references read as such');
       assert.ok(!text.includes('{{starform:'));
       assert.match(text, /```mermaid\nflowchart LR\n/);
-      assert.match(text, /s0 --> s3/, 'the graph has an arrow from db to app');
+      assert.match(text, /s0 --> s1/, 'the graph has an arrow from db to the exec on it');
     });
 
     it('a deletion: the banner says so and the deletion comes first', () => {
@@ -91,15 +89,15 @@ describe('show --markdown: the pull-request comment', () => {
 
   describe('the size budget', function () {
     this.timeout(120_000);
-    // 320 services applied; the change deletes 20, changes the version of the 150 even
-    // ones (replaced) — which forces the 150 odd ones that use their address — creates
-    // 50 others and runs 300 one-off steps.
+    // 320 services applied; the change deletes 20 (and 10 pair artifacts), changes the
+    // version of the 150 even ones and of the 150 pair artifacts (replaced) — which forces
+    // the 150 odd ones that mount them — creates 50 others and runs 300 one-off steps.
     const state = planFixture(MANY, { count: 320 }).after();
     const change = planFixture(MANY, { count: 300, version: '2', extra: 50 }, state);
     const critical = change.markdown.changes.filter((c) => c.action === 'delete' || c.action === 'replace');
 
     it('a 300-service change fits in the default budget, every deletion and replacement named', () => {
-      assert.equal(critical.length, 320);
+      assert.equal(critical.length, 480);
       const md = renderPlanMarkdown(change.markdown);
       assert.ok(bytes(md) <= DEFAULT_MAX_BYTES, `${bytes(md)} bytes`);
       const text = decodeReferences(md);
@@ -107,25 +105,27 @@ describe('show --markdown: the pull-request comment', () => {
         const symbol = c.action === 'delete' ? '-' : '-/+';
         assert.ok(text.includes(`<code>${symbol} ${c.stepId}</code>`), `${c.stepId} is in the comment`);
       }
-      assert.ok(text.includes('<code>-/+ service.svc-1</code> will be replaced — svc-0 is replaced; svc-1 uses its ip_address'));
+      assert.ok(text.includes('<code>-/+ service.svc-1</code> will be replaced — artifact.pair-0 is replaced; svc-1 uses its files'));
+      const svc1 = change.markdown.changes.find((c) => c.stepId === 'service.svc-1')!;
+      assert.equal(svc1.cause, 'artifact.pair-0', 'the diff recorded the cause, and the plan file kept it');
       assert.match(text, /To see every change in full: <code>starform show change\.plan<\/code>/);
       assert.match(text, /left out to fit in this comment|shortened to one line each to fit in this comment/);
     });
 
     it('with --graph too, and under a smaller budget', () => {
-      for (const maxBytes of [DEFAULT_MAX_BYTES, 45_000]) {
+      for (const maxBytes of [DEFAULT_MAX_BYTES, 55_000]) {
         const md = renderPlanMarkdown(change.markdown, { maxBytes, graph: true });
         assert.ok(bytes(md) <= maxBytes, `${bytes(md)} bytes for a budget of ${maxBytes}`);
         const text = decodeReferences(md);
         for (const c of critical) assert.ok(text.includes(` ${c.stepId}</code>`), `${c.stepId} is in the comment`);
-        assert.match(text, /The dependency graph of the 670 changed steps is left out/);
+        assert.match(text, /The dependency graph of the 830 changed steps is left out/);
       }
     });
 
     it('a small change keeps every detail under the budget', () => {
       const md = renderPlanMarkdown(planFixture(MANY, { count: 2, version: '2' }, planFixture(MANY, { count: 2 }).after()).markdown);
       assert.doesNotMatch(md, /to fit in this comment/);
-      assert.equal((md.match(/<details>/g) ?? []).length, 4);
+      assert.equal((md.match(/<details>/g) ?? []).length, 5);
     });
 
     it('the budget holds for every size between (no off-by-one in the layout)', () => {

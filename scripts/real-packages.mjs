@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// @ts-check
+// `npm run real-packages`: the acceptance run on real Kurtosis packages, which are never
+// part of this repository. Given STARFORM_REAL_PACKAGES=DIR (a folder of package copies:
+// ethereum-package, postgres-package, ...), it plans every package found there with its
+// default arguments, with its root argument files (args.json, network_params.yaml) and
+// with every configuration under its `.github/tests/` (recursively), each as a whole
+// `starform plan --refresh=false` process with the packages' imports mapped to the copies
+// in DIR (packages without a main.star, such as repositories that only serve files, are
+// mapped but not planned). It prints one line per configuration and a final
+// `N passed, N failed`.
+//
+// A configuration passes when it plans twice to byte-identical plan files that
+// `starform show --markdown` renders, or when planning stops at the package's own `fail()`
+// call (the line says which). Anything else fails, with the first error.
+//
+//   STARFORM_REAL_PACKAGES=/work/real/pk npm run real-packages [-- [--jobs=N] [FILTER...]]
+//
+// FILTERs are substrings of the configuration labels ("minimal", "ethereum-package"). Run
+// after `npm run build`. Exit status: 0 all passed, 1 some failed, 2 bad usage.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configurations, findPackages, packageMappings, planArgs } from './real-packages-lib.mjs';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const BIN = join(ROOT, 'bin', 'starform');
+const TIMEOUT_MS = 120_000;
+
+/**
+ * @param {readonly string[]} args
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
+ */
+function starform(args) {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr: signal ? `${stderr}\n(killed by ${signal} after ${TIMEOUT_MS / 1000} s)` : stderr });
+    });
+  });
+}
+
+/**
+ * Whether the error starform reported sits at a `fail(` call in the package's source:
+ * the error's position is the call's open parenthesis, as in Kurtosis's Starlark.
+ * @param {string} file   as starform names it: relative to the root package, or github.com/...
+ * @param {number} line
+ * @param {number} col
+ * @param {string} rootDir
+ * @param {readonly string[]} mappings
+ */
+function isFailCall(file, line, col, rootDir, mappings) {
+  let path = join(rootDir, file);
+  if (file.startsWith('github.com/')) {
+    let best = '';
+    for (const m of mappings) {
+      const [key = '', dir = ''] = m.split('=');
+      if ((file === key || file.startsWith(`${key}/`)) && key.length > best.length) {
+        best = key;
+        path = join(dir, file.slice(key.length));
+      }
+    }
+    if (best === '') return false;
+  }
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return false;
+  }
+  const src = text.split('\n')[line - 1] ?? '';
+  return /(^|[^A-Za-z0-9_.])fail\s*$/.test(src.slice(0, Math.max(0, col - 1)));
+}
+
+/**
+ * Plans one configuration; returns [passed, what to print after the label].
+ * @param {import('./real-packages-lib.mjs').Configuration} config
+ * @param {readonly string[]} mappings
+ * @returns {Promise<[boolean, string]>}
+ */
+async function check(config, mappings) {
+  const dir = mkdtempSync(join(tmpdir(), 'starform-real-'));
+  try {
+    const state = join(dir, 'starform.state.json');
+    const first = await starform(planArgs(config, mappings, state, join(dir, 'a.plan')));
+    if (first.code !== 0) {
+      const err = first.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit status ${first.code}`;
+      const at = /^(\S+?):(\d+):(\d+): error: (.*)$/.exec(err);
+      if (first.code === 1 && at && isFailCall(at[1] ?? '', Number(at[2]), Number(at[3]), config.pkg.dir, mappings)) {
+        return [true, `stops at the package's own fail() at ${at[1]}:${at[2]}: ${at[4]}`];
+      }
+      return [false, err];
+    }
+    const second = await starform(planArgs(config, mappings, state, join(dir, 'b.plan')));
+    if (second.code !== 0) return [false, `the second plan failed: ${second.stderr.split('\n')[0]}`];
+    const a = readFileSync(join(dir, 'a.plan'));
+    const b = readFileSync(join(dir, 'b.plan'));
+    if (!a.equals(b)) return [false, 'two plans of the same configuration differ'];
+    const md = await starform(['show', '--markdown', join(dir, 'a.plan')]);
+    if (md.code !== 0 || !md.stdout.includes('Plan:')) return [false, `show --markdown failed: ${md.stderr.split('\n')[0]}`];
+    const summary = first.stdout.trim().split('\n').find((l) => l.startsWith('Plan:')) ?? '';
+    return [true, `plans (${summary.replace(/^Plan: /, '').replace(/\.$/, '')}; ${a.length} bytes)`];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const given = process.env.STARFORM_REAL_PACKAGES;
+  let jobs = 1;
+  /** @type {string[]} */
+  const filters = [];
+  for (const arg of process.argv.slice(2)) {
+    if (arg.startsWith('--jobs=')) jobs = Number(arg.slice('--jobs='.length));
+    else if (arg.startsWith('-')) {
+      console.error(`real-packages: unknown option ${arg}`);
+      process.exit(2);
+    } else filters.push(arg);
+  }
+  if (!given) {
+    console.error('real-packages: set STARFORM_REAL_PACKAGES to a folder holding copies of real Kurtosis packages (ethereum-package, postgres-package, ...)');
+    process.exit(2);
+  }
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error(`real-packages: --jobs must be a positive integer`);
+    process.exit(2);
+  }
+  const root = resolve(given);
+  const packages = findPackages(root);
+  if (packages.length === 0) {
+    console.error(`real-packages: no package (a folder with a kurtosis.yml) in ${root}`);
+    process.exit(2);
+  }
+  const all = packages.flatMap((pkg) => configurations(pkg).map((config) => ({ config, mappings: packageMappings(root, packages, pkg) })));
+  const todo = all.filter(({ config }) => filters.length === 0 || filters.some((f) => config.label.includes(f)));
+  let passed = 0;
+  let failed = 0;
+  /** @type {string[]} */
+  const results = new Array(todo.length);
+  let next = 0;
+  let printed = 0;
+  const flush = () => {
+    while (printed < todo.length && results[printed] !== undefined) console.log(results[printed++]);
+  };
+  const worker = async () => {
+    for (let i = next++; i < todo.length; i = next++) {
+      const { config, mappings } = /** @type {(typeof todo)[number]} */ (todo[i]);
+      const [ok, what] = await check(config, mappings);
+      if (ok) passed++;
+      else failed++;
+      results[i] = `${ok ? 'pass' : 'FAIL'}  ${config.label}: ${what}`;
+      flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, todo.length) }, worker));
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+await main();
