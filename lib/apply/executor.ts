@@ -233,6 +233,8 @@ async function applyLocked(
   const writer = new StateWriter(path, lock, withLineage(initial), order);
   const lineage = writer.state.lineage!;
   try {
+    // The lineage reaches the state file before anything carrying it exists (issue 18.5).
+    await writer.persist();
     const enclave = await runtime.ensureEnclave(lineage);
     const current = writer.state.enclave;
     if (current?.networkId !== enclave.networkId || current.networkName !== enclave.networkName) {

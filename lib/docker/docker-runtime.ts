@@ -45,6 +45,7 @@ import {
   checkServiceSpec,
   checkTaskSpec,
   LABEL_LINEAGE,
+  LABEL_PROBE,
   LABEL_PORTS,
   LABEL_SERVICE,
   LABEL_TASK,
@@ -169,6 +170,8 @@ export class DockerRuntime implements Runtime {
     return this.lock(`enclave:${lineage}`, async () => {
       const existing = await this.findNetwork(lineage);
       if (existing) return existing;
+      // Probe networks an earlier attempt was killed before removing.
+      await this.removeProbes(lineage);
       const name = networkName(lineage);
       const create = (subnet: { Subnet: string; Gateway?: string } | undefined): Promise<Docker.Network> =>
         this.call(
@@ -189,7 +192,7 @@ export class DockerRuntime implements Runtime {
       // Another network may take the probed subnet in between: probe again, then let the
       // engine choose (static addresses are then unavailable, and say so when asked for).
       for (let attempt = 0; attempt < 3; attempt++) {
-        const subnet = await this.freeSubnet();
+        const subnet = await this.freeSubnet(lineage);
         if (subnet === undefined) break;
         try {
           return { lineage, networkId: (await create(subnet)).id, networkName: name };
@@ -204,8 +207,9 @@ export class DockerRuntime implements Runtime {
   async inspectEnclave(lineage: string): Promise<EnclaveResources> {
     checkLineage(lineage);
     const filter = { label: [`${LABEL_LINEAGE}=${lineage}`] };
-    const [network, containers, volumes] = await Promise.all([
+    const [network, probes, containers, volumes] = await Promise.all([
       this.findNetwork(lineage),
+      this.findProbes(lineage),
       this.call(`listing containers of enclave ${lineage}`, () =>
         engineGet<Docker.ContainerInfo[]>(this.address, '/containers/json', { all: 'true', filters: JSON.stringify(filter) }),
       ),
@@ -235,6 +239,7 @@ export class DockerRuntime implements Runtime {
     return {
       lineage,
       ...(network ? { network } : {}),
+      ...(probes.length > 0 ? { probeNetworks: probes } : {}),
       containers: containerSummaries.sort((a, b) => byCodeUnits(a.containerName, b.containerName)),
       volumes: volumeSummaries.sort((a, b) => byCodeUnits(a.name, b.name)),
     };
@@ -258,6 +263,7 @@ export class DockerRuntime implements Runtime {
         const id = found.network.networkId;
         await this.callTolerating(404, `removing network ${found.network.networkName}`, () => this.docker.getNetwork(id).remove());
       }
+      await this.removeProbes(lineage, found.probeNetworks ?? []);
       return found;
     });
   }
@@ -716,12 +722,14 @@ export class DockerRuntime implements Runtime {
    * container's address (as private_ip_address_placeholder needs) only on networks whose
    * subnet was given by their creator. Undefined when the engine will not say.
    */
-  private async freeSubnet(): Promise<{ Subnet: string; Gateway?: string } | undefined> {
+  private async freeSubnet(lineage: string): Promise<{ Subnet: string; Gateway?: string } | undefined> {
     try {
+      // Labelled with the lineage (already in the state file when this runs), so that a
+      // probe a crash leaves behind is found and removed by the next apply or destroy.
       const probe = await this.docker.createNetwork({
         Name: `starform-probe-${randomBytes(6).toString('hex')}`,
         Driver: 'bridge',
-        Labels: { 'starform.probe': 'true' },
+        Labels: { [LABEL_PROBE]: 'true', [LABEL_LINEAGE]: lineage },
       });
       try {
         const config = ((await probe.inspect()) as Docker.NetworkInspectInfo).IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'));
@@ -767,6 +775,25 @@ export class DockerRuntime implements Runtime {
     }
     for (let n = range.last - 1; n > range.first; n--) if (!used.has(n)) return ipv4Text(n);
     throw new RuntimeError('invalid-spec', `${who} needs a fixed address, but the enclave network ${subnet} has none free`);
+  }
+
+  /** The subnet probe networks of an enclave (see freeSubnet) that are still there. */
+  private async findProbes(lineage: string): Promise<EnclaveInfo[]> {
+    const networks = await this.call(`listing probe networks of enclave ${lineage}`, () =>
+      engineGet<Docker.NetworkInspectInfo[]>(this.address, '/networks', {
+        filters: JSON.stringify({ label: [`${LABEL_LINEAGE}=${lineage}`, `${LABEL_PROBE}=true`] }),
+      }),
+    );
+    return networks
+      .filter((n) => n.Name.startsWith('starform-probe-'))
+      .map((n) => ({ lineage, networkId: n.Id, networkName: n.Name }))
+      .sort((a, b) => byCodeUnits(a.networkName, b.networkName));
+  }
+
+  private async removeProbes(lineage: string, probes?: readonly EnclaveInfo[]): Promise<void> {
+    for (const probe of probes ?? (await this.findProbes(lineage))) {
+      await this.callTolerating(404, `removing probe network ${probe.networkName}`, () => this.docker.getNetwork(probe.networkId).remove());
+    }
   }
 
   private async findNetwork(lineage: string): Promise<EnclaveInfo | undefined> {
