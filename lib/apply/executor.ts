@@ -38,6 +38,7 @@ import {
   type State,
   type StateLock,
 } from '../state/index.js';
+import { crashPoint } from '../util/crash-point.js';
 import { UserError } from '../util/errors.js';
 import type { JsonValue } from '../util/json.js';
 import type { BaseContext, StepContext, StepOutcome } from './context.js';
@@ -234,6 +235,7 @@ async function applyLocked(
   const lineage = writer.state.lineage!;
   try {
     // The lineage reaches the state file before anything carrying it exists (issue 18.5).
+    crashPoint('apply-before-enclave');
     await writer.persist();
     const enclave = await runtime.ensureEnclave(lineage);
     const current = writer.state.enclave;

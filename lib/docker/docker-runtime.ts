@@ -87,6 +87,7 @@ import type {
 } from './runtime.js';
 import { checkMountPath, collectStream, packDirectory, relocateArchive } from './tar.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
+import { crashPoint } from '../util/crash-point.js';
 
 export interface DockerRuntimeOptions {
   /** Unix socket of the engine. Default: DOCKER_HOST, else the usual socket locations. */
@@ -195,7 +196,9 @@ export class DockerRuntime implements Runtime {
         const subnet = await this.freeSubnet(lineage);
         if (subnet === undefined) break;
         try {
-          return { lineage, networkId: (await create(subnet)).id, networkName: name };
+          const network = await create(subnet);
+          crashPoint('enclave-network-created');
+          return { lineage, networkId: network.id, networkName: name };
         } catch (err) {
           if (!(err instanceof RuntimeError && /overlap/i.test(err.message))) throw err;
         }
@@ -731,6 +734,7 @@ export class DockerRuntime implements Runtime {
         Driver: 'bridge',
         Labels: { [LABEL_PROBE]: 'true', [LABEL_LINEAGE]: lineage },
       });
+      crashPoint('enclave-probe-created');
       try {
         const config = ((await probe.inspect()) as Docker.NetworkInspectInfo).IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'));
         return config?.Subnet ? { Subnet: config.Subnet, ...(config.Gateway ? { Gateway: config.Gateway } : {}) } : undefined;
