@@ -39,7 +39,7 @@ import {
   type StateLock,
 } from '../state/index.js';
 import { crashPoint } from '../util/crash-point.js';
-import { UserError } from '../util/errors.js';
+import { UserError, formatLocation } from '../util/errors.js';
 import type { JsonValue } from '../util/json.js';
 import type { BaseContext, StepContext, StepOutcome } from './context.js';
 import { ApplyError, detailOf, isExpectedError } from './errors.js';
@@ -315,7 +315,8 @@ async function applyLocked(
   } catch (err) {
     writeError = err;
   }
-  const done = items.length - notStarted.length - (failure ? 1 : 0);
+  // Steps whose record reached the state (with a failed write, some that ran did not).
+  const done = summary.created + summary.replaced + summary.run + summary.deleted;
   const progress = `${done} of ${items.length} step${items.length === 1 ? '' : 's'} finished and recorded in the state (serial ${serial})`;
   let error: ApplyError;
   if (failure !== undefined) {
@@ -330,7 +331,14 @@ async function applyLocked(
       hint: `${progress}. Plan and apply again to continue from there.`,
     });
   }
-  if (writeError !== undefined) {
+  if (writeError !== undefined && failure?.error === writeError && writeError instanceof UserError) {
+    // The step itself failed only because its record could not be written (a full disk):
+    // say that, where it happened (the state file), once.
+    error = new ApplyError(`${writeError.location ? `${formatLocation(writeError.location)}: ` : ''}${writeError.detail}`, failure.item.stepId, undefined, {
+      hint: `${writeError.hint ? `${writeError.hint}\n` : ''}${progress}; ${failure.item.stepId} ran but could not be recorded (the next apply removes what it left). Plan and apply again to continue from there.`,
+      cause: writeError,
+    });
+  } else if (writeError !== undefined) {
     error = new ApplyError(`${error.detail}\nand the state could not be written: ${detailOf(writeError)}`, error.stepId, undefined, { cause: writeError });
   }
   emit({ type: 'apply_failed', summary, error: error.message, serial, durationMs: Date.now() - started });

@@ -264,7 +264,17 @@ export class DockerRuntime implements Runtime {
       );
       if (found.network) {
         const id = found.network.networkId;
-        await this.callTolerating(404, `removing network ${found.network.networkName}`, () => this.docker.getNetwork(id).remove());
+        // A busy engine may still be detaching the containers just removed ("has active
+        // endpoints"): give it a few more tries before calling it a failure.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.callTolerating(404, `removing network ${found.network.networkName}`, () => this.docker.getNetwork(id).remove());
+            break;
+          } catch (err) {
+            if (attempt >= 8 || !/active endpoints/i.test((err as Error).message)) throw err;
+            await new Promise((r) => setTimeout(r, 250 * attempt));
+          }
+        }
       }
       await this.removeProbes(lineage, found.probeNetworks ?? []);
       return found;
