@@ -1,7 +1,7 @@
 // Small tmpfs file systems for the full-disk tests: `useTmpfs` mounts one (of `sizeKiB`)
 // before each test of the suite that calls it and unmounts it afterwards. Mounting needs
 // root: without it the tests are skipped with a message, except under CI (CI=true), where
-// they must run (.ci/run runs as root) and so fail instead.
+// they must run (.ci/run runs as root and sets CI) and so fail instead.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +12,18 @@ export interface Tmpfs {
   dir: string;
 }
 
+/** Whether the tests run under CI (CI set, as .ci/run sets it), where they must not skip. */
+function underCi(): boolean {
+  const ci = process.env['CI'];
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
 export function useTmpfs(sizeKiB: number): Tmpfs {
   const fs: Tmpfs = { dir: '' };
   beforeEach(function () {
     const isRoot = process.getuid?.() === 0;
     if (!isRoot) {
-      if (process.env['CI'] === 'true') throw new Error('the full-disk tests mount a tmpfs and must run as root under CI');
+      if (underCi()) throw new Error('the full-disk tests mount a tmpfs and must run as root under CI');
       console.log('      (skipped: the full-disk tests mount a tmpfs, which needs root)');
       this.skip();
     }
@@ -27,7 +33,7 @@ export function useTmpfs(sizeKiB: number): Tmpfs {
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       const why = `cannot mount a ${sizeKiB} KiB tmpfs: ${(err as { stderr?: Buffer }).stderr?.toString().trim() ?? String(err)}`;
-      if (process.env['CI'] === 'true') throw new Error(why);
+      if (underCi()) throw new Error(why);
       console.log(`      (skipped: ${why})`);
       this.skip();
     }
