@@ -252,11 +252,17 @@ export class DockerRuntime implements Runtime {
     checkLineage(lineage);
     return this.lock(`enclave:${lineage}`, async () => {
       const found = await this.inspectEnclave(lineage);
-      await Promise.all(
-        found.containers.map((c) =>
-          this.callTolerating(404, `removing container ${c.containerName}`, () => this.docker.getContainer(c.id).remove({ force: true, v: true })),
-        ),
-      );
+      // A few at a time: Docker 20.10 was seen to lose count of a network's endpoints when
+      // many of its containers were removed at once on a busy engine, after which the
+      // network can no longer be removed ("has active endpoints" with no container).
+      const queue = [...found.containers];
+      const remover = async (): Promise<void> => {
+        for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+          const id = c.id;
+          await this.callTolerating(404, `removing container ${c.containerName}`, () => this.docker.getContainer(id).remove({ force: true, v: true }));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(4, queue.length) }, remover));
       await Promise.all(
         found.volumes.map((v) =>
           this.callTolerating(404, `removing volume ${v.name}`, () => this.docker.getVolume(v.name).remove()),
@@ -265,14 +271,15 @@ export class DockerRuntime implements Runtime {
       if (found.network) {
         const id = found.network.networkId;
         // A busy engine may still be detaching the containers just removed ("has active
-        // endpoints"): give it a few more tries before calling it a failure.
+        // endpoints"): retry for a while before calling it a failure.
+        const deadline = Date.now() + 20_000;
         for (let attempt = 1; ; attempt++) {
           try {
             await this.callTolerating(404, `removing network ${found.network.networkName}`, () => this.docker.getNetwork(id).remove());
             break;
           } catch (err) {
-            if (attempt >= 8 || !/active endpoints/i.test((err as Error).message)) throw err;
-            await new Promise((r) => setTimeout(r, 250 * attempt));
+            if (Date.now() > deadline || !/active endpoints/i.test((err as Error).message)) throw err;
+            await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
           }
         }
       }

@@ -126,10 +126,10 @@ const swept = new WeakSet<StateLock>();
  *
  * The new text is staged in full (written, fsynced, read back) before anything else
  * changes; only then does the current file become the backup (a hard link, see
- * lib/util/durable-write.ts) and the new one take its place (a rename). The lock is checked on disk
- * once more just before that, so a holder whose lock was removed never lands a write. A
- * write that fails (a full disk above all) leaves the state file and its backup as they
- * were, and says so.
+ * lib/util/durable-write.ts) and the new one take its place (a rename). The lock is
+ * checked on disk once more just before that, so a holder whose lock was removed never
+ * lands a write. A write that fails (a full disk above all) leaves the state file and its
+ * backup as they were, and says so.
  */
 export async function writeState(path: string, state: State, lock: StateLock): Promise<State> {
   const file = await resolveStatePath(path);
@@ -174,15 +174,17 @@ export async function writeState(path: string, state: State, lock: StateLock): P
   } catch (err) {
     throw writeFailure(err, file, unchanged);
   }
+  let rotated = false;
   try {
     lock.assertHolds(file);
     if (currentBytes !== null) await linkBackup(file, backupPath(file), currentBytes);
+    rotated = currentBytes !== null;
     lock.assertHolds(file);
     await staged.commit();
   } catch (err) {
     await staged.discard();
     if (err instanceof UserError) throw err;
-    throw writeFailure(err, file, unchanged);
+    throw writeFailure(err, file, rotated ? `The state file (serial ${current!.serial}) is unchanged; its backup is now the same version.` : unchanged);
   }
   await noteWritten(file, text);
   return next;
