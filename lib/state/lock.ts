@@ -13,7 +13,10 @@
 //
 // A lock is stale, and is taken over, when its mtime has not been refreshed for `staleMs`
 // (the holder died or hung, any host), or at once when its holder is on this host and its
-// pid no longer exists. Breaking a stale lock renames it aside first and checks that the
+// process no longer exists (its pid is gone, or now belongs to a process that started at
+// another time than the one `info.json` records: pids are reused). `force-unlock` refuses
+// a holder that still runs unless forced, and every state write checks `info.json` just
+// before it lands, so a holder whose lock was removed stops at its next write. Breaking a stale lock renames it aside first and checks that the
 // renamed lock is the one judged stale, so two processes breaking the same dead lock
 // cannot remove a third one's fresh lock.
 //
