@@ -39,7 +39,8 @@ import {
   type State,
   type StateLock,
 } from '../state/index.js';
-import { UserError } from '../util/errors.js';
+import { crashPoint } from '../util/crash-point.js';
+import { UserError, formatLocation } from '../util/errors.js';
 import type { JsonValue } from '../util/json.js';
 import type { BaseContext, StepContext, StepOutcome } from './context.js';
 import { checkLineageUnused } from './binding.js';
@@ -240,6 +241,9 @@ async function applyLocked(
   const writer = new StateWriter(path, lock, start, order);
   const lineage = writer.state.lineage!;
   try {
+    // The lineage reaches the state file before anything carrying it exists (issue 18.5).
+    crashPoint('apply-before-enclave');
+    await writer.persist();
     const enclave = await runtime.ensureEnclave(lineage);
     const current = writer.state.enclave;
     if (current?.networkId !== enclave.networkId || current.networkName !== enclave.networkName) {
@@ -318,7 +322,8 @@ async function applyLocked(
   } catch (err) {
     writeError = err;
   }
-  const done = items.length - notStarted.length - (failure ? 1 : 0);
+  // Steps whose record reached the state (with a failed write, some that ran did not).
+  const done = summary.created + summary.replaced + summary.run + summary.deleted;
   const progress = `${done} of ${items.length} step${items.length === 1 ? '' : 's'} finished and recorded in the state (serial ${serial})`;
   let error: ApplyError;
   if (failure !== undefined) {
@@ -333,7 +338,14 @@ async function applyLocked(
       hint: `${progress}. Plan and apply again to continue from there.`,
     });
   }
-  if (writeError !== undefined) {
+  if (writeError !== undefined && failure?.error === writeError && writeError instanceof UserError) {
+    // The step itself failed only because its record could not be written (a full disk):
+    // say that, where it happened (the state file), once.
+    error = new ApplyError(`${writeError.location ? `${formatLocation(writeError.location)}: ` : ''}${writeError.detail}`, failure.item.stepId, undefined, {
+      hint: `${writeError.hint ? `${writeError.hint}\n` : ''}${progress}; ${failure.item.stepId} ran but could not be recorded (the next apply removes what it left). Plan and apply again to continue from there.`,
+      cause: writeError,
+    });
+  } else if (writeError !== undefined) {
     error = new ApplyError(`${error.detail}\nand the state could not be written: ${detailOf(writeError)}`, error.stepId, undefined, { cause: writeError });
   }
   emit({ type: 'apply_failed', summary, error: error.message, serial, durationMs: Date.now() - started });

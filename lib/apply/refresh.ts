@@ -8,10 +8,16 @@
 // the state says stopped is marked running. One `inspectEnclave` call lists everything
 // the enclave's lineage labels, so refreshing costs one engine round trip however many
 // services there are. Containers of the enclave that no service of the state names are
-// reported as orphans (an interrupted apply leaves them; `apply` removes them). Refresh only reads: it never changes the engine or a file; `plan`
+// reported as orphans (an interrupted apply leaves them; `apply` removes them), and so
+// are subnet probe networks an apply was killed before removing. Refresh only reads: it never changes the engine or a file; `plan`
 // shows the drift, `apply` records the refreshed state before its first step.
+//
+// `refreshBlobs` does the same for the files artifacts' content in the blob store beside
+// the state file (no engine involved): an artifact whose blob is missing or damaged
+// (wrong size, or bytes that do not hash to its digest) is dropped from the state, so the
+// plan creates it again from the package (and the apply stores it afresh).
 import type { ContainerSummary, Runtime } from '../docker/index.js';
-import { putService, removeService, type ServiceRecord, type State } from '../state/index.js';
+import { BlobStore, putService, removeFilesArtifact, removeService, resolveStatePath, type ServiceRecord, type State } from '../state/index.js';
 
 export interface RefreshResult {
   readonly state: State;
@@ -49,6 +55,9 @@ export async function refreshState(state: State, runtime: Runtime): Promise<Refr
   for (const o of orphans) {
     drift.push(`service '${o.service}': container ${shortId(o.containerId)} is not named by the state (left by an interrupted apply)`);
   }
+  for (const probe of found.probeNetworks ?? []) {
+    drift.push(`network '${probe.networkName}' is a subnet probe left by an interrupted apply (the next apply or destroy removes it)`);
+  }
   return { state: next, drift, orphans };
 }
 
@@ -60,4 +69,27 @@ export function stopped(record: ServiceRecord): ServiceRecord {
 
 export function shortId(id: string): string {
   return id.slice(0, 12);
+}
+
+/** The state without the files artifacts whose stored content is missing or damaged (see the file comment). */
+export async function refreshBlobs(state: State, statePath: string): Promise<{ state: State; drift: string[] }> {
+  if (state.filesArtifacts.size === 0) return { state, drift: [] };
+  const blobs = BlobStore.forState(await resolveStatePath(statePath));
+  let next = state;
+  const drift: string[] = [];
+  const names = [...state.filesArtifacts.keys()].sort();
+  const conditions = await Promise.all(
+    names.map((name) => {
+      const record = state.filesArtifacts.get(name)!;
+      return blobs.check(record.contentHash, record.size);
+    }),
+  );
+  names.forEach((name, i) => {
+    const condition = conditions[i];
+    if (condition === 'ok') return;
+    const record = state.filesArtifacts.get(name)!;
+    next = removeFilesArtifact(next, name);
+    drift.push(`files artifact '${name}': its stored content (${record.contentHash}) is ${condition}; it will be created again`);
+  });
+  return { state: next, drift };
 }

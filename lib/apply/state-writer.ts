@@ -8,13 +8,18 @@
 // Determinism: before each write the applied steps are put in plan order (steps of
 // earlier applies that this plan does not make keep their relative order in front), so
 // the file does not depend on which of two concurrent steps finished first. A state that
-// did not change is not written at all.
+// did not change is not written at all, except by `persist`, which puts a state that was
+// never written on disk (its lineage first of all) before the engine is asked for
+// anything labelled with that lineage: a crash then never leaves labelled resources that
+// no state file names.
 import { serializeState, writeState, type State, type StateLock } from '../state/index.js';
 
 export type StateChange = (state: State) => State;
 
 interface Pending {
   readonly change: StateChange;
+  /** Write even when nothing changed (persist). */
+  readonly force?: boolean;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -50,6 +55,19 @@ export class StateWriter {
     });
   }
 
+  /**
+   * Resolves once a state file holds the state as it is now: writes it if it never was
+   * (serial 0, a new state), otherwise only waits for the writes in progress.
+   */
+  persist(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.current.serial !== 0 || this.pending.some((p) => p.force)) return this.flush();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ change: (s) => s, force: true, resolve, reject });
+      this.writing ??= Promise.resolve().then(() => this.drain());
+    });
+  }
+
   /** Resolves when every change handed in so far is on disk (or rejects with the write error). */
   async flush(): Promise<void> {
     while (this.writing !== null) await this.writing;
@@ -64,7 +82,7 @@ export class StateWriter {
           let next = this.current;
           for (const p of batch) next = p.change(next);
           next = ordered(next, this.order);
-          if (differs(next, this.current)) {
+          if (differs(next, this.current) || (batch.some((p) => p.force) && next.serial === 0)) {
             this.current = await writeState(this.path, next, this.lock);
             this.writes++;
           }

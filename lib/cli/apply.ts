@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Runtime } from '../docker/index.js';
-import { applyPlan, inStepOrder, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
+import { applyPlan, inStepOrder, refreshBlobs, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
 import { checkSignature, readPlanFile } from '../planfile/index.js';
 import { closingText, stepLine } from '../render/apply-view.js';
 import { ndjsonSink } from '../render/json-views.js';
@@ -249,7 +249,8 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   try {
     const stored = await readState(argv.state);
     maskOutput(stateSensitiveValues(stored));
-    let state = stored;
+    const blobsChecked = await refreshBlobs(stored, argv.state);
+    let state = blobsChecked.state;
     const [{ checkPackage, planFromCheck }, { renderPlanText, renderProblems }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
@@ -263,7 +264,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     } catch (error) {
       failure = { error };
     }
-    const notes: string[] = [];
+    const notes: string[] = [...blobsChecked.drift];
     if (refreshing !== undefined) {
       try {
         const refreshed = await refreshing;

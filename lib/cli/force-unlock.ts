@@ -1,6 +1,7 @@
 // `starform force-unlock LOCK_ID`: remove a state lock whose holder died without
 // releasing it (the lock's ID is in the "state is locked" message). Only the lock with
-// that ID is removed, never one taken since.
+// that ID is removed, never one taken since; a holder that still runs is refused unless
+// --force (it then stops at its next state write).
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { forceUnlock } from '../state/index.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
@@ -10,6 +11,7 @@ export const describe = 'Remove the state lock with this ID, left by an operatio
 
 interface ForceUnlockArgs extends StateArgs {
   'lock-id': string;
+  force: boolean;
 }
 
 export function builder(y: Argv): Argv<ForceUnlockArgs> {
@@ -17,11 +19,15 @@ export function builder(y: Argv): Argv<ForceUnlockArgs> {
     type: 'string',
     demandOption: true,
     describe: 'The lock ID shown by the command that found the state locked',
+  }).option('force', {
+    type: 'boolean',
+    default: false,
+    describe: 'Remove the lock even though its holder is still running (the holder stops at its next state write)',
   }) as unknown as Argv<ForceUnlockArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<ForceUnlockArgs>): Promise<void> {
-  const holder = await forceUnlock(argv.state, argv['lock-id']);
+  const holder = await forceUnlock(argv.state, argv['lock-id'], { force: argv.force });
   process.stdout.write(
     `Removed the lock of ${holder.path}: ${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid}) since ${holder.created}.\n`,
   );

@@ -62,6 +62,12 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   let state = await readState(argv.state);
   maskOutput(stateSensitiveValues(state));
   const notes: string[] = [];
+  if (state.filesArtifacts.size > 0) {
+    const { refreshBlobs } = await import('../apply/refresh.js');
+    const checked = await refreshBlobs(state, argv.state);
+    state = checked.state;
+    notes.push(...checked.drift);
+  }
   if (argv.refresh && state.services.size > 0) {
     const refreshed = await refresh(state);
     state = refreshed.state;

@@ -45,6 +45,7 @@ import {
   checkServiceSpec,
   checkTaskSpec,
   LABEL_LINEAGE,
+  LABEL_PROBE,
   LABEL_PORTS,
   LABEL_SERVICE,
   LABEL_TASK,
@@ -87,6 +88,7 @@ import type {
 } from './runtime.js';
 import { checkMountPath, collectStream, packDirectory, relocateArchive } from './tar.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
+import { crashPoint } from '../util/crash-point.js';
 
 export interface DockerRuntimeOptions {
   /** Unix socket of the engine. Default: DOCKER_HOST, else the usual socket locations. */
@@ -170,6 +172,8 @@ export class DockerRuntime implements Runtime {
     return this.lock(`enclave:${lineage}`, async () => {
       const existing = await this.findNetwork(lineage);
       if (existing) return existing;
+      // Probe networks an earlier attempt was killed before removing.
+      await this.removeProbes(lineage);
       const name = networkName(lineage);
       const create = (subnet: { Subnet: string; Gateway?: string } | undefined): Promise<Docker.Network> =>
         this.call(
@@ -190,10 +194,12 @@ export class DockerRuntime implements Runtime {
       // Another network may take the probed subnet in between: probe again, then let the
       // engine choose (static addresses are then unavailable, and say so when asked for).
       for (let attempt = 0; attempt < 3; attempt++) {
-        const subnet = await this.freeSubnet();
+        const subnet = await this.freeSubnet(lineage);
         if (subnet === undefined) break;
         try {
-          return { lineage, networkId: (await create(subnet)).id, networkName: name };
+          const network = await create(subnet);
+          crashPoint('enclave-network-created');
+          return { lineage, networkId: network.id, networkName: name };
         } catch (err) {
           if (!(err instanceof RuntimeError && /overlap/i.test(err.message))) throw err;
         }
@@ -205,8 +211,9 @@ export class DockerRuntime implements Runtime {
   async inspectEnclave(lineage: string): Promise<EnclaveResources> {
     checkLineage(lineage);
     const filter = { label: [`${LABEL_LINEAGE}=${lineage}`] };
-    const [network, containers, volumes] = await Promise.all([
+    const [network, probes, containers, volumes] = await Promise.all([
       this.findNetwork(lineage),
+      this.findProbes(lineage),
       this.call(`listing containers of enclave ${lineage}`, () =>
         engineGet<Docker.ContainerInfo[]>(this.address, '/containers/json', { all: 'true', filters: JSON.stringify(filter) }),
       ),
@@ -236,6 +243,7 @@ export class DockerRuntime implements Runtime {
     return {
       lineage,
       ...(network ? { network } : {}),
+      ...(probes.length > 0 ? { probeNetworks: probes } : {}),
       containers: containerSummaries.sort((a, b) => byCodeUnits(a.containerName, b.containerName)),
       volumes: volumeSummaries.sort((a, b) => byCodeUnits(a.name, b.name)),
     };
@@ -245,11 +253,17 @@ export class DockerRuntime implements Runtime {
     checkLineage(lineage);
     return this.lock(`enclave:${lineage}`, async () => {
       const found = await this.inspectEnclave(lineage);
-      await Promise.all(
-        found.containers.map((c) =>
-          this.callTolerating(404, `removing container ${c.containerName}`, () => this.docker.getContainer(c.id).remove({ force: true, v: true })),
-        ),
-      );
+      // A few at a time: Docker 20.10 was seen to lose count of a network's endpoints when
+      // many of its containers were removed at once on a busy engine, after which the
+      // network can no longer be removed ("has active endpoints" with no container).
+      const queue = [...found.containers];
+      const remover = async (): Promise<void> => {
+        for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+          const id = c.id;
+          await this.callTolerating(404, `removing container ${c.containerName}`, () => this.docker.getContainer(id).remove({ force: true, v: true }));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(4, queue.length) }, remover));
       await Promise.all(
         found.volumes.map((v) =>
           this.callTolerating(404, `removing volume ${v.name}`, () => this.docker.getVolume(v.name).remove()),
@@ -257,8 +271,20 @@ export class DockerRuntime implements Runtime {
       );
       if (found.network) {
         const id = found.network.networkId;
-        await this.callTolerating(404, `removing network ${found.network.networkName}`, () => this.docker.getNetwork(id).remove());
+        // A busy engine may still be detaching the containers just removed ("has active
+        // endpoints"): retry for a while before calling it a failure.
+        const deadline = Date.now() + 20_000;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.callTolerating(404, `removing network ${found.network.networkName}`, () => this.docker.getNetwork(id).remove());
+            break;
+          } catch (err) {
+            if (Date.now() > deadline || !/active endpoints/i.test((err as Error).message)) throw err;
+            await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
+          }
+        }
       }
+      await this.removeProbes(lineage, found.probeNetworks ?? []);
       return found;
     });
   }
@@ -736,13 +762,16 @@ export class DockerRuntime implements Runtime {
    * container's address (as private_ip_address_placeholder needs) only on networks whose
    * subnet was given by their creator. Undefined when the engine will not say.
    */
-  private async freeSubnet(): Promise<{ Subnet: string; Gateway?: string } | undefined> {
+  private async freeSubnet(lineage: string): Promise<{ Subnet: string; Gateway?: string } | undefined> {
     try {
+      // Labelled with the lineage (already in the state file when this runs), so that a
+      // probe a crash leaves behind is found and removed by the next apply or destroy.
       const probe = await this.docker.createNetwork({
         Name: `starform-probe-${randomBytes(6).toString('hex')}`,
         Driver: 'bridge',
-        Labels: { 'starform.probe': 'true' },
+        Labels: { [LABEL_PROBE]: 'true', [LABEL_LINEAGE]: lineage },
       });
+      crashPoint('enclave-probe-created');
       try {
         const config = ((await probe.inspect()) as Docker.NetworkInspectInfo).IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'));
         return config?.Subnet ? { Subnet: config.Subnet, ...(config.Gateway ? { Gateway: config.Gateway } : {}) } : undefined;
@@ -799,6 +828,25 @@ export class DockerRuntime implements Runtime {
     if (range === undefined || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return false;
     const n = ipv4Number(address);
     return n > range.first && n < range.last;
+  }
+
+  /** The subnet probe networks of an enclave (see freeSubnet) that are still there. */
+  private async findProbes(lineage: string): Promise<EnclaveInfo[]> {
+    const networks = await this.call(`listing probe networks of enclave ${lineage}`, () =>
+      engineGet<Docker.NetworkInspectInfo[]>(this.address, '/networks', {
+        filters: JSON.stringify({ label: [`${LABEL_LINEAGE}=${lineage}`, `${LABEL_PROBE}=true`] }),
+      }),
+    );
+    return networks
+      .filter((n) => n.Name.startsWith('starform-probe-'))
+      .map((n) => ({ lineage, networkId: n.Id, networkName: n.Name }))
+      .sort((a, b) => byCodeUnits(a.networkName, b.networkName));
+  }
+
+  private async removeProbes(lineage: string, probes?: readonly EnclaveInfo[]): Promise<void> {
+    for (const probe of probes ?? (await this.findProbes(lineage))) {
+      await this.callTolerating(404, `removing probe network ${probe.networkName}`, () => this.docker.getNetwork(probe.networkId).remove());
+    }
   }
 
   private async findNetwork(lineage: string): Promise<EnclaveInfo | undefined> {

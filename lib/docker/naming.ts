@@ -16,6 +16,8 @@ export const LABEL_SERVICE = 'starform.service';
 export const LABEL_TASK = 'starform.task';
 export const LABEL_PORTS = 'starform.ports';
 export const LABEL_VOLUME_KEY = 'starform.volume-key';
+/** On the short-lived networks that find a free subnet for an enclave (with the enclave's lineage). */
+export const LABEL_PROBE = 'starform.probe';
 
 const LINEAGE_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 const SERVICE_RE = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;

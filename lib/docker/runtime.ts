@@ -189,6 +189,8 @@ export interface VolumeSummary {
 export interface EnclaveResources {
   readonly lineage: string;
   readonly network?: EnclaveInfo;
+  /** Subnet probe networks of the enclave that a crash left behind (removed with the enclave). */
+  readonly probeNetworks?: readonly EnclaveInfo[];
   readonly containers: readonly ContainerSummary[];
   readonly volumes: readonly VolumeSummary[];
 }

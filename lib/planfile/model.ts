@@ -204,6 +204,14 @@ export function checkPlanIsCurrent(
   const location = { file: planFile };
   const hint = 'Run `starform plan` again and review the new plan.';
   const { lineage, serial } = plan.base;
+  // Above 2^53 - 1 two serials can read as the same number: no exact comparison is possible.
+  for (const [what, n] of [['the plan', serial], ['the state', state.serial]] as const) {
+    if (!Number.isSafeInteger(n)) {
+      throw new UserError(`${what} records state serial ${n}, beyond ${Number.MAX_SAFE_INTEGER}, the largest integer that stays exact`, {
+        location,
+      });
+    }
+  }
   if (serial === 0) {
     if (state.lineage === null) return;
     if (state.lineage === lineage) {

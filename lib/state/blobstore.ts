@@ -5,14 +5,22 @@
 //
 // A blob's name is the sha256 of its bytes, so putting the same content twice is free,
 // a blob is never modified in place, and `get` can tell a damaged blob from a good one.
-// Blobs are written atomically (temporary file, fsync, rename), so a crash leaves either
-// the whole blob or none. The state refers to blobs by digest; `prune` removes those no
-// state refers to any more (keep the backup's too, so that restoring it stays possible).
+// A blob is staged under a temporary name (written, fsynced, read back and hashed) and
+// renamed to its digest only when its bytes hash to that digest, so a full disk or a
+// crash leaves either the whole blob or none under the final name. A blob damaged all the
+// same (by hand, by the disk) is found by `check` — which refresh, and so plan, runs over
+// the blobs the state refers to — and `put` replaces it rather than trusting its name.
+// The state refers to blobs by digest; `prune` removes those no state refers to any more
+// (keep the backup's too, so that restoring it stays possible).
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { atomicWriteFile, ioError } from '../util/files.js';
+import { ioError } from '../util/files.js';
 import { digestHex, digestOf, isDigest, type Digest } from '../util/hash.js';
+import { isLeftoverOf, stage } from '../util/durable-write.js';
+
+/** What `check` found of a blob. */
+export type BlobCondition = 'ok' | 'missing' | 'damaged';
 
 export class BlobStore {
   /** `root` is the store's directory (`<state>.d`); it is created on the first put. */
@@ -32,17 +40,48 @@ export class BlobStore {
     return join(this.dir, digestHex(digest));
   }
 
-  /** Stores content and returns its digest; storing existing content writes nothing. */
+  /**
+   * Stores content and returns its digest. Storing content that is there already writes
+   * nothing; a blob under that name that is damaged is replaced.
+   */
   async put(content: Uint8Array): Promise<Digest> {
     const digest = digestOf(content);
-    if (await this.has(digest)) return digest;
+    const path = this.pathOf(digest);
+    if ((await this.check(digest, content.byteLength)) === 'ok') return digest;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await atomicWriteFile(this.pathOf(digest), content, { createMode: 0o600 });
+      // stage() reads the temporary file back and compares it with `content`, whose
+      // digest this is: only bytes that hash to the name get the name.
+      await (await stage(path, content)).commit();
     } catch (err) {
-      throw ioError(err, this.pathOf(digest), 'cannot store a files artifact');
+      const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT';
+      if (full) {
+        throw new UserError('cannot store a files artifact: the disk is full (no space left on the device)', {
+          location: { file: path },
+          hint: 'Nothing was stored under that name. Free some space on that file system, then run the command again.',
+          cause: err,
+        });
+      }
+      throw ioError(err, path, 'cannot store a files artifact');
     }
     return digest;
+  }
+
+  /**
+   * Whether the blob with this digest is there and intact: its size is `size` (when
+   * given) and its bytes hash to its digest. A wrong size is found without reading it.
+   */
+  async check(digest: Digest, size?: number): Promise<BlobCondition> {
+    const path = this.pathOf(digest);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return 'damaged';
+      if (size !== undefined && info.size !== size) return 'damaged';
+      return digestOf(await readFile(path)) === digest ? 'ok' : 'damaged';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw ioError(err, path, 'cannot look up a files artifact');
+    }
   }
 
   async has(digest: Digest): Promise<boolean> {
@@ -104,7 +143,10 @@ export class BlobStore {
       await rm(this.pathOf(digest), { force: true });
       removed.push(digest);
     }
-    const leftovers = (await readdir(this.dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.\d+$/.test(n));
+    // Temporary names: this store's own (lib/util/durable-write.ts), and those of older starforms.
+    const leftovers = (await readdir(this.dir).catch(() => [] as string[])).filter(
+      (n) => /^[0-9a-f]{64}\.\d+$/.test(n) || isLeftoverOf(n.slice(0, 64), n),
+    );
     for (const name of leftovers) await rm(join(this.dir, name), { force: true });
     return removed;
   }

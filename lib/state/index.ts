@@ -10,6 +10,7 @@ export {
   readLockInfo,
   resolveStatePath,
   withStateLock,
+  type ForceUnlockOptions,
   type LockInfo,
   type LockOptions,
   type StateLock,

@@ -13,7 +13,10 @@
 //
 // A lock is stale, and is taken over, when its mtime has not been refreshed for `staleMs`
 // (the holder died or hung, any host), or at once when its holder is on this host and its
-// pid no longer exists. Breaking a stale lock renames it aside first and checks that the
+// process no longer exists (its pid is gone, or now belongs to a process that started at
+// another time than the one `info.json` records: pids are reused). `force-unlock` refuses
+// a holder that still runs unless forced, and every state write checks `info.json` just
+// before it lands, so a holder whose lock was removed stops at its next write. Breaking a stale lock renames it aside first and checks that the
 // renamed lock is the one judged stale, so two processes breaking the same dead lock
 // cannot remove a third one's fresh lock.
 //
@@ -46,6 +49,12 @@ export interface LockInfo {
   readonly starformVersion: string;
   /** The state file it locks (absolute). */
   readonly path: string;
+  /**
+   * When the holding process started, as `<boot id>:<start time in clock ticks>` (Linux),
+   * so that a new process that got the holder's pid is not taken for the holder. Absent
+   * where the system does not say (and in locks of older starforms).
+   */
+  readonly processStart?: string;
 }
 
 export interface LockOptions {
@@ -65,7 +74,11 @@ export interface StateLock {
   /** Set when the lock was lost while held (removed or taken over by someone else). */
   readonly compromised: Error | null;
   readonly released: boolean;
-  /** Throws unless this lock is held, intact, and locks `statePath` (already resolved). */
+  /**
+   * Throws unless this lock is held, intact, and locks `statePath` (already resolved).
+   * Looks at the lock directory on disk, so a lock removed by `force-unlock --force` or
+   * taken over is noticed at once, not at the next refresh of its mtime.
+   */
   assertHolds(statePath: string): void;
   /** Removes the lock; a second call does nothing. */
   release(): Promise<void>;
@@ -135,6 +148,9 @@ class HeldLock implements StateLock {
       throw new Error(`state lock mix-up: holding ${this.statePath}, asked about ${statePath}`);
     }
     if (this.released) throw new UserError('the state lock was already released; not writing the state', { location });
+    if (!this.compromised && !isOwnLock(lockPath(this.statePath), this.info.id)) {
+      this.compromised = new Error('it was removed or taken over by another process');
+    }
     if (this.compromised) {
       throw new UserError(`the state lock was lost (${this.compromised.message}); not writing the state`, {
         location,
@@ -273,6 +289,7 @@ export async function lockState(statePath: string, options: LockOptions): Promis
     created: new Date().toISOString(),
     starformVersion: STARFORM_VERSION,
     path,
+    ...processStartField(process.pid),
   };
   const started = Date.now();
   let lock: HeldLock | undefined;
@@ -337,11 +354,19 @@ export async function readLockInfo(statePath: string): Promise<LockInfo | null> 
   return null;
 }
 
+export interface ForceUnlockOptions {
+  /** Remove the lock even though its holder is still running (it then stops at its next state write). */
+  readonly force?: boolean;
+}
+
 /**
  * Removes the lock of a state file if its id is `id`: for a lock left behind by a process
- * that cannot release it any more. Returns the removed lock's information.
+ * that cannot release it any more. A holder that still runs on this host (its pid exists
+ * and started when the lock says), or one elsewhere whose lock is still being refreshed,
+ * is refused unless `force`: it would go on working on a state someone else may now
+ * take. Returns the removed lock's information.
  */
-export async function forceUnlock(statePath: string, id: string): Promise<LockInfo> {
+export async function forceUnlock(statePath: string, id: string, options: ForceUnlockOptions = {}): Promise<LockInfo> {
   const path = await resolveStatePath(statePath);
   const location = { file: path };
   const holder = await readLockInfo(path);
@@ -356,6 +381,25 @@ export async function forceUnlock(statePath: string, id: string): Promise<LockIn
       `lock ID ${id} does not match the lock held: ${holder.id} (${holder.operation} by ${holder.user}@${holder.host}, pid ${holder.pid})`,
       { location },
     );
+  }
+  if (options.force !== true) {
+    const who = `${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid}, since ${holder.created})`;
+    const liveness = holderLiveness(holder);
+    const hint =
+      'Removing the lock of a running holder lets another operation work on the same state at the same time. ' +
+      'Stop the holder (or let it finish) first; to remove the lock anyway, pass --force: the holder then stops at its next state write.';
+    if (liveness === 'alive') {
+      throw new UserError(`the lock's holder is still running: ${who}; not removing its lock`, { location, hint });
+    }
+    if (liveness === 'elsewhere') {
+      const age = lockAgeMs(path);
+      if (age !== null && age < DEFAULT_STALE_MS) {
+        throw new UserError(
+          `the lock's holder on another host seems to be running: ${who}; its lock was refreshed ${formatDuration(Math.max(0, Math.round(age)))} ago; not removing it`,
+          { location, hint },
+        );
+      }
+    }
   }
   if (!(await breakLock(path, id))) throw new UserError('the state is not locked', { location });
   return holder;
@@ -398,18 +442,66 @@ function parseLockInfo(text: string): LockInfo | null {
   const strings = ['id', 'operation', 'user', 'host', 'created', 'starformVersion', 'path'] as const;
   if (typeof v !== 'object' || v === null || typeof v['pid'] !== 'number') return null;
   if (!strings.every((k) => typeof v[k] === 'string')) return null;
+  if (v['processStart'] !== undefined && typeof v['processStart'] !== 'string') return null;
   return v as unknown as LockInfo;
 }
 
 /** The holder is a process of this host that no longer exists. */
 function holderIsGone(info: LockInfo): boolean {
-  if (info.host !== hostname() || info.pid === process.pid) return false;
+  return holderLiveness(info) === 'gone';
+}
+
+/**
+ * Whether a lock's holder runs: 'alive' or 'gone' for a holder on this host (a pid that
+ * exists but started at another time than the lock records is another process: gone),
+ * 'elsewhere' for one on another host, whose processes cannot be looked at.
+ */
+function holderLiveness(info: LockInfo): 'alive' | 'gone' | 'elsewhere' {
+  if (info.host !== hostname()) return 'elsewhere';
+  if (info.pid === process.pid) return info.processStart === undefined || info.processStart === processStart(info.pid) ? 'alive' : 'gone';
   try {
     process.kill(info.pid, 0);
-    return false;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return 'gone';
+    // EPERM: the process exists, it belongs to someone else
   }
+  if (info.processStart !== undefined) {
+    const now = processStart(info.pid);
+    if (now !== null && now !== info.processStart) return 'gone';
+  }
+  return 'alive';
+}
+
+/** Milliseconds since the lock directory's mtime was last refreshed; null without a lock. */
+function lockAgeMs(path: string): number | null {
+  try {
+    return Date.now() - fs.statSync(lockPath(path)).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+let bootId: string | null | undefined;
+
+/** A process's start as `<boot id>:<start time in clock ticks>` (from /proc); null where unknown. */
+function processStart(pid: number): string | null {
+  try {
+    bootId ??= fs.readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // pid (comm) state ppid ...: the command may contain spaces and parentheses, so
+    // count from the last ')'; the start time is the 22nd field.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = fields[22 - 3];
+    return bootId && start && /^\d+$/.test(start) ? `${bootId}:${start}` : null;
+  } catch {
+    bootId ??= null;
+    return null;
+  }
+}
+
+function processStartField(pid: number): { processStart?: string } {
+  const start = processStart(pid);
+  return start === null ? {} : { processStart: start };
 }
 
 function currentUser(): string {

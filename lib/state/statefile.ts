@@ -7,20 +7,23 @@
 // Writing takes the held StateLock as proof of ownership and, before touching anything,
 // reads the file again: it must be the state the caller started from (same lineage, same
 // serial), otherwise some other writer got in between and the write is refused rather than
-// losing its changes. Then the current file is copied to `<file>.backup`, and the new
-// state (serial + 1, lineage assigned on the first write and never changed after) is
-// validated against the schema and written atomically. New state files are created
-// readable by their owner only: service configurations can hold secrets.
+// losing its changes. The new state (serial + 1, lineage assigned on the first write and
+// never changed after) is validated against the schema and staged in full beside the file
+// (lib/util/durable-write.ts); only then does the current file become `<file>.backup` (a
+// hard link) and the new one take its place (a rename), so a full disk or a crash never
+// leaves either file truncated. New state files are created readable by their owner
+// only: service configurations can hold secrets.
 //
 // The file text is deterministic: sorted keys, two-space indent, no timestamps.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError, bulletList } from '../util/errors.js';
 import { atomicWriteFile, checkFormatVersion, decodeText, ioError, readFileIfExists } from '../util/files.js';
 import { sha256Hex } from '../util/hash.js';
 import { formatJson, parseJson } from '../util/json.js';
 import { STARFORM_VERSION } from '../util/package-info.js';
+import { linkBackup, removeLeftovers, stage, type Staged } from '../util/durable-write.js';
 import { resolveStatePath, type StateLock } from './lock.js';
 import { emptyState, withLineage, type State } from './model.js';
 import * as v1 from './statefile-v1.js';
@@ -39,10 +42,13 @@ export function backupPath(statePath: string): string {
 
 /**
  * Where starform notes the sha256 of the state file as it last wrote it, and its own
- * version. A file that still has exactly those bytes was checked (schema, every record's
- * hash) by this starform before it was written, so reading it skips those checks: a third
- * of reading a large state. A file edited since, a missing or stale note, or a note of
- * another starform version means every check.
+ * version. A file that still has exactly those bytes had every record's hash checked by
+ * this starform before it was written, so reading it skips recomputing them (the larger
+ * part of reading a large state). The schema and the structural checks run on every read
+ * all the same: the note is no key, and whoever can edit the state file can rewrite the
+ * note too, so it must never let an invalid file through; what it skips (hashes that
+ * match their records) is what such a writer could recompute anyway. A file edited since,
+ * a missing or stale note, or a note of another starform version means every check.
  */
 export function writtenDigestPath(statePath: string): string {
   return join(`${statePath}.d`, 'state-file.sha256');
@@ -55,11 +61,14 @@ export function writtenDigestPath(statePath: string): string {
  */
 export function parseState(text: string, file: string, options: { checked?: boolean } = {}): State {
   const { object } = checkFormatVersion(parseJson(text, file), file, { what: WHAT, supported: [v1.FORMAT_VERSION] });
-  const problems = options.checked === true ? [] : v1.check(object);
+  const problems = v1.check(object, { hashes: options.checked !== true });
   if (problems.length > 0) {
+    const backup = backupPath(file);
     throw new UserError(`not a valid state file (format version ${v1.FORMAT_VERSION}):\n${bulletList(problems)}`, {
       location: { file },
-      hint: `If it was edited by hand, correct it, or restore the previous version from ${backupPath(file)}.`,
+      hint: existsSync(backup)
+        ? `If it was edited by hand, correct it, or restore the previous version from ${backup}.`
+        : 'If it was edited by hand, correct it.',
     });
   }
   return v1.decode(object);
@@ -107,10 +116,20 @@ async function noteWritten(path: string, text: string): Promise<void> {
   }
 }
 
+/** Locks whose state file's directory was cleared of temporary files a killed write left. */
+const swept = new WeakSet<StateLock>();
+
 /**
  * Writes `state` as the next version of the state file at `path`, holding `lock`.
  * `state` must descend from what the file holds now (same lineage and serial). Returns
  * the state as written: serial + 1, lineage set.
+ *
+ * The new text is staged in full (written, fsynced, read back) before anything else
+ * changes; only then does the current file become the backup (a hard link, see
+ * lib/util/durable-write.ts) and the new one take its place (a rename). The lock is
+ * checked on disk once more just before that, so a holder whose lock was removed never
+ * lands a write. A write that fails (a full disk above all) leaves the state file and its
+ * backup as they were, and says so.
  */
 export async function writeState(path: string, state: State, lock: StateLock): Promise<State> {
   const file = await resolveStatePath(path);
@@ -122,7 +141,7 @@ export async function writeState(path: string, state: State, lock: StateLock): P
     if (state.serial !== 0) {
       throw new UserError(`the state file has disappeared since serial ${state.serial} was read; not writing`, {
         location,
-        hint: `Restore it from ${backupPath(file)} if that was not intended.`,
+        hint: existsSync(backupPath(file)) ? `Restore it from ${backupPath(file)} if that was not intended.` : undefined,
       });
     }
   } else if (state.lineage !== current.lineage) {
@@ -138,14 +157,46 @@ export async function writeState(path: string, state: State, lock: StateLock): P
       { location, hint: 'Was it written by something that did not take the state lock?' },
     );
   }
+  if (state.serial >= Number.MAX_SAFE_INTEGER) {
+    throw new UserError(`the state's serial ${state.serial} cannot grow any further as an exact integer; not writing`, { location });
+  }
   const next: State = { ...withLineage(state), serial: state.serial + 1 };
   const text = serializeState(next);
+  if (!swept.has(lock)) {
+    swept.add(lock);
+    await removeLeftovers(dirname(file), [file, backupPath(file)]);
+  }
+  const unchanged =
+    current === null ? 'No state file was written.' : `The state file (serial ${current.serial}) and its backup are unchanged.`;
+  let staged: Staged;
   try {
-    if (currentBytes !== null) await atomicWriteFile(backupPath(file), currentBytes, { createMode: 0o600 });
-    await atomicWriteFile(file, text, { createMode: 0o600 });
+    staged = await stage(file, Buffer.from(text, 'utf8'));
   } catch (err) {
-    throw ioError(err, file, 'cannot write the state file');
+    throw writeFailure(err, file, unchanged);
+  }
+  let rotated = false;
+  try {
+    lock.assertHolds(file);
+    if (currentBytes !== null) await linkBackup(file, backupPath(file), currentBytes);
+    rotated = currentBytes !== null;
+    lock.assertHolds(file);
+    await staged.commit();
+  } catch (err) {
+    await staged.discard();
+    if (err instanceof UserError) throw err;
+    throw writeFailure(err, file, rotated ? `The state file (serial ${current!.serial}) is unchanged; its backup is now the same version.` : unchanged);
   }
   await noteWritten(file, text);
   return next;
+}
+
+/** The UserError for a failed write, saying what was left as it was. */
+function writeFailure(err: unknown, file: string, unchanged: string): UserError {
+  const base = ioError(err, file, 'cannot write the state file');
+  const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT';
+  return new UserError(full ? 'cannot write the state file: the disk is full (no space left on the device)' : base.detail, {
+    location: { file },
+    hint: `${unchanged}${full ? ' Free some space on that file system, then run the command again.' : ''}`,
+    cause: err,
+  });
 }

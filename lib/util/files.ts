@@ -1,16 +1,16 @@
 // Reading and writing starform's own files (state, plan, blobs) safely.
 //
-// Writes are atomic: write-file-atomic writes a temporary file beside the target, fsyncs it
-// and renames it over the target, so a reader (or a crash) sees either the old file or the
-// new one, never half of one; the directory is fsynced afterwards so that the rename itself
-// survives a power loss. Reads turn the usual I/O failures into UserErrors naming the
+// Writes are atomic: the new content is written in full to a temporary file beside the
+// target, fsynced and read back, then renamed over the target, so a reader (or a crash, or
+// a full disk) sees either the old file or the new one, never half of one; the directory
+// is fsynced afterwards so that the rename itself survives a power loss (durable-write.ts;
+// write-file-atomic was given up because it ignores short writes, which a nearly full
+// disk produces, and renamed truncated files into place). Reads turn the usual I/O failures into UserErrors naming the
 // file. `checkFormatVersion` is the first look at a parsed file: is it ours, and is its
 // format version one this starform reads?
 import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { durableWrite } from './durable-write.js';
 import { UserError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { STARFORM_VERSION } from './package-info.js';
@@ -27,32 +27,7 @@ export async function atomicWriteFile(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  const exists = await stat(path).then(
-    () => true,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
-  const mode = options.mode ?? (exists ? undefined : options.createMode);
-  await writeFileAtomic(path, typeof data === 'string' ? data : Buffer.from(data), {
-    fsync: true,
-    ...(mode === undefined ? {} : { mode }),
-  });
-  await fsyncDirectory(dirname(path));
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw err;
-  } finally {
-    await handle?.close();
-  }
+  await durableWrite(path, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, options.createMode ?? 0o666, options.mode);
 }
 
 /** Reads a file as UTF-8; `null` when it does not exist; other failures as UserErrors. */

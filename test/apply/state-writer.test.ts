@@ -2,7 +2,7 @@
 // together, in order; steps are kept in plan order; an unchanged state is not written;
 // a failed write fails every waiting change and the ones after it.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateWriter } from '../../lib/apply/state-writer.js';
 import { appliedStep, emptyState, lockState, parseState, recordStep, setOutputs, withLineage, type State } from '../../lib/state/index.js';
@@ -12,6 +12,23 @@ const step = (id: string) => (s: State) => recordStep(s, appliedStep({ id, kind:
 
 describe('apply state writer', () => {
   afterEach(cleanupTempDirs);
+
+  it('persist puts a new state (its lineage) on disk, once; a written state is not written again', async () => {
+    const path = join(tempDir(), 'starform.state.json');
+    const lock = await lockState(path, { operation: 'test' });
+    try {
+      const writer = new StateWriter(path, lock, withLineage(emptyState()), new Map());
+      assert.equal(existsSync(path), false);
+      await writer.persist();
+      const onDisk = parseState(readFileSync(path, 'utf8'), path);
+      assert.equal(onDisk.lineage, writer.state.lineage);
+      assert.equal(onDisk.serial, 1);
+      await writer.persist();
+      assert.equal(writer.writes, 1, 'nothing new to write');
+    } finally {
+      await lock.release();
+    }
+  });
 
   it('coalesces concurrent changes, keeps plan order and skips unchanged states', async () => {
     const path = join(tempDir(), 'starform.state.json');

@@ -238,7 +238,9 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
       assertUserError(r, /locked by another operation \(waited 1\.0 s\)/);
       assert.ok(Date.now() - started >= 1000);
       assertUserError(starform(['force-unlock', 'not-the-id', '--state', state], dir), /lock ID not-the-id does not match the lock held/);
-      const unlocked = starform(['force-unlock', lock.info.id, '--state', state], dir);
+      // The holder (this process) still runs: refused unless --force.
+      assertUserError(starform(['force-unlock', lock.info.id, '--state', state], dir), /the lock's holder is still running: maintenance by .*pass --force/s);
+      const unlocked = starform(['force-unlock', lock.info.id, '--state', state, '--force'], dir);
       assert.equal(unlocked.code, 0, unlocked.stderr);
       assert.match(unlocked.stdout, /Removed the lock of .*: maintenance by /);
       assertUserError(starform(['force-unlock', lock.info.id, '--state', state], dir), /the state is not locked/);

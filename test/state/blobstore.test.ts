@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobStore } from '../../lib/state/blobstore.js';
 import { digestOf } from '../../lib/util/hash.js';
@@ -54,5 +54,34 @@ describe('state/blobstore', () => {
   it('lists nothing before the first put', async () => {
     assert.deepEqual(await store.list(), []);
     assert.deepEqual(await store.prune(new Set()), []);
+  });
+});
+
+describe('state/blobstore integrity', () => {
+  let store: BlobStore;
+  beforeEach(() => {
+    store = BlobStore.forState(join(tempDir(), 'starform.state.json'));
+  });
+  afterEach(cleanupTempDirs);
+
+  it('tells a blob that is there, missing, or damaged (wrong size or wrong bytes)', async () => {
+    const content = bytes('the content');
+    const digest = await store.put(content);
+    assert.equal(await store.check(digest, content.byteLength), 'ok');
+    assert.equal(await store.check(digestOf('never stored')), 'missing');
+    writeFileSync(store.pathOf(digest), 'the conten');
+    assert.equal(await store.check(digest, content.byteLength), 'damaged', 'truncated: found by its size');
+    writeFileSync(store.pathOf(digest), 'THE CONTENT');
+    assert.equal(await store.check(digest, content.byteLength), 'damaged', 'same size, other bytes: found by its hash');
+  });
+
+  it('replaces a damaged blob on put instead of trusting its name', async () => {
+    const content = bytes('complete content');
+    const digest = digestOf(content);
+    mkdirSync(join(store.root, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(store.pathOf(digest), 'complete');
+    assert.equal(await store.put(content), digest);
+    assert.equal(Buffer.from(await store.get(digest)).toString(), 'complete content');
+    assert.deepEqual(readdirSync(join(store.root, 'blobs', 'sha256')), [digest.slice(7)], 'no temporary file is left');
   });
 });

@@ -13,11 +13,14 @@ import {
   readLockInfo,
   resolveStatePath,
   withStateLock,
+  type LockInfo,
 } from '../../lib/state/lock.js';
+import { readState } from '../../lib/state/statefile.js';
 import { UserError } from '../../lib/util/errors.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
 
 const CHILD = fileURLToPath(new URL('./helpers/lock-child.js', import.meta.url));
+const WRITE_LOOP = fileURLToPath(new URL('./helpers/write-loop-child.js', import.meta.url));
 
 interface Child {
   readonly proc: ChildProcessWithoutNullStreams;
@@ -75,6 +78,16 @@ describe('state/lock', function () {
     const held = await holdInChild(statePath);
     children.push(held.child);
     return held;
+  };
+
+  /** A lock left by a holder killed with SIGKILL (its exit hooks never ran); its info. */
+  const holdAndKill = async (): Promise<LockInfo> => {
+    const { child } = await hold();
+    const info = await readLockInfo(statePath);
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    assert.ok(info && existsSync(lockPath(statePath)));
+    return info;
   };
 
   it('records who holds the lock, and removes it on release', async () => {
@@ -142,7 +155,7 @@ describe('state/lock', function () {
   it('force-unlocks only with the right id', async () => {
     const { id } = await hold();
     await assert.rejects(forceUnlock(statePath, 'wrong-id'), new RegExp(`lock ID wrong-id does not match the lock held: ${id}`));
-    const removed = await forceUnlock(statePath, id);
+    const removed = await forceUnlock(statePath, id, { force: true });
     assert.equal(removed.id, id);
     const lock = await lockState(statePath, { operation: 'apply' });
     await lock.release();
@@ -151,7 +164,7 @@ describe('state/lock', function () {
 
   it('marks a lock that was force-unlocked as lost', async () => {
     const lock = await lockState(statePath, { operation: 'apply', staleMs: 2000 });
-    await forceUnlock(statePath, lock.info.id);
+    await forceUnlock(statePath, lock.info.id, { force: true });
     for (let waited = 0; !lock.compromised && waited < 10_000; waited += 100) {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -162,7 +175,7 @@ describe('state/lock', function () {
 
   it('never lets an old holder remove a lock that was force-unlocked and taken by another', async () => {
     const { child, id } = await hold();
-    await forceUnlock(statePath, id);
+    await forceUnlock(statePath, id, { force: true });
     const lock = await lockState(statePath, { operation: 'apply' });
     child.proc.stdin.end();
     assert.deepEqual(await child.exited, { code: 0, signal: null });
@@ -222,6 +235,91 @@ describe('state/lock', function () {
       const lock = await lockState(statePath, { operation: 'apply', staleMs: 5000 });
       assert.equal((await readLockInfo(statePath))?.id, lock.info.id);
       await lock.release();
+    });
+  });
+
+  it('refuses to force-unlock a holder that is still running on this host, unless forced', async () => {
+    const { child, id } = await hold();
+    await assert.rejects(
+      forceUnlock(statePath, id),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /the lock's holder is still running: test-hold by .*\(pid \d+, since .*\); not removing its lock/.test(e.message) &&
+        /pass --force/.test(e.message),
+    );
+    assert.equal((await readLockInfo(statePath))?.id, id, 'the lock is still there');
+    assert.equal((await forceUnlock(statePath, id, { force: true })).id, id);
+    assert.equal(existsSync(lockPath(statePath)), false);
+    child.proc.stdin.end();
+    assert.deepEqual(await child.exited, { code: 0, signal: null });
+  });
+
+  it('force-unlocks without --force a holder that is gone, also when its pid was reused', async () => {
+    const info = await holdAndKill();
+    assert.ok(info.processStart, 'the lock records when its holder started');
+    // The same pid, now some other running process: the start time tells them apart.
+    const other = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(lockPath(statePath), 'info.json'), JSON.stringify({ ...info, pid: other.pid }));
+      assert.equal((await forceUnlock(statePath, info.id)).id, info.id);
+      assert.equal(existsSync(lockPath(statePath)), false);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('makes the holder of a force-unlocked lock stop at its next state write', async () => {
+    const lock = await lockState(statePath, { operation: 'apply' });
+    await forceUnlock(statePath, lock.info.id, { force: true });
+    // At once, not at the next refresh of the lock's mtime.
+    assert.throws(() => lock.assertHolds(statePath), /the state lock was lost \(it was removed or taken over by another process\); not writing the state/);
+    const other = await lockState(statePath, { operation: 'apply' });
+    assert.throws(() => lock.assertHolds(statePath), /state lock was lost/);
+    await lock.release();
+    assert.equal((await readLockInfo(statePath))?.id, other.info.id, "the old holder's release leaves the new lock alone");
+    await other.release();
+  });
+
+  it('stops a writer in another process at its first state write after its lock was force-unlocked', async () => {
+    const proc = spawn(process.execPath, [WRITE_LOOP, statePath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(proc, 'exit');
+    try {
+      await once(proc.stdout, 'data');
+      const holder = await readLockInfo(statePath);
+      assert.ok(holder);
+      await assert.rejects(forceUnlock(statePath, holder.id), /holder is still running/);
+      await forceUnlock(statePath, holder.id, { force: true });
+      const atUnlock = (await readState(statePath)).serial;
+      const timeout = new Promise<'still writing'>((r) => setTimeout(() => r('still writing'), 5000));
+      const ended = await Promise.race([exited, timeout]);
+      assert.notEqual(ended, 'still writing', `the writer went on writing after losing its lock (serial ${(await readState(statePath)).serial})`);
+      assert.match(stderr, /the state lock was lost \(it was removed or taken over by another process\); not writing the state/);
+      // A write that had passed its last check when the lock went may still land; no more.
+      assert.ok((await readState(statePath)).serial <= atUnlock + 1);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  });
+
+  describe('force-unlock of a lock held from another host', () => {
+    const plant = (ageMs: number): void => {
+      const dir = lockPath(statePath);
+      mkdirSync(dir);
+      const info = { id: 'remote', operation: 'apply', user: 'ci', host: 'elsewhere.example', pid: 1, created: '2024-01-01T00:00:00.000Z', starformVersion: '0.1.0', path: statePath };
+      writeFileSync(join(dir, 'info.json'), JSON.stringify(info));
+      const t = new Date(Date.now() - ageMs);
+      utimesSync(dir, t, t);
+    };
+    it('refuses while its lock is being refreshed, unless forced', async () => {
+      plant(0);
+      await assert.rejects(forceUnlock(statePath, 'remote'), /holder on another host seems to be running: .*refreshed .* ago; not removing it/);
+      assert.equal((await forceUnlock(statePath, 'remote', { force: true })).id, 'remote');
+    });
+    it('removes it once it is no longer refreshed', async () => {
+      plant(120_000);
+      assert.equal((await forceUnlock(statePath, 'remote')).id, 'remote');
     });
   });
 

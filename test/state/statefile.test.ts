@@ -7,6 +7,7 @@ import { backupPath, parseState, readState, serializeState, writeState, writtenD
 import { digestOf, sha256Hex } from '../../lib/util/hash.js';
 import { STARFORM_VERSION } from '../../lib/util/package-info.js';
 import { UserError } from '../../lib/util/errors.js';
+import { checkPlanIsCurrent } from '../../lib/planfile/model.js';
 import { expectGolden } from '../util/golden.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
 import { sampleState } from './helpers/sample.js';
@@ -154,7 +155,7 @@ describe('state/statefile', () => {
       const written = await writeState(path, sampleState(), lock);
       const text = readFileSync(path, 'utf8').replace('"image": "postgres:16"', '"image": "postgres:17"');
       writeFileSync(path, text);
-      await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config\n.*restore the previous version from .*backup/);
+      await rejectsWithUserError(readState(path), /services\.db\.config_hash: is not the hash of its config\nIf it was edited by hand, correct it\.$/);
       writeFileSync(path, serializeState(written).replace('"name": "db"', '"name": "cache"'));
       await rejectsWithUserError(readState(path), /steps\[1\]\.args_hash: is not the hash of its args/);
     });
@@ -167,6 +168,68 @@ describe('state/statefile', () => {
       step.args_hash = digestOf(JSON.stringify(step.args));
       writeFileSync(path, JSON.stringify(file, null, 2));
       await rejectsWithUserError(readState(path), /args_hash: is not the hash of its args/);
+    });
+
+    it('offers the backup only when there is one', async () => {
+      const first = await writeState(path, sampleState(), lock);
+      const broken = readFileSync(path, 'utf8').replace('"image": "postgres:16"', '"image": "postgres:17"');
+      writeFileSync(path, broken);
+      const withoutBackup = await rejectsWithUserError(readState(path), /is not the hash of its config/);
+      assert.doesNotMatch(withoutBackup.message, /backup/);
+      writeFileSync(backupPath(path), serializeState(first));
+      await rejectsWithUserError(readState(path), /is not the hash of its config\nIf it was edited by hand, correct it, or restore the previous version from .*\.backup\.$/);
+      // The backup itself, when broken, is not offered a backup of its own.
+      writeFileSync(backupPath(path), broken);
+      const ofBackup = await rejectsWithUserError(readState(backupPath(path)), /is not the hash of its config/);
+      assert.doesNotMatch(ofBackup.message, /restore/);
+      // The state file gone: the hint names the backup only when it exists.
+      rmSync(path);
+      const second = { ...first, serial: 1 };
+      await rejectsWithUserError(writeState(path, second, lock), /has disappeared since serial 1 was read; not writing\nRestore it from .*\.backup/);
+      rmSync(backupPath(path));
+      const gone = await rejectsWithUserError(writeState(path, second, lock), /has disappeared since serial 1 was read; not writing$/);
+      assert.doesNotMatch(gone.message, /backup/);
+    });
+
+    it('checks the schema of a noted file all the same: a matching note lets nothing invalid through', async () => {
+      await writeState(path, sampleState(), lock);
+      const note = (text: string): void => writeFileSync(writtenDigestPath(path), `${sha256Hex(text)} starform ${STARFORM_VERSION}\n`);
+      for (const [edit, problem] of [
+        [(t: string) => t.replace('"status": "running"', '"status": "exploded"'), /services\.db\.status: must be one of "running", "stopped"/],
+        [(t: string) => t.replace(/"container_id": "[0-9a-f]+"/, '"container_id": 42'), /services\.db\.container_id: must be string/],
+        [(t: string) => t.replace('"format_version": 1,', '"format_version": 1, "extra": true,'), /unknown property "extra"/],
+      ] as const) {
+        const text = edit(serializeState({ ...sampleState(), serial: 1 }));
+        writeFileSync(path, text);
+        note(text);
+        await rejectsWithUserError(readState(path), problem);
+      }
+      // What the note does skip is recomputing hashes (bytes this starform wrote and checked).
+      const edited = serializeState({ ...sampleState(), serial: 1 }).replace('"image": "postgres:16"', '"image": "postgres:17"');
+      writeFileSync(path, edited);
+      note(edited);
+      assert.equal((await readState(path)).serial, 1);
+    });
+
+    it('refuses a serial that is not an exact integer, and will not count past the largest one', async () => {
+      const written = await writeState(path, sampleState(), lock);
+      for (const serial of ['9007199254740993', '9007199254740992', '1e300']) {
+        const text = serializeState(written).replace(/"serial": \d+/, `"serial": ${serial}`);
+        writeFileSync(path, text);
+        writeFileSync(writtenDigestPath(path), `${sha256Hex(text)} starform ${STARFORM_VERSION}\n`);
+        await rejectsWithUserError(readState(path), /serial: \S+ is beyond 9007199254740991, the largest integer that stays exact/);
+      }
+      const top = { ...written, serial: Number.MAX_SAFE_INTEGER };
+      writeFileSync(path, serializeState(top));
+      assert.equal((await readState(path)).serial, Number.MAX_SAFE_INTEGER);
+      await rejectsWithUserError(writeState(path, top, lock), /serial 9007199254740991 cannot grow any further as an exact integer; not writing/);
+      assert.equal((await readState(path)).serial, Number.MAX_SAFE_INTEGER);
+      // A plan recording such a serial is refused too, not compared.
+      const base = { lineage: written.lineage, serial: 2 ** 53 + 2 };
+      assert.throws(
+        () => checkPlanIsCurrent({ base }, { lineage: written.lineage, serial: 2 ** 53 + 2 }, 'p.plan'),
+        /p\.plan: the plan records state serial 9007199254740994, beyond 9007199254740991, the largest integer that stays exact/,
+      );
     });
 
     it('detects duplicate step ids', () => {
