@@ -198,7 +198,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
-    const packageFlags = ['args', 'args-file', 'package', 'main-file'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
+    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'max-steps'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
     if (packageFlags.length > 0) {
       throw new UserError(`--${packageFlags[0]} cannot be used with a saved plan: the plan already holds its package and arguments`, {
         location: { file: target },
@@ -213,7 +213,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     throw new UserError('--json needs --auto-approve when applying a package: there is no one to ask');
   }
   // The planning modules load while the lock, the state and the engine are awaited.
-  const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js')]);
+  const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js'), import('../plan/interpret-worker.js')]);
   planning.catch(() => undefined);
   if (argv.refresh) runtime().catch(() => undefined);
   const inputs = await packageInputs(argv);
@@ -221,16 +221,17 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   try {
     const stored = await readState(argv.state);
     let state = stored;
-    const [{ checkPackage, planFromCheck }, { renderPlanText, renderProblems }] = await planning;
+    const [{ planFromCheck }, { renderPlanText, renderProblems }, { checkPackageInterruptibly }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
     const refreshing = argv.refresh && state.services.size > 0 ? runtime().then((rt) => refreshState(state, rt)) : undefined;
     refreshing?.catch(() => undefined);
     if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));
-    let checked: ReturnType<typeof checkPackage> | undefined;
+    // In a worker thread, so that Ctrl-C stops a runaway package (lib/plan/interpret-worker.ts).
+    let checked: Awaited<ReturnType<typeof checkPackageInterruptibly>> | undefined;
     let failure: { error: unknown } | undefined;
     try {
-      checked = checkPackage(inputs);
+      checked = await checkPackageInterruptibly(inputs);
     } catch (error) {
       failure = { error };
     }

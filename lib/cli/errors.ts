@@ -15,7 +15,8 @@ export function reportError(err: unknown, debug: boolean): number {
   if (isUserFacing(err)) {
     process.stderr.write(`${err.message}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return 1;
+    const code = (err as { exitCode?: unknown }).exitCode;
+    return typeof code === 'number' && Number.isInteger(code) && code > 0 && code < 256 ? code : 1;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(`starform: internal error: ${e.message}\n`);

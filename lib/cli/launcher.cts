@@ -27,6 +27,8 @@ import { Script } from 'node:vm';
 /** What the bundle exports (lib/cli/main.ts). */
 export interface CliBundle {
   main(argv: string[]): Promise<number>;
+  /** The interpreter worker thread's entry (lib/plan/interpret-worker.ts). */
+  interpretWorker(): Promise<void>;
 }
 
 export interface LoadedBundle {

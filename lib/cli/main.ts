@@ -9,6 +9,9 @@ import { STARFORM_VERSION } from '../util/package-info.js';
 import { reportError } from './errors.js';
 import { loadCommands } from './commands.js';
 
+// The interpreter's worker thread loads this same bundle and runs this (lib/plan/interpret-worker.ts).
+export { interpretWorker } from '../plan/interpret-worker.js';
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const debug = argv.includes('--debug');

@@ -35,9 +35,10 @@ export function builder(y: Argv): Argv<PlanArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const [{ makePlan }, { writePlanFile }, { planJson, renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }] =
+  const [{ planFromCheck }, { checkPackageInterruptibly }, { writePlanFile }, { planJson, renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }] =
     await Promise.all([
       import('../plan/index.js'),
+      import('../plan/interpret-worker.js'),
       import('../planfile/index.js'),
       import('../render/plan-view.js'),
       import('../render/style.js'),
@@ -45,6 +46,9 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
       import('../util/json.js'),
     ]);
   const inputs = await packageInputs(argv);
+  // The package is interpreted (in a worker thread, so Ctrl-C stops it) while the state is read and refreshed.
+  const checking = checkPackageInterruptibly(inputs);
+  checking.catch(() => undefined);
   let state = await readState(argv.state);
   const notes: string[] = [];
   if (argv.refresh && state.services.size > 0) {
@@ -52,7 +56,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     state = refreshed.state;
     notes.push(...refreshed.drift);
   }
-  const result = makePlan({ ...inputs, locator: argv.dir, state });
+  const result = planFromCheck(await checking, { ...inputs, locator: argv.dir, state });
   for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
   if (result.plan === null) {
     process.stderr.write(renderProblems(result.problems, { color: useColor(process.stderr) }));

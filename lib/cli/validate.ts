@@ -18,10 +18,10 @@ export function builder(y: Argv): Argv<ValidateArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<void> {
-  const { checkPackage } = await import('../plan/index.js');
+  const { checkPackageInterruptibly } = await import('../plan/interpret-worker.js');
   const { renderProblems } = await import('../render/plan-view.js');
   const { useColor } = await import('../render/style.js');
-  const { instructions, problems, warnings } = checkPackage(await packageInputs(argv));
+  const { instructions, problems, warnings } = await checkPackageInterruptibly(await packageInputs(argv));
   if (argv.json) {
     process.stdout.write(JSON.stringify({ valid: problems.length === 0, instructions: instructions.length, problems, warnings }, null, 2) + '\n');
     if (problems.length > 0) process.exitCode = 1;

@@ -9,7 +9,7 @@ import type { State } from '../state/model.js';
 import { digestOf } from '../util/hash.js';
 import { canonicalJson, type JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
-import { interpretPackage } from './interpret.js';
+import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { validate } from './validate.js';
 import { parseTemplate, TemplateError } from '../template/index.js';
@@ -21,7 +21,10 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly locator?: string;
   readonly args: JsonObject;
   readonly state: State;
+  /** Starlark steps (loop iterations and calls) before a runaway package stops; default DEFAULT_MAX_STEPS, 0: no limit. */
   readonly maxSteps?: number;
+  /** Polled during interpretation; true stops it (see lib/plan/interpret-worker.ts). */
+  readonly interrupted?: () => boolean;
 }
 
 export interface PlanResult {
@@ -42,7 +45,10 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   result: ReturnType<typeof interpretPackage>;
 } {
   const ws = openWorkspace(options.dir, options);
-  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps });
+  const result = interpretPackage(ws, options.args, {
+    maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+  });
   const problems =
     result.problems.length > 0 ? result.problems : [...validate(result.instructions), ...templateProblems(result.instructions, result.files)];
   return { instructions: result.instructions, problems, warnings: result.warnings, result };
