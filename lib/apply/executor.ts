@@ -112,6 +112,11 @@ export interface ApplyOptions {
   readonly signal?: AbortSignal;
   /** Aborting also ends the waits of steps in flight (readiness, wait, retries): those steps fail. */
   readonly cancel?: AbortSignal;
+  /**
+   * Contact the engine even when no step changes anything, to remove the containers no
+   * state names (the plan showed them; a plan with steps always removes them).
+   */
+  readonly removeOrphans?: boolean;
 }
 
 export interface ApplyResult {
@@ -234,7 +239,7 @@ async function applyLocked(
     return { state, summary, outputs: state.outputs, steps: items.length };
   };
 
-  if (items.length === 0) {
+  if (items.length === 0 && options.removeOrphans !== true) {
     return finish(new StateWriter(path, lock, withLineage(initial), order));
   }
 
@@ -266,6 +271,7 @@ async function applyLocked(
     }
     for (const orphan of refreshed.orphans) {
       await runtime.removeService({ lineage, name: orphan.service, containerId: orphan.containerId });
+      emit({ type: 'drift', message: `removed container ${orphan.containerId.slice(0, 12)} of service '${orphan.service}': the state did not name it (left by an interrupted apply)` });
     }
   } catch (err) {
     await writer.flush().catch(() => undefined);

@@ -162,7 +162,7 @@ async function isPlanFile(target: string): Promise<boolean> {
 async function execute(
   plan: ApplicablePlan,
   argv: ApplyArgs,
-  extra: { lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime> },
+  extra: { lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
 ): Promise<void> {
   const view = await startApplyView(argv.json);
   let last: ApplyEvent | undefined;
@@ -179,6 +179,7 @@ async function execute(
         lockTimeoutMs: extra.lockTimeoutMs,
         ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
         ...(extra.planFile ? { planFile: extra.planFile } : {}),
+        ...(extra.removeOrphans ? { removeOrphans: true } : {}),
         onEvent: sink,
         signal,
         cancel,
@@ -224,7 +225,9 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     const [{ planFromCheck }, { renderPlanText, renderProblems }, { checkPackageInterruptibly }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
-    const refreshing = argv.refresh && state.services.size > 0 ? runtime().then((rt) => refreshState(state, rt)) : undefined;
+    const refreshing =
+      argv.refresh && (state.services.size > 0 || state.enclave !== null) ? runtime().then((rt) => refreshState(state, rt)) : undefined;
+    let orphans: readonly { service: string; containerId: string }[] = [];
     refreshing?.catch(() => undefined);
     if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));
     // In a worker thread, so that Ctrl-C stops a runaway package (lib/plan/interpret-worker.ts).
@@ -241,6 +244,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
         const refreshed = await refreshing;
         state = refreshed.state;
         notes.push(...refreshed.drift);
+        orphans = refreshed.orphans;
       } catch (err) {
         throw new UserError((err as Error).message, {
           hint: 'To plan from the state file alone, pass --refresh=false.',
@@ -258,10 +262,12 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     }
     for (const n of notes) process.stderr.write(`note: ${n}\n`);
     const s = result.summary!;
-    const changes = s.create + s.replace + s.run + s.delete;
+    const changes = s.create + s.replace + s.run + s.delete + orphans.length;
     if (!argv.json) {
       const view = { instructions: result.plan.instructions, changes: result.plan.changes, summary: s, outputs: result.plan.outputs };
       process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+      const { orphansText } = await import('../render/orphans-view.js');
+      process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
     }
     if (changes > 0 && !argv['auto-approve']) {
       const answer = await ask(
@@ -270,7 +276,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
       process.stdout.write('\n');
     }
-    await execute(result.plan, argv, { lock, lockedState: stored, lockTimeoutMs, runtime });
+    await execute(result.plan, argv, { lock, lockedState: stored, lockTimeoutMs, runtime, removeOrphans: orphans.length > 0 });
   } finally {
     await lock.release();
   }

@@ -45,16 +45,20 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
       import('../state/index.js'),
       import('../util/json.js'),
     ]);
+  const { orphansText } = await import('../render/orphans-view.js');
   const inputs = await packageInputs(argv);
   // The package is interpreted (in a worker thread, so Ctrl-C stops it) while the state is read and refreshed.
   const checking = checkPackageInterruptibly(inputs);
   checking.catch(() => undefined);
   let state = await readState(argv.state);
   const notes: string[] = [];
-  if (argv.refresh && state.services.size > 0) {
+  let orphans: readonly { service: string; containerId: string }[] = [];
+  // A state with an enclave network may have containers an interrupted apply did not record.
+  if (argv.refresh && (state.services.size > 0 || state.enclave !== null)) {
     const refreshed = await refresh(state);
     state = refreshed.state;
     notes.push(...refreshed.drift);
+    orphans = refreshed.orphans;
   }
   const result = planFromCheck(await checking, { ...inputs, locator: argv.dir, state });
   for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -66,18 +70,21 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   const view = { instructions: result.plan.instructions, changes: result.plan.changes, summary: result.summary!, outputs: result.plan.outputs };
   for (const n of notes) process.stderr.write(`note: ${n}\n`);
   if (argv.json) process.stdout.write(formatJson(planJson(view)));
-  else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+  else {
+    process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+    process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
+  }
   if (argv.out) {
     await writePlanFile(argv.out, result.plan);
     if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}. Apply exactly this plan with: starform apply ${argv.out}\n`);
   }
   const s = result.summary!;
-  const changes = s.create + s.replace + s.run + s.delete;
+  const changes = s.create + s.replace + s.run + s.delete + orphans.length;
   if (argv['detailed-exitcode'] && changes > 0) process.exitCode = 2;
 }
 
 /** Refreshes the state from the engine (lib/apply owns the runtime); plan never writes it. */
-async function refresh(state: State): Promise<{ state: State; drift: string[] }> {
+async function refresh(state: State): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
   const { UserError } = await import('../util/errors.js');
   const { refreshState } = await import('../apply/refresh.js');
   const { DockerRuntime } = await import('../docker/index.js');
