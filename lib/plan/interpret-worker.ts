@@ -71,7 +71,12 @@ export async function checkPackageInterruptibly(inputs: CheckInputs, options: { 
   const flag = new SharedArrayBuffer(4);
   const flags = new Int32Array(flag);
   const data: WorkerInput = { kind: 'starform-interpret', inputs, flag };
-  const worker = startWorker(data);
+  const prestarted = takePrestarted();
+  const worker = prestarted ?? startWorker(data);
+  if (prestarted !== undefined) {
+    worker.ref();
+    worker.postMessage(data);
+  }
   return new Promise<Checked>((resolve, reject) => {
     let signal: 'SIGINT' | 'SIGTERM' | undefined;
     let grace: NodeJS.Timeout | undefined;
@@ -119,6 +124,15 @@ export async function checkPackageInterruptibly(inputs: CheckInputs, options: { 
   });
 }
 
+/** The worker bin/starform's launcher started early for this command (lib/cli/launcher.cts), if it is still alive. */
+function takePrestarted(): Worker | undefined {
+  const key = Symbol.for('starform.prestarted-interpreter');
+  const slots = globalThis as Record<symbol, unknown>;
+  const held = slots[key] as { worker: Worker; exited: boolean } | undefined;
+  delete slots[key];
+  return held !== undefined && !held.exited ? held.worker : undefined;
+}
+
 /** The worker: the bundle's copy of this module when bin/starform runs, else the compiled ES module. */
 function startWorker(data: WorkerInput): Worker {
   const here = import.meta.url;
@@ -135,8 +149,12 @@ function startWorker(data: WorkerInput): Worker {
 /** Runs in the worker thread: interprets, then posts the result (or the error) back. */
 export async function interpretWorker(): Promise<void> {
   const { parentPort, workerData } = await import('node:worker_threads');
-  const data = workerData as WorkerInput;
-  if (parentPort === null || data?.kind !== 'starform-interpret') throw new Error('interpretWorker runs only in the interpreter worker');
+  if (parentPort === null) throw new Error('interpretWorker runs only in the interpreter worker');
+  // Started with its inputs, or prestarted by the launcher: then they come as the first message.
+  const data = ((workerData as WorkerInput | null)?.kind === 'starform-interpret'
+    ? workerData
+    : await new Promise<unknown>((resolve) => parentPort.once('message', resolve))) as WorkerInput;
+  if (data?.kind !== 'starform-interpret') throw new Error('the interpreter worker got no inputs');
   const flags = new Int32Array(data.flag);
   let reply: WorkerReply;
   const transfer: ArrayBuffer[] = [];
