@@ -7,6 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundle } from '../dist/lib/cli/launcher.cjs';
 
+// Interpret on this thread, so the interpreter's code is in the cache (the worker thread
+// that interprets for the real commands loads the same bundle and cache).
+process.env.STARFORM_INTERPRET_IN_PROCESS = '1';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (p) => join(root, 'fixtures', p);
 const scratch = mkdtempSync(join(tmpdir(), 'starform-train-'));

@@ -9,7 +9,9 @@
 //      (vanished or stopped containers), remove containers the state does not name;
 //   5. run the steps — deletions first, then instructions in plan order — each as soon
 //      as the steps it depends on have finished (graph.ts), at most `parallelism` at a
-//      time; each finished step is written to the state at once (state-writer.ts);
+//      time; each finished step is written to the state before its dependents start
+//      (state-writer.ts) — except the records of steps that touch no engine resource
+//      (print, verify, lookups), which ride along with the next write;
 //   6. on the first failure start nothing new, let the steps in flight finish and be
 //      recorded, and fail with the step's Starlark position; otherwise resolve run()'s
 //      outputs, drop steps of earlier applies the package no longer makes, and prune
@@ -36,6 +38,7 @@ import {
   setRuntimeValue,
   withLineage,
   withSensitiveValues,
+  type AppliedStep,
   type State,
   type StateLock,
 } from '../state/index.js';
@@ -50,9 +53,25 @@ import { buildWork, schedule, type WorkItem } from './graph.js';
 import { imagesNeeded, prepareImages } from './images.js';
 import { forgetStep } from './records.js';
 import { refreshState } from './refresh.js';
-import { StateWriter } from './state-writer.js';
+import { DeferredRecords, type QueuedRecord } from './deferred-records.js';
+import { StateWriter, type StateChange } from './state-writer.js';
 
 export const DEFAULT_PARALLELISM = 8;
+
+/**
+ * Steps that touch no engine resource: when one of them also changes nothing else in the
+ * state, its record is committed without waiting for the disk (state-writer.ts). A crash
+ * can then lose the record, never a container, network or files artifact: the step just
+ * runs again. Everything else is on disk before the steps after it start.
+ */
+const DEFERRABLE_KINDS: ReadonlySet<string> = new Set<InstructionKind>([
+  'print',
+  'verify',
+  'get_service',
+  'get_services',
+  'get_files_artifact',
+  'get_cluster_type',
+]);
 
 /** The instruction kinds the executor knows (lib/apply/handlers has one handler for each). */
 const KINDS: ReadonlySet<string> = new Set<InstructionKind>([
@@ -96,6 +115,11 @@ export interface ApplyOptions {
   readonly signal?: AbortSignal;
   /** Aborting also ends the waits of steps in flight (readiness, wait, retries): those steps fail. */
   readonly cancel?: AbortSignal;
+  /**
+   * Contact the engine even when no step changes anything, to remove the containers no
+   * state names (the plan showed them; a plan with steps always removes them).
+   */
+  readonly removeOrphans?: boolean;
 }
 
 export interface ApplyResult {
@@ -222,7 +246,7 @@ async function applyLocked(
   // engine: to check that it was not applied already, and to leave the enclave (binding.ts).
   const creates = initial.lineage === null && plan.base.lineage !== null ? plan.base.lineage : null;
   const start = withSensitiveValues(creates === null ? withLineage(initial) : { ...initial, lineage: creates }, plan.sensitive);
-  if (items.length === 0 && creates === null) {
+  if (items.length === 0 && creates === null && options.removeOrphans !== true) {
     return finish(new StateWriter(path, lock, start, order));
   }
 
@@ -240,6 +264,7 @@ async function applyLocked(
 
   const writer = new StateWriter(path, lock, start, order);
   const lineage = writer.state.lineage!;
+  const known = knownOf(initial);
   try {
     // The lineage reaches the state file before anything carrying it exists (issue 18.5).
     crashPoint('apply-before-enclave');
@@ -257,6 +282,7 @@ async function applyLocked(
     }
     for (const orphan of refreshed.orphans) {
       await runtime.removeService({ lineage, name: orphan.service, containerId: orphan.containerId });
+      emit({ type: 'drift', message: `removed container ${orphan.containerId.slice(0, 12)} of service '${orphan.service}': the state did not name it (left by an interrupted apply)` });
     }
   } catch (err) {
     await writer.flush().catch(() => undefined);
@@ -266,7 +292,19 @@ async function applyLocked(
   const { HANDLERS, deleteDroppedArtifact, deleteDroppedService } = await import('./handlers/index.js');
   const signal = options.signal ?? new AbortController().signal;
   const cancel = options.cancel ?? new AbortController().signal;
-  const resolve: ReferenceResolver = (stepId, field) => writer.state.runtimeValues.get(`${stepId}.${field}`);
+  const deferred = new DeferredRecords(
+    (change) => writer.commit(change, { durable: false }),
+    (s, batch) => recordAll(s, batch, known),
+  );
+  /** Every state change goes through here, so queued records land first, in the order steps finished. */
+  const commit = (change: StateChange): Promise<void> => {
+    deferred.flush();
+    return writer.commit(change);
+  };
+  const resolve: ReferenceResolver = (stepId, field) => {
+    const key = `${stepId}.${field}`;
+    return deferred.value(key) ?? writer.state.runtimeValues.get(key);
+  };
   const base: BaseContext = {
     lineage,
     runtime,
@@ -275,7 +313,7 @@ async function applyLocked(
     signal: cancel,
     state: () => writer.state,
     resolve,
-    commit: (change) => writer.commit(change),
+    commit,
   };
   let failure: { item: WorkItem; error: unknown } | undefined;
 
@@ -292,7 +330,8 @@ async function applyLocked(
         const ctx: StepContext = { ...base, instruction: ins, action: item.action };
         outcome = await HANDLERS[ins.kind as InstructionKind](ctx);
       }
-      await writer.commit((s) => record(s, item, outcome));
+      if (ins !== undefined && DEFERRABLE_KINDS.has(ins.kind) && outcome.change === undefined) deferred.add(item, outcome);
+      else await commit((s) => recordAll(s, [{ item, outcome }], known));
       summary[item.action === 'create' ? 'created' : item.action === 'replace' ? 'replaced' : item.action === 'delete' ? 'deleted' : 'run']++;
       emit({ type: 'step_done', step: info, durationMs: Date.now() - t0, message: outcome.message, result: outcome.result });
     } catch (err) {
@@ -306,6 +345,7 @@ async function applyLocked(
   const why = failure !== undefined ? `not started: ${failure.item.stepId} failed` : 'not started: the apply was interrupted';
   for (const index of notStarted) emit({ type: 'step_skipped', step: infos[index]!, why });
 
+  deferred.flush();
   if (failure === undefined && notStarted.length === 0) {
     try {
       return await finish(writer);
@@ -352,15 +392,60 @@ async function applyLocked(
   throw error;
 }
 
-/** Records a finished step: its other changes, the applied step, its runtime values. */
-function record(state: State, item: WorkItem, outcome: StepOutcome): State {
-  let next = outcome.change ? outcome.change(state) : state;
-  const ins = item.instruction;
-  if (ins === undefined || outcome.record === false) return next;
-  const id = ins.id;
-  for (const key of next.runtimeValues.keys()) if (key.startsWith(`${id}.`)) next = setRuntimeValue(next, key, undefined);
-  next = recordStep(next, appliedStep({ id, kind: ins.kind, args: ins.args, result: outcome.result }));
-  for (const [field, value] of Object.entries(outcome.values ?? {})) next = setRuntimeValue(next, `${id}.${field}`, value);
+/** What the state held before this apply, so that recording a step need not search it. */
+interface Known {
+  /** The ids of its applied steps. */
+  readonly steps: ReadonlySet<string>;
+  /**
+   * Every prefix before a dot of its runtime-value keys: the step ids that may own values
+   * (a key is `<step id>.<field>`, and ids may contain dots).
+   */
+  readonly valueOwners: ReadonlySet<string>;
+}
+
+function knownOf(state: State): Known {
+  const valueOwners = new Set<string>();
+  for (const key of state.runtimeValues.keys()) {
+    for (let at = key.indexOf('.'); at !== -1; at = key.indexOf('.', at + 1)) valueOwners.add(key.slice(0, at));
+  }
+  return { steps: new Set(state.steps.map((s) => s.id)), valueOwners };
+}
+
+/**
+ * Records finished steps, in order: each one's other changes, the applied step, its
+ * runtime values. Steps the state did not hold before this apply are appended together,
+ * without searching the list for them: one copy of the list per batch, where recordStep
+ * per step (a search and a copy each) made recording n steps O(n²).
+ */
+function recordAll(state: State, batch: readonly QueuedRecord[], known: Known): State {
+  let next = state;
+  let fresh: AppliedStep[] = [];
+  const appendFresh = (): void => {
+    if (fresh.length > 0) next = { ...next, steps: [...next.steps, ...fresh] };
+    fresh = [];
+  };
+  for (const { item, outcome } of batch) {
+    if (outcome.change) {
+      appendFresh();
+      next = outcome.change(next);
+    }
+    const ins = item.instruction;
+    if (ins === undefined || outcome.record === false) continue;
+    const id = ins.id;
+    // Values of an earlier apply of this step (each step runs once per apply, so no others).
+    if (outcome.change !== undefined || known.valueOwners.has(id)) {
+      for (const key of next.runtimeValues.keys()) if (key.startsWith(`${id}.`)) next = setRuntimeValue(next, key, undefined);
+    }
+    const step = appliedStep({ id, kind: ins.kind, args: ins.args, result: outcome.result });
+    if (known.steps.has(id)) {
+      appendFresh();
+      next = recordStep(next, step);
+    } else {
+      fresh.push(step);
+    }
+    for (const [field, value] of Object.entries(outcome.values ?? {})) next = setRuntimeValue(next, `${id}.${field}`, value);
+  }
+  appendFresh();
   return next;
 }
 

@@ -173,6 +173,11 @@ export interface ScheduleOutcome {
  * Runs `run` for every item once its dependencies have finished, at most `parallelism`
  * at a time, starting ready items in index order. After `run` rejects, or once
  * `shouldStop()` says so, nothing new starts; the items in flight are awaited.
+ *
+ * Linear in the number of items and dependencies: each item counts its unfinished
+ * dependencies, a finishing item counts down those of its dependents, and the ready ones
+ * wait in a min-heap by index (a plan of 10,000 steps must not rescan 10,000 items each
+ * time one finishes).
  */
 export async function schedule(
   items: readonly WorkItem[],
@@ -181,26 +186,38 @@ export async function schedule(
   shouldStop: () => boolean,
 ): Promise<ScheduleOutcome> {
   const limit = Math.max(1, Math.floor(parallelism));
-  const done = new Set<number>();
-  const started = new Set<number>();
+  const slot = new Map<number, number>(items.map((item, i) => [item.index, i]));
+  const waitingFor = new Array<number>(items.length).fill(0);
+  const dependents: number[][] = items.map(() => []);
+  const ready = new MinHeap();
+  items.forEach((item, i) => {
+    for (const d of item.deps) {
+      const j = slot.get(d);
+      // A dependency that is not among the items never finishes: the item never starts.
+      waitingFor[i]++;
+      if (j !== undefined) dependents[j]!.push(i);
+    }
+    if (waitingFor[i] === 0) ready.push(i);
+  });
+  const started = new Array<boolean>(items.length).fill(false);
   const running = new Map<number, Promise<number>>();
   let failed = false;
   const startReady = (): void => {
-    if (failed || shouldStop()) return;
-    for (const item of items) {
-      if (running.size >= limit) return;
-      if (started.has(item.index) || !item.deps.every((d) => done.has(d))) continue;
-      started.add(item.index);
+    while (running.size < limit && ready.size > 0) {
+      if (failed || shouldStop()) return;
+      const i = ready.pop();
+      const item = items[i]!;
+      started[i] = true;
       running.set(
-        item.index,
+        i,
         run(item).then(
           () => {
-            done.add(item.index);
-            return item.index;
+            for (const k of dependents[i]!) if (--waitingFor[k]! === 0) ready.push(k);
+            return i;
           },
           () => {
             failed = true;
-            return item.index;
+            return i;
           },
         ),
       );
@@ -212,5 +229,44 @@ export async function schedule(
     running.delete(finished);
     startReady();
   }
-  return { notStarted: items.filter((i) => !started.has(i.index)).map((i) => i.index) };
+  return { notStarted: items.filter((_, i) => !started[i]).map((item) => item.index) };
+}
+
+/** A binary min-heap of non-negative integers (item slots), for index-order starts. */
+class MinHeap {
+  private readonly a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  push(x: number): void {
+    const a = this.a;
+    let i = a.length;
+    a.push(x);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= x) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = x;
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r]! < a[l]! ? r : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }

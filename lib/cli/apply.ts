@@ -187,7 +187,7 @@ async function isPlanFile(target: string): Promise<boolean> {
 async function execute(
   plan: ApplicablePlan,
   argv: ApplyArgs,
-  extra: { lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime> },
+  extra: { lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
 ): Promise<void> {
   const view = await startApplyView(argv.json);
   let last: ApplyEvent | undefined;
@@ -204,6 +204,7 @@ async function execute(
         lockTimeoutMs: extra.lockTimeoutMs,
         ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
         ...(extra.planFile ? { planFile: extra.planFile } : {}),
+        ...(extra.removeOrphans ? { removeOrphans: true } : {}),
         onEvent: sink,
         signal,
         cancel,
@@ -221,7 +222,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
-    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade', 'sensitive-arg'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
+    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade', 'sensitive-arg', 'max-steps'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
     if (packageFlags.length > 0) {
       throw new UserError(`--${packageFlags[0]} cannot be used with a saved plan: the plan already holds its package and arguments`, {
         location: { file: target },
@@ -241,7 +242,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     throw new UserError('--json needs --auto-approve when applying a package: there is no one to ask');
   }
   // The planning modules load while the lock, the state and the engine are awaited.
-  const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js')]);
+  const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js'), import('../plan/interpret-worker.js')]);
   planning.catch(() => undefined);
   if (argv.refresh) runtime().catch(() => undefined);
   const inputs = await packageInputs(argv);
@@ -251,16 +252,19 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     maskOutput(stateSensitiveValues(stored));
     const blobsChecked = await refreshBlobs(stored, argv.state);
     let state = blobsChecked.state;
-    const [{ checkPackage, planFromCheck }, { renderPlanText, renderProblems }] = await planning;
+    const [{ planFromCheck }, { renderPlanText, renderProblems }, { checkPackageInterruptibly }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
-    const refreshing = argv.refresh && state.services.size > 0 ? runtime().then((rt) => refreshState(state, rt)) : undefined;
+    const refreshing =
+      argv.refresh && (state.services.size > 0 || state.enclave !== null) ? runtime().then((rt) => refreshState(state, rt)) : undefined;
+    let orphans: readonly { service: string; containerId: string }[] = [];
     refreshing?.catch(() => undefined);
     if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));
-    let checked: ReturnType<typeof checkPackage> | undefined;
+    // In a worker thread, so that Ctrl-C stops a runaway package (lib/plan/interpret-worker.ts).
+    let checked: Awaited<ReturnType<typeof checkPackageInterruptibly>> | undefined;
     let failure: { error: unknown } | undefined;
     try {
-      checked = checkPackage({ ...inputs, state: stored });
+      checked = await checkPackageInterruptibly({ ...inputs, state: stored });
     } catch (error) {
       failure = { error };
     }
@@ -270,6 +274,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
         const refreshed = await refreshing;
         state = refreshed.state;
         notes.push(...refreshed.drift);
+        orphans = refreshed.orphans;
       } catch (err) {
         throw new UserError((err as Error).message, {
           hint: 'To plan from the state file alone, pass --refresh=false.',
@@ -288,7 +293,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     }
     for (const n of notes) process.stderr.write(`note: ${neutraliseControl(n)}\n`);
     const s = result.summary!;
-    const changes = s.create + s.replace + s.run + s.delete;
+    const changes = s.create + s.replace + s.run + s.delete + orphans.length;
     if (!argv.json) {
       const view = {
         instructions: result.plan.instructions,
@@ -298,6 +303,8 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
         sensitive: result.plan.sensitive ?? [],
       };
       process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+      const { orphansText } = await import('../render/orphans-view.js');
+      process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
     }
     if (changes > 0 && !argv['auto-approve']) {
       const answer = await ask(
@@ -306,7 +313,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
       process.stdout.write('\n');
     }
-    await execute(result.plan, argv, { lock, lockedState: stored, lockTimeoutMs, runtime });
+    await execute(result.plan, argv, { lock, lockedState: stored, lockTimeoutMs, runtime, removeOrphans: orphans.length > 0 });
   } finally {
     await lock.release();
   }

@@ -23,10 +23,14 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
+import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 
 /** What the bundle exports (lib/cli/main.ts). */
 export interface CliBundle {
   main(argv: string[]): Promise<number>;
+  /** The interpreter worker thread's entry (lib/plan/interpret-worker.ts). */
+  interpretWorker(): Promise<void>;
 }
 
 export interface LoadedBundle {
@@ -96,6 +100,7 @@ export function loadBundle(dir: string = BUNDLE_DIR): LoadedBundle {
  * large plan), which nobody needs from a process that is about to end.
  */
 export async function launch(argv: string[]): Promise<void> {
+  prestartInterpreter(argv);
   let bundle: LoadedBundle;
   try {
     bundle = loadBundle();
@@ -109,4 +114,41 @@ export async function launch(argv: string[]): Promise<void> {
   if (!bundle.cacheUsed) bundle.saveCache();
   process.exitCode = code;
   process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+}
+
+/** Where a prestarted interpreter worker waits for lib/plan/interpret-worker.ts to take it. */
+export const PRESTARTED_INTERPRETER = Symbol.for('starform.prestarted-interpreter');
+
+export interface PrestartedInterpreter {
+  readonly worker: Worker;
+  /** Set when the worker ended (or failed) before anyone took it. */
+  exited: boolean;
+}
+
+/**
+ * Commands that interpret a package do it in a worker thread (so Ctrl-C can stop a
+ * runaway package, lib/plan/interpret-worker.ts). Starting that thread and loading the
+ * bundle in it takes ~100 ms; started here, before this thread loads the bundle, it
+ * happens on the other core meanwhile, and the worker waits for its inputs.
+ */
+function prestartInterpreter(argv: readonly string[]): void {
+  const command = argv[0];
+  if (command !== 'plan' && command !== 'validate' && command !== 'apply') return;
+  if (argv.includes('--help') || argv.includes('-h') || process.env['STARFORM_INTERPRET_IN_PROCESS'] === '1') return;
+  if (command === 'apply') {
+    // `apply PLAN_FILE` interprets nothing.
+    const target = argv.slice(1).find((a) => !a.startsWith('-'));
+    try {
+      if (target !== undefined && statSync(target).isFile() && !target.endsWith('.star')) return;
+    } catch {
+      // not there: let the command say so
+    }
+  }
+  const code = `require(${JSON.stringify(__filename)}).loadBundle(${JSON.stringify(BUNDLE_DIR)}).cli.interpretWorker();`;
+  const worker = new Worker(code, { eval: true });
+  const held: PrestartedInterpreter = { worker, exited: false };
+  worker.on('error', () => (held.exited = true));
+  worker.on('exit', () => (held.exited = true));
+  worker.unref();
+  (globalThis as Record<symbol, unknown>)[PRESTARTED_INTERPRETER] = held;
 }

@@ -42,6 +42,9 @@ function usageMessage(msg: string, command: string | undefined, argv: readonly s
   return msg;
 }
 
+// The interpreter's worker thread loads this same bundle and runs this (lib/plan/interpret-worker.ts).
+export { interpretWorker } from '../plan/interpret-worker.js';
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const command = commandOf(

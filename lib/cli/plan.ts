@@ -39,9 +39,10 @@ export function builder(y: Argv): Argv<PlanArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const [{ makePlan }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }, { neutraliseControl }] =
+  const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }, { maskOutput, neutraliseControl }] =
     await Promise.all([
       import('../plan/index.js'),
+      import('../plan/interpret-worker.js'),
       import('../planfile/index.js'),
       import('../render/plan-view.js'),
       import('../render/style.js'),
@@ -56,11 +57,15 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
       location: { file: key.source },
     });
   }
-  const { maskOutput } = await import('../render/redact.js');
   const { planSensitiveValues, stateSensitiveValues } = await import('../plan/sensitive.js');
+  const { orphansText } = await import('../render/orphans-view.js');
   const inputs = await packageInputs(argv);
   let state = await readState(argv.state);
   maskOutput(stateSensitiveValues(state));
+  // The package is interpreted (in a worker thread, so Ctrl-C stops it) against what the
+  // state holds, while the state is refreshed from the engine.
+  const checking = checkPackageInterruptibly({ ...inputs, state });
+  checking.catch(() => undefined);
   const notes: string[] = [];
   if (state.filesArtifacts.size > 0) {
     const { refreshBlobs } = await import('../apply/refresh.js');
@@ -68,12 +73,15 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     state = checked.state;
     notes.push(...checked.drift);
   }
-  if (argv.refresh && state.services.size > 0) {
+  let orphans: readonly { service: string; containerId: string }[] = [];
+  // A state with an enclave network may have containers an interrupted apply did not record.
+  if (argv.refresh && (state.services.size > 0 || state.enclave !== null)) {
     const refreshed = await refresh(state);
     state = refreshed.state;
     notes.push(...refreshed.drift);
+    orphans = refreshed.orphans;
   }
-  const result = makePlan({ ...inputs, locator: argv.dir, state });
+  const result = planFromCheck(await checking, { ...inputs, locator: argv.dir, state });
   maskOutput(result.plan?.sensitive ?? planSensitiveValues({ args: inputs.args, instructions: result.instructions, outputs: null }, state));
   for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
   if (result.plan === null) {
@@ -95,20 +103,22 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     const { plan } = result;
     const doc = { ...view, base: plan.base, package: plan.package, warnings: result.warnings, checksum: serializePlan(plan).checksum, starformVersion: STARFORM_VERSION };
     process.stdout.write(formatJson(planDocument(doc)));
+  } else {
+    process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
+    process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
   }
-  else process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
   if (argv.out) {
     await writePlanFile(argv.out, result.plan, key ? { signWith: key } : {});
     const signed = key ? ` (signed with key ${key.id})` : '';
     if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}${signed}. Apply exactly this plan with: starform apply ${argv.out}\n`);
   }
   const s = result.summary!;
-  const changes = s.create + s.replace + s.run + s.delete;
+  const changes = s.create + s.replace + s.run + s.delete + orphans.length;
   if (argv['detailed-exitcode'] && changes > 0) process.exitCode = 2;
 }
 
 /** Refreshes the state from the engine (lib/apply owns the runtime); plan never writes it. */
-async function refresh(state: State): Promise<{ state: State; drift: string[] }> {
+async function refresh(state: State): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
   const { UserError } = await import('../util/errors.js');
   const { refreshState } = await import('../apply/refresh.js');
   const { DockerRuntime } = await import('../docker/index.js');

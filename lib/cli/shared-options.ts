@@ -2,6 +2,7 @@
 // so `plan`, `validate` and `apply DIR` accept exactly the same spelling.
 import type { Argv } from 'yargs';
 import type { JsonObject } from '../util/json.js';
+import { UserError } from '../util/errors.js';
 
 /** The default state file (lib/state's DEFAULT_STATE_FILE, repeated so --help loads nothing heavy). */
 const DEFAULT_STATE_FILE = 'starform.state.json';
@@ -17,6 +18,7 @@ export interface PackageArgs {
   'sensitive-arg'?: string[];
   privileged?: boolean;
   'main-function-name'?: string;
+  'max-steps'?: number;
 }
 
 export interface StateArgs {
@@ -45,7 +47,11 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
       type: 'boolean',
       describe: 'Allow ServiceConfig/run_sh settings that give containers host access (privileged, host_pid_namespace, bind_mounts)',
     })
-    .option('main-function-name', { type: 'string', describe: 'The function of the main file to call (default run)' }) as unknown as Argv<
+    .option('main-function-name', { type: 'string', describe: 'The function of the main file to call (default run)' })
+    .option('max-steps', {
+      type: 'number',
+      describe: 'Stop a runaway package after this many Starlark steps (default 100000000 or $STARFORM_MAX_STEPS; 0: no limit)',
+    }) as unknown as Argv<
     T & PackageArgs
   >;
 }
@@ -68,6 +74,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   remote: import('../package/index.js').PackageRemote;
   privileged?: boolean;
   mainFunction?: string;
+  maxSteps?: number;
 }> {
   const [{ parsePackageFlags, packageFetcherFor }, { readMarkedArgs }, { SensitiveNames, sensitiveValues }, { maskOutput }] = await Promise.all([
     import('../package/index.js'),
@@ -78,6 +85,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   const { args, sensitive } = readMarkedArgs({ args: argv.args, argsFile: argv['args-file'], sensitiveArgs: argv['sensitive-arg'] ?? [] });
   // From here on, what the command prints masks the arguments' secrets (errors of the interpretation included).
   maskOutput(sensitiveValues({ args, marked: sensitive }, SensitiveNames.fromEnvironment()));
+  const maxSteps = maxStepsOf(argv['max-steps'], process.env['STARFORM_MAX_STEPS']);
   return {
     dir: argv.dir,
     args,
@@ -87,5 +95,19 @@ export async function packageInputs(argv: PackageArgs): Promise<{
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
     ...(argv.privileged ? { privileged: true } : {}),
     ...(argv['main-function-name'] ? { mainFunction: argv['main-function-name'] } : {}),
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
   };
+}
+
+/** The step limit from --max-steps, else $STARFORM_MAX_STEPS; undefined: the plan module's default. */
+export function maxStepsOf(flag: number | undefined, env: string | undefined): number | undefined {
+  const check = (value: number, what: string): number => {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new UserError(`${what} must be a whole number of steps, 0 for no limit (got ${String(value)})`);
+    }
+    return value;
+  };
+  if (flag !== undefined) return check(flag, '--max-steps');
+  if (env !== undefined && env.trim() !== '') return check(/^\s*\d+\s*$/.test(env) ? Number(env) : NaN, 'STARFORM_MAX_STEPS');
+  return undefined;
 }

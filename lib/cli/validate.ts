@@ -18,14 +18,14 @@ export function builder(y: Argv): Argv<ValidateArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<void> {
-  const { checkPackage } = await import('../plan/index.js');
+  const { checkPackageInterruptibly } = await import('../plan/interpret-worker.js');
   const { renderProblems } = await import('../render/plan-view.js');
   const { useColor } = await import('../render/style.js');
   const { maskOutput, neutraliseControl } = await import('../render/redact.js');
   const { planSensitiveValues } = await import('../plan/sensitive.js');
   const { emptyState } = await import('../state/model.js');
   const inputs = await packageInputs(argv);
-  const { instructions, problems, warnings, result } = checkPackage(inputs);
+  const { instructions, problems, warnings, result } = await checkPackageInterruptibly(inputs);
   maskOutput(planSensitiveValues({ args: inputs.args, marked: inputs.sensitiveArgs, instructions, outputs: result.outputs }, emptyState()));
   if (argv.json) {
     const { validateDocument } = await import('../render/json-views.js');

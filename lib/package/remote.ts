@@ -100,6 +100,15 @@ export class PackageFetcher implements PackageRemote {
     return [...this.resolved.values()].map((r) => r.entry);
   }
 
+  /**
+   * What a fetcher like this one is made from, as plain data (no functions, no environment):
+   * the interpreter's worker thread builds its own from it (lib/plan/interpret-worker.ts).
+   */
+  transferable(): Omit<FetcherOptions, 'env' | 'report'> {
+    const { env: _env, report: _report, ...plain } = this.options;
+    return plain;
+  }
+
   /** The lock file's entries as read. */
   locked(): readonly LockEntry[] {
     return [...this.lock.values()];

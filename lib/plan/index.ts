@@ -10,7 +10,7 @@ import { digestOf } from '../util/hash.js';
 import type { JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
 import { enclaveContents } from './enclave.js';
-import { interpretPackage } from './interpret.js';
+import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { planSensitiveValues } from './sensitive.js';
 import { validate } from './validate.js';
@@ -29,11 +29,14 @@ export interface PlanOptions extends WorkspaceOptions {
   /** Package arguments marked sensitive (dotted paths), masked in every rendering. */
   readonly sensitiveArgs?: readonly string[];
   readonly state: State;
+  /** Starlark steps (loop iterations and calls) before a runaway package stops; default DEFAULT_MAX_STEPS, 0: no limit. */
   readonly maxSteps?: number;
   /** The user's opt-in to privileged ServiceConfig settings (`--privileged`). */
   readonly privileged?: boolean;
   /** The function of the main file to call (Kurtosis's `--main-function-name`); default run. */
   readonly mainFunction?: string;
+  /** Polled during interpretation; true stops it (see lib/plan/interpret-worker.ts). */
+  readonly interrupted?: () => boolean;
 }
 
 export interface PlanResult {
@@ -54,17 +57,26 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   result: ReturnType<typeof interpretPackage>;
   /** The root package's kurtosis.yml name (`local/<directory name>` without one). */
   packageName: string;
+  /** The repositories fetched by locator that the interpretation used (plain data: it crosses threads). */
+  repositories: readonly PinnedRepository[];
 } {
   const ws = openWorkspace(options.dir, options);
   const enclave = options.state === undefined ? undefined : enclaveContents(options.state);
-  const result = interpretPackage(ws, options.args, { maxSteps: options.maxSteps, enclave, allowPrivileged: options.privileged, mainFunction: options.mainFunction });
+  const result = interpretPackage(ws, options.args, {
+    maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+    enclave,
+    allowPrivileged: options.privileged,
+    mainFunction: options.mainFunction,
+    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+  });
   const problems =
     result.problems.length > 0
       ? result.problems
       : [...validate(result.instructions, enclave), ...templateProblems(result.instructions, result.files)];
   // Packages fetched by locator: pin what a successful interpretation used (starform.lock).
   if (result.problems.length === 0) options.remote?.saveLock();
-  return { instructions: result.instructions, problems, warnings: result.warnings, result, packageName: ws.root.name };
+  const repositories = (options.remote?.used() ?? []).map(({ locator, ref, commit }) => ({ locator, ref, commit }));
+  return { instructions: result.instructions, problems, warnings: result.warnings, result, packageName: ws.root.name, repositories };
 }
 
 /** render_templates' templates are parsed now, so a template syntax error stops the plan, not the apply. */
@@ -111,7 +123,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
       locator: options.locator?.startsWith('github.com/') ? options.locator : checked.packageName,
       digest,
       args: options.args,
-      ...pinnedRepositories(options),
+      ...(checked.repositories.length > 0 ? { repositories: [...checked.repositories] } : {}),
     },
     instructions,
     changes,
@@ -127,10 +139,6 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
 }
 
 /** The commits of the repositories fetched by locator, for the plan file (none: no field). */
-function pinnedRepositories(options: PlanOptions): { repositories?: PinnedRepository[] } {
-  const used = options.remote?.used() ?? [];
-  return used.length === 0 ? {} : { repositories: used.map(({ locator, ref, commit }) => ({ locator, ref, commit })) };
-}
 
 export { diff } from './diff.js';
 export { validate } from './validate.js';

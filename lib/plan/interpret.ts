@@ -55,7 +55,16 @@ export interface InterpretOptions {
   readonly allowPrivileged?: boolean;
   /** The main file's function to call (`--main-function-name`); default run. */
   readonly mainFunction?: string;
+  /**
+   * Polled every few thousand Starlark steps (loop iterations and calls); once it says
+   * true, interpretation stops with a problem at the Starlark position it had reached and
+   * the result says `interrupted` (lib/plan/interpret-worker.ts sets it on Ctrl-C).
+   */
+  readonly interrupted?: () => boolean;
 }
+
+/** The message of the problem an interruption leaves (its position is where the package was). */
+export const INTERRUPTED_MESSAGE = 'interrupted';
 
 export interface InterpretResult {
   readonly instructions: readonly Instruction[];
@@ -68,6 +77,8 @@ export interface InterpretResult {
   /** Digest over every source and static file read (display path + content). */
   readonly sourcesDigest: string;
   readonly warnings: readonly string[];
+  /** Set when `interrupted()` stopped the run (problems then hold its position). */
+  readonly interrupted?: true;
 }
 
 /** A non-empty string (Kurtosis's description validator). */
@@ -133,6 +144,16 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
   const thread = new Thread();
   thread.name = 'plan';
   thread.maxSteps = options.maxSteps ?? 0;
+  let interrupted = false;
+  const isInterrupted = options.interrupted;
+  if (isInterrupted !== undefined) {
+    thread.poll = () => {
+      if (!interrupted && isInterrupted()) {
+        interrupted = true;
+        fail(INTERRUPTED_MESSAGE);
+      }
+    };
+  }
   thread.print = () => {};
   thread.load = () =>
     fail(
@@ -206,17 +227,34 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     const result = callRun(thread, run, planObject, args, ws.main.display, mainName === 'run');
     outputs = toJS(result, outputFallback) as JsonValue;
   } catch (e) {
-    problems.push(...toProblems(e, ws.main.display));
+    for (const problem of toProblems(e, ws.main.display)) {
+      problems.push(isStepLimit(e, thread) ? { ...problem, message: stepLimitMessage(thread.maxSteps) } : problem);
+    }
   }
 
   return {
     instructions: recorder.instructions,
-    problems: [...problems, ...recorder.problems],
+    problems: interrupted ? problems : [...problems, ...recorder.problems],
     outputs,
     files: recorder.files,
     sourcesDigest: ws.sourcesDigest(),
     warnings: [...warnings, ...recorder.warnings.map((w) => `${w.position.file}:${w.position.line}:${w.position.col}: ${w.message}`)],
+    ...(interrupted ? { interrupted: true as const } : {}),
   };
+}
+
+/** The step limit a plan runs with unless --max-steps or STARFORM_MAX_STEPS says otherwise. */
+export const DEFAULT_MAX_STEPS = 100_000_000;
+
+function isStepLimit(e: unknown, thread: Thread): boolean {
+  return e instanceof EvalError && thread.maxSteps > 0 && thread.steps >= thread.maxSteps - 1 && e.msg.startsWith('Starlark computation cancelled: too many steps');
+}
+
+function stepLimitMessage(limit: number): string {
+  return (
+    `the package did not finish within ${limit.toLocaleString('en-US')} Starlark steps (loop iterations and calls): a loop that never ends?` +
+    ` If it really needs more, raise the limit with --max-steps N or STARFORM_MAX_STEPS=N (0: no limit)`
+  );
 }
 
 /** Runs host code (file access) inside a builtin: a user's mistake becomes a Starlark error here. */

@@ -63,6 +63,7 @@ import type { JsonObject, JsonValue } from '../util/json.js';
 import type { PackageFiles, PackageTree } from './host.js';
 import { futureReference, type Instruction } from './model.js';
 import { callerModule, type Recorder } from './recorder.js';
+import { checkEnvVars } from './env-names.js';
 import { checkAssertion, comparisonTarget, normalizeDuration, toJsonData } from './canonical.js';
 import {
   imageName,
@@ -683,7 +684,7 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles, option
       ...taskTail,
     },
     (a, ctx) => {
-      const env = within('run_sh', () => stringMap(a.env_vars, 'env_vars'));
+      const env = within('run_sh', () => checkEnvVars(stringMap(a.env_vars, 'env_vars'), 'env_vars'));
       return b.task('run_sh', a, { env_vars: env }, ctx.thread);
     },
   );

@@ -44,6 +44,7 @@ import {
 } from '../starlark/index.js';
 import { checkAssertion, comparisonTarget, isGoDuration, normalizeDuration } from './canonical.js';
 import { setOwnKey, type JsonObject, type JsonValue } from '../util/json.js';
+import { checkEnvVars } from './env-names.js';
 
 export type KurtosisTypeName =
   | 'ServiceConfig'
@@ -699,7 +700,7 @@ const SERVICE_CONFIG: TypeDef = typeDef({
     const files = filesOf(v.get('files'));
     const entrypoint = stringList(v.get('entrypoint'), 'ServiceConfig: entrypoint');
     const cmd = stringList(v.get('cmd'), 'ServiceConfig: cmd');
-    const env_vars = stringMap(v.get('env_vars'), 'ServiceConfig: env_vars');
+    const env_vars = checkEnvVars(stringMap(v.get('env_vars'), 'ServiceConfig: env_vars'), 'ServiceConfig: env_vars');
     const ready_conditions = rc === undefined ? null : nested<ReadyConditionJson>(rc, 'ServiceConfig: ready_conditions', 'ReadyCondition');
     const labels = stringMap(v.get('labels'), 'ServiceConfig: labels');
     const userJson = user === undefined ? null : nested<UserJson>(user, 'ServiceConfig: user', 'User');

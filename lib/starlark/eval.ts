@@ -74,6 +74,7 @@ export class StarlarkFunction extends Callable {
       thread.depth--;
       fail('stack overflow: too many nested calls');
     }
+    if (++thread.steps === thread.stepLimit) stepCheckpoint(thread);
     code.active++;
     thread.frames.push(code);
     thread.framePos.push(0);
@@ -293,9 +294,26 @@ function dictPut(d: Dict, k: Value, v: Value): void {
   if (d.size === before) fail(`duplicate key: ${repr(k)}`);
 }
 
-function tooManySteps(thread: Thread): never {
-  thread.steps--;
-  return fail(`Starlark computation cancelled: too many steps (limit ${thread.maxSteps})`);
+/**
+ * Reached when `steps` hits `stepLimit`: ends the run at maxSteps, else gives the host's
+ * poll hook its turn (it may throw to interrupt) and sets the next checkpoint. Compiled
+ * code pays one increment and compare per loop iteration or call, whatever is armed.
+ */
+function stepCheckpoint(thread: Thread): void {
+  if (thread.maxSteps > 0 && thread.steps >= thread.maxSteps) {
+    thread.steps--;
+    fail(`Starlark computation cancelled: too many steps (limit ${thread.maxSteps})`);
+  }
+  if (thread.poll !== null) thread.poll(thread);
+  thread.stepLimit = nextStepLimit(thread);
+}
+
+/** The next checkpoint: the next poll or maxSteps, whichever comes first; -1 for none. */
+function nextStepLimit(thread: Thread): number {
+  const max = thread.maxSteps > 0 ? thread.maxSteps : -1;
+  if (thread.poll === null) return max;
+  const next = thread.steps + Math.max(1, thread.pollSteps);
+  return max === -1 || next < max ? next : max;
 }
 
 export const rt = {
@@ -317,7 +335,7 @@ export const rt = {
   load,
   loadName,
   frame,
-  tooManySteps,
+  tooManySteps: stepCheckpoint,
   unboundGlobal: (name: string): never => fail(`global variable ${name} referenced before assignment`),
   unboundLocal: (name: string): never => fail(`local variable ${name} referenced before assignment`),
   undefinedName: (name: string): never => fail(`undefined: ${name}`),
@@ -351,7 +369,7 @@ export function compileProgram(
       const toplevel = (compiled.factory(rt, compiled.constants, compiled.functions, U, P) as (t: Thread, g: Value[]) => void);
       const G: (Value | undefined)[] = new Array(compiled.globalNames.length).fill(undefined);
       thread.allowRecursion = dialect.recursion === true;
-      thread.stepLimit = thread.maxSteps > 0 ? thread.maxSteps : -1;
+      thread.stepLimit = nextStepLimit(thread);
       thread.frames.push({ name: '<toplevel>', file: filename });
       thread.framePos.push(0);
       try {

@@ -708,8 +708,17 @@ export class Thread {
   /** Execution steps taken and allowed (0 = unlimited). */
   steps = 0;
   maxSteps = 0;
-  /** What compiled code compares `steps` against: maxSteps, or -1 for no limit. */
+  /**
+   * What compiled code compares `steps` against (at every loop iteration and function
+   * call): the next step at which `poll` runs or maxSteps ends the run, or -1 for neither.
+   */
   stepLimit = -1;
+  /**
+   * Called every `pollSteps` steps (host code checks for an interrupt here and throws an
+   * EvalError to stop). Null: never; the hot path then only compares against maxSteps.
+   */
+  poll: ((thread: Thread) => void) | null = null;
+  pollSteps = 4096;
   /** Call depth, for runaway recursion. */
   depth = 0;
   maxDepth = 5000;

@@ -263,6 +263,46 @@ describe('apply executor (in-memory runtime)', () => {
     assert.ok((await readState(path)).services.has('one'));
   });
 
+  it('records a long run of print steps in a handful of state writes, all in plan order (apply is linear in steps)', async function () {
+    this.timeout(120_000);
+    const path = statePath();
+    const n = 3000;
+    const hex = (i: number) => i.toString(16).padStart(12, '0');
+    const prints = Array.from({ length: n }, (_, i) => print(`print.${hex(i)}`, `step ${i}`));
+    const events: ApplyEvent[] = [];
+    const result = await applyPlan(planOf(prints, await readState(path)), { statePath: path, runtime: new FakeRuntime(), onEvent: (e) => events.push(e) });
+    assert.equal(result.summary.run, n);
+    const onDisk = parseState(readFileSync(path, 'utf8'), path);
+    assert.deepEqual(onDisk, result.state);
+    assert.deepEqual(onDisk.steps.map((s) => s.id), prints.map((p) => p.id));
+    // One write per step wrote O(n²) bytes: n whole states of up to n steps each.
+    assert.ok(onDisk.serial <= 12, `${n} print steps took ${onDisk.serial} state writes`);
+    assert.equal(events.filter((e) => e.type === 'step_done').length, n);
+  });
+
+  it('deferred records never outrun the engine: a step that creates something is on disk, with the prints before it, before anything after it starts', async () => {
+    const path = statePath();
+    const runtime = new FakeRuntime();
+    const list = [
+      print('print.000000000001', 'one'),
+      print('print.000000000002', 'two'),
+      addService('web'),
+      exec('exec.000000000003', 'web', ['true']),
+      print('print.000000000004', `said ${ref('exec.000000000003', 'output')}`, ['exec.000000000003']),
+    ];
+    const seen: string[][] = [];
+    runtime.hook = (call) => {
+      if (call === 'exec') seen.push(parseState(readFileSync(path, 'utf8'), path).steps.map((s) => s.id));
+    };
+    const events: ApplyEvent[] = [];
+    await applyPlan(planOf(list, await readState(path)), { statePath: path, runtime, parallelism: 1, onEvent: (e) => events.push(e) });
+    assert.deepEqual(seen, [['print.000000000001', 'print.000000000002', 'service.web']]);
+    const last = events.find((e) => e.type === 'step_done' && e.step.stepId === 'print.000000000004');
+    assert.equal(last?.type === 'step_done' && last.message, 'said ok', 'a deferred step sees the values of the step before it');
+    const onDisk = parseState(readFileSync(path, 'utf8'), path);
+    assert.deepEqual(onDisk.steps.map((s) => s.id), list.map((i) => i.id));
+  });
+
   it('refuses plans with unknown instruction kinds', async () => {
     const path = statePath();
     const odd = instruction('teleport.333333333333', 'print', {});

@@ -131,6 +131,60 @@ describe('apply graph', () => {
     assert.deepEqual(outcome.notStarted, [2, 3]);
   });
 
+  it('schedules in linear time: each step looks at its dependencies once, not once per finishing step', async () => {
+    // 3,000 prints, every third one waiting for the one before it (a chain beside independent steps).
+    const n = 3000;
+    let depReads = 0;
+    const items: WorkItem[] = [];
+    for (let i = 0; i < n; i++) {
+      const deps = i % 3 === 2 ? [i - 1] : [];
+      const item = { index: i, stepId: `print.${i}`, kind: 'print', action: 'run', reason: '', reads: [], writes: [] } as Omit<WorkItem, 'deps'>;
+      items.push(Object.defineProperty(item, 'deps', { get: () => (depReads++, deps), enumerable: true }) as WorkItem);
+    }
+    const order: number[] = [];
+    let running = 0;
+    let peak = 0;
+    const outcome = await schedule(
+      items,
+      8,
+      async (item) => {
+        running++;
+        peak = Math.max(peak, running);
+        order.push(item.index);
+        await Promise.resolve();
+        running--;
+      },
+      () => false,
+    );
+    assert.deepEqual(outcome.notStarted, []);
+    assert.equal(order.length, n);
+    assert.equal(peak, 8);
+    for (let i = 2; i < n; i += 3) assert.ok(order.indexOf(i) > order.indexOf(i - 1), `step ${i} started before its dependency`);
+    assert.ok(depReads <= 2 * n, `dependencies were read ${depReads} times for ${n} steps`);
+  });
+
+  it('starts ready steps in index order', async () => {
+    const items: WorkItem[] = [0, 1, 2, 3].map((i) => ({
+      index: i,
+      stepId: `s${i}`,
+      kind: 'print',
+      action: 'run' as const,
+      reason: '',
+      reads: [],
+      writes: [],
+      deps: i === 3 ? [0] : [],
+    }));
+    const order: number[] = [];
+    await schedule(items, 1, async (item) => void order.push(item.index), () => false);
+    assert.deepEqual(order, [0, 1, 2, 3]);
+  });
+
+  it('never starts a step whose dependency is not among the items', async () => {
+    const items: WorkItem[] = [{ index: 0, stepId: 'a', kind: 'print', action: 'run', reason: '', reads: [], writes: [], deps: [7] }];
+    const outcome = await schedule(items, 2, async () => undefined, () => false);
+    assert.deepEqual(outcome.notStarted, [0]);
+  });
+
   it('starts nothing once asked to stop', async () => {
     const list = [service('a'), service('b')];
     const outcome = await schedule(buildWork(list, changesFor(list)), 8, async () => undefined, () => true);

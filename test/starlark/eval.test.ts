@@ -11,6 +11,7 @@ import {
   StarlarkSyntaxError,
   Thread,
   call,
+  fail,
   execFile,
   repr,
   toJS,
@@ -142,6 +143,52 @@ outer()
       () => execFile(thread, 'spin.star', 'def f():\n    for i in range(100000000):\n        pass\nf()'),
       (e: unknown) => e instanceof EvalError && /too many steps/.test(e.msg),
     );
+  });
+
+  it('counts calls as steps: a loop-free call tree that explodes stops at the limit', () => {
+    const thread = new Thread();
+    thread.maxSteps = 5000;
+    const src = ['def f0():\n    pass'];
+    for (let i = 1; i <= 40; i++) src.push(`def f${i}():\n    f${i - 1}()\n    f${i - 1}()`);
+    src.push('f40()');
+    assert.throws(
+      () => execFile(thread, 'tree.star', src.join('\n')),
+      (e: unknown) => e instanceof EvalError && /too many steps \(limit 5000\)/.test(e.msg),
+    );
+    assert.equal(thread.steps, 4999);
+  });
+
+  it('polls the host every pollSteps steps; a poll that throws stops the program at its position', () => {
+    const thread = new Thread();
+    thread.pollSteps = 100;
+    let polls = 0;
+    thread.poll = () => {
+      if (++polls === 7) fail('stop here');
+    };
+    const err = (() => {
+      try {
+        execFile(thread, 'spin.star', 'def f():\n    n = 0\n    for i in range(100000000):\n        n += i\nf()');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    assert.ok(err instanceof EvalError, String(err));
+    assert.equal(err.msg, 'stop here');
+    assert.equal(polls, 7);
+    assert.equal(thread.steps, 700);
+    assert.deepEqual(err.callStack.filter((f) => f.file !== '<builtin>').map((f) => `${f.name}@${f.line}:${f.col}`), ['f@4:11', '<toplevel>@5:2']);
+  });
+
+  it('polling does not move the step limit', () => {
+    const thread = new Thread();
+    thread.maxSteps = 1000;
+    thread.pollSteps = 300;
+    let polls = 0;
+    thread.poll = () => void polls++;
+    assert.throws(() => execFile(thread, 'spin.star', 'def f():\n    for i in range(100000000):\n        pass\nf()'), /too many steps \(limit 1000\)/);
+    assert.equal(polls, 3);
+    assert.equal(thread.steps, 999);
   });
 
   it('loads modules through the host hook', () => {

@@ -28,6 +28,7 @@ import {
 } from '../../state/index.js';
 import type { JsonObject, JsonValue } from '../../util/json.js';
 import { durationMs, type BaseContext, type StepContext, type StepOutcome } from '../context.js';
+import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { forgetStep } from '../records.js';
 import { waitFor, indent } from '../recipes.js';
@@ -69,6 +70,7 @@ export async function serviceSpec(ctx: StepContext, name: string, config: Servic
   const state = ctx.state();
   const files: { mountPath: string; archive: Uint8Array }[] = [];
   const persistentDirectories: { mountPath: string; key: string }[] = [];
+  const mounted: MountedArchive[] = [];
   for (const mountPath of Object.keys(config.files).sort()) {
     const dir = config.files[mountPath]!;
     if (dir.persistent_key !== null) {
@@ -79,8 +81,10 @@ export async function serviceSpec(ctx: StepContext, name: string, config: Servic
       const record = state.filesArtifacts.get(artifact);
       if (record === undefined) throw new StepFailure(`files artifact '${artifact}' (to be mounted at ${mountPath}) does not exist`);
       files.push({ mountPath, archive: await ctx.blobs.get(record.contentHash) });
+      mounted.push({ mountPath, artifact, archive: files[files.length - 1]!.archive });
     }
   }
+  await checkMountLinks(name, mounted);
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(config.env_vars)) env[k] = sub(v);

@@ -3,7 +3,7 @@
 // below them, one line per step in flight with a spinner, its description and the time
 // it has taken so far, and a count of steps done. The closing summary is printed by the
 // command after the view is gone.
-import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text } from 'ink';
 import { ACTION_SYMBOL, formatDuration, stepLine } from '../apply-view.js';
 import { neutraliseInline, outputRedactor } from '../redact.js';
@@ -38,8 +38,20 @@ export function ApplyProgress({ store, color }: { store: ProgressStore; color: b
     () => store.current,
   );
   const tick = useTick(100);
-  const painter = paint(color);
-  const lines = snapshot.ended.map((e, i) => ({ key: i, text: stepLine(e, painter) })).filter((l) => l.text !== null);
+  // Ended events only grow: format each once (formatting all of them at every render made
+  // an apply of n steps O(n²) on a terminal).
+  const formatted = useRef<{ count: number; lines: { key: number; text: string }[] }>({ count: 0, lines: [] });
+  const cache = formatted.current;
+  if (snapshot.ended.length > cache.count) {
+    const painter = paint(color);
+    for (let i = cache.count; i < snapshot.ended.length; i++) {
+      const text = stepLine(snapshot.ended[i]!, painter);
+      if (text !== null) cache.lines.push({ key: i, text });
+    }
+    cache.count = snapshot.ended.length;
+  }
+  // <Static> needs a new array to see that items were added.
+  const lines = cache.lines.slice();
   return (
     <>
       <Static items={lines}>{(line) => <Text key={line.key}>{line.text}</Text>}</Static>
