@@ -63,7 +63,11 @@ interface SerializedError {
   readonly stack?: string;
 }
 
-type WorkerReply = { readonly type: 'done'; readonly checked: Checked } | { readonly type: 'error'; readonly error: SerializedError };
+type WorkerReply =
+  | { readonly type: 'done'; readonly checked: Checked }
+  | { readonly type: 'error'; readonly error: SerializedError }
+  /** A progress line of the package fetcher, printed by the main thread as it arrives. */
+  | { readonly type: 'report'; readonly line: string };
 
 /** checkPackage in a worker thread, stopped cleanly by SIGINT/SIGTERM (see the file comment). */
 export async function checkPackageInterruptibly(inputs: CheckInputs, options: { graceMs?: number } = {}): Promise<Checked> {
@@ -109,7 +113,11 @@ export async function checkPackageInterruptibly(inputs: CheckInputs, options: { 
     const onSigterm = (): void => onSignal('SIGTERM');
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
-    worker.once('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'report') {
+        process.stderr.write(`${reply.line}\n`);
+        return;
+      }
       if (reply.type === 'error') return settle(() => reject(revive(reply.error)));
       const checked = withBuffers(reply.checked);
       if (checked.result.interrupted === true) {
@@ -165,7 +173,10 @@ export async function interpretWorker(): Promise<void> {
   const transfer: ArrayBuffer[] = [];
   try {
     const { checkPackage } = await import('./index.js');
-    const remote = data.fetcher ? new PackageFetcher(data.fetcher) : undefined;
+    // Progress lines go through the main thread: the worker's own stderr is asynchronous and
+    // can be cut off when the process ends.
+    const report = (line: string): void => parentPort.postMessage({ type: 'report', line } satisfies WorkerReply);
+    const remote = data.fetcher ? new PackageFetcher({ ...data.fetcher, report }) : undefined;
     const checked = checkPackage({ ...data.inputs, ...(remote ? { remote } : {}), interrupted: () => Atomics.load(flags, 0) !== 0 });
     const seen = new Set<ArrayBufferLike>();
     for (const buf of checked.result.files.values()) {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupPath, parseState, readState } from '../../lib/state/index.js';
 import { useTmpfs } from '../state/helpers/tmpfs.js';
@@ -59,7 +59,11 @@ describe('apply with the state on a full disk (Docker, 100 KiB tmpfs)', function
       [...converged.services].map(([n, r]) => `${n}:${r.containerId}`).sort(),
       'the engine holds exactly the containers the state names',
     );
-    execFileSync('mount', ['-o', 'remount,size=100k', tmpfs.dir]);
+    // Nearly full again: what the converged state uses, and a little room (a 20-service state
+    // and its backup no longer fit in the first 100 KiB).
+    const fs = statfsSync(tmpfs.dir);
+    const usedKiB = Math.ceil(((fs.blocks - fs.bfree) * fs.bsize) / 1024);
+    execFileSync('mount', ['-o', `remount,size=${usedKiB + 24}k`, tmpfs.dir]);
     const destroyed = starform(['destroy', '--state', path, '--auto-approve']);
     assert.equal(destroyed.code, 0, destroyed.stderr);
     const left = await engine.runtime.inspectEnclave(converged.lineage!);

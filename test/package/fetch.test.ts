@@ -131,19 +131,21 @@ describe('package: fetching packages by locator from a git server', function () 
       assert.equal(outputs(plan('github.com/acme/hello'))['release'], 'v2');
     });
 
-    it('at a path inside a repository (a package of a monorepo), confined to that package', async () => {
+    it('at a path inside a repository (a package of a monorepo), confined to that repository', async () => {
       await server.addRepo('team/mono');
       await server.commit('team/mono', {
         files: {
           'README.md': 'top\n',
           'pkgs/web/kurtosis.yml': manifest('github.com/team/mono/pkgs/web'),
-          'pkgs/web/main.star': 'def run(plan, what = "/conf.txt"):\n    return {"conf": read_file(what)}\n',
+          'pkgs/web/main.star': 'def run(plan, what = "/pkgs/web/conf.txt"):\n    return {"conf": read_file(what)}\n',
           'pkgs/web/conf.txt': 'web conf',
         },
         tags: ['v1'],
       });
+      // As in Kurtosis, `/x` starts at the repository root, and `..` may leave the package but not the repository.
       assert.deepEqual(outputs(plan('github.com/team/mono/pkgs/web@v1')), { conf: 'web conf' });
-      planError(() => plan('github.com/team/mono/pkgs/web@v1', { args: { what: '../../README.md' } }), 'leads outside package github.com/team/mono/pkgs/web');
+      assert.deepEqual(outputs(plan('github.com/team/mono/pkgs/web@v1', { args: { what: 'conf.txt' } })), { conf: 'web conf' });
+      planError(() => plan('github.com/team/mono/pkgs/web@v1', { args: { what: '../../../README.md' } }), 'leads outside repository github.com/team/mono');
     });
 
     it('names a ref the repository does not have, and a repository the server does not have', async () => {
@@ -298,14 +300,14 @@ describe('package: fetching packages by locator from a git server', function () 
       it(`a fetched package cannot read outside its repository: ${what}`, async () => {
         plan(localRoot('u = import_module("github.com/acme/util/text.star")\ndef run(plan):\n    return {}\n'));
         const root = localRoot(`def run(plan):\n    return {"x": read_file("${locator}")}\n`);
-        planError(() => plan(root), /leads outside package github\.com\/evil\/escape|which does not exist/);
+        planError(() => plan(root), /leads outside (package|repository) github\.com\/evil\/escape|which does not exist/);
       });
     }
 
     for (const module of ['climb.star', 'rooted.star']) {
       it(`a fetched package cannot climb out with '..': ${module}`, async () => {
         const root = localRoot(`m = import_module("github.com/evil/escape/${module}")\ndef run(plan):\n    return m.run(plan)\n`);
-        planError(() => plan(root), 'leads outside package github.com/evil/escape');
+        planError(() => plan(root), 'leads outside repository github.com/evil/escape');
       });
     }
 

@@ -4,8 +4,9 @@
 // plan files — the same checksum for the same change.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { emptyState, serializeState } from '../../lib/state/index.js';
 import { PACKAGE_ROOT } from '../../lib/util/package-info.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
 
@@ -28,8 +29,12 @@ describe('package: plan files without machine paths', function () {
     mkdirSync(join(two, 'deep'), { recursive: true });
     cpSync(join(PACKAGE_ROOT, 'fixtures', 'packages', 'webapp'), first, { recursive: true });
     cpSync(join(PACKAGE_ROOT, 'fixtures', 'packages', 'webapp'), second, { recursive: true });
-    plan([first, '--out', join(one, 'a.plan')], one);
-    plan(['.', '--out', join(two, 'b.plan')], second);
+    // The same state in both places (a plan against no state gets a new lineage each time).
+    const state = serializeState({ ...emptyState(), lineage: '6f1c2b9e-3d4a-4c5b-8e7f-0a1b2c3d4e5f', serial: 1 });
+    writeFileSync(join(one, 's.json'), state);
+    writeFileSync(join(second, 's.json'), state);
+    plan([first, '--out', join(one, 'a.plan'), '--state', join(one, 's.json')], one);
+    plan(['.', '--out', join(two, 'b.plan'), '--state', 's.json'], second);
     const a = readFileSync(join(one, 'a.plan'), 'utf8');
     const b = readFileSync(join(two, 'b.plan'), 'utf8');
     assert.equal(a, b);

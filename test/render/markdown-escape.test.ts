@@ -87,7 +87,7 @@ describe('show --markdown of a hostile package, through a real GFM renderer (mar
 
   it('a first plan: only the structure starform wrote', () => {
     const s = structure(marked!, renderPlanMarkdown(hostile.markdown, { graph: true }));
-    assert.deepEqual(s.headings, [`starform plan for ${packageCode('fixtures/markdown/hostile')}`, 'Created and run (3)', 'Dependencies of the changed steps']);
+    assert.deepEqual(s.headings, [`starform plan for ${packageCode('local/hostile')}`, 'Created and run (3)', 'Dependencies of the changed steps']);
     assert.deepEqual(s.html, ['<details><summary>…</summary>', '</details>', '<details><summary>…</summary>', '</details>', '<details><summary>…</summary>', '</details>']);
     assert.deepEqual(s.codeLangs, ['diff', 'diff', 'yaml', 'mermaid']);
     for (const kind of ['link', 'image', 'del', 'br']) assert.ok(!s.inlineKinds.has(kind), `no ${kind}`);
