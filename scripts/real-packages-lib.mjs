@@ -157,7 +157,8 @@ export function configurations(pkg) {
  * @param {string} out
  */
 export function planArgs(config, mappings, stateFile, out) {
-  const args = ['plan', config.pkg.dir, '--refresh=false', '--state', stateFile, '--out', out];
+  // --offline: nothing is fetched or downloaded (the packages' own URLs stay untouched).
+  const args = ['plan', config.pkg.dir, '--refresh=false', '--offline', '--state', stateFile, '--out', out];
   if (config.argsFile) args.push('--args-file', config.argsFile);
   for (const m of mappings) args.push('--package', m);
   return args;

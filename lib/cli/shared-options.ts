@@ -72,6 +72,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
   packages: Record<string, string>;
   mainFile?: string;
   remote: import('../package/index.js').PackageRemote;
+  download?: { offline: boolean };
   privileged?: boolean;
   mainFunction?: string;
   maxSteps?: number;
@@ -92,6 +93,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
     sensitiveArgs: sensitive,
     packages: parsePackageFlags(argv.package ?? []),
     remote: packageFetcherFor(argv.dir, { offline: argv.offline, upgrade: argv.upgrade }),
+    ...(argv.offline ? { download: { offline: true } } : {}),
     ...(argv['main-file'] ? { mainFile: argv['main-file'] } : {}),
     ...(argv.privileged ? { privileged: true } : {}),
     ...(argv['main-function-name'] ? { mainFunction: argv['main-function-name'] } : {}),

@@ -21,6 +21,8 @@ export const DEFAULT_DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
 export interface DownloadOptions {
   readonly timeoutMs?: number;
   readonly maxBytes?: number;
+  /** `--offline`: never touch the network, so a URL is refused before any connection. */
+  readonly offline?: boolean;
 }
 
 export interface Downloaded {

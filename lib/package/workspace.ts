@@ -427,6 +427,11 @@ export class Workspace {
    * (recorded for `sourcesDigest` under the URL without its query).
    */
   downloadFile(url: string): { display: string; file: StaticFile } {
+    if (this.downloadOptions.offline === true) {
+      throw new UserError(`upload_files: --offline: ${describeUrl(url)} is not downloaded (starform downloads URLs while planning)`, {
+        hint: 'Plan without --offline on a machine that reaches the server, or upload a local copy of the file instead.',
+      });
+    }
     const got = download(url, this.downloadOptions);
     const display = describeUrl(url);
     this.read_.set(display, digestOf(got.bytes));

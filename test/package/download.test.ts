@@ -50,7 +50,7 @@ describe('package: upload_files from a URL', function () {
   });
   afterEach(cleanupTempDirs);
 
-  function planWith(src: string, download?: { timeoutMs?: number; maxBytes?: number }) {
+  function planWith(src: string, download?: { timeoutMs?: number; maxBytes?: number; offline?: boolean }) {
     const dir = writeTree(tempDir('starform-url-'), {
       'kurtosis.yml': manifest('github.com/o/url'),
       'main.star': `def run(plan):\n    plan.upload_files(src = ${JSON.stringify(src)}, name = "fetched")\n`,
@@ -83,6 +83,13 @@ describe('package: upload_files from a URL', function () {
     const port = await freePort();
     const r = planWith(`http://127.0.0.1:${port}/genesis.json`);
     assert.match(r.problems[0]!.message, /cannot download http:\/\/127\.0\.0\.1:\d+\/genesis\.json: ECONNREFUSED/);
+  });
+
+  it('--offline refuses the URL before any connection', async () => {
+    const port = await freePort();
+    const r = planWith(`http://127.0.0.1:${port}/genesis.json`, { offline: true });
+    assert.match(r.problems[0]!.message, /upload_files: --offline: http:\/\/127\.0\.0\.1:\d+\/genesis\.json is not downloaded/);
+    assert.doesNotMatch(r.problems[0]!.message, /ECONNREFUSED/, 'no connection was tried');
   });
 
   it('enforces the size limit and the time limit', () => {
