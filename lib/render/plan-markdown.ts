@@ -25,7 +25,7 @@ import { jsonDigest } from '../util/hash.js';
 import type { JsonValue } from '../util/json.js';
 import { fenced, packageCode, packageText } from './markdown-escape.js';
 import { maskPlanView } from './redact.js';
-import { configText, SYMBOL } from './plan-view.js';
+import { configText, SYMBOL, VERB } from './plan-view.js';
 
 /** What the comment is rendered from: a saved plan and what its file says about itself. */
 export interface MarkdownPlan {
@@ -79,14 +79,6 @@ export const DEFAULT_MAX_BYTES = 60_000;
 
 /** The smallest budget that still holds a header, a summary and a note. */
 export const MIN_MAX_BYTES = 4_000;
-
-const VERB: Record<Change['action'], string> = {
-  create: 'will be created',
-  replace: 'will be replaced',
-  run: 'will run',
-  delete: 'will be deleted',
-  'no-op': 'is unchanged',
-};
 
 const CAUSE_VERB: Record<Change['action'], string> = {
   create: 'is created',

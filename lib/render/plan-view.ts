@@ -29,7 +29,7 @@ export const SYMBOL: Record<Change['action'], string> = {
   'no-op': ' ',
 };
 
-const VERB: Record<Change['action'], string> = {
+export const VERB: Record<Change['action'], string> = {
   create: 'will be created',
   replace: 'will be replaced',
   run: 'will run',
