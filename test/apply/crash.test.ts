@@ -44,14 +44,14 @@ async function killApply(dir: string, statePath: string, kill: Kill): Promise<nu
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit');
   let done = 0;
-  let firstStep = false;
   const lines = createInterface({ input: child.stdout });
   const reached = new Promise<void>((resolve) => {
     if (kill.atMs !== undefined) setTimeout(resolve, kill.atMs);
     lines.on('line', (line) => {
       const event = JSON.parse(line) as { type: string };
-      if (event.type === 'step_start') firstStep = true;
-      if (kill.steps === 0 && event.type === 'step_start') resolve();
+      // A kill meant for the time before the first step lands at the latest when it starts
+      // (on a fast machine the first step can come before the random moment).
+      if ((kill.steps === 0 || kill.atMs !== undefined) && event.type === 'step_start') resolve();
       if (event.type === 'step_done' && ++done === kill.steps) resolve();
     });
   });
@@ -60,7 +60,6 @@ async function killApply(dir: string, statePath: string, kill: Kill): Promise<nu
   child.kill('SIGKILL');
   const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
   assert.equal(signal, 'SIGKILL', `the apply ended on its own before it was killed (exit code ${code}): ${stderr}`);
-  if (kill.atMs !== undefined) assert.equal(firstStep, false, 'the kill meant for before the first step came after it');
   return done;
 }
 
