@@ -171,9 +171,10 @@ export class DockerRuntime implements Runtime {
     checkLineage(lineage);
     return this.lock(`enclave:${lineage}`, async () => {
       const existing = await this.findNetwork(lineage);
-      if (existing) return existing;
-      // Probe networks an earlier attempt was killed before removing.
+      // Probe networks an earlier attempt was killed before removing (also after the
+      // enclave network itself was made: the kill can fall between the two).
       await this.removeProbes(lineage);
+      if (existing) return existing;
       const name = networkName(lineage);
       const create = (subnet: { Subnet: string; Gateway?: string } | undefined): Promise<Docker.Network> =>
         this.call(
@@ -199,6 +200,9 @@ export class DockerRuntime implements Runtime {
         try {
           const network = await create(subnet);
           crashPoint('enclave-network-created');
+          // A probe whose removal failed (the engine can refuse it under load) goes now; the
+          // next apply or destroy retries what still fails.
+          await this.removeProbes(lineage).catch(() => undefined);
           return { lineage, networkId: network.id, networkName: name };
         } catch (err) {
           if (!(err instanceof RuntimeError && /overlap/i.test(err.message))) throw err;
