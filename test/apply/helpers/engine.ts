@@ -61,7 +61,7 @@ export function useApplyEngine(): EngineContext {
       for (const path of paths) {
         const lineage = await readState(path).then((s) => s.lineage, () => null);
         if (lineage === null) continue;
-        await ctx.runtime.removeEnclave(lineage);
+        if (!(await removeEnclaveTolerating(ctx.runtime, lineage))) continue;
         const left = await ctx.runtime.inspectEnclave(lineage);
         if (left.containers.length || left.volumes.length || left.network) leftovers.push(lineage);
       }
@@ -70,6 +70,25 @@ export function useApplyEngine(): EngineContext {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
   return ctx;
+}
+
+/**
+ * Removes an enclave after a test. Resolves false, with a note, when only the engine's own
+ * defect is left: a network it refuses to remove for "active endpoints" although no
+ * container of the enclave exists any more (seen with Debian's dockerd on a loaded machine;
+ * docs/decisions.md) — the test's assertions ran before this cleanup.
+ */
+export async function removeEnclaveTolerating(runtime: DockerRuntime, lineage: string): Promise<boolean> {
+  try {
+    await runtime.removeEnclave(lineage);
+    return true;
+  } catch (err) {
+    if (!/active endpoints/i.test((err as Error).message)) throw err;
+    const left = await runtime.inspectEnclave(lineage);
+    if (left.containers.length > 0 || left.volumes.length > 0) throw err;
+    console.log(`      (the engine keeps a stale endpoint on network ${left.network?.networkName ?? lineage}; left to dockerd)`);
+    return false;
+  }
 }
 
 /** Plans a package as `starform plan` does (refreshing from the engine). */
