@@ -134,6 +134,28 @@ export function median(xs) {
 }
 
 /**
+ * Runs a command `runs` times; the median wall time and the peak RSS (MB) over those runs
+ * and `firstPeakKb` (a warm-up run's), or null when a run fails.
+ * @param {number} runs
+ * @param {string} cmd
+ * @param {readonly string[]} args
+ * @param {Parameters<typeof runOnce>[2]} opts
+ * @param {number} [firstPeakKb]
+ * @returns {Promise<{ ms: number, mb: number } | null>}
+ */
+export async function medianRuns(runs, cmd, args, opts, firstPeakKb = 0) {
+  const times = [];
+  let peakKb = firstPeakKb;
+  for (let i = 0; i < runs; i++) {
+    const r = await runOnce(cmd, args, opts);
+    if (failureOf(r)) return null;
+    times.push(r.ms);
+    peakKb = Math.max(peakKb, r.peakKb ?? 0);
+  }
+  return { ms: median(times), mb: peakKb / 1024 };
+}
+
+/**
  * Whether a finished run succeeded; otherwise a one-line reason.
  * @param {RunResult} r
  * @returns {string | null}

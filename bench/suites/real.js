@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configurations, findPackages, packageMappings, planArgs } from '../../scripts/real-packages-lib.mjs';
-import { failureOf, median, runOnce } from '../lib/measure.js';
+import { failureOf, medianRuns, runOnce } from '../lib/measure.js';
 import { environments, nodeStartupMs } from '../lib/startup.js';
 import { formatTable } from '../lib/table.js';
 
@@ -55,16 +55,9 @@ export async function run(ctx) {
           ok = false;
           continue;
         }
-        const times = [];
-        let peakKb = first.peakKb ?? 0;
-        for (let i = 0; i < ctx.runs; i++) {
-          const r = await runOnce(process.execPath, args, { cwd: dir, env });
-          if (failureOf(r)) return { ok: false };
-          times.push(r.ms);
-          peakKb = Math.max(peakKb, r.peakKb ?? 0);
-        }
-        const ms = median(times);
-        const mb = peakKb / 1024;
+        const measured = await medianRuns(ctx.runs, process.execPath, args, { cwd: dir, env }, first.peakKb ?? 0);
+        if (measured === null) return { ok: false };
+        const { ms, mb } = measured;
         const isDefault = config.argsFile === null;
         rows.push([`plan ${config.label}${where}`, ms.toFixed(0), mb.toFixed(1), isDefault ? (ms < TARGET_MS && mb < TARGET_MB ? 'met' : 'MISSED') : '']);
       }
