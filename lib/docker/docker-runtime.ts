@@ -36,7 +36,7 @@ import {
   type DockerodeError,
 } from './docker-errors.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
-import { RuntimeError } from './errors.js';
+import { isRuntimeError, RuntimeError } from './errors.js';
 import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
@@ -187,18 +187,30 @@ export class DockerRuntime implements Runtime {
               Labels: ownLabels(lineage, undefined, {}),
               ...(subnet ? { IPAM: { Driver: 'default', Config: [subnet] } } : {}),
             }),
-          (err) =>
-            err.statusCode === 409
-              ? new RuntimeError('name-conflict', `a network named '${name}' already exists but does not belong to enclave ${lineage}`)
-              : undefined,
+          (err) => (err.statusCode === 409 ? new RuntimeError('name-conflict', `a network named '${name}' already exists`) : undefined),
         );
+      // A conflict on the name: an earlier attempt killed while the engine was still
+      // making this network (the engine finishes a request whose client died), so the
+      // list above did not show it yet. Ours when it carries our label; refused otherwise.
+      const adoptOnConflict = async (err: unknown): Promise<EnclaveInfo> => {
+        if (!(isRuntimeError(err, 'name-conflict'))) throw err;
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const found = await this.findNetwork(lineage);
+          if (found) return found;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new RuntimeError('name-conflict', `a network named '${name}' already exists but does not belong to enclave ${lineage}`);
+      };
       // Another network may take the probed subnet in between: probe again, then let the
       // engine choose (static addresses are then unavailable, and say so when asked for).
       for (let attempt = 0; attempt < 3; attempt++) {
         const subnet = await this.freeSubnet(lineage);
         if (subnet === undefined) break;
         try {
-          const network = await create(subnet);
+          const network = await create(subnet).catch(async (err: unknown) => {
+            const adopted = await adoptOnConflict(err);
+            return { id: adopted.networkId };
+          });
           crashPoint('enclave-network-created');
           // A probe whose removal failed (the engine can refuse it under load) goes now; the
           // next apply or destroy retries what still fails.
@@ -208,7 +220,8 @@ export class DockerRuntime implements Runtime {
           if (!(err instanceof RuntimeError && /overlap/i.test(err.message))) throw err;
         }
       }
-      return { lineage, networkId: (await create(undefined)).id, networkName: name };
+      const network = await create(undefined).catch(async (err: unknown) => ({ id: (await adoptOnConflict(err)).networkId }));
+      return { lineage, networkId: network.id, networkName: name };
     });
   }
 
