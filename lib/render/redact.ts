@@ -120,8 +120,8 @@ export class Redactor {
   }
 
   /**
-   * Text with every sensitive value replaced by `(sensitive)` — also the start of one
-   * that a shortened text cuts off before its `...` or `…`.
+   * Text with every sensitive value replaced by `(sensitive)`; also the start of one
+   * that a shortened text cuts off before its `...` or an ellipsis.
    */
   redact(text: string): string {
     const index = this.index();
