@@ -148,7 +148,7 @@ export class Redactor {
     const index = this.index()!;
     let out = '';
     let from = 0;
-    for (const m of text.matchAll(/\.\.\.|…/g)) {
+    for (const m of text.matchAll(/\.\.\.|\u2026/g)) {
       let segment = text.slice(from, m.index);
       // The cut-off secret starts at one of the last `longest` positions of the segment.
       for (let p = Math.max(0, segment.length - this.longest); p + MIN_MASKED_LENGTH <= segment.length; p++) {
