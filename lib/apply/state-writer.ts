@@ -78,7 +78,7 @@ export class StateWriter {
   }
 
   /**
-   * Applies a change and resolves when a state file containing it has been written — or
+   * Applies a change and resolves when a state file containing it has been written, or
    * at once with `durable: false` (it is written soon, with whatever comes next).
    */
   commit(change: StateChange, options: CommitOptions = {}): Promise<void> {
