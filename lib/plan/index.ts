@@ -10,6 +10,7 @@ import { digestOf } from '../util/hash.js';
 import type { JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
 import { enclaveContents } from './enclave.js';
+import type { EnclaveContents } from './recorder.js';
 import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { planSensitiveValues } from './sensitive.js';
@@ -50,7 +51,13 @@ export interface PlanResult {
 }
 
 /** Interprets and validates a package (the first two phases, as `starform validate` runs them). */
-export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: State }): {
+export function checkPackage(
+  options: Omit<PlanOptions, 'state'> & {
+    state?: State;
+    /** What get_service and friends see of the enclave; default: taken from `state` (the interpreter worker gets only this). */
+    enclave?: EnclaveContents;
+  },
+): {
   instructions: readonly Instruction[];
   problems: readonly Problem[];
   warnings: readonly string[];
@@ -61,7 +68,7 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   repositories: readonly PinnedRepository[];
 } {
   const ws = openWorkspace(options.dir, options);
-  const enclave = options.state === undefined ? undefined : enclaveContents(options.state);
+  const enclave = options.enclave ?? (options.state === undefined ? undefined : enclaveContents(options.state));
   const result = interpretPackage(ws, options.args, {
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
     enclave,
