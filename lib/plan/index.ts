@@ -15,6 +15,7 @@ import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { planSensitiveValues } from './sensitive.js';
 import { validate } from './validate.js';
+import { defaultProgramCache } from './program-cache-dir.js';
 import { parseTemplate, TemplateError } from '../template/index.js';
 
 export interface PlanOptions extends WorkspaceOptions {
@@ -68,6 +69,7 @@ export function checkPackage(
   repositories: readonly PinnedRepository[];
 } {
   const ws = openWorkspace(options.dir, options);
+  const programCache = defaultProgramCache();
   const enclave = options.enclave ?? (options.state === undefined ? undefined : enclaveContents(options.state));
   const result = interpretPackage(ws, options.args, {
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
@@ -75,6 +77,7 @@ export function checkPackage(
     allowPrivileged: options.privileged,
     mainFunction: options.mainFunction,
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+    ...(programCache ? { programCache } : {}),
   });
   const problems =
     result.problems.length > 0
