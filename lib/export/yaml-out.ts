@@ -15,15 +15,17 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
-/** `# ` lines: what the file is, from which plan, and every note. */
-export function headerComment(title: string, env: ExportEnvironment, notes: readonly ExportNote[], extra: readonly string[] = []): string {
+/** `# ` lines: what the file is, from which plan, and every note (null: a file that lists none). */
+export function headerComment(title: string, env: ExportEnvironment, notes: readonly ExportNote[] | null, extra: readonly string[] = []): string {
   const lines = [
     title,
     `Exported by \`starform export\` from a plan of ${oneLine(env.locator)} (plan checksum ${env.checksum}).`,
     'Regenerate it rather than editing it: the same plan gives the same bytes.',
     ...extra,
   ];
-  if (notes.length === 0) lines.push('Everything the plan does is expressed here.');
+  if (notes === null) {
+    // The definition's main file lists them.
+  } else if (notes.length === 0) lines.push('Everything the plan does is expressed here.');
   else {
     lines.push(`Not expressed, or only approximately (${notes.length}):`);
     for (const n of notes) lines.push(`  - ${n.position === '-' ? '' : `${n.position}: `}${oneLine(n.message)}`);
