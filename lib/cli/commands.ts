@@ -34,6 +34,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./force-unlock.js'),
   },
   { command: 'packages <command>', describe: 'Fill the package cache ahead of time (fetch), or show what a package resolves to (list)', load: () => import('./packages.js') },
+  { command: 'export <plan>', describe: 'Compile a saved plan to a Compose file, Kubernetes manifests or a Helm chart', load: () => import('./export.js') },
   { command: 'eval <file>', describe: 'Run a Starlark file (json, struct and time predeclared; print to stdout)', load: () => import('./eval.js') },
 ];
 
