@@ -5,7 +5,7 @@
 // a call is made (crash-safety ordering).
 import { randomBytes } from 'node:crypto';
 import { packFiles } from '../../../lib/docker/index.js';
-import { RuntimeError } from '../../../lib/docker/errors.js';
+import { RuntimeError } from '../../../lib/runtime/errors.js';
 import type {
   ContainerSummary,
   EnclaveInfo,
