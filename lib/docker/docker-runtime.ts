@@ -1030,7 +1030,7 @@ export class DockerRuntime implements Runtime {
 
 // ---- module helpers -------------------------------------------------------------------
 
-function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
+export function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
   if (socketPath !== undefined) return { dockerOptions: { socketPath }, endpoint: `unix://${socketPath}` };
   const host = process.env['DOCKER_HOST'];
   if (host && !host.startsWith('unix://')) return { dockerOptions: undefined, endpoint: host };
