@@ -7,7 +7,7 @@
 // that must record an intermediate state (a service replacement first records that the
 // old container is gone). It returns the step's result and runtime values and any other
 // change to the state; the executor records the applied step and the values.
-import type { Runtime, ServiceRef } from '../docker/index.js';
+import type { Runtime, ServiceRef } from '../runtime/index.js';
 import type { Instruction } from '../plan/model.js';
 import type { ReferenceResolver } from '../plan/references.js';
 import type { BlobStore, State } from '../state/index.js';

@@ -6,7 +6,7 @@
 // values, outputs or enclave) is written *before* the engine is asked to remove
 // anything: a crash in between leaves labelled resources the state does not name, which
 // the next destroy (or apply) removes, never a state naming containers that are gone.
-import type { EnclaveResources, Runtime } from '../docker/index.js';
+import type { EnclaveResources, Runtime } from '../runtime/index.js';
 import { BlobStore, backupPath, emptyState, lockState, readState, referencedBlobs, resolveStatePath, writeState, type State, type StateLock } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 

@@ -20,7 +20,7 @@
 // Future references resolve from the state's runtime values: those of steps run now, and
 // those recorded by earlier applies for the steps this plan skips. The engine is reached
 // only through the Runtime interface.
-import type { Runtime } from '../docker/index.js';
+import type { Runtime } from '../runtime/index.js';
 import type { Instruction, InstructionKind } from '../plan/model.js';
 import { substituteDeep, type ReferenceResolver } from '../plan/references.js';
 import { checkPlanIsCurrent, type ChangeCore, type InstructionCore, type SavedPlan } from '../planfile/index.js';
@@ -271,8 +271,11 @@ async function applyLocked(
     await writer.persist();
     const enclave = await runtime.ensureEnclave(lineage);
     const current = writer.state.enclave;
-    if (current?.networkId !== enclave.networkId || current.networkName !== enclave.networkName) {
-      await writer.commit((s) => setEnclave(s, { networkName: enclave.networkName, networkId: enclave.networkId }));
+    const runtimeKind = runtime.kind === 'docker' ? undefined : runtime.kind;
+    if (current?.networkId !== enclave.networkId || current.networkName !== enclave.networkName || current.runtime !== runtimeKind) {
+      await writer.commit((s) =>
+        setEnclave(s, { networkName: enclave.networkName, networkId: enclave.networkId, ...(runtimeKind !== undefined ? { runtime: runtimeKind } : {}) }),
+      );
     }
     const refreshed = await refreshState(writer.state, runtime);
     for (const message of refreshed.drift) emit({ type: 'drift', message });

@@ -16,7 +16,7 @@
 // the state file (no engine involved): an artifact whose blob is missing or damaged
 // (wrong size, or bytes that do not hash to its digest) is dropped from the state, so the
 // plan creates it again from the package (and the apply stores it afresh).
-import type { ContainerSummary, Runtime } from '../docker/index.js';
+import type { ContainerSummary, Runtime } from '../runtime/index.js';
 import { BlobStore, putService, removeFilesArtifact, removeService, resolveStatePath, type ServiceRecord, type State } from '../state/index.js';
 
 export interface RefreshResult {

@@ -13,7 +13,7 @@
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { Runtime } from '../docker/index.js';
+import type { Runtime } from '../runtime/index.js';
 import { applyPlan, inStepOrder, refreshBlobs, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
 import { checkSignature, readPlanFile } from '../planfile/index.js';
 import { closingText, stepLine } from '../render/apply-view.js';
@@ -25,6 +25,7 @@ import { lockState, readState, type State, type StateLock } from '../state/index
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
+import { preloadRuntime, requestedRuntime, RuntimeChoice, withRuntimeOption, type RuntimeArgs } from './runtime-option.js';
 
 export const command = 'apply [dir]';
 export const describe = 'Apply a saved plan (apply PLAN), or plan the package and apply it after confirmation (apply [DIR])';
@@ -33,7 +34,7 @@ export interface LockArgs {
   'lock-timeout': string;
 }
 
-interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs {
+interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs, RuntimeArgs {
   'auto-approve': boolean;
   parallelism: number;
   json: boolean;
@@ -63,7 +64,7 @@ export function checkParallelism(value: unknown): void {
 
 export function builder(y: Argv): Argv<ApplyArgs> {
   return withSigningKeyOption(
-    withLockTimeout(withStateOption(withPackageOptions(y))),
+    withRuntimeOption(withLockTimeout(withStateOption(withPackageOptions(y)))),
     'Apply a saved plan only if signed by this Ed25519 key (PEM, public or private); default $STARFORM_PLAN_SIGNING_KEY_FILE, or an HMAC secret in $STARFORM_PLAN_SIGNING_KEY',
   )
     .positional('dir', { type: 'string', default: '.', describe: 'A saved plan file, or the package directory to plan and apply' })
@@ -83,10 +84,9 @@ export function builder(y: Argv): Argv<ApplyArgs> {
     .example('$0 apply ./pkg --auto-approve', 'Plan ./pkg and apply it without asking') as unknown as Argv<ApplyArgs>;
 }
 
-/** The Docker engine, created on first use (loading dockerode costs a quarter of a second). */
-export function lazyRuntime(): () => Promise<Runtime> {
-  let runtime: Promise<Runtime> | undefined;
-  return () => (runtime ??= import('../docker/index.js').then((m) => new m.DockerRuntime()));
+/** The runtime of `choice`, opened on first use (loading dockerode costs a quarter of a second). */
+export function lazyRuntime(choice: RuntimeChoice = new RuntimeChoice(undefined)): () => Promise<Runtime> {
+  return choice.runtime;
 }
 
 /** A lock timeout: a duration (`30s`, `500ms`, `2m`, `1h`) or a number of seconds. */
@@ -218,7 +218,8 @@ async function execute(
 export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void> {
   const lockTimeoutMs = parseLockTimeout(argv['lock-timeout']);
   const key = await signingKey(argv);
-  const runtime = lazyRuntime();
+  const choice = new RuntimeChoice(requestedRuntime(argv.runtime));
+  const runtime = lazyRuntime(choice);
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
@@ -234,6 +235,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     else if (loaded.signature !== null) {
       process.stderr.write(`note: the plan is signed (key ${loaded.signature.keyId}), but no plan signing key is configured to verify it\n`);
     }
+    choice.settle(loaded.plan.base.runtime ?? 'docker', true, target);
     await execute(loaded.plan, argv, { planFile: target, lockTimeoutMs, runtime });
     return;
   }
@@ -244,12 +246,13 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   // The planning modules load while the lock, the state and the engine are awaited.
   const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js'), import('../plan/interpret-worker.js')]);
   planning.catch(() => undefined);
-  if (argv.refresh) runtime().catch(() => undefined);
+  if (argv.refresh) preloadRuntime(choice.kind);
   const inputs = await packageInputs(argv);
   const lock = await lockState(argv.state, { operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
     const stored = await readState(argv.state);
     maskOutput(stateSensitiveValues(stored));
+    const runtimeKind = choice.settle(stored.enclave?.runtime, stored.enclave !== null, argv.state);
     const blobsChecked = await refreshBlobs(stored, argv.state);
     let state = blobsChecked.state;
     const [{ planFromCheck }, { renderPlanText, renderProblems }, { checkPackageInterruptibly }] = await planning;
@@ -264,7 +267,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     let checked: Awaited<ReturnType<typeof checkPackageInterruptibly>> | undefined;
     let failure: { error: unknown } | undefined;
     try {
-      checked = await checkPackageInterruptibly({ ...inputs, state: stored });
+      checked = await checkPackageInterruptibly({ ...inputs, state: stored, runtime: runtimeKind });
     } catch (error) {
       failure = { error };
     }
@@ -283,7 +286,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       }
     }
     if (failure !== undefined) throw failure.error;
-    const result = planFromCheck(checked!, { ...inputs, locator: target, state });
+    const result = planFromCheck(checked!, { ...inputs, locator: target, state, runtime: runtimeKind });
     maskOutput(result.plan?.sensitive ?? []);
     for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
     if (result.plan === null) {

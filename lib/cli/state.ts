@@ -60,7 +60,7 @@ const list: CommandModule<StateArgs, ListArgs> = {
 
 async function artifactFiles(statePath: string, digest: Parameters<BlobStore['get']>[0]): Promise<ArtifactFile[] | undefined> {
   try {
-    const { readArchive } = await import('../docker/index.js');
+    const { readArchive } = await import('../runtime/index.js');
     const content = await BlobStore.forState(await resolveStatePath(statePath)).get(digest);
     return (await readArchive(content)).filter((e) => e.type === 'file').map((e) => ({ path: e.path, size: e.content.length }));
   } catch {

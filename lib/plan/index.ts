@@ -35,6 +35,8 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly maxSteps?: number;
   /** The user's opt-in to privileged ServiceConfig settings (`--privileged`). */
   readonly privileged?: boolean;
+  /** The runtime the plan is for (lib/cli/runtime-option.ts): get_cluster_type answers it; default docker. */
+  readonly runtime?: string;
   /** The function of the main file to call (Kurtosis's `--main-function-name`); default run. */
   readonly mainFunction?: string;
   /** Polled during interpretation; true stops it (see lib/plan/interpret-worker.ts). */
@@ -75,6 +77,7 @@ export function checkPackage(
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
     enclave,
     allowPrivileged: options.privileged,
+    ...(options.runtime !== undefined ? { clusterType: options.runtime } : {}),
     mainFunction: options.mainFunction,
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
     ...(programCache ? { programCache } : {}),
@@ -128,7 +131,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const plan: SavedPlan<Instruction, Change> = {
     // A state never written gets its lineage now (random): the plan is bound to the one
     // state it will create (apply gives the state this lineage; docs/decisions.md).
-    base: { lineage: withLineage(options.state).lineage, serial: options.state.serial },
+    base: { lineage: withLineage(options.state).lineage, serial: options.state.serial, ...(options.runtime !== undefined && options.runtime !== 'docker' ? { runtime: options.runtime } : {}) },
     package: {
       locator: options.locator?.startsWith('github.com/') ? options.locator : checked.packageName,
       digest,

@@ -54,6 +54,8 @@ export interface InterpretOptions {
   readonly enclave?: EnclaveContents;
   /** The user's opt-in to privileged settings (`--privileged`). */
   readonly allowPrivileged?: boolean;
+  /** What plan.get_cluster_type() answers: the runtime the plan is for (default docker). */
+  readonly clusterType?: string;
   /** The main file's function to call (`--main-function-name`); default run. */
   readonly mainFunction?: string;
   /**
@@ -203,7 +205,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return file.content.toString('latin1');
   });
 
-  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged });
+  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged, ...(options.clusterType !== undefined ? { clusterType: options.clusterType } : {}) });
 
   function predeclaredFor(): Map<string, Value> {
     const env = new Map(base);
