@@ -6,7 +6,7 @@ import { destroyEnclave } from '../apply/index.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput, neutraliseInline } from '../render/redact.js';
 import { paint, useColor } from '../render/style.js';
-import { lockState, readState } from '../state/index.js';
+import { openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { destroyDocument } from '../render/json-views.js';
 import { formatJson } from '../util/json.js';
@@ -31,9 +31,10 @@ export function builder(y: Argv): Argv<DestroyArgs> {
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   if (argv.json && !argv['auto-approve']) throw new UserError('--json needs --auto-approve: there is no one to ask');
   const p = paint(useColor(process.stdout));
-  const lock = await lockState(argv.state, { operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
+  const backend = await openBackend(argv);
+  const lock = await backend.lock({ operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
   try {
-    const state = await readState(argv.state);
+    const state = await backend.read();
     maskOutput(stateSensitiveValues(state));
     if (state.lineage === null) {
       if (argv.json) process.stdout.write(formatJson(destroyDocument({ removed: null, state })));
@@ -52,7 +53,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       const answer = await ask("\nDo you really want to destroy it all?\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ");
       if (answer !== 'yes') throw new UserError('destroy cancelled: nothing was changed');
     }
-    const result = await destroyEnclave({ statePath: argv.state, runtime: lazyRuntime(), lock });
+    const result = await destroyEnclave({ backend, runtime: lazyRuntime(), lock });
     const removed = result.removed;
     if (argv.json) {
       process.stdout.write(formatJson(destroyDocument(result)));
@@ -65,5 +66,6 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     );
   } finally {
     await lock.release();
+    await backend.close();
   }
 }
