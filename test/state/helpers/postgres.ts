@@ -52,6 +52,17 @@ function run(bin: string, args: string[]): void {
 
 let started: Promise<PostgresCluster> | undefined;
 
+/**
+ * Starts a throwaway cluster (also for `npm run bench`); stopped and removed when the
+ * process exits. Null when PostgreSQL is not installed.
+ */
+export function startPostgresCluster(): Promise<PostgresCluster> | null {
+  const bin = binDir();
+  if (bin === null) return null;
+  started ??= start(bin);
+  return started;
+}
+
 async function start(bin: string): Promise<PostgresCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'starform-pg-'));
   if (asRoot) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
@@ -100,13 +111,12 @@ export function usePostgres(): () => PostgresCluster {
   let cluster: PostgresCluster | undefined;
   before(async function () {
     this.timeout(120_000);
-    const bin = binDir();
-    if (bin === null) {
+    const starting = startPostgresCluster();
+    if (starting === null) {
       if (process.env['CI']) throw new Error('PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs the postgresql package');
       this.skip();
     }
-    started ??= start(bin);
-    cluster = await started;
+    cluster = await starting;
   });
   return () => {
     if (cluster === undefined) throw new Error('the PostgreSQL cluster is not started');
