@@ -21,7 +21,8 @@ import { ndjsonSink } from '../render/json-views.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput, neutraliseControl } from '../render/redact.js';
 import { paint, useColor } from '../render/style.js';
-import { lockState, readState, type State, type StateLock } from '../state/index.js';
+import type { State, StateBackend, StateLock } from '../state/index.js';
+import { encryptionOf, openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
@@ -187,7 +188,7 @@ async function isPlanFile(target: string): Promise<boolean> {
 async function execute(
   plan: ApplicablePlan,
   argv: ApplyArgs,
-  extra: { lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
+  extra: { backend: StateBackend; lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
 ): Promise<void> {
   const view = await startApplyView(argv.json);
   let last: ApplyEvent | undefined;
@@ -198,7 +199,7 @@ async function execute(
   try {
     await withInterrupts((signal, cancel) =>
       applyPlan(plan, {
-        statePath: argv.state,
+        backend: extra.backend,
         runtime: extra.runtime,
         parallelism: argv.parallelism,
         lockTimeoutMs: extra.lockTimeoutMs,
@@ -229,14 +230,19 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
         location: { file: target },
       });
     }
-    const loaded = await readPlanFile(target);
+    const loaded = await readPlanFile(target, encryptionOf(argv));
     maskOutput(loaded.plan.sensitive ?? []);
     if (key !== undefined) checkSignature(loaded.checksum, loaded.signature, key, target);
     else if (loaded.signature !== null) {
       process.stderr.write(`note: the plan is signed (key ${loaded.signature.keyId}), but no plan signing key is configured to verify it\n`);
     }
     choice.settle(loaded.plan.base.runtime ?? 'docker', true, target);
-    await execute(loaded.plan, argv, { planFile: target, lockTimeoutMs, runtime });
+    const backend = await openBackend(argv);
+    try {
+      await execute(loaded.plan, argv, { backend, planFile: target, lockTimeoutMs, runtime });
+    } finally {
+      await backend.close();
+    }
     return;
   }
 
@@ -248,12 +254,13 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   planning.catch(() => undefined);
   if (argv.refresh) preloadRuntime(choice.kind);
   const inputs = await packageInputs(argv);
-  const lock = await lockState(argv.state, { operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
+  const backend = await openBackend(argv);
+  const lock = await backend.lock({ operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
-    const stored = await readState(argv.state);
+    const stored = await backend.read();
     maskOutput(stateSensitiveValues(stored));
     const runtimeKind = choice.settle(stored.enclave?.runtime, stored.enclave !== null, argv.state);
-    const blobsChecked = await refreshBlobs(stored, argv.state);
+    const blobsChecked = await refreshBlobs(stored, backend);
     let state = blobsChecked.state;
     const [{ planFromCheck }, { renderPlanText, renderProblems }, { checkPackageInterruptibly }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
@@ -316,8 +323,9 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
       process.stdout.write('\n');
     }
-    await execute(result.plan, argv, { lock, lockedState: stored, lockTimeoutMs, runtime, removeOrphans: orphans.length > 0 });
+    await execute(result.plan, argv, { backend, lock, lockedState: stored, lockTimeoutMs, runtime, removeOrphans: orphans.length > 0 });
   } finally {
     await lock.release();
+    await backend.close();
   }
 }

@@ -6,7 +6,7 @@ import { destroyEnclave } from '../apply/index.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput, neutraliseInline } from '../render/redact.js';
 import { paint, useColor } from '../render/style.js';
-import { lockState, readState } from '../state/index.js';
+import { openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { destroyDocument } from '../render/json-views.js';
 import { formatJson } from '../util/json.js';
@@ -32,9 +32,10 @@ export function builder(y: Argv): Argv<DestroyArgs> {
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   if (argv.json && !argv['auto-approve']) throw new UserError('--json needs --auto-approve: there is no one to ask');
   const p = paint(useColor(process.stdout));
-  const lock = await lockState(argv.state, { operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
+  const backend = await openBackend(argv);
+  const lock = await backend.lock({ operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
   try {
-    const state = await readState(argv.state);
+    const state = await backend.read();
     maskOutput(stateSensitiveValues(state));
     if (state.lineage === null) {
       if (argv.json) process.stdout.write(formatJson(destroyDocument({ removed: null, state })));
@@ -55,7 +56,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     }
     const choice = new RuntimeChoice(requestedRuntime(argv.runtime));
     choice.settle(state.enclave?.runtime, state.enclave !== null, argv.state);
-    const result = await destroyEnclave({ statePath: argv.state, runtime: lazyRuntime(choice), lock });
+    const result = await destroyEnclave({ backend, runtime: lazyRuntime(choice), lock });
     const removed = result.removed;
     if (argv.json) {
       process.stdout.write(formatJson(destroyDocument(result)));
@@ -68,5 +69,6 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     );
   } finally {
     await lock.release();
+    await backend.close();
   }
 }

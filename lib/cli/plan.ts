@@ -40,14 +40,14 @@ export function builder(y: Argv): Argv<PlanArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }, { maskOutput, neutraliseControl }] =
+  const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { openBackend, encryptionOf }, { formatJson }, { maskOutput, neutraliseControl }] =
     await Promise.all([
       import('../plan/index.js'),
       import('../plan/interpret-worker.js'),
       import('../planfile/index.js'),
       import('../render/plan-view.js'),
       import('../render/style.js'),
-      import('../state/index.js'),
+      import('./state-backend.js'),
       import('../util/json.js'),
       import('../render/redact.js'),
     ]);
@@ -61,7 +61,11 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   const { planSensitiveValues, stateSensitiveValues } = await import('../plan/sensitive.js');
   const { orphansText } = await import('../render/orphans-view.js');
   const inputs = await packageInputs(argv);
-  let state = await readState(argv.state);
+  const backend = await openBackend(argv);
+  let state = await backend.read().catch(async (err: unknown) => {
+    await backend.close();
+    throw err;
+  });
   maskOutput(stateSensitiveValues(state));
   const runtime = settleRuntime(requestedRuntime(argv.runtime), state.enclave?.runtime, state.enclave !== null, argv.state);
   // The package is interpreted (in a worker thread, so Ctrl-C stops it) against what the
@@ -71,7 +75,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   const notes: string[] = [];
   if (state.filesArtifacts.size > 0) {
     const { refreshBlobs } = await import('../apply/refresh.js');
-    const checked = await refreshBlobs(state, argv.state);
+    const checked = await refreshBlobs(state, backend);
     state = checked.state;
     notes.push(...checked.drift);
   }
@@ -110,7 +114,8 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
   }
   if (argv.out) {
-    await writePlanFile(argv.out, result.plan, key ? { signWith: key } : {});
+    const encryption = encryptionOf(argv);
+    await writePlanFile(argv.out, result.plan, { ...(key ? { signWith: key } : {}), ...(encryption ? { encryption } : {}) });
     const signed = key ? ` (signed with key ${key.id})` : '';
     if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}${signed}. Apply exactly this plan with: starform apply ${argv.out}\n`);
   }
