@@ -38,6 +38,7 @@ interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs {
   parallelism: number;
   json: boolean;
   refresh: boolean;
+  'keep-failed': boolean;
 }
 
 export function withLockTimeout<T>(y: Argv<T>): Argv<T & LockArgs> {
@@ -70,6 +71,11 @@ export function builder(y: Argv): Argv<ApplyArgs> {
     .option('auto-approve', { type: 'boolean', default: false, describe: 'Apply without asking for confirmation' })
     .option('parallelism', { type: 'number', default: 8, describe: 'How many independent steps run at the same time' })
     .option('json', { type: 'boolean', default: false, describe: 'Stream progress as NDJSON events (needs --auto-approve with a package)' })
+    .option('keep-failed', {
+      type: 'boolean',
+      default: false,
+      describe: 'Keep the container of a service that fails to start or become ready (stopped, for `starform logs`/`shell`); the next apply replaces it',
+    })
     .option('refresh', {
       type: 'boolean',
       default: true,
@@ -205,6 +211,7 @@ async function execute(
         ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
         ...(extra.planFile ? { planFile: extra.planFile } : {}),
         ...(extra.removeOrphans ? { removeOrphans: true } : {}),
+        ...(argv['keep-failed'] ? { keepFailed: true } : {}),
         onEvent: sink,
         signal,
         cancel,
