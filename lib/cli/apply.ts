@@ -24,6 +24,7 @@ import { paint, useColor } from '../render/style.js';
 import { lockState, readState, type State, type StateLock } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+import { statusAfterApply, statusAfterApplyText } from './apply-status.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 
 export const command = 'apply [dir]';
@@ -218,7 +219,10 @@ async function execute(
       }),
     );
   } finally {
-    await view.close(last);
+    // The status table follows the summary and shows the outputs (lib/cli/apply-status.ts).
+    const status = last !== undefined ? await statusAfterApply(argv.state, extra.runtime) : undefined;
+    await view.close(status !== undefined && last?.type === 'apply_done' ? { ...last, outputs: null } : last);
+    if (status !== undefined) process.stdout.write(await statusAfterApplyText(status, { json: argv.json, color: useColor(process.stdout) }));
   }
 }
 
