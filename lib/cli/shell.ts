@@ -2,6 +2,9 @@
 // a TTY exec (bash when the image has it, else sh) with the terminal in raw mode, so keys
 // such as Ctrl-C and Tab reach the remote shell, and its window size kept in step with
 // the local one. It refuses when standard input is not a terminal (use `starform exec`).
+// On a service that is not running (a failed one kept by apply --keep-failed, a stopped
+// one) it opens the shell in a copy of its container instead — its files as it left them,
+// its volumes, no network — and says so; what changes there is discarded.
 // Exits with the shell's exit code; the terminal is restored however the shell ends.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UserError } from '../util/errors.js';
@@ -35,10 +38,22 @@ export async function handler(argv: ArgumentsCamelCase<ShellArgs>): Promise<void
   let resize: ((s: { rows: number; columns: number }) => void) | undefined;
   const onResize = (): void => resize?.(size());
   stdout.on('resize', onResize);
+  const status = await onEngine(() => runtime.inspectService(ref));
+  if (status === undefined) {
+    throw new UserError(`service '${argv.service}' has no container any more`, { location: { file: op.file }, hint: 'Plan and apply again to create it.' });
+  }
+  if (!status.running) {
+    const how = status.exitCode !== undefined ? `exited with code ${status.exitCode}` : status.state;
+    process.stderr.write(
+      `service '${argv.service}' is not running (${how}): this shell runs in a copy of its container ` +
+        '(its files as it left them, its volumes, no network); what you change in it is discarded.\n',
+    );
+  }
+  const run = status.running ? runtime.execAttached.bind(runtime) : runtime.execInCopy.bind(runtime);
   stdin.setRawMode(true);
   try {
     const code = await onEngine(() =>
-      runtime.execAttached(ref, SHELL, { stdout, stderr: process.stderr }, {
+      run(ref, SHELL, { stdout, stderr: process.stderr }, {
         stdin,
         tty: size(),
         env: { TERM: process.env['TERM'] ?? 'xterm' },

@@ -14,6 +14,12 @@
 // The exit code is read from the exec's inspection once the output has ended (the engine
 // may take a moment to record it).
 //
+// A stopped container takes no exec, yet a user debugging a failed service (kept by apply
+// --keep-failed) wants a shell on it: `runInCopy` commits the container to a temporary
+// image and runs the command in a new container of it — the files as the service left
+// them, its volumes shared (VolumesFrom), no network — then removes both. The copy is
+// labelled as a task of the enclave, so `destroy` finds one that a crash left behind.
+//
 // DockerRuntime calls these after it has resolved (and checked the ownership of) the
 // container, and maps engine failures through its `call`.
 import type Docker from 'dockerode';
@@ -21,7 +27,8 @@ import type { Duplex } from 'node:stream';
 import type { AttachedExecOptions, ImageIdentity, LogOptions, OutputStreams } from './runtime.js';
 import { RuntimeError } from './errors.js';
 import { engineGet, type EngineAddress } from './engine-http.js';
-import { userString } from './naming.js';
+import { randomBytes } from 'node:crypto';
+import { LABEL_TASK, ownLabels, taskContainerName, userString } from './naming.js';
 
 /** Maps a failing engine call to a RuntimeError (DockerRuntime's `call`). */
 export type EngineCall = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
@@ -129,10 +136,13 @@ export async function execAttachedIn(
   );
   const stdin = options.stdin;
   if (stdin !== undefined) stdin.pipe(stream);
-  if (tty !== undefined && options.onResize) {
-    options.onResize((size) => {
+  if (tty !== undefined) {
+    const resize = (size: { rows: number; columns: number }): void => {
       exec.resize({ h: size.rows, w: size.columns }).catch(() => undefined);
-    });
+    };
+    // Engines before API 1.42 ignore ConsoleSize: the size is set again once the command runs.
+    setTimeout(() => resize(tty), 50).unref();
+    options.onResize?.(resize);
   }
   try {
     await call(`exec in ${who}`, () => pump(stream, out, tty !== undefined));
@@ -145,6 +155,73 @@ export async function execAttachedIn(
     if (!state.Running && state.ExitCode !== null) return state.ExitCode;
     if (Date.now() > deadline) throw new RuntimeError('engine-error', `command ${JSON.stringify(cmd)} in ${who}: the engine did not report an exit code`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Runs `cmd` attached in a copy of the stopped container `info` (see the file comment); resolves with its exit code. */
+export async function runInCopy(
+  docker: Docker,
+  info: Docker.ContainerInspectInfo,
+  lineage: string,
+  service: string,
+  cmd: readonly string[],
+  out: OutputStreams,
+  options: AttachedExecOptions,
+  call: EngineCall,
+): Promise<number> {
+  const who = `service '${service}'`;
+  const tty = options.tty;
+  const stdin = options.stdin;
+  const image = (await call(`copying the container of ${who}`, () =>
+    docker.getContainer(info.Id).commit({ comment: `starform: a copy of ${who} to debug it`, pause: false }),
+  )) as { Id: string };
+  try {
+    const env = [...(info.Config.Env ?? []), ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+    const container = await call(`creating a copy of ${who}`, () =>
+      docker.createContainer({
+        name: taskContainerName(lineage, `debug-${service}`, randomBytes(4).toString('hex')),
+        Image: image.Id,
+        Entrypoint: [cmd[0]!],
+        Cmd: cmd.slice(1),
+        Env: env,
+        Tty: tty !== undefined,
+        OpenStdin: stdin !== undefined,
+        StdinOnce: stdin !== undefined,
+        AttachStdin: stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        ...(options.user ? { User: userString(options.user) } : info.Config.User ? { User: info.Config.User } : {}),
+        ...(options.workdir ? { WorkingDir: options.workdir } : info.Config.WorkingDir ? { WorkingDir: info.Config.WorkingDir } : {}),
+        Labels: ownLabels(lineage, undefined, { [LABEL_TASK]: `debug-${service}` }),
+        HostConfig: { VolumesFrom: [info.Id], NetworkMode: 'none' },
+      }),
+    );
+    try {
+      const stream = (await call(`attaching to the copy of ${who}`, () =>
+        container.attach({ stream: true, stdin: stdin !== undefined, stdout: true, stderr: true, hijack: true }),
+      )) as NodeJS.ReadWriteStream;
+      if (stdin !== undefined) stdin.pipe(stream);
+      try {
+        await call(`starting the copy of ${who}`, () => container.start());
+        if (tty !== undefined) {
+          const resize = (size: { rows: number; columns: number }): void => {
+            container.resize({ h: size.rows, w: size.columns }).catch(() => undefined);
+          };
+          resize(tty);
+          options.onResize?.(resize);
+        }
+        await call(`running in the copy of ${who}`, () => pump(stream, out, tty !== undefined));
+      } finally {
+        if (stdin !== undefined) stdin.unpipe(stream);
+      }
+      const ended = (await call(`running in the copy of ${who}`, () => container.wait())) as { StatusCode: number };
+      return ended.StatusCode;
+    } finally {
+      // Not `v`: the volumes are the service's own (VolumesFrom).
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  } finally {
+    await docker.getImage(image.Id).remove({ force: true, noprune: false }).catch(() => undefined);
   }
 }
 

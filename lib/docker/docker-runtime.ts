@@ -35,7 +35,7 @@ import {
   unreachableError,
   type DockerodeError,
 } from './docker-errors.js';
-import { execAttachedIn, imageIdentityAt, streamContainerLogs } from './docker-logs-exec.js';
+import { execAttachedIn, imageIdentityAt, runInCopy, streamContainerLogs } from './docker-logs-exec.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
 import { isRuntimeError, RuntimeError } from './errors.js';
 import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
@@ -592,6 +592,12 @@ export class DockerRuntime implements Runtime {
     const info = await this.require(ref);
     if (!info.State.Running) throw await this.notRunning(ref, info.Id, 'cannot exec in it');
     return execAttachedIn(this.docker.getContainer(info.Id), describe(ref), cmd, out, options, (what, fn) => this.call(what, fn));
+  }
+
+  async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options: AttachedExecOptions = {}): Promise<number> {
+    if (cmd.length === 0) throw new RuntimeError('invalid-spec', `running in a copy of ${describe(ref)}: empty command`);
+    const info = await this.require(ref);
+    return runInCopy(this.docker, info, ref.lineage, ref.name, cmd, out, options, (what, fn) => this.call(what, fn));
   }
 
   imageIdentity(ref: string): Promise<ImageIdentity | undefined> {

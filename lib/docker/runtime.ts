@@ -373,6 +373,11 @@ export interface Runtime {
   streamLogs(ref: ServiceRef, out: OutputStreams, options?: LogOptions): Promise<void>;
   /** Runs a command in the running service with its streams attached; resolves with its exit code. */
   execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number>;
+  /**
+   * Runs a command attached in a copy of a service container that is not running (its files
+   * as it left them, its volumes, no network), removed afterwards; resolves with its exit code.
+   */
+  execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number>;
   /** The id and registry digests of a local image; undefined when the engine has no such image. */
   imageIdentity(ref: string): Promise<ImageIdentity | undefined>;
 

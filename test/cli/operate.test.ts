@@ -211,11 +211,11 @@ describe('cli: status, logs, exec, shell, files, port, and failures a user can d
           { wait: 2.5, send: 'sleep 30\r' },
           // Raw mode: Ctrl-C reaches the remote shell (which ends its sleep), not starform.
           { wait: 1, send: '\x03' },
-          { wait: 1, send: 'echo "tty=$(tty) cols=$COLUMNS"; ls /srv; exit 4\r' },
+          { wait: 1, send: 'echo "tty=$(tty) size=$(stty size)"; ls /srv; exit 4\r' },
         ],
       );
       assert.equal(r.code, 4, r.output);
-      assert.match(r.output, /tty=\/dev\/pts\/\d+/);
+      assert.match(r.output, /tty=\/dev\/pts\/\d+ size=33 111/);
       assert.match(r.output, /assets\s+index\.html/);
       assert.match(r.output, /\^C/, 'the remote terminal echoed the interrupt');
       assert.doesNotMatch(r.output, /internal error|Interrupted/);
@@ -310,6 +310,13 @@ describe('cli: status, logs, exec, shell, files, port, and failures a user can d
       assert.equal(logs.stdout, 'line-24\nline-25\n');
       const status = starform(['status', '--state', state]);
       assert.match(status.stdout, /bad\s+failed, exited with code 7\s/);
+      // A shell on the stopped container: in a copy of it, with the files it left.
+      const shell = onTerminal(['shell', 'bad', '--state', state], [{ wait: 3, send: 'cat /last-words; exit 0\r' }]);
+      assert.equal(shell.code, 0, shell.output);
+      assert.match(shell.output, /service 'bad' is not running \(exited with code 7\): this shell runs in a copy of its container/);
+      assert.match(shell.output, /\nit-went-wrong\r*\n/);
+      const copies = await engine.docker.listContainers({ all: true, filters: { label: [`starform.lineage=${s.lineage}`, 'starform.task'] } });
+      assert.deepEqual(copies, [], 'the copy is removed');
       assertUserError(starform(['exec', 'bad', '--state', state, '--', 'true']), /service 'bad' is not running \(exited, exit code 7\)/);
 
       const plan = starform(['plan', fixture('packages/failing'), '--state', state, '--args', '{"fail": false}']);

@@ -194,6 +194,14 @@ export class FakeRuntime implements Runtime {
     return result.exitCode;
   }
 
+  async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, _options?: AttachedExecOptions): Promise<number> {
+    await this.enter('execInCopy', `${ref.name} ${cmd.join(' ')}`);
+    if (!this.find(ref)) throw new RuntimeError('not-found', `no ${ref.name}`);
+    const result = await this.onExec(ref.name, cmd);
+    out.stdout.write(result.stdout);
+    return result.exitCode;
+  }
+
   async imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
     return this.missingImages.has(ref) ? undefined : { id: `sha256:${'0'.repeat(64)}`, repoDigests: [] };
   }
