@@ -24,6 +24,8 @@ export interface BaseContext {
   readonly planFiles: ReadonlyMap<string, Uint8Array>;
   /** Aborted when the apply is cancelled: waits (readiness, wait, retries) end early and the step fails. */
   readonly signal: AbortSignal;
+  /** apply --keep-failed: a service that fails to become ready keeps its (stopped) container, recorded as failed. */
+  readonly keepFailed?: boolean;
   /** The state as committed so far. */
   state(): State;
   readonly resolve: ReferenceResolver;

@@ -119,6 +119,8 @@ export interface ApplyOptions {
    * state names (the plan showed them; a plan with steps always removes them).
    */
   readonly removeOrphans?: boolean;
+  /** Keep the container of a service that fails to become ready, stopped and recorded as failed (apply --keep-failed). */
+  readonly keepFailed?: boolean;
 }
 
 export interface ApplyResult {
@@ -313,6 +315,7 @@ async function applyLocked(
     blobs: path.blobs,
     planFiles: plan.files,
     signal: cancel,
+    ...(options.keepFailed ? { keepFailed: true } : {}),
     state: () => writer.state,
     resolve,
     commit,

@@ -25,6 +25,7 @@ import type { State, StateBackend, StateLock } from '../state/index.js';
 import { encryptionOf, openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+import { statusAfterApply, statusAfterApplyText } from './apply-status.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 import { preloadRuntime, requestedRuntime, RuntimeChoice, withRuntimeOption, type RuntimeArgs } from './runtime-option.js';
 
@@ -40,6 +41,7 @@ interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs, Runti
   parallelism: number;
   json: boolean;
   refresh: boolean;
+  'keep-failed': boolean;
 }
 
 export function withLockTimeout<T>(y: Argv<T>): Argv<T & LockArgs> {
@@ -72,6 +74,11 @@ export function builder(y: Argv): Argv<ApplyArgs> {
     .option('auto-approve', { type: 'boolean', default: false, describe: 'Apply without asking for confirmation' })
     .option('parallelism', { type: 'number', default: 8, describe: 'How many independent steps run at the same time' })
     .option('json', { type: 'boolean', default: false, describe: 'Stream progress as NDJSON events (needs --auto-approve with a package)' })
+    .option('keep-failed', {
+      type: 'boolean',
+      default: false,
+      describe: 'Keep the container of a service that fails to start or become ready (stopped, for `starform logs`/`shell`); the next apply replaces it',
+    })
     .option('refresh', {
       type: 'boolean',
       default: true,
@@ -206,13 +213,17 @@ async function execute(
         ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
         ...(extra.planFile ? { planFile: extra.planFile } : {}),
         ...(extra.removeOrphans ? { removeOrphans: true } : {}),
+        ...(argv['keep-failed'] ? { keepFailed: true } : {}),
         onEvent: sink,
         signal,
         cancel,
       }),
     );
   } finally {
-    await view.close(last);
+    // The status table follows the summary and shows the outputs (lib/cli/apply-status.ts).
+    const status = last !== undefined ? await statusAfterApply(argv.state, extra.runtime) : undefined;
+    await view.close(status !== undefined && last?.type === 'apply_done' ? { ...last, outputs: null } : last);
+    if (status !== undefined) process.stdout.write(await statusAfterApplyText(status, { json: argv.json, color: useColor(process.stdout) }));
   }
 }
 

@@ -8,7 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { packFiles, readArchive } from '../../../lib/runtime/index.js';
 import { RuntimeError } from '../../../lib/runtime/errors.js';
 import type {
+  AttachedExecOptions,
   ContainerSummary,
+  ImageIdentity,
+  LogOptions,
+  OutputStreams,
   EnclaveInfo,
   EnclaveResources,
   EngineInfo,
@@ -35,6 +39,8 @@ export interface FakeContainer {
   readonly name: string;
   readonly spec: ServiceSpec;
   running: boolean;
+  /** Set when the container has exited (see FakeRuntime.exitOnStart). */
+  exitCode?: number;
   ip: string;
   ports: Record<string, PublishedPort>;
   /** Absolute path → content of the files put into the container. */
@@ -48,6 +54,8 @@ export class FakeRuntime implements Runtime {
   readonly calls: string[] = [];
   readonly missingImages = new Set<string>();
   unreachable = false;
+  /** Services whose container exits with this code right after it starts. */
+  readonly exitOnStart = new Map<string, number>();
   /** Answers exec calls; default: exit 0, output "ok". */
   onExec: (name: string, cmd: readonly string[]) => Promise<ExecResult> | ExecResult = () => ({ exitCode: 0, output: 'ok', stdout: 'ok', stderr: '' });
   onTask: (spec: TaskSpec) => Promise<TaskResult> | TaskResult = () => ({ exitCode: 0, output: 'done\n', stdout: 'done\n', stderr: '', stored: [] });
@@ -133,13 +141,26 @@ export class FakeRuntime implements Runtime {
     const c: FakeContainer = { id: randomBytes(32).toString('hex'), lineage, name: spec.name, spec, running: true, ip: `10.0.0.${n}`, ports };
     for (const file of spec.files ?? []) await this.putFiles(c, file);
     this.containers.set(c.id, c);
-    return this.info(c);
+    const info = this.info(c);
+    const code = this.exitOnStart.get(spec.name);
+    if (code !== undefined) {
+      c.running = false;
+      c.exitCode = code;
+    }
+    return info;
   }
 
   async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
     const c = this.find(ref);
     if (!c) return undefined;
-    return { ...this.info(c), running: c.running, state: c.running ? 'running' : 'exited', image: c.spec.image, labels: {} };
+    return {
+      ...this.info(c),
+      running: c.running,
+      state: c.running ? 'running' : 'exited',
+      image: c.spec.image,
+      labels: {},
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+    };
   }
 
   async stopService(ref: ServiceRef): Promise<void> {
@@ -167,6 +188,31 @@ export class FakeRuntime implements Runtime {
 
   async serviceLogs(): Promise<string> {
     return 'fake log line\n';
+  }
+
+  async streamLogs(ref: ServiceRef, out: OutputStreams, _options?: LogOptions): Promise<void> {
+    await this.enter('streamLogs', ref.name);
+    if (!this.find(ref)) throw new RuntimeError('not-found', `no ${ref.name}`);
+    out.stdout.write('fake log line\n');
+  }
+
+  async execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, _options?: AttachedExecOptions): Promise<number> {
+    const result = await this.exec(ref, cmd);
+    out.stdout.write(result.stdout);
+    out.stderr.write(result.stderr);
+    return result.exitCode;
+  }
+
+  async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, _options?: AttachedExecOptions): Promise<number> {
+    await this.enter('execInCopy', `${ref.name} ${cmd.join(' ')}`);
+    if (!this.find(ref)) throw new RuntimeError('not-found', `no ${ref.name}`);
+    const result = await this.onExec(ref.name, cmd);
+    out.stdout.write(result.stdout);
+    return result.exitCode;
+  }
+
+  async imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
+    return this.missingImages.has(ref) ? undefined : { id: `sha256:${'0'.repeat(64)}`, repoDigests: [] };
   }
 
   async waitForPort(ref: ServiceRef, portId: string, _options: WaitOptions): Promise<PublishedPort> {
