@@ -53,6 +53,10 @@ import type {
   TransportProtocol,
   VolumeSummary,
   WaitOptions,
+  AttachedExecOptions,
+  ImageIdentity,
+  LogOptions,
+  OutputStreams,
 } from '../runtime/runtime.js';
 import { checkMountPath, packFiles, readArchive, type ArchiveFileInput } from '../runtime/tar.js';
 import { DockerRuntime, resolveEndpoint, type DockerRuntimeOptions } from '../docker/docker-runtime.js';
@@ -478,6 +482,26 @@ export class SwarmRuntime implements Runtime {
   async serviceLogs(ref: ServiceRef, options: { tail?: number } = {}): Promise<string> {
     const { ref: taskRef } = await this.taskContainer(ref, 'reading its log', true);
     return this.local.serviceLogs(taskRef, options);
+  }
+
+  async streamLogs(ref: ServiceRef, out: OutputStreams, options?: LogOptions): Promise<void> {
+    const { ref: taskRef } = await this.taskContainer(ref, 'reading its log', true);
+    return this.local.streamLogs(taskRef, out, options);
+  }
+
+  async execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number> {
+    const { ref: taskRef } = await this.taskContainer(ref, 'running a command in it');
+    return this.local.execAttached(taskRef, cmd, out, options);
+  }
+
+  /** A stopped task's container, copied: Swarm restarts nothing of it (one replica, no restart on a copy). */
+  async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number> {
+    const { ref: taskRef } = await this.taskContainer(ref, 'copying its container', true);
+    return this.local.execInCopy(taskRef, cmd, out, options);
+  }
+
+  imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
+    return this.local.imageIdentity(ref);
   }
 
   async waitForPort(ref: ServiceRef, portId: string, options: WaitOptions): Promise<PublishedPort> {
