@@ -43,7 +43,23 @@ const faced = readdirSync(join(root, 'lib'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && (existsSync(join(root, 'lib', d.name, 'index.ts')) || existsSync(join(root, 'lib', d.name, 'index.tsx'))))
   .map((d) => d.name);
 
-const ours = ['apply', 'cli', 'docker', 'export', 'instructions', 'package', 'plan', 'planfile', 'render', 'runtime', 'starlark', 'state', 'swarm', 'template', 'util'];
+const ours = [
+  'apply',
+  'cli',
+  'docker',
+  'export',
+  'instructions',
+  'package',
+  'plan',
+  'planfile',
+  'render',
+  'runtime',
+  'starlark',
+  'state',
+  'swarm',
+  'template',
+  'util',
+];
 const others = (...keep) => ours.filter((d) => !keep.includes(d)).map((d) => `lib/${d}`);
 
 /** Zones of import-x/no-restricted-paths: a file under `target` may not import one under `from`. */
@@ -58,8 +74,16 @@ const faceZones = faced.map((dir) => ({
 const layerZones = [
   { target: 'lib/starlark', from: others('starlark'), message: 'lib/starlark imports nothing else of ours: it is the language alone.' },
   { target: 'lib/util', from: others('util'), message: 'lib/util imports nothing else of ours: everything may use it.' },
-  { target: 'lib/instructions', from: others('instructions', 'util'), message: 'lib/instructions is plain data: it imports lib/util only (no interpreter, no engine).' },
-  { target: 'lib/runtime', from: others('runtime', 'util'), message: 'lib/runtime is the engine-neutral port: it imports lib/util only (adapters import it, never the reverse).' },
+  {
+    target: 'lib/instructions',
+    from: others('instructions', 'util'),
+    message: 'lib/instructions is plain data: it imports lib/util only (no interpreter, no engine).',
+  },
+  {
+    target: 'lib/runtime',
+    from: others('runtime', 'util'),
+    message: 'lib/runtime is the engine-neutral port: it imports lib/util only (adapters import it, never the reverse).',
+  },
   ...['package', 'planfile', 'state'].map((d) => ({
     target: `lib/${d}`,
     from: others(d, 'util', 'instructions'),

@@ -69,7 +69,10 @@ function destructured(call) {
   return p !== undefined && ts.isVariableDeclaration(p) && ts.isObjectBindingPattern(p.name);
 }
 
-const js = [...walk('scripts'), ...walk('bench')].filter((f) => /\.(m?js|cjs)$/.test(f)).map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
+const js = [...walk('scripts'), ...walk('bench')]
+  .filter((f) => /\.(m?js|cjs)$/.test(f))
+  .map((f) => readFileSync(join(root, f), 'utf8'))
+  .join('\n');
 const unused = [];
 for (const file of ours) {
   const name = rel(file.fileName);
@@ -109,7 +112,15 @@ function countLocalUses(file, symbol) {
 
 function isDeclarationName(node) {
   const p = node.parent;
-  return (ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isVariableDeclaration(p) || ts.isInterfaceDeclaration(p) || ts.isTypeAliasDeclaration(p) || ts.isEnumDeclaration(p)) && p.name === node;
+  return (
+    (ts.isFunctionDeclaration(p) ||
+      ts.isClassDeclaration(p) ||
+      ts.isVariableDeclaration(p) ||
+      ts.isInterfaceDeclaration(p) ||
+      ts.isTypeAliasDeclaration(p) ||
+      ts.isEnumDeclaration(p)) &&
+    p.name === node
+  );
 }
 
 function walk(dir) {

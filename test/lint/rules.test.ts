@@ -66,7 +66,11 @@ describe('lint: the import rules of the design', function () {
   });
 
   it('dockerode is the Docker adapter’s alone', async () => {
-    only(await lint('lib/apply/lint-probe.ts', "import Docker from 'dockerode';\nexport const probe = Docker;\n"), 'no-restricted-imports', /Only the Docker adapter/);
+    only(
+      await lint('lib/apply/lint-probe.ts', "import Docker from 'dockerode';\nexport const probe = Docker;\n"),
+      'no-restricted-imports',
+      /Only the Docker adapter/,
+    );
     assert.deepEqual(await lint('lib/docker/lint-probe.ts', "import Docker from 'dockerode';\nexport const probe = Docker;\n"), []);
   });
 
