@@ -89,8 +89,8 @@ for (const file of ours) {
     if (new RegExp(`\\b${exported.name}\\b`).test(js)) continue;
     const { line } = decl.getSourceFile().getLineAndCharacterOfPosition(decl.getStart());
     const local = countLocalUses(decl.getSourceFile(), s);
-    // A type used in its own file is part of an exported signature there: exporting it is the API's business.
-    if (local > 0 && !(s.flags & ts.SymbolFlags.Value)) continue;
+    // A type (or a class, which is one too) used in its own file is part of an exported signature there: exporting it is the API's business.
+    if (local > 0 && (!(s.flags & ts.SymbolFlags.Value) || s.flags & ts.SymbolFlags.Class)) continue;
     unused.push(`${home}:${line + 1}: ${exported.name}${local > 0 ? ' (used in its own file only: drop `export`)' : ' (used nowhere)'}`);
   }
 }
