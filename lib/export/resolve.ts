@@ -32,7 +32,6 @@ import type {
   DependencyCondition,
   ExportArtifact,
   ExportCheck,
-  ExportContainer,
   ExportDependency,
   ExportEnvironment,
   ExportMount,

@@ -31,7 +31,7 @@ import { durationMs, type BaseContext, type StepContext, type StepOutcome } from
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { forgetStep } from '../records.js';
-import { waitFor, indent } from '../recipes.js';
+import { waitFor } from '../recipes.js';
 import { stopped } from '../refresh.js';
 import { exitedAfterStart, failService, START_SETTLE_MS } from './service-failure.js';
 
