@@ -24,7 +24,7 @@ import type { ExportContainer, ExportEnvironment, ExportFile, ExportMount, Expor
 import { headerComment, yamlText } from './yaml-out.js';
 import { STORE_ROOT } from './resolve.js';
 
-export const COMPOSE_FILE = 'docker-compose.yml';
+const COMPOSE_FILE = 'docker-compose.yml';
 const NETWORK = 'starform';
 
 function seconds(msValue: number): string {

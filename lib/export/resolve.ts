@@ -112,12 +112,12 @@ function ms(text: string): number {
 }
 
 /** Quotes a word for /bin/sh. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./=:@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The /proc/net/tcp test for a listening TCP port: needs only `sh` and `grep` in the image. */
-export function portOpenCommand(port: number): string {
+function portOpenCommand(port: number): string {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   return `grep -Eq ':${hex} [0-9A-F]+:[0-9A-F]+ 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`;
 }
@@ -274,7 +274,7 @@ class Resolution {
         return this.note(ins, `store_service_files copies '${String(ins.args['src'])}' out of the running service '${String(ins.args['service_name'])}': files artifact '${String(ins.args['name'])}' has no content before the environment runs, so it is not exported (nor its mounts)`);
       case 'remove_service':
         this.dropService(String(ins.args['name']));
-        return this.note(ins, `remove_service: service '${String(ins.args['name'])}' is not part of the end state and is not exported`);
+        return this.note(ins, `remove_service: service '${String(ins.args['name'])}' is not part of the end state and is not exported${this.units.some((u) => u.kind === 'task' && u.service === String(ins.args['name'])) ? '; the steps that ran in it before run in containers of its image' : ''}`);
       case 'stop_service':
       case 'start_service':
         return this.setStopped(String(ins.args['name']), ins.kind === 'stop_service', ins);
