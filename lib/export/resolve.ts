@@ -385,7 +385,7 @@ class Resolution {
     }
     const checks: ExportCheck[] = ports
       .filter((p) => p.waitMs !== null)
-      .map((p) => ({ command: [portOpenCommand(p.number)], shell: true, intervalMs: 1000, timeoutMs: p.waitMs!, what: `port ${p.id} (${p.number}/tcp) open`, tcpPort: p.number }));
+      .map((p) => ({ command: [portOpenCommand(p.number)], shell: true, intervalMs: 1000, timeoutMs: p.waitMs!, tcpPort: p.number }));
     const rc = config.ready_conditions;
     if (rc !== null) {
       const check = this.readyCheck(rc, allPorts, ins, name);
@@ -466,7 +466,6 @@ class Resolution {
       ...test,
       intervalMs,
       timeoutMs,
-      what: `ready_conditions (${String(recipe['type'])} recipe, ${String(rc['field'])} ${String(rc['assertion'])} ${JSON.stringify(rc['target_value'])})`,
       ...(http !== undefined && test.plainHttp ? { http } : {}),
     };
   }
