@@ -544,7 +544,7 @@ class Resolution {
       const interval = Math.max(1, Math.ceil(ms(String(ins.args['interval'])) / 1000));
       script = `end=$(( $(date +%s) + ${Math.ceil(timeoutMs / 1000)} )); until ${cmd}; do if [ "$(date +%s)" -ge "$end" ]; then echo ${shellQuote(`${ins.description}: timed out`)} >&2; exit 1; fi; sleep ${interval}; done`;
     } else {
-      const codes = (ins.args['acceptable_codes'] as number[] | undefined) ?? [];
+      let codes: readonly number[] = (ins.args['acceptable_codes'] as number[] | undefined) ?? [];
       const skip = ins.args['skip_code_check'] === true;
       let run: string;
       if (recipe['type'] === 'exec') {
@@ -559,8 +559,8 @@ class Resolution {
         if (port === undefined) return this.note(ins, `${ins.kind}: port '${String(recipe['port_id'])}' is not a port of '${serviceName}'; not exported`);
         const endpoint = String(recipe['endpoint']);
         run = `wget -q -O - ${shellQuote(`http://${this.addressing.taskHost(serviceName)}:${Number(port['number'])}${endpoint.startsWith('/') ? '' : '/'}${endpoint}`)}`;
-        codes.length = 0;
-        codes.push(0);
+        // wget's exit code says whether the status was acceptable.
+        codes = [0];
       }
       script = skip ? `${run}; exit 0` : acceptCodes(run, codes);
     }
