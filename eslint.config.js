@@ -32,10 +32,13 @@ const FACES = {
   // model, references, types, recorder and sensitive are the instruction vocabulary and the
   // masking of secrets, which apply and the views use without the pipeline; they move to
   // lib/instructions (issue 14.1), whose index.ts is then their face.
-  plan: ['index.ts', 'interpret-worker.ts', 'model.ts', 'references.ts', 'types.ts', 'recorder.ts', 'sensitive.ts'],
+  // canonical holds Kurtosis's canonical forms (Go durations, ...), which the export reads.
+  plan: ['index.ts', 'interpret-worker.ts', 'model.ts', 'references.ts', 'types.ts', 'recorder.ts', 'sensitive.ts', 'canonical.ts'],
   // The events progress views are built from: the live view is a bundle of its own, which
   // must not pull in the executor and the engine client through index.ts.
-  apply: ['index.ts', 'events.ts'],
+  // graph: the steps' dependency graph, a pure function of the plan that the export reads
+  // without loading the executor.
+  apply: ['index.ts', 'events.ts', 'graph.ts'],
 };
 
 /** lib's folders that have a face (index.ts): today's and those this design names. */
@@ -64,7 +67,8 @@ const others = (...keep) => ours.filter((d) => !keep.includes(d)).map((d) => `li
 
 /** Zones of import-x/no-restricted-paths: a file under `target` may not import one under `from`. */
 const faceZones = faced.map((dir) => ({
-  target: [`lib/!(${dir}${dir === 'starlark' ? '' : '|cli'})/**`],
+  // The Swarm adapter drives the same engine API: it builds on the Docker adapter's parts.
+  target: [`lib/!(${dir}${dir === 'starlark' ? '' : '|cli'}${dir === 'docker' ? '|swarm' : ''})/**`],
   from: [`lib/${dir}/**`],
   // Absolute globs: the rule matches exceptions of a glob zone against absolute paths.
   except: [`${root}/lib/${dir}/@(${(FACES[dir] ?? ['index.ts', 'index.tsx']).join('|')})`],
@@ -103,8 +107,8 @@ const layerZones = [
 ];
 
 const noDockerode = {
-  paths: [{ name: 'dockerode', message: 'Only the Docker adapter (lib/docker) talks to the engine.' }],
-  patterns: [{ group: ['dockerode/*'], message: 'Only the Docker adapter (lib/docker) talks to the engine.' }],
+  paths: [{ name: 'dockerode', message: 'Only the engine adapters (lib/docker, lib/swarm) talk to the engine.' }],
+  patterns: [{ group: ['dockerode/*'], message: 'Only the engine adapters (lib/docker, lib/swarm) talk to the engine.' }],
 };
 
 export default tseslint.config(
@@ -161,7 +165,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/!(docker)/**/*.ts', 'lib/!(docker)/**/*.tsx'],
+    files: ['lib/!(docker|swarm)/**/*.ts', 'lib/!(docker|swarm)/**/*.tsx'],
     rules: { 'no-restricted-imports': ['error', noDockerode] },
   },
   {

@@ -105,7 +105,7 @@ export async function enclaveStatus(state: State, statePath: string, runtime: ()
   const rt = names.length > 0 && state.lineage !== null ? await runtime() : undefined;
   const lineage = state.lineage ?? '';
   const found = await Promise.all(
-    names.map((name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }).catch(() => undefined) : undefined)),
+    names.map(async (name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }).catch(() => undefined) : undefined)),
   );
   const imageIds = [...new Set(found.map((f) => f?.imageId).filter((id): id is string => id !== undefined))];
   const identities = new Map(

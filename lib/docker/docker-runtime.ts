@@ -37,7 +37,7 @@ import {
 } from './docker-errors.js';
 import { execAttachedIn, imageIdentityAt, runInCopy, streamContainerLogs } from './docker-logs-exec.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
-import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
+import { isRuntimeError, RuntimeError } from '../runtime/index.js';
 import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
@@ -90,8 +90,8 @@ import type {
   TransportProtocol,
   VolumeSummary,
   WaitOptions,
-} from '../runtime/runtime.js';
-import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/tar.js';
+} from '../runtime/index.js';
+import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/index.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 import { crashPoint } from '../util/crash-point.js';
 

@@ -5,4 +5,4 @@
 
 export type * from './runtime.js';
 export { RuntimeError, isRuntimeError, type RuntimeErrorCode } from './errors.js';
-export { packFiles, readArchive, type ArchiveEntry, type ArchiveFileInput } from './tar.js';
+export { checkMountPath, collectStream, packDirectory, packFiles, readArchive, relocateArchive, type ArchiveEntry, type ArchiveFileInput } from './tar.js';

@@ -29,7 +29,7 @@
 import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
+import { isRuntimeError, RuntimeError } from '../runtime/index.js';
 import type {
   ContainerSummary,
   EnclaveInfo,
@@ -57,8 +57,8 @@ import type {
   ImageIdentity,
   LogOptions,
   OutputStreams,
-} from '../runtime/runtime.js';
-import { checkMountPath, packFiles, readArchive, type ArchiveFileInput } from '../runtime/tar.js';
+} from '../runtime/index.js';
+import { checkMountPath, packFiles, readArchive, type ArchiveFileInput } from '../runtime/index.js';
 import { DockerRuntime, resolveEndpoint, type DockerRuntimeOptions } from '../docker/docker-runtime.js';
 import { asDockerodeError, engineMessage, isUnreachable, unreachableError, shortId } from '../docker/docker-errors.js';
 import { KeyedLock } from '../docker/keyed-lock.js';
