@@ -105,7 +105,8 @@ export async function enclaveStatus(state: State, statePath: string, runtime: ()
   const rt = names.length > 0 && state.lineage !== null ? await runtime() : undefined;
   const lineage = state.lineage ?? '';
   const found = await Promise.all(
-    names.map((name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }).catch(() => undefined) : undefined)),
+    // An engine that cannot answer is an error, not a table of missing services.
+    names.map((name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }) : undefined)),
   );
   const imageIds = [...new Set(found.map((f) => f?.imageId).filter((id): id is string => id !== undefined))];
   const identities = new Map(
