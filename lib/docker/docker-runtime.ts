@@ -37,7 +37,7 @@ import {
 } from './docker-errors.js';
 import { execAttachedIn, imageIdentityAt, runInCopy, streamContainerLogs } from './docker-logs-exec.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
-import { isRuntimeError, RuntimeError } from './errors.js';
+import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
 import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
@@ -90,8 +90,8 @@ import type {
   TransportProtocol,
   VolumeSummary,
   WaitOptions,
-} from './runtime.js';
-import { checkMountPath, collectStream, packDirectory, relocateArchive } from './tar.js';
+} from '../runtime/runtime.js';
+import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/tar.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 import { crashPoint } from '../util/crash-point.js';
 
@@ -1058,7 +1058,7 @@ export class DockerRuntime implements Runtime {
 
 // ---- module helpers -------------------------------------------------------------------
 
-function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
+export function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
   if (socketPath !== undefined) return { dockerOptions: { socketPath }, endpoint: `unix://${socketPath}` };
   const host = process.env['DOCKER_HOST'];
   if (host && !host.startsWith('unix://')) return { dockerOptions: undefined, endpoint: host };

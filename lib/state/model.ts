@@ -26,6 +26,8 @@ export type TransportProtocol = 'TCP' | 'UDP' | 'SCTP';
 export interface Enclave {
   readonly networkName: string;
   readonly networkId: string;
+  /** The runtime adapter the enclave lives on; absent: docker (lib/cli/runtime-option.ts). */
+  readonly runtime?: string;
 }
 
 /** A declared port and where the host publishes it. */

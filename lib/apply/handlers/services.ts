@@ -14,7 +14,7 @@
 // lineage label, so the next apply removes it (it is in the way when the service is
 // created again) and `destroy` finds it. A service that does not become ready is removed
 // again, so planning again plans to create it again.
-import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../docker/index.js';
+import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../runtime/index.js';
 import { substituteString } from '../../plan/references.js';
 import { privilegedFeatures, type GpuJson, type ImageJson, type PrivilegedSettings, type ServiceConfigJson } from '../../plan/types.js';
 import {
@@ -112,6 +112,8 @@ export async function serviceSpec(ctx: StepContext, name: string, config: Servic
     publishUdp: config.publish_udp === true,
     ...(config.capabilities !== undefined && config.capabilities.length > 0 ? { capabilities: config.capabilities } : {}),
     ...hostAccess(ctx, config),
+    ...(Object.keys(config.node_selectors ?? {}).length > 0 ? { nodeSelectors: { ...config.node_selectors } } : {}),
+    ...((config.tolerations ?? []).length > 0 ? { tolerations: config.tolerations.map((t) => t.key) } : {}),
   };
 }
 

@@ -99,6 +99,10 @@ export interface ServiceSpec {
    * the one it had. When given it is also the address the IP placeholder stands for.
    */
   readonly ipAddress?: string;
+  /** Node label → value the node running the service must have (Kurtosis's node_selectors). */
+  readonly nodeSelectors?: Readonly<Record<string, string>>;
+  /** Keys of the Kubernetes-style tolerations asked for; runtimes without taints refuse or ignore them. */
+  readonly tolerations?: readonly string[];
 }
 
 /** The host-level settings a service or task may ask for (see ServiceSpec). */
