@@ -9,7 +9,7 @@ import { applyPlan, ApplyError } from '../../lib/apply/index.js';
 import { enclaveStatus, hostUrl, outputAddresses, sameRepository } from '../../lib/apply/status.js';
 import { FrameWriter } from '../../lib/docker/docker-logs-exec.js';
 import { renderStatusText, stateText } from '../../lib/render/status-view.js';
-import { readState } from '../../lib/state/index.js';
+import { BlobStore, readState } from '../../lib/state/index.js';
 import { sinceMs } from '../../lib/cli/logs.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
 import { FakeRuntime } from './helpers/fake-runtime.js';
@@ -52,7 +52,7 @@ describe('enclave status (in-memory runtime)', () => {
       runtime,
     });
     const state = await readState(path);
-    const status = await enclaveStatus(state, path, async () => runtime);
+    const status = await enclaveStatus(state, BlobStore.forState(path), async () => runtime);
     const row = status.services[0]!;
     assert.equal(row.condition, 'running');
     assert.equal(row.digest, `sha256:${'0'.repeat(64)}`, 'without a repo digest, the image id');
@@ -71,11 +71,11 @@ describe('enclave status (in-memory runtime)', () => {
 
     runtime.containers.get(state.services.get('web')!.containerId)!.running = false;
     runtime.containers.get(state.services.get('web')!.containerId)!.exitCode = 2;
-    const exited = (await enclaveStatus(state, path, async () => runtime)).services[0]!;
+    const exited = (await enclaveStatus(state, BlobStore.forState(path), async () => runtime)).services[0]!;
     assert.equal(stateText(exited), 'exited with code 2');
     assert.equal(exited.ports.every((p) => p.hostUrl === null), true, 'a container that does not run publishes nothing');
     runtime.containers.clear();
-    assert.equal(stateText((await enclaveStatus(state, path, async () => runtime)).services[0]!), 'missing');
+    assert.equal(stateText((await enclaveStatus(state, BlobStore.forState(path), async () => runtime)).services[0]!), 'missing');
   });
 
   it('add_service of a container that exits at once fails, removes it; with keepFailed keeps it as failed', async () => {
@@ -94,7 +94,7 @@ describe('enclave status (in-memory runtime)', () => {
     const kept = (await readState(path)).services.get('web')!;
     assert.equal(kept.status, 'failed');
     assert.equal(runtime.containers.has(kept.containerId), true);
-    assert.equal(stateText((await enclaveStatus(await readState(path), path, async () => runtime)).services[0]!), 'failed, exited with code 7');
+    assert.equal(stateText((await enclaveStatus(await readState(path), BlobStore.forState(path), async () => runtime)).services[0]!), 'failed, exited with code 7');
 
     runtime.exitOnStart.delete('web');
     const plan = planOf([web()], await readState(path));
