@@ -9,7 +9,7 @@
 // at once; nothing is changed. The state's own record is the fallback when the engine has
 // no answer (a container gone), so the table still says what the state believes.
 import type { Runtime, ServiceStatus as ContainerStatus } from '../docker/index.js';
-import { BlobStore, resolveStatePath, type State } from '../state/index.js';
+import type { State, StateBlobs } from '../state/index.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 
 export interface PortStatus {
@@ -89,7 +89,7 @@ function condition(found: ContainerStatus | undefined, recorded: string): Contai
 }
 
 /** The files of an artifact's stored archive with their sizes; null when it cannot be read. */
-export async function artifactFiles(blobs: BlobStore, digest: Parameters<BlobStore['get']>[0]): Promise<ArtifactStatus['files']> {
+export async function artifactFiles(blobs: Pick<StateBlobs, 'get'>, digest: Parameters<StateBlobs['get']>[0]): Promise<ArtifactStatus['files']> {
   try {
     const { readArchive } = await import('../docker/index.js');
     const entries = await readArchive(await blobs.get(digest));
@@ -100,12 +100,13 @@ export async function artifactFiles(blobs: BlobStore, digest: Parameters<BlobSto
 }
 
 /** The enclave's status (see the file comment); `runtime` is asked only when the state has services. */
-export async function enclaveStatus(state: State, statePath: string, runtime: () => Promise<Runtime>): Promise<EnclaveStatus> {
+export async function enclaveStatus(state: State, blobs: Pick<StateBlobs, 'get'>, runtime: () => Promise<Runtime>): Promise<EnclaveStatus> {
   const names = [...state.services.keys()].sort();
   const rt = names.length > 0 && state.lineage !== null ? await runtime() : undefined;
   const lineage = state.lineage ?? '';
   const found = await Promise.all(
-    names.map(async (name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }).catch(() => undefined) : undefined)),
+    // An engine that cannot answer is an error, not a table of missing services.
+    names.map(async (name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }) : undefined)),
   );
   const imageIds = [...new Set(found.map((f) => f?.imageId).filter((id): id is string => id !== undefined))];
   const identities = new Map(
@@ -145,11 +146,10 @@ export async function enclaveStatus(state: State, statePath: string, runtime: ()
       ports: ports.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     };
   });
-  const blobs = state.filesArtifacts.size > 0 ? BlobStore.forState(await resolveStatePath(statePath)) : undefined;
   const artifacts = await Promise.all(
     [...state.filesArtifacts.keys()].sort().map(async (name): Promise<ArtifactStatus> => {
       const record = state.filesArtifacts.get(name)!;
-      return { name, size: record.size, files: await artifactFiles(blobs!, record.contentHash) };
+      return { name, size: record.size, files: await artifactFiles(blobs, record.contentHash) };
     }),
   );
   return {

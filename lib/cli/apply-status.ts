@@ -6,15 +6,15 @@
 // Best effort: an engine that stopped answering leaves the summary as it was.
 import type { Runtime } from '../docker/index.js';
 import type { EnclaveStatus } from '../apply/status.js';
-import { readState } from '../state/index.js';
+import type { StateBackend } from '../state/index.js';
 
 /** The enclave's status after an apply; undefined when there is nothing to show or it cannot be had. */
-export async function statusAfterApply(statePath: string, runtime: () => Promise<Runtime>): Promise<EnclaveStatus | undefined> {
+export async function statusAfterApply(backend: StateBackend, runtime: () => Promise<Runtime>): Promise<EnclaveStatus | undefined> {
   try {
-    const state = await readState(statePath);
+    const state = await backend.read();
     if (state.lineage === null || (state.services.size === 0 && state.filesArtifacts.size === 0)) return undefined;
     const { enclaveStatus } = await import('../apply/status.js');
-    return await enclaveStatus(state, statePath, runtime);
+    return await enclaveStatus(state, backend.blobs, runtime);
   } catch {
     return undefined;
   }

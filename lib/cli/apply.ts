@@ -221,7 +221,7 @@ async function execute(
     );
   } finally {
     // The status table follows the summary and shows the outputs (lib/cli/apply-status.ts).
-    const status = last !== undefined ? await statusAfterApply(argv.state, extra.runtime) : undefined;
+    const status = last !== undefined ? await statusAfterApply(extra.backend, extra.runtime) : undefined;
     await view.close(status !== undefined && last?.type === 'apply_done' ? { ...last, outputs: null } : last);
     if (status !== undefined) process.stdout.write(await statusAfterApplyText(status, { json: argv.json, color: useColor(process.stdout) }));
   }

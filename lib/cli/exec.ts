@@ -5,7 +5,7 @@
 // use `starform shell`.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UserError } from '../util/errors.js';
-import { findService, onEngine, openState } from './operate.js';
+import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 
 export const command = 'exec <service> [cmd..]';
@@ -31,9 +31,8 @@ export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void>
   // The words after `--` reach yargs' `_` (after the command's own name), not the positional.
   const cmd = [...(argv.cmd ?? []), ...argv._.slice(1)].map(String);
   if (cmd.length === 0) throw new UserError(`name the command to run: starform exec ${argv.service} -- CMD...`);
-  const op = await openState(argv.state);
-  const { ref } = findService(op, argv.service);
-  const runtime = await op.runtime();
+  const { ref, runtime: open } = await withState(argv, async (op) => ({ ...findService(op, argv.service), runtime: op.runtime }));
+  const runtime = await open();
   const stdin = process.stdin.isTTY === true ? undefined : process.stdin;
   try {
     const code = await onEngine(() =>

@@ -9,10 +9,9 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { neutraliseInline } from '../render/redact.js';
 import { sizeText } from '../render/status-view.js';
-import { BlobStore, resolveStatePath } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { formatJson } from '../util/json.js';
-import { findArtifact, openState, type Operated } from './operate.js';
+import { findArtifact, withState, type Operated } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 
 export const command = 'files <command>';
@@ -30,7 +29,7 @@ interface DownloadArgs extends StateArgs {
 async function entriesOf(op: Operated, name: string): Promise<import('../docker/index.js').ArchiveEntry[]> {
   const record = findArtifact(op, name);
   const { readArchive } = await import('../docker/index.js');
-  const content = await BlobStore.forState(await resolveStatePath(op.file)).get(record.contentHash);
+  const content = await op.blobs.get(record.contentHash);
   try {
     return await readArchive(content);
   } catch (err) {
@@ -46,8 +45,8 @@ const inspect: CommandModule<StateArgs, InspectArgs> = {
       .positional('artifact', { type: 'string', demandOption: true, describe: 'The files artifact' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<InspectArgs>,
   async handler(argv: ArgumentsCamelCase<InspectArgs>) {
-    const op = await openState(argv.state);
-    const files = (await entriesOf(op, argv.artifact)).filter((e) => e.type === 'file').map((e) => ({ path: e.path, size: e.content.length }));
+    const entries = await withState(argv, (op) => entriesOf(op, argv.artifact));
+    const files = entries.filter((e) => e.type === 'file').map((e) => ({ path: e.path, size: e.content.length }));
     const total = files.reduce((n, f) => n + f.size, 0);
     if (argv.json) {
       process.stdout.write(formatJson({ format_version: 1, name: argv.artifact, files, total_size: total }));
@@ -67,8 +66,7 @@ const download: CommandModule<StateArgs, DownloadArgs> = {
       .positional('artifact', { type: 'string', demandOption: true, describe: 'The files artifact' })
       .positional('dir', { type: 'string', demandOption: true, describe: 'The directory to write them in (created when missing)' }) as unknown as Argv<DownloadArgs>,
   async handler(argv: ArgumentsCamelCase<DownloadArgs>) {
-    const op = await openState(argv.state);
-    const entries = await entriesOf(op, argv.artifact);
+    const entries = await withState(argv, (op) => entriesOf(op, argv.artifact));
     const root = resolve(argv.dir);
     const existing = await stat(root).catch(() => undefined);
     if (existing !== undefined && !existing.isDirectory()) throw new UserError(`${argv.dir} exists and is not a directory`);

@@ -5,7 +5,7 @@
 // --keep-failed keeps one for this). Secrets of the state are masked in what it prints.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UserError } from '../util/errors.js';
-import { findService, onEngine, openState } from './operate.js';
+import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 
 export const command = 'logs <service>';
@@ -48,15 +48,14 @@ export function sinceMs(text: string, now: number): number {
 }
 
 export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void> {
-  const op = await openState(argv.state);
-  const { ref } = findService(op, argv.service);
+  const { ref, runtime: open } = await withState(argv, async (op) => ({ ...findService(op, argv.service), runtime: op.runtime }));
   const since = argv.since !== undefined ? sinceMs(argv.since, Date.now()) : undefined;
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const runtime = await op.runtime();
+    const runtime = await open();
     await onEngine(() =>
       runtime.streamLogs(ref, { stdout: process.stdout, stderr: process.stderr }, {
         follow: argv.follow,

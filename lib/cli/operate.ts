@@ -3,26 +3,38 @@
 // service, files artifact or port in it with one clear error when it has none (exit 1,
 // naming what it has), and the engine, whose failures reach the user as their message
 // (a RuntimeError says what went wrong in the user's terms) rather than as internal errors.
-// These commands only read the state: they never take its lock and never write it.
-import type { Runtime, ServiceRef } from '../docker/index.js';
+// These commands only read the state (through its backend, so --state takes a path or a
+// postgres:// URL as everywhere): they never take its lock and never write it. The engine
+// is the one the state was applied with (enclave.runtime: docker or swarm).
+import type { Runtime, ServiceRef } from '../runtime/index.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput } from '../render/redact.js';
-import { readState, type FilesArtifactRecord, type ServiceRecord, type State } from '../state/index.js';
+import type { FilesArtifactRecord, ServiceRecord, State, StateBlobs } from '../state/index.js';
 import { UserError } from '../util/errors.js';
-import { lazyRuntime } from './apply.js';
+import { RuntimeChoice } from './runtime-option.js';
+import type { StateArgs } from './shared-options.js';
+import { openBackend } from './state-backend.js';
 
 export interface Operated {
   readonly state: State;
+  /** Where the state is, for messages. */
   readonly file: string;
+  readonly blobs: Pick<StateBlobs, 'get'>;
   readonly runtime: () => Promise<Runtime>;
 }
 
-/** The state at `file`, its secrets masked in everything printed from now on. */
-export async function openState(file: string): Promise<Operated> {
-  const state = await readState(file);
-  maskOutput(stateSensitiveValues(state));
-  const runtime = lazyRuntime();
-  return { state, file, runtime: async () => runtime() };
+/** Runs `fn` on the state of --state, its secrets masked in everything printed from now on; the backend is closed after. */
+export async function withState<T>(argv: StateArgs, fn: (op: Operated) => Promise<T>): Promise<T> {
+  const backend = await openBackend(argv);
+  try {
+    const state = await backend.read();
+    maskOutput(stateSensitiveValues(state));
+    const choice = new RuntimeChoice(undefined);
+    choice.settle(state.enclave?.runtime, state.enclave !== null, backend.location);
+    return await fn({ state, file: backend.location, blobs: backend.blobs, runtime: choice.runtime });
+  } finally {
+    await backend.close();
+  }
 }
 
 function known(what: string, names: readonly string[]): string {
@@ -55,7 +67,7 @@ export async function onEngine<T>(fn: () => Promise<T>, hint?: string): Promise<
   try {
     return await fn();
   } catch (err) {
-    const { isRuntimeError } = await import('../docker/index.js');
+    const { isRuntimeError } = await import('../runtime/index.js');
     if (isRuntimeError(err)) {
       const gone = isRuntimeError(err, 'not-found');
       throw new UserError(err.message, {

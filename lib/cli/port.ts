@@ -7,7 +7,7 @@ import { enclaveStatus } from '../apply/status.js';
 import { neutraliseInline } from '../render/redact.js';
 import { UserError } from '../util/errors.js';
 import { formatJson } from '../util/json.js';
-import { findService, onEngine, openState } from './operate.js';
+import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 
 export const command = 'port <service> [port-id]';
@@ -27,7 +27,7 @@ export function builder(y: Argv): Argv<PortArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void> {
-  const op = await openState(argv.state);
+  await withState(argv, async (op) => {
   const { record } = findService(op, argv.service);
   const id = argv['port-id'];
   if (id !== undefined && !record.ports.has(id)) {
@@ -38,7 +38,7 @@ export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void>
     });
   }
   const only = { ...op.state, services: new Map([[argv.service, record]]), filesArtifacts: new Map(), outputs: null };
-  const status = await onEngine(() => enclaveStatus(only, op.file, op.runtime));
+  const status = await onEngine(() => enclaveStatus(only, op.blobs, op.runtime));
   const ports = status.services[0]!.ports.filter((p) => id === undefined || p.id === id);
   if (argv.json) {
     process.stdout.write(
@@ -65,4 +65,5 @@ export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void>
   for (const p of ports) {
     process.stdout.write(`${neutraliseInline(p.id).padEnd(width)}  ${p.hostAddress ?? '(not published)'}${p.hostUrl ? `  ${p.hostUrl}` : ''}\n`);
   }
+  });
 }

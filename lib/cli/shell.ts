@@ -8,7 +8,7 @@
 // Exits with the shell's exit code; the terminal is restored however the shell ends.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UserError } from '../util/errors.js';
-import { findService, onEngine, openState } from './operate.js';
+import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 
 export const command = 'shell <service>';
@@ -31,16 +31,15 @@ export async function handler(argv: ArgumentsCamelCase<ShellArgs>): Promise<void
   if (stdin.isTTY !== true) {
     throw new UserError(`starform shell needs a terminal, and standard input is not one; to run a command without one: starform exec ${argv.service} -- CMD...`);
   }
-  const op = await openState(argv.state);
-  const { ref } = findService(op, argv.service);
-  const runtime = await op.runtime();
+  const { ref, file, runtime: open } = await withState(argv, async (op) => ({ ...findService(op, argv.service), file: op.file, runtime: op.runtime }));
+  const runtime = await open();
   const size = (): { rows: number; columns: number } => ({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
   let resize: ((s: { rows: number; columns: number }) => void) | undefined;
   const onResize = (): void => resize?.(size());
   stdout.on('resize', onResize);
   const status = await onEngine(() => runtime.inspectService(ref));
   if (status === undefined) {
-    throw new UserError(`service '${argv.service}' has no container any more`, { location: { file: op.file }, hint: 'Plan and apply again to create it.' });
+    throw new UserError(`service '${argv.service}' has no container any more`, { location: { file }, hint: 'Plan and apply again to create it.' });
   }
   if (!status.running) {
     const how = status.exitCode !== undefined ? `exited with code ${status.exitCode}` : status.state;

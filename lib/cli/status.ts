@@ -8,7 +8,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { enclaveStatus } from '../apply/status.js';
 import { renderStatusText, statusJson } from '../render/status-view.js';
 import { useColor } from '../render/style.js';
-import { onEngine, openState } from './operate.js';
+import { onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 
 export const command = 'status';
@@ -23,7 +23,6 @@ export function builder(y: Argv): Argv<StatusArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<StatusArgs>): Promise<void> {
-  const op = await openState(argv.state);
-  const status = await onEngine(() => enclaveStatus(op.state, op.file, op.runtime));
+  const status = await withState(argv, (op) => onEngine(() => enclaveStatus(op.state, op.blobs, op.runtime)));
   process.stdout.write(argv.json ? statusJson(status) : renderStatusText(status, { color: useColor(process.stdout) }));
 }

@@ -127,7 +127,7 @@ describe('cli: sensitive values and control characters (Docker)', function () {
     );
     assertNoSecret(ndjson, 'NDJSON events', [...SECRETS, 'hunter2-battery-staple']);
     const events = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outputs?: { relay?: string } });
-    assert.equal(events.at(-1)?.type, 'apply_done');
+    assert.deepEqual(events.slice(-2).map((e) => e.type), ['apply_done', 'status']);
     assert.equal(events.at(-1)?.outputs?.relay, '(sensitive)');
     assert.ok(readFileSync(state, 'utf8').includes('hunter2-battery-staple'));
 

@@ -91,7 +91,7 @@ describe('JSON outputs: real commands, checked against their schemas', function 
     const r = starform(['apply', 'w.plan', '--state', state(), '--json'], dir);
     assert.equal(r.code, 0, r.stderr);
     const evs = events(r.stdout, 'apply');
-    assert.deepEqual([evs[0]!['type'], evs.at(-1)!['type']], ['apply_start', 'apply_done']);
+    assert.deepEqual([evs[0]!['type'], evs.at(-2)!['type'], evs.at(-1)!['type']], ['apply_start', 'apply_done', 'status']);
     const times = evs.map((e) => Date.parse(e['timestamp'] as string));
     assert.ok(times.every((t) => Number.isFinite(t) && Math.abs(t - Date.now()) < 600_000), 'timestamps are real times');
     const app = evs.find((e) => e['type'] === 'step_done' && e['step_id'] === 'service.app')!;

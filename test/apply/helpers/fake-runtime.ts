@@ -158,6 +158,7 @@ export class FakeRuntime implements Runtime {
       running: c.running,
       state: c.running ? 'running' : 'exited',
       image: c.spec.image,
+      imageId: `sha256:${'0'.repeat(64)}`,
       labels: {},
       ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
     };
