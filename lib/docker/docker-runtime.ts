@@ -21,9 +21,7 @@
 import type Docker from 'dockerode';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import {
   asDockerodeError,
@@ -34,10 +32,12 @@ import {
   shortId,
   unreachableError,
   type DockerodeError,
+  tlsError,
 } from './docker-errors.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
 import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
-import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
+import { addressOf, engineGet, type EngineAddress } from './engine-http.js';
+import { dockerodeOptions, parseHost, resolveEngine, type EngineEndpoint } from './endpoint.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   checkLineage,
@@ -120,6 +120,7 @@ export class DockerRuntime implements Runtime {
   private readonly dockerOptions: Docker.DockerOptions | undefined;
   /** For the read-only calls of plan and refresh, which must not pay for loading dockerode. */
   private readonly address: EngineAddress;
+  private readonly engine: EngineEndpoint;
   private readonly publishHost: string;
   private readonly stopTimeoutSeconds: number;
   private readonly imageConcurrency: number;
@@ -127,14 +128,34 @@ export class DockerRuntime implements Runtime {
   private readonly imageJobs = new Map<string, Promise<ImageOutcome>>();
 
   constructor(options: DockerRuntimeOptions = {}) {
-    const { dockerOptions, endpoint } = resolveEndpoint(options.socketPath);
-    this.dockerOptions = dockerOptions;
-    this.address = engineAddress(dockerOptions?.socketPath, dockerOptions?.socketPath === undefined ? process.env['DOCKER_HOST'] : undefined);
-    this.endpoint = endpoint;
-    this.publishHost = options.publishHost ?? '127.0.0.1';
+    const engine = engineFor(options.socketPath);
+    this.dockerOptions = dockerodeOptions(engine) as Docker.DockerOptions;
+    this.address = addressOf(engine, (path, query) => this.dialGet(path, query));
+    this.endpoint = engine.endpoint;
+    this.engine = engine;
+    // A remote engine's ports must be reachable from this machine: bound on all its addresses.
+    this.publishHost = options.publishHost ?? (engine.local ? '127.0.0.1' : '0.0.0.0');
     this.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 10;
     this.imageConcurrency = Math.max(1, options.imageConcurrency ?? 3);
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  }
+
+  /** A GET through dockerode's transport (ssh://, which node:http cannot speak). */
+  private dialGet(path: string, query: Record<string, string>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(
+        { path: `${path}?`, method: 'GET', options: query, statusCodes: { 200: true, 304: true, 400: 'bad parameter', 404: 'no such object', 409: 'conflict', 500: 'server error' } },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+      );
+    });
+  }
+
+  /** Where a port bound on `hostIp` of the engine's host is reached from this machine. */
+  private hostAddress(hostIp: string): string {
+    if (!this.engine.local) return this.engine.publishedHost;
+    if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
+    if (hostIp === '::') return '::1';
+    return hostIp;
   }
 
   /** dockerode, loaded on first use (see engine-http.ts for why not at start-up). */
@@ -600,7 +621,7 @@ export class DockerRuntime implements Runtime {
     const signal = options.signal ? { signal: options.signal } : {};
     // Where the engine's network is routable from here (Linux), ask the container itself:
     // an honest refusal or acceptance, without the published port's proxy and its settle time.
-    const direct = status.ipAddress ? await probeDirect(status.ipAddress, port.number, 300) : 'unreachable';
+    const direct = status.ipAddress && this.engine.local ? await probeDirect(status.ipAddress, port.number, 300) : 'unreachable';
     if (direct === 'open') return port;
     if (direct === 'refused') {
       await waitForTcp(status.ipAddress!, port.number, { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 100, settleMs: 0, ...signal, describe: what, check });
@@ -754,6 +775,8 @@ export class DockerRuntime implements Runtime {
     if (raw instanceof RuntimeError) return raw;
     const err = asDockerodeError(raw);
     if (isUnreachable(err)) return unreachableError(this.endpoint, raw);
+    const tls = tlsError(this.endpoint, raw);
+    if (tls) return tls;
     const mapped = special?.(err);
     if (mapped) return mapped;
     return new RuntimeError('engine-error', `Docker Engine error while ${what}: ${engineMessage(err)}`, { cause: raw });
@@ -1008,7 +1031,7 @@ export class DockerRuntime implements Runtime {
       ports[id] = {
         number: port.number,
         protocol: port.protocol,
-        hostIp: hostAddress(binding.HostIp),
+        hostIp: this.hostAddress(binding.HostIp),
         hostPort: Number(binding.HostPort),
       };
     }
@@ -1030,17 +1053,9 @@ export class DockerRuntime implements Runtime {
 
 // ---- module helpers -------------------------------------------------------------------
 
-export function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
-  if (socketPath !== undefined) return { dockerOptions: { socketPath }, endpoint: `unix://${socketPath}` };
-  const host = process.env['DOCKER_HOST'];
-  if (host && !host.startsWith('unix://')) return { dockerOptions: undefined, endpoint: host };
-  const path = (host ? host.slice('unix://'.length) : '') || defaultSocket();
-  return { dockerOptions: { socketPath: path }, endpoint: `unix://${path}` };
-}
-
-function defaultSocket(): string {
-  const userSocket = join(homedir(), '.docker', 'run', 'docker.sock');
-  return existsSync(userSocket) ? userSocket : '/var/run/docker.sock';
+/** The engine a runtime talks to: the given socket, else what the environment names (endpoint.ts). */
+export function engineFor(socketPath: string | undefined): EngineEndpoint {
+  return socketPath !== undefined ? parseHost(`unix://${socketPath}`, undefined, 'the socketPath option') : resolveEngine();
 }
 
 function serviceKey(ref: ServiceRef): string {
@@ -1089,11 +1104,6 @@ function portsFromLabel(label: string | undefined): Record<string, PortLabelEntr
   return result;
 }
 
-function hostAddress(hostIp: string): string {
-  if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
-  if (hostIp === '::') return '::1';
-  return hostIp;
-}
 
 function envList(env: Readonly<Record<string, string>> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);

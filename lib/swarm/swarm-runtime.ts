@@ -55,7 +55,8 @@ import type {
   WaitOptions,
 } from '../runtime/runtime.js';
 import { checkMountPath, packFiles, readArchive, type ArchiveFileInput } from '../runtime/tar.js';
-import { DockerRuntime, resolveEndpoint, type DockerRuntimeOptions } from '../docker/docker-runtime.js';
+import { DockerRuntime, engineFor, type DockerRuntimeOptions } from '../docker/docker-runtime.js';
+import { dockerodeOptions } from '../docker/endpoint.js';
 import { asDockerodeError, engineMessage, isUnreachable, unreachableError, shortId } from '../docker/docker-errors.js';
 import { KeyedLock } from '../docker/keyed-lock.js';
 import {
@@ -122,14 +123,14 @@ export class SwarmRuntime implements Runtime {
   private readonly connectHost: string;
 
   constructor(options: SwarmRuntimeOptions = {}) {
-    const { dockerOptions, endpoint } = resolveEndpoint(options.socketPath);
-    this.dockerOptions = dockerOptions;
-    this.endpoint = endpoint;
+    const engine = engineFor(options.socketPath);
+    this.dockerOptions = dockerodeOptions(engine) as Docker.DockerOptions;
+    this.endpoint = engine.endpoint;
     this.local = new DockerRuntime(options);
     this.publishMode = options.publishMode ?? 'host';
     this.startTimeoutMs = options.startTimeoutMs ?? 120_000;
     this.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 10;
-    this.connectHost = engineHost(endpoint);
+    this.connectHost = engine.publishedHost;
   }
 
   private get docker(): Docker {
@@ -765,11 +766,6 @@ function portsFromLabel(label: string | undefined): Record<string, { number: num
   return result;
 }
 
-/** The host to reach published ports at: the engine's own host for a remote engine, else loopback. */
-export function engineHost(endpoint: string): string {
-  const match = /^(?:tcp|https?|ssh):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(endpoint);
-  return match ? match[1]!.replace(/^\[|\]$/g, '') : '127.0.0.1';
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
