@@ -22,7 +22,7 @@ import type Docker from 'dockerode';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import {
   asDockerodeError,
   engineMessage,
@@ -37,6 +37,9 @@ import {
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
 import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
 import { addressOf, engineGet, type EngineAddress } from './engine-http.js';
+import { addressError, ipv4Number, ipv4Range, ipv4Text } from './addresses.js';
+import { deviceMapping, gpuHostConfig, hostAccessConfig } from './host-config.js';
+export { deviceMapping, gpuHostConfig, hostAccessConfig, ipv4Range };
 import { dockerodeOptions, parseHost, resolveEngine, type EngineEndpoint } from './endpoint.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
@@ -66,8 +69,6 @@ import type {
   ExecOptions,
   ExecResult,
   FileMount,
-  GpuRequest,
-  HostAccess,
   ImageBuildSpec,
   ImageOutcome,
   ImageRequest,
@@ -1141,74 +1142,3 @@ function byCodeUnits(a: string, b: string): number {
 }
 
 /** A device in Docker's `--device` form (`host[:container][:permissions]`) as the engine takes it. */
-export function deviceMapping(device: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
-  const parts = device.split(':');
-  const host = parts[0] ?? '';
-  // `host:permissions`: the second part is permissions when it is not a path.
-  const container = parts[1] !== undefined && parts[1].startsWith('/') ? parts[1] : undefined;
-  const permissions = container === undefined ? parts[1] : parts[2];
-  return { PathOnHost: host, PathInContainer: container ?? host, CgroupPermissions: permissions || 'rwm' };
-}
-
-/** The HostConfig fields of a GPU request: device requests, /dev/shm size, ulimits. */
-/** Privileged mode, the host's PID namespace and bind mounts, in Docker's HostConfig terms. */
-export function hostAccessConfig(spec: HostAccess): Pick<Docker.HostConfig, 'Privileged' | 'PidMode' | 'Binds'> {
-  const binds = Object.entries(spec.bindMounts ?? {}).map(([host, container]) => `${host}:${container}`);
-  return {
-    ...(spec.privileged ? { Privileged: true } : {}),
-    ...(spec.hostPidNamespace ? { PidMode: 'host' } : {}),
-    ...(binds.length > 0 ? { Binds: binds } : {}),
-  };
-}
-
-export function gpuHostConfig(gpu: GpuRequest): Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> {
-  const out: Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> = {};
-  if (gpu.deviceIds.length > 0) {
-    out.DeviceRequests = [{ Driver: gpu.driver, DeviceIDs: [...gpu.deviceIds], Capabilities: [['gpu']] }];
-  } else if (gpu.count !== 0) {
-    out.DeviceRequests = [{ Driver: gpu.driver, Count: gpu.count, Capabilities: [['gpu']] }];
-  }
-  if (gpu.shmSizeMegabytes > 0) out.ShmSize = gpu.shmSizeMegabytes * 1024 * 1024;
-  const ulimits = Object.entries(gpu.ulimits);
-  if (ulimits.length > 0) out.Ulimits = ulimits.map(([Name, limit]) => ({ Name, Soft: limit, Hard: limit }));
-  return out;
-}
-
-/** A container could not have the address it was given: say why in the user's terms. */
-function addressError(err: DockerodeError, who: string, address: string | undefined): RuntimeError | undefined {
-  if (address === undefined) return undefined;
-  const msg = engineMessage(err);
-  if (/^address already in use$/i.test(msg.trim())) {
-    return new RuntimeError('address-in-use', `${who} cannot have the address ${address} on the enclave network: another container has it (${msg})`, {
-      cause: err,
-    });
-  }
-  if (/user configured subnets/i.test(msg)) {
-    return new RuntimeError(
-      'invalid-spec',
-      `${who} uses the private IP address placeholder, which needs an enclave network with a subnet of its own; ` +
-        `this enclave's network was made by an older starform. Run \`starform destroy\` and apply again. (${msg})`,
-      { cause: err },
-    );
-  }
-  return undefined;
-}
-
-/** The first (network) and last (broadcast) addresses of an IPv4 CIDR block, as numbers. */
-export function ipv4Range(cidr: string): { first: number; last: number } | undefined {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr);
-  if (m === null) return undefined;
-  const bits = Number(m[2]);
-  if (bits < 8 || bits > 30) return undefined;
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(ipv4Number(m[1]!) / size) * size;
-  return { first, last: first + size - 1 };
-}
-
-function ipv4Number(text: string): number {
-  return text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-}
-
-function ipv4Text(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}

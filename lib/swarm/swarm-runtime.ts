@@ -220,10 +220,18 @@ export class SwarmRuntime implements Runtime {
       }),
     ]);
     const summaries: ContainerSummary[] = [];
+    // One listing for the tasks of every service (a no-op apply's refresh must stay cheap).
+    const all = services.length === 0 ? [] : ((await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: services.map((s) => s.ID) } }))) as RawTask[]);
+    const newest = new Map<string, TaskView>();
+    for (const raw of all) {
+      const t = taskView(raw);
+      const known = newest.get(raw.ServiceID ?? '');
+      if (!known || known.createdAt < t.createdAt) newest.set(raw.ServiceID ?? '', t);
+    }
     for (const s of services) {
       const name = s.Spec?.Labels?.[LABEL_SERVICE];
       if (name === undefined) continue;
-      const task = await this.currentTask(s.ID);
+      const task = newest.get(s.ID);
       const state = replicas(s) === 0 ? 'exited' : containerState(task?.state);
       summaries.push({ id: s.ID, containerName: s.Spec?.Name ?? s.ID, service: name, image: imageOf(s.Spec), state, running: state === 'running' });
     }
@@ -712,6 +720,7 @@ export class SwarmRuntime implements Runtime {
 
 interface RawTask {
   ID: string;
+  ServiceID?: string;
   CreatedAt?: string;
   NodeID?: string;
   DesiredState?: string;
