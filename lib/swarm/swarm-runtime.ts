@@ -258,7 +258,8 @@ export class SwarmRuntime implements Runtime {
       const services = await this.call(`listing services of enclave ${lineage}`, () =>
         this.docker.listServices({ filters: { label: [`${LABEL_LINEAGE}=${lineage}`] } }),
       );
-      for (const s of services) await this.removeSwarmService(s.ID, `service ${s.Spec?.Name ?? s.ID}`);
+      // All at once, then one wait for their task containers (Swarm stops them in parallel).
+      await this.removeSwarmServices(services.map((s) => s.ID));
       // Containers, volumes (on this node) and the network, by label, as the Docker adapter removes them.
       await this.local.removeEnclave(lineage).catch(async (err: unknown) => {
         if (!isRuntimeError(err, 'name-conflict')) throw err;
@@ -644,21 +645,22 @@ export class SwarmRuntime implements Runtime {
   }
 
   /** Removes a Swarm service and waits until its task containers are gone (so its volumes and network are free). */
-  private async removeSwarmService(id: string, who: string): Promise<void> {
-    const tasks = await this.tasks(id).catch(() => [] as TaskView[]);
-    await this.callTolerating(404, `removing ${who}`, () => this.docker.getService(id).remove());
+  private removeSwarmService(id: string, who: string): Promise<void> {
+    return this.removeSwarmServices([id], who);
+  }
+
+  private async removeSwarmServices(ids: readonly string[], who?: string): Promise<void> {
+    if (ids.length === 0) return;
+    const tasks = (await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: [...ids] } })).catch(() => [])) as RawTask[];
+    await Promise.all(ids.map((id) => this.callTolerating(404, `removing ${who ?? `Swarm service ${shortId(id)}`}`, () => this.docker.getService(id).remove())));
+    const containers = new Set(tasks.map((t) => t.Status?.ContainerStatus?.ContainerID ?? '').filter((c) => c !== ''));
     const deadline = Date.now() + 60_000;
-    for (const t of tasks) {
-      if (!t.containerId) continue;
-      while (Date.now() < deadline) {
-        const gone = await this.docker
-          .getContainer(t.containerId)
-          .inspect()
-          .then(() => false)
-          .catch((err: unknown) => asDockerodeError(err).statusCode === 404);
-        if (gone) break;
-        await sleep(200);
-      }
+    while (containers.size > 0 && Date.now() < deadline) {
+      const present = new Set(
+        (await this.call('listing containers', () => this.docker.listContainers({ all: true, filters: { id: [...containers] } }))).map((c) => c.Id),
+      );
+      for (const c of [...containers]) if (!present.has(c)) containers.delete(c);
+      if (containers.size > 0) await sleep(250);
     }
   }
 
