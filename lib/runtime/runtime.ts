@@ -4,7 +4,7 @@
 // other by name, the service containers, one-off task containers and persistent volumes,
 // all labelled with that lineage. The executor drives a Kurtosis-style plan through this
 // interface only (add_service → createService, exec → exec, run_sh → runTask, ...), so a
-// Kubernetes runtime can stand beside the Docker one (docker-runtime.ts) later.
+// runtime adapter for another engine stands beside the existing ones (test/runtime/contract.ts).
 //
 // The layer is deliberately thin: it knows nothing of plans, instructions or state files.
 // It never touches a resource that lacks its lineage label, and every failure a user can
@@ -61,7 +61,7 @@ export interface ServiceSpec {
   readonly labels?: Readonly<Record<string, string>>;
   readonly user?: UserSpec;
   readonly maxCpuMillicores?: number;
-  /** Accepted for symmetry with Kubernetes; Docker has no CPU reservation and ignores it. */
+  /** A CPU reservation; engines without one ignore it. */
   readonly minCpuMillicores?: number;
   readonly maxMemoryMegabytes?: number;
   readonly minMemoryMegabytes?: number;
@@ -73,21 +73,21 @@ export interface ServiceSpec {
    * chosen before the container is created and fixed on it.
    */
   readonly ipAddressPlaceholder?: string;
-  /** Runs an init process (Docker's --init, which is tini) as PID 1: Kurtosis's tini_enabled. */
+  /** Runs an init process (tini) as PID 1: Kurtosis's tini_enabled. */
   readonly init?: boolean;
   /** Allocates a terminal for the container (Kurtosis's tty_enabled). */
   readonly tty?: boolean;
-  /** Host devices passed through, in Docker's `--device` form `host[:container][:permissions]`. */
+  /** Host devices passed through, as `host[:container][:permissions]`. */
   readonly devices?: readonly string[];
   /** GPUs and the related limits (Kurtosis's GpuConfig). */
   readonly gpu?: GpuRequest;
   /**
-   * Whether UDP ports are published on the host (default true). Kurtosis's Docker backend
+   * Whether UDP ports are published on the host (default true). Kurtosis's single-host backend
    * publishes them only with publish_udp=True; unpublished ports are still reachable on
    * the enclave network.
    */
   readonly publishUdp?: boolean;
-  /** Linux capabilities added to the container (Docker's --cap-add). */
+  /** Linux capabilities added to the container. */
   readonly capabilities?: readonly string[];
   /** Host-level powers; the plan allows them only with the user's opt-in. */
   readonly privileged?: boolean;
@@ -108,7 +108,7 @@ export interface ServiceSpec {
 /** The host-level settings a service or task may ask for (see ServiceSpec). */
 export type HostAccess = Pick<ServiceSpec, 'privileged' | 'hostPidNamespace' | 'bindMounts'>;
 
-/** Kurtosis's GpuConfig, as the Docker engine takes it. */
+/** Kurtosis's GpuConfig. */
 export interface GpuRequest {
   /** How many GPUs; -1 for all of them; 0 with no deviceIds for none. */
   readonly count: number;
@@ -329,16 +329,16 @@ export interface WaitOptions {
 }
 
 export interface EngineInfo {
-  /** e.g. "docker" */
+  /** The adapter's kind (Runtime.kind). */
   readonly kind: string;
   readonly version: string;
   readonly apiVersion: string;
-  /** Where the engine was reached, e.g. "unix:///var/run/docker.sock". */
+  /** Where the engine was reached (a socket path or URL). */
   readonly endpoint: string;
 }
 
 export interface Runtime {
-  /** Engine kind, e.g. "docker". */
+  /** The adapter's kind, as `--runtime` names it. */
   readonly kind: string;
   /** Where this runtime talks to its engine (for messages). */
   readonly endpoint: string;
