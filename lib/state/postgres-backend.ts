@@ -92,7 +92,7 @@ export function advisoryKey(schema: string, workspace: string): bigint {
 type PgModule = typeof pg;
 let driver: Promise<PgModule> | undefined;
 function loadDriver(): Promise<PgModule> {
-  driver ??= import('pg').then((m) => ((m as { default?: PgModule }).default ?? (m as unknown as PgModule)));
+  driver ??= import('pg').then((m) => m.default);
   return driver;
 }
 
