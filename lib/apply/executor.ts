@@ -120,6 +120,8 @@ export interface ApplyOptions {
    * state names (the plan showed them; a plan with steps always removes them).
    */
   readonly removeOrphans?: boolean;
+  /** How often a running step (or image pull or build) says it still runs; default 10 000 ms. */
+  readonly noticeEveryMs?: number;
 }
 
 export interface ApplyResult {
@@ -159,6 +161,15 @@ function stepInfo(item: WorkItem): StepInfo {
     ...(ins ? { position: ins.position } : {}),
     reason: item.reason,
   };
+}
+
+/** The tags the plan says to pull first (plan --pull found newer images in their registries). */
+function pulledTags(plan: ApplicablePlan): Set<string> {
+  const tags = new Set<string>();
+  for (const c of plan.changes as readonly (ChangeCore & { readonly pullImage?: unknown })[]) {
+    if (c.action === 'replace' && typeof c.pullImage === 'string') tags.add(c.pullImage);
+  }
+  return tags;
 }
 
 /** The step id a runtime-value key (`<step id>.<field>`) belongs to. */
@@ -255,9 +266,11 @@ async function applyLocked(
     runtime = typeof options.runtime === 'function' ? await options.runtime() : options.runtime;
     await runtime.ping();
     if (creates !== null) await checkLineageUnused(runtime, creates, options.planFile ?? '(plan)');
-    await prepareImages(runtime, imagesNeeded(items), plan.files, (ref, action, durationMs) =>
-      emit({ type: 'image', ref, action, durationMs }),
-    );
+    await prepareImages(runtime, imagesNeeded(items), plan.files, (ref, action, durationMs) => emit({ type: 'image', ref, action, durationMs }), {
+      pull: pulledTags(plan),
+      onProgress: emit,
+      ...(options.noticeEveryMs !== undefined ? { timings: { noticeEveryMs: options.noticeEveryMs } } : {}),
+    });
   } catch (err) {
     throw userFacing(err);
   }
@@ -317,10 +330,14 @@ async function applyLocked(
   };
   let failure: { item: WorkItem; error: unknown } | undefined;
 
+  const noticeEvery = Math.max(10, options.noticeEveryMs ?? 10_000);
   const runItem = async (item: WorkItem): Promise<void> => {
     const info = infos[item.index]!;
     const t0 = Date.now();
     emit({ type: 'step_start', step: info });
+    // A long step says so (step_slow), so no view goes silent while it runs.
+    const slow = setInterval(() => emit({ type: 'step_slow', step: info, elapsedMs: Date.now() - t0 }), noticeEvery);
+    slow.unref();
     try {
       const ins = item.instruction;
       let outcome: StepOutcome;
@@ -338,6 +355,8 @@ async function applyLocked(
       failure ??= { item, error: err };
       emit({ type: 'step_failed', step: info, durationMs: Date.now() - t0, error: detailOf(err) });
       throw err;
+    } finally {
+      clearInterval(slow);
     }
   };
 

@@ -148,6 +148,8 @@ export interface ServiceInfo {
   readonly ipAddress: string;
   /** Keyed by port id; empty while the container is not running. */
   readonly ports: Readonly<Record<string, PublishedPort>>;
+  /** The id (sha256:…) of the image the container was created from. */
+  readonly imageId?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -218,6 +220,29 @@ export interface ImageRequest {
   readonly pull?: ImagePullPolicy;
   /** Credentials for the registry the image is pulled from (Kurtosis's ImageSpec). */
   readonly auth?: RegistryAuth;
+  /** Told about the pull's layers and the build's steps as the engine reports them (image-progress.ts). */
+  readonly onProgress?: (progress: ImageProgress) => void;
+}
+
+/** One report of a pull or build in progress (see lib/docker/image-progress.ts). */
+export type ImageProgress =
+  | {
+      readonly kind: 'layer';
+      /** The layer's short id as the engine names it. */
+      readonly layer: string;
+      /** The engine's word for where the layer is: Waiting, Downloading, Extracting, Pull complete... */
+      readonly status: string;
+      readonly current?: number;
+      readonly total?: number;
+    }
+  | { readonly kind: 'step'; readonly text: string }
+  | { readonly kind: 'status'; readonly text: string };
+
+/** What the engine knows of an image: its id and the registry digests it was pulled or pushed as. */
+export interface ImageIdentity {
+  readonly id: string;
+  /** `repository@sha256:…` entries. */
+  readonly repoDigests: readonly string[];
 }
 
 export interface RegistryAuth {
@@ -262,6 +287,8 @@ export interface TaskSpec {
   readonly storePaths?: readonly string[];
   /** Defaults to 180 s; on expiry the container is killed and 'timeout' is thrown. */
   readonly timeoutMs?: number;
+  /** Aborting kills the task's container and fails with 'timeout' ("interrupted"). */
+  readonly signal?: AbortSignal;
   readonly labels?: Readonly<Record<string, string>>;
   readonly privileged?: boolean;
   readonly hostPidNamespace?: boolean;
@@ -317,6 +344,10 @@ export interface Runtime {
   buildImage(ref: string, spec: ImageBuildSpec): Promise<string>;
   /** Makes every requested image available, several at a time; never throws per image. */
   ensureImages(requests: readonly ImageRequest[]): Promise<ImageOutcome[]>;
+  /** The image a reference (tag or id) names on the engine now; undefined when it has none. */
+  imageIdentity?(ref: string): Promise<ImageIdentity | undefined>;
+  /** The digest (sha256:…) the image's registry has for the reference now; 'registry-unreachable' / 'image-not-found' when it cannot say. */
+  registryDigest?(ref: string, auth?: RegistryAuth): Promise<string>;
 
   /** Creates, fills (files before start) and starts a service container on the enclave network. */
   createService(lineage: string, spec: ServiceSpec): Promise<ServiceInfo>;
