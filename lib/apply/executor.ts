@@ -361,7 +361,9 @@ async function applyLocked(
   };
 
   const { notStarted } = await schedule(items, parallelism, runItem, () => signal.aborted || cancel.aborted);
-  const why = failure !== undefined ? `not started: ${failure.item.stepId} failed` : 'not started: the apply was interrupted';
+  // After a second interrupt, a step that failed was aborted: the apply was interrupted.
+  const aborted = cancel.aborted;
+  const why = failure !== undefined && !aborted ? `not started: ${failure.item.stepId} failed` : 'not started: the apply was interrupted';
   for (const index of notStarted) emit({ type: 'step_skipped', step: infos[index]!, why });
 
   deferred.flush();
@@ -388,10 +390,15 @@ async function applyLocked(
   if (failure !== undefined) {
     const { item, error: cause } = failure;
     const label = item.instruction ? `${item.stepId} (${item.instruction.description})` : item.stepId;
-    error = new ApplyError(`${label} failed: ${detailOf(cause)}`, item.stepId, item.instruction?.position, {
-      hint: `${progress}. Fix the cause, then plan and apply again to continue from there.`,
-      cause,
-    });
+    error = aborted
+      ? new ApplyError(`the apply was interrupted: ${label} was aborted (${detailOf(cause)})`, item.stepId, item.instruction?.position, {
+          hint: `${progress}. Plan and apply again to continue from there.`,
+          cause,
+        })
+      : new ApplyError(`${label} failed: ${detailOf(cause)}`, item.stepId, item.instruction?.position, {
+          hint: `${progress}. Fix the cause, then plan and apply again to continue from there.`,
+          cause,
+        });
   } else {
     error = new ApplyError(`the apply was interrupted`, undefined, undefined, {
       hint: `${progress}. Plan and apply again to continue from there.`,

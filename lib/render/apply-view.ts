@@ -57,6 +57,7 @@ function failureDetail(error: string, redactor: Redactor): string {
 
 /** What an interrupt says at once: the first lets the running steps finish, the second aborts them. */
 export function interruptText(count: number, running: number): string {
+  if (running === 0) return count === 1 ? 'Interrupt received: no step is running, and no new step starts.' : 'Interrupt received again: no step is running.';
   const steps = `${running} running step${running === 1 ? '' : 's'}`;
   if (count === 1) return `Interrupt received: finishing ${steps}; no new step starts (interrupt again to abort ${running === 1 ? 'it' : 'them'}).`;
   return `Interrupt received again: aborting ${steps}; the state records what exists (interrupt once more to stop at once).`;
