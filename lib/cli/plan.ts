@@ -134,10 +134,12 @@ async function refresh(state: State, pull: boolean): Promise<{ state: State; dri
   const { checkImages } = await import('../apply/image-identity.js');
   const { DockerRuntime } = await import('../docker/index.js');
   const runtime = new DockerRuntime();
-  let refreshed: Awaited<ReturnType<typeof refreshState>>;
   try {
-    refreshed = await refreshState(state, runtime);
+    const refreshed = await refreshState(state, runtime);
+    // The images the services run: a tag that now names another image replaces its service.
+    return { ...refreshed, state: await checkImages(refreshed.state, runtime, { pull }) };
   } catch (e) {
+    if (e instanceof UserError && e.hint !== undefined) throw e; // plan --pull's, with its own hint
     if (e instanceof UserError || (e instanceof Error && e.name === 'RuntimeError')) {
       throw new UserError(e.message, {
         hint: 'To plan from the state file alone (e.g. on a machine without Docker), pass --refresh=false.',
@@ -145,6 +147,4 @@ async function refresh(state: State, pull: boolean): Promise<{ state: State; dri
     }
     throw e;
   }
-  // The images the services run: a tag that now names another image replaces its service.
-  return { ...refreshed, state: await checkImages(refreshed.state, runtime, { pull }) };
 }

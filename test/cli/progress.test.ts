@@ -241,7 +241,7 @@ describe('cli: progress and interrupts (Docker)', function () {
       const name = inTerminal(['apply', pkg, '--auto-approve', '--state', state, '--parallelism', '1']);
       const running = await waitForScreen(name, /run_sh\.[0-9a-f]{12} Running sh script/);
       assert.match(running, /service\.a {2}created in/);
-      await new Promise((r) => setTimeout(r, 1000));
+      await waitForScreen(name, /run_sh\.[0-9a-f]{12} Running sh script: `sleep 90` {2}still running… 1\ds/, 30_000);
       spawnSync('tmux', ['-L', socket, 'send-keys', '-t', name, 'C-c']);
       await waitForScreen(name, /Interrupt received: finishing 1 running step/, 3000);
       spawnSync('tmux', ['-L', socket, 'send-keys', '-t', name, 'C-c']);

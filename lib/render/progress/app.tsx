@@ -76,7 +76,8 @@ export function ApplyProgress({ store, color }: { store: ProgressStore; color: b
   );
   const tick = useTick(100);
   const { stdout } = useStdout();
-  const columns = stdout.columns > 0 ? stdout.columns : 80;
+  // A terminal that does not say its width (0) gets lines as they are.
+  const columns = stdout.columns > 0 ? stdout.columns : Number.POSITIVE_INFINITY;
   const painter = paint(color);
   // Ended events only grow: format each once (formatting all of them at every render made
   // an apply of n steps O(n²) on a terminal).
