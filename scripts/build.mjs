@@ -54,7 +54,7 @@ await build({
   // Native or WebAssembly-carrying packages and ajv (only needed where no precompiled
   // validator exists) load from node_modules when used; the live progress view is its
   // own ES module below (ink is ES-module-only, with top-level await).
-  external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ajv', 'ajv/*'],
+  external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ajv', 'ajv/*', 'pg', 'pg-native'],
   plugins: [externalProgressView()],
   define: { 'import.meta.url': '__starformModuleUrl' },
   banner: { js: "const __starformModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -35,7 +35,7 @@ export function serviceImageTag(config: unknown): { tag: string; image: ImageJso
 
 /** What to record for a container created from image `imageId` under tag `tag` (undefined when the engine cannot say). */
 export async function recordedImage(runtime: Runtime, tag: string, imageId: string | undefined): Promise<ServiceImage | undefined> {
-  if (imageId === undefined || imageId === '' || runtime.imageIdentity === undefined) return undefined;
+  if (imageId === undefined || imageId === '') return undefined;
   const identity = await runtime.imageIdentity(imageId).catch(() => undefined);
   return { id: imageId, digest: identity === undefined ? null : repoDigestFor(tag, identity) };
 }
@@ -57,7 +57,6 @@ export interface ImageCheckOptions {
  * be asked fail the check with one UserError naming each.
  */
 export async function checkImages(state: State, runtime: Runtime, options: ImageCheckOptions = {}): Promise<State> {
-  if (runtime.imageIdentity === undefined) return state;
   const services = [...state.services].filter(([, r]) => r.image !== undefined || options.pull === true);
   const tags = new Map<string, { image: ImageJson; services: string[] }>();
   for (const [name, record] of services) {
@@ -72,7 +71,7 @@ export async function checkImages(state: State, runtime: Runtime, options: Image
   const problems: string[] = [];
   await Promise.all(
     [...tags].map(async ([tag, { image, services: users }]) => {
-      local.set(tag, await runtime.imageIdentity!(tag));
+      local.set(tag, await runtime.imageIdentity(tag));
       if (options.pull !== true || image.type === 'build' || runtime.registryDigest === undefined) return;
       try {
         const auth: RegistryAuth | undefined = image.type === 'registry' ? registryAuth(image).auth : undefined;

@@ -7,11 +7,12 @@ import type { State } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
+import { openRuntime, requestedRuntime, settleRuntime, withRuntimeOption, type RuntimeArgs, type RuntimeKind } from './runtime-option.js';
 
 export const command = 'plan [dir]';
 export const describe = 'Show what applying the package would change, and optionally save the plan';
 
-interface PlanArgs extends PackageArgs, StateArgs, SigningArgs {
+interface PlanArgs extends PackageArgs, StateArgs, SigningArgs, RuntimeArgs {
   out?: string;
   json: boolean;
   'detailed-exitcode': boolean;
@@ -21,7 +22,7 @@ interface PlanArgs extends PackageArgs, StateArgs, SigningArgs {
 
 export function builder(y: Argv): Argv<PlanArgs> {
   return withSigningKeyOption(
-    withStateOption(withPackageOptions(y)),
+    withRuntimeOption(withStateOption(withPackageOptions(y))),
     'Sign the saved plan with this Ed25519 private key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE, or an HMAC secret in $STARFORM_PLAN_SIGNING_KEY',
   )
     .option('out', { type: 'string', describe: 'Save the plan to this file, for `starform apply FILE`' })
@@ -50,14 +51,14 @@ export function builder(y: Argv): Argv<PlanArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }, { maskOutput, neutraliseControl }] =
+  const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { openBackend, encryptionOf }, { formatJson }, { maskOutput, neutraliseControl }] =
     await Promise.all([
       import('../plan/index.js'),
       import('../plan/interpret-worker.js'),
       import('../planfile/index.js'),
       import('../render/plan-view.js'),
       import('../render/style.js'),
-      import('../state/index.js'),
+      import('./state-backend.js'),
       import('../util/json.js'),
       import('../render/redact.js'),
     ]);
@@ -71,28 +72,33 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   const { planSensitiveValues, stateSensitiveValues } = await import('../plan/sensitive.js');
   const { orphansText } = await import('../render/orphans-view.js');
   const inputs = await packageInputs(argv);
-  let state = await readState(argv.state);
+  const backend = await openBackend(argv);
+  let state = await backend.read().catch(async (err: unknown) => {
+    await backend.close();
+    throw err;
+  });
   maskOutput(stateSensitiveValues(state));
+  const runtime = settleRuntime(requestedRuntime(argv.runtime), state.enclave?.runtime, state.enclave !== null, argv.state);
   // The package is interpreted (in a worker thread, so Ctrl-C stops it) against what the
   // state holds, while the state is refreshed from the engine.
-  const checking = checkPackageInterruptibly({ ...inputs, state });
+  const checking = checkPackageInterruptibly({ ...inputs, state, runtime });
   checking.catch(() => undefined);
   const notes: string[] = [];
   if (state.filesArtifacts.size > 0) {
     const { refreshBlobs } = await import('../apply/refresh.js');
-    const checked = await refreshBlobs(state, argv.state);
+    const checked = await refreshBlobs(state, backend);
     state = checked.state;
     notes.push(...checked.drift);
   }
   let orphans: readonly { service: string; containerId: string }[] = [];
   // A state with an enclave network may have containers an interrupted apply did not record.
   if (argv.refresh && (state.services.size > 0 || state.enclave !== null)) {
-    const refreshed = await refresh(state, argv.pull);
+    const refreshed = await refresh(state, runtime, argv.pull);
     state = refreshed.state;
     notes.push(...refreshed.drift);
     orphans = refreshed.orphans;
   }
-  const result = planFromCheck(await checking, { ...inputs, locator: argv.dir, state });
+  const result = planFromCheck(await checking, { ...inputs, locator: argv.dir, state, runtime });
   maskOutput(result.plan?.sensitive ?? planSensitiveValues({ args: inputs.args, instructions: result.instructions, outputs: null }, state));
   for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
   if (result.plan === null) {
@@ -119,7 +125,8 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
   }
   if (argv.out) {
-    await writePlanFile(argv.out, result.plan, key ? { signWith: key } : {});
+    const encryption = encryptionOf(argv);
+    await writePlanFile(argv.out, result.plan, { ...(key ? { signWith: key } : {}), ...(encryption ? { encryption } : {}) });
     const signed = key ? ` (signed with key ${key.id})` : '';
     if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}${signed}. Apply exactly this plan with: starform apply ${argv.out}\n`);
   }
@@ -129,12 +136,11 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
 }
 
 /** Refreshes the state from the engine (lib/apply owns the runtime); plan never writes it. */
-async function refresh(state: State, pull: boolean): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
+async function refresh(state: State, kind: RuntimeKind, pull: boolean): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
   const { refreshState } = await import('../apply/refresh.js');
   const { checkImages } = await import('../apply/image-identity.js');
-  const { DockerRuntime } = await import('../docker/index.js');
-  const runtime = new DockerRuntime();
   try {
+    const runtime = await openRuntime({ kind });
     const refreshed = await refreshState(state, runtime);
     // The images the services run: a tag that now names another image replaces its service.
     return { ...refreshed, state: await checkImages(refreshed.state, runtime, { pull }) };

@@ -35,10 +35,11 @@ import {
   unreachableError,
   type DockerodeError,
 } from './docker-errors.js';
+import { execAttachedIn, imageIdentityAt, runInCopy, streamContainerLogs } from './docker-logs-exec.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
-import { isRuntimeError, RuntimeError } from './errors.js';
+import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
 import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
-import { imageIdentity, registryDigest } from './image-identity.js';
+import { registryDigest } from './image-identity.js';
 import { progressReporter } from './image-progress.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
@@ -67,11 +68,14 @@ import type {
   EngineInfo,
   ExecOptions,
   ExecResult,
+  AttachedExecOptions,
   FileMount,
   GpuRequest,
   HostAccess,
   ImageBuildSpec,
   ImageIdentity,
+  LogOptions,
+  OutputStreams,
   ImageOutcome,
   ImageProgress,
   ImageRequest,
@@ -89,8 +93,8 @@ import type {
   TransportProtocol,
   VolumeSummary,
   WaitOptions,
-} from './runtime.js';
-import { checkMountPath, collectStream, packDirectory, relocateArchive } from './tar.js';
+} from '../runtime/runtime.js';
+import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/tar.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 import { crashPoint } from '../util/crash-point.js';
 
@@ -314,14 +318,6 @@ export class DockerRuntime implements Runtime {
 
   async imageExists(ref: string): Promise<boolean> {
     return (await this.imageId(ref)) !== undefined;
-  }
-
-  async imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
-    try {
-      return await imageIdentity(this.address, ref);
-    } catch (err) {
-      throw this.translate(err, `inspecting image '${ref}'`);
-    }
   }
 
   async registryDigest(ref: string, auth?: RegistryAuth): Promise<string> {
@@ -595,6 +591,28 @@ export class DockerRuntime implements Runtime {
   async serviceLogs(ref: ServiceRef, options: { tail?: number } = {}): Promise<string> {
     const info = await this.require(ref);
     return (await this.logs(info.Id, describe(ref), options.tail)).combined.toString('utf8');
+  }
+
+  async streamLogs(ref: ServiceRef, out: OutputStreams, options: LogOptions = {}): Promise<void> {
+    const info = await this.require(ref);
+    await streamContainerLogs(this.docker.getContainer(info.Id), info.Config.Tty, describe(ref), out, options, (what, fn) => this.call(what, fn));
+  }
+
+  async execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options: AttachedExecOptions = {}): Promise<number> {
+    if (cmd.length === 0) throw new RuntimeError('invalid-spec', `exec in ${describe(ref)}: empty command`);
+    const info = await this.require(ref);
+    if (!info.State.Running) throw await this.notRunning(ref, info.Id, 'cannot exec in it');
+    return execAttachedIn(this.docker.getContainer(info.Id), describe(ref), cmd, out, options, (what, fn) => this.call(what, fn));
+  }
+
+  async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options: AttachedExecOptions = {}): Promise<number> {
+    if (cmd.length === 0) throw new RuntimeError('invalid-spec', `running in a copy of ${describe(ref)}: empty command`);
+    const info = await this.require(ref);
+    return runInCopy(this.docker, info, ref.lineage, ref.name, cmd, out, options, (what, fn) => this.call(what, fn));
+  }
+
+  imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
+    return imageIdentityAt(this.address, ref, (what, fn) => this.call(what, fn));
   }
 
   async waitForPort(ref: ServiceRef, portId: string, options: WaitOptions): Promise<PublishedPort> {
@@ -1065,7 +1083,7 @@ export class DockerRuntime implements Runtime {
 
 // ---- module helpers -------------------------------------------------------------------
 
-function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
+export function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
   if (socketPath !== undefined) return { dockerOptions: { socketPath }, endpoint: `unix://${socketPath}` };
   const host = process.env['DOCKER_HOST'];
   if (host && !host.startsWith('unix://')) return { dockerOptions: undefined, endpoint: host };

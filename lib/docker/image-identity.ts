@@ -1,34 +1,18 @@
 // Which image a tag names, locally and in its registry. A service runs the image its tag
 // named when it was created; when the tag is rebuilt or re-pulled it names another, and
-// the service still runs the old one (Kurtosis's issue 2665). `imageIdentity` asks the
-// engine what a reference names now (its id and the registry digests it is known by);
-// `registryDigest` asks the engine's distribution endpoint what the registry has for it
-// now, with the engine's own registry configuration (mirrors, insecure loopback
-// registries, credentials), without pulling. Both use the light engine client
-// (engine-http.ts): `plan` calls them and must not pay for dockerode.
+// the service still runs the old one (Kurtosis's issue 2665). The runtime's
+// imageIdentity (docker-logs-exec.ts) says what a reference names now; `registryDigest`
+// asks the engine's distribution endpoint what the registry has for it now, with the
+// engine's own registry configuration (mirrors, insecure loopback registries,
+// credentials), without pulling, through the light engine client (engine-http.ts):
+// `plan` calls it and must not pay for dockerode.
 import { engineMessage, pullError, type DockerodeError } from './docker-errors.js';
 import { engineGet, type EngineAddress } from './engine-http.js';
-import { RuntimeError } from './errors.js';
-import type { ImageIdentity, RegistryAuth } from './runtime.js';
-
-interface ImageInspect {
-  readonly Id: string;
-  readonly RepoDigests?: readonly string[] | null;
-}
+import { RuntimeError } from '../runtime/errors.js';
+import type { ImageIdentity, RegistryAuth } from '../runtime/runtime.js';
 
 interface DistributionInspect {
   readonly Descriptor?: { readonly digest?: string };
-}
-
-/** What `ref` names on the engine now; undefined when the engine has no such image. */
-export async function imageIdentity(address: EngineAddress, ref: string): Promise<ImageIdentity | undefined> {
-  try {
-    const info = await engineGet<ImageInspect>(address, `/images/${encodeURIComponent(ref)}/json`);
-    return { id: info.Id, repoDigests: [...(info.RepoDigests ?? [])] };
-  } catch (err) {
-    if ((err as DockerodeError).statusCode === 404) return undefined;
-    throw err;
-  }
 }
 
 /** The digest the registry of `ref` has for it now (see the file comment). */

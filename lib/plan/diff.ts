@@ -94,6 +94,10 @@ export function diff(instructions: readonly Instruction[], state: State): Change
             action = 'create';
             reason = rec === undefined ? 'new service' : 'removed earlier in the package';
           }
+        } else if (rec.status === 'failed') {
+          action = 'replace';
+          reason = 'it failed at the last apply; --keep-failed kept its container';
+          before = rec.config;
         } else if (rec.configHash !== hash) {
           action = 'replace';
           reason = 'configuration changed';

@@ -25,6 +25,7 @@ import {
   optional,
   ArgError,
   type ArgType,
+  type ProgramCache,
   structBuiltin,
   t,
   time,
@@ -53,6 +54,8 @@ export interface InterpretOptions {
   readonly enclave?: EnclaveContents;
   /** The user's opt-in to privileged settings (`--privileged`). */
   readonly allowPrivileged?: boolean;
+  /** What plan.get_cluster_type() answers: the runtime the plan is for (default docker). */
+  readonly clusterType?: string;
   /** The main file's function to call (`--main-function-name`); default run. */
   readonly mainFunction?: string;
   /**
@@ -61,6 +64,8 @@ export interface InterpretOptions {
    * the result says `interrupted` (lib/plan/interpret-worker.ts sets it on Ctrl-C).
    */
   readonly interrupted?: () => boolean;
+  /** Compiled modules kept between runs (lib/plan/program-cache-dir.ts); saved when interpretation ends. */
+  readonly programCache?: ProgramCache;
 }
 
 /** The message of the problem an interruption leaves (its position is where the package was). */
@@ -166,9 +171,10 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return stack.length > 0 ? stack[stack.length - 1].file : ws.main.display;
   };
 
+  const programCache = options.programCache;
   const execModule = (ref: ModuleRef): Map<string, Value> => {
     const src = ws.readText(ref);
-    return execFile(thread, ref.display, src, { predeclared: predeclaredFor(), dialect: KURTOSIS_DIALECT });
+    return execFile(thread, ref.display, src, { predeclared: predeclaredFor(), dialect: KURTOSIS_DIALECT, ...(programCache ? { cache: programCache } : {}) });
   };
 
   // Both take Kurtosis's `description` (every builtin of its framework does); it labels nothing here.
@@ -199,7 +205,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return file.content.toString('latin1');
   });
 
-  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged });
+  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged, ...(options.clusterType !== undefined ? { clusterType: options.clusterType } : {}) });
 
   function predeclaredFor(): Map<string, Value> {
     const env = new Map(base);
@@ -232,6 +238,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     }
   }
 
+  programCache?.save();
   return {
     instructions: recorder.instructions,
     problems: interrupted ? problems : [...problems, ...recorder.problems],

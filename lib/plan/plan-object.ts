@@ -189,6 +189,8 @@ export interface PlanObjectOptions {
    * otherwise, with the same opt-in: `kurtosis run --privileged`).
    */
   readonly allowPrivileged?: boolean;
+  /** What get_cluster_type() answers (the runtime the plan is for); default docker. */
+  readonly clusterType?: string;
 }
 
 class PlanBuilder {
@@ -712,7 +714,7 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles, option
 
   def('get_cluster_type', { description }, (a, ctx) => {
     b.record('get_cluster_type', {}, ctx.thread, { description: a.description ?? 'Getting the cluster type' });
-    return 'docker';
+    return b.options.clusterType ?? 'docker';
   });
 
   return new Module('plan', new Map(members.map((m) => [m.name, m as Value])));

@@ -64,7 +64,7 @@ describe('apply: ImageProgressTracker', () => {
 class ImageRuntime extends FakeRuntime {
   local = new Map<string, ImageIdentity>();
   registry = new Map<string, string | Error>();
-  async imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
+  override async imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
     return this.local.get(ref);
   }
   async registryDigest(ref: string): Promise<string> {

@@ -178,7 +178,8 @@ describe('cli: progress and interrupts (Docker)', function () {
       return name;
     }
     function screen(name: string): string {
-      return spawnSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', name], { encoding: 'utf8' }).stdout;
+      // The rendered pane with its scrollback (the status table after the apply may push earlier lines up).
+      return spawnSync('tmux', ['-L', socket, 'capture-pane', '-p', '-S', '-500', '-t', name], { encoding: 'utf8' }).stdout;
     }
     async function waitForScreen(name: string, pattern: RegExp, timeoutMs = 120_000): Promise<string> {
       let last = '';
