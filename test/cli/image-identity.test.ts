@@ -121,7 +121,9 @@ describe('cli: image identity — a moved tag replaces its service (Docker)', fu
       // Someone pushes a new image under the same tag; this engine still has the old one.
       const ctx = join(dir, 'ctx');
       mkdirSync(ctx);
-      writeFileSync(join(ctx, 'Dockerfile'), `FROM ${TEST_IMAGE}\nRUN head -c 3000000 /dev/urandom > /blob\n`);
+      // A layer of 3 MB this engine has never seen (COPY: the build runs no container).
+      writeFileSync(join(ctx, 'blob'), randomBytes(3_000_000));
+      writeFileSync(join(ctx, 'Dockerfile'), `FROM ${TEST_IMAGE}\nCOPY blob /blob\n`);
       docker(['build', '-q', '-t', tag, ctx]);
       const pushed = docker(['push', tag]);
       const newDigest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed)![1]!;
