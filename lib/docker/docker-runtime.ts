@@ -42,6 +42,8 @@ import { addressError, ipv4Number, ipv4Range, ipv4Text } from './addresses.js';
 import { deviceMapping, gpuHostConfig, hostAccessConfig } from './host-config.js';
 export { deviceMapping, gpuHostConfig, hostAccessConfig, ipv4Range };
 import { dockerodeOptions, parseHost, resolveEngine, type EngineEndpoint } from './endpoint.js';
+import { registryDigest } from './image-identity.js';
+import { progressReporter } from './image-progress.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   checkLineage,
@@ -76,6 +78,7 @@ import type {
   LogOptions,
   OutputStreams,
   ImageOutcome,
+  ImageProgress,
   ImageRequest,
   PersistentDirectory,
   PublishedPort,
@@ -339,12 +342,20 @@ export class DockerRuntime implements Runtime {
     return (await this.imageId(ref)) !== undefined;
   }
 
-  async pullImage(ref: string, auth?: RegistryAuth): Promise<void> {
+  async registryDigest(ref: string, auth?: RegistryAuth): Promise<string> {
+    try {
+      return await registryDigest(this.address, ref, auth);
+    } catch (err) {
+      throw this.translate(err, `asking the registry about image '${ref}'`);
+    }
+  }
+
+  async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (p: ImageProgress) => void): Promise<void> {
     const authconfig = auth && { username: auth.username, password: auth.password, ...(auth.serverAddress ? { serveraddress: auth.serverAddress } : {}) };
     const stream = await this.call(`pulling image '${ref}'`, () => this.docker.pull(ref, authconfig ? { authconfig } : {}), (err) =>
       err.statusCode !== undefined ? pullError(ref, engineMessage(err), err) : undefined,
     );
-    const events = await readProgress(stream);
+    const events = await readProgress(stream, progressReporter(onProgress));
     const failed = events.find((e) => e.error !== undefined);
     if (failed) throw pullError(ref, failed.error ?? failed.errorDetail?.message ?? 'unknown error');
     if (!(await this.imageExists(ref))) {
@@ -352,7 +363,7 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async buildImage(ref: string, spec: ImageBuildSpec): Promise<string> {
+  async buildImage(ref: string, spec: ImageBuildSpec, onProgress?: (p: ImageProgress) => void): Promise<string> {
     const contextDir = resolvePath(spec.contextDir);
     const info = await stat(contextDir).catch(() => undefined);
     if (!info?.isDirectory()) {
@@ -378,7 +389,7 @@ export class DockerRuntime implements Runtime {
         forcerm: true,
       }),
     );
-    const events = await readProgress(stream);
+    const events = await readProgress(stream, progressReporter(onProgress));
     const failed = events.find((e) => e.error !== undefined);
     if (failed) {
       const log = events
@@ -415,7 +426,7 @@ export class DockerRuntime implements Runtime {
   private async ensureImage(request: ImageRequest): Promise<ImageOutcome> {
     const { ref } = request;
     try {
-      if (request.build) return { ref, ok: true, action: 'built', id: await this.buildImage(ref, request.build) };
+      if (request.build) return { ref, ok: true, action: 'built', id: await this.buildImage(ref, request.build, request.onProgress) };
       const policy = request.pull ?? 'if-missing';
       if (policy !== 'always') {
         const id = await this.imageId(ref);
@@ -424,7 +435,7 @@ export class DockerRuntime implements Runtime {
           throw new RuntimeError('image-not-found', `image '${ref}' is not available locally (and pulling is disabled)`);
         }
       }
-      await this.pullImage(ref, request.auth);
+      await this.pullImage(ref, request.auth, request.onProgress);
       return { ref, ok: true, action: 'pulled', id: (await this.imageId(ref)) ?? '' };
     } catch (err) {
       return { ref, ok: false, error: this.translate(err, `preparing image '${ref}'`) };
@@ -745,7 +756,21 @@ export class DockerRuntime implements Runtime {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
       const waited = this.call(`waiting for ${who}`, () => container.wait() as Promise<{ StatusCode: number }>);
-      const outcome = await Promise.race([waited, expired]).finally(() => clearTimeout(timer));
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<'aborted'>((resolve) => {
+        onAbort = () => resolve('aborted');
+        if (spec.signal?.aborted) resolve('aborted');
+        else spec.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      const outcome = await Promise.race([waited, expired, aborted]).finally(() => {
+        clearTimeout(timer);
+        if (onAbort) spec.signal?.removeEventListener('abort', onAbort);
+      });
+      if (outcome === 'aborted') {
+        waited.catch(() => undefined);
+        await container.kill().catch(() => undefined);
+        throw new RuntimeError('timeout', `${who} was interrupted: its container was stopped`);
+      }
       if (outcome === 'timeout') {
         waited.catch(() => undefined);
         await container.kill().catch(() => undefined);

@@ -32,7 +32,13 @@ interface EngineError extends Error {
 }
 
 /** GET a JSON answer from the engine API (`path` like `/containers/json`). */
-export function engineGet<T>(address: EngineAddress, path: string, query: Record<string, string> = {}, timeoutMs = 30_000): Promise<T> {
+export function engineGet<T>(
+  address: EngineAddress,
+  path: string,
+  query: Record<string, string> = {},
+  timeoutMs = 30_000,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<T> {
   if (address.viaClient) return address.viaClient(path, query) as Promise<T>;
   const qs = new URLSearchParams(query).toString();
   const tls = address.tls;
@@ -46,7 +52,7 @@ export function engineGet<T>(address: EngineAddress, path: string, query: Record
         ...(address.socketPath !== undefined ? { socketPath: address.socketPath } : { host: address.host, port: address.port }),
         path: qs ? `${path}?${qs}` : path,
         method: 'GET',
-        headers: { Accept: 'application/json' },
+        headers: { Accept: 'application/json', ...headers },
         timeout: timeoutMs,
       },
       (res) => {

@@ -7,3 +7,4 @@ export { RuntimeError, isRuntimeError, type RuntimeErrorCode } from '../runtime/
 export { DockerRuntime, deviceMapping, gpuHostConfig, ipv4Range, type DockerRuntimeOptions } from './docker-runtime.js';
 export { LABEL_LINEAGE, LABEL_SERVICE, LABEL_TASK } from './naming.js';
 export { packFiles, readArchive, type ArchiveEntry, type ArchiveFileInput } from '../runtime/index.js';
+export { repoDigestFor, repositoryOf } from './image-identity.js';

@@ -156,6 +156,20 @@ export function eventDocument(event: ApplyEvent, at: Date): JsonObject {
       return document({ ...head, message: event.message });
     case 'image':
       return document({ ...head, ref: event.ref, action: event.action, duration_ms: event.durationMs });
+    case 'image_progress':
+      return document({
+        ...head,
+        ref: event.ref,
+        operation: event.operation,
+        message: event.message,
+        layers: event.layers.map((l) => ({ id: l.id, status: l.status, ...(l.current !== undefined ? { current: l.current } : {}), ...(l.total !== undefined ? { total: l.total } : {}) })),
+        ...(event.buildStep !== undefined ? { build_step: event.buildStep } : {}),
+        elapsed_ms: event.elapsedMs,
+      });
+    case 'step_slow':
+      return document({ ...head, ...stepJson(event.step), elapsed_ms: event.elapsedMs });
+    case 'interrupt':
+      return document({ ...head, count: event.count, running: event.running });
     case 'step_start':
       return document({ ...head, ...stepJson(event.step) });
     case 'step_done':

@@ -152,6 +152,8 @@ export interface ServiceInfo {
   readonly ipAddress: string;
   /** Keyed by port id; empty while the container is not running. */
   readonly ports: Readonly<Record<string, PublishedPort>>;
+  /** The id (sha256:…) of the image the container was created from. */
+  readonly imageId?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -224,7 +226,23 @@ export interface ImageRequest {
   readonly pull?: ImagePullPolicy;
   /** Credentials for the registry the image is pulled from (Kurtosis's ImageSpec). */
   readonly auth?: RegistryAuth;
+  /** Told about the pull's layers and the build's steps as the engine reports them (image-progress.ts). */
+  readonly onProgress?: (progress: ImageProgress) => void;
 }
+
+/** One report of a pull or build in progress (see lib/docker/image-progress.ts). */
+export type ImageProgress =
+  | {
+      readonly kind: 'layer';
+      /** The layer's short id as the engine names it. */
+      readonly layer: string;
+      /** The engine's word for where the layer is: Waiting, Downloading, Extracting, Pull complete... */
+      readonly status: string;
+      readonly current?: number;
+      readonly total?: number;
+    }
+  | { readonly kind: 'step'; readonly text: string }
+  | { readonly kind: 'status'; readonly text: string };
 
 export interface RegistryAuth {
   readonly username: string;
@@ -305,6 +323,8 @@ export interface TaskSpec {
   readonly storePaths?: readonly string[];
   /** Defaults to 180 s; on expiry the container is killed and 'timeout' is thrown. */
   readonly timeoutMs?: number;
+  /** Aborting kills the task's container and fails with 'timeout' ("interrupted"). */
+  readonly signal?: AbortSignal;
   readonly labels?: Readonly<Record<string, string>>;
   readonly privileged?: boolean;
   readonly hostPidNamespace?: boolean;
@@ -360,6 +380,8 @@ export interface Runtime {
   buildImage(ref: string, spec: ImageBuildSpec): Promise<string>;
   /** Makes every requested image available, several at a time; never throws per image. */
   ensureImages(requests: readonly ImageRequest[]): Promise<ImageOutcome[]>;
+  /** The digest (sha256:…) the image's registry has for the reference now; 'registry-unreachable' / 'image-not-found' when it cannot say. */
+  registryDigest?(ref: string, auth?: RegistryAuth): Promise<string>;
 
   /** Creates, fills (files before start) and starts a service container on the enclave network. */
   createService(lineage: string, spec: ServiceSpec): Promise<ServiceInfo>;
