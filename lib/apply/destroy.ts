@@ -6,9 +6,13 @@
 // values, outputs or enclave) is written *before* the engine is asked to remove
 // anything: a crash in between leaves labelled resources the state does not name, which
 // the next destroy (or apply) removes, never a state naming containers that are gone.
+// Containers `starform import` adopted (no labels) are removed by their recorded ids;
+// containers `state rm` forgot are left running (only disconnected from the network).
 import type { EnclaveResources, Runtime } from '../docker/index.js';
 import { BlobStore, backupPath, emptyState, lockState, readState, referencedBlobs, resolveStatePath, writeState, type State, type StateLock } from '../state/index.js';
 import { UserError } from '../util/errors.js';
+import { forgottenIds } from './forgotten.js';
+import { recordRef } from './owned-ref.js';
 
 export interface DestroyOptions {
   readonly statePath: string;
@@ -27,7 +31,9 @@ export interface DestroyResult {
 
 /** The state after destroy: the same lineage, nothing in it. */
 export function destroyedState(state: State): State {
-  return { ...emptyState(), lineage: state.lineage, serial: state.serial };
+  // Forgotten containers keep their labels and outlive the enclave: remembering them keeps
+  // a later apply of this lineage from taking them for containers it left behind.
+  return { ...emptyState(), lineage: state.lineage, serial: state.serial, ...(state.forgotten ? { forgotten: state.forgotten } : {}) };
 }
 
 export async function destroyEnclave(options: DestroyOptions): Promise<DestroyResult> {
@@ -47,7 +53,15 @@ export async function destroyEnclave(options: DestroyOptions): Promise<DestroyRe
     const state = isEmpty(before) ? before : await writeState(path, empty, lock);
     let removed: EnclaveResources;
     try {
-      removed = await runtime.removeEnclave(before.lineage);
+      // Containers `starform import` adopted carry no labels: removed by their recorded ids.
+      const lineage = before.lineage;
+      const adopted = [...before.services].filter(([, r]) => r.adopted === true);
+      await Promise.all(adopted.map(([name, r]) => runtime.removeService(recordRef(lineage, name, r))));
+      removed = await runtime.removeEnclave(lineage, { keep: [...forgottenIds(before)] });
+      if (adopted.length > 0) {
+        const extra = adopted.map(([name, r]) => ({ id: r.containerId, containerName: name, service: name, image: '', state: 'removing' as const, running: false }));
+        removed = { ...removed, containers: [...extra, ...removed.containers] };
+      }
     } catch (err) {
       throw new UserError(`${(err as Error).message}`, {
         hint: 'The state was emptied already; run `starform destroy` again to remove what is left.',

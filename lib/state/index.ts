@@ -16,3 +16,4 @@ export {
   type StateLock,
 } from './lock.js';
 export { BlobStore } from './blobstore.js';
+export * from './edits.js';

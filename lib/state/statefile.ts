@@ -122,7 +122,8 @@ const swept = new WeakSet<StateLock>();
 /**
  * Writes `state` as the next version of the state file at `path`, holding `lock`.
  * `state` must descend from what the file holds now (same lineage and serial). Returns
- * the state as written: serial + 1, lineage set.
+ * the state as written: serial + 1, lineage set. `replacingLineage` (only `state push
+ * --force`) lets `state` carry another lineage than the file's.
  *
  * The new text is staged in full (written, fsynced, read back) before anything else
  * changes; only then does the current file become the backup (a hard link, see
@@ -131,7 +132,7 @@ const swept = new WeakSet<StateLock>();
  * lands a write. A write that fails (a full disk above all) leaves the state file and its
  * backup as they were, and says so.
  */
-export async function writeState(path: string, state: State, lock: StateLock): Promise<State> {
+export async function writeState(path: string, state: State, lock: StateLock, options: { readonly replacingLineage?: boolean } = {}): Promise<State> {
   const file = await resolveStatePath(path);
   lock.assertHolds(file);
   const location = { file };
@@ -144,7 +145,7 @@ export async function writeState(path: string, state: State, lock: StateLock): P
         hint: existsSync(backupPath(file)) ? `Restore it from ${backupPath(file)} if that was not intended.` : undefined,
       });
     }
-  } else if (state.lineage !== current.lineage) {
+  } else if (state.lineage !== current.lineage && options.replacingLineage !== true) {
     throw new UserError(
       state.lineage === null
         ? `a state file was created by someone else since this operation started (lineage ${current.lineage}); not writing`
