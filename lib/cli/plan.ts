@@ -106,6 +106,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   } else {
     process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
     process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
+    process.stdout.write((await import('../render/uses-view.js')).usesText(result.plan.package.uses));
   }
   if (argv.out) {
     await writePlanFile(argv.out, result.plan, key ? { signWith: key } : {});

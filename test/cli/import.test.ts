@@ -5,27 +5,14 @@
 // an address in use, a service the package lacks, no such container, usage errors) exit 1
 // and change nothing.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { docker, root, starform } from './state-edit-helpers.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin', 'starform');
 const pkg = join(root, 'fixtures', 'packages', 'adopt');
 const IMAGE = 'starform-test/busybox:latest';
-
-export function starform(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-export function docker(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('docker', args, { encoding: 'utf8' });
-  return { status: r.status, stdout: (r.stdout ?? '').trim(), stderr: r.stderr ?? '' };
-}
 
 interface StateFile {
   lineage: string;
