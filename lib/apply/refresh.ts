@@ -25,6 +25,7 @@ import {
   removeFilesArtifact,
   removeService,
   resolveStatePath,
+  unforget,
   type ServiceRecord,
   type State,
 } from '../state/index.js';
@@ -70,9 +71,15 @@ export async function refreshState(state: State, runtime: Runtime): Promise<Refr
       drift.push(`service '${name}': its container ${shortId(record.containerId)} runs, although the state says stopped`);
     }
   }
-  // Containers `state rm` forgot are no one's orphans.
+  // Containers `state rm` forgot are no one's orphans; those gone from the engine leave the
+  // list (an unlabelled one, adopted before it was forgotten, is looked up by its id).
   const forgotten = forgottenIds(state);
   const named = new Set([...state.services.values()].map((r) => r.containerId));
+  const unseen = (state.forgotten ?? []).filter((f) => !byId.has(f.containerId));
+  const still = await Promise.all(unseen.map((f) => runtime.inspectService({ lineage, name: f.service, containerId: f.containerId, adopted: { ports: {} } })));
+  unseen.forEach((f, i) => {
+    if (still[i] === undefined) next = unforget(next, f.containerId);
+  });
   const orphans = found.containers
     .filter((c) => c.service !== undefined && !named.has(c.id) && !forgotten.has(c.id))
     .map((c) => ({ service: c.service!, containerId: c.id }))

@@ -256,7 +256,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
     const refreshing =
-      argv.refresh && (state.services.size > 0 || state.enclave !== null) ? runtime().then((rt) => refreshState(state, rt)) : undefined;
+      argv.refresh && (state.services.size > 0 || state.enclave !== null || (state.forgotten?.length ?? 0) > 0) ? runtime().then((rt) => refreshState(state, rt)) : undefined;
     let orphans: readonly { service: string; containerId: string }[] = [];
     refreshing?.catch(() => undefined);
     if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));

@@ -75,7 +75,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   }
   let orphans: readonly { service: string; containerId: string }[] = [];
   // A state with an enclave network may have containers an interrupted apply did not record.
-  if (argv.refresh && (state.services.size > 0 || state.enclave !== null)) {
+  if (argv.refresh && (state.services.size > 0 || state.enclave !== null || (state.forgotten?.length ?? 0) > 0)) {
     const refreshed = await refresh(state);
     state = refreshed.state;
     notes.push(...refreshed.drift);

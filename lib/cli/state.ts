@@ -194,14 +194,15 @@ const push: CommandModule<StateArgs, PushArgs> = {
       >,
     ) as unknown as Argv<PushArgs>,
   async handler(argv: ArgumentsCamelCase<PushArgs>) {
-    const source = argv.file === '-' ? '(standard input)' : argv.file;
-    const text = argv.file === '-' ? await readStdin() : await readTextFile(argv.file);
+    // yargs hands a lone `-` over as ''.
+    const fromStdin = argv.file === '-' || (argv.file === '' && process.argv.includes('-'));
+    const source = fromStdin ? '(standard input)' : argv.file;
+    const text = fromStdin ? await readStdin() : await readTextFile(argv.file);
     const incoming = parseState(text, source);
     await withStateLock(argv.state, { operation: 'state push', timeoutMs: parseLockTimeout(argv['lock-timeout']) }, async (lock) => {
       const current = await readState(argv.state);
       maskOutput(stateSensitiveValues(current));
-      const same = current.lineage !== null && serializeState(current) === serializeState({ ...incoming, serial: current.serial });
-      const next = pushed(current, incoming, { force: argv.force, file: source, same });
+      const next = pushed(current, incoming, { force: argv.force, file: source });
       const written = await writeState(argv.state, next, lock, { replacingLineage: argv.force });
       process.stdout.write(`Pushed ${source} (lineage ${incoming.lineage}, serial ${incoming.serial}). The state is now at serial ${written.serial}.\n`);
     });

@@ -10,7 +10,8 @@
 // remove, start, stop): each is a problem at the instruction's position. Entities with no
 // owner recorded (a state from before ownership was recorded) belong to whichever package
 // plans them, as they always did. A service name held by a container `state rm` forgot is
-// refused too: that container still answers to the name on the enclave network.
+// refused too: that container still answers to the name on the enclave network; so is
+// the name a renamed service's container still carries in its labels (`state mv`).
 import type { State } from '../state/model.js';
 import type { Instruction, Problem } from './model.js';
 import { artifactsCreated } from './recorder.js';
@@ -72,12 +73,19 @@ export function claimProblems(instructions: readonly Instruction[], state: State
     problems.push({ message, position: ins.position, stack: ins.stack, stepId: ins.id });
   };
   const forgotten = new Map((state.forgotten ?? []).map((f) => [f.service, f.containerId]));
+  const labelled = new Map([...state.services].filter(([, r]) => r.labelName !== undefined).map(([n, r]) => [r.labelName!, n]));
   for (const ins of instructions) {
     if (ins.kind === 'add_service' && ins.declares?.type === 'service') {
       const name = ins.declares.name;
       const other = state.services.get(name)?.package;
       if (other !== undefined && other !== owner) {
         at(ins, `service '${name}' belongs to package ${other}: package ${owner} cannot add a service of that name (a name can be claimed by one package only)`);
+      } else if (!state.services.has(name) && labelled.has(name)) {
+        at(
+          ins,
+          `service '${name}' cannot be created: the container of service '${labelled.get(name)}' (renamed by \`starform state mv\`) still carries the name '${name}' in its labels; ` +
+            `give the new service another name, or replace service '${labelled.get(name)}' first`,
+        );
       } else if (!state.services.has(name) && forgotten.has(name)) {
         const id = forgotten.get(name)!.slice(0, 12);
         at(

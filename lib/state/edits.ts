@@ -225,20 +225,21 @@ export function adopt(state: State, name: string, record: ServiceRecord, file: s
 
 /**
  * `state push`: the state `incoming` as the next version of `current`, or a UserError when
- * lineage or serial forbid it (Terraform's rules): another lineage, or a serial lower than
- * the current one — or equal with other content — is refused unless `force`. The result
- * keeps the current serial (the write adds one) and, forced, takes the pushed lineage.
+ * lineage or serial forbid it (Terraform's rules): another lineage, or a serial behind the
+ * current one (someone wrote the state since that copy was taken), is refused unless
+ * `force`. The result carries the current serial (the write adds one) and, forced, the
+ * pushed lineage.
  */
-export function pushed(current: State, incoming: State, options: { readonly force: boolean; readonly file: string; readonly same: boolean }): State {
+export function pushed(current: State, incoming: State, options: { readonly force: boolean; readonly file: string }): State {
   if (!options.force && current.lineage !== null) {
     if (incoming.lineage !== current.lineage) {
       throw at(options.file, `cannot push: the file is another state (lineage ${incoming.lineage}, the current state has ${current.lineage})`, 'Pass --force to replace the state all the same.');
     }
-    if (incoming.serial < current.serial || (incoming.serial === current.serial && !options.same)) {
+    if (incoming.serial < current.serial) {
       throw at(
         options.file,
-        `cannot push: the file is at serial ${incoming.serial}, the current state at ${current.serial}${incoming.serial === current.serial ? ' with other content' : ''}`,
-        'The current state has moved on since that copy was taken; pull it, edit that, or pass --force.',
+        `cannot push: the file is at serial ${incoming.serial}, the current state at ${current.serial}`,
+        'The state was written since that copy was taken; pull it again and edit that, or pass --force.',
       );
     }
   }
