@@ -25,9 +25,11 @@ describe('cli: starform import (Docker)', function () {
   let dir: string;
   let state: string;
   const containers: string[] = [];
+  // The user's own containers run on a network of their own (the import adds the enclave's).
+  let network = '';
   const run = (...args: string[]): string => {
     const name = `sf-import-${randomBytes(4).toString('hex')}`;
-    const r = docker(['run', '-d', '--name', name, ...args]);
+    const r = docker(['run', '-d', '--name', name, '--network', network, ...args]);
     assert.equal(r.status, 0, r.stderr);
     containers.push(name);
     return name;
@@ -40,10 +42,14 @@ describe('cli: starform import (Docker)', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'starform-import-'));
     state = join(dir, 's.json');
+    network = `sf-import-net-${randomBytes(4).toString('hex')}`;
+    const made = docker(['network', 'create', network]);
+    assert.equal(made.status, 0, made.stderr);
   });
   afterEach(() => {
     if (existsSync(state)) starform(['destroy', '--auto-approve', '--state', state], dir);
     for (const c of containers.splice(0)) docker(['rm', '-f', c]);
+    docker(['network', 'rm', network]);
     rmSync(dir, { recursive: true, force: true });
   });
 
