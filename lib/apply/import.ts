@@ -70,6 +70,7 @@ export async function importService(options: ImportOptions): Promise<ImportResul
   const file = options.statePath;
   const name = parseServiceAddress(options.address, file);
   let state = await readState(file);
+  // An address the state has already is refused before the package or the engine is asked.
   if (state.services.has(name)) adopt(state, name, state.services.get(name)!, file);
   const ins = [...options.instructions].reverse().find((i) => i.kind === 'add_service' && i.args['name'] === name);
   if (ins === undefined) {
