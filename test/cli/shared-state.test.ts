@@ -12,8 +12,8 @@ import { docker, root, starform } from './state-edit-helpers.js';
 
 const chain = join(root, 'fixtures', 'packages', 'shared-chain');
 const tooling = join(root, 'fixtures', 'packages', 'shared-tooling');
-const CHAIN = 'github.com/starform-test/shared-chain';
-const TOOLING = 'github.com/starform-test/shared-tooling';
+const CHAIN = 'github.com/starform-fixtures/shared-chain';
+const TOOLING = 'github.com/starform-fixtures/shared-tooling';
 
 interface StateFile {
   lineage: string;
@@ -52,7 +52,7 @@ describe('cli: several packages in one state (Docker)', function () {
     const plan = starform(['plan', tooling, '--state', state, '--out', planFile, '--detailed-exitcode'], dir);
     assert.equal(plan.code, 2, plan.stderr);
     assert.match(plan.stdout, /Plan: 1 to create, 0 to replace, 1 to run, 0 to delete\./);
-    assert.match(plan.stdout, /Reads, read-only, from other packages of this state:\n {2}artifact\.chain-config \(package github\.com\/starform-test\/shared-chain\)\n {2}service\.node \(package github\.com\/starform-test\/shared-chain\)/);
+    assert.match(plan.stdout, /Reads, read-only, from other packages of this state:\n {2}artifact\.chain-config \(package github\.com\/starform-fixtures\/shared-chain\)\n {2}service\.node \(package github\.com\/starform-fixtures\/shared-chain\)/);
     const saved = JSON.parse(readFileSync(planFile, 'utf8')) as { package: { uses: unknown } };
     assert.deepEqual(saved.package.uses, [
       { address: 'artifact.chain-config', package: CHAIN },
@@ -81,10 +81,10 @@ describe('cli: several packages in one state (Docker)', function () {
     const before = readFileSync(state, 'utf8');
     const claim = starform(['plan', tooling, '--args', '{"claim": true}', '--state', state], dir);
     assert.equal(claim.code, 1);
-    assert.match(claim.stderr, /main\.star:\d+:\d+: error: service 'node' belongs to package github\.com\/starform-test\/shared-chain: package github\.com\/starform-test\/shared-tooling cannot add a service of that name/);
+    assert.match(claim.stderr, /main\.star:\d+:\d+: error: service 'node' belongs to package github\.com\/starform-fixtures\/shared-chain: package github\.com\/starform-fixtures\/shared-tooling cannot add a service of that name/);
     const poke = starform(['apply', tooling, '--args', '{"poke": true}', '--auto-approve', '--state', state], dir);
     assert.equal(poke.code, 1);
-    assert.match(poke.stderr, /main\.star:\d+:\d+: error: exec acts on service 'node' of package github\.com\/starform-test\/shared-chain/);
+    assert.match(poke.stderr, /main\.star:\d+:\d+: error: exec acts on service 'node' of package github\.com\/starform-fixtures\/shared-chain/);
     assert.equal(readFileSync(state, 'utf8'), before, 'nothing was applied');
   });
 
@@ -96,17 +96,17 @@ describe('cli: several packages in one state (Docker)', function () {
     const before = readFileSync(state, 'utf8');
     const refused = starform(['destroy', '--package', CHAIN, '--auto-approve', '--state', state], dir);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /cannot destroy package github\.com\/starform-test\/shared-chain: other packages use what it owns:\n {2}- service\.explorer of package github\.com\/starform-test\/shared-tooling/);
+    assert.match(refused.stderr, /cannot destroy package github\.com\/starform-fixtures\/shared-chain: other packages use what it owns:\n {2}- service\.explorer of package github\.com\/starform-fixtures\/shared-tooling/);
     assert.equal(readFileSync(state, 'utf8'), before);
     const unknown = starform(['destroy', '--package', 'github.com/nobody/nothing', '--auto-approve', '--state', state], dir);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /the state has nothing of package github\.com\/nobody\/nothing/);
-    assert.match(unknown.stderr, /Its packages: github\.com\/starform-test\/shared-chain, github\.com\/starform-test\/shared-tooling\./);
+    assert.match(unknown.stderr, /Its packages: github\.com\/starform-fixtures\/shared-chain, github\.com\/starform-fixtures\/shared-tooling\./);
     assert.equal(readFileSync(state, 'utf8'), before);
 
     const one = starform(['destroy', '--package', TOOLING, '--auto-approve', '--state', state], dir);
     assert.equal(one.code, 0, one.stderr);
-    assert.match(one.stdout, /Destroy complete: package github\.com\/starform-test\/shared-tooling: 1 container removed/);
+    assert.match(one.stdout, /Destroy complete: package github\.com\/starform-fixtures\/shared-tooling: 1 container removed/);
     assert.notEqual(docker(['inspect', explorer]).status, 0, 'the tooling container is gone');
     assert.ok(running(node), 'the chain node still runs');
     const s = read();

@@ -40,7 +40,7 @@ describe('plan: expected plans of the fixtures (golden)', () => {
   }
 
   it('shared-tooling: against the state shared-chain leaves, which it reads and never deletes', () => {
-    const owner = 'github.com/starform-test/shared-chain';
+    const owner = 'github.com/starform-fixtures/shared-chain';
     const chain = applyForTests(planOf('shared-chain', emptyState()), emptyState());
     const owned: State = {
       ...chain,
