@@ -29,9 +29,9 @@ describe('cli: starform import (Docker)', function () {
   let network = '';
   const run = (...args: string[]): string => {
     const name = `sf-import-${randomBytes(4).toString('hex')}`;
+    containers.push(name);
     const r = docker(['run', '-d', '--name', name, '--network', network, ...args]);
     assert.equal(r.status, 0, r.stderr);
-    containers.push(name);
     return name;
   };
   const read = (): StateFile => JSON.parse(readFileSync(state, 'utf8')) as StateFile;
