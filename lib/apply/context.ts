@@ -13,6 +13,7 @@ import type { ReferenceResolver } from '../plan/references.js';
 import type { StateBlobs, State } from '../state/index.js';
 import type { JsonValue } from '../util/json.js';
 import { StepFailure } from './errors.js';
+import { recordRef } from './owned-ref.js';
 import type { StateChange } from './state-writer.js';
 
 /** What every step needs, also the deletion of an entity the plan no longer has (no instruction). */
@@ -58,7 +59,7 @@ export function serviceRef(ctx: BaseContext, name: string): ServiceRef {
   if (record === undefined) {
     throw new StepFailure(`service '${name}' does not exist in the enclave (it is not in the state)`);
   }
-  return { lineage: ctx.lineage, name, containerId: record.containerId };
+  return recordRef(ctx.lineage, name, record);
 }
 
 /** Milliseconds of a Go duration text as the plan writes them ("15s", "2m0s", "1.5s", "300ms"). */

@@ -48,6 +48,8 @@ import { emptySummary, type ApplyEvent, type ApplySummary, type EventSink, type 
 import { buildWork, schedule, type WorkItem } from './graph.js';
 import { imagesNeeded, prepareImages } from './images.js';
 import { forgetStep } from './records.js';
+import { othersOwn, ownerStamp } from './ownership.js';
+import { ownedBy, packageOwner } from '../plan/claims.js';
 import { refreshState } from './refresh.js';
 import { DeferredRecords, type QueuedRecord } from './deferred-records.js';
 import { StateWriter, type StateChange } from './state-writer.js';
@@ -186,12 +188,12 @@ export function resolveOutputs(outputs: JsonValue, state: State): JsonValue {
   return substituteDeep(outputs, resolve);
 }
 
-/** Drops the steps (and their values) of earlier applies that this plan's package no longer makes. */
-function pruneSteps(state: State, planIds: ReadonlySet<string>): State {
+/** Drops the steps (and their values) of earlier applies that this plan's package (`owner`) no longer makes. */
+function pruneSteps(state: State, planIds: ReadonlySet<string>, owner: string): State {
   let next = state;
-  for (const step of state.steps) if (!planIds.has(step.id)) next = forgetStep(next, step.id);
+  for (const step of state.steps) if (!planIds.has(step.id) && ownedBy(step.package, owner)) next = forgetStep(next, step.id);
   for (const key of next.runtimeValues.keys()) {
-    if (!planIds.has(valueOwner(key)) && !next.steps.some((s) => key.startsWith(`${s.id}.`))) {
+    if (!planIds.has(valueOwner(key)) && !next.steps.some((s) => key.startsWith(`${s.id}.`)) && !othersOwn(next, valueOwner(key), owner)) {
       next = setRuntimeValue(next, key, undefined);
     }
   }
@@ -241,11 +243,14 @@ async function applyLocked(
   const parallelism = Math.max(1, Math.floor(options.parallelism ?? DEFAULT_PARALLELISM));
   emit({ type: 'apply_start', steps: infos, unchanged: plan.changes.length - items.length, parallelism });
 
+  // Several packages in one state (lib/plan/claims.ts): what this plan makes is its package's.
+  const owner = packageOwner(plan.package.locator);
+  const claim = ownerStamp(owner, instructions);
   const summary = { ...emptySummary() } as { created: number; replaced: number; run: number; deleted: number };
   const finish = async (writer: StateWriter): Promise<ApplyResult> => {
     await writer.commit((s) => {
-      const pruned = pruneSteps(s, planIds);
-      return setOutputs(pruned, resolveOutputs(plan.outputs, pruned));
+      const pruned = pruneSteps(s, planIds, owner);
+      return claim(s, setOutputs(pruned, resolveOutputs(plan.outputs, pruned)), true);
     });
     await writer.flush();
     const state = writer.state;
@@ -295,7 +300,7 @@ async function applyLocked(
     for (const message of refreshed.drift) emit({ type: 'drift', message });
     if (refreshed.state !== writer.state) {
       const services = refreshed.state.services;
-      await writer.commit((s) => ({ ...s, services }));
+      await writer.commit((s) => ({ ...s, services, ...(refreshed.state.forgotten !== s.forgotten ? { forgotten: refreshed.state.forgotten } : {}) }));
     }
     for (const orphan of refreshed.orphans) {
       await runtime.removeService({ lineage, name: orphan.service, containerId: orphan.containerId });
@@ -310,13 +315,13 @@ async function applyLocked(
   const signal = options.signal ?? new AbortController().signal;
   const cancel = options.cancel ?? new AbortController().signal;
   const deferred = new DeferredRecords(
-    (change) => writer.commit(change, { durable: false }),
+    (change) => writer.commit((s) => claim(s, change(s)), { durable: false }),
     (s, batch) => recordAll(s, batch, known),
   );
   /** Every state change goes through here, so queued records land first, in the order steps finished. */
   const commit = (change: StateChange): Promise<void> => {
     deferred.flush();
-    return writer.commit(change);
+    return writer.commit((s) => claim(s, change(s)));
   };
   const resolve: ReferenceResolver = (stepId, field) => {
     const key = `${stepId}.${field}`;

@@ -1,7 +1,7 @@
 // The public face of lib/apply, the execution phase: apply a saved plan, destroy an
 // enclave, refresh a state from the engine, and the events progress views are built from.
 export { applyPlan, asInstruction, resolveOutputs, DEFAULT_PARALLELISM, type ApplicablePlan, type ApplyOptions, type ApplyResult } from './executor.js';
-export { destroyEnclave, destroyedState, type DestroyOptions, type DestroyResult } from './destroy.js';
+export { destroyEnclave, destroyPackage, destroyedState, packageEntities, packagesOf, type DestroyOptions, type DestroyPackageResult, type DestroyResult } from './destroy.js';
 export { refreshBlobs, refreshState, type RefreshResult } from './refresh.js';
 export { ApplyError, StepFailure } from './errors.js';
 export { emptySummary, inStepOrder, summaryLine, type ApplyEvent, type ApplySummary, type EventSink, type ImageAction, type StepAction, type StepInfo } from './events.js';

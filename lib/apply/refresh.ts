@@ -7,8 +7,10 @@
 // to replace it unless the package stops it itself); a service that runs again although
 // the state says stopped is marked running. One `inspectEnclave` call lists everything
 // the enclave's lineage labels, so refreshing costs one engine round trip however many
-// services there are. Containers of the enclave that no service of the state names are
-// reported as orphans (an interrupted apply leaves them; `apply` removes them), and so
+// services there are (a container `starform import` adopted carries no labels: it is
+// inspected by its id, one call each). Containers of the enclave that no service of the state names are
+// reported as orphans (an interrupted apply leaves them; `apply` removes them) — except
+// those `state rm` forgot (State.forgotten), which are no longer ours — and so
 // are subnet probe networks an apply was killed before removing. Refresh only reads: it never changes the engine or a file; `plan`
 // shows the drift, `apply` records the refreshed state before its first step.
 //
@@ -17,7 +19,20 @@
 // (wrong size, or bytes that do not hash to its digest) is dropped from the state, so the
 // plan creates it again from the package (and the apply stores it afresh).
 import type { ContainerSummary, Runtime } from '../runtime/index.js';
-import { BlobStore, putService, removeFilesArtifact, removeService, resolveStatePath, type ServiceRecord, type State, type StateBackend, type StateBlobs } from '../state/index.js';
+import {
+  BlobStore,
+  putService,
+  removeFilesArtifact,
+  removeService,
+  resolveStatePath,
+  unforget,
+  type ServiceRecord,
+  type State,
+  type StateBackend,
+  type StateBlobs,
+} from '../state/index.js';
+import { forgottenIds } from './forgotten.js';
+import { recordRef } from './owned-ref.js';
 
 export interface RefreshResult {
   readonly state: State;
@@ -30,14 +45,24 @@ export interface RefreshResult {
 /** The state as the engine has it (see the file comment); `state` itself is not changed. */
 export async function refreshState(state: State, runtime: Runtime): Promise<RefreshResult> {
   if (state.lineage === null) return { state, drift: [], orphans: [] };
-  const found = await runtime.inspectEnclave(state.lineage);
+  const lineage = state.lineage;
+  const found = await runtime.inspectEnclave(lineage);
   const byId = new Map<string, ContainerSummary>(found.containers.map((c) => [c.id, c]));
+  // Adopted containers (starform import) carry no labels: each is looked up by its id.
+  const adopted = [...state.services].filter(([, r]) => r.adopted === true);
+  const adoptedStatus = await Promise.all(adopted.map(([name, r]) => runtime.inspectService(recordRef(lineage, name, r))));
+  adopted.forEach(([name, r], i) => {
+    const status = adoptedStatus[i];
+    if (status !== undefined) {
+      byId.set(r.containerId, { id: status.containerId, containerName: status.name, service: name, image: status.image, state: status.state, running: status.running });
+    }
+  });
   let next = state;
   const drift: string[] = [];
   for (const name of [...state.services.keys()].sort()) {
     const record = state.services.get(name)!;
     const container = byId.get(record.containerId);
-    if (container === undefined || container.service !== name) {
+    if (container === undefined || container.service !== (record.adopted === true ? name : (record.labelName ?? name))) {
       next = removeService(next, name);
       drift.push(`service '${name}': its container ${shortId(record.containerId)} no longer exists`);
     } else if (!container.running && record.status === 'running') {
@@ -48,8 +73,17 @@ export async function refreshState(state: State, runtime: Runtime): Promise<Refr
       drift.push(`service '${name}': its container ${shortId(record.containerId)} runs, although the state says stopped`);
     }
   }
+  // Containers `state rm` forgot are no one's orphans; those gone from the engine leave the
+  // list (an unlabelled one, adopted before it was forgotten, is looked up by its id).
+  const forgotten = forgottenIds(state);
+  const named = new Set([...state.services.values()].map((r) => r.containerId));
+  const unseen = (state.forgotten ?? []).filter((f) => !byId.has(f.containerId));
+  const still = await Promise.all(unseen.map((f) => runtime.inspectService({ lineage, name: f.service, containerId: f.containerId, adopted: { ports: {} } })));
+  unseen.forEach((f, i) => {
+    if (still[i] === undefined) next = unforget(next, f.containerId);
+  });
   const orphans = found.containers
-    .filter((c) => c.service !== undefined && state.services.get(c.service)?.containerId !== c.id)
+    .filter((c) => c.service !== undefined && !named.has(c.id) && !forgotten.has(c.id))
     .map((c) => ({ service: c.service!, containerId: c.id }))
     .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
   for (const o of orphans) {

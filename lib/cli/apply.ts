@@ -296,7 +296,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
     const refreshing =
-      argv.refresh && (state.services.size > 0 || state.enclave !== null)
+      argv.refresh && (state.services.size > 0 || state.enclave !== null || (state.forgotten?.length ?? 0) > 0)
         ? runtime().then(async (rt) => {
             const refreshed = await refreshState(state, rt);
             const { checkImages } = await import('../apply/image-identity.js');

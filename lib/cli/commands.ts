@@ -27,7 +27,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { command: 'destroy', describe: "Remove everything of the state's enclave from the engine and empty the state", load: () => import('./destroy.js') },
   { command: 'output [name]', describe: 'Show the values run() returned at the last apply', load: () => import('./output.js') },
-  { command: 'state <command>', describe: 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS...', load: () => import('./state.js') },
+  { command: 'import <address> <container> [dir]', describe: 'Adopt an existing container as a service of the package (Terraform-style import)', load: () => import('./import.js') },
+  { command: 'state <command>', describe: 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS..., mv FROM TO, pull, push FILE', load: () => import('./state.js') },
   { command: 'workspace <command>', describe: 'List, create or delete the workspaces of a state backend (PostgreSQL)', load: () => import('./workspace.js') },
   {
     command: 'force-unlock <lock-id>',

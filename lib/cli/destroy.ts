@@ -20,17 +20,20 @@ export const describe = "Remove everything of the state's enclave from the engin
 interface DestroyArgs extends StateArgs, LockArgs, RuntimeArgs {
   'auto-approve': boolean;
   json: boolean;
+  package?: string;
 }
 
 export function builder(y: Argv): Argv<DestroyArgs> {
   return withRuntimeOption(withLockTimeout(withStateOption(y)))
     .option('auto-approve', { type: 'boolean', default: false, describe: 'Destroy without asking for confirmation' })
     .option('json', { type: 'boolean', default: false, describe: 'Print what was removed as JSON (needs --auto-approve)' })
+    .option('package', { type: 'string', describe: "Remove only this package's services and files artifacts (several packages in one state)" })
     .example('$0 destroy --auto-approve', 'Remove the enclave without asking') as unknown as Argv<DestroyArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   if (argv.json && !argv['auto-approve']) throw new UserError('--json needs --auto-approve: there is no one to ask');
+  if (argv.package !== undefined) return destroyOnePackage(argv, argv.package);
   const p = paint(useColor(process.stdout));
   const backend = await openBackend(argv);
   const lock = await backend.lock({ operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
@@ -67,6 +70,35 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     process.stdout.write(
       `\n${p.bold(p.green(`Destroy complete: ${c} container${c === 1 ? '' : 's'}, ${v} volume${v === 1 ? '' : 's'}${removed?.network ? ' and the network' : ''} removed.`))}\n`,
     );
+  } finally {
+    await lock.release();
+    await backend.close();
+  }
+}
+
+/** `destroy --package NAME`: one package's entities only (lib/apply/destroy.ts). */
+async function destroyOnePackage(argv: ArgumentsCamelCase<DestroyArgs>, name: string): Promise<void> {
+  if (argv.json) throw new UserError('--json is not available with --package');
+  if (name.trim() === '') throw new UserError('--package: name a package (see the `package` of `starform state show`)');
+  const p = paint(useColor(process.stdout));
+  const backend = await openBackend(argv);
+  const lock = await backend.lock({ operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
+  try {
+    const state = await backend.read();
+    maskOutput(stateSensitiveValues(state));
+    const { destroyPackage, packageEntities } = await import('../apply/index.js');
+    const mine = packageEntities(state, name, backend.location).removed;
+    process.stdout.write(`starform will destroy what package ${neutraliseInline(name)} owns in this state:\n`);
+    for (const a of mine) process.stdout.write(p.red(`  - ${neutraliseInline(a)}\n`));
+    if (!argv['auto-approve']) {
+      const answer = await ask("\nDo you really want to destroy it?\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ");
+      if (answer !== 'yes') throw new UserError('destroy cancelled: nothing was changed');
+    }
+    const choice = new RuntimeChoice(requestedRuntime(argv.runtime));
+    choice.settle(state.enclave?.runtime, state.enclave !== null, argv.state);
+    const result = await destroyPackage({ backend, runtime: lazyRuntime(choice), lock, package: name });
+    const c = result.containers;
+    process.stdout.write(`\n${p.bold(p.green(`Destroy complete: package ${neutraliseInline(name)}: ${c} container${c === 1 ? '' : 's'} removed; ${result.removed.length} entr${result.removed.length === 1 ? 'y' : 'ies'} removed from the state.`))}\n`);
   } finally {
     await lock.release();
     await backend.close();

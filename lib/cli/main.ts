@@ -30,7 +30,12 @@ function usageMessage(msg: string, command: string | undefined, argv: readonly s
   if (command === 'state' && /^(Unknown commands?|Name a state command)/.test(msg)) {
     const words = argv.filter((w) => !w.startsWith('-'));
     const sub = words[words.indexOf('state') + 1];
-    if (sub !== undefined) return `unknown state command '${sub}': the state commands are list, show and rm`;
+    const known = ['list', 'show', 'rm', 'mv', 'pull', 'push'];
+    if (sub !== undefined && known.includes(sub)) {
+      const extra = words.slice(words.indexOf('state') + 2);
+      return `unexpected argument${extra.length > 1 ? 's' : ''} for \`starform state ${sub}\`: ${extra.join(', ')}`;
+    }
+    if (sub !== undefined) return `unknown state command '${sub}': the state commands are ${known.slice(0, -1).join(', ')} and ${known.at(-1)}`;
   }
   if (command !== undefined && command !== 'state') {
     const unknown = /^Unknown commands?: (.*)$/.exec(msg);

@@ -92,7 +92,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   }
   let orphans: readonly { service: string; containerId: string }[] = [];
   // A state with an enclave network may have containers an interrupted apply did not record.
-  if (argv.refresh && (state.services.size > 0 || state.enclave !== null)) {
+  if (argv.refresh && (state.services.size > 0 || state.enclave !== null || (state.forgotten?.length ?? 0) > 0)) {
     const refreshed = await refresh(state, runtime, argv.pull);
     state = refreshed.state;
     notes.push(...refreshed.drift);
@@ -123,6 +123,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   } else {
     process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
     process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
+    process.stdout.write((await import('../render/uses-view.js')).usesText(result.plan.package.uses));
   }
   if (argv.out) {
     const encryption = encryptionOf(argv);

@@ -52,6 +52,7 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const changes = loaded.plan.changes as unknown as Change[];
   const view = { instructions, changes, summary: summarize(changes), outputs: loaded.plan.outputs, sensitive: loaded.plan.sensitive ?? [] };
   const { packageVersionsMarkdown, packageVersionsText } = await import('../render/package-versions.js');
+  const { usesMarkdown, usesText } = await import('../render/uses-view.js');
   const repositories = loaded.plan.package.repositories ?? [];
   if (argv.json) {
     const { planDocument } = await import('../render/json-views.js');
@@ -64,9 +65,9 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
     process.stdout.write(formatJson(planDocument(doc)));
   } else if (argv.markdown) {
     const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
-    process.stdout.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}${packageVersionsMarkdown(repositories)}\n${signatureLine}\n`);
+    process.stdout.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}${packageVersionsMarkdown(repositories)}${usesMarkdown(loaded.plan.package.uses)}\n${signatureLine}\n`);
   } else {
     for (const w of loaded.plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}${packageVersionsText(repositories)}\n${signatureLine}\n`);
+    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}${packageVersionsText(repositories)}${usesText(loaded.plan.package.uses)}\n${signatureLine}\n`);
   }
 }

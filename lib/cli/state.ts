@@ -1,17 +1,31 @@
-// `starform state list | show ADDRESS | rm ADDRESS...`: inspect and edit the state.
-// Addresses are `service.<name>`, `artifact.<name>` or a step id; a bare service or
-// artifact name works when it is unambiguous. `state rm` makes starform forget entries
-// (under the lock, written atomically with a backup) without touching the engine: a
-// removed service's container keeps running, and since it still carries the enclave's
-// label the next apply removes it as a container the state does not name (or `destroy`).
+// `starform state list | show ADDRESS | rm ADDRESS... | mv FROM TO | pull | push FILE`:
+// inspect and edit the state, as Terraform's commands of the same names do. Addresses are
+// `service.<name>`, `artifact.<name>` or a step id; a bare service or artifact name works
+// when it is unambiguous. The edits themselves are lib/state/edits.ts; each command here
+// takes the lock, reads, edits, and writes once (atomically, with a backup), so a refused
+// edit leaves the state as it was. `state rm` forgets (the container keeps running and is
+// left alone from then on), `state mv` renames without recreating (the container also
+// answers to the new name on the enclave network), `state pull` prints the state file and
+// `state push` replaces it when lineage and serial allow.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { forgetStep } from '../apply/records.js';
 import { stateEntryDocument, stateListDocument } from '../render/json-views.js';
 import { renderEntry, renderStateList, resolveAddress, type ArtifactFile } from '../render/state-view.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput } from '../render/redact.js';
 import { useColor } from '../render/style.js';
-import { removeFilesArtifact, removeService, withBackendLock, type StateBackend, type State } from '../state/index.js';
+import {
+  forget,
+  move,
+  parseServiceAddress,
+  parseState,
+  pushed,
+  putService,
+  resolveStateAddress,
+  serializeState,
+  withBackendLock,
+  type StateBackend,
+  type State,
+} from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { formatJson } from '../util/json.js';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
@@ -20,7 +34,7 @@ import { openBackend } from './state-backend.js';
 import { historyCommands } from './state-history.js';
 
 export const command = 'state <command>';
-export const describe = 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS...';
+export const describe = 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS..., mv FROM TO, pull, push FILE';
 
 interface ListArgs extends StateArgs {
   json: boolean;
@@ -83,9 +97,18 @@ const show: CommandModule<StateArgs, ShowArgs> = {
   },
 };
 
+interface MvArgs extends StateArgs, LockArgs {
+  from: string;
+  to: string;
+}
+interface PushArgs extends StateArgs, LockArgs {
+  file: string;
+  force: boolean;
+}
+
 const rm: CommandModule<StateArgs, RmArgs> = {
   command: 'rm <addresses..>',
-  describe: 'Make the state forget services, files artifacts or steps (the engine is not touched)',
+  describe: 'Forget services, files artifacts or steps: their containers keep running, starform no longer manages them',
   builder: (y) =>
     withLockTimeout(
       y.positional('addresses', { type: 'string', array: true, demandOption: true, describe: 'What to forget' }) as unknown as Argv<
@@ -100,21 +123,9 @@ const rm: CommandModule<StateArgs, RmArgs> = {
       let next = state;
       const lines: string[] = [];
       for (const address of argv.addresses) {
-        const entry = resolveAddress(next, address);
-        if (entry === undefined) throw notFound(state, address, backend.location);
-        if (entry.type === 'service') {
-          next = forgetStep(removeService(next, entry.name), entry.address);
-          lines.push(
-            `Removed ${entry.address} from the state. Its container ${entry.record.containerId.slice(0, 12)} was not touched; ` +
-              'the next apply removes it (it carries the enclave label but the state no longer names it).',
-          );
-        } else if (entry.type === 'artifact') {
-          next = forgetStep(removeFilesArtifact(next, entry.name), entry.address);
-          lines.push(`Removed ${entry.address} from the state.`);
-        } else {
-          next = forgetStep(next, entry.address);
-          lines.push(`Removed step ${entry.address} from the state: the next plan runs it again.`);
-        }
+        const done = forget(next, resolveStateAddress(next, address, backend.location));
+        next = done.state;
+        lines.push(done.message);
       }
       const written = await backend.write(state, next, lock);
       process.stdout.write(`${lines.join('\n')}\nThe state is now at serial ${written.serial}.\n`);
@@ -122,13 +133,113 @@ const rm: CommandModule<StateArgs, RmArgs> = {
   },
 };
 
+const mv: CommandModule<StateArgs, MvArgs> = {
+  command: 'mv <from> <to>',
+  describe: 'Rename a service or files artifact in the state, without recreating it',
+  builder: (y) =>
+    withLockTimeout(
+      y
+        .positional('from', { type: 'string', demandOption: true, describe: 'The address it has (service.OLD)' })
+        .positional('to', { type: 'string', demandOption: true, describe: 'The address the package now gives it (service.NEW)' }) as unknown as Argv<
+        StateArgs & { from: string; to: string }
+      >,
+    ) as unknown as Argv<MvArgs>,
+  async handler(argv: ArgumentsCamelCase<MvArgs>) {
+    const backend = await openBackend(argv);
+    await withBackendLock(backend, { operation: 'state mv', timeoutMs: parseLockTimeout(argv['lock-timeout']) }, async (lock) => {
+      const state = await backend.read();
+      maskOutput(stateSensitiveValues(state));
+      const from = resolveStateAddress(state, argv.from, argv.state);
+      let next = move(state, from, argv.to, argv.state);
+      if (from.type === 'service' && state.lineage !== null) {
+        // Its peers reach it by its new name: the enclave network gets that alias (same address).
+        const { DockerRuntime } = await import('../docker/index.js');
+        const to = parseServiceAddress(argv.to, argv.state);
+        const ip = await new DockerRuntime()
+          .attachToEnclave(state.lineage, from.record.containerId, to, from.record.ipAddress ? { ipAddress: from.record.ipAddress } : {})
+          .catch((err: unknown) => {
+            throw new UserError(`cannot give container ${from.record.containerId.slice(0, 12)} the name '${to}' on the enclave network: ${(err as Error).message}`, {
+              hint: 'The state was not changed.',
+              cause: err,
+            });
+          });
+        const record = next.services.get(to)!;
+        if (ip !== '' && ip !== record.ipAddress) next = putService(next, to, { ...record, ipAddress: ip });
+      }
+      const written = await backend.write(state, next, lock);
+      process.stdout.write(`Moved ${from.address} to ${argv.to.includes('.') ? argv.to : `${from.type}.${argv.to}`}. The state is now at serial ${written.serial}.\n`);
+    });
+  },
+};
+
+const pull: CommandModule<StateArgs, StateArgs> = {
+  command: 'pull',
+  describe: 'Print the state as JSON, as the state file holds it (for `state push`)',
+  builder: (y) => y,
+  async handler(argv: ArgumentsCamelCase<StateArgs>) {
+    const backend = await openBackend(argv);
+    const state = await backend.read().finally(() => backend.close());
+    if (state.lineage === null) throw new UserError('there is no state to pull', { location: { file: backend.location } });
+    // The state keeps sensitive values in clear (its file is its owner's only); they are
+    // masked on a terminal, and written as they are where the output goes to a file.
+    if (process.stdout.isTTY) maskOutput(stateSensitiveValues(state));
+    process.stdout.write(serializeState(state));
+  },
+};
+
+const push: CommandModule<StateArgs, PushArgs> = {
+  command: 'push <file>',
+  describe: 'Replace the state with a state file (same lineage, serial not behind; --force otherwise)',
+  builder: (y) =>
+    withLockTimeout(
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'A state file (as `state pull` prints it); - for standard input' })
+        .option('force', { type: 'boolean', default: false, describe: 'Push even when the lineage or serial say the file is another or an older state' }) as unknown as Argv<
+        StateArgs & { file: string; force: boolean }
+      >,
+    ) as unknown as Argv<PushArgs>,
+  async handler(argv: ArgumentsCamelCase<PushArgs>) {
+    // yargs hands a lone `-` over as ''.
+    const fromStdin = argv.file === '-' || (argv.file === '' && process.argv.includes('-'));
+    const source = fromStdin ? '(standard input)' : argv.file;
+    const text = fromStdin ? await readStdin() : await readTextFile(argv.file);
+    const incoming = parseState(text, source);
+    const backend = await openBackend(argv);
+    await withBackendLock(backend, { operation: 'state push', timeoutMs: parseLockTimeout(argv['lock-timeout']) }, async (lock) => {
+      const current = await backend.read();
+      maskOutput(stateSensitiveValues(current));
+      const next = pushed(current, incoming, { force: argv.force, file: source });
+      const written = await backend.write(current, next, lock, argv.force ? { replacingLineage: true } : {});
+      process.stdout.write(`Pushed ${source} (lineage ${incoming.lineage}, serial ${incoming.serial}). The state is now at serial ${written.serial}.\n`);
+    });
+  },
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readTextFile(file: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read the state file to push: ${(err as Error).message}`, { location: { file }, cause: err });
+  }
+}
+
 export function builder(y: Argv): Argv<StateArgs> {
   return withStateOption(y)
     .command(list as unknown as CommandModule<StateArgs, ListArgs>)
     .command(show as unknown as CommandModule<StateArgs, ShowArgs>)
     .command(rm as unknown as CommandModule<StateArgs, RmArgs>)
+    .command(mv as unknown as CommandModule<StateArgs, MvArgs>)
+    .command(pull as unknown as CommandModule<StateArgs, StateArgs>)
+    .command(push as unknown as CommandModule<StateArgs, PushArgs>)
     .command(historyCommands())
-    .demandCommand(1, 'Name a state command: list, show or rm.') as unknown as Argv<StateArgs>;
+    .demandCommand(1, 'Name a state command: list, show, rm, mv, pull, push, history, rollback or migrate.') as unknown as Argv<StateArgs>;
 }
 
 export function handler(): void {

@@ -103,5 +103,5 @@ export function commandOf(argv: readonly string[], commands: readonly string[]):
   const first = words.find((w) => commands.includes(w));
   if (first === undefined) return undefined;
   const next = words[words.indexOf(first) + 1];
-  return first === 'state' && next !== undefined && ['list', 'show', 'rm'].includes(next) ? `state ${next}` : first;
+  return first === 'state' && next !== undefined && ['list', 'show', 'rm', 'mv', 'pull', 'push'].includes(next) ? `state ${next}` : first;
 }

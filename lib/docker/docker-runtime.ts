@@ -98,6 +98,7 @@ import type {
 import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/index.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 import { crashPoint } from '../util/crash-point.js';
+import type { ContainerAdoption, ForeignContainer, ForeignPort } from './adoption.js';
 
 export interface DockerRuntimeOptions {
   /** Unix socket of the engine. Default: DOCKER_HOST, else the usual socket locations. */
@@ -122,7 +123,7 @@ const DEFAULT_TASK_TIMEOUT_MS = 180_000;
 /** Shared by every DockerRuntime of the process; keys start with the engine's endpoint. */
 const locks = new KeyedLock();
 
-export class DockerRuntime implements Runtime {
+export class DockerRuntime implements Runtime, ContainerAdoption {
   readonly kind = 'docker';
   readonly endpoint: string;
   private client: Docker | undefined;
@@ -296,10 +297,29 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  async removeEnclave(lineage: string): Promise<EnclaveResources> {
+  async removeEnclave(lineage: string, options: { readonly keep?: readonly string[] } = {}): Promise<EnclaveResources> {
     checkLineage(lineage);
     return this.lock(`enclave:${lineage}`, async () => {
-      const found = await this.inspectEnclave(lineage);
+      const all = await this.inspectEnclave(lineage);
+      // Containers `state rm` forgot stay, with the volumes they use; they leave the network.
+      const keep = new Set(options.keep ?? []);
+      const kept = await Promise.all([...keep].map((id) => this.lookupContainer(id)));
+      const keptVolumes = new Set<string>();
+      for (const c of kept) for (const v of c?.volumes ?? []) keptVolumes.add(v);
+      const found: EnclaveResources = {
+        ...all,
+        containers: all.containers.filter((c) => !keep.has(c.id)),
+        volumes: all.volumes.filter((v) => !keptVolumes.has(v.name)),
+      };
+      if (found.network) {
+        for (const c of kept) {
+          if (c === undefined || c.networks[found.network.networkName] === undefined) continue;
+          const network = found.network.networkId;
+          await this.callTolerating(404, `disconnecting container ${shortId(c.id)} from ${found.network.networkName}`, () =>
+            this.docker.getNetwork(network).disconnect({ Container: c.id, Force: true }),
+          );
+        }
+      }
       // A few at a time: Docker 20.10 was seen to lose count of a network's endpoints when
       // many of its containers were removed at once on a busy engine, after which the
       // network can no longer be removed ("has active endpoints" with no container).
@@ -577,7 +597,7 @@ export class DockerRuntime implements Runtime {
 
   async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
     const found = await this.resolve(ref);
-    return found ? this.toStatus(found) : undefined;
+    return found ? this.toStatus(found, ref) : undefined;
   }
 
   async stopService(ref: ServiceRef, options: { timeoutSeconds?: number } = {}): Promise<void> {
@@ -597,7 +617,7 @@ export class DockerRuntime implements Runtime {
           startError(err, describe(ref), { ports }),
         );
       }
-      return this.toStatus(await this.inspectContainer(info.Id, describe(ref)));
+      return this.toStatus(await this.inspectContainer(info.Id, describe(ref)), ref);
     });
   }
 
@@ -791,6 +811,82 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  // ---- containers starform did not create (adoption.ts) ---------------------------------
+
+  async lookupContainer(idOrName: string): Promise<(ForeignContainer & { readonly volumes: readonly string[] }) | undefined> {
+    if (idOrName.trim() === '' || /[\s/]/.test(idOrName.replace(/^\//, ''))) return undefined;
+    const info = await this.call(`inspecting container '${idOrName}'`, () =>
+      engineGet<Docker.ContainerInspectInfo>(this.address, `/containers/${encodeURIComponent(idOrName)}/json`),
+      (err) => (err.statusCode === 404 ? new RuntimeError('not-found', `no container '${idOrName}'`) : undefined),
+    ).catch((err: unknown) => {
+      if (isRuntimeError(err, 'not-found')) return undefined;
+      throw err;
+    });
+    if (info === undefined) return undefined;
+    const image = await this.call(`inspecting image '${info.Image}'`, () =>
+      engineGet<Docker.ImageInspectInfo>(this.address, `/images/${encodeURIComponent(info.Image)}/json`),
+    ).catch(() => undefined);
+    const imageEnv = new Set(image?.Config?.Env ?? []);
+    const env: Record<string, string> = {};
+    for (const entry of info.Config.Env ?? []) {
+      if (imageEnv.has(entry)) continue;
+      const at = entry.indexOf('=');
+      if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
+    }
+    const ports = new Map<string, ForeignPort>();
+    const keys = new Set([...Object.keys(info.Config.ExposedPorts ?? {}), ...Object.keys(info.HostConfig.PortBindings ?? {})]);
+    for (const key of [...keys].sort()) {
+      const m = /^(\d+)\/(tcp|udp|sctp)$/.exec(key);
+      if (m === null) continue;
+      const binding = (info.NetworkSettings.Ports?.[key] ?? []).find((b) => !b.HostIp.includes(':'));
+      ports.set(key, { number: Number(m[1]), protocol: m[2]!.toUpperCase() as TransportProtocol, hostPort: binding ? Number(binding.HostPort) : null });
+    }
+    const networks: Record<string, string> = {};
+    for (const [name, n] of Object.entries(info.NetworkSettings.Networks ?? {})) networks[name] = n.IPAddress ?? '';
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      labels: { ...(info.Config.Labels ?? {}) },
+      image: info.Config.Image,
+      imageId: info.Image,
+      running: info.State.Running,
+      state: info.State.Status,
+      entrypoint: asList(info.Config.Entrypoint),
+      cmd: asList(info.Config.Cmd),
+      imageEntrypoint: asList(image?.Config?.Entrypoint),
+      imageCmd: asList(image?.Config?.Cmd),
+      env,
+      ports: [...ports.values()],
+      mountPaths: (info.Mounts ?? []).map((m) => m.Destination).sort(),
+      volumes: (info.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!),
+      user: info.Config.User ?? '',
+      memoryBytes: info.HostConfig.Memory ?? 0,
+      nanoCpus: info.HostConfig.NanoCpus ?? 0,
+      networks,
+    };
+  }
+
+  async attachToEnclave(lineage: string, containerId: string, alias: string, options: { readonly ipAddress?: string } = {}): Promise<string> {
+    checkLineage(lineage);
+    checkServiceName(alias);
+    const enclave = await this.ensureEnclave(lineage);
+    const network = this.docker.getNetwork(enclave.networkId);
+    const what = `attaching container ${shortId(containerId)} to ${enclave.networkName} as '${alias}'`;
+    await this.lock(`enclave-addresses:${lineage}`, async () => {
+      const before = await this.lookupContainer(containerId);
+      if (before === undefined) throw new RuntimeError('not-found', `container ${shortId(containerId)} no longer exists`);
+      if (before.networks[enclave.networkName] !== undefined) {
+        await this.call(what, () => network.disconnect({ Container: containerId, Force: true }));
+      }
+      const ip = options.ipAddress !== undefined && (await this.keepableAddress(enclave, options.ipAddress)) ? options.ipAddress : undefined;
+      await this.call(what, () =>
+        network.connect({ Container: containerId, EndpointConfig: { Aliases: [alias], ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) } }),
+      );
+    });
+    const after = await this.lookupContainer(containerId);
+    return after?.networks[enclave.networkName] ?? '';
+  }
+
   // ---- helpers --------------------------------------------------------------------------
 
   private lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -982,6 +1078,9 @@ export class DockerRuntime implements Runtime {
     });
     if (!info) return undefined;
     const labels = info.Config.Labels ?? {};
+    // An adopted container (starform import) is ours by the id the state records; one
+    // labelled for another enclave is still refused.
+    if (ref.adopted !== undefined && ref.containerId !== undefined && labels[LABEL_LINEAGE] === undefined) return info;
     if (labels[LABEL_LINEAGE] !== ref.lineage) {
       throw new RuntimeError(
         'not-owned',
@@ -1071,13 +1170,15 @@ export class DockerRuntime implements Runtime {
     return demuxDockerStream(bytes);
   }
 
-  private toStatus(info: Docker.ContainerInspectInfo): ServiceStatus {
+  /** A container's status; an adopted one (no labels) takes its enclave, name and port ids from `ref`. */
+  private toStatus(info: Docker.ContainerInspectInfo, ref?: ServiceRef): ServiceStatus {
     const labels = info.Config.Labels ?? {};
-    const lineage = labels[LABEL_LINEAGE] ?? '';
-    const name = labels[LABEL_SERVICE] ?? '';
+    const adopted = ref?.adopted !== undefined && labels[LABEL_LINEAGE] === undefined ? ref : undefined;
+    const lineage = adopted?.lineage ?? labels[LABEL_LINEAGE] ?? '';
+    const name = adopted?.name ?? labels[LABEL_SERVICE] ?? '';
     const network = info.NetworkSettings.Networks?.[networkName(lineage)];
     const ports: Record<string, PublishedPort> = {};
-    for (const [id, port] of Object.entries(portsFromLabel(labels[LABEL_PORTS]))) {
+    for (const [id, port] of Object.entries(adopted?.adopted?.ports ?? portsFromLabel(labels[LABEL_PORTS]))) {
       const bindings = info.NetworkSettings.Ports?.[`${port.number}/${port.protocol.toLowerCase()}`] ?? [];
       const binding = bindings.find((b) => !b.HostIp.includes(':')) ?? bindings[0];
       if (!binding) continue;
@@ -1158,6 +1259,11 @@ function portsFromLabel(label: string | undefined): Record<string, PortLabelEntr
   return result;
 }
 
+
+function asList(v: string | readonly string[] | null | undefined): string[] {
+  if (v === null || v === undefined) return [];
+  return typeof v === 'string' ? [v] : [...v];
+}
 
 function envList(env: Readonly<Record<string, string>> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);

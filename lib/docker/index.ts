@@ -4,6 +4,7 @@
 
 export type * from '../runtime/index.js';
 export { RuntimeError, isRuntimeError, type RuntimeErrorCode } from '../runtime/index.js';
+export type * from './adoption.js';
 export { DockerRuntime, deviceMapping, gpuHostConfig, ipv4Range, type DockerRuntimeOptions } from './docker-runtime.js';
 export { LABEL_LINEAGE, LABEL_SERVICE, LABEL_TASK } from './naming.js';
 export { packFiles, readArchive, type ArchiveEntry, type ArchiveFileInput } from '../runtime/index.js';

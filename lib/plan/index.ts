@@ -8,6 +8,7 @@ import type { PinnedRepository, SavedPlan } from '../planfile/index.js';
 import { withLineage, type State } from '../state/index.js';
 import { digestOf } from '../util/hash.js';
 import type { JsonObject } from '../util/json.js';
+import { claimProblems, ownView, packageOwner, usedEntities } from './claims.js';
 import { diff } from './diff.js';
 import { enclaveContents } from './enclave.js';
 import type { EnclaveContents } from './recorder.js';
@@ -124,19 +125,25 @@ export function makePlan(options: PlanOptions): PlanResult {
  * validated (`apply` interprets while the engine answers the refresh).
  */
 export function planFromCheck(checked: ReturnType<typeof checkPackage>, options: PlanOptions): PlanResult {
-  const { instructions, problems, warnings, result } = checked;
+  const { instructions, warnings, result } = checked;
+  const locator = options.locator?.startsWith('github.com/') ? options.locator : checked.packageName;
+  // Several packages in one state: this one plans its own part, reads the others' (claims.ts).
+  const owner = packageOwner(locator);
+  const problems = checked.problems.length > 0 ? checked.problems : claimProblems(instructions, options.state, owner);
   if (problems.length > 0) return { plan: null, summary: null, problems, warnings, instructions };
-  const changes = diff(instructions, options.state);
+  const changes = diff(instructions, ownView(options.state, owner));
+  const uses = usedEntities(instructions, options.state, owner);
   const digest = digestOf(`${result.sourcesDigest}\n${argumentsDigestText(options.args)}`);
   const plan: SavedPlan<Instruction, Change> = {
     // A state never written gets its lineage now (random): the plan is bound to the one
     // state it will create (apply gives the state this lineage; docs/decisions.md).
     base: { lineage: withLineage(options.state).lineage, serial: options.state.serial, ...(options.runtime !== undefined && options.runtime !== 'docker' ? { runtime: options.runtime } : {}) },
     package: {
-      locator: options.locator?.startsWith('github.com/') ? options.locator : checked.packageName,
+      locator,
       digest,
       args: options.args,
       ...(checked.repositories.length > 0 ? { repositories: [...checked.repositories] } : {}),
+      ...(uses.length > 0 ? { uses } : {}),
     },
     instructions,
     changes,

@@ -91,6 +91,8 @@ export interface PackageSource {
   readonly args: JsonValue;
   /** Repositories fetched by locator, at the commits the plan used (absent: none). */
   readonly repositories?: readonly PinnedRepository[];
+  /** Entities of other packages of the state that the plan reads (lib/plan/claims.ts); absent: none. */
+  readonly uses?: readonly { readonly address: string; readonly package: string }[];
 }
 
 /** A repository fetched by locator: the ref asked for (null: default branch) and its commit. */

@@ -32,7 +32,13 @@ interface PlanBodyV1 {
   readonly format_version: 1;
   readonly starform_version: string;
   readonly state: { readonly lineage: string | null; readonly serial: number; readonly runtime?: string };
-  readonly package: { readonly locator: string; readonly digest: Digest; readonly args: JsonValue; readonly repositories?: readonly PinnedRepository[] };
+  readonly package: {
+    readonly locator: string;
+    readonly digest: Digest;
+    readonly args: JsonValue;
+    readonly repositories?: readonly PinnedRepository[];
+    readonly uses?: readonly { readonly address: string; readonly package: string }[];
+  };
   readonly summary: SummaryV1;
   readonly changes: readonly JsonObject[];
   readonly instructions: readonly JsonObject[];
@@ -89,7 +95,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     format_version: FORMAT_VERSION,
     starform_version: starformVersion,
     state: { lineage: plan.base.lineage, serial: plan.base.serial, ...(plan.base.runtime !== undefined ? { runtime: plan.base.runtime } : {}) },
-    package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package) },
+    package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package), ...usesOf(plan.package) },
     summary: summarize(plan.changes),
     changes: plan.changes.map((c, i) => toFileRecord(c, `changes[${i}]`)),
     instructions: plan.instructions.map((ins, i) => toFileRecord(ins, `instructions[${i}]`)),
@@ -99,6 +105,14 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     ...(plan.sensitive !== undefined && plan.sensitive.length > 0 ? { sensitive_values: [...plan.sensitive] } : {}),
   };
   return body as unknown as JsonObject;
+}
+
+/** `uses` (other packages' entities the plan reads) when there are any. */
+function usesOf(pkg: { readonly uses?: readonly { readonly address: string; readonly package: string }[] }): {
+  uses?: { address: string; package: string }[];
+} {
+  const list = pkg.uses ?? [];
+  return list.length === 0 ? {} : { uses: list.map((u) => ({ address: u.address, package: u.package })) };
 }
 
 /** `repositories` (fetched packages' commits) when there are any; plans without keep their old form. */
@@ -126,7 +140,7 @@ export function check(file: JsonValue): { problems: string[]; plan: SavedPlan | 
 function decode(raw: PlanBodyV1): SavedPlan {
   return {
     base: { lineage: raw.state.lineage, serial: raw.state.serial, ...(raw.state.runtime !== undefined ? { runtime: raw.state.runtime } : {}) },
-    package: { locator: raw.package.locator, digest: raw.package.digest, args: raw.package.args, ...repositoriesOf(raw.package) },
+    package: { locator: raw.package.locator, digest: raw.package.digest, args: raw.package.args, ...repositoriesOf(raw.package), ...usesOf(raw.package) },
     instructions: raw.instructions.map((ins) => fromFileRecord(ins) as InstructionRecord),
     changes: raw.changes.map((c) => fromFileRecord(c) as ChangeRecord),
     outputs: raw.outputs,

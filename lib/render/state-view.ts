@@ -114,6 +114,9 @@ export function renderEntry(
     field('container_id', s.containerId);
     field('ip_address', s.ipAddress ?? '(none)');
     field('config_hash', s.configHash);
+    if (s.package !== undefined) field('package', neutraliseInline(s.package));
+    if (s.adopted === true) field('adopted', 'yes (starform import: recorded by its container id, no labels)');
+    if (s.labelName !== undefined) field('label_name', `${s.labelName} (its container's labels, before state mv)`);
     if (s.ports.size > 0) {
       out.push('ports:');
       for (const [id, port] of [...s.ports].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -128,6 +131,7 @@ export function renderEntry(
   } else if (entry.type === 'artifact') {
     field('content_hash', entry.record.contentHash);
     field('size', `${entry.record.size} bytes`);
+    if (entry.record.package !== undefined) field('package', neutraliseInline(entry.record.package));
     if (options.files) {
       out.push('files:');
       for (const f of options.files) out.push(`  ${neutraliseInline(r.redact(f.path))}  (${f.size} bytes)`);

@@ -131,6 +131,12 @@ export interface ServiceRef {
    * lineage and service name.
    */
   readonly containerId?: string;
+  /**
+   * Set for a container adopted by `starform import` (with `containerId`): it carries no
+   * labels, so the runtime checks only that it is not labelled for another lineage, and
+   * takes its port ids from here (no label says them).
+   */
+  readonly adopted?: { readonly ports: Readonly<Record<string, { readonly number: number; readonly protocol: TransportProtocol }>> };
 }
 
 /** A service port as published on the host. */
@@ -370,8 +376,12 @@ export interface Runtime {
   ensureEnclave(lineage: string): Promise<EnclaveInfo>;
   /** Lists everything labelled with the lineage. */
   inspectEnclave(lineage: string): Promise<EnclaveResources>;
-  /** Removes every container, volume and the network labelled with the lineage; returns what it removed. */
-  removeEnclave(lineage: string): Promise<EnclaveResources>;
+  /**
+   * Removes every container, volume and the network labelled with the lineage; returns what
+   * it removed. `keep`: container ids to leave (those `state rm` forgot) with the volumes
+   * they use; they are disconnected from the network before it goes.
+   */
+  removeEnclave(lineage: string, options?: { readonly keep?: readonly string[] }): Promise<EnclaveResources>;
 
   imageExists(ref: string): Promise<boolean>;
   /** Pulls an image; 'image-not-found' or 'registry-unreachable' when it cannot. */

@@ -63,6 +63,8 @@ export interface StateWorkspaces {
 export interface WriteOptions {
   /** Write this serial instead of previous + 1 (`state migrate` keeps the serial); must be above previous. */
   readonly serial?: number;
+  /** `state push --force` of another state: the lineage changes with the write. */
+  readonly replacingLineage?: boolean;
 }
 
 export interface StateBackend {

@@ -36,13 +36,14 @@ export class FileStateBackend implements StateBackend {
   }
 
   async write(previous: Pick<State, 'lineage' | 'serial'>, next: State, lock: StateLock, options: WriteOptions = {}): Promise<State> {
-    if (previous.lineage !== null && next.lineage !== null && next.lineage !== previous.lineage) {
+    if (previous.lineage !== null && next.lineage !== null && next.lineage !== previous.lineage && options.replacingLineage !== true) {
       throw new UserError(`refusing to write a state of lineage ${next.lineage} over lineage ${previous.lineage}`, { location: { file: this.location } });
     }
     const expected: State = { ...next, lineage: next.lineage ?? previous.lineage, serial: previous.serial };
     return writeState(this.location, expected, lock, {
       ...(this.encryption ? { encryption: this.encryption } : {}),
       ...(options.serial !== undefined ? { serial: options.serial } : {}),
+      ...(options.replacingLineage === true ? { replacingLineage: true } : {}),
     });
   }
 

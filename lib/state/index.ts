@@ -21,3 +21,4 @@ export { withBackendLock } from './backend.js';
 export { FileStateBackend } from './file-backend.js';
 export { backendKind, filePathOf, openStateBackend, type OpenBackendOptions } from './open.js';
 export type { WriteStateOptions } from './statefile.js';
+export * from './edits.js';

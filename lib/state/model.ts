@@ -57,6 +57,16 @@ export interface ServiceRecord {
    * (or, with `plan --pull`, its registry has another). The diff replaces the service.
    */
   readonly imageChange?: ImageChange;
+  /**
+   * Set for a container adopted by `starform import`: it carries no labels (Docker cannot
+   * add labels to an existing container), so this record's container id is the only thing
+   * that makes it part of the enclave (lib/state/edits.ts).
+   */
+  readonly adopted?: boolean;
+  /** The service name its container's labels carry, when `state mv` renamed the service since. */
+  readonly labelName?: string;
+  /** The package that owns the service (its kurtosis.yml name or locator); absent: not recorded yet. */
+  readonly package?: string;
 }
 
 /** The image a service's container was created from. */
@@ -79,6 +89,8 @@ export interface FilesArtifactRecord {
   readonly contentHash: Digest;
   /** Size of the content in bytes. */
   readonly size: number;
+  /** The package that owns the artifact; absent: not recorded yet. */
+  readonly package?: string;
 }
 
 /** One instruction that was applied, with its result. */
@@ -93,6 +105,18 @@ export interface AppliedStep {
   readonly argsHash: Digest;
   /** What the step produced (an exec's code and output, a request's body...). */
   readonly result: JsonValue;
+  /** The package whose plan applied the step; absent: not recorded yet. */
+  readonly package?: string;
+}
+
+/**
+ * A container `state rm` made starform forget. It keeps running; since its labels cannot
+ * be removed, the state remembers it so that apply, refresh and destroy leave it alone.
+ */
+export interface ForgottenContainer {
+  readonly containerId: string;
+  /** The service it was recorded as. */
+  readonly service: string;
 }
 
 export interface State {
@@ -111,6 +135,8 @@ export interface State {
   readonly outputs: JsonValue;
   /** The values renderings of the state mask (the plans' sensitive values), sorted; absent when none. */
   readonly sensitiveValues?: readonly string[];
+  /** Containers `state rm` forgot, sorted by container id; absent when none. */
+  readonly forgotten?: readonly ForgottenContainer[];
 }
 
 export function emptyState(): State {

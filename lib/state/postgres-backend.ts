@@ -298,6 +298,9 @@ export class PostgresStateBackend implements StateBackend {
     const location = { file: this.location };
     if (lock !== this.held) throw new Error('writing the PostgreSQL state with a lock that is not this backend\'s');
     lock.assertHolds(this.location);
+    if (options.replacingLineage === true && previous.lineage !== null && next.lineage !== previous.lineage) {
+      throw new UserError('replacing a PostgreSQL state with one of another lineage is not supported; push it into a new workspace, or use `state migrate`', { location });
+    }
     if (previous.lineage !== null && next.lineage !== null && next.lineage !== previous.lineage) {
       throw new UserError(`refusing to write a state of lineage ${next.lineage} over lineage ${previous.lineage}`, { location });
     }

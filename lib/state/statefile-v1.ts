@@ -25,11 +25,15 @@ interface ServiceV1 {
   readonly ports: { readonly [id: string]: PortV1 };
   readonly status: ServiceStatus;
   readonly image?: { readonly id: string; readonly digest: string | null };
+  readonly adopted?: true;
+  readonly label_name?: string;
+  readonly package?: string;
 }
 
 interface FilesArtifactV1 {
   readonly content_hash: Digest;
   readonly size: number;
+  readonly package?: string;
 }
 
 interface StepV1 {
@@ -39,6 +43,7 @@ interface StepV1 {
   readonly args?: JsonObject;
   readonly args_hash: Digest;
   readonly result: JsonValue;
+  readonly package?: string;
 }
 
 interface StateFileV1 {
@@ -53,6 +58,7 @@ interface StateFileV1 {
   readonly runtime_values: JsonObject;
   readonly outputs: JsonValue;
   readonly sensitive_values?: readonly string[];
+  readonly forgotten?: readonly { readonly container_id: string; readonly service: string }[];
 }
 
 /** The order of the top-level keys in the file; everything below is sorted. */
@@ -68,7 +74,13 @@ export const LEADING_KEYS = [
   'runtime_values',
   'outputs',
   'sensitive_values',
+  'forgotten',
 ] as const;
+
+/** The optional ownership fields of a record, in file form (absent when unset). */
+function ownedV1(r: { readonly package?: string }): { package?: string } {
+  return r.package !== undefined ? { package: r.package } : {};
+}
 
 function mapObject<V, W>(map: ReadonlyMap<string, V>, f: (v: V) => W): { [key: string]: W } {
   return Object.fromEntries([...map].map(([k, v]) => [k, f(v)]));
@@ -102,16 +114,22 @@ export function encode(state: State, starformVersion: string): JsonObject {
       })),
       status: s.status,
       ...(s.image !== undefined ? { image: { id: s.image.id, digest: s.image.digest } } : {}),
+      ...(s.adopted === true ? { adopted: true as const } : {}),
+      ...(s.labelName !== undefined ? { label_name: s.labelName } : {}),
+      ...ownedV1(s),
     })),
-    files_artifacts: mapObject(state.filesArtifacts, (a) => ({ content_hash: a.contentHash, size: a.size })),
+    files_artifacts: mapObject(state.filesArtifacts, (a) => ({ content_hash: a.contentHash, size: a.size, ...ownedV1(a) })),
     steps: state.steps.map((s) =>
       sharedConfig(s.id, s.kind, s.argsHash, (name) => state.services.get(name)?.configHash)
-        ? { id: s.id, kind: s.kind, args_hash: s.argsHash, result: s.result }
-        : { id: s.id, kind: s.kind, args: s.args, args_hash: s.argsHash, result: s.result },
+        ? { id: s.id, kind: s.kind, args_hash: s.argsHash, result: s.result, ...ownedV1(s) }
+        : { id: s.id, kind: s.kind, args: s.args, args_hash: s.argsHash, result: s.result, ...ownedV1(s) },
     ),
     runtime_values: Object.fromEntries(state.runtimeValues),
     outputs: state.outputs,
     ...(state.sensitiveValues !== undefined && state.sensitiveValues.length > 0 ? { sensitive_values: [...state.sensitiveValues] } : {}),
+    ...(state.forgotten !== undefined && state.forgotten.length > 0
+      ? { forgotten: state.forgotten.map((f) => ({ container_id: f.containerId, service: f.service })) }
+      : {}),
   };
   return file as unknown as JsonObject;
 }
@@ -186,11 +204,14 @@ export function decode(raw: JsonObject): State {
         ),
         status: s.status,
         ...(s.image !== undefined ? { image: { id: s.image.id, digest: s.image.digest } } : {}),
+        ...(s.adopted === true ? { adopted: true } : {}),
+        ...(s.label_name !== undefined ? { labelName: s.label_name } : {}),
+        ...ownedV1(s),
       }),
     ),
     filesArtifacts: objectMap(
       file.files_artifacts,
-      (a): FilesArtifactRecord => ({ contentHash: a.content_hash, size: a.size }),
+      (a): FilesArtifactRecord => ({ contentHash: a.content_hash, size: a.size, ...ownedV1(a) }),
     ),
     steps: file.steps.map((s) => ({
       id: s.id,
@@ -198,9 +219,11 @@ export function decode(raw: JsonObject): State {
       args: s.args ?? file.services[s.id.slice('service.'.length)].config,
       argsHash: s.args_hash,
       result: s.result,
+      ...ownedV1(s),
     })),
     runtimeValues: objectMap(file.runtime_values, (v) => v),
     outputs: file.outputs,
     ...(file.sensitive_values !== undefined ? { sensitiveValues: file.sensitive_values } : {}),
+    ...(file.forgotten !== undefined ? { forgotten: file.forgotten.map((f) => ({ containerId: f.container_id, service: f.service })) } : {}),
   };
 }

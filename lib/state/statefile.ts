@@ -126,6 +126,8 @@ export interface WriteStateOptions {
   readonly encryption?: Encryption;
   /** The serial to write instead of serial + 1 (migrating a state keeps its serial); above the current one. */
   readonly serial?: number;
+  /** `state push --force` of another state's file: the lineage changes with it. */
+  readonly replacingLineage?: boolean;
 }
 
 /** Locks whose state file's directory was cleared of temporary files a killed write left. */
@@ -134,7 +136,8 @@ const swept = new WeakSet<StateLock>();
 /**
  * Writes `state` as the next version of the state file at `path`, holding `lock`.
  * `state` must descend from what the file holds now (same lineage and serial). Returns
- * the state as written: serial + 1, lineage set.
+ * the state as written: serial + 1, lineage set. `replacingLineage` (only `state push
+ * --force`) lets `state` carry another lineage than the file's.
  *
  * The new text is staged in full (written, fsynced, read back) before anything else
  * changes; only then does the current file become the backup (a hard link, see
@@ -156,7 +159,7 @@ export async function writeState(path: string, state: State, lock: StateLock, op
         hint: existsSync(backupPath(file)) ? `Restore it from ${backupPath(file)} if that was not intended.` : undefined,
       });
     }
-  } else if (state.lineage !== current.lineage) {
+  } else if (state.lineage !== current.lineage && options.replacingLineage !== true) {
     throw new UserError(
       state.lineage === null
         ? `a state file was created by someone else since this operation started (lineage ${current.lineage}); not writing`

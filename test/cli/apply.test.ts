@@ -249,18 +249,21 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     }
   });
 
-  it('state rm forgets an entry without touching the engine', async () => {
+  it('state rm forgets an entry without touching the engine (its container keeps running, remembered as forgotten)', async () => {
     assert.equal(starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], dir).code, 0);
     const before = await readState(state);
     const id = before.services.get('worker')!.containerId;
     const r = starform(['state', 'rm', 'service.worker', '--state', state], dir);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Removed service\.worker from the state\. Its container [0-9a-f]{12} was not touched/);
+    assert.match(r.stdout, /Forgot service\.worker: its container [0-9a-f]{12} keeps running and is no longer managed by starform/);
     const after = await readState(state);
     assert.equal(after.services.has('worker'), false);
+    assert.deepEqual(after.forgotten, [{ containerId: id, service: 'worker' }]);
     assert.equal(after.serial, before.serial + 1);
     assert.ok((await engine.runtime.inspectService({ lineage: before.lineage!, name: 'worker', containerId: id }))?.running);
     assertUserError(starform(['state', 'rm', 'service.nothing', '--state', state], dir), /the state has no 'service\.nothing'/);
+    // No longer starform's: this test removes it.
+    await engine.runtime.removeService({ lineage: before.lineage!, name: 'worker', containerId: id });
   });
 
   it('on an interrupt starts no new step, records those in flight and releases the lock', async () => {

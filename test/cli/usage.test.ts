@@ -155,7 +155,11 @@ describe('cli: a usage error does nothing', function () {
     it('show with an unknown option', () => refuses(['state', 'show', 'service.db', '--state', state, '--raw'], 'state show', /Unknown argument: raw/));
     it('rm with an unknown option', () => refuses(['state', 'rm', 'service.db', '--state', state, '--dry-run'], 'state rm', /Unknown arguments?: dry-run/));
     it('rm with a bad --lock-timeout', () => refuses(['state', 'rm', 'service.db', '--state', state, '--lock-timeout', 'x'], 'state rm', /is not a duration/));
-    it('an unknown state command', () => refuses(['state', 'mv', 'a', 'b', '--state', state], 'state', /unknown state command 'mv': the state commands are list, show and rm/));
+    it('mv with one operand', () => refuses(['state', 'mv', 'service.db', '--state', state], 'state mv', /Not enough non-option arguments|missing an operand/));
+    it('pull with an operand', () => refuses(['state', 'pull', 'extra', '--state', state], 'state pull', /unexpected argument for `starform state pull`: extra/));
+    it('push with an unknown option', () => refuses(['state', 'push', 'x.json', '--state', state, '--dry-run'], 'state push', /Unknown arguments?: dry-run/));
+    it('import with one operand', () => refuses(['import', 'service.db', '--state', state], 'import', /missing an operand: the command is `starform import <address> <container> \[dir\]`/));
+    it('an unknown state command', () => refuses(['state', 'cp', 'a', 'b', '--state', state], 'state', /unknown state command 'cp': the state commands are list, show, rm, mv, pull and push/));
   });
 
   describe('force-unlock', () => {

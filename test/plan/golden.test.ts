@@ -13,6 +13,7 @@ import { emptyState, parseState, serializeState, type State } from '../../lib/st
 import { PACKAGE_ROOT } from '../../lib/util/package-info.js';
 import type { JsonObject } from '../../lib/util/json.js';
 import { expectGolden } from '../util/golden.js';
+import { usesText } from '../../lib/render/uses-view.js';
 import { applyForTests } from './simulate.js';
 
 const packages = join(PACKAGE_ROOT, 'fixtures', 'packages');
@@ -32,10 +33,27 @@ function planOf(name: string, state: State, extra: JsonObject = {}) {
 describe('plan: expected plans of the fixtures (golden)', () => {
   for (const name of readdirSync(packages).sort()) {
     if (name === 'redis-package') continue; // a library package, imported by composite
+    if (name === 'shared-tooling') continue; // reads shared-chain's state: below
     it(`${name}: against an empty state`, () => {
       expectGolden(renderPlanText(planOf(name, emptyState())), `fixtures/plans/${name}.txt`);
     });
   }
+
+  it('shared-tooling: against the state shared-chain leaves, which it reads and never deletes', () => {
+    const owner = 'github.com/starform-fixtures/shared-chain';
+    const chain = applyForTests(planOf('shared-chain', emptyState()), emptyState());
+    const owned: State = {
+      ...chain,
+      services: new Map([...chain.services].map(([n, r]) => [n, { ...r, package: owner }])),
+      filesArtifacts: new Map([...chain.filesArtifacts].map(([n, r]) => [n, { ...r, package: owner }])),
+      steps: chain.steps.map((x) => ({ ...x, package: owner })),
+    };
+    const r = makePlan({ dir: join(packages, 'shared-tooling'), args: {}, state: owned });
+    assert.deepEqual(r.problems, []);
+    const view = { instructions: r.plan!.instructions, changes: r.plan!.changes, summary: r.summary!, outputs: r.plan!.outputs };
+    expectGolden(`${renderPlanText(view)}${usesText(r.plan!.package.uses)}`, 'fixtures/plans/shared-tooling.txt');
+    assert.equal(r.summary!.delete, 0);
+  });
 
   it('deps: the state after the first apply, then a change to the database', () => {
     const first = planOf('deps', emptyState());

@@ -31,6 +31,8 @@ import { durationMs, type BaseContext, type StepContext, type StepOutcome } from
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { forgetStep } from '../records.js';
+import { forgottenHolder } from '../forgotten.js';
+import { recordRef } from '../owned-ref.js';
 import { waitFor } from '../recipes.js';
 import { stopped } from '../refresh.js';
 import { recordedImage } from '../image-identity.js';
@@ -179,7 +181,7 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
 
   if (existing !== undefined) {
     await ctx.commit((s) => removeService(s, name));
-    await ctx.runtime.removeService({ ...ref, containerId: existing.containerId }).catch((err: unknown) => {
+    await ctx.runtime.removeService(recordRef(ctx.lineage, name, existing)).catch((err: unknown) => {
       if (!isRuntimeError(err, 'not-found')) throw err;
     });
   }
@@ -188,7 +190,12 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
     info = await ctx.runtime.createService(ctx.lineage, spec);
   } catch (err) {
     if (!isRuntimeError(err, 'name-conflict')) throw err;
-    // A container of this service that the state does not name: left by an interrupted apply.
+    // A container of this service that the state does not name: left by an interrupted apply
+    // — unless `state rm` forgot it, and then it is not ours to remove.
+    const holder = await ctx.runtime.inspectService(ref);
+    if (holder !== undefined && (ctx.state().forgotten ?? []).some((f) => f.containerId === holder.containerId)) {
+      throw new StepFailure(forgottenHolder(name, holder.containerId));
+    }
     await ctx.runtime.removeService(ref);
     info = await ctx.runtime.createService(ctx.lineage, spec);
   }
@@ -240,7 +247,7 @@ function hasReadinessChecks(config: ServiceConfigJson): boolean {
 
 /** Port checks (every TCP port whose `wait` is set), then the ReadyCondition, if any. */
 async function waitUntilReady(ctx: StepContext, name: string, config: ServiceConfigJson, record: ServiceRecord): Promise<void> {
-  const ref = { lineage: ctx.lineage, name, containerId: record.containerId };
+  const ref = recordRef(ctx.lineage, name, record);
   const waits = Object.entries(config.ports).filter(([, p]) => p.wait !== null && p.transport_protocol === 'TCP');
   await Promise.all(
     waits.map(([id, p]) => ctx.runtime.waitForPort(ref, id, { timeoutMs: durationMs(p.wait!), signal: ctx.signal })),
@@ -270,7 +277,7 @@ export async function removeServiceStep(ctx: StepContext): Promise<StepOutcome> 
   const record = ctx.state().services.get(name);
   if (record === undefined) return { result: null, message: 'already absent' };
   await ctx.commit((s) => removeService(s, name));
-  const removed = await ctx.runtime.removeService({ lineage: ctx.lineage, name, containerId: record.containerId });
+  const removed = await ctx.runtime.removeService(recordRef(ctx.lineage, name, record));
   return { result: null, message: removed ? `removed (${record.containerId.slice(0, 12)})` : 'its container was already gone' };
 }
 
@@ -279,7 +286,7 @@ export async function stopServiceStep(ctx: StepContext): Promise<StepOutcome> {
   const name = serviceName(ctx);
   const record = ctx.state().services.get(name);
   if (record === undefined) throw new StepFailure(`service '${name}' does not exist in the enclave`);
-  await ctx.runtime.stopService({ lineage: ctx.lineage, name, containerId: record.containerId });
+  await ctx.runtime.stopService(recordRef(ctx.lineage, name, record));
   return { result: null, message: 'stopped', change: (s) => putService(s, name, stopped(record)) };
 }
 
@@ -287,7 +294,7 @@ export async function startServiceStep(ctx: StepContext): Promise<StepOutcome> {
   const name = serviceName(ctx);
   const record = ctx.state().services.get(name);
   if (record === undefined) throw new StepFailure(`service '${name}' does not exist in the enclave`);
-  const info = await ctx.runtime.startService({ lineage: ctx.lineage, name, containerId: record.containerId });
+  const info = await ctx.runtime.startService(recordRef(ctx.lineage, name, record));
   const ports = new Map([...record.ports].map(([id, p]) => [id, { ...p, hostPort: info.ports[id]?.hostPort ?? null }]));
   const next: ServiceRecord = { ...record, status: 'running', ipAddress: info.ipAddress === '' ? null : info.ipAddress, ports };
   const ipKey = `service.${name}.ip_address`;
@@ -306,6 +313,6 @@ export async function deleteDroppedService(ctx: BaseContext, stepId: string): Pr
   const name = stepId.slice('service.'.length);
   const record = ctx.state().services.get(name);
   await ctx.commit((s) => forgetStep(removeService(s, name), stepId));
-  const removed = await ctx.runtime.removeService({ lineage: ctx.lineage, name, ...(record ? { containerId: record.containerId } : {}) });
+  const removed = await ctx.runtime.removeService(record ? recordRef(ctx.lineage, name, record) : { lineage: ctx.lineage, name });
   return { result: null, message: removed ? 'deleted' : 'its container was already gone', record: false };
 }
