@@ -32,10 +32,41 @@ export interface ApplySummary {
 
 export type ImageAction = 'present' | 'pulled' | 'built';
 
+/** One layer of an image being pulled, as the engine last reported it. */
+export interface LayerProgress {
+  readonly id: string;
+  /** The engine's word: Waiting, Downloading, Verifying Checksum, Extracting, Pull complete, Already exists... */
+  readonly status: string;
+  /** Bytes downloaded (or extracted) so far, and of how many, when the engine says. */
+  readonly current?: number;
+  readonly total?: number;
+}
+
 export type ApplyEvent =
   | { readonly type: 'apply_start'; readonly steps: readonly StepInfo[]; readonly unchanged: number; readonly parallelism: number }
   | { readonly type: 'drift'; readonly message: string }
   | { readonly type: 'image'; readonly ref: string; readonly action: ImageAction; readonly durationMs: number }
+  | {
+      /** An image being pulled or built (lib/apply/image-progress.ts says when one is sent). */
+      readonly type: 'image_progress';
+      readonly ref: string;
+      readonly operation: 'pull' | 'build';
+      /** What happened, as a line: a layer's new status, a build step, a build output line, or "still pulling… 20s". */
+      readonly message: string;
+      /** Every layer of a pull so far; empty for a build. */
+      readonly layers: readonly LayerProgress[];
+      /** The build step running (`Step 2/3 : RUN make`), for a build. */
+      readonly buildStep?: string;
+      readonly elapsedMs: number;
+    }
+  | { readonly type: 'step_slow'; readonly step: StepInfo; readonly elapsedMs: number }
+  | {
+      /** Ctrl-C (SIGINT) or SIGTERM: the first starts no new step, the second aborts the running ones. */
+      readonly type: 'interrupt';
+      readonly count: number;
+      /** Steps running when it came. */
+      readonly running: number;
+    }
   | { readonly type: 'step_start'; readonly step: StepInfo }
   | { readonly type: 'step_done'; readonly step: StepInfo; readonly durationMs: number; readonly message: string; readonly result?: JsonValue }
   | { readonly type: 'step_failed'; readonly step: StepInfo; readonly durationMs: number; readonly error: string }

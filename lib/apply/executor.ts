@@ -119,6 +119,8 @@ export interface ApplyOptions {
    * state names (the plan showed them; a plan with steps always removes them).
    */
   readonly removeOrphans?: boolean;
+  /** How often a running step (or image pull or build) says it still runs; default 10 000 ms. */
+  readonly noticeEveryMs?: number;
   /** Keep the container of a service that fails to become ready, stopped and recorded as failed (apply --keep-failed). */
   readonly keepFailed?: boolean;
 }
@@ -160,6 +162,15 @@ function stepInfo(item: WorkItem): StepInfo {
     ...(ins ? { position: ins.position } : {}),
     reason: item.reason,
   };
+}
+
+/** The tags the plan says to pull first (plan --pull found newer images in their registries). */
+function pulledTags(plan: ApplicablePlan): Set<string> {
+  const tags = new Set<string>();
+  for (const c of plan.changes as readonly (ChangeCore & { readonly pullImage?: unknown })[]) {
+    if (c.action === 'replace' && typeof c.pullImage === 'string') tags.add(c.pullImage);
+  }
+  return tags;
 }
 
 /** The step id a runtime-value key (`<step id>.<field>`) belongs to. */
@@ -256,9 +267,11 @@ async function applyLocked(
     runtime = typeof options.runtime === 'function' ? await options.runtime() : options.runtime;
     await runtime.ping();
     if (creates !== null) await checkLineageUnused(runtime, creates, options.planFile ?? '(plan)');
-    await prepareImages(runtime, imagesNeeded(items), plan.files, (ref, action, durationMs) =>
-      emit({ type: 'image', ref, action, durationMs }),
-    );
+    await prepareImages(runtime, imagesNeeded(items), plan.files, (ref, action, durationMs) => emit({ type: 'image', ref, action, durationMs }), {
+      pull: pulledTags(plan),
+      onProgress: emit,
+      ...(options.noticeEveryMs !== undefined ? { timings: { noticeEveryMs: options.noticeEveryMs } } : {}),
+    });
   } catch (err) {
     throw userFacing(err);
   }
@@ -322,10 +335,14 @@ async function applyLocked(
   };
   let failure: { item: WorkItem; error: unknown } | undefined;
 
+  const noticeEvery = Math.max(10, options.noticeEveryMs ?? 10_000);
   const runItem = async (item: WorkItem): Promise<void> => {
     const info = infos[item.index]!;
     const t0 = Date.now();
     emit({ type: 'step_start', step: info });
+    // A long step says so (step_slow), so no view goes silent while it runs.
+    const slow = setInterval(() => emit({ type: 'step_slow', step: info, elapsedMs: Date.now() - t0 }), noticeEvery);
+    slow.unref();
     try {
       const ins = item.instruction;
       let outcome: StepOutcome;
@@ -343,11 +360,15 @@ async function applyLocked(
       failure ??= { item, error: err };
       emit({ type: 'step_failed', step: info, durationMs: Date.now() - t0, error: detailOf(err) });
       throw err;
+    } finally {
+      clearInterval(slow);
     }
   };
 
   const { notStarted } = await schedule(items, parallelism, runItem, () => signal.aborted || cancel.aborted);
-  const why = failure !== undefined ? `not started: ${failure.item.stepId} failed` : 'not started: the apply was interrupted';
+  // After a second interrupt, a step that failed was aborted: the apply was interrupted.
+  const aborted = cancel.aborted;
+  const why = failure !== undefined && !aborted ? `not started: ${failure.item.stepId} failed` : 'not started: the apply was interrupted';
   for (const index of notStarted) emit({ type: 'step_skipped', step: infos[index]!, why });
 
   deferred.flush();
@@ -374,10 +395,15 @@ async function applyLocked(
   if (failure !== undefined) {
     const { item, error: cause } = failure;
     const label = item.instruction ? `${item.stepId} (${item.instruction.description})` : item.stepId;
-    error = new ApplyError(`${label} failed: ${detailOf(cause)}`, item.stepId, item.instruction?.position, {
-      hint: `${progress}. Fix the cause, then plan and apply again to continue from there.`,
-      cause,
-    });
+    error = aborted
+      ? new ApplyError(`the apply was interrupted: ${label} was aborted (${detailOf(cause)})`, item.stepId, item.instruction?.position, {
+          hint: `${progress}. Plan and apply again to continue from there.`,
+          cause,
+        })
+      : new ApplyError(`${label} failed: ${detailOf(cause)}`, item.stepId, item.instruction?.position, {
+          hint: `${progress}. Fix the cause, then plan and apply again to continue from there.`,
+          cause,
+        });
   } else {
     error = new ApplyError(`the apply was interrupted`, undefined, undefined, {
       hint: `${progress}. Plan and apply again to continue from there.`,

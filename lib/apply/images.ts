@@ -12,8 +12,9 @@ import type { ImageRequest, Runtime } from '../runtime/index.js';
 import type { ImageJson, ServiceConfigJson } from '../plan/types.js';
 import { bulletList } from '../util/errors.js';
 import { ApplyError } from './errors.js';
-import type { ImageAction } from './events.js';
+import type { ApplyEvent, ImageAction } from './events.js';
 import type { WorkItem } from './graph.js';
+import { ImageProgressTracker, type ProgressTimings } from './image-progress.js';
 
 export interface ImageNeed {
   readonly ref: string;
@@ -50,12 +51,21 @@ function where(item: WorkItem): string {
   return p ? `${p.file}:${p.line}:${p.col}` : item.stepId;
 }
 
+export interface ImageProgressOptions {
+  /** Tags to pull even when the engine has them: their registry has a newer image (plan --pull). */
+  readonly pull?: ReadonlySet<string>;
+  /** Where the pulls' and builds' progress goes (image_progress events). */
+  readonly onProgress?: (event: ApplyEvent) => void;
+  readonly timings?: ProgressTimings;
+}
+
 /** Pulls or builds every image that is missing; throws one ApplyError for all that cannot be had. */
 export async function prepareImages(
   runtime: Runtime,
   needs: readonly ImageNeed[],
   planFiles: ReadonlyMap<string, Uint8Array>,
   onImage: (ref: string, action: ImageAction, durationMs: number) => void,
+  options: ImageProgressOptions = {},
 ): Promise<void> {
   if (needs.length === 0) return;
   const unsupported = needs.filter((n) => n.image.type === 'nix');
@@ -64,12 +74,24 @@ export async function prepareImages(
     throw new ApplyError(`NixBuildSpec images are not supported by starform (image '${first.ref}', ${first.item.stepId})`, first.item.stepId, first.item.instruction?.position);
   }
   const contexts: string[] = [];
+  const trackers: ImageProgressTracker[] = [];
+  const progress = (ref: string, operation: 'pull' | 'build'): Pick<ImageRequest, 'onProgress'> => {
+    if (options.onProgress === undefined) return {};
+    const tracker = new ImageProgressTracker(ref, operation, options.onProgress, options.timings);
+    trackers.push(tracker);
+    return { onProgress: (p) => tracker.report(p) };
+  };
   try {
     const requests: ImageRequest[] = [];
     for (const need of needs) {
       const image = need.image;
       if (image.type !== 'build') {
-        requests.push({ ref: need.ref, pull: 'if-missing', ...(image.type === 'registry' ? registryAuth(image) : {}) });
+        requests.push({
+          ref: need.ref,
+          pull: options.pull?.has(need.ref) === true ? 'always' : 'if-missing',
+          ...(image.type === 'registry' ? registryAuth(image) : {}),
+          ...progress(need.ref, 'pull'),
+        });
         continue;
       }
       const dir = await mkdtemp(join(tmpdir(), 'starform-build-'));
@@ -91,6 +113,7 @@ export async function prepareImages(
           ...(image.target_stage !== '' ? { targetStage: image.target_stage } : {}),
           ...(Object.keys(image.build_args).length > 0 ? { buildArgs: { ...image.build_args } } : {}),
         },
+        ...progress(need.ref, 'build'),
       });
     }
     const started = Date.now();
@@ -113,6 +136,7 @@ export async function prepareImages(
       throw new ApplyError(`${detail}\nNothing was changed.`, firstFailed.item.stepId, firstFailed.item.instruction?.position);
     }
   } finally {
+    for (const t of trackers) t.stop();
     await Promise.all(contexts.map((d) => rm(d, { recursive: true, force: true })));
   }
 }

@@ -5,3 +5,4 @@ export { destroyEnclave, destroyedState, type DestroyOptions, type DestroyResult
 export { refreshBlobs, refreshState, type RefreshResult } from './refresh.js';
 export { ApplyError, StepFailure } from './errors.js';
 export { emptySummary, inStepOrder, summaryLine, type ApplyEvent, type ApplySummary, type EventSink, type ImageAction, type StepAction, type StepInfo } from './events.js';
+export { enclaveStatus, hostUrl, outputAddresses, type EnclaveStatus, type ServiceStatusRow } from './status.js';

@@ -106,7 +106,7 @@ export async function enclaveStatus(state: State, blobs: Pick<StateBlobs, 'get'>
   const lineage = state.lineage ?? '';
   const found = await Promise.all(
     // An engine that cannot answer is an error, not a table of missing services.
-    names.map((name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }) : undefined)),
+    names.map(async (name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }) : undefined)),
   );
   const imageIds = [...new Set(found.map((f) => f?.imageId).filter((id): id is string => id !== undefined))];
   const identities = new Map(

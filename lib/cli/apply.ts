@@ -5,8 +5,9 @@
 // with --json. Exit 0 when every step was applied, 1 on any failure (the message names
 // the step's Starlark position). The first interrupt (Ctrl-C, SIGTERM) starts no new
 // step and lets those in flight finish, so the state records all of them; a second one
-// ends their waits; a third stops at once (the state is still valid: it is written after
-// every step).
+// aborts them (waits end, tasks are stopped; what exists is recorded); a third stops at
+// once (the state is still valid: it is written after every step). Each of the first two
+// says so at once, in the progress view.
 //
 // Helpers other execution-phase commands share (the engine, lock timeouts, the
 // confirmation prompt, choosing the progress view) live here too.
@@ -41,6 +42,7 @@ interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs, Runti
   parallelism: number;
   json: boolean;
   refresh: boolean;
+  pull: boolean;
   'keep-failed': boolean;
 }
 
@@ -84,8 +86,14 @@ export function builder(y: Argv): Argv<ApplyArgs> {
       default: true,
       describe: 'When planning: compare the state with the engine first (--refresh=false: plan from the state alone)',
     })
+    .option('pull', {
+      type: 'boolean',
+      default: false,
+      describe: "When planning: also ask the images' registries whether their tags name newer images (as plan --pull)",
+    })
     .check((argv) => {
       checkParallelism(argv.parallelism);
+      if (argv.pull === true && argv.refresh === false) throw new UserError('--pull cannot be used with --refresh=false: the registries are asked during the refresh');
       return true;
     })
     .example('$0 apply change.plan', 'Apply a reviewed plan exactly')
@@ -155,22 +163,28 @@ export async function startApplyView(json: boolean): Promise<ApplyView> {
 
 /**
  * Runs `fn` with two signals: the first SIGINT/SIGTERM aborts `stop` (start no new step,
- * let those in flight finish), the second aborts `cancel` (end their waits too), the
- * third exits at once. The state stays valid whenever the process ends: it is written
- * after every step.
+ * let those in flight finish), the second aborts `cancel` (abort the running steps: their
+ * waits end, their tasks are stopped, a service that is not ready yet is removed), the
+ * third exits at once. `onInterrupt` is told of the first two at once (the view says
+ * "Interrupt received: finishing N running steps"). The state stays valid whenever the
+ * process ends: it is written after every step.
  */
-export async function withInterrupts<T>(fn: (stop: AbortSignal, cancel: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterrupts<T>(
+  fn: (stop: AbortSignal, cancel: AbortSignal) => Promise<T>,
+  onInterrupt: (count: number) => void = (count) =>
+    process.stderr.write(count === 1 ? '\nInterrupted: starting no new steps; waiting for the steps in flight (interrupt again to abort them).\n' : '\nInterrupted again: aborting the steps in flight (interrupt once more to stop at once).\n'),
+): Promise<T> {
   const stop = new AbortController();
   const cancel = new AbortController();
   let count = 0;
   const onSignal = (): void => {
     count++;
     if (count === 1) {
-      process.stderr.write('\nInterrupted: starting no new steps; waiting for the steps in flight (interrupt again to end their waits).\n');
       stop.abort();
+      onInterrupt(1);
     } else if (count === 2) {
-      process.stderr.write('\nInterrupted again: ending the waits in flight (interrupt once more to stop at once).\n');
       cancel.abort();
+      onInterrupt(2);
     } else {
       process.exit(130);
     }
@@ -199,10 +213,14 @@ async function execute(
 ): Promise<void> {
   const view = await startApplyView(argv.json);
   let last: ApplyEvent | undefined;
+  const running = new Set<number>();
   const sink: EventSink = (e) => {
     if (e.type === 'apply_done' || e.type === 'apply_failed') last = e;
+    if (e.type === 'step_start') running.add(e.step.index);
+    else if (e.type === 'step_done' || e.type === 'step_failed' || e.type === 'step_skipped') running.delete(e.step.index);
     view.sink(e);
   };
+  const onInterrupt = (count: number): void => sink({ type: 'interrupt', count, running: running.size });
   try {
     await withInterrupts((signal, cancel) =>
       applyPlan(plan, {
@@ -218,6 +236,7 @@ async function execute(
         signal,
         cancel,
       }),
+      onInterrupt,
     );
   } finally {
     // The status table follows the summary and shows the outputs (lib/cli/apply-status.ts).
@@ -277,7 +296,13 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     // The package is interpreted while the engine answers the refresh's requests; what
     // follows (and which error wins) is as if the refresh had come first.
     const refreshing =
-      argv.refresh && (state.services.size > 0 || state.enclave !== null) ? runtime().then((rt) => refreshState(state, rt)) : undefined;
+      argv.refresh && (state.services.size > 0 || state.enclave !== null)
+        ? runtime().then(async (rt) => {
+            const refreshed = await refreshState(state, rt);
+            const { checkImages } = await import('../apply/image-identity.js');
+            return { ...refreshed, state: await checkImages(refreshed.state, rt, { pull: argv.pull }) };
+          })
+        : undefined;
     let orphans: readonly { service: string; containerId: string }[] = [];
     refreshing?.catch(() => undefined);
     if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));
@@ -297,6 +322,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
         notes.push(...refreshed.drift);
         orphans = refreshed.orphans;
       } catch (err) {
+        if (err instanceof UserError && err.hint !== undefined) throw err; // plan --pull's, with its own hint
         throw new UserError((err as Error).message, {
           hint: 'To plan from the state file alone, pass --refresh=false.',
           cause: err,

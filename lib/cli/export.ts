@@ -37,7 +37,11 @@ export async function handler(argv: ArgumentsCamelCase<ExportArgs>): Promise<voi
   const loaded = await readPlanFile(argv.plan);
   maskOutput(loaded.plan.sensitive ?? []);
   const status = signatureStatus(loaded.checksum, loaded.signature, key);
-  if (status.state !== 'unsigned' && status.verified === false) {
+  // As apply: with a key configured, only a plan signed with it is exported.
+  if (key !== undefined && status.state === 'unsigned') {
+    throw new UserError('the plan is not signed, and a plan signing key is configured; refusing to export it', { location: { file: argv.plan } });
+  }
+  if (status.state === 'signed' && status.verified === false) {
     throw new UserError('the plan\'s signature does not verify with the configured key; refusing to export it', { location: { file: argv.plan } });
   }
   const result = exportPlan({ plan: loaded.plan, checksum: loaded.checksum }, format, argv.subnet !== undefined ? { subnet: argv.subnet } : {});

@@ -4,6 +4,7 @@
 // no container.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { State } from '../state/index.js';
+import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 import { openRuntime, requestedRuntime, settleRuntime, withRuntimeOption, type RuntimeArgs, type RuntimeKind } from './runtime-option.js';
@@ -16,6 +17,7 @@ interface PlanArgs extends PackageArgs, StateArgs, SigningArgs, RuntimeArgs {
   json: boolean;
   'detailed-exitcode': boolean;
   refresh: boolean;
+  pull: boolean;
 }
 
 export function builder(y: Argv): Argv<PlanArgs> {
@@ -34,6 +36,15 @@ export function builder(y: Argv): Argv<PlanArgs> {
       type: 'boolean',
       default: true,
       describe: 'Compare the state with the engine first (--refresh=false: plan from the state alone)',
+    })
+    .option('pull', {
+      type: 'boolean',
+      default: false,
+      describe: "Also ask the images' registries whether their tags name newer images (a service whose tag moved is replaced)",
+    })
+    .check((argv) => {
+      if (argv.pull === true && argv.refresh === false) throw new UserError('--pull cannot be used with --refresh=false: the registries are asked during the refresh');
+      return true;
     })
     .example('$0 plan ./pkg --out change.plan', 'Plan ./pkg and save the plan for review')
     .example("$0 plan ./pkg --args '{\"replicas\": 3}'", 'Plan with arguments for run()') as unknown as Argv<PlanArgs>;
@@ -82,7 +93,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   let orphans: readonly { service: string; containerId: string }[] = [];
   // A state with an enclave network may have containers an interrupted apply did not record.
   if (argv.refresh && (state.services.size > 0 || state.enclave !== null)) {
-    const refreshed = await refresh(state, runtime);
+    const refreshed = await refresh(state, runtime, argv.pull);
     state = refreshed.state;
     notes.push(...refreshed.drift);
     orphans = refreshed.orphans;
@@ -125,12 +136,16 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
 }
 
 /** Refreshes the state from the engine (lib/apply owns the runtime); plan never writes it. */
-async function refresh(state: State, kind: RuntimeKind): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
-  const { UserError } = await import('../util/errors.js');
+async function refresh(state: State, kind: RuntimeKind, pull: boolean): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
   const { refreshState } = await import('../apply/refresh.js');
+  const { checkImages } = await import('../apply/image-identity.js');
   try {
-    return await refreshState(state, await openRuntime({ kind }));
+    const runtime = await openRuntime({ kind });
+    const refreshed = await refreshState(state, runtime);
+    // The images the services run: a tag that now names another image replaces its service.
+    return { ...refreshed, state: await checkImages(refreshed.state, runtime, { pull }) };
   } catch (e) {
+    if (e instanceof UserError && e.hint !== undefined) throw e; // plan --pull's, with its own hint
     if (e instanceof UserError || (e instanceof Error && e.name === 'RuntimeError')) {
       throw new UserError(e.message, {
         hint: 'To plan from the state file alone (e.g. on a machine without Docker), pass --refresh=false.',

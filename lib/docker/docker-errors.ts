@@ -5,7 +5,7 @@
 // conditions (a taken port, a missing image in a registry, an unreachable registry), so
 // those are recognised by pattern here, in one place, with the raw message kept as cause.
 
-import { RuntimeError } from '../runtime/errors.js';
+import { RuntimeError } from '../runtime/index.js';
 
 /** The shape of errors coming out of dockerode / docker-modem. */
 export interface DockerodeError {
@@ -85,4 +85,20 @@ export function pullError(ref: string, message: string, cause?: unknown): Runtim
 
 export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/**
+ * A TLS mismatch with a tcp:// engine, as one message naming the endpoint and the fix:
+ * plain HTTP sent to a TLS port, or a handshake the certificates do not pass.
+ */
+export function tlsError(endpoint: string, cause: unknown): RuntimeError | undefined {
+  const err = asDockerodeError(cause);
+  const fix = 'set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to a directory with its ca.pem, cert.pem and key.pem, or use a Docker context that has them';
+  if (/HTTP request to an HTTPS server/i.test(engineMessage(err))) {
+    return new RuntimeError('engine-unreachable', `the Docker Engine at ${endpoint} expects TLS: ${fix}`, { cause });
+  }
+  if (err.statusCode === undefined && (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/.test(err.code ?? '') || /certificate|handshake|ssl|tls/i.test(err.message))) {
+    return new RuntimeError('engine-unreachable', `the TLS connection to the Docker Engine at ${endpoint} failed (${err.message}): ${fix}`, { cause });
+  }
+  return undefined;
 }

@@ -24,8 +24,8 @@
 // container, and maps engine failures through its `call`.
 import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
-import type { AttachedExecOptions, ImageIdentity, LogOptions, OutputStreams } from '../runtime/runtime.js';
-import { RuntimeError } from '../runtime/errors.js';
+import type { AttachedExecOptions, ImageIdentity, LogOptions, OutputStreams } from '../runtime/index.js';
+import { RuntimeError } from '../runtime/index.js';
 import { engineGet, type EngineAddress } from './engine-http.js';
 import { randomBytes } from 'node:crypto';
 import { LABEL_TASK, ownLabels, taskContainerName, userString } from './naming.js';

@@ -21,10 +21,8 @@
 import type Docker from 'dockerode';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import {
   asDockerodeError,
   engineMessage,
@@ -34,11 +32,18 @@ import {
   shortId,
   unreachableError,
   type DockerodeError,
+  tlsError,
 } from './docker-errors.js';
 import { execAttachedIn, imageIdentityAt, runInCopy, streamContainerLogs } from './docker-logs-exec.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
-import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
-import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
+import { isRuntimeError, RuntimeError } from '../runtime/index.js';
+import { addressOf, engineGet, type EngineAddress } from './engine-http.js';
+import { addressError, ipv4Number, ipv4Range, ipv4Text } from './addresses.js';
+import { deviceMapping, gpuHostConfig, hostAccessConfig } from './host-config.js';
+export { deviceMapping, gpuHostConfig, hostAccessConfig, ipv4Range };
+import { dockerodeOptions, parseHost, resolveEngine, type EngineEndpoint } from './endpoint.js';
+import { registryDigest } from './image-identity.js';
+import { progressReporter } from './image-progress.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   checkLineage,
@@ -68,13 +73,12 @@ import type {
   ExecResult,
   AttachedExecOptions,
   FileMount,
-  GpuRequest,
-  HostAccess,
   ImageBuildSpec,
   ImageIdentity,
   LogOptions,
   OutputStreams,
   ImageOutcome,
+  ImageProgress,
   ImageRequest,
   PersistentDirectory,
   PublishedPort,
@@ -90,8 +94,8 @@ import type {
   TransportProtocol,
   VolumeSummary,
   WaitOptions,
-} from '../runtime/runtime.js';
-import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/tar.js';
+} from '../runtime/index.js';
+import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/index.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 import { crashPoint } from '../util/crash-point.js';
 
@@ -125,6 +129,7 @@ export class DockerRuntime implements Runtime {
   private readonly dockerOptions: Docker.DockerOptions | undefined;
   /** For the read-only calls of plan and refresh, which must not pay for loading dockerode. */
   private readonly address: EngineAddress;
+  private readonly engine: EngineEndpoint;
   private readonly publishHost: string;
   private readonly stopTimeoutSeconds: number;
   private readonly imageConcurrency: number;
@@ -132,14 +137,34 @@ export class DockerRuntime implements Runtime {
   private readonly imageJobs = new Map<string, Promise<ImageOutcome>>();
 
   constructor(options: DockerRuntimeOptions = {}) {
-    const { dockerOptions, endpoint } = resolveEndpoint(options.socketPath);
-    this.dockerOptions = dockerOptions;
-    this.address = engineAddress(dockerOptions?.socketPath, dockerOptions?.socketPath === undefined ? process.env['DOCKER_HOST'] : undefined);
-    this.endpoint = endpoint;
-    this.publishHost = options.publishHost ?? '127.0.0.1';
+    const engine = engineFor(options.socketPath);
+    this.dockerOptions = dockerodeOptions(engine) as Docker.DockerOptions;
+    this.address = addressOf(engine, (path, query) => this.dialGet(path, query));
+    this.endpoint = engine.endpoint;
+    this.engine = engine;
+    // A remote engine's ports must be reachable from this machine: bound on all its addresses.
+    this.publishHost = options.publishHost ?? (engine.local ? '127.0.0.1' : '0.0.0.0');
     this.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 10;
     this.imageConcurrency = Math.max(1, options.imageConcurrency ?? 3);
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  }
+
+  /** A GET through dockerode's transport (ssh://, which node:http cannot speak). */
+  private dialGet(path: string, query: Record<string, string>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(
+        { path: `${path}?`, method: 'GET', options: query, statusCodes: { 200: true, 304: true, 400: 'bad parameter', 404: 'no such object', 409: 'conflict', 500: 'server error' } },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+      );
+    });
+  }
+
+  /** Where a port bound on `hostIp` of the engine's host is reached from this machine. */
+  private hostAddress(hostIp: string): string {
+    if (!this.engine.local) return this.engine.publishedHost;
+    if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
+    if (hostIp === '::') return '::1';
+    return hostIp;
   }
 
   /** dockerode, loaded on first use (see engine-http.ts for why not at start-up). */
@@ -317,12 +342,20 @@ export class DockerRuntime implements Runtime {
     return (await this.imageId(ref)) !== undefined;
   }
 
-  async pullImage(ref: string, auth?: RegistryAuth): Promise<void> {
+  async registryDigest(ref: string, auth?: RegistryAuth): Promise<string> {
+    try {
+      return await registryDigest(this.address, ref, auth);
+    } catch (err) {
+      throw this.translate(err, `asking the registry about image '${ref}'`);
+    }
+  }
+
+  async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (p: ImageProgress) => void): Promise<void> {
     const authconfig = auth && { username: auth.username, password: auth.password, ...(auth.serverAddress ? { serveraddress: auth.serverAddress } : {}) };
     const stream = await this.call(`pulling image '${ref}'`, () => this.docker.pull(ref, authconfig ? { authconfig } : {}), (err) =>
       err.statusCode !== undefined ? pullError(ref, engineMessage(err), err) : undefined,
     );
-    const events = await readProgress(stream);
+    const events = await readProgress(stream, progressReporter(onProgress));
     const failed = events.find((e) => e.error !== undefined);
     if (failed) throw pullError(ref, failed.error ?? failed.errorDetail?.message ?? 'unknown error');
     if (!(await this.imageExists(ref))) {
@@ -330,7 +363,7 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async buildImage(ref: string, spec: ImageBuildSpec): Promise<string> {
+  async buildImage(ref: string, spec: ImageBuildSpec, onProgress?: (p: ImageProgress) => void): Promise<string> {
     const contextDir = resolvePath(spec.contextDir);
     const info = await stat(contextDir).catch(() => undefined);
     if (!info?.isDirectory()) {
@@ -356,7 +389,7 @@ export class DockerRuntime implements Runtime {
         forcerm: true,
       }),
     );
-    const events = await readProgress(stream);
+    const events = await readProgress(stream, progressReporter(onProgress));
     const failed = events.find((e) => e.error !== undefined);
     if (failed) {
       const log = events
@@ -393,7 +426,7 @@ export class DockerRuntime implements Runtime {
   private async ensureImage(request: ImageRequest): Promise<ImageOutcome> {
     const { ref } = request;
     try {
-      if (request.build) return { ref, ok: true, action: 'built', id: await this.buildImage(ref, request.build) };
+      if (request.build) return { ref, ok: true, action: 'built', id: await this.buildImage(ref, request.build, request.onProgress) };
       const policy = request.pull ?? 'if-missing';
       if (policy !== 'always') {
         const id = await this.imageId(ref);
@@ -402,7 +435,7 @@ export class DockerRuntime implements Runtime {
           throw new RuntimeError('image-not-found', `image '${ref}' is not available locally (and pulling is disabled)`);
         }
       }
-      await this.pullImage(ref, request.auth);
+      await this.pullImage(ref, request.auth, request.onProgress);
       return { ref, ok: true, action: 'pulled', id: (await this.imageId(ref)) ?? '' };
     } catch (err) {
       return { ref, ok: false, error: this.translate(err, `preparing image '${ref}'`) };
@@ -627,7 +660,7 @@ export class DockerRuntime implements Runtime {
     const signal = options.signal ? { signal: options.signal } : {};
     // Where the engine's network is routable from here (Linux), ask the container itself:
     // an honest refusal or acceptance, without the published port's proxy and its settle time.
-    const direct = status.ipAddress ? await probeDirect(status.ipAddress, port.number, 300) : 'unreachable';
+    const direct = status.ipAddress && this.engine.local ? await probeDirect(status.ipAddress, port.number, 300) : 'unreachable';
     if (direct === 'open') return port;
     if (direct === 'refused') {
       await waitForTcp(status.ipAddress!, port.number, { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 100, settleMs: 0, ...signal, describe: what, check });
@@ -723,7 +756,21 @@ export class DockerRuntime implements Runtime {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
       const waited = this.call(`waiting for ${who}`, () => container.wait() as Promise<{ StatusCode: number }>);
-      const outcome = await Promise.race([waited, expired]).finally(() => clearTimeout(timer));
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<'aborted'>((resolve) => {
+        onAbort = () => resolve('aborted');
+        if (spec.signal?.aborted) resolve('aborted');
+        else spec.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      const outcome = await Promise.race([waited, expired, aborted]).finally(() => {
+        clearTimeout(timer);
+        if (onAbort) spec.signal?.removeEventListener('abort', onAbort);
+      });
+      if (outcome === 'aborted') {
+        waited.catch(() => undefined);
+        await container.kill().catch(() => undefined);
+        throw new RuntimeError('timeout', `${who} was interrupted: its container was stopped`);
+      }
       if (outcome === 'timeout') {
         waited.catch(() => undefined);
         await container.kill().catch(() => undefined);
@@ -781,6 +828,8 @@ export class DockerRuntime implements Runtime {
     if (raw instanceof RuntimeError) return raw;
     const err = asDockerodeError(raw);
     if (isUnreachable(err)) return unreachableError(this.endpoint, raw);
+    const tls = tlsError(this.endpoint, raw);
+    if (tls) return tls;
     const mapped = special?.(err);
     if (mapped) return mapped;
     return new RuntimeError('engine-error', `Docker Engine error while ${what}: ${engineMessage(err)}`, { cause: raw });
@@ -1035,7 +1084,7 @@ export class DockerRuntime implements Runtime {
       ports[id] = {
         number: port.number,
         protocol: port.protocol,
-        hostIp: hostAddress(binding.HostIp),
+        hostIp: this.hostAddress(binding.HostIp),
         hostPort: Number(binding.HostPort),
       };
     }
@@ -1058,17 +1107,9 @@ export class DockerRuntime implements Runtime {
 
 // ---- module helpers -------------------------------------------------------------------
 
-export function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
-  if (socketPath !== undefined) return { dockerOptions: { socketPath }, endpoint: `unix://${socketPath}` };
-  const host = process.env['DOCKER_HOST'];
-  if (host && !host.startsWith('unix://')) return { dockerOptions: undefined, endpoint: host };
-  const path = (host ? host.slice('unix://'.length) : '') || defaultSocket();
-  return { dockerOptions: { socketPath: path }, endpoint: `unix://${path}` };
-}
-
-function defaultSocket(): string {
-  const userSocket = join(homedir(), '.docker', 'run', 'docker.sock');
-  return existsSync(userSocket) ? userSocket : '/var/run/docker.sock';
+/** The engine a runtime talks to: the given socket, else what the environment names (endpoint.ts). */
+export function engineFor(socketPath: string | undefined): EngineEndpoint {
+  return socketPath !== undefined ? parseHost(`unix://${socketPath}`, undefined, 'the socketPath option') : resolveEngine();
 }
 
 function serviceKey(ref: ServiceRef): string {
@@ -1117,11 +1158,6 @@ function portsFromLabel(label: string | undefined): Record<string, PortLabelEntr
   return result;
 }
 
-function hostAddress(hostIp: string): string {
-  if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
-  if (hostIp === '::') return '::1';
-  return hostIp;
-}
 
 function envList(env: Readonly<Record<string, string>> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -1159,74 +1195,3 @@ function byCodeUnits(a: string, b: string): number {
 }
 
 /** A device in Docker's `--device` form (`host[:container][:permissions]`) as the engine takes it. */
-export function deviceMapping(device: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
-  const parts = device.split(':');
-  const host = parts[0] ?? '';
-  // `host:permissions`: the second part is permissions when it is not a path.
-  const container = parts[1] !== undefined && parts[1].startsWith('/') ? parts[1] : undefined;
-  const permissions = container === undefined ? parts[1] : parts[2];
-  return { PathOnHost: host, PathInContainer: container ?? host, CgroupPermissions: permissions || 'rwm' };
-}
-
-/** The HostConfig fields of a GPU request: device requests, /dev/shm size, ulimits. */
-/** Privileged mode, the host's PID namespace and bind mounts, in Docker's HostConfig terms. */
-export function hostAccessConfig(spec: HostAccess): Pick<Docker.HostConfig, 'Privileged' | 'PidMode' | 'Binds'> {
-  const binds = Object.entries(spec.bindMounts ?? {}).map(([host, container]) => `${host}:${container}`);
-  return {
-    ...(spec.privileged ? { Privileged: true } : {}),
-    ...(spec.hostPidNamespace ? { PidMode: 'host' } : {}),
-    ...(binds.length > 0 ? { Binds: binds } : {}),
-  };
-}
-
-export function gpuHostConfig(gpu: GpuRequest): Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> {
-  const out: Pick<Docker.HostConfig, 'DeviceRequests' | 'ShmSize' | 'Ulimits'> = {};
-  if (gpu.deviceIds.length > 0) {
-    out.DeviceRequests = [{ Driver: gpu.driver, DeviceIDs: [...gpu.deviceIds], Capabilities: [['gpu']] }];
-  } else if (gpu.count !== 0) {
-    out.DeviceRequests = [{ Driver: gpu.driver, Count: gpu.count, Capabilities: [['gpu']] }];
-  }
-  if (gpu.shmSizeMegabytes > 0) out.ShmSize = gpu.shmSizeMegabytes * 1024 * 1024;
-  const ulimits = Object.entries(gpu.ulimits);
-  if (ulimits.length > 0) out.Ulimits = ulimits.map(([Name, limit]) => ({ Name, Soft: limit, Hard: limit }));
-  return out;
-}
-
-/** A container could not have the address it was given: say why in the user's terms. */
-function addressError(err: DockerodeError, who: string, address: string | undefined): RuntimeError | undefined {
-  if (address === undefined) return undefined;
-  const msg = engineMessage(err);
-  if (/^address already in use$/i.test(msg.trim())) {
-    return new RuntimeError('address-in-use', `${who} cannot have the address ${address} on the enclave network: another container has it (${msg})`, {
-      cause: err,
-    });
-  }
-  if (/user configured subnets/i.test(msg)) {
-    return new RuntimeError(
-      'invalid-spec',
-      `${who} uses the private IP address placeholder, which needs an enclave network with a subnet of its own; ` +
-        `this enclave's network was made by an older starform. Run \`starform destroy\` and apply again. (${msg})`,
-      { cause: err },
-    );
-  }
-  return undefined;
-}
-
-/** The first (network) and last (broadcast) addresses of an IPv4 CIDR block, as numbers. */
-export function ipv4Range(cidr: string): { first: number; last: number } | undefined {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr);
-  if (m === null) return undefined;
-  const bits = Number(m[2]);
-  if (bits < 8 || bits > 30) return undefined;
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(ipv4Number(m[1]!) / size) * size;
-  return { first, last: first + size - 1 };
-}
-
-function ipv4Number(text: string): number {
-  return text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-}
-
-function ipv4Text(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}

@@ -10,7 +10,7 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
-import type { RuntimeError } from '../runtime/errors.js';
+import type { RuntimeError } from '../runtime/index.js';
 
 export interface DemuxedOutput {
   readonly stdout: Buffer;
@@ -106,8 +106,8 @@ export function readMultiplexed(stream: Duplex, timeoutMs: number | undefined, o
   });
 }
 
-/** Reads a pull/build progress stream into its events. */
-export async function readProgress(stream: NodeJS.ReadableStream): Promise<ProgressEvent[]> {
+/** Reads a pull/build progress stream into its events; `onEvent` sees each as it arrives. */
+export async function readProgress(stream: NodeJS.ReadableStream, onEvent?: (e: ProgressEvent) => void): Promise<ProgressEvent[]> {
   const events: ProgressEvent[] = [];
   const decoder = new StringDecoder('utf8');
   let pending = '';
@@ -120,6 +120,7 @@ export async function readProgress(stream: NodeJS.ReadableStream): Promise<Progr
     } catch {
       events.push({ stream: `${text}\n` });
     }
+    onEvent?.(events[events.length - 1]!);
   };
   for await (const chunk of stream) {
     pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);

@@ -4,22 +4,25 @@
 // would dominate a `plan` or a no-op `apply`; these GETs need nothing but node:http.
 // Errors are shaped like dockerode's (`code` for connection failures, `statusCode` and
 // `json.message` for engine answers), so the runtime translates both the same way.
-import { request } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as tlsRequest } from 'node:https';
+import type { EngineEndpoint } from './endpoint.js';
 
 export interface EngineAddress {
   readonly socketPath?: string;
   readonly host?: string;
   readonly port?: number;
+  /** TLS for a tcp:// engine (DOCKER_TLS_VERIFY, a context's certificates). */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly verify: boolean };
+  /** For transports node:http cannot speak (ssh://): the GET made through the full client. */
+  readonly viaClient?: (path: string, query: Record<string, string>) => Promise<unknown>;
 }
 
-/** Where DOCKER_HOST (or a socket path) points, for node:http. */
-export function engineAddress(socketPath: string | undefined, dockerHost: string | undefined): EngineAddress {
-  if (socketPath !== undefined) return { socketPath };
-  if (dockerHost && !dockerHost.startsWith('unix://')) {
-    const url = new URL(dockerHost.replace(/^tcp:\/\//, 'http://'));
-    return { host: url.hostname, port: Number(url.port || 2375) };
-  }
-  return { socketPath: dockerHost ? dockerHost.slice('unix://'.length) : '/var/run/docker.sock' };
+/** The address of a resolved endpoint (lib/docker/endpoint.ts); ssh needs `viaClient`. */
+export function addressOf(engine: EngineEndpoint, viaClient?: EngineAddress['viaClient']): EngineAddress {
+  if (engine.socketPath !== undefined) return { socketPath: engine.socketPath };
+  if (engine.protocol === 'ssh') return { ...(viaClient ? { viaClient } : {}) };
+  return { host: engine.host!, port: engine.port!, ...(engine.tls ? { tls: engine.tls } : {}) };
 }
 
 interface EngineError extends Error {
@@ -29,15 +32,27 @@ interface EngineError extends Error {
 }
 
 /** GET a JSON answer from the engine API (`path` like `/containers/json`). */
-export function engineGet<T>(address: EngineAddress, path: string, query: Record<string, string> = {}, timeoutMs = 30_000): Promise<T> {
+export function engineGet<T>(
+  address: EngineAddress,
+  path: string,
+  query: Record<string, string> = {},
+  timeoutMs = 30_000,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<T> {
+  if (address.viaClient) return address.viaClient(path, query) as Promise<T>;
   const qs = new URLSearchParams(query).toString();
+  const tls = address.tls;
+  const send = (options: RequestOptions, callback: (res: IncomingMessage) => void): ClientRequest =>
+    tls
+      ? tlsRequest({ ...options, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), rejectUnauthorized: tls.verify }, callback)
+      : request(options, callback);
   return new Promise<T>((resolve, reject) => {
-    const req = request(
+    const req = send(
       {
         ...(address.socketPath !== undefined ? { socketPath: address.socketPath } : { host: address.host, port: address.port }),
         path: qs ? `${path}?${qs}` : path,
         method: 'GET',
-        headers: { Accept: 'application/json' },
+        headers: { Accept: 'application/json', ...headers },
         timeout: timeoutMs,
       },
       (res) => {

@@ -21,10 +21,11 @@
 //                      Compose substitutes from `.env` (written 0600) beside the file; every
 //                      other `$` is written `$$` so Compose substitutes nothing else.
 import type { ExportContainer, ExportEnvironment, ExportFile, ExportMount, ExportNote, ExportResult, ExportService, ExportTask } from './model.js';
+import { UserError } from '../util/errors.js';
 import { headerComment, yamlText } from './yaml-out.js';
 import { STORE_ROOT } from './resolve.js';
 
-export const COMPOSE_FILE = 'docker-compose.yml';
+const COMPOSE_FILE = 'docker-compose.yml';
 const NETWORK = 'starform';
 
 function seconds(msValue: number): string {
@@ -202,6 +203,9 @@ export function exportCompose(env: ExportEnvironment): ExportResult {
   const text = `${headerComment('Docker Compose definition of a starform plan.', env, notes, extra)}${yamlText(doc)}`;
   const out: ExportFile[] = [{ path: COMPOSE_FILE, content: text, mode: 0o644 }];
   if (escaper.used.size > 0) {
+    if ([...escaper.used.values()].some((v) => /[\r\n]/.test(v))) {
+      throw new UserError('a sensitive value of the plan spans lines; Compose\'s .env file cannot hold it', { hint: 'Export with --format kubernetes, whose Secrets can.' });
+    }
     const lines = [...escaper.used].sort(([a], [b]) => Number(a.split('_').at(-1)) - Number(b.split('_').at(-1))).map(([k, v]) => `${k}=${v}\n`);
     out.push({ path: '.env', content: lines.join(''), mode: 0o600 });
   }

@@ -24,7 +24,7 @@ export interface ExportOptions {
 }
 
 /** The file an export writes beside its output, listing what it wrote. */
-export const MANIFEST = '.starform-export';
+const MANIFEST = '.starform-export';
 
 export function parseFormat(text: string): ExportFormat {
   const f = EXPORT_FORMATS.find((x) => x === text);
@@ -33,7 +33,7 @@ export function parseFormat(text: string): ExportFormat {
 }
 
 /** A /24 in 10.200.0.0-10.249.255.0, fixed by the plan's checksum: the same plan, the same network. */
-export function defaultSubnet(checksum: string): string {
+function defaultSubnet(checksum: string): string {
   const hex = digestOf(checksum).slice('sha256:'.length);
   return `10.${200 + (parseInt(hex.slice(0, 2), 16) % 50)}.${parseInt(hex.slice(2, 4), 16)}.0/24`;
 }

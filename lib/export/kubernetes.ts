@@ -28,9 +28,9 @@ import type { Addressing } from './resolve.js';
 import { STORE_ROOT } from './resolve.js';
 import { headerComment, yamlText } from './yaml-out.js';
 
-export const KUBERNETES_FILE = 'kubernetes.yaml';
+const KUBERNETES_FILE = 'kubernetes.yaml';
 const POD_IP = '\u0000STARFORM_POD_IP\u0000';
-export const SENSITIVE_SECRET = 'starform-sensitive';
+const SENSITIVE_SECRET = 'starform-sensitive';
 
 export const kubernetesAddressing: Addressing = {
   ipOf: (s) => s,

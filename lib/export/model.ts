@@ -44,8 +44,6 @@ export interface ExportCheck {
   readonly shell: boolean;
   readonly intervalMs: number;
   readonly timeoutMs: number;
-  /** What the check is, for comments: "port 5432 open", "ready_conditions exec ...". */
-  readonly what: string;
   /** When the check is exactly "this TCP port is open": the port (Kubernetes probes it natively). */
   readonly tcpPort?: number;
   /** When the check is exactly "GET this path answers 200": port and path. */

@@ -32,7 +32,6 @@ import type {
   DependencyCondition,
   ExportArtifact,
   ExportCheck,
-  ExportContainer,
   ExportDependency,
   ExportEnvironment,
   ExportMount,
@@ -112,12 +111,12 @@ function ms(text: string): number {
 }
 
 /** Quotes a word for /bin/sh. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./=:@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The /proc/net/tcp test for a listening TCP port: needs only `sh` and `grep` in the image. */
-export function portOpenCommand(port: number): string {
+function portOpenCommand(port: number): string {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   return `grep -Eq ':${hex} [0-9A-F]+:[0-9A-F]+ 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`;
 }
@@ -274,7 +273,7 @@ class Resolution {
         return this.note(ins, `store_service_files copies '${String(ins.args['src'])}' out of the running service '${String(ins.args['service_name'])}': files artifact '${String(ins.args['name'])}' has no content before the environment runs, so it is not exported (nor its mounts)`);
       case 'remove_service':
         this.dropService(String(ins.args['name']));
-        return this.note(ins, `remove_service: service '${String(ins.args['name'])}' is not part of the end state and is not exported`);
+        return this.note(ins, `remove_service: service '${String(ins.args['name'])}' is not part of the end state and is not exported${this.units.some((u) => u.kind === 'task' && u.service === String(ins.args['name'])) ? '; the steps that ran in it before run in containers of its image' : ''}`);
       case 'stop_service':
       case 'start_service':
         return this.setStopped(String(ins.args['name']), ins.kind === 'stop_service', ins);
@@ -385,7 +384,7 @@ class Resolution {
     }
     const checks: ExportCheck[] = ports
       .filter((p) => p.waitMs !== null)
-      .map((p) => ({ command: [portOpenCommand(p.number)], shell: true, intervalMs: 1000, timeoutMs: p.waitMs!, what: `port ${p.id} (${p.number}/tcp) open`, tcpPort: p.number }));
+      .map((p) => ({ command: [portOpenCommand(p.number)], shell: true, intervalMs: 1000, timeoutMs: p.waitMs!, tcpPort: p.number }));
     const rc = config.ready_conditions;
     if (rc !== null) {
       const check = this.readyCheck(rc, allPorts, ins, name);
@@ -466,7 +465,6 @@ class Resolution {
       ...test,
       intervalMs,
       timeoutMs,
-      what: `ready_conditions (${String(recipe['type'])} recipe, ${String(rc['field'])} ${String(rc['assertion'])} ${JSON.stringify(rc['target_value'])})`,
       ...(http !== undefined && test.plainHttp ? { http } : {}),
     };
   }
@@ -545,7 +543,7 @@ class Resolution {
       const interval = Math.max(1, Math.ceil(ms(String(ins.args['interval'])) / 1000));
       script = `end=$(( $(date +%s) + ${Math.ceil(timeoutMs / 1000)} )); until ${cmd}; do if [ "$(date +%s)" -ge "$end" ]; then echo ${shellQuote(`${ins.description}: timed out`)} >&2; exit 1; fi; sleep ${interval}; done`;
     } else {
-      const codes = (ins.args['acceptable_codes'] as number[] | undefined) ?? [];
+      let codes: readonly number[] = (ins.args['acceptable_codes'] as number[] | undefined) ?? [];
       const skip = ins.args['skip_code_check'] === true;
       let run: string;
       if (recipe['type'] === 'exec') {
@@ -560,8 +558,8 @@ class Resolution {
         if (port === undefined) return this.note(ins, `${ins.kind}: port '${String(recipe['port_id'])}' is not a port of '${serviceName}'; not exported`);
         const endpoint = String(recipe['endpoint']);
         run = `wget -q -O - ${shellQuote(`http://${this.addressing.taskHost(serviceName)}:${Number(port['number'])}${endpoint.startsWith('/') ? '' : '/'}${endpoint}`)}`;
-        codes.length = 0;
-        codes.push(0);
+        // wget's exit code says whether the status was acceptable.
+        codes = [0];
       }
       script = skip ? `${run}; exit 0` : acceptCodes(run, codes);
     }

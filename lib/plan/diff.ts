@@ -28,7 +28,7 @@
 // it again is kept, not deleted: the package needs it, as it needs it in Kurtosis's enclave.
 // A task that stores into an artifact re-runs when an earlier producer of that artifact
 // changes, and what mounts the artifact after it depends on it.
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import { jsonDigest } from '../util/hash.js';
 import type { Action, Change, Instruction } from './model.js';
 import { artifactsCreated } from './recorder.js';
@@ -101,6 +101,11 @@ export function diff(instructions: readonly Instruction[], state: State): Change
         } else if (rec.configHash !== hash) {
           action = 'replace';
           reason = 'configuration changed';
+          before = rec.config;
+        } else if (rec.imageChange !== undefined) {
+          // Refresh found that the tag names another image (lib/apply/image-identity.ts).
+          action = 'replace';
+          reason = rec.imageChange.reason;
           before = rec.config;
         } else if (ins.forceUpdate) {
           action = 'replace';
@@ -204,7 +209,18 @@ export function diff(instructions: readonly Instruction[], state: State): Change
     for (const name of ins.artifacts) declaredArtifacts.add(name);
     for (const name of artifactsCreated(ins)) writer.set(name, ins.id);
     if (action !== 'no-op') dirty.add(ins.id);
-    changes.push({ action, stepId: ins.id, kind: ins.kind, reason, ...(cause !== undefined ? { cause } : {}), ...(before !== undefined ? { before } : {}), after, instruction: index });
+    const pullImage = action === 'replace' && ins.kind === 'add_service' ? pulledTag(state, serviceOf(ins)!) : undefined;
+    changes.push({
+      action,
+      stepId: ins.id,
+      kind: ins.kind,
+      reason,
+      ...(cause !== undefined ? { cause } : {}),
+      ...(before !== undefined ? { before } : {}),
+      after,
+      instruction: index,
+      ...(pullImage !== undefined ? { pullImage } : {}),
+    });
   });
 
   const deletions: Change[] = [];
@@ -226,6 +242,14 @@ export function diff(instructions: readonly Instruction[], state: State): Change
     }
   }
   return [...deletions, ...changes];
+}
+
+/** The image tag apply must pull before it replaces the service: refresh found a newer image in its registry (plan --pull). */
+function pulledTag(state: State, name: string): string | undefined {
+  const rec = state.services.get(name);
+  if (rec?.imageChange?.pull !== true) return undefined;
+  const image = (rec.config as { config?: { image?: { image?: unknown } } }).config?.image;
+  return typeof image?.image === 'string' ? image.image : undefined;
 }
 
 /** The service an instruction declares or acts on, if it is about one service. */

@@ -4,8 +4,8 @@
 // without the package, or the problems that stop planning (all of them, each with its
 // Starlark position).
 import { argumentsDigestText, openWorkspace, type WorkspaceOptions } from '../package/index.js';
-import type { PinnedRepository, SavedPlan } from '../planfile/model.js';
-import { withLineage, type State } from '../state/model.js';
+import type { PinnedRepository, SavedPlan } from '../planfile/index.js';
+import { withLineage, type State } from '../state/index.js';
 import { digestOf } from '../util/hash.js';
 import type { JsonObject } from '../util/json.js';
 import { diff } from './diff.js';

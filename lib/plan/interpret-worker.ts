@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { checkPackage } from './index.js';
-import { PackageFetcher, type FetcherOptions } from '../package/remote.js';
+import { PackageFetcher, type FetcherOptions } from '../package/index.js';
 import { UserError, type SourceLocation } from '../util/errors.js';
 import type { Problem } from './model.js';
 import { enclaveContents } from './enclave.js';

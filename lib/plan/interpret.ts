@@ -69,7 +69,7 @@ export interface InterpretOptions {
 }
 
 /** The message of the problem an interruption leaves (its position is where the package was). */
-export const INTERRUPTED_MESSAGE = 'interrupted';
+const INTERRUPTED_MESSAGE = 'interrupted';
 
 export interface InterpretResult {
   readonly instructions: readonly Instruction[];
@@ -331,7 +331,7 @@ function outputFallback(v: Value): JsValue {
 }
 
 /** Turns what interpretation threw into problems at package positions. */
-export function toProblems(e: unknown, mainFile = 'main.star'): Problem[] {
+function toProblems(e: unknown, mainFile = 'main.star'): Problem[] {
   if (e instanceof StarlarkSyntaxError) {
     const position = { file: e.file, line: e.pos.line, col: e.pos.col };
     return [{ message: e.msg, position, stack: [{ ...position, function: '<toplevel>' }] }];

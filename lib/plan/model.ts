@@ -114,6 +114,8 @@ export interface Change {
   readonly after?: JsonValue;
   /** Index into the plan's instruction list; absent for deletions of dropped entities. */
   readonly instruction?: number;
+  /** For a replace: the image tag to pull first, because its registry has a newer image (plan --pull). */
+  readonly pullImage?: string;
 }
 
 export interface PlanSummary {

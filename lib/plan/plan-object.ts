@@ -38,7 +38,7 @@
 import { posix } from 'node:path';
 import {
   ArgError,
-  Builtin,
+  type Builtin,
   Dict,
   EvalError,
   List,

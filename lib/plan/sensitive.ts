@@ -22,9 +22,9 @@
 // The secret words are configurable with STARFORM_SENSITIVE_NAMES: a comma- or
 // space-separated list of words to add, and `-word` to drop a default one
 // (e.g. `STARFORM_SENSITIVE_NAMES=seed,-private`).
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import { UserError } from '../util/errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
+import { isJsonObject, valueAtPath, type JsonObject, type JsonValue } from '../util/json.js';
 import type { Instruction } from './model.js';
 
 /** What a masked value shows. */
@@ -358,28 +358,6 @@ export function collectSensitive(value: JsonValue, names: SensitiveNames, secret
   return found;
 }
 
-/** The value at a dotted path of the package arguments (`db.password`), or undefined. */
-function argAt(args: JsonObject, path: string): JsonValue | undefined {
-  let at: JsonValue | undefined = args;
-  for (const part of path.split('.')) {
-    if (!isJsonObject(at) || !Object.prototype.hasOwnProperty.call(at, part)) return undefined;
-    at = at[part];
-  }
-  return at;
-}
-
-/** Checks that every marked argument names one the package gets; a typo would leave a secret in clear. */
-export function checkMarkedArgs(args: JsonObject, marked: readonly string[], source = '--sensitive-arg'): void {
-  for (const key of marked) {
-    if (key === '' || argAt(args, key) === undefined) {
-      const known = Object.keys(args).sort();
-      throw new UserError(`${source}: the package arguments have no '${key}'`, {
-        hint: known.length > 0 ? `The arguments given are: ${known.join(', ')}.` : 'No package arguments were given.',
-      });
-    }
-  }
-}
-
 export interface SensitiveSources {
   readonly args?: JsonObject;
   /** Marked argument keys (dotted paths). */
@@ -395,7 +373,7 @@ export function sensitiveValues(sources: SensitiveSources, names: SensitiveNames
   const found = new Set<string>(sources.known ?? []);
   if (sources.args !== undefined) {
     for (const key of sources.marked ?? []) {
-      const v = argAt(sources.args, key);
+      const v = valueAtPath(sources.args, key);
       if (v !== undefined) for (const s of collectSensitive(v, names, 'marked')) found.add(s);
     }
     for (const s of collectSensitive(sources.args, names)) found.add(s);

@@ -13,11 +13,18 @@
 import type { ApplyEvent, ApplySummary, StepAction, StepInfo } from '../apply/events.js';
 import { formatJson, isJsonObject, type JsonValue } from '../util/json.js';
 import { neutraliseControl, neutraliseInline, outputRedactor, type Redactor } from './redact.js';
+import { formatElapsed } from '../util/format-progress.js';
 import { paint, type Painter } from './style.js';
 
 export const ACTION_SYMBOL: Record<StepAction, string> = { create: '+', replace: '-/+', run: '>', delete: '-' };
 
 const DONE_VERB: Record<StepAction, string> = { create: 'created', replace: 'replaced', run: 'ran', delete: 'deleted' };
+
+/** For "still creating… 20s". */
+export const ONGOING_VERB: Record<StepAction, string> = { create: 'creating', replace: 'replacing', run: 'running', delete: 'deleting' };
+
+/** How many lines of a failure's detail (a failed exec's output, a container's last log lines) go under its line. */
+const FAILURE_DETAIL_LINES = 30;
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -40,6 +47,22 @@ function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
 
+/** The lines of an error after its first (a failed exec's output...), indented under the step's line. */
+function failureDetail(error: string, redactor: Redactor): string {
+  const rest = error.replace(/\s+$/, '').split('\n').slice(1);
+  if (rest.length === 0) return '';
+  const shown = rest.length > FAILURE_DETAIL_LINES ? [...rest.slice(0, FAILURE_DETAIL_LINES), `… ${rest.length - FAILURE_DETAIL_LINES} more lines`] : rest;
+  return shown.map((l) => `\n    ${safe(l, redactor)}`).join('');
+}
+
+/** What an interrupt says at once: the first lets the running steps finish, the second aborts them. */
+export function interruptText(count: number, running: number): string {
+  if (running === 0) return count === 1 ? 'Interrupt received: no step is running, and no new step starts.' : 'Interrupt received again: no step is running.';
+  const steps = `${running} running step${running === 1 ? '' : 's'}`;
+  if (count === 1) return `Interrupt received: finishing ${steps}; no new step starts (interrupt again to abort ${running === 1 ? 'it' : 'them'}).`;
+  return `Interrupt received again: aborting ${steps}; the state records what exists (interrupt once more to stop at once).`;
+}
+
 function colorFor(p: Painter, action: StepAction): (s: string) => string {
   return action === 'create' ? p.green : action === 'delete' ? p.red : action === 'replace' ? p.yellow : p.cyan;
 }
@@ -55,8 +78,15 @@ export function stepLine(event: ApplyEvent, p: Painter = paint(false), redactor:
     case 'step_failed': {
       const s = event.step;
       const where = positionText(s);
-      return `${p.red('✗  ')} ${p.bold(neutraliseInline(s.stepId))}  ${p.red('failed')} after ${formatDuration(event.durationMs)}${where ? ` (${where})` : ''}  ${safe(firstLine(event.error), redactor)}`;
+      const head = `${p.red('✗  ')} ${p.bold(neutraliseInline(s.stepId))}  ${p.red('failed')} after ${formatDuration(event.durationMs)}${where ? ` (${where})` : ''}  ${safe(firstLine(event.error), redactor)}`;
+      return head + failureDetail(event.error, redactor);
     }
+    case 'step_slow':
+      return p.dim(`    ${neutraliseInline(event.step.stepId)}: still ${ONGOING_VERB[event.step.action]}… ${formatElapsed(event.elapsedMs)}`);
+    case 'image_progress':
+      return p.dim(`image ${neutraliseInline(event.ref)}  ${safe(event.message, redactor)}`);
+    case 'interrupt':
+      return p.yellow(interruptText(event.count, event.running));
     case 'step_skipped':
       return p.dim(`·   ${neutraliseInline(event.step.stepId)}  ${safe(event.why, redactor)}`);
     case 'drift':

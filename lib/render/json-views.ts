@@ -15,9 +15,9 @@
 // Every document passes `document`, the one place where masking of sensitive values
 // (lib/render/redact.ts) belongs for JSON.
 import { inStepOrder, type ApplyEvent, type EventSink, type StepInfo } from '../apply/events.js';
-import type { DestroyResult } from '../apply/destroy.js';
+import type { DestroyResult } from '../apply/index.js';
 import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFrame } from '../plan/model.js';
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { maskPlanView } from './redact.js';
 import { entryJson, stateListJson, type ArtifactFile, type StateEntry } from './state-view.js';
@@ -156,6 +156,20 @@ export function eventDocument(event: ApplyEvent, at: Date): JsonObject {
       return document({ ...head, message: event.message });
     case 'image':
       return document({ ...head, ref: event.ref, action: event.action, duration_ms: event.durationMs });
+    case 'image_progress':
+      return document({
+        ...head,
+        ref: event.ref,
+        operation: event.operation,
+        message: event.message,
+        layers: event.layers.map((l) => ({ id: l.id, status: l.status, ...(l.current !== undefined ? { current: l.current } : {}), ...(l.total !== undefined ? { total: l.total } : {}) })),
+        ...(event.buildStep !== undefined ? { build_step: event.buildStep } : {}),
+        elapsed_ms: event.elapsedMs,
+      });
+    case 'step_slow':
+      return document({ ...head, ...stepJson(event.step), elapsed_ms: event.elapsedMs });
+    case 'interrupt':
+      return document({ ...head, count: event.count, running: event.running });
     case 'step_start':
       return document({ ...head, ...stepJson(event.step) });
     case 'step_done':

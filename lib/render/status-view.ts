@@ -5,7 +5,7 @@
 // outputs with the host URLs of the in-enclave addresses they contain. Everything the
 // package or its containers named is masked (lib/render/redact.ts) and its control
 // characters made visible.
-import type { EnclaveStatus, ServiceStatusRow } from '../apply/status.js';
+import type { EnclaveStatus, ServiceStatusRow } from '../apply/index.js';
 import { formatJson, type JsonObject, type JsonValue } from '../util/json.js';
 import { outputsText } from './apply-view.js';
 import { OUTPUT_FORMAT_VERSION } from './json-views.js';

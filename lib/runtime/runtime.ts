@@ -4,7 +4,7 @@
 // other by name, the service containers, one-off task containers and persistent volumes,
 // all labelled with that lineage. The executor drives a Kurtosis-style plan through this
 // interface only (add_service → createService, exec → exec, run_sh → runTask, ...), so a
-// Kubernetes runtime can stand beside the Docker one (docker-runtime.ts) later.
+// runtime adapter for another engine stands beside the existing ones (test/runtime/contract.ts).
 //
 // The layer is deliberately thin: it knows nothing of plans, instructions or state files.
 // It never touches a resource that lacks its lineage label, and every failure a user can
@@ -61,7 +61,7 @@ export interface ServiceSpec {
   readonly labels?: Readonly<Record<string, string>>;
   readonly user?: UserSpec;
   readonly maxCpuMillicores?: number;
-  /** Accepted for symmetry with Kubernetes; Docker has no CPU reservation and ignores it. */
+  /** A CPU reservation; engines without one ignore it. */
   readonly minCpuMillicores?: number;
   readonly maxMemoryMegabytes?: number;
   readonly minMemoryMegabytes?: number;
@@ -73,21 +73,21 @@ export interface ServiceSpec {
    * chosen before the container is created and fixed on it.
    */
   readonly ipAddressPlaceholder?: string;
-  /** Runs an init process (Docker's --init, which is tini) as PID 1: Kurtosis's tini_enabled. */
+  /** Runs an init process (tini) as PID 1: Kurtosis's tini_enabled. */
   readonly init?: boolean;
   /** Allocates a terminal for the container (Kurtosis's tty_enabled). */
   readonly tty?: boolean;
-  /** Host devices passed through, in Docker's `--device` form `host[:container][:permissions]`. */
+  /** Host devices passed through, as `host[:container][:permissions]`. */
   readonly devices?: readonly string[];
   /** GPUs and the related limits (Kurtosis's GpuConfig). */
   readonly gpu?: GpuRequest;
   /**
-   * Whether UDP ports are published on the host (default true). Kurtosis's Docker backend
+   * Whether UDP ports are published on the host (default true). Kurtosis's single-host backend
    * publishes them only with publish_udp=True; unpublished ports are still reachable on
    * the enclave network.
    */
   readonly publishUdp?: boolean;
-  /** Linux capabilities added to the container (Docker's --cap-add). */
+  /** Linux capabilities added to the container. */
   readonly capabilities?: readonly string[];
   /** Host-level powers; the plan allows them only with the user's opt-in. */
   readonly privileged?: boolean;
@@ -108,7 +108,7 @@ export interface ServiceSpec {
 /** The host-level settings a service or task may ask for (see ServiceSpec). */
 export type HostAccess = Pick<ServiceSpec, 'privileged' | 'hostPidNamespace' | 'bindMounts'>;
 
-/** Kurtosis's GpuConfig, as the Docker engine takes it. */
+/** Kurtosis's GpuConfig. */
 export interface GpuRequest {
   /** How many GPUs; -1 for all of them; 0 with no deviceIds for none. */
   readonly count: number;
@@ -152,6 +152,8 @@ export interface ServiceInfo {
   readonly ipAddress: string;
   /** Keyed by port id; empty while the container is not running. */
   readonly ports: Readonly<Record<string, PublishedPort>>;
+  /** The id (sha256:…) of the image the container was created from. */
+  readonly imageId?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -224,7 +226,23 @@ export interface ImageRequest {
   readonly pull?: ImagePullPolicy;
   /** Credentials for the registry the image is pulled from (Kurtosis's ImageSpec). */
   readonly auth?: RegistryAuth;
+  /** Told about the pull's layers and the build's steps as the engine reports them (image-progress.ts). */
+  readonly onProgress?: (progress: ImageProgress) => void;
 }
+
+/** One report of a pull or build in progress (see lib/docker/image-progress.ts). */
+export type ImageProgress =
+  | {
+      readonly kind: 'layer';
+      /** The layer's short id as the engine names it. */
+      readonly layer: string;
+      /** The engine's word for where the layer is: Waiting, Downloading, Extracting, Pull complete... */
+      readonly status: string;
+      readonly current?: number;
+      readonly total?: number;
+    }
+  | { readonly kind: 'step'; readonly text: string }
+  | { readonly kind: 'status'; readonly text: string };
 
 export interface RegistryAuth {
   readonly username: string;
@@ -305,6 +323,8 @@ export interface TaskSpec {
   readonly storePaths?: readonly string[];
   /** Defaults to 180 s; on expiry the container is killed and 'timeout' is thrown. */
   readonly timeoutMs?: number;
+  /** Aborting kills the task's container and fails with 'timeout' ("interrupted"). */
+  readonly signal?: AbortSignal;
   readonly labels?: Readonly<Record<string, string>>;
   readonly privileged?: boolean;
   readonly hostPidNamespace?: boolean;
@@ -329,16 +349,16 @@ export interface WaitOptions {
 }
 
 export interface EngineInfo {
-  /** e.g. "docker" */
+  /** The adapter's kind (Runtime.kind). */
   readonly kind: string;
   readonly version: string;
   readonly apiVersion: string;
-  /** Where the engine was reached, e.g. "unix:///var/run/docker.sock". */
+  /** Where the engine was reached (a socket path or URL). */
   readonly endpoint: string;
 }
 
 export interface Runtime {
-  /** Engine kind, e.g. "docker". */
+  /** The adapter's kind, as `--runtime` names it. */
   readonly kind: string;
   /** Where this runtime talks to its engine (for messages). */
   readonly endpoint: string;
@@ -360,6 +380,8 @@ export interface Runtime {
   buildImage(ref: string, spec: ImageBuildSpec): Promise<string>;
   /** Makes every requested image available, several at a time; never throws per image. */
   ensureImages(requests: readonly ImageRequest[]): Promise<ImageOutcome[]>;
+  /** The digest (sha256:…) the image's registry has for the reference now; 'registry-unreachable' / 'image-not-found' when it cannot say. */
+  registryDigest?(ref: string, auth?: RegistryAuth): Promise<string>;
 
   /** Creates, fills (files before start) and starts a service container on the enclave network. */
   createService(lineage: string, spec: ServiceSpec): Promise<ServiceInfo>;

@@ -16,7 +16,7 @@ import {
   List,
   StarSet,
   StarlarkObject,
-  Thread,
+  type Thread,
   decodePos,
   fail,
   freeze,
@@ -34,7 +34,7 @@ import {
 } from './values.js';
 
 /** Marks a keyword-only parameter without a default. */
-export const MANDATORY: unique symbol = Symbol('mandatory');
+const MANDATORY: unique symbol = Symbol('mandatory');
 type Default = Value | typeof MANDATORY;
 
 /** A function defined in Starlark (def or lambda). */
@@ -316,7 +316,7 @@ function nextStepLimit(thread: Thread): number {
   return max === -1 || next < max ? next : max;
 }
 
-export const rt = {
+const rt = {
   ...ops,
   truth,
   iterate,

@@ -12,12 +12,12 @@ import type { DialectOptions } from './ast.js';
 import { compileModule, compileProgram, programOf } from './eval.js';
 import type { ProgramCache } from './program-cache.js';
 import { universe as makeUniverse } from './builtins.js';
-import { Thread, type Value } from './values.js';
+import type { Thread, Value } from './values.js';
 
 export type { DialectOptions, Position } from './ast.js';
 export { StarlarkSyntaxError, StarlarkResolveError } from './errors.js';
 export { parse, parseExpr } from './parser.js';
-export { quote } from './quote.js';
+export { quote, utf8DecodeAt } from './quote.js';
 export {
   Builtin,
   Callable,

@@ -50,6 +50,28 @@ export interface ServiceRecord {
   readonly ipAddress: string | null;
   readonly ports: ReadonlyMap<string, PortRecord>;
   readonly status: ServiceStatus;
+  /** The image the container runs (absent in states written before starform recorded it). */
+  readonly image?: ServiceImage;
+  /**
+   * Set by refresh, never stored: the service's tag now names another image than `image`
+   * (or, with `plan --pull`, its registry has another). The diff replaces the service.
+   */
+  readonly imageChange?: ImageChange;
+}
+
+/** The image a service's container was created from. */
+export interface ServiceImage {
+  /** The image id (sha256:… of its configuration). */
+  readonly id: string;
+  /** The registry digest (sha256:… of its manifest) in the tag's repository; null for an image built or tagged locally. */
+  readonly digest: string | null;
+}
+
+export interface ImageChange {
+  /** For the plan: "image tag X now names sha256:…, was sha256:…". */
+  readonly reason: string;
+  /** The registry has the new image: apply pulls the tag before replacing the service. */
+  readonly pull: boolean;
 }
 
 /** A files artifact; its content lives in the blob store under `contentHash`. */

@@ -92,7 +92,7 @@ export function advisoryKey(schema: string, workspace: string): bigint {
 type PgModule = typeof pg;
 let driver: Promise<PgModule> | undefined;
 function loadDriver(): Promise<PgModule> {
-  driver ??= import('pg').then((m) => ((m as { default?: PgModule }).default ?? (m as unknown as PgModule)));
+  driver ??= import('pg').then((m) => m.default);
   return driver;
 }
 
@@ -115,9 +115,8 @@ class PostgresLock implements StateLock {
     readonly statePath: string,
     readonly info: LockInfo,
     readonly client: pg.Client,
-    private readonly key: bigint,
-    /** Deletes this lock's row (on `client`). */
-    private readonly removeRow: () => Promise<unknown>,
+    /** Deletes this lock's row and releases the advisory lock (on `client`, one statement). */
+    private readonly unlock: () => Promise<unknown>,
     private readonly onRelease: () => void,
   ) {
     const lost = (why: string): void => {
@@ -145,8 +144,7 @@ class PostgresLock implements StateLock {
     this.onRelease();
     if (this.compromised === null) {
       try {
-        await this.removeRow();
-        await this.client.query('SELECT pg_advisory_unlock($1)', [this.key.toString()]);
+        await this.unlock();
       } catch {
         // the connection went away: the server released the lock with it
       }
@@ -367,17 +365,8 @@ export class PostgresStateBackend implements StateBackend {
     if (this.held !== null && !this.held.released) throw new Error('this backend holds its lock already');
     const client = await this.connect();
     try {
-      await this.ensureSchema(client);
       const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
       const started = Date.now();
-      for (;;) {
-        const r = await this.query(() => client.query('SELECT pg_try_advisory_lock($1) AS ok', [this.key.toString()]));
-        if (r.rows[0].ok === true) break;
-        const waited = Date.now() - started;
-        if (waited >= timeoutMs) throw new StateLockedError(this.location, await this.holderWith(client, true), timeoutMs);
-        await sleep(Math.min(250, timeoutMs - waited));
-      }
-      const backendPid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       const info: LockInfo = {
         id: randomUUID(),
         operation: options.operation,
@@ -388,18 +377,47 @@ export class PostgresStateBackend implements StateBackend {
         starformVersion: STARFORM_VERSION,
         path: this.location,
       };
-      // The advisory lock is ours: a row left by a holder whose connection died is replaced.
-      await this.query(() =>
+      const key = this.key.toString();
+      // One round trip: take the advisory lock and, if it was free, record ourselves in the
+      // lock row (replacing a row left by a holder whose connection died: the lock is ours).
+      const take = (): Promise<pg.QueryResult> =>
         client.query(
-          `INSERT INTO ${this.table('locks')} (workspace, id, operation, user_name, host, pid, backend_pid, created, starform_version)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (workspace) DO UPDATE SET id = $2, operation = $3, user_name = $4, host = $5, pid = $6, backend_pid = $7, created = $8, starform_version = $9`,
-          [this.workspace, info.id, info.operation, info.user, info.host, info.pid, backendPid, info.created, info.starformVersion],
-        ),
-      );
-      const removeRow = (): Promise<unknown> =>
-        client.query(`DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2`, [this.workspace, info.id]);
-      const lock = new PostgresLock(this.location, info, client, this.key, removeRow, () => {
+          `WITH l AS (SELECT pg_try_advisory_lock($9::bigint) AS ok),
+                ins AS (INSERT INTO ${this.table('locks')} (workspace, id, operation, user_name, host, pid, backend_pid, created, starform_version)
+                        SELECT $1, $2, $3, $4, $5, $6, pg_backend_pid(), $7, $8 FROM l WHERE l.ok
+                        ON CONFLICT (workspace) DO UPDATE SET id = $2, operation = $3, user_name = $4, host = $5, pid = $6,
+                          backend_pid = EXCLUDED.backend_pid, created = $7, starform_version = $8)
+           SELECT l.ok, EXISTS (SELECT 1 FROM ${this.table('workspaces')} WHERE name = $1) AS present FROM l`,
+          [this.workspace, info.id, info.operation, info.user, info.host, info.pid, info.created, info.starformVersion, key],
+        );
+      for (;;) {
+        let r: pg.QueryResult;
+        try {
+          r = await take();
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (this.ready || (code !== '42P01' && code !== '3F000')) throw this.asUserError(err);
+          await this.ensureSchema(client);
+          continue;
+        }
+        this.ready = true;
+        const { ok, present } = r.rows[0] as { ok: boolean; present: boolean };
+        if (!present) {
+          if (ok) await client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint)`, [this.workspace, info.id, key]);
+          throw this.noWorkspace();
+        }
+        if (ok) break;
+        const waited = Date.now() - started;
+        if (waited >= timeoutMs) throw new StateLockedError(this.location, await this.holderWith(client, true), timeoutMs);
+        await sleep(Math.min(250, timeoutMs - waited));
+      }
+      const release = (): Promise<unknown> =>
+        client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint)`, [
+          this.workspace,
+          info.id,
+          key,
+        ]);
+      const lock = new PostgresLock(this.location, info, client, release, () => {
         if (this.held === lock) this.held = null;
       });
       this.held = lock;

@@ -24,6 +24,7 @@ interface ServiceV1 {
   readonly ip_address: string | null;
   readonly ports: { readonly [id: string]: PortV1 };
   readonly status: ServiceStatus;
+  readonly image?: { readonly id: string; readonly digest: string | null };
 }
 
 interface FilesArtifactV1 {
@@ -100,6 +101,7 @@ export function encode(state: State, starformVersion: string): JsonObject {
         host_port: p.hostPort,
       })),
       status: s.status,
+      ...(s.image !== undefined ? { image: { id: s.image.id, digest: s.image.digest } } : {}),
     })),
     files_artifacts: mapObject(state.filesArtifacts, (a) => ({ content_hash: a.contentHash, size: a.size })),
     steps: state.steps.map((s) =>
@@ -183,6 +185,7 @@ export function decode(raw: JsonObject): State {
           }),
         ),
         status: s.status,
+        ...(s.image !== undefined ? { image: { id: s.image.id, digest: s.image.digest } } : {}),
       }),
     ),
     filesArtifacts: objectMap(

@@ -29,7 +29,7 @@
 import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
+import { isRuntimeError, RuntimeError } from '../runtime/index.js';
 import type {
   ContainerSummary,
   EnclaveInfo,
@@ -57,9 +57,10 @@ import type {
   ImageIdentity,
   LogOptions,
   OutputStreams,
-} from '../runtime/runtime.js';
-import { checkMountPath, packFiles, readArchive, type ArchiveFileInput } from '../runtime/tar.js';
-import { DockerRuntime, resolveEndpoint, type DockerRuntimeOptions } from '../docker/docker-runtime.js';
+} from '../runtime/index.js';
+import { checkMountPath, packFiles, readArchive, type ArchiveFileInput } from '../runtime/index.js';
+import { DockerRuntime, engineFor, type DockerRuntimeOptions } from '../docker/docker-runtime.js';
+import { dockerodeOptions } from '../docker/endpoint.js';
 import { asDockerodeError, engineMessage, isUnreachable, unreachableError, shortId } from '../docker/docker-errors.js';
 import { KeyedLock } from '../docker/keyed-lock.js';
 import {
@@ -126,14 +127,14 @@ export class SwarmRuntime implements Runtime {
   private readonly connectHost: string;
 
   constructor(options: SwarmRuntimeOptions = {}) {
-    const { dockerOptions, endpoint } = resolveEndpoint(options.socketPath);
-    this.dockerOptions = dockerOptions;
-    this.endpoint = endpoint;
+    const engine = engineFor(options.socketPath);
+    this.dockerOptions = dockerodeOptions(engine) as Docker.DockerOptions;
+    this.endpoint = engine.endpoint;
     this.local = new DockerRuntime(options);
     this.publishMode = options.publishMode ?? 'host';
     this.startTimeoutMs = options.startTimeoutMs ?? 120_000;
     this.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 10;
-    this.connectHost = engineHost(endpoint);
+    this.connectHost = engine.publishedHost;
   }
 
   private get docker(): Docker {
@@ -223,10 +224,18 @@ export class SwarmRuntime implements Runtime {
       }),
     ]);
     const summaries: ContainerSummary[] = [];
+    // One listing for the tasks of every service (a no-op apply's refresh must stay cheap).
+    const all = services.length === 0 ? [] : ((await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: services.map((s) => s.ID) } }))) as RawTask[]);
+    const newest = new Map<string, TaskView>();
+    for (const raw of all) {
+      const t = taskView(raw);
+      const known = newest.get(raw.ServiceID ?? '');
+      if (!known || known.createdAt < t.createdAt) newest.set(raw.ServiceID ?? '', t);
+    }
     for (const s of services) {
       const name = s.Spec?.Labels?.[LABEL_SERVICE];
       if (name === undefined) continue;
-      const task = await this.currentTask(s.ID);
+      const task = newest.get(s.ID);
       const state = replicas(s) === 0 ? 'exited' : containerState(task?.state);
       summaries.push({ id: s.ID, containerName: s.Spec?.Name ?? s.ID, service: name, image: imageOf(s.Spec), state, running: state === 'running' });
     }
@@ -253,7 +262,8 @@ export class SwarmRuntime implements Runtime {
       const services = await this.call(`listing services of enclave ${lineage}`, () =>
         this.docker.listServices({ filters: { label: [`${LABEL_LINEAGE}=${lineage}`] } }),
       );
-      for (const s of services) await this.removeSwarmService(s.ID, `service ${s.Spec?.Name ?? s.ID}`);
+      // All at once, then one wait for their task containers (Swarm stops them in parallel).
+      await this.removeSwarmServices(services.map((s) => s.ID));
       // Containers, volumes (on this node) and the network, by label, as the Docker adapter removes them.
       await this.local.removeEnclave(lineage).catch(async (err: unknown) => {
         if (!isRuntimeError(err, 'name-conflict')) throw err;
@@ -659,21 +669,22 @@ export class SwarmRuntime implements Runtime {
   }
 
   /** Removes a Swarm service and waits until its task containers are gone (so its volumes and network are free). */
-  private async removeSwarmService(id: string, who: string): Promise<void> {
-    const tasks = await this.tasks(id).catch(() => [] as TaskView[]);
-    await this.callTolerating(404, `removing ${who}`, () => this.docker.getService(id).remove());
+  private removeSwarmService(id: string, who: string): Promise<void> {
+    return this.removeSwarmServices([id], who);
+  }
+
+  private async removeSwarmServices(ids: readonly string[], who?: string): Promise<void> {
+    if (ids.length === 0) return;
+    const tasks = (await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: [...ids] } })).catch(() => [])) as RawTask[];
+    await Promise.all(ids.map((id) => this.callTolerating(404, `removing ${who ?? `Swarm service ${shortId(id)}`}`, () => this.docker.getService(id).remove())));
+    const containers = new Set(tasks.map((t) => t.Status?.ContainerStatus?.ContainerID ?? '').filter((c) => c !== ''));
     const deadline = Date.now() + 60_000;
-    for (const t of tasks) {
-      if (!t.containerId) continue;
-      while (Date.now() < deadline) {
-        const gone = await this.docker
-          .getContainer(t.containerId)
-          .inspect()
-          .then(() => false)
-          .catch((err: unknown) => asDockerodeError(err).statusCode === 404);
-        if (gone) break;
-        await sleep(200);
-      }
+    while (containers.size > 0 && Date.now() < deadline) {
+      const present = new Set(
+        (await this.call('listing containers', () => this.docker.listContainers({ all: true, filters: { id: [...containers] } }))).map((c) => c.Id),
+      );
+      for (const c of [...containers]) if (!present.has(c)) containers.delete(c);
+      if (containers.size > 0) await sleep(250);
     }
   }
 
@@ -735,6 +746,7 @@ export class SwarmRuntime implements Runtime {
 
 interface RawTask {
   ID: string;
+  ServiceID?: string;
   CreatedAt?: string;
   NodeID?: string;
   DesiredState?: string;
@@ -789,11 +801,6 @@ function portsFromLabel(label: string | undefined): Record<string, { number: num
   return result;
 }
 
-/** The host to reach published ports at: the engine's own host for a remote engine, else loopback. */
-export function engineHost(endpoint: string): string {
-  const match = /^(?:tcp|https?|ssh):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(endpoint);
-  return match ? match[1]!.replace(/^\[|\]$/g, '') : '127.0.0.1';
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

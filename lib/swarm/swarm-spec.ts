@@ -8,8 +8,8 @@
 // PID namespace, and no taints (so no tolerations).
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import { RuntimeError } from '../runtime/errors.js';
-import type { ContainerState, ServiceSpec } from '../runtime/runtime.js';
+import { RuntimeError } from '../runtime/index.js';
+import type { ContainerState, ServiceSpec } from '../runtime/index.js';
 import { LABEL_PORTS, LABEL_SERVICE, ownLabels, userString } from '../docker/naming.js';
 
 /** How published ports reach the service: Swarm's routing mesh, or the port on the task's node. */

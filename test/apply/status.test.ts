@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { applyPlan, ApplyError } from '../../lib/apply/index.js';
-import { enclaveStatus, hostUrl, outputAddresses, sameRepository } from '../../lib/apply/status.js';
+import { enclaveStatus, hostUrl, sameRepository } from '../../lib/apply/status.js';
 import { FrameWriter } from '../../lib/docker/docker-logs-exec.js';
 import { renderStatusText, stateText } from '../../lib/render/status-view.js';
 import { BlobStore, readState } from '../../lib/state/index.js';

@@ -281,7 +281,10 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     child.kill('SIGINT');
     const [code] = (await exited) as [number | null];
     assert.equal(code, 1, stderr);
-    assert.match(stderr, /Interrupted: starting no new steps/);
+    // The notice is an NDJSON event of the progress stream (with --json), sent at once.
+    const notices = stdout.split('\n').filter((l) => l.includes('"type":"interrupt"')).map((l) => JSON.parse(l) as { count: number; running: number });
+    assert.deepEqual(notices.map((n) => n.count), [1]);
+    assert.ok(notices[0]!.running <= 1, 'one step at a time');
     assert.match(stderr, /the apply was interrupted\n\d of 7 steps finished and recorded in the state/);
     const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     assert.ok(events.some((e) => e.type === 'step_skipped'));

@@ -20,8 +20,8 @@ interface Run {
   stderr: string;
 }
 
-function starform(args: string[], cwd: string): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1', CI: '1' } });
+function starform(args: string[], cwd: string, env: Record<string, string> = {}): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1', CI: '1', ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,8 +50,8 @@ describe('cli: export', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function usageError(args: string[], pattern: RegExp, out?: string): void {
-    const r = starform(args, dir);
+  function usageError(args: string[], pattern: RegExp, out?: string, env: Record<string, string> = {}): void {
+    const r = starform(args, dir, env);
     assert.equal(r.code, 1, `exit code of export ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr, pattern);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -78,6 +78,19 @@ describe('cli: export', function () {
     writeFileSync(edited, readFileSync(plan, 'utf8').replace('"POSTGRES_DB": "app"', '"POSTGRES_DB": "evil"'));
     const out = join(dir, 'edited-out');
     usageError(['export', edited, '--format', 'kubernetes', '--out', out], /modified after starform wrote it/, out);
+  });
+
+  it('with a signing key configured: an unsigned plan or one signed with another key is refused, a signed one exported', () => {
+    const key = { STARFORM_PLAN_SIGNING_KEY: 'export-test-key-0123456789abcdef' };
+    const out = join(dir, 'signed-out');
+    usageError(['export', plan, '--format', 'kubernetes', '--out', out], /not signed, and a plan signing key is configured/, out, key);
+    const signed = join(dir, 'signed.plan');
+    const p = starform(['plan', fixturePackage('webapp'), '--state', join(dir, 'state.json'), '--out', signed], dir, key);
+    assert.equal(p.code, 0, p.stderr);
+    usageError(['export', signed, '--format', 'kubernetes', '--out', out], /signature does not verify/, out, { STARFORM_PLAN_SIGNING_KEY: 'another-key-0123456789abcdef-xyz' });
+    const ok = starform(['export', signed, '--format', 'kubernetes', '--out', out], dir, key);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(existsSync(join(out, 'kubernetes.yaml')));
   });
 
   it('several files without --out: exit 1, nothing printed', () => {

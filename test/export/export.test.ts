@@ -195,6 +195,19 @@ describe('export', function () {
       for (const f of r.files.filter((x) => x.path !== '.env')) for (const s of SECRETS) assert.ok(!text(f).includes(s), `${f.path} holds ${s}`);
     });
 
+    it('compose: a sensitive value that spans lines is refused (a .env line cannot hold it), Kubernetes takes it', () => {
+      const planned = planFixture('webapp');
+      const multi = 'line one\nline two';
+      const instructions = planned.plan.instructions.map((ins) =>
+        ins.id === 'service.postgres' ? JSON.parse(JSON.stringify(ins).replace('not-a-secret', 'line one\\nline two')) : ins,
+      );
+      const input = { plan: { ...planned.plan, instructions, sensitive: [multi] }, checksum: planned.checksum };
+      assert.throws(() => exportPlan(input, 'compose', { subnet: SUBNET }), /a sensitive value of the plan spans lines/);
+      const docs = docsOf(text(exportPlan(input, 'kubernetes').files[0]!));
+      const secret = docs.find((d) => d.metadata.name === 'starform-sensitive')!;
+      assert.deepEqual(Object.values(secret['data'] as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString('utf8')), [multi]);
+    });
+
     it('kubernetes and helm: only in Secrets (0600), used through $(VAR) expansion', () => {
       for (const format of ['kubernetes', 'helm'] as const) {
         const r = exportPlan(secrets(), format);

@@ -48,10 +48,11 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       runtime = await subject.open(this);
     });
 
-    after(async function () {
+    // Each case's enclaves go when it ends: a shared engine has few network address pools.
+    afterEach(async function () {
       this.timeout(120_000);
       if (runtime === undefined) return;
-      for (const l of lineages) await runtime.removeEnclave(l);
+      for (const l of lineages.splice(0)) await runtime.removeEnclave(l);
     });
 
     it('answers ping with its own kind', async () => {

@@ -31,8 +31,9 @@ import { durationMs, type BaseContext, type StepContext, type StepOutcome } from
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { forgetStep } from '../records.js';
-import { waitFor, indent } from '../recipes.js';
+import { waitFor } from '../recipes.js';
 import { stopped } from '../refresh.js';
+import { recordedImage } from '../image-identity.js';
 import { exitedAfterStart, failService, START_SETTLE_MS } from './service-failure.js';
 
 interface AddServiceArgs {
@@ -192,12 +193,14 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
     info = await ctx.runtime.createService(ctx.lineage, spec);
   }
 
+  const image = await recordedImage(ctx.runtime, spec.image, info.imageId);
   const record = serviceRecord({
     config: args as unknown as JsonObject,
     containerId: info.containerId,
     ipAddress: info.ipAddress === '' ? null : info.ipAddress,
     ports: portRecords(config, info),
     status: 'running',
+    ...(image !== undefined ? { image } : {}),
   });
   // A container that exits at once is a failure, never "created" (see service-failure.ts).
   const checked = hasReadinessChecks(config);

@@ -83,6 +83,7 @@ export async function runTask(ctx: StepContext): Promise<StepOutcome> {
     storePaths,
     timeoutMs: args.wait === null ? NO_TIMEOUT_MS : durationMs(args.wait),
     ...hostAccess(ctx, args),
+    signal: ctx.signal,
   };
   const result = await ctx.runtime.runTask(ctx.lineage, spec);
   const fields: Record<string, JsonValue> = { code: result.exitCode, output: result.output };

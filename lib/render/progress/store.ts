@@ -1,12 +1,23 @@
 // The live view's model: apply events folded into what the terminal shows — the lines of
-// ended steps, in step order (so the scrollback reads like the plain log), and the steps
-// running now with the time they started. Ink components subscribe to it; the store
-// knows nothing of React.
-import { inStepOrder, type ApplyEvent, type StepInfo } from '../../apply/events.js';
+// ended steps, in step order (so the scrollback reads like the plain log), the steps
+// running now with the time they started, and the images being pulled or built with
+// their layers or build step. Ink components subscribe to it; the store knows nothing of
+// React.
+import { inStepOrder, type ApplyEvent, type LayerProgress, type StepInfo } from '../../apply/events.js';
 
 export interface RunningStep {
   readonly step: StepInfo;
   readonly startedAt: number;
+}
+
+export interface ImageInFlight {
+  readonly ref: string;
+  readonly operation: 'pull' | 'build';
+  readonly startedAt: number;
+  readonly layers: readonly LayerProgress[];
+  readonly buildStep?: string;
+  /** The last thing the engine said (a build's output line, a layer's new status). */
+  readonly message: string;
 }
 
 export interface ProgressSnapshot {
@@ -14,6 +25,8 @@ export interface ProgressSnapshot {
   readonly ended: readonly ApplyEvent[];
   /** Steps in flight, by index. */
   readonly running: readonly RunningStep[];
+  /** Images being pulled or built, in the order they started. */
+  readonly images: readonly ImageInFlight[];
   readonly total: number;
   readonly finished: number;
   /** The apply_done / apply_failed event once it came. */
@@ -21,7 +34,7 @@ export interface ProgressSnapshot {
 }
 
 export class ProgressStore {
-  private snapshot: ProgressSnapshot = { ended: [], running: [], total: 0, finished: 0, closing: null };
+  private snapshot: ProgressSnapshot = { ended: [], running: [], images: [], total: 0, finished: 0, closing: null };
   private readonly listeners = new Set<() => void>();
   private readonly ordered = inStepOrder((e) => this.addEnded(e));
 
@@ -48,6 +61,29 @@ export class ProgressStore {
       case 'step_failed':
       case 'step_skipped':
         this.update({ running: s.running.filter((r) => r.step.index !== event.step.index), finished: s.finished + 1 });
+        break;
+      case 'image_progress': {
+        const before = s.images.find((i) => i.ref === event.ref);
+        const item: ImageInFlight = {
+          ref: event.ref,
+          operation: event.operation,
+          startedAt: before?.startedAt ?? Date.now() - event.elapsedMs,
+          layers: event.layers,
+          ...(event.buildStep !== undefined ? { buildStep: event.buildStep } : {}),
+          message: event.message,
+        };
+        this.update({ images: before === undefined ? [...s.images, item] : s.images.map((i) => (i === before ? item : i)) });
+        // The running area shows it; the scrollback keeps only what ended.
+        return;
+      }
+      case 'image':
+        this.update({ images: s.images.filter((i) => i.ref !== event.ref) });
+        break;
+      case 'step_slow':
+        // The running step's line says "still creating… 20s" by itself.
+        return;
+      case 'apply_failed':
+        this.update({ images: [] });
         break;
     }
     this.ordered(event);

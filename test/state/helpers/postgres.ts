@@ -82,12 +82,20 @@ async function start(bin: string): Promise<PostgresCluster> {
       if (attempt >= 2) throw err;
     }
   }
-  process.once('exit', () => {
+  const stop = (): void => {
     spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop'], {
       timeout: 30_000,
     });
     rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  process.once('exit', stop);
+  // An interrupted run (Ctrl-C, a CI timeout) stops the cluster too, then dies of the signal.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stop();
+      process.kill(process.pid, signal);
+    });
+  }
   return {
     port,
     socketDir,
