@@ -5,7 +5,7 @@
 // an ES module), so starting starform reads one file instead of hundreds of modules; (3)
 // saves V8's code cache for it. Tests run against the unbundled dist/ tree; bin/starform
 // runs the bundle.
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -54,13 +54,15 @@ await build({
   format: 'esm',
   external: ['ink', 'react', 'react/jsx-runtime'],
 });
-// The launcher decodes an ASCII bundle as Latin-1, several milliseconds faster than UTF-8;
-// esbuild escapes other characters in code but keeps some comments as written.
+// The launcher decodes an ASCII bundle as Latin-1, several milliseconds faster than UTF-8.
+// esbuild escapes other characters in code but keeps some comments as written: those
+// characters become \uXXXX text (harmless in a comment; code holds none by then).
 const bundleText = readFileSync(join(staging, 'starform.cjs'), 'utf8');
-const nonAscii = bundleText.search(/[^\x00-\x7f]/);
-if (nonAscii >= 0) {
-  const line = bundleText.slice(0, nonAscii).split('\n').length;
-  console.warn(`build: dist/bundle/starform.cjs line ${line} is not ASCII (${JSON.stringify(bundleText.split('\n')[line - 1].trim().slice(0, 80))}); start-up decodes it more slowly`);
+if (/[^\x00-\x7f]/.test(bundleText)) {
+  writeFileSync(
+    join(staging, 'starform.cjs'),
+    bundleText.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
 }
 const live = join(root, 'dist', 'bundle');
 const old = join(root, 'dist', `bundle.old.${process.pid}`);
