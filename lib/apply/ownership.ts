@@ -5,7 +5,7 @@
 // owner; stamping at the commit means a record is owned from its first write, so an apply
 // that fails half-way leaves nothing another package's plan could take for its own.
 import type { Instruction } from '../plan/model.js';
-import { ownedBy } from '../plan/claims.js';
+import { ownedBy } from '../plan/index.js';
 import { artifactsCreated } from '../plan/recorder.js';
 import type { FilesArtifactRecord, ServiceRecord, State } from '../state/index.js';
 

@@ -1,7 +1,7 @@
 // Enclave network addresses: IPv4 ranges of a subnet (for the fixed addresses that
 // private_ip_address_placeholder and a replaced service's kept address need), and the
 // engine's address errors said in the user's terms.
-import { RuntimeError } from '../runtime/errors.js';
+import { RuntimeError } from '../runtime/index.js';
 import { engineMessage, type DockerodeError } from './docker-errors.js';
 
 /** A container could not have the address it was given: say why in the user's terms. */

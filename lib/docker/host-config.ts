@@ -2,7 +2,7 @@
 // pass-through, privileged mode / host PID namespace / bind mounts, and GPU requests. Pure
 // translations from the runtime port's types, apart from the adapter's calls.
 import type Docker from 'dockerode';
-import type { GpuRequest, HostAccess } from '../runtime/runtime.js';
+import type { GpuRequest, HostAccess } from '../runtime/index.js';
 
 /** A `host[:container][:permissions]` device as Docker's HostConfig.Devices entry. */
 export function deviceMapping(device: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {

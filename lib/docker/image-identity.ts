@@ -8,8 +8,8 @@
 // `plan` calls it and must not pay for dockerode.
 import { engineMessage, pullError, type DockerodeError } from './docker-errors.js';
 import { engineGet, type EngineAddress } from './engine-http.js';
-import { RuntimeError } from '../runtime/errors.js';
-import type { ImageIdentity, RegistryAuth } from '../runtime/runtime.js';
+import { RuntimeError } from '../runtime/index.js';
+import type { ImageIdentity, RegistryAuth } from '../runtime/index.js';
 
 interface DistributionInspect {
   readonly Descriptor?: { readonly digest?: string };

@@ -7,7 +7,7 @@
 // nothing for events that say nothing a user needs (empty lines, the builder's
 // ` ---> 3f2a…` intermediate ids, aux records).
 import type { ProgressEvent } from './docker-stream.js';
-import type { ImageProgress } from '../runtime/runtime.js';
+import type { ImageProgress } from '../runtime/index.js';
 
 interface PullEvent extends ProgressEvent {
   readonly id?: string;

@@ -12,7 +12,7 @@
 // plans them, as they always did. A service name held by a container `state rm` forgot is
 // refused too: that container still answers to the name on the enclave network; so is
 // the name a renamed service's container still carries in its labels (`state mv`).
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import type { Instruction, Problem } from './model.js';
 import { artifactsCreated } from './recorder.js';
 

@@ -164,3 +164,4 @@ export { diff } from './diff.js';
 export { validate } from './validate.js';
 export { summarize } from './model.js';
 export type { Change, Instruction, PlanSummary, Problem } from './model.js';
+export { ownedBy } from './claims.js';

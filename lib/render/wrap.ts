@@ -5,7 +5,6 @@
 // never otherwise — terminals wrap at the last column, mid-word, which is what this
 // replaces. Widths count code points: escapes count 0, everything else 1.
 
-// eslint-disable-next-line no-control-regex
 const ESCAPE = /\u001b\[[0-9;]*m/g;
 
 /** The width of `text` on a terminal, without its colour escapes. */

@@ -65,11 +65,11 @@ describe('lint: the import rules of the design', function () {
     assert.deepEqual(await lint('lib/instructions/lint-probe.ts', "import type { JsonObject } from '../util/json.js';\nexport type Probe = JsonObject;\n"), []);
   });
 
-  it('dockerode is the Docker adapter’s alone', async () => {
+  it('dockerode is the engine adapters’ alone', async () => {
     only(
       await lint('lib/apply/lint-probe.ts', "import Docker from 'dockerode';\nexport const probe = Docker;\n"),
       'no-restricted-imports',
-      /Only the Docker adapter/,
+      /Only the engine adapters/,
     );
     assert.deepEqual(await lint('lib/docker/lint-probe.ts', "import Docker from 'dockerode';\nexport const probe = Docker;\n"), []);
   });
