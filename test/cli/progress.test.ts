@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../../lib/util/json.js';
 import { schemaValidator } from '../../lib/util/schema.js';
 import { TEST_IMAGE, useApplyEngine } from '../apply/helpers/engine.js';
@@ -204,11 +205,13 @@ describe('cli: progress and interrupts (Docker)', function () {
         dir,
         'live-build',
         `def run(plan):\n    plan.add_service("b", ServiceConfig(image = ImageBuildSpec(image_name = "${tag}", build_context_dir = "./ctx"), cmd = ["sleep", "3600"]))\n`,
-        { 'ctx/Dockerfile': `FROM ${TEST_IMAGE}\nRUN echo live-build-$RANDOM && sleep 4\n` },
+        // A context of 40 MB of fresh bytes (COPY, no RUN: the build needs no container network) keeps the build going a while.
+        { 'ctx/Dockerfile': `FROM ${TEST_IMAGE}\nCOPY blob /blob\n` },
       );
+      writeFileSync(join(pkg, 'ctx', 'blob'), randomBytes(40_000_000));
       try {
         const name = inTerminal(['apply', pkg, '--auto-approve', '--state', state]);
-        const during = await waitForScreen(name, /image starform-test\/progress-live:\d+ {2}building {2}Step 2\/2 : RUN echo/);
+        const during = await waitForScreen(name, /image starform-test\/progress-live:\d+ {2}building {2}(starting|Step \d\/2 : )/);
         assert.match(during, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] image /m, 'a spinner line for the image');
         const end = await waitForScreen(name, /EXIT=\d/);
         assert.match(end, /image starform-test\/progress-live:\d+ built in/);
