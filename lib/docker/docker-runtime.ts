@@ -60,6 +60,7 @@ import {
 import type {
   ContainerState,
   ContainerSummary,
+  ForeignContainer,
   EnclaveInfo,
   EnclaveResources,
   EngineInfo,
@@ -927,6 +928,16 @@ export class DockerRuntime implements Runtime {
     const info = await this.resolve(ref);
     if (!info) throw notFound(ref);
     return info;
+  }
+
+  async inspectForeignContainer(nameOrId: string): Promise<ForeignContainer | undefined> {
+    const info = await this.callTolerating(404, `inspecting container '${nameOrId}'`, () => this.docker.getContainer(nameOrId).inspect());
+    if (info === undefined) return undefined;
+    const networks = Object.entries(info.NetworkSettings?.Networks ?? {})
+      .map(([network, n]) => ({ network, ipAddress: n.IPAddress ?? '' }))
+      .filter((n) => n.ipAddress !== '')
+      .sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
+    return { id: info.Id, name: info.Name.replace(/^\//, ''), running: info.State.Running, networks };
   }
 
   private inspectContainer(id: string, who: string): Promise<Docker.ContainerInspectInfo> {

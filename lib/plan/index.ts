@@ -4,7 +4,7 @@
 // without the package, or the problems that stop planning (all of them, each with its
 // Starlark position).
 import { argumentsDigestText, openWorkspace, type WorkspaceOptions } from '../package/index.js';
-import type { PinnedRepository, SavedPlan } from '../planfile/model.js';
+import type { PinnedRepository, PlanEdit, SavedPlan } from '../planfile/model.js';
 import { withLineage, type State } from '../state/model.js';
 import { digestOf } from '../util/hash.js';
 import type { JsonObject } from '../util/json.js';
@@ -13,6 +13,8 @@ import { enclaveContents } from './enclave.js';
 import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { planSensitiveValues } from './sensitive.js';
+import { replaceTargets, selectChanges } from './selection.js';
+import { overrideProblems, type OverrideSpec } from './override.js';
 import { validate } from './validate.js';
 import { parseTemplate, TemplateError } from '../template/index.js';
 
@@ -37,6 +39,13 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly mainFunction?: string;
   /** Polled during interpretation; true stops it (see lib/plan/interpret-worker.ts). */
   readonly interrupted?: () => boolean;
+  /** `--target` / `--exclude` / `--replace` addresses (lib/plan/selection.ts). */
+  readonly selection?: { readonly targets?: readonly string[]; readonly excludes?: readonly string[]; readonly replace?: readonly string[] };
+  /** `--override FILE`, read and checked (lib/plan/override.ts); `overrideFile` names it in problems. */
+  readonly override?: OverrideSpec;
+  readonly overrideFile?: string;
+  /** Edits made before the diff (an override file), recorded in the plan first. */
+  readonly edits?: readonly PlanEdit[];
 }
 
 export interface PlanResult {
@@ -67,12 +76,17 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
     enclave,
     allowPrivileged: options.privileged,
     mainFunction: options.mainFunction,
+    ...(options.override ? { override: options.override } : {}),
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
   });
   const problems =
     result.problems.length > 0
       ? result.problems
-      : [...validate(result.instructions, enclave), ...templateProblems(result.instructions, result.files)];
+      : [
+          ...(options.override ? overrideProblems(options.override, result.instructions, options.overrideFile ?? 'override file') : []),
+          ...validate(result.instructions, enclave),
+          ...templateProblems(result.instructions, result.files),
+        ];
   // Packages fetched by locator: pin what a successful interpretation used (starform.lock).
   if (result.problems.length === 0) options.remote?.saveLock();
   const repositories = (options.remote?.used() ?? []).map(({ locator, ref, commit }) => ({ locator, ref, commit }));
@@ -113,7 +127,10 @@ export function makePlan(options: PlanOptions): PlanResult {
 export function planFromCheck(checked: ReturnType<typeof checkPackage>, options: PlanOptions): PlanResult {
   const { instructions, problems, warnings, result } = checked;
   if (problems.length > 0) return { plan: null, summary: null, problems, warnings, instructions };
-  const changes = diff(instructions, options.state);
+  const replacing = replaceTargets(instructions, options.selection?.replace ?? []);
+  const selected = selectChanges(instructions, diff(instructions, options.state, { replace: replacing.ids }), options.selection ?? {});
+  const changes = selected.changes;
+  const edits = [...(options.edits ?? []), ...selected.edits, ...replacing.edits];
   const digest = digestOf(`${result.sourcesDigest}\n${argumentsDigestText(options.args)}`);
   const plan: SavedPlan<Instruction, Change> = {
     // A state never written gets its lineage now (random): the plan is bound to the one
@@ -130,6 +147,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
     outputs: result.outputs,
     files: result.files,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(edits.length > 0 ? { edits } : {}),
     sensitive: planSensitiveValues(
       { args: options.args, marked: options.sensitiveArgs ?? [], instructions, outputs: result.outputs },
       options.state,

@@ -43,6 +43,7 @@ import type { PackageFiles, PackageFile, PackageTree } from './host.js';
 import type { Instruction, Problem, SourcePosition, StackFrame } from './model.js';
 import { Recorder, type EnclaveContents } from './recorder.js';
 import { createPlanObject, globalPrint } from './plan-object.js';
+import type { OverrideSpec } from './override.js';
 import { kurtosisTypes } from './types.js';
 import { packageArgsValue } from './package-args.js';
 
@@ -61,6 +62,8 @@ export interface InterpretOptions {
    * the result says `interrupted` (lib/plan/interpret-worker.ts sets it on Ctrl-C).
    */
   readonly interrupted?: () => boolean;
+  /** `plan --override FILE` (lib/plan/override.ts). */
+  readonly override?: OverrideSpec;
 }
 
 /** The message of the problem an interruption leaves (its position is where the package was). */
@@ -199,7 +202,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return file.content.toString('latin1');
   });
 
-  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged });
+  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged, ...(options.override ? { override: options.override } : {}) });
 
   function predeclaredFor(): Map<string, Value> {
     const env = new Map(base);

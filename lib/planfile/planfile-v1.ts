@@ -20,6 +20,7 @@ import {
   type InstructionCore,
   type InstructionRecord,
   type PinnedRepository,
+  type PlanEdit,
   type SavedPlan,
 } from './model.js';
 
@@ -40,6 +41,7 @@ interface PlanBodyV1 {
   readonly files: { readonly [digest: string]: string };
   readonly warnings?: readonly string[];
   readonly sensitive_values?: readonly string[];
+  readonly edits?: readonly PlanEdit[];
 }
 
 /** The order of the top-level keys in the file: what reviewers read first comes first. */
@@ -49,6 +51,7 @@ export const LEADING_KEYS = [
   'checksum',
   'signature',
   'state',
+  'edits',
   'package',
   'summary',
   'changes',
@@ -89,6 +92,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     format_version: FORMAT_VERSION,
     starform_version: starformVersion,
     state: { lineage: plan.base.lineage, serial: plan.base.serial },
+    ...(plan.edits !== undefined && plan.edits.length > 0 ? { edits: plan.edits } : {}),
     package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package) },
     summary: summarize(plan.changes),
     changes: plan.changes.map((c, i) => toFileRecord(c, `changes[${i}]`)),
@@ -138,5 +142,6 @@ function decode(raw: PlanBodyV1): SavedPlan {
       }),
     ),
     ...(raw.sensitive_values !== undefined ? { sensitive: raw.sensitive_values } : {}),
+    ...(raw.edits !== undefined ? { edits: raw.edits } : {}),
   };
 }

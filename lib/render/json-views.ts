@@ -17,6 +17,7 @@
 import { inStepOrder, type ApplyEvent, type EventSink, type StepInfo } from '../apply/events.js';
 import type { DestroyResult } from '../apply/destroy.js';
 import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFrame } from '../plan/model.js';
+import type { PlanEdit } from '../planfile/model.js';
 import type { State } from '../state/model.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { maskPlanView } from './redact.js';
@@ -59,6 +60,8 @@ export interface PlanJsonInput {
   /** The values the plan marks sensitive: masked wherever they occur. */
   readonly sensitive?: readonly string[];
   readonly signature?: { readonly algorithm: string; readonly key_id: string; readonly verified: boolean | null } | null;
+  /** The user's edits of the plan (lib/plan/selection.ts, override.ts), as the plan file records them. */
+  readonly edits?: readonly PlanEdit[];
 }
 
 export function planDocument(view: PlanJsonInput): JsonObject {
@@ -67,6 +70,7 @@ export function planDocument(view: PlanJsonInput): JsonObject {
     starform_version: plan.starformVersion,
     checksum: plan.checksum,
     state: { lineage: plan.base.lineage, serial: plan.base.serial },
+    edits: (view.edits ?? []).map((e) => ({ ...e })),
     package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args },
     summary: summaryJson(plan.summary),
     changes: plan.changes.map((c) => {
@@ -77,6 +81,7 @@ export function planDocument(view: PlanJsonInput): JsonObject {
         kind: c.kind,
         reason: c.reason,
         ...(c.cause !== undefined ? { cause: c.cause } : {}),
+        ...(leftOutOf(c) !== undefined ? { left_out: leftOutOf(c)! } : {}),
         ...(ins ? { description: ins.description, position: position(ins.position) } : {}),
         ...(c.before !== undefined ? { before: c.before } : {}),
         ...(c.after !== undefined ? { after: c.after } : {}),
@@ -86,6 +91,12 @@ export function planDocument(view: PlanJsonInput): JsonObject {
     warnings: [...plan.warnings],
     ...(plan.signature !== undefined ? { signature: plan.signature } : {}),
   });
+}
+
+/** What a change left out by --target/--exclude would have done (lib/plan/selection.ts). */
+function leftOutOf(c: Change): JsonObject | undefined {
+  const l = (c as Change & { leftOut?: { action: string; reason: string; by: string } }).leftOut;
+  return l === undefined ? undefined : { action: l.action, reason: l.reason, by: l.by };
 }
 
 function problemJson(p: Problem): JsonObject {
