@@ -90,11 +90,17 @@ export function diff(instructions: readonly Instruction[], state: State, options
         const name = serviceOf(ins)!;
         if (ins.args['binding'] !== undefined) {
           // Bound by an override file (lib/plan/override.ts): never created; the step only
-          // records the bound endpoint's address. A container of the same name that an
-          // earlier apply created is not declared, so it is deleted.
-          if (prev === undefined || prev.argsHash !== hash) {
+          // records the bound endpoint's address. A container an earlier apply created for
+          // the service is removed by that step (a replace), not kept beside the binding.
+          const own = state.services.get(name);
+          if (own !== undefined && world.get(name)?.exists === true) {
+            declaredServices.add(name);
+            action = 'replace';
+            reason = 'bound by the override file: the container starform made for it is removed';
+            before = own.config;
+          } else if (prev === undefined || prev.argsHash !== hash) {
             action = 'run';
-            reason = prev === undefined ? 'bind to what the override file names' : 'the binding changed';
+            reason = prev?.args['binding'] === undefined ? 'bind to what the override file names' : 'the binding changed';
             if (prev !== undefined) before = prev.args;
           } else if (dep !== undefined) {
             action = 'run';

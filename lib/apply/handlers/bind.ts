@@ -4,19 +4,29 @@
 // resolve to it; the state gets no service record, so apply, refresh and destroy never
 // touch the bound container.
 //
-// An existing container is looked up read-only by name (the runtime's
+// A container an earlier apply created for the service is removed first (the diff plans
+// that as a replace). An existing container is looked up read-only by name (the runtime's
 // inspectForeignContainer): it must exist and run. Its address is the one on the enclave's
 // network when the user connected it there (then its name is also its host name in the
 // enclave), else its address on its first network (host name: that address). An external
 // endpoint's address and host name are the ones the file gives.
 import { parseBinding } from '../../plan/override.js';
 import type { StepContext, StepOutcome } from '../context.js';
-import { StepFailure } from '../errors.js';
+import { StepFailure, isRuntimeError } from '../errors.js';
+import { removeService } from '../../state/index.js';
 
 export async function bindService(ctx: StepContext): Promise<StepOutcome> {
   const name = String(ctx.instruction.args['name']);
   const binding = parseBinding(ctx.instruction.args['binding'] ?? null);
   if (binding === undefined) throw new StepFailure(`service '${name}': the plan's binding is not one starform knows`);
+  const own = ctx.state().services.get(name);
+  if (own !== undefined) {
+    // The container an earlier apply made for the service: the binding takes its place.
+    await ctx.commit((s) => removeService(s, name));
+    await ctx.runtime.removeService({ lineage: ctx.lineage, name, containerId: own.containerId }).catch((err: unknown) => {
+      if (!isRuntimeError(err, 'not-found')) throw err;
+    });
+  }
   if ('external' in binding) {
     const { ip, hostname } = binding.external;
     const host = hostname ?? ip;
