@@ -234,7 +234,9 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     else if (loaded.signature !== null) {
       process.stderr.write(`note: the plan is signed (key ${loaded.signature.keyId}), but no plan signing key is configured to verify it\n`);
     }
-    await execute(loaded.plan, argv, { planFile: target, lockTimeoutMs, runtime });
+    // A plan that lists containers no state names removes them even when it has no other change.
+    const removeOrphans = (loaded.plan.orphans ?? []).length > 0;
+    await execute(loaded.plan, argv, { planFile: target, lockTimeoutMs, runtime, ...(removeOrphans ? { removeOrphans } : {}) });
     return;
   }
 

@@ -105,7 +105,9 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   }
   const selection = { targets: argv.target ?? [], excludes: argv.exclude ?? [], replace: argv.replace ?? [] };
   const checked = await checking;
-  const result = planFromCheck(checked, { ...inputs, locator: argv.dir, state, selection, ...(override !== undefined ? { edits: [override.edit] } : {}) });
+  const planned = planFromCheck(checked, { ...inputs, locator: argv.dir, state, selection, ...(override !== undefined ? { edits: [override.edit] } : {}) });
+  // Containers no state names: recorded in the plan, which apply then removes (issue 18).
+  const result = planned.plan !== null && orphans.length > 0 ? { ...planned, plan: { ...planned.plan, orphans: [...orphans] } } : planned;
   maskOutput(result.plan?.sensitive ?? planSensitiveValues({ args: inputs.args, instructions: result.instructions, outputs: null }, state));
   for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
   if (result.plan === null) {
@@ -125,7 +127,7 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     const { planDocument } = await import('../render/json-views.js');
     const { STARFORM_VERSION } = await import('../util/package-info.js');
     const { plan } = result;
-    const doc = { ...view, base: plan.base, package: plan.package, warnings: result.warnings, checksum: serializePlan(plan).checksum, starformVersion: STARFORM_VERSION, edits: plan.edits ?? [] };
+    const doc = { ...view, base: plan.base, package: plan.package, warnings: result.warnings, checksum: serializePlan(plan).checksum, starformVersion: STARFORM_VERSION, edits: plan.edits ?? [], orphans };
     process.stdout.write(formatJson(planDocument(doc)));
   } else {
     const { editsText } = await import('../render/edits-view.js');

@@ -115,6 +115,17 @@ export interface SavedPlan<I extends InstructionCore = InstructionRecord, C exte
   readonly sensitive?: readonly string[];
   /** The user's edits to the plan (lib/plan/selection.ts), in the order given; absent when none. */
   readonly edits?: readonly PlanEdit[];
+  /**
+   * Containers of the enclave no state names, found by refresh when the plan was made: apply
+   * removes them (lib/render/orphans-view.ts). Sorted by service; absent when none.
+   */
+  readonly orphans?: readonly PlanOrphan[];
+}
+
+/** A container of the enclave's lineage that the state does not name. */
+export interface PlanOrphan {
+  readonly service: string;
+  readonly containerId: string;
 }
 
 /**

@@ -42,6 +42,7 @@ interface PlanBodyV1 {
   readonly warnings?: readonly string[];
   readonly sensitive_values?: readonly string[];
   readonly edits?: readonly PlanEdit[];
+  readonly orphans?: readonly { readonly service: string; readonly container_id: string }[];
 }
 
 /** The order of the top-level keys in the file: what reviewers read first comes first. */
@@ -55,6 +56,7 @@ export const LEADING_KEYS = [
   'package',
   'summary',
   'changes',
+  'orphans',
   'instructions',
   'outputs',
   'sensitive_values',
@@ -101,6 +103,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
     ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
     ...(plan.sensitive !== undefined && plan.sensitive.length > 0 ? { sensitive_values: [...plan.sensitive] } : {}),
+    ...(plan.orphans !== undefined && plan.orphans.length > 0 ? { orphans: plan.orphans.map((o) => ({ service: o.service, container_id: o.containerId })) } : {}),
   };
   return body as unknown as JsonObject;
 }
@@ -143,5 +146,6 @@ function decode(raw: PlanBodyV1): SavedPlan {
     ),
     ...(raw.sensitive_values !== undefined ? { sensitive: raw.sensitive_values } : {}),
     ...(raw.edits !== undefined ? { edits: raw.edits } : {}),
+    ...(raw.orphans !== undefined ? { orphans: raw.orphans.map((o) => ({ service: o.service, containerId: o.container_id })) } : {}),
   };
 }

@@ -62,6 +62,8 @@ export interface PlanJsonInput {
   readonly signature?: { readonly algorithm: string; readonly key_id: string; readonly verified: boolean | null } | null;
   /** The user's edits of the plan (lib/plan/selection.ts, override.ts), as the plan file records them. */
   readonly edits?: readonly PlanEdit[];
+  /** Containers no state names, which apply removes (lib/render/orphans-view.ts). */
+  readonly orphans?: readonly { readonly service: string; readonly containerId: string }[];
 }
 
 export function planDocument(view: PlanJsonInput): JsonObject {
@@ -71,6 +73,7 @@ export function planDocument(view: PlanJsonInput): JsonObject {
     checksum: plan.checksum,
     state: { lineage: plan.base.lineage, serial: plan.base.serial },
     edits: (view.edits ?? []).map((e) => ({ ...e })),
+    orphans: (view.orphans ?? []).map((o) => ({ service: o.service, container_id: o.containerId })),
     package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args },
     summary: summaryJson(plan.summary),
     changes: plan.changes.map((c) => {
