@@ -38,8 +38,9 @@ export async function packagelessPlan(argv: PlanArgs, key: PlanKey | undefined, 
   const stored = await readState(argv.state);
   maskOutput(stateSensitiveValues(stored));
   const refreshOnly = argv['refresh-only'];
-  if (refreshOnly && stored.lineage === null) {
-    throw new UserError('nothing to refresh: there is no state yet', { location: { file: argv.state } });
+  if (stored.lineage === null) {
+    // An empty plan of no state would make a state when applied: there is nothing to plan.
+    throw new UserError(`nothing to ${refreshOnly ? 'refresh' : 'destroy'}: there is no state yet`, { location: { file: argv.state } });
   }
   let state = stored;
   let drift: string[] = [];

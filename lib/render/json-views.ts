@@ -20,7 +20,7 @@ import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFr
 import type { PlanEdit } from '../planfile/model.js';
 import type { State } from '../state/model.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
-import { maskPlanView } from './redact.js';
+import { maskPlanView, planRedactor } from './redact.js';
 import { entryJson, stateListJson, type ArtifactFile, type StateEntry } from './state-view.js';
 
 /** The version of every JSON output's layout. */
@@ -67,12 +67,13 @@ export interface PlanJsonInput {
 }
 
 export function planDocument(view: PlanJsonInput): JsonObject {
-  const plan = maskPlanView(view);
+  const redactor = planRedactor(view);
+  const plan = maskPlanView(view, redactor);
   return document({
     starform_version: plan.starformVersion,
     checksum: plan.checksum,
     state: { lineage: plan.base.lineage, serial: plan.base.serial },
-    edits: (view.edits ?? []).map((e) => ({ ...e })),
+    edits: (view.edits ?? []).map((e) => redactor.redactJson({ ...e })),
     orphans: (view.orphans ?? []).map((o) => ({ service: o.service, container_id: o.containerId })),
     package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args },
     summary: summaryJson(plan.summary),

@@ -126,9 +126,12 @@ describe('cli: plan --target/--exclude/--replace/--destroy/--refresh-only and dr
       if (args[1] !== undefined && args[1] !== '' && !args[1].startsWith('--')) assert.ok(r.stderr.includes(args[1]), `the message names ${args[1]}: ${r.stderr}`);
       assert.ok(!existsSync(state) && !existsSync(join(dir, 'p.plan')), 'nothing was written');
     }
-    const r = starform(['plan', '--destroy', '--state', state, '--target', 'service.db'], dir);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /--target service\.db: matches no step/);
+    for (const flag of ['--destroy', '--refresh-only']) {
+      const r = starform(['plan', flag, '--state', state, '--out', join(dir, 'p.plan')], dir);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /nothing to (destroy|refresh): there is no state yet/);
+      assert.ok(!existsSync(state) && !existsSync(join(dir, 'p.plan')));
+    }
   });
 
   it('plan --destroy is a saved, reviewable plan; apply destroys exactly that, and refuses it once stale', () => {
