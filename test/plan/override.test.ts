@@ -9,6 +9,8 @@ import { readOverride, type OverrideSpec } from '../../lib/plan/override.js';
 import { emptyState } from '../../lib/state/index.js';
 import { UserError } from '../../lib/util/errors.js';
 import type { JsonObject } from '../../lib/util/json.js';
+import { planDocument } from '../../lib/render/json-views.js';
+import { summarize } from '../../lib/plan/model.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/packages/bound', import.meta.url));
 const overrides = fileURLToPath(new URL('../../../fixtures/overrides', import.meta.url));
@@ -63,5 +65,18 @@ describe('plan: --override (issue 12)', () => {
 
   it('readOverride refuses a file that does not match the schema, naming the file', async () => {
     await assert.rejects(readOverride(`${dir}/kurtosis.yml`), (e: unknown) => e instanceof UserError && /override\.schema\.json/.test(e.message));
+  });
+
+  it('plan --json masks a secret the override file sets, in the instructions and in the recorded edit', () => {
+    const content = { services: { 'service.postgres': { env_vars: { POSTGRES_PASSWORD: 'hunter2-override-secret' } } } };
+    const edit = { kind: 'override' as const, file: 'o.yaml', digest: `sha256:${'0'.repeat(64)}` as const, content };
+    const r = makePlan({ dir, args: {}, state: emptyState(), override: content, edits: [edit] });
+    assert.deepEqual(r.problems, []);
+    const p = r.plan!;
+    assert.ok(p.sensitive?.includes('hunter2-override-secret'));
+    const doc = planDocument({ ...p, summary: summarize(p.changes), warnings: [], checksum: 'x', starformVersion: 'test', edits: p.edits ?? [] });
+    const text = JSON.stringify(doc);
+    assert.ok(!text.includes('hunter2-override-secret'), text);
+    assert.match(text, /"POSTGRES_PASSWORD":"\(sensitive\)"/);
   });
 });
