@@ -5,13 +5,12 @@
 // Per service of the state: its container was removed, stopped, runs although the state
 // says stopped, or was changed (it runs another image than the state records: the tag was
 // moved or removed, or someone recreated the container from another image). Per container
-// of the enclave's lineage that no service of the state names: unknown (left by an
-// interrupted apply, or made by hand with our labels). Subnet probe networks a killed
+// of the enclave's lineage that no service of the state names, and task containers left
+// behind: unknown (left by an interrupted apply, or made by hand with our labels). Subnet probe networks a killed
 // apply left are drift too.
 import type { Runtime } from '../docker/index.js';
 import type { State } from '../state/index.js';
-import type { JsonObject } from '../util/json.js';
-import { isJsonObject } from '../util/json.js';
+import { isJsonObject, type JsonObject } from '../util/json.js';
 import { shortId } from './refresh.js';
 
 export type DriftKind = 'removed' | 'stopped' | 'started' | 'changed' | 'unknown-container' | 'probe-network';
@@ -61,6 +60,9 @@ export async function detectDrift(state: State, runtime: Runtime): Promise<Drift
     .sort((a, b) => (a.service! < b.service! ? -1 : a.service! > b.service! ? 1 : a.id < b.id ? -1 : 1));
   for (const c of unknown) {
     out.push({ kind: 'unknown-container', service: c.service!, containerId: c.id, message: `service '${c.service!}': container ${shortId(c.id)} carries the enclave's labels, but the state does not name it` });
+  }
+  for (const c of found.containers.filter((x) => x.service === undefined && x.task !== undefined).sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    out.push({ kind: 'unknown-container', containerId: c.id, message: `task container ${shortId(c.id)} ('${c.task!}') carries the enclave's labels, but no step runs it now (left by an interrupted apply)` });
   }
   for (const probe of found.probeNetworks ?? []) {
     out.push({ kind: 'probe-network', message: `network '${probe.networkName}' is a subnet probe left by an interrupted apply` });

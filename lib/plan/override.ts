@@ -181,4 +181,3 @@ export function describeBinding(b: Binding): string {
   return 'existing' in b ? `the existing container '${b.existing.container}'` : `the external endpoint ${b.external.hostname ?? b.external.ip}`;
 }
 
-export type { JsonValue };
