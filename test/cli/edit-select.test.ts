@@ -175,6 +175,8 @@ describe('cli: plan --target/--exclude/--replace/--destroy/--refresh-only and dr
     docker(['rmi', tag]); // the db container now runs an image no tag names
     const ghost = docker(['create', '--label', `starform.lineage=${lineage}`, '--label', 'starform.service=ghost', IMAGE, 'sleep', '3600']).stdout;
     extra.push(`rm -f ${ghost}`);
+    const task = docker(['create', '--label', `starform.lineage=${lineage}`, '--label', 'starform.task=leftover', IMAGE, 'true']).stdout;
+    extra.push(`rm -f ${task}`);
 
     const text = ok(starform(['drift', '--state', state], dir), 2);
     assert.match(text, /service 'cl-1': its container [0-9a-f]{12} is exited, not running/);
@@ -183,7 +185,8 @@ describe('cli: plan --target/--exclude/--replace/--destroy/--refresh-only and dr
     assert.match(text, /service 'ghost': container [0-9a-f]{12} carries the enclave's labels, but the state does not name it/);
     const doc = JSON.parse(ok(starform(['drift', '--state', state, '--json'], dir), 2)) as JsonValue & { drift: { kind: string; service: string }[] };
     assert.deepEqual(schemaValidator('output-drift.schema.json')(doc), []);
-    assert.deepEqual(doc.drift.map((d) => `${d.kind} ${d.service}`), ['stopped cl-1', 'removed cl-2', 'changed db', 'unknown-container ghost']);
+    assert.deepEqual(doc.drift.map((d) => `${d.kind} ${d.service ?? 'task'}`), ['stopped cl-1', 'removed cl-2', 'changed db', 'unknown-container ghost', 'unknown-container task']);
+    assert.match(text, /task container [0-9a-f]{12} \('leftover'\) carries the enclave's labels/);
 
     const serial = readStateFile(state).serial;
     const planned = ok(starform(['plan', '--refresh-only', '--state', state, '--out', join(dir, 'r.plan'), '--detailed-exitcode'], dir), 2);
