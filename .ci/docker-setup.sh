@@ -13,7 +13,8 @@
 #      from a tarball holding the static busybox and its applet links (sh, httpd, nc,
 #      sleep, cat, echo, wget, ...), so a test service can serve HTTP and answer exec.
 #      The image carries a recipe label; it is rebuilt only when the recipe changes.
-# Settings (environment): STARFORM_TEST_IMAGE, STARFORM_DOCKERD_LOG, STARFORM_DOCKERD_WAIT.
+# Settings (environment): STARFORM_TEST_IMAGE, STARFORM_DOCKERD_LOG, STARFORM_DOCKERD_WAIT,
+# STARFORM_DOCKERD_POOL (the address range dockerd hands /24 networks from).
 set -euo pipefail
 
 IMAGE="${STARFORM_TEST_IMAGE:-starform-test/busybox:latest}"
@@ -86,7 +87,10 @@ ensure_engine() {
     need_root "starting dockerd"
     mkdir -p "$(dirname "$DOCKERD_LOG")"
     log "starting dockerd (log: $DOCKERD_LOG)"
-    setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
+    # Address pools of /24 networks (256 of them) instead of the defaults' 31: the tests
+    # create an enclave network per case, several at once, and a crash test leaves some
+    # for the next apply to find.
+    setsid nohup dockerd --default-address-pool "base=${STARFORM_DOCKERD_POOL:-10.210.0.0/16},size=24" >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
     pid=$!
   fi
   local waited=0

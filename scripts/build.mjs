@@ -1,33 +1,19 @@
 // The build after `tsc`: (1) compiles every JSON Schema in schemas/ to a standalone
-// validator module (dist/schemas/<name>.cjs) with ajv's standalone code generation, so
-// commands check files without loading and compiling ajv at start-up (~250 ms); (2)
+// validator module (dist/schemas/<name>.cjs, scripts/compile-schemas.mjs), so commands
+// check files without loading and compiling ajv at start-up (~250 ms); (2)
 // bundles the CLI with esbuild into dist/bundle/starform.cjs (plus the ink progress view as
 // an ES module), so starting starform reads one file instead of hundreds of modules; (3)
 // saves V8's code cache for it. Tests run against the unbundled dist/ tree; bin/starform
 // runs the bundle.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
+import { compileSchemas } from './compile-schemas.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const Ajv2020 = require('ajv/dist/2020.js').default;
-const standaloneCode = require('ajv/dist/standalone/index.js').default;
-
-// Must match the options lib/util/schema.ts compiles with when no precompiled module exists.
-const ajvOptions = { allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false, code: { source: true } };
-
-const outSchemas = join(root, 'dist', 'schemas');
-mkdirSync(outSchemas, { recursive: true });
-for (const name of readdirSync(join(root, 'schemas')).filter((n) => n.endsWith('.schema.json'))) {
-  const schema = JSON.parse(readFileSync(join(root, 'schemas', name), 'utf8'));
-  const ajv = new Ajv2020(ajvOptions);
-  const validate = ajv.compile(schema);
-  writeFileSync(join(outSchemas, name.replace(/\.json$/, '.cjs')), standaloneCode(ajv, validate));
-}
+compileSchemas(root);
 
 // Built beside the live bundle and swapped in at the end, so a running starform (or a
 // concurrent build) never sees a half-written bundle.
@@ -54,7 +40,7 @@ await build({
   // Native or WebAssembly-carrying packages and ajv (only needed where no precompiled
   // validator exists) load from node_modules when used; the live progress view is its
   // own ES module below (ink is ES-module-only, with top-level await).
-  external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ajv', 'ajv/*'],
+  external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ajv', 'ajv/*', 'pg', 'pg-native'],
   plugins: [externalProgressView()],
   define: { 'import.meta.url': '__starformModuleUrl' },
   banner: { js: "const __starformModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -14,8 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (p) => join(root, 'fixtures', p);
 const scratch = mkdtempSync(join(tmpdir(), 'starform-train-'));
 const plan = join(scratch, 'saved.plan');
+// A compiled-Starlark cache of its own, so both of its paths are trained: the first plan
+// compiles and saves, the second loads (lib/starlark/program-cache.ts).
+process.env.STARFORM_STARLARK_CACHE = join(scratch, 'starlark-cache');
 const runs = [
   ['plan', fixture('packages/webapp'), '--refresh=false', '--state', join(scratch, 'none.state.json'), '--out', plan],
+  ['plan', fixture('packages/webapp'), '--refresh=false', '--state', join(scratch, 'none.state.json')],
   ['show', plan],
   ['show', plan, '--json'],
   ['plan', fixture('packages/deps'), '--refresh=false', '--state', fixture('states/deps.state.json')],

@@ -9,7 +9,7 @@
 //
 // The check sees the engine the apply uses; an apply of a copy of the plan against
 // another engine is not seen (docs/decisions.md).
-import type { Runtime } from '../docker/index.js';
+import type { Runtime } from '../runtime/index.js';
 import { UserError } from '../util/errors.js';
 
 /** Refuses to create the state of lineage `lineage` when the engine has an enclave of it already. */

@@ -7,10 +7,10 @@
 // that must record an intermediate state (a service replacement first records that the
 // old container is gone). It returns the step's result and runtime values and any other
 // change to the state; the executor records the applied step and the values.
-import type { Runtime, ServiceRef } from '../docker/index.js';
+import type { Runtime, ServiceRef } from '../runtime/index.js';
 import type { Instruction } from '../plan/model.js';
 import type { ReferenceResolver } from '../plan/references.js';
-import type { BlobStore, State } from '../state/index.js';
+import type { StateBlobs, State } from '../state/index.js';
 import type { JsonValue } from '../util/json.js';
 import { StepFailure } from './errors.js';
 import type { StateChange } from './state-writer.js';
@@ -19,11 +19,13 @@ import type { StateChange } from './state-writer.js';
 export interface BaseContext {
   readonly lineage: string;
   readonly runtime: Runtime;
-  readonly blobs: BlobStore;
+  readonly blobs: StateBlobs;
   /** Contents the plan embeds (uploads, templates, build contexts), by digest. */
   readonly planFiles: ReadonlyMap<string, Uint8Array>;
   /** Aborted when the apply is cancelled: waits (readiness, wait, retries) end early and the step fails. */
   readonly signal: AbortSignal;
+  /** apply --keep-failed: a service that fails to become ready keeps its (stopped) container, recorded as failed. */
+  readonly keepFailed?: boolean;
   /** The state as committed so far. */
   state(): State;
   readonly resolve: ReferenceResolver;

@@ -6,12 +6,15 @@
 // values, outputs or enclave) is written *before* the engine is asked to remove
 // anything: a crash in between leaves labelled resources the state does not name, which
 // the next destroy (or apply) removes, never a state naming containers that are gone.
-import type { EnclaveResources, Runtime } from '../docker/index.js';
-import { BlobStore, backupPath, emptyState, lockState, readState, referencedBlobs, resolveStatePath, writeState, type State, type StateLock } from '../state/index.js';
+import type { EnclaveResources, Runtime } from '../runtime/index.js';
+import { emptyState, type State, type StateBackend, type StateLock } from '../state/index.js';
+import { backendOf } from './executor.js';
 import { UserError } from '../util/errors.js';
 
 export interface DestroyOptions {
-  readonly statePath: string;
+  /** The state file (when no `backend` is given). */
+  readonly statePath?: string;
+  readonly backend?: StateBackend;
   readonly runtime: Runtime | (() => Promise<Runtime>);
   readonly lock?: StateLock;
   readonly lockTimeoutMs?: number;
@@ -31,10 +34,10 @@ export function destroyedState(state: State): State {
 }
 
 export async function destroyEnclave(options: DestroyOptions): Promise<DestroyResult> {
-  const path = await resolveStatePath(options.statePath);
-  const lock = options.lock ?? (await lockState(path, { operation: 'destroy', timeoutMs: options.lockTimeoutMs ?? 0 }));
+  const backend = await backendOf(options);
+  const lock = options.lock ?? (await backend.lock({ operation: 'destroy', timeoutMs: options.lockTimeoutMs ?? 0 }));
   try {
-    const before = await readState(path);
+    const before = await backend.read();
     if (before.lineage === null) return { removed: null, before, state: before };
     let runtime: Runtime;
     try {
@@ -44,7 +47,7 @@ export async function destroyEnclave(options: DestroyOptions): Promise<DestroyRe
       throw err instanceof UserError ? err : new UserError((err as Error).message, { cause: err });
     }
     const empty = destroyedState(before);
-    const state = isEmpty(before) ? before : await writeState(path, empty, lock);
+    const state = isEmpty(before) ? before : await backend.write(before, empty, lock);
     let removed: EnclaveResources;
     try {
       removed = await runtime.removeEnclave(before.lineage);
@@ -54,12 +57,7 @@ export async function destroyEnclave(options: DestroyOptions): Promise<DestroyRe
         cause: err,
       });
     }
-    try {
-      const backup = await readState(backupPath(path));
-      await BlobStore.forState(path).prune(new Set([...referencedBlobs(state), ...referencedBlobs(backup)]));
-    } catch {
-      // an unreadable backup: keep every blob
-    }
+    await backend.pruneBlobs(state);
     return { removed, before, state };
   } finally {
     if (options.lock === undefined) await lock.release();

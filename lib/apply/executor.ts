@@ -20,19 +20,14 @@
 // Future references resolve from the state's runtime values: those of steps run now, and
 // those recorded by earlier applies for the steps this plan skips. The engine is reached
 // only through the Runtime interface.
-import type { Runtime } from '../docker/index.js';
+import type { Runtime } from '../runtime/index.js';
 import type { Instruction, InstructionKind } from '../plan/model.js';
 import { substituteDeep, type ReferenceResolver } from '../plan/references.js';
 import { checkPlanIsCurrent, type ChangeCore, type InstructionCore, type SavedPlan } from '../planfile/index.js';
 import {
-  BlobStore,
+  FileStateBackend,
   appliedStep,
-  backupPath,
-  lockState,
-  readState,
   recordStep,
-  referencedBlobs,
-  resolveStatePath,
   setEnclave,
   setOutputs,
   setRuntimeValue,
@@ -40,6 +35,7 @@ import {
   withSensitiveValues,
   type AppliedStep,
   type State,
+  type StateBackend,
   type StateLock,
 } from '../state/index.js';
 import { crashPoint } from '../util/crash-point.js';
@@ -99,7 +95,10 @@ const KINDS: ReadonlySet<string> = new Set<InstructionKind>([
 ]);
 
 export interface ApplyOptions {
-  readonly statePath: string;
+  /** The state file (when no `backend` is given). */
+  readonly statePath?: string;
+  /** The state backend (lib/state/backend.ts); default: the file backend of `statePath`. */
+  readonly backend?: StateBackend;
   /** The engine, or a factory called only when the plan has something to do. */
   readonly runtime: Runtime | (() => Promise<Runtime>);
   /** Steps running at once; default 8. */
@@ -122,6 +121,8 @@ export interface ApplyOptions {
    * state names (the plan showed them; a plan with steps always removes them).
    */
   readonly removeOrphans?: boolean;
+  /** Keep the container of a service that fails to become ready, stopped and recorded as failed (apply --keep-failed). */
+  readonly keepFailed?: boolean;
 }
 
 export interface ApplyResult {
@@ -199,11 +200,13 @@ export async function applyPlan(plan: ApplicablePlan, options: ApplyOptions): Pr
   const started = Date.now();
   const emit = (e: ApplyEvent): void => options.onEvent?.(e);
   if (refreshOnlyEdit(plan) !== undefined) {
-    const state = await applyRefreshOnly(plan, { ...options, onEvent: emit });
+    const backend = await backendOf(options);
+    const { lockTimeoutMs, planFile } = options;
+    const state = await applyRefreshOnly(plan, { backend, runtime: options.runtime, onEvent: emit, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), ...(planFile !== undefined ? { planFile } : {}) });
     return { state, summary: emptySummary(), outputs: state.outputs, steps: 0 };
   }
-  const path = await resolveStatePath(options.statePath);
-  const lock = options.lock ?? (await lockState(path, { operation: 'apply', timeoutMs: options.lockTimeoutMs ?? 0, releaseOnSignal: false }));
+  const path = await backendOf(options);
+  const lock = options.lock ?? (await path.lock({ operation: 'apply', timeoutMs: options.lockTimeoutMs ?? 0, releaseOnSignal: false }));
   try {
     return await applyLocked(plan, options, path, lock, started, emit);
   } finally {
@@ -214,12 +217,12 @@ export async function applyPlan(plan: ApplicablePlan, options: ApplyOptions): Pr
 async function applyLocked(
   plan: ApplicablePlan,
   options: ApplyOptions,
-  path: string,
+  path: StateBackend,
   lock: StateLock,
   started: number,
   emit: (e: ApplyEvent) => void,
 ): Promise<ApplyResult> {
-  const initial = options.lock !== undefined && options.lockedState !== undefined ? options.lockedState : await readState(path);
+  const initial = options.lock !== undefined && options.lockedState !== undefined ? options.lockedState : await path.read();
   checkPlanIsCurrent(plan, initial, options.planFile ?? '(plan)');
 
   const instructions = plan.instructions.map(asInstruction);
@@ -243,7 +246,7 @@ async function applyLocked(
     });
     await writer.flush();
     const state = writer.state;
-    if (items.some((i) => i.writes.some((w) => w.startsWith('artifact:')))) await pruneBlobs(path, state);
+    if (items.some((i) => i.writes.some((w) => w.startsWith('artifact:')))) await path.pruneBlobs(state);
     emit({ type: 'apply_done', summary, outputs: state.outputs, serial: state.serial, durationMs: Date.now() - started });
     return { state, summary, outputs: state.outputs, steps: items.length };
   };
@@ -279,8 +282,11 @@ async function applyLocked(
     await writer.persist();
     const enclave = await runtime.ensureEnclave(lineage);
     const current = writer.state.enclave;
-    if (current?.networkId !== enclave.networkId || current.networkName !== enclave.networkName) {
-      await writer.commit((s) => setEnclave(s, { networkName: enclave.networkName, networkId: enclave.networkId }));
+    const runtimeKind = runtime.kind === 'docker' ? undefined : runtime.kind;
+    if (current?.networkId !== enclave.networkId || current.networkName !== enclave.networkName || current.runtime !== runtimeKind) {
+      await writer.commit((s) =>
+        setEnclave(s, { networkName: enclave.networkName, networkId: enclave.networkId, ...(runtimeKind !== undefined ? { runtime: runtimeKind } : {}) }),
+      );
     }
     const refreshed = await refreshState(writer.state, runtime);
     for (const message of refreshed.drift) emit({ type: 'drift', message });
@@ -316,9 +322,10 @@ async function applyLocked(
   const base: BaseContext = {
     lineage,
     runtime,
-    blobs: BlobStore.forState(path),
+    blobs: path.blobs,
     planFiles: plan.files,
     signal: cancel,
+    ...(options.keepFailed ? { keepFailed: true } : {}),
     state: () => writer.state,
     resolve,
     commit,
@@ -461,14 +468,9 @@ function recordAll(state: State, batch: readonly QueuedRecord[], known: Known): 
   return next;
 }
 
-/** Removes blobs neither the state nor its backup refers to; skipped when the backup cannot be read. */
-async function pruneBlobs(path: string, state: State): Promise<void> {
-  let keep: Set<string>;
-  try {
-    const backup = await readState(backupPath(path));
-    keep = new Set([...referencedBlobs(state), ...referencedBlobs(backup)]);
-  } catch {
-    return;
-  }
-  await BlobStore.forState(path).prune(keep as Set<`sha256:${string}`>);
+/** The state backend of an apply: the one given, or the file backend of `statePath`. */
+export async function backendOf(options: { readonly backend?: StateBackend; readonly statePath?: string }): Promise<StateBackend> {
+  if (options.backend !== undefined) return options.backend;
+  if (options.statePath === undefined) throw new Error('neither a state backend nor a state path was given');
+  return FileStateBackend.open(options.statePath);
 }

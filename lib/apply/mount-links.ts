@@ -8,7 +8,7 @@
 // store_service_files or a task's `store`) are only known at apply time, so this is where
 // it is checked; uploads and rendered templates never contain links (the package's links
 // are resolved when they are read).
-import { readArchive } from '../docker/tar.js';
+import { readArchive } from '../runtime/index.js';
 import { StepFailure } from './errors.js';
 
 export interface MountedArchive {

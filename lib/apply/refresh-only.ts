@@ -9,7 +9,7 @@
 // changed something (serial + 1); orphaned containers are listed by the plan but left alone.
 import type { Runtime } from '../docker/index.js';
 import { checkPlanIsCurrent, type PlanEdit } from '../planfile/index.js';
-import { lockState, readState, resolveStatePath, writeState, type State } from '../state/index.js';
+import type { State, StateBackend } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 import { emptySummary, type ApplyEvent } from './events.js';
@@ -33,7 +33,8 @@ export function refreshOnlyEdit(plan: { readonly edits?: readonly PlanEdit[] }):
 }
 
 export interface RefreshOnlyOptions {
-  readonly statePath: string;
+  /** Where the state is (the executor's backendOf). */
+  readonly backend: StateBackend;
   readonly runtime: Runtime | (() => Promise<Runtime>);
   readonly lockTimeoutMs?: number;
   readonly planFile?: string;
@@ -49,10 +50,10 @@ export async function applyRefreshOnly(
   if (edit === undefined) throw new Error('applyRefreshOnly: not a refresh-only plan');
   const started = Date.now();
   const planFile = options.planFile ?? '(plan)';
-  const path = await resolveStatePath(options.statePath);
-  const lock = await lockState(path, { operation: 'apply', timeoutMs: options.lockTimeoutMs ?? 0 });
+  const backend = options.backend;
+  const lock = await backend.lock({ operation: 'apply', timeoutMs: options.lockTimeoutMs ?? 0 });
   try {
-    const state = await readState(path);
+    const state = await backend.read();
     checkPlanIsCurrent(plan, state, planFile);
     options.onEvent?.({ type: 'apply_start', steps: [], unchanged: 0, parallelism: 1 });
     const runtime = typeof options.runtime === 'function' ? await options.runtime() : options.runtime;
@@ -64,7 +65,7 @@ export async function applyRefreshOnly(
       });
     }
     for (const message of refreshed.drift) options.onEvent?.({ type: 'drift', message });
-    const written = refreshed.state === state ? state : await writeState(path, refreshed.state, lock);
+    const written = refreshed.state === state ? state : await backend.write(state, refreshed.state, lock);
     options.onEvent?.({ type: 'apply_done', summary: emptySummary(), outputs: written.outputs, serial: written.serial, durationMs: Date.now() - started });
     return written;
   } finally {

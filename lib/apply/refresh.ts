@@ -16,8 +16,8 @@
 // the state file (no engine involved): an artifact whose blob is missing or damaged
 // (wrong size, or bytes that do not hash to its digest) is dropped from the state, so the
 // plan creates it again from the package (and the apply stores it afresh).
-import type { ContainerSummary, Runtime } from '../docker/index.js';
-import { BlobStore, putService, removeFilesArtifact, removeService, resolveStatePath, type ServiceRecord, type State } from '../state/index.js';
+import type { ContainerSummary, Runtime } from '../runtime/index.js';
+import { BlobStore, putService, removeFilesArtifact, removeService, resolveStatePath, type ServiceRecord, type State, type StateBackend, type StateBlobs } from '../state/index.js';
 
 export interface RefreshResult {
   readonly state: State;
@@ -72,9 +72,9 @@ export function shortId(id: string): string {
 }
 
 /** The state without the files artifacts whose stored content is missing or damaged (see the file comment). */
-export async function refreshBlobs(state: State, statePath: string): Promise<{ state: State; drift: string[] }> {
+export async function refreshBlobs(state: State, statePath: string | StateBackend): Promise<{ state: State; drift: string[] }> {
   if (state.filesArtifacts.size === 0) return { state, drift: [] };
-  const blobs = BlobStore.forState(await resolveStatePath(statePath));
+  const blobs: StateBlobs = typeof statePath === 'string' ? BlobStore.forState(await resolveStatePath(statePath)) : statePath.blobs;
   let next = state;
   const drift: string[] = [];
   const names = [...state.filesArtifacts.keys()].sort();

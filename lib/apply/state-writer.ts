@@ -21,7 +21,7 @@
 // later, spaced so that writing takes at most a fifth of the time. So "the state
 // describes what exists" still holds after any crash, and a run of n such steps costs
 // O(n) writes' worth of bytes in total, not n whole-state writes.
-import { serializeState, writeState, type State, type StateLock } from '../state/index.js';
+import { serializeState, writeState, type State, type StateBackend, type StateLock } from '../state/index.js';
 
 export type StateChange = (state: State) => State;
 
@@ -62,8 +62,9 @@ export class StateWriter {
   /** How many times the file was written. */
   writes = 0;
 
+  /** `target`: the state backend, or the path of a state file. */
   constructor(
-    private readonly path: string,
+    private readonly target: string | StateBackend,
     private readonly lock: StateLock,
     initial: State,
     private readonly order: ReadonlyMap<string, number>,
@@ -78,7 +79,7 @@ export class StateWriter {
   }
 
   /**
-   * Applies a change and resolves when a state file containing it has been written — or
+   * Applies a change and resolves when a state file containing it has been written, or
    * at once with `durable: false` (it is written soon, with whatever comes next).
    */
   commit(change: StateChange, options: CommitOptions = {}): Promise<void> {
@@ -156,7 +157,10 @@ export class StateWriter {
           const next = ordered(snapshot, this.order);
           const force = this.forceWrite && next.serial === 0;
           if (differs(next, this.written) || force) {
-            const written = await writeState(this.path, next, this.lock);
+            const written =
+              typeof this.target === 'string'
+                ? await writeState(this.target, next, this.lock)
+                : await this.target.write(this.written, next, this.lock);
             this.forceWrite = false;
             this.writes++;
             this.written = written;

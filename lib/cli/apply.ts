@@ -13,7 +13,7 @@
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { Runtime } from '../docker/index.js';
+import type { Runtime } from '../runtime/index.js';
 import { applyPlan, inStepOrder, refreshBlobs, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
 import { checkSignature, readPlanFile } from '../planfile/index.js';
 import { closingText, stepLine } from '../render/apply-view.js';
@@ -21,10 +21,13 @@ import { ndjsonSink } from '../render/json-views.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput, neutraliseControl } from '../render/redact.js';
 import { paint, useColor } from '../render/style.js';
-import { lockState, readState, type State, type StateLock } from '../state/index.js';
+import type { State, StateBackend, StateLock } from '../state/index.js';
+import { encryptionOf, openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+import { statusAfterApply, statusAfterApplyText } from './apply-status.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
+import { preloadRuntime, requestedRuntime, RuntimeChoice, withRuntimeOption, type RuntimeArgs } from './runtime-option.js';
 
 export const command = 'apply [dir]';
 export const describe = 'Apply a saved plan (apply PLAN), or plan the package and apply it after confirmation (apply [DIR])';
@@ -33,11 +36,12 @@ export interface LockArgs {
   'lock-timeout': string;
 }
 
-interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs {
+interface ApplyArgs extends PackageArgs, StateArgs, LockArgs, SigningArgs, RuntimeArgs {
   'auto-approve': boolean;
   parallelism: number;
   json: boolean;
   refresh: boolean;
+  'keep-failed': boolean;
 }
 
 export function withLockTimeout<T>(y: Argv<T>): Argv<T & LockArgs> {
@@ -63,13 +67,18 @@ export function checkParallelism(value: unknown): void {
 
 export function builder(y: Argv): Argv<ApplyArgs> {
   return withSigningKeyOption(
-    withLockTimeout(withStateOption(withPackageOptions(y))),
+    withRuntimeOption(withLockTimeout(withStateOption(withPackageOptions(y)))),
     'Apply a saved plan only if signed by this Ed25519 key (PEM, public or private); default $STARFORM_PLAN_SIGNING_KEY_FILE, or an HMAC secret in $STARFORM_PLAN_SIGNING_KEY',
   )
     .positional('dir', { type: 'string', default: '.', describe: 'A saved plan file, or the package directory to plan and apply' })
     .option('auto-approve', { type: 'boolean', default: false, describe: 'Apply without asking for confirmation' })
     .option('parallelism', { type: 'number', default: 8, describe: 'How many independent steps run at the same time' })
     .option('json', { type: 'boolean', default: false, describe: 'Stream progress as NDJSON events (needs --auto-approve with a package)' })
+    .option('keep-failed', {
+      type: 'boolean',
+      default: false,
+      describe: 'Keep the container of a service that fails to start or become ready (stopped, for `starform logs`/`shell`); the next apply replaces it',
+    })
     .option('refresh', {
       type: 'boolean',
       default: true,
@@ -83,10 +92,9 @@ export function builder(y: Argv): Argv<ApplyArgs> {
     .example('$0 apply ./pkg --auto-approve', 'Plan ./pkg and apply it without asking') as unknown as Argv<ApplyArgs>;
 }
 
-/** The Docker engine, created on first use (loading dockerode costs a quarter of a second). */
-export function lazyRuntime(): () => Promise<Runtime> {
-  let runtime: Promise<Runtime> | undefined;
-  return () => (runtime ??= import('../docker/index.js').then((m) => new m.DockerRuntime()));
+/** The runtime of `choice`, opened on first use (loading dockerode costs a quarter of a second). */
+export function lazyRuntime(choice: RuntimeChoice = new RuntimeChoice(undefined)): () => Promise<Runtime> {
+  return choice.runtime;
 }
 
 /** A lock timeout: a duration (`30s`, `500ms`, `2m`, `1h`) or a number of seconds. */
@@ -187,7 +195,7 @@ async function isPlanFile(target: string): Promise<boolean> {
 async function execute(
   plan: ApplicablePlan,
   argv: ApplyArgs,
-  extra: { lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
+  extra: { backend: StateBackend; lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
 ): Promise<void> {
   const view = await startApplyView(argv.json);
   let last: ApplyEvent | undefined;
@@ -198,27 +206,32 @@ async function execute(
   try {
     await withInterrupts((signal, cancel) =>
       applyPlan(plan, {
-        statePath: argv.state,
+        backend: extra.backend,
         runtime: extra.runtime,
         parallelism: argv.parallelism,
         lockTimeoutMs: extra.lockTimeoutMs,
         ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
         ...(extra.planFile ? { planFile: extra.planFile } : {}),
         ...(extra.removeOrphans ? { removeOrphans: true } : {}),
+        ...(argv['keep-failed'] ? { keepFailed: true } : {}),
         onEvent: sink,
         signal,
         cancel,
       }),
     );
   } finally {
-    await view.close(last);
+    // The status table follows the summary and shows the outputs (lib/cli/apply-status.ts).
+    const status = last !== undefined ? await statusAfterApply(argv.state, extra.runtime) : undefined;
+    await view.close(status !== undefined && last?.type === 'apply_done' ? { ...last, outputs: null } : last);
+    if (status !== undefined) process.stdout.write(await statusAfterApplyText(status, { json: argv.json, color: useColor(process.stdout) }));
   }
 }
 
 export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void> {
   const lockTimeoutMs = parseLockTimeout(argv['lock-timeout']);
   const key = await signingKey(argv);
-  const runtime = lazyRuntime();
+  const choice = new RuntimeChoice(requestedRuntime(argv.runtime));
+  const runtime = lazyRuntime(choice);
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
@@ -228,7 +241,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
         location: { file: target },
       });
     }
-    const loaded = await readPlanFile(target);
+    const loaded = await readPlanFile(target, encryptionOf(argv));
     maskOutput(loaded.plan.sensitive ?? []);
     if (key !== undefined) checkSignature(loaded.checksum, loaded.signature, key, target);
     else if (loaded.signature !== null) {
@@ -236,7 +249,13 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     }
     // A plan that lists containers no state names removes them even when it has no other change.
     const removeOrphans = (loaded.plan.orphans ?? []).length > 0;
-    await execute(loaded.plan, argv, { planFile: target, lockTimeoutMs, runtime, ...(removeOrphans ? { removeOrphans } : {}) });
+    choice.settle(loaded.plan.base.runtime ?? 'docker', true, target);
+    const backend = await openBackend(argv);
+    try {
+      await execute(loaded.plan, argv, { backend, planFile: target, lockTimeoutMs, runtime, ...(removeOrphans ? { removeOrphans } : {}) });
+    } finally {
+      await backend.close();
+    }
     return;
   }
 
@@ -246,13 +265,15 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   // The planning modules load while the lock, the state and the engine are awaited.
   const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js'), import('../plan/interpret-worker.js')]);
   planning.catch(() => undefined);
-  if (argv.refresh) runtime().catch(() => undefined);
+  if (argv.refresh) preloadRuntime(choice.kind);
   const inputs = await packageInputs(argv);
-  const lock = await lockState(argv.state, { operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
+  const backend = await openBackend(argv);
+  const lock = await backend.lock({ operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
-    const stored = await readState(argv.state);
+    const stored = await backend.read();
     maskOutput(stateSensitiveValues(stored));
-    const blobsChecked = await refreshBlobs(stored, argv.state);
+    const runtimeKind = choice.settle(stored.enclave?.runtime, stored.enclave !== null, argv.state);
+    const blobsChecked = await refreshBlobs(stored, backend);
     let state = blobsChecked.state;
     const [{ planFromCheck }, { renderPlanText, renderProblems }, { checkPackageInterruptibly }] = await planning;
     // The package is interpreted while the engine answers the refresh's requests; what
@@ -266,7 +287,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     let checked: Awaited<ReturnType<typeof checkPackageInterruptibly>> | undefined;
     let failure: { error: unknown } | undefined;
     try {
-      checked = await checkPackageInterruptibly({ ...inputs, state: stored });
+      checked = await checkPackageInterruptibly({ ...inputs, state: stored, runtime: runtimeKind });
     } catch (error) {
       failure = { error };
     }
@@ -285,7 +306,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       }
     }
     if (failure !== undefined) throw failure.error;
-    const result = planFromCheck(checked!, { ...inputs, locator: target, state });
+    const result = planFromCheck(checked!, { ...inputs, locator: target, state, runtime: runtimeKind });
     maskOutput(result.plan?.sensitive ?? []);
     for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
     if (result.plan === null) {
@@ -315,8 +336,9 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
       if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
       process.stdout.write('\n');
     }
-    await execute(result.plan, argv, { lock, lockedState: stored, lockTimeoutMs, runtime, removeOrphans: orphans.length > 0 });
+    await execute(result.plan, argv, { backend, lock, lockedState: stored, lockTimeoutMs, runtime, removeOrphans: orphans.length > 0 });
   } finally {
     await lock.release();
+    await backend.close();
   }
 }

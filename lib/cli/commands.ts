@@ -29,12 +29,20 @@ export const COMMANDS: readonly CommandEntry[] = [
   { command: 'drift', describe: 'Compare the state with the engine (read-only): exit 0 when they match, 2 when they drifted', load: () => import('./drift.js') },
   { command: 'output [name]', describe: 'Show the values run() returned at the last apply', load: () => import('./output.js') },
   { command: 'state <command>', describe: 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS...', load: () => import('./state.js') },
+  { command: 'workspace <command>', describe: 'List, create or delete the workspaces of a state backend (PostgreSQL)', load: () => import('./workspace.js') },
   {
     command: 'force-unlock <lock-id>',
     describe: 'Remove the state lock with this ID, left by an operation that can no longer release it',
     load: () => import('./force-unlock.js'),
   },
+  { command: 'status', describe: 'Show the enclave: services with their state, image, IP and host URLs; files artifacts; outputs', load: () => import('./status.js') },
+  { command: 'logs <service>', describe: "Print a service's log (--follow to keep printing, --tail N, --since 10m)", load: () => import('./logs.js') },
+  { command: 'exec <service> [cmd..]', describe: 'Run a command in a service (starform exec SERVICE -- CMD...); exits with its exit code', load: () => import('./exec.js') },
+  { command: 'shell <service>', describe: 'Open an interactive shell in a service (needs a terminal)', load: () => import('./shell.js') },
+  { command: 'files <command>', describe: 'Inspect (files inspect ARTIFACT) or download (files download ARTIFACT DIR) a files artifact', load: () => import('./files.js') },
+  { command: 'port <service> [port-id]', describe: "Print the host address of a service's port (all its ports without PORT_ID)", load: () => import('./port.js') },
   { command: 'packages <command>', describe: 'Fill the package cache ahead of time (fetch), or show what a package resolves to (list)', load: () => import('./packages.js') },
+  { command: 'export <plan>', describe: 'Compile a saved plan to a Compose file, Kubernetes manifests or a Helm chart', load: () => import('./export.js') },
   { command: 'eval <file>', describe: 'Run a Starlark file (json, struct and time predeclared; print to stdout)', load: () => import('./eval.js') },
 ];
 

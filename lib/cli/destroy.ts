@@ -6,23 +6,24 @@ import { destroyEnclave } from '../apply/index.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput, neutraliseInline } from '../render/redact.js';
 import { paint, useColor } from '../render/style.js';
-import { lockState, readState } from '../state/index.js';
+import { openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { destroyDocument } from '../render/json-views.js';
 import { formatJson } from '../util/json.js';
 import { ask, lazyRuntime, parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { requestedRuntime, RuntimeChoice, withRuntimeOption, type RuntimeArgs } from './runtime-option.js';
 
 export const command = 'destroy';
 export const describe = "Remove everything of the state's enclave from the engine and empty the state";
 
-interface DestroyArgs extends StateArgs, LockArgs {
+interface DestroyArgs extends StateArgs, LockArgs, RuntimeArgs {
   'auto-approve': boolean;
   json: boolean;
 }
 
 export function builder(y: Argv): Argv<DestroyArgs> {
-  return withLockTimeout(withStateOption(y))
+  return withRuntimeOption(withLockTimeout(withStateOption(y)))
     .option('auto-approve', { type: 'boolean', default: false, describe: 'Destroy without asking for confirmation' })
     .option('json', { type: 'boolean', default: false, describe: 'Print what was removed as JSON (needs --auto-approve)' })
     .example('$0 destroy --auto-approve', 'Remove the enclave without asking') as unknown as Argv<DestroyArgs>;
@@ -31,9 +32,10 @@ export function builder(y: Argv): Argv<DestroyArgs> {
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   if (argv.json && !argv['auto-approve']) throw new UserError('--json needs --auto-approve: there is no one to ask');
   const p = paint(useColor(process.stdout));
-  const lock = await lockState(argv.state, { operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
+  const backend = await openBackend(argv);
+  const lock = await backend.lock({ operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
   try {
-    const state = await readState(argv.state);
+    const state = await backend.read();
     maskOutput(stateSensitiveValues(state));
     if (state.lineage === null) {
       if (argv.json) process.stdout.write(formatJson(destroyDocument({ removed: null, state })));
@@ -52,7 +54,9 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       const answer = await ask("\nDo you really want to destroy it all?\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ");
       if (answer !== 'yes') throw new UserError('destroy cancelled: nothing was changed');
     }
-    const result = await destroyEnclave({ statePath: argv.state, runtime: lazyRuntime(), lock });
+    const choice = new RuntimeChoice(requestedRuntime(argv.runtime));
+    choice.settle(state.enclave?.runtime, state.enclave !== null, argv.state);
+    const result = await destroyEnclave({ backend, runtime: lazyRuntime(choice), lock });
     const removed = result.removed;
     if (argv.json) {
       process.stdout.write(formatJson(destroyDocument(result)));
@@ -65,5 +69,6 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     );
   } finally {
     await lock.release();
+    await backend.close();
   }
 }

@@ -3,7 +3,7 @@
 // that ID is removed, never one taken since; a holder that still runs is refused unless
 // --force (it then stops at its next state write).
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { forceUnlock } from '../state/index.js';
+import { openBackend } from './state-backend.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 
 export const command = 'force-unlock <lock-id>';
@@ -27,7 +27,8 @@ export function builder(y: Argv): Argv<ForceUnlockArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ForceUnlockArgs>): Promise<void> {
-  const holder = await forceUnlock(argv.state, argv['lock-id'], { force: argv.force });
+  const backend = await openBackend(argv);
+  const holder = await backend.forceUnlock(argv['lock-id'], { force: argv.force }).finally(() => backend.close());
   process.stdout.write(
     `Removed the lock of ${holder.path}: ${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid}) since ${holder.created}.\n`,
   );

@@ -50,6 +50,8 @@ export function loadBundle(dir: string = BUNDLE_DIR): LoadedBundle {
   const cacheFile = join(dir, 'starform.cjs.v8cache');
   const bytes = readFileSync(file);
   const digest = hash('sha256', bytes, 'buffer') as unknown as Buffer;
+  // The compiled-Starlark cache ties its entries to this exact bundle (lib/plan/program-cache-dir.ts).
+  (globalThis as Record<symbol, unknown>)[Symbol.for('starform.bundle-digest')] = digest.toString('hex');
   // esbuild writes ASCII (it escapes other characters), and ASCII decodes fastest as Latin-1.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   let cachedData: Buffer | undefined;

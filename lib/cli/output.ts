@@ -8,7 +8,7 @@ import { SensitiveNames, stateSensitiveValues } from '../plan/sensitive.js';
 import { outputsText } from '../render/apply-view.js';
 import { outputDocument } from '../render/json-views.js';
 import { maskOutput, neutraliseControl, Redactor } from '../render/redact.js';
-import { readState } from '../state/index.js';
+import { openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { formatJson, isJsonObject } from '../util/json.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
@@ -30,7 +30,8 @@ export function builder(y: Argv): Argv<OutputArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<void> {
-  const state = await readState(argv.state);
+  const backend = await openBackend(argv);
+  const state = await backend.read().finally(() => backend.close());
   const redactor = argv['show-sensitive'] ? new Redactor([], SensitiveNames.none()) : maskOutput(stateSensitiveValues(state));
   const outputs = redactor.redactJson(state.outputs);
   if (argv.name === undefined) {
@@ -48,7 +49,7 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
   if (!isJsonObject(outputs) || !(argv.name in outputs)) {
     const known = isJsonObject(outputs) ? Object.keys(outputs).sort() : [];
     throw new UserError(`no output named '${argv.name}'${known.length > 0 ? ` (the outputs are: ${known.join(', ')})` : ''}`, {
-      location: { file: argv.state },
+      location: { file: backend.location },
     });
   }
   const value = outputs[argv.name]!;

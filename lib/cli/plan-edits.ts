@@ -25,17 +25,23 @@ export async function checkEditFlags(argv: PlanArgs): Promise<void> {
 
 /** `plan --destroy` and `plan --refresh-only`: shown, and saved with --out. */
 export async function packagelessPlan(argv: PlanArgs, key: PlanKey | undefined, refresh: Refresh): Promise<void> {
-  const [{ destroyPlan, refreshOnlyPlan }, { servicesSnapshot }, { readState }, { writePlanFile, serializePlan }, { stateSensitiveValues }, { maskOutput, neutraliseControl }, { useColor, paint }] =
+  const [{ destroyPlan, refreshOnlyPlan }, { servicesSnapshot }, { writePlanFile, serializePlan }, { stateSensitiveValues }, { maskOutput, neutraliseControl }, { useColor, paint }] =
     await Promise.all([
       import('../plan/destroy-plan.js'),
       import('../apply/refresh-only.js'),
-      import('../state/index.js'),
       import('../planfile/index.js'),
       import('../plan/sensitive.js'),
       import('../render/redact.js'),
       import('../render/style.js'),
     ]);
-  const stored = await readState(argv.state);
+  const { openBackend, encryptionOf } = await import('./state-backend.js');
+  const backend = await openBackend(argv);
+  let stored: State;
+  try {
+    stored = await backend.read();
+  } finally {
+    await backend.close();
+  }
   maskOutput(stateSensitiveValues(stored));
   const refreshOnly = argv['refresh-only'];
   if (stored.lineage === null) {
@@ -68,7 +74,8 @@ export async function packagelessPlan(argv: PlanArgs, key: PlanKey | undefined, 
     }
   }
   if (argv.out) {
-    await writePlanFile(argv.out, plan, key ? { signWith: key } : {});
+    const encryption = encryptionOf(argv);
+    await writePlanFile(argv.out, plan, { ...(key ? { signWith: key } : {}), ...(encryption ? { encryption } : {}) });
     if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}. Apply exactly this plan with: starform apply ${argv.out}\n`);
   }
   const changes = refreshOnly ? drift.length : summary.create + summary.replace + summary.run + summary.delete;

@@ -6,11 +6,12 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { State } from '../state/index.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
+import { openRuntime, requestedRuntime, settleRuntime, withRuntimeOption, type RuntimeArgs, type RuntimeKind } from './runtime-option.js';
 
 export const command = 'plan [dir]';
 export const describe = 'Show what applying the package would change, and optionally save the plan';
 
-interface PlanArgs extends PackageArgs, StateArgs, SigningArgs {
+interface PlanArgs extends PackageArgs, StateArgs, SigningArgs, RuntimeArgs {
   out?: string;
   json: boolean;
   'detailed-exitcode': boolean;
@@ -25,7 +26,7 @@ interface PlanArgs extends PackageArgs, StateArgs, SigningArgs {
 
 export function builder(y: Argv): Argv<PlanArgs> {
   return withSigningKeyOption(
-    withStateOption(withPackageOptions(y)),
+    withRuntimeOption(withStateOption(withPackageOptions(y))),
     'Sign the saved plan with this Ed25519 private key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE, or an HMAC secret in $STARFORM_PLAN_SIGNING_KEY',
   )
     .option('out', { type: 'string', describe: 'Save the plan to this file, for `starform apply FILE`' })
@@ -53,14 +54,14 @@ export function builder(y: Argv): Argv<PlanArgs> {
 export type { PlanArgs };
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
-  const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { readState }, { formatJson }, { maskOutput, neutraliseControl }] =
+  const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { openBackend, encryptionOf }, { formatJson }, { maskOutput, neutraliseControl }] =
     await Promise.all([
       import('../plan/index.js'),
       import('../plan/interpret-worker.js'),
       import('../planfile/index.js'),
       import('../render/plan-view.js'),
       import('../render/style.js'),
-      import('../state/index.js'),
+      import('./state-backend.js'),
       import('../util/json.js'),
       import('../render/redact.js'),
     ]);
@@ -76,36 +77,41 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   const { planSensitiveValues, stateSensitiveValues } = await import('../plan/sensitive.js');
   const { orphansText } = await import('../render/orphans-view.js');
   if (argv.destroy || argv['refresh-only']) {
-    await edit.packagelessPlan(argv, key, (s) => refresh(s));
+    await edit.packagelessPlan(argv, key, (s) => refresh(s, settleRuntime(requestedRuntime(argv.runtime), s.enclave?.runtime, s.enclave !== null, argv.state)));
     return;
   }
   const override = argv.override !== undefined ? await (await import('../plan/override.js')).readOverride(argv.override) : undefined;
   const inputs = await packageInputs(argv);
-  let state = await readState(argv.state);
+  const backend = await openBackend(argv);
+  let state = await backend.read().catch(async (err: unknown) => {
+    await backend.close();
+    throw err;
+  });
   maskOutput(stateSensitiveValues(state));
+  const runtime = settleRuntime(requestedRuntime(argv.runtime), state.enclave?.runtime, state.enclave !== null, argv.state);
   // The package is interpreted (in a worker thread, so Ctrl-C stops it) against what the
   // state holds, while the state is refreshed from the engine.
   const overriding = override !== undefined ? { override: override.spec, overrideFile: argv.override } : {};
-  const checking = checkPackageInterruptibly({ ...inputs, state, ...overriding });
+  const checking = checkPackageInterruptibly({ ...inputs, state, runtime, ...overriding });
   checking.catch(() => undefined);
   const notes: string[] = [];
   if (state.filesArtifacts.size > 0) {
     const { refreshBlobs } = await import('../apply/refresh.js');
-    const checked = await refreshBlobs(state, argv.state);
+    const checked = await refreshBlobs(state, backend);
     state = checked.state;
     notes.push(...checked.drift);
   }
   let orphans: readonly { service: string; containerId: string }[] = [];
   // A state with an enclave network may have containers an interrupted apply did not record.
   if (argv.refresh && (state.services.size > 0 || state.enclave !== null)) {
-    const refreshed = await refresh(state);
+    const refreshed = await refresh(state, runtime);
     state = refreshed.state;
     notes.push(...refreshed.drift);
     orphans = refreshed.orphans;
   }
   const selection = { targets: argv.target ?? [], excludes: argv.exclude ?? [], replace: argv.replace ?? [] };
   const checked = await checking;
-  const planned = planFromCheck(checked, { ...inputs, locator: argv.dir, state, selection, ...(override !== undefined ? { edits: [override.edit] } : {}) });
+  const planned = planFromCheck(checked, { ...inputs, locator: argv.dir, state, runtime, selection, ...(override !== undefined ? { edits: [override.edit] } : {}) });
   // Containers no state names: recorded in the plan, which apply then removes (issue 18).
   const result = planned.plan !== null && orphans.length > 0 ? { ...planned, plan: { ...planned.plan, orphans: [...orphans] } } : planned;
   maskOutput(result.plan?.sensitive ?? planSensitiveValues({ args: inputs.args, instructions: result.instructions, outputs: null }, state));
@@ -136,7 +142,8 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
   }
   if (argv.out) {
-    await writePlanFile(argv.out, result.plan, key ? { signWith: key } : {});
+    const encryption = encryptionOf(argv);
+    await writePlanFile(argv.out, result.plan, { ...(key ? { signWith: key } : {}), ...(encryption ? { encryption } : {}) });
     const signed = key ? ` (signed with key ${key.id})` : '';
     if (!argv.json) process.stdout.write(`\nSaved the plan to ${argv.out}${signed}. Apply exactly this plan with: starform apply ${argv.out}\n`);
   }
@@ -146,12 +153,11 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
 }
 
 /** Refreshes the state from the engine (lib/apply owns the runtime); plan never writes it. */
-export async function refresh(state: State): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
+export async function refresh(state: State, kind: RuntimeKind): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
   const { UserError } = await import('../util/errors.js');
   const { refreshState } = await import('../apply/refresh.js');
-  const { DockerRuntime } = await import('../docker/index.js');
   try {
-    return await refreshState(state, new DockerRuntime());
+    return await refreshState(state, await openRuntime({ kind }));
   } catch (e) {
     if (e instanceof UserError || (e instanceof Error && e.name === 'RuntimeError')) {
       throw new UserError(e.message, {

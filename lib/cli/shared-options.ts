@@ -23,6 +23,8 @@ export interface PackageArgs {
 
 export interface StateArgs {
   state: string;
+  'encryption-key-file'?: string;
+  'allow-plaintext'?: boolean;
 }
 
 export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
@@ -57,11 +59,27 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
 }
 
 export function withStateOption<T>(y: Argv<T>): Argv<T & StateArgs> {
-  return y.option('state', {
-    type: 'string',
-    default: DEFAULT_STATE_FILE,
-    describe: 'The state file',
-  }) as unknown as Argv<T & StateArgs>;
+  return withEncryptionOptions(
+    y.option('state', {
+      type: 'string',
+      default: process.env['STARFORM_STATE'] || DEFAULT_STATE_FILE,
+      defaultDescription: '$STARFORM_STATE, else starform.state.json',
+      describe: 'The state: a file path, a file:// URL, or postgres://user@host/db?schema=S&workspace=W',
+    }),
+  ) as unknown as Argv<T & StateArgs>;
+}
+
+/** --encryption-key-file and --allow-plaintext (encryption at rest, lib/util/envelope.ts). */
+export function withEncryptionOptions<T>(y: Argv<T>): Argv<T & Pick<StateArgs, 'encryption-key-file' | 'allow-plaintext'>> {
+  return y
+    .option('encryption-key-file', {
+      type: 'string',
+      describe: 'Encrypt the state and plan files at rest with the passphrase in this file (default $STARFORM_ENCRYPTION_KEY_FILE or $STARFORM_ENCRYPTION_PASSPHRASE)',
+    })
+    .option('allow-plaintext', {
+      type: 'boolean',
+      describe: 'With encryption configured, still read an unencrypted state or plan (to encrypt it: it is written encrypted)',
+    }) as unknown as Argv<T & Pick<StateArgs, 'encryption-key-file' | 'allow-plaintext'>>;
 }
 
 /** The package options as the plan module takes them. */

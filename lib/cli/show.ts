@@ -2,12 +2,13 @@
 // pull-request comment. The plan file is verified (schema, checksum, version) first.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Change, Instruction } from '../plan/index.js';
+import { withEncryptionOptions, type StateArgs } from './shared-options.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 
 export const command = 'show <plan>';
 export const describe = 'Show a saved plan (text, --json, or --markdown for a pull request)';
 
-interface ShowArgs extends SigningArgs {
+interface ShowArgs extends SigningArgs, Pick<StateArgs, 'encryption-key-file' | 'allow-plaintext'> {
   plan: string;
   json?: boolean;
   markdown?: boolean;
@@ -16,7 +17,7 @@ interface ShowArgs extends SigningArgs {
 }
 
 export function builder(y: Argv): Argv<ShowArgs> {
-  return withSigningKeyOption(y, 'Check the plan\'s signature with this Ed25519 key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE or $STARFORM_PLAN_SIGNING_KEY')
+ return withSigningKeyOption(withEncryptionOptions(y), 'Check the plan\'s signature with this Ed25519 key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE or $STARFORM_PLAN_SIGNING_KEY')
     .positional('plan', { type: 'string', demandOption: true, describe: 'A plan file written by `starform plan --out`' })
     .option('json', { type: 'boolean', describe: 'Print the plan as JSON' })
     .option('markdown', { type: 'boolean', describe: 'Print a Markdown summary for a pull-request comment' })
@@ -42,7 +43,8 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const { describeSignature, signatureStatus } = await import('../planfile/signing.js');
   const key = await signingKey(argv);
   const { maskOutput } = await import('../render/redact.js');
-  const loaded = await readPlanFile(argv.plan);
+  const { encryptionOf } = await import('./state-backend.js');
+  const loaded = await readPlanFile(argv.plan, encryptionOf(argv));
   maskOutput(loaded.plan.sensitive ?? []);
   const status = signatureStatus(loaded.checksum, loaded.signature, key);
   const signatureLine = describeSignature(status, key);

@@ -11,20 +11,13 @@ import { renderEntry, renderStateList, resolveAddress, type ArtifactFile } from 
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput } from '../render/redact.js';
 import { useColor } from '../render/style.js';
-import {
-  BlobStore,
-  readState,
-  removeFilesArtifact,
-  removeService,
-  resolveStatePath,
-  withStateLock,
-  writeState,
-  type State,
-} from '../state/index.js';
+import { removeFilesArtifact, removeService, withBackendLock, type StateBackend, type State } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { formatJson } from '../util/json.js';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { openBackend } from './state-backend.js';
+import { historyCommands } from './state-history.js';
 
 export const command = 'state <command>';
 export const describe = 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS...';
@@ -52,16 +45,17 @@ const list: CommandModule<StateArgs, ListArgs> = {
   describe: 'List the services and files artifacts in the state',
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<ListArgs>,
   async handler(argv: ArgumentsCamelCase<ListArgs>) {
-    const state = await readState(argv.state);
+    const backend = await openBackend(argv);
+    const state = await backend.read().finally(() => backend.close());
     maskOutput(stateSensitiveValues(state));
     process.stdout.write(argv.json ? formatJson(stateListDocument(state)) : renderStateList(state));
   },
 };
 
-async function artifactFiles(statePath: string, digest: Parameters<BlobStore['get']>[0]): Promise<ArtifactFile[] | undefined> {
+async function artifactFiles(backend: StateBackend, digest: Parameters<StateBackend['blobs']['get']>[0]): Promise<ArtifactFile[] | undefined> {
   try {
-    const { readArchive } = await import('../docker/index.js');
-    const content = await BlobStore.forState(await resolveStatePath(statePath)).get(digest);
+    const { readArchive } = await import('../runtime/index.js');
+    const content = await backend.blobs.get(digest);
     return (await readArchive(content)).filter((e) => e.type === 'file').map((e) => ({ path: e.path, size: e.content.length }));
   } catch {
     return undefined;
@@ -76,11 +70,13 @@ const show: CommandModule<StateArgs, ShowArgs> = {
       .positional('address', { type: 'string', demandOption: true, describe: 'service.NAME, artifact.NAME, a step id, or a bare name' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<ShowArgs>,
   async handler(argv: ArgumentsCamelCase<ShowArgs>) {
-    const state = await readState(argv.state);
+    const backend = await openBackend(argv);
+    const state = await backend.read();
     maskOutput(stateSensitiveValues(state));
     const entry = resolveAddress(state, argv.address);
-    if (entry === undefined) throw notFound(state, argv.address, argv.state);
-    const files = entry.type === 'artifact' ? await artifactFiles(argv.state, entry.record.contentHash) : undefined;
+    if (entry === undefined) throw notFound(state, argv.address, backend.location);
+    const files = entry.type === 'artifact' ? await artifactFiles(backend, entry.record.contentHash) : undefined;
+    await backend.close();
     process.stdout.write(
       argv.json ? formatJson(stateEntryDocument(state, entry, files)) : renderEntry(state, entry, { color: useColor(process.stdout), ...(files ? { files } : {}) }),
     );
@@ -97,14 +93,15 @@ const rm: CommandModule<StateArgs, RmArgs> = {
       >,
     ) as unknown as Argv<RmArgs>,
   async handler(argv: ArgumentsCamelCase<RmArgs>) {
-    await withStateLock(argv.state, { operation: 'state rm', timeoutMs: parseLockTimeout(argv['lock-timeout']) }, async (lock) => {
-      const state = await readState(argv.state);
+    const backend = await openBackend(argv);
+    await withBackendLock(backend, { operation: 'state rm', timeoutMs: parseLockTimeout(argv['lock-timeout']) }, async (lock) => {
+      const state = await backend.read();
       maskOutput(stateSensitiveValues(state));
       let next = state;
       const lines: string[] = [];
       for (const address of argv.addresses) {
         const entry = resolveAddress(next, address);
-        if (entry === undefined) throw notFound(state, address, argv.state);
+        if (entry === undefined) throw notFound(state, address, backend.location);
         if (entry.type === 'service') {
           next = forgetStep(removeService(next, entry.name), entry.address);
           lines.push(
@@ -119,7 +116,7 @@ const rm: CommandModule<StateArgs, RmArgs> = {
           lines.push(`Removed step ${entry.address} from the state: the next plan runs it again.`);
         }
       }
-      const written = await writeState(argv.state, next, lock);
+      const written = await backend.write(state, next, lock);
       process.stdout.write(`${lines.join('\n')}\nThe state is now at serial ${written.serial}.\n`);
     });
   },
@@ -130,6 +127,7 @@ export function builder(y: Argv): Argv<StateArgs> {
     .command(list as unknown as CommandModule<StateArgs, ListArgs>)
     .command(show as unknown as CommandModule<StateArgs, ShowArgs>)
     .command(rm as unknown as CommandModule<StateArgs, RmArgs>)
+    .command(historyCommands())
     .demandCommand(1, 'Name a state command: list, show or rm.') as unknown as Argv<StateArgs>;
 }
 

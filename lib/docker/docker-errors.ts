@@ -5,7 +5,7 @@
 // conditions (a taken port, a missing image in a registry, an unreachable registry), so
 // those are recognised by pattern here, in one place, with the raw message kept as cause.
 
-import { RuntimeError } from './errors.js';
+import { RuntimeError } from '../runtime/errors.js';
 
 /** The shape of errors coming out of dockerode / docker-modem. */
 export interface DockerodeError {

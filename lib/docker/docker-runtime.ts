@@ -35,8 +35,9 @@ import {
   unreachableError,
   type DockerodeError,
 } from './docker-errors.js';
+import { execAttachedIn, imageIdentityAt, runInCopy, streamContainerLogs } from './docker-logs-exec.js';
 import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
-import { isRuntimeError, RuntimeError } from './errors.js';
+import { isRuntimeError, RuntimeError } from '../runtime/errors.js';
 import { engineAddress, engineGet, type EngineAddress } from './engine-http.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
@@ -66,10 +67,14 @@ import type {
   EngineInfo,
   ExecOptions,
   ExecResult,
+  AttachedExecOptions,
   FileMount,
   GpuRequest,
   HostAccess,
   ImageBuildSpec,
+  ImageIdentity,
+  LogOptions,
+  OutputStreams,
   ImageOutcome,
   ImageRequest,
   PersistentDirectory,
@@ -86,8 +91,8 @@ import type {
   TransportProtocol,
   VolumeSummary,
   WaitOptions,
-} from './runtime.js';
-import { checkMountPath, collectStream, packDirectory, relocateArchive } from './tar.js';
+} from '../runtime/runtime.js';
+import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/tar.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 import { crashPoint } from '../util/crash-point.js';
 
@@ -578,6 +583,28 @@ export class DockerRuntime implements Runtime {
     return (await this.logs(info.Id, describe(ref), options.tail)).combined.toString('utf8');
   }
 
+  async streamLogs(ref: ServiceRef, out: OutputStreams, options: LogOptions = {}): Promise<void> {
+    const info = await this.require(ref);
+    await streamContainerLogs(this.docker.getContainer(info.Id), info.Config.Tty, describe(ref), out, options, (what, fn) => this.call(what, fn));
+  }
+
+  async execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options: AttachedExecOptions = {}): Promise<number> {
+    if (cmd.length === 0) throw new RuntimeError('invalid-spec', `exec in ${describe(ref)}: empty command`);
+    const info = await this.require(ref);
+    if (!info.State.Running) throw await this.notRunning(ref, info.Id, 'cannot exec in it');
+    return execAttachedIn(this.docker.getContainer(info.Id), describe(ref), cmd, out, options, (what, fn) => this.call(what, fn));
+  }
+
+  async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options: AttachedExecOptions = {}): Promise<number> {
+    if (cmd.length === 0) throw new RuntimeError('invalid-spec', `running in a copy of ${describe(ref)}: empty command`);
+    const info = await this.require(ref);
+    return runInCopy(this.docker, info, ref.lineage, ref.name, cmd, out, options, (what, fn) => this.call(what, fn));
+  }
+
+  imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
+    return imageIdentityAt(this.address, ref, (what, fn) => this.call(what, fn));
+  }
+
   async waitForPort(ref: ServiceRef, portId: string, options: WaitOptions): Promise<PublishedPort> {
     const status = await this.inspectService(ref);
     if (!status) throw notFound(ref);
@@ -1033,6 +1060,7 @@ export class DockerRuntime implements Runtime {
       running: info.State.Running,
       state,
       image: info.Config.Image,
+      imageId: info.Image,
       labels: { ...labels },
       ...(state === 'exited' || state === 'dead' ? { exitCode: info.State.ExitCode } : {}),
     };
@@ -1041,7 +1069,7 @@ export class DockerRuntime implements Runtime {
 
 // ---- module helpers -------------------------------------------------------------------
 
-function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
+export function resolveEndpoint(socketPath: string | undefined): { dockerOptions: Docker.DockerOptions | undefined; endpoint: string } {
   if (socketPath !== undefined) return { dockerOptions: { socketPath }, endpoint: `unix://${socketPath}` };
   const host = process.env['DOCKER_HOST'];
   if (host && !host.startsWith('unix://')) return { dockerOptions: undefined, endpoint: host };

@@ -10,7 +10,7 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
-import type { RuntimeError } from './errors.js';
+import type { RuntimeError } from '../runtime/errors.js';
 
 export interface DemuxedOutput {
   readonly stdout: Buffer;

@@ -6,9 +6,9 @@
 // `starform-<lineage>-<key>`. Inside the enclave network a service is reached by its bare
 // name (a network alias), which is the host name packages use.
 
-import { RuntimeError } from './errors.js';
-import { checkMountPath } from './tar.js';
-import type { PortSpec, ServiceSpec, TaskSpec, TransportProtocol, UserSpec } from './runtime.js';
+import { RuntimeError } from '../runtime/errors.js';
+import { checkMountPath } from '../runtime/tar.js';
+import type { PortSpec, ServiceSpec, TaskSpec, TransportProtocol, UserSpec } from '../runtime/runtime.js';
 
 export const LABEL_PREFIX = 'starform.';
 export const LABEL_LINEAGE = 'starform.lineage';

@@ -7,7 +7,7 @@
 // telling us that the service is not up yet.
 
 import { connect } from 'node:net';
-import { RuntimeError } from './errors.js';
+import { RuntimeError } from '../runtime/errors.js';
 
 export interface TcpProbeOptions {
   /** How long one connection attempt may take; default 1000 ms. */

@@ -37,14 +37,14 @@ export interface RecordedRef {
 }
 
 /** The `refs.json` key of a requested ref; the default branch has none. */
-export function refKey(ref: string | undefined): string {
+function refKey(ref: string | undefined): string {
   return ref === undefined ? 'HEAD' : `@${ref}`;
 }
 
 type Kind = TreeEntry['kind'];
 
 /** The content digest of a tree given as entries. */
-export function treeDigest(entries: readonly { readonly path: string; readonly kind: Kind | 'other'; readonly hash: string }[]): Digest {
+function treeDigest(entries: readonly { readonly path: string; readonly kind: Kind | 'other'; readonly hash: string }[]): Digest {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return digestOf(sorted.map((e) => `${e.kind}\0${e.path}\0${e.hash}\n`).join(''));
 }

@@ -225,7 +225,7 @@ function interpolateString(s: string, env: ReadonlyMap<string, string>, fail: (m
 }
 
 /** A .env file: KEY=VALUE lines (optionally `export`), quotes, `#` comments. */
-export function parseDotEnv(text: string): Map<string, string> {
+function parseDotEnv(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();

@@ -14,9 +14,9 @@ import { posix } from 'node:path';
 import { UserError } from '../util/errors.js';
 
 /** How long a download may take, in all. */
-export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 120_000;
+const DEFAULT_DOWNLOAD_TIMEOUT_MS = 120_000;
 /** The largest body accepted (the plan file carries it). */
-export const DEFAULT_DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface DownloadOptions {
   readonly timeoutMs?: number;

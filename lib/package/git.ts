@@ -40,7 +40,7 @@ export interface TreeEntry {
   readonly bytes: Buffer;
 }
 
-export const DEFAULT_GIT_BASE_URL = 'https://github.com';
+const DEFAULT_GIT_BASE_URL = 'https://github.com';
 const FULL_COMMIT = /^[0-9a-f]{40}$/;
 const SHORT_COMMIT = /^[0-9a-f]{7,39}$/;
 

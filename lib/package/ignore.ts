@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const IGNORE_FILE = '.kurtosisignore';
+const IGNORE_FILE = '.kurtosisignore';
 
 interface Pattern {
   readonly re: RegExp;

@@ -25,6 +25,6 @@ export { MANIFEST_FILE, parseManifest, readManifest, type Manifest, type Package
 export { parseLocator, parseAbsoluteLocator, parsePackageName, type AbsoluteLocator, type Locator } from './locator.js';
 export { readArgs, parseArgsText, argumentsText, argumentsDigestText, type ArgsOptions } from './args.js';
 export { isDownloadUrl, describeUrl, type DownloadOptions } from './download.js';
-export { PackageFetcher, type PackageRemote, type ResolvedRepository } from './remote.js';
+export { PackageFetcher, type FetcherOptions, type PackageRemote, type ResolvedRepository } from './remote.js';
 export { packageFetcherFor, isLocatorRoot } from './fetch.js';
 export { LOCK_FILE, readLock, type LockEntry } from './lock.js';

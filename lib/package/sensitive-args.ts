@@ -5,9 +5,8 @@
 // out before run() sees the arguments. A package argument literally called `sensitive`
 // can still be given with `--args`, which is never read this way. A marked name that the
 // arguments do not hold is an error (a typo would leave the secret in clear).
-import { checkMarkedArgs } from '../plan/sensitive.js';
 import { UserError } from '../util/errors.js';
-import type { JsonObject } from '../util/json.js';
+import { valueAtPath, type JsonObject } from '../util/json.js';
 import { readArgs, type ArgsOptions } from './args.js';
 
 export interface MarkedArgs {
@@ -38,4 +37,16 @@ export function readMarkedArgs(options: ArgsOptions & { readonly sensitiveArgs?:
   checkMarkedArgs(args, flags);
   marked.push(...flags);
   return { args, sensitive: [...new Set(marked)] };
+}
+
+/** Checks that every marked argument names one the package gets; a typo would leave a secret in clear. */
+export function checkMarkedArgs(args: JsonObject, marked: readonly string[], source = '--sensitive-arg'): void {
+  for (const key of marked) {
+    if (key === '' || valueAtPath(args, key) === undefined) {
+      const known = Object.keys(args).sort();
+      throw new UserError(`${source}: the package arguments have no '${key}'`, {
+        hint: known.length > 0 ? `The arguments given are: ${known.join(', ')}.` : 'No package arguments were given.',
+      });
+    }
+  }
 }

@@ -131,7 +131,7 @@ export function toJsonData(v: Value, context: string): JsonValue {
 
 // ---- assertions ----------------------------------------------------------------------------
 
-export const ASSERTIONS = ['==', '!=', '>=', '>', '<=', '<', 'IN', 'NOT_IN'] as const;
+const ASSERTIONS = ['==', '!=', '>=', '>', '<=', '<', 'IN', 'NOT_IN'] as const;
 export type Assertion = (typeof ASSERTIONS)[number];
 
 const ITERABLE_TARGETS = new Set(['list', 'tuple', 'dict', 'set']);

@@ -28,7 +28,7 @@
 // it again is kept, not deleted: the package needs it, as it needs it in Kurtosis's enclave.
 // A task that stores into an artifact re-runs when an earlier producer of that artifact
 // changes, and what mounts the artifact after it depends on it.
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import { jsonDigest } from '../util/hash.js';
 import type { Action, Change, Instruction } from './model.js';
 import { artifactsCreated } from './recorder.js';
@@ -121,6 +121,10 @@ export function diff(instructions: readonly Instruction[], state: State, options
             action = 'create';
             reason = rec === undefined ? 'new service' : 'removed earlier in the package';
           }
+        } else if (rec.status === 'failed') {
+          action = 'replace';
+          reason = 'it failed at the last apply; --keep-failed kept its container';
+          before = rec.config;
         } else if (rec.configHash !== hash) {
           action = 'replace';
           reason = 'configuration changed';

@@ -4,7 +4,7 @@
 // services and files artifacts that already exist. starform's enclave is the state, so
 // this reads the state's records into the plan module's own terms — plain data, never the
 // runtime.
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import type { EnclaveContents } from './recorder.js';
 import type { ServiceConfigJson } from './types.js';

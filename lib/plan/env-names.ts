@@ -19,7 +19,6 @@ export function checkEnvVars<T extends Readonly<Record<string, string>>>(env: T,
 function badName(name: string): string | null {
   if (name === '') return 'it is empty';
   if (name.includes('=')) return "it contains '=' (the engine would read the part after it as the value)";
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'it contains a newline or another control character';
   return null;
 }

@@ -4,18 +4,20 @@
 // without the package, or the problems that stop planning (all of them, each with its
 // Starlark position).
 import { argumentsDigestText, openWorkspace, type WorkspaceOptions } from '../package/index.js';
-import type { PinnedRepository, PlanEdit, SavedPlan } from '../planfile/model.js';
-import { withLineage, type State } from '../state/model.js';
+import type { PinnedRepository, PlanEdit, SavedPlan } from '../planfile/index.js';
+import { withLineage, type State } from '../state/index.js';
 import { digestOf } from '../util/hash.js';
 import type { JsonObject } from '../util/json.js';
 import { diff } from './diff.js';
 import { enclaveContents } from './enclave.js';
+import type { EnclaveContents } from './recorder.js';
 import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { planSensitiveValues } from './sensitive.js';
 import { replaceTargets, selectChanges } from './selection.js';
 import { overrideProblems, type OverrideSpec } from './override.js';
 import { validate } from './validate.js';
+import { defaultProgramCache } from './program-cache-dir.js';
 import { parseTemplate, TemplateError } from '../template/index.js';
 
 export interface PlanOptions extends WorkspaceOptions {
@@ -35,6 +37,8 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly maxSteps?: number;
   /** The user's opt-in to privileged ServiceConfig settings (`--privileged`). */
   readonly privileged?: boolean;
+  /** The runtime the plan is for (lib/cli/runtime-option.ts): get_cluster_type answers it; default docker. */
+  readonly runtime?: string;
   /** The function of the main file to call (Kurtosis's `--main-function-name`); default run. */
   readonly mainFunction?: string;
   /** Polled during interpretation; true stops it (see lib/plan/interpret-worker.ts). */
@@ -59,7 +63,13 @@ export interface PlanResult {
 }
 
 /** Interprets and validates a package (the first two phases, as `starform validate` runs them). */
-export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: State }): {
+export function checkPackage(
+  options: Omit<PlanOptions, 'state'> & {
+    state?: State;
+    /** What get_service and friends see of the enclave; default: taken from `state` (the interpreter worker gets only this). */
+    enclave?: EnclaveContents;
+  },
+): {
   instructions: readonly Instruction[];
   problems: readonly Problem[];
   warnings: readonly string[];
@@ -70,14 +80,17 @@ export function checkPackage(options: Omit<PlanOptions, 'state'> & { state?: Sta
   repositories: readonly PinnedRepository[];
 } {
   const ws = openWorkspace(options.dir, options);
-  const enclave = options.state === undefined ? undefined : enclaveContents(options.state);
+  const programCache = defaultProgramCache();
+  const enclave = options.enclave ?? (options.state === undefined ? undefined : enclaveContents(options.state));
   const result = interpretPackage(ws, options.args, {
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
     enclave,
     allowPrivileged: options.privileged,
+    ...(options.runtime !== undefined ? { clusterType: options.runtime } : {}),
     mainFunction: options.mainFunction,
     ...(options.override ? { override: options.override } : {}),
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+    ...(programCache ? { programCache } : {}),
   });
   const problems =
     result.problems.length > 0
@@ -135,7 +148,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const plan: SavedPlan<Instruction, Change> = {
     // A state never written gets its lineage now (random): the plan is bound to the one
     // state it will create (apply gives the state this lineage; docs/decisions.md).
-    base: { lineage: withLineage(options.state).lineage, serial: options.state.serial },
+    base: { lineage: withLineage(options.state).lineage, serial: options.state.serial, ...(options.runtime !== undefined && options.runtime !== 'docker' ? { runtime: options.runtime } : {}) },
     package: {
       locator: options.locator?.startsWith('github.com/') ? options.locator : checked.packageName,
       digest,

@@ -18,9 +18,10 @@ import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { checkPackage } from './index.js';
-import { PackageFetcher, type FetcherOptions } from '../package/remote.js';
+import { PackageFetcher, type FetcherOptions } from '../package/index.js';
 import { UserError, type SourceLocation } from '../util/errors.js';
 import type { Problem } from './model.js';
+import { enclaveContents } from './enclave.js';
 
 export type CheckInputs = Parameters<typeof checkPackage>[0];
 export type Checked = ReturnType<typeof checkPackage>;
@@ -77,7 +78,10 @@ export async function checkPackageInterruptibly(inputs: CheckInputs, options: { 
   }
   const flag = new SharedArrayBuffer(4);
   const flags = new Int32Array(flag);
-  const { remote, ...plainInputs } = inputs;
+  // The worker needs of the state only what the interpreter shows of the enclave: the
+  // whole state (steps, results, values) would be copied across for nothing.
+  const { remote, state, ...rest } = inputs;
+  const plainInputs = { ...rest, ...(state !== undefined ? { enclave: inputs.enclave ?? enclaveContents(state) } : {}) };
   if (remote !== undefined && !(remote instanceof PackageFetcher)) throw new Error('the interpreter worker can only fetch packages with a PackageFetcher');
   const data: WorkerInput = { kind: 'starform-interpret', inputs: plainInputs, flag, ...(remote ? { fetcher: remote.transferable() } : {}) };
   const prestarted = takePrestarted();

@@ -25,6 +25,7 @@ import {
   optional,
   ArgError,
   type ArgType,
+  type ProgramCache,
   structBuiltin,
   t,
   time,
@@ -54,6 +55,8 @@ export interface InterpretOptions {
   readonly enclave?: EnclaveContents;
   /** The user's opt-in to privileged settings (`--privileged`). */
   readonly allowPrivileged?: boolean;
+  /** What plan.get_cluster_type() answers: the runtime the plan is for (default docker). */
+  readonly clusterType?: string;
   /** The main file's function to call (`--main-function-name`); default run. */
   readonly mainFunction?: string;
   /**
@@ -64,10 +67,12 @@ export interface InterpretOptions {
   readonly interrupted?: () => boolean;
   /** `plan --override FILE` (lib/plan/override.ts). */
   readonly override?: OverrideSpec;
+  /** Compiled modules kept between runs (lib/plan/program-cache-dir.ts); saved when interpretation ends. */
+  readonly programCache?: ProgramCache;
 }
 
 /** The message of the problem an interruption leaves (its position is where the package was). */
-export const INTERRUPTED_MESSAGE = 'interrupted';
+const INTERRUPTED_MESSAGE = 'interrupted';
 
 export interface InterpretResult {
   readonly instructions: readonly Instruction[];
@@ -169,9 +174,10 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return stack.length > 0 ? stack[stack.length - 1].file : ws.main.display;
   };
 
+  const programCache = options.programCache;
   const execModule = (ref: ModuleRef): Map<string, Value> => {
     const src = ws.readText(ref);
-    return execFile(thread, ref.display, src, { predeclared: predeclaredFor(), dialect: KURTOSIS_DIALECT });
+    return execFile(thread, ref.display, src, { predeclared: predeclaredFor(), dialect: KURTOSIS_DIALECT, ...(programCache ? { cache: programCache } : {}) });
   };
 
   // Both take Kurtosis's `description` (every builtin of its framework does); it labels nothing here.
@@ -202,7 +208,11 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return file.content.toString('latin1');
   });
 
-  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged, ...(options.override ? { override: options.override } : {}) });
+  const planObject = createPlanObject(recorder, files, {
+    allowPrivileged: options.allowPrivileged,
+    ...(options.clusterType !== undefined ? { clusterType: options.clusterType } : {}),
+    ...(options.override ? { override: options.override } : {}),
+  });
 
   function predeclaredFor(): Map<string, Value> {
     const env = new Map(base);
@@ -235,6 +245,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     }
   }
 
+  programCache?.save();
   return {
     instructions: recorder.instructions,
     problems: interrupted ? problems : [...problems, ...recorder.problems],
@@ -327,7 +338,7 @@ function outputFallback(v: Value): JsValue {
 }
 
 /** Turns what interpretation threw into problems at package positions. */
-export function toProblems(e: unknown, mainFile = 'main.star'): Problem[] {
+function toProblems(e: unknown, mainFile = 'main.star'): Problem[] {
   if (e instanceof StarlarkSyntaxError) {
     const position = { file: e.file, line: e.pos.line, col: e.pos.col };
     return [{ message: e.msg, position, stack: [{ ...position, function: '<toplevel>' }] }];

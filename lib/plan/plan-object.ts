@@ -38,7 +38,7 @@
 import { posix } from 'node:path';
 import {
   ArgError,
-  Builtin,
+  type Builtin,
   Dict,
   EvalError,
   List,
@@ -192,6 +192,8 @@ export interface PlanObjectOptions {
   readonly allowPrivileged?: boolean;
   /** `plan --override FILE`: per-service overrides and bindings (lib/plan/override.ts). */
   readonly override?: OverrideSpec;
+  /** What get_cluster_type() answers (the runtime the plan is for); default docker. */
+  readonly clusterType?: string;
 }
 
 class PlanBuilder {
@@ -721,7 +723,7 @@ export function createPlanObject(recorder: Recorder, files: PackageFiles, option
 
   def('get_cluster_type', { description }, (a, ctx) => {
     b.record('get_cluster_type', {}, ctx.thread, { description: a.description ?? 'Getting the cluster type' });
-    return 'docker';
+    return b.options.clusterType ?? 'docker';
   });
 
   return new Module('plan', new Map(members.map((m) => [m.name, m as Value])));

@@ -10,7 +10,7 @@
 // future references; its position is the innermost Starlark frame at the plan.* call (the
 // call site) and its stack every frame, outermost first, with the file names the
 // interpreter gave the threads (package-relative display paths).
-import { EvalError, type Thread } from '../starlark/index.js';
+import type { EvalError, Thread } from '../starlark/index.js';
 import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
 import { futureReference, type Declaration, type Instruction, type InstructionKind, type Problem, type SourcePosition, type StackFrame } from './model.js';
 import { referencedSteps } from './references.js';

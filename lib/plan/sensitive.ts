@@ -22,9 +22,9 @@
 // The secret words are configurable with STARFORM_SENSITIVE_NAMES: a comma- or
 // space-separated list of words to add, and `-word` to drop a default one
 // (e.g. `STARFORM_SENSITIVE_NAMES=seed,-private`).
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import { UserError } from '../util/errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
+import { isJsonObject, valueAtPath, type JsonObject, type JsonValue } from '../util/json.js';
 import type { Instruction } from './model.js';
 
 /** What a masked value shows. */
@@ -86,20 +86,46 @@ export const MIN_MASKED_LENGTH = 4;
 
 const WORD = /^[a-z0-9]+$/;
 
+/** One SensitiveNames per STARFORM_SENSITIVE_NAMES value, so that what it judged and collected is shared. */
+const byEnvironment = new Map<string, SensitiveNames>();
+
 /** The words that make a name secret. */
 export class SensitiveNames {
   private readonly words: readonly string[];
   /** Names repeat (every service has the same keys): each is judged once. */
   private readonly judged = new Map<string, boolean>();
 
+  /**
+   * Text that holds none of the words (in any case) cannot name a secret: most strings are
+   * rejected by this one search before they are split into words and flags.
+   */
+  private readonly anyWord: RegExp | null;
+  /** What collectSensitive found in a value already walked (configurations repeat between plan and state). */
+  readonly collected = new WeakMap<object, readonly string[]>();
+
   constructor(words: Iterable<string> = DEFAULT_SENSITIVE_WORDS) {
     this.words = [...new Set([...words].map((w) => w.toLowerCase()))].sort();
+    this.anyWord = this.words.length === 0 ? null : new RegExp(this.words.join('|'), 'i');
+  }
+
+  /** Whether a text may contain a secret-looking name (a fast test before the exact one). */
+  mayName(text: string): boolean {
+    return this.anyWord !== null && this.anyWord.test(text);
   }
 
   /** The defaults, changed by STARFORM_SENSITIVE_NAMES (see the file comment). */
   static fromEnvironment(env: NodeJS.ProcessEnv = process.env): SensitiveNames {
-    const spec = env['STARFORM_SENSITIVE_NAMES'];
-    if (spec === undefined || spec.trim() === '') return new SensitiveNames();
+    const spec = env['STARFORM_SENSITIVE_NAMES'] ?? '';
+    let names = byEnvironment.get(spec);
+    if (names === undefined) {
+      names = SensitiveNames.fromSpec(spec);
+      byEnvironment.set(spec, names);
+    }
+    return names;
+  }
+
+  private static fromSpec(spec: string): SensitiveNames {
+    if (spec.trim() === '') return new SensitiveNames();
     const words = new Set(DEFAULT_SENSITIVE_WORDS);
     for (const raw of spec.split(/[\s,]+/).filter((w) => w !== '')) {
       const drop = raw.startsWith('-');
@@ -135,6 +161,7 @@ export class SensitiveNames {
   }
 
   private judge(name: string): boolean {
+    if (!this.mayName(name)) return false;
     const parts = splitWords(name);
     if (parts.length === 0) return false;
     if (parts.length > 1 && POINTER_WORDS.has(parts[parts.length - 1]!)) return false;
@@ -201,8 +228,8 @@ interface Span {
  * The secrets inside a list of shell-like words (a cmd, or one string split at whitespace):
  * the spans, per element, of the values of secret-looking flags and assignments.
  */
-function flagSpans(elements: readonly string[], names: SensitiveNames): Map<number, Span[]> {
-  if (!elements.some((el) => el.includes('-') || el.includes('='))) return new Map();
+function flagSpans(elements: readonly string[], names: SensitiveNames): ReadonlyMap<number, Span[]> {
+  if (!elements.some((el) => (el.includes('-') || el.includes('=')) && names.mayName(el))) return NO_SPANS;
   // In a list, an element that is a flag is one argument (`--mnemonic=a b c`); others may
   // be shell scripts (`sh -c "..."`) and are split into words.
   const tokens: { element: number; start: number; text: string }[] = [];
@@ -254,6 +281,8 @@ function flagSpans(elements: readonly string[], names: SensitiveNames): Map<numb
   }
   return spans;
 }
+
+const NO_SPANS: ReadonlyMap<number, Span[]> = new Map();
 
 function applySpans(text: string, spans: readonly Span[] | undefined, visit: (secret: string) => string): string {
   if (spans === undefined || spans.length === 0) return text;
@@ -319,32 +348,14 @@ function mapObject(value: JsonObject, fn: (key: string, v: JsonValue) => JsonVal
 }
 
 /** Every sensitive leaf of a value (see mapSensitive), in order. */
-export function collectSensitive(value: JsonValue, names: SensitiveNames, secret: false | 'marked' = false): string[] {
+export function collectSensitive(value: JsonValue, names: SensitiveNames, secret: false | 'marked' = false): readonly string[] {
+  const cacheable = secret === false && typeof value === 'object' && value !== null;
+  const cached = cacheable ? names.collected.get(value) : undefined;
+  if (cached !== undefined) return cached;
   const found: string[] = [];
   mapSensitive(value, names, (s) => (found.push(s), s), secret);
+  if (cacheable) names.collected.set(value, found);
   return found;
-}
-
-/** The value at a dotted path of the package arguments (`db.password`), or undefined. */
-function argAt(args: JsonObject, path: string): JsonValue | undefined {
-  let at: JsonValue | undefined = args;
-  for (const part of path.split('.')) {
-    if (!isJsonObject(at) || !Object.prototype.hasOwnProperty.call(at, part)) return undefined;
-    at = at[part];
-  }
-  return at;
-}
-
-/** Checks that every marked argument names one the package gets; a typo would leave a secret in clear. */
-export function checkMarkedArgs(args: JsonObject, marked: readonly string[], source = '--sensitive-arg'): void {
-  for (const key of marked) {
-    if (key === '' || argAt(args, key) === undefined) {
-      const known = Object.keys(args).sort();
-      throw new UserError(`${source}: the package arguments have no '${key}'`, {
-        hint: known.length > 0 ? `The arguments given are: ${known.join(', ')}.` : 'No package arguments were given.',
-      });
-    }
-  }
 }
 
 export interface SensitiveSources {
@@ -362,7 +373,7 @@ export function sensitiveValues(sources: SensitiveSources, names: SensitiveNames
   const found = new Set<string>(sources.known ?? []);
   if (sources.args !== undefined) {
     for (const key of sources.marked ?? []) {
-      const v = argAt(sources.args, key);
+      const v = valueAtPath(sources.args, key);
       if (v !== undefined) for (const s of collectSensitive(v, names, 'marked')) found.add(s);
     }
     for (const s of collectSensitive(sources.args, names)) found.add(s);

@@ -19,7 +19,7 @@
 // cosmetically different spellings of one configuration compare equal.
 import {
   ArgError,
-  Builtin,
+  type Builtin,
   Dict,
   EvalError,
   List,

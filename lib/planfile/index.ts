@@ -11,4 +11,5 @@ export {
   type LoadedPlan,
   type SerializeOptions,
   type SerializedPlan,
+  type WritePlanOptions,
 } from './planfile.js';

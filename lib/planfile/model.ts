@@ -78,6 +78,8 @@ export type ChangeRecord = ChangeCore & { readonly [field: string]: unknown };
 export interface PlanBase {
   readonly lineage: string | null;
   readonly serial: number;
+  /** The runtime the plan was made for (get_cluster_type answered it); absent: docker. */
+  readonly runtime?: string;
 }
 
 export interface PackageSource {

@@ -32,7 +32,7 @@ type SummaryV1 = { readonly [action in 'create' | 'replace' | 'run' | 'delete' |
 interface PlanBodyV1 {
   readonly format_version: 1;
   readonly starform_version: string;
-  readonly state: { readonly lineage: string | null; readonly serial: number };
+  readonly state: { readonly lineage: string | null; readonly serial: number; readonly runtime?: string };
   readonly package: { readonly locator: string; readonly digest: Digest; readonly args: JsonValue; readonly repositories?: readonly PinnedRepository[] };
   readonly summary: SummaryV1;
   readonly changes: readonly JsonObject[];
@@ -93,7 +93,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
   const body: PlanBodyV1 = {
     format_version: FORMAT_VERSION,
     starform_version: starformVersion,
-    state: { lineage: plan.base.lineage, serial: plan.base.serial },
+    state: { lineage: plan.base.lineage, serial: plan.base.serial, ...(plan.base.runtime !== undefined ? { runtime: plan.base.runtime } : {}) },
     ...(plan.edits !== undefined && plan.edits.length > 0 ? { edits: plan.edits } : {}),
     package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package) },
     summary: summarize(plan.changes),
@@ -132,7 +132,7 @@ export function check(file: JsonValue): { problems: string[]; plan: SavedPlan | 
 
 function decode(raw: PlanBodyV1): SavedPlan {
   return {
-    base: { lineage: raw.state.lineage, serial: raw.state.serial },
+    base: { lineage: raw.state.lineage, serial: raw.state.serial, ...(raw.state.runtime !== undefined ? { runtime: raw.state.runtime } : {}) },
     package: { locator: raw.package.locator, digest: raw.package.digest, args: raw.package.args, ...repositoriesOf(raw.package) },
     instructions: raw.instructions.map((ins) => fromFileRecord(ins) as InstructionRecord),
     changes: raw.changes.map((c) => fromFileRecord(c) as ChangeRecord),

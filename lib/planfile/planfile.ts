@@ -15,8 +15,13 @@
 // A plan may carry a `signature` of its checksum (signing.ts); the checksum is computed
 // without it. Whether a signature is required is the reader's decision (`apply` with a
 // configured key). Plan files are created 0600, like the state: they hold the same values.
+//
+// With encryption at rest configured, the file is an envelope (lib/util/envelope.ts) of
+// exactly these bytes: the checksum, signature and stale-plan checks all run on the
+// decrypted text, as they do on a plaintext plan.
 import { UserError, bulletList } from '../util/errors.js';
-import { atomicWriteFile, checkFormatVersion, ioError, readTextFile } from '../util/files.js';
+import { openBytes, sealBytes, type Encryption } from '../util/envelope.js';
+import { atomicWriteFile, checkFormatVersion, decodeText, ioError, readFileIfExists } from '../util/files.js';
 import { jsonDigest, type Digest } from '../util/hash.js';
 import { formatJson, parseJson, type JsonObject } from '../util/json.js';
 import { STARFORM_VERSION } from '../util/package-info.js';
@@ -52,6 +57,11 @@ export interface SerializeOptions {
   readonly signWith?: PlanKey;
 }
 
+export interface WritePlanOptions extends SerializeOptions {
+  /** Write the file as an envelope sealed with this encryption. */
+  readonly encryption?: Encryption;
+}
+
 export interface SerializedPlan {
   readonly text: string;
   readonly checksum: Digest;
@@ -80,11 +90,12 @@ export function serializePlan(
 export async function writePlanFile(
   path: string,
   plan: SavedPlan<InstructionCore, ChangeCore>,
-  options: SerializeOptions = {},
+  options: WritePlanOptions = {},
 ): Promise<Digest> {
   const { text, checksum } = serializePlan(plan, STARFORM_VERSION, options);
+  const bytes = await sealBytes(options.encryption, Buffer.from(text, 'utf8'));
   try {
-    await atomicWriteFile(path, text, { mode: PLAN_FILE_MODE });
+    await atomicWriteFile(path, bytes, { mode: PLAN_FILE_MODE });
   } catch (err) {
     throw ioError(err, path, 'cannot write the plan file');
   }
@@ -123,7 +134,9 @@ export function parsePlan(text: string, file: string): LoadedPlan {
   };
 }
 
-/** Reads and verifies a plan file. */
-export async function readPlanFile(path: string): Promise<LoadedPlan> {
-  return parsePlan(await readTextFile(path, WHAT), path);
+/** Reads and verifies a plan file (decrypting it first with `encryption`; without, an encrypted plan is refused). */
+export async function readPlanFile(path: string, encryption?: Encryption): Promise<LoadedPlan> {
+  const bytes = await readFileIfExists(path, WHAT);
+  if (bytes === null) throw new UserError(`${WHAT} not found`, { location: { file: path } });
+  return parsePlan(decodeText(await openBytes(encryption, bytes, path, WHAT)), path);
 }

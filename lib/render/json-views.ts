@@ -15,10 +15,10 @@
 // Every document passes `document`, the one place where masking of sensitive values
 // (lib/render/redact.ts) belongs for JSON.
 import { inStepOrder, type ApplyEvent, type EventSink, type StepInfo } from '../apply/events.js';
-import type { DestroyResult } from '../apply/destroy.js';
+import type { DestroyResult } from '../apply/index.js';
 import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFrame } from '../plan/model.js';
 import type { PlanEdit } from '../planfile/model.js';
-import type { State } from '../state/model.js';
+import type { State } from '../state/index.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { maskPlanView, planRedactor } from './redact.js';
 import { entryJson, stateListJson, type ArtifactFile, type StateEntry } from './state-view.js';

@@ -30,7 +30,6 @@ function beforeEscaping(s: string): string {
 }
 
 /** Characters shown as `\uXXXX`: C0/C1 controls (tab and line feed aside), bidi controls, invisible separators. */
-// eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu;
 
 function visible(c: string): string {

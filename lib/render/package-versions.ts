@@ -1,7 +1,7 @@
 // The "package versions" section of `starform show` (text and Markdown): the repositories
 // a plan fetched by locator and the commit of each, so a reviewer sees exactly which
 // package versions will run. Kept in its own file, apart from the plan views.
-import type { PinnedRepository } from '../planfile/model.js';
+import type { PinnedRepository } from '../planfile/index.js';
 
 function refText(r: PinnedRepository): string {
   return r.ref === null ? 'default branch' : r.ref;

@@ -19,7 +19,7 @@
 // "(known after apply: db.ip_address)". Every string from the package goes through
 // packageText (markdown-escape.ts), which escapes it for where it is written.
 import { createTwoFilesPatch } from 'diff';
-import type { LoadedPlan } from '../planfile/planfile.js';
+import type { LoadedPlan } from '../planfile/index.js';
 import { REFERENCE_PATTERN, summarize, type Change, type Instruction, type PlanSummary } from '../plan/model.js';
 import { jsonDigest } from '../util/hash.js';
 import type { JsonValue } from '../util/json.js';

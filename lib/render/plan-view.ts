@@ -8,7 +8,7 @@
 import { diffLines } from 'diff';
 import type { Change, Instruction, PlanSummary, Problem } from '../plan/model.js';
 import type { JsonValue } from '../util/json.js';
-import { Document, isScalar, isSeq, visit } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import { maskPlanView, neutraliseControl, neutraliseInline } from './redact.js';
 import { paint, type Painter } from './style.js';
 

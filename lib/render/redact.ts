@@ -120,8 +120,8 @@ export class Redactor {
   }
 
   /**
-   * Text with every sensitive value replaced by `(sensitive)` — also the start of one
-   * that a shortened text cuts off before its `...` or `…`.
+   * Text with every sensitive value replaced by `(sensitive)`; also the start of one
+   * that a shortened text cuts off before its `...` or an ellipsis.
    */
   redact(text: string): string {
     const index = this.index();
@@ -148,7 +148,7 @@ export class Redactor {
     const index = this.index()!;
     let out = '';
     let from = 0;
-    for (const m of text.matchAll(/\.\.\.|…/g)) {
+    for (const m of text.matchAll(/\.\.\.|\u2026/g)) {
       let segment = text.slice(from, m.index);
       // The cut-off secret starts at one of the last `longest` positions of the segment.
       for (let p = Math.max(0, segment.length - this.longest); p + MIN_MASKED_LENGTH <= segment.length; p++) {

@@ -5,7 +5,7 @@
 // `resolveAddress` accepts a bare service or artifact name too, when it is unambiguous.
 // Both views mask the state's sensitive values (those it records and those its own
 // records show by name or flag); names are shown with control characters escaped.
-import type { AppliedStep, FilesArtifactRecord, ServiceRecord, State } from '../state/model.js';
+import type { AppliedStep, FilesArtifactRecord, ServiceRecord, State } from '../state/index.js';
 import { formatJson, type JsonValue } from '../util/json.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { neutraliseInline, Redactor } from './redact.js';

@@ -388,7 +388,7 @@ function digitValue(c: number): number {
 }
 
 /** An unsigned integer in `base` (every character a digit), or undefined. */
-export function parseDigits(s: string, base: number): number | bigint | undefined {
+function parseDigits(s: string, base: number): number | bigint | undefined {
   if (s.length === 0) return undefined;
   let n = 0;
   let i = 0;
@@ -445,7 +445,7 @@ function intFromString(orig: string, base: number): Value {
 }
 
 /** A finite float truncated to an int. */
-export function floatToInt(f: number): number | bigint {
+function floatToInt(f: number): number | bigint {
   const t = Math.trunc(f);
   if (Number.isSafeInteger(t)) return t === 0 ? 0 : t;
   return normInt(BigInt(t));

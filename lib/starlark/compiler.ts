@@ -90,7 +90,10 @@ class Compiler {
    */
   private assigned = new Set<Binding>();
 
-  constructor(private readonly file: File) {}
+  constructor(
+    private readonly file: File,
+    private readonly makeFactory: FactoryMaker,
+  ) {}
 
   compile(): CompiledModule {
     const module = this.file.module;
@@ -104,7 +107,7 @@ class Compiler {
       `let $p = 0, $g${locals.length ? ', ' + locals.join(', ') : ''}${this.tempDecls()};\n` +
       `try {\n${body}} catch (e) { throw rt.frame(e, $p, '<toplevel>', K[${fileK}]); }\n};\n`;
     const source = `'use strict';\n${top}`;
-    const factory = new Function('rt', 'K', 'D', 'U', 'P', source) as (...args: unknown[]) => unknown;
+    const factory = this.makeFactory(source);
     return {
       file: this.file.path,
       source,
@@ -604,8 +607,13 @@ const augmentedOps: Record<string, string> = {
 };
 
 /** Compiles a resolved file. */
-export function compileFile(file: File): CompiledModule {
-  return new Compiler(file).compile();
+/** Makes a module's factory from its generated source (default: `new Function`; the program cache compiles through vm.Script). */
+export type FactoryMaker = (source: string) => CompiledModule['factory'];
+
+const newFunctionFactory: FactoryMaker = (source) => new Function('rt', 'K', 'D', 'U', 'P', source) as CompiledModule['factory'];
+
+export function compileFile(file: File, makeFactory: FactoryMaker = newFunctionFactory): CompiledModule {
+  return new Compiler(file, makeFactory).compile();
 }
 
 export type { DefStmt, LambdaExpr };

@@ -5,7 +5,7 @@
 import type { DialectOptions } from './ast.js';
 import { parse } from './parser.js';
 import { resolveFile } from './resolver.js';
-import { compileFile, type CompiledModule, type FunctionCode } from './compiler.js';
+import { compileFile, type CompiledModule, type FactoryMaker, type FunctionCode } from './compiler.js';
 import * as ops from './operators.js';
 import './methods.js'; // registers the methods of str, list, dict and set
 import {
@@ -16,7 +16,7 @@ import {
   List,
   StarSet,
   StarlarkObject,
-  Thread,
+  type Thread,
   decodePos,
   fail,
   freeze,
@@ -34,7 +34,7 @@ import {
 } from './values.js';
 
 /** Marks a keyword-only parameter without a default. */
-export const MANDATORY: unique symbol = Symbol('mandatory');
+const MANDATORY: unique symbol = Symbol('mandatory');
 type Default = Value | typeof MANDATORY;
 
 /** A function defined in Starlark (def or lambda). */
@@ -316,7 +316,7 @@ function nextStepLimit(thread: Thread): number {
   return max === -1 || next < max ? next : max;
 }
 
-export const rt = {
+const rt = {
   ...ops,
   truth,
   iterate,
@@ -357,10 +357,27 @@ export function compileProgram(
   universe: ReadonlyMap<string, Value>,
   dialect: DialectOptions,
 ): Program {
+  return programOf(compileModule(filename, src, isPredeclared, universe, dialect), filename, dialect);
+}
+
+/** The front end: parse, resolve and generate code (throws the syntax and resolve errors). */
+export function compileModule(
+  filename: string,
+  src: string,
+  isPredeclared: (name: string) => boolean,
+  universe: ReadonlyMap<string, Value>,
+  dialect: DialectOptions,
+  makeFactory?: FactoryMaker,
+): CompiledModule {
   const file = parse(filename, src);
   resolveFile(file, isPredeclared, (n) => universe.has(n), dialect);
-  const compiled = compileFile(file);
+  const compiled = compileFile(file, makeFactory);
   if (process.env.STARFORM_DUMP_JS) process.stderr.write(`// ${filename}\n${compiled.source}\n`);
+  return compiled;
+}
+
+/** A compiled module, fresh or from the program cache, ready to run. */
+export function programOf(compiled: CompiledModule, filename: string, dialect: DialectOptions): Program {
   return {
     compiled,
     run(thread, predeclared, universeValues) {

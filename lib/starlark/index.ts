@@ -9,14 +9,15 @@
 //   const run = globals.get('run');
 //   call(thread, run, [planValue]);
 import type { DialectOptions } from './ast.js';
-import { compileProgram } from './eval.js';
+import { compileModule, compileProgram, programOf } from './eval.js';
+import type { ProgramCache } from './program-cache.js';
 import { universe as makeUniverse } from './builtins.js';
-import { Thread, type Value } from './values.js';
+import type { Thread, Value } from './values.js';
 
 export type { DialectOptions, Position } from './ast.js';
 export { StarlarkSyntaxError, StarlarkResolveError } from './errors.js';
 export { parse, parseExpr } from './parser.js';
-export { quote } from './quote.js';
+export { quote, utf8DecodeAt } from './quote.js';
 export {
   Builtin,
   Callable,
@@ -82,6 +83,8 @@ export interface ExecOptions {
   /** Names the host predeclares for this module (e.g. `plan` helpers, `json`). */
   readonly predeclared?: ReadonlyMap<string, Value> | Readonly<Record<string, Value>>;
   readonly dialect?: DialectOptions;
+  /** Compiled modules kept between runs (see program-cache.ts); the host saves it when done. */
+  readonly cache?: ProgramCache;
 }
 
 /** The universal built-ins for a dialect (with `set` only where the dialect allows it). */
@@ -103,8 +106,13 @@ export function execFile(thread: Thread, filename: string, src: string, options:
   const dialect = options.dialect ?? KURTOSIS_DIALECT;
   const predeclared = asMap(options.predeclared);
   const u = universe(dialect);
-  const program = compileProgram(filename, src, (n) => predeclared.has(n), u, dialect);
-  return program.run(thread, predeclared, u);
+  const cache = options.cache;
+  if (cache === undefined) return compileProgram(filename, src, (n) => predeclared.has(n), u, dialect).run(thread, predeclared, u);
+  const key = cache.key(filename, src, dialect, predeclared.keys(), u.keys());
+  const compiled =
+    cache.load(key, filename) ?? cache.compile(key, filename, (makeFactory) => compileModule(filename, src, (n) => predeclared.has(n), u, dialect, makeFactory));
+  return programOf(compiled, filename, dialect).run(thread, predeclared, u);
 }
 
 export { compileProgram };
+export { ProgramCache, type ProgramCacheStore } from './program-cache.js';

@@ -36,7 +36,7 @@ const DOESNT = 'this Starlark dialect does not ';
 const SCOPE_NAMES = ['undefined', 'local', 'cell', 'free', 'global', 'predeclared', 'universal'];
 
 /** The reference's name for a scope ("local", "global", ...), as used in messages. */
-export function scopeName(scope: Scope): string {
+function scopeName(scope: Scope): string {
   return SCOPE_NAMES[scope] ?? 'undefined';
 }
 

@@ -144,7 +144,7 @@ function isLetter(cp: number): boolean {
 }
 
 /** Go's %q of a rune: 'x', with escapes for quotes, backslash and unprintable runes. */
-export function quoteRune(r: number): string {
+function quoteRune(r: number): string {
   let s: string;
   if (r === 39) s = "\\'";
   else if (r === 92) s = '\\\\';

@@ -558,7 +558,7 @@ function tzset(s: string, lastTxSec: number, sec: number): ZoneLookup | undefine
 }
 
 /** Parses a TZif file (versions 1-3), as Go's LoadLocationFromTZData. */
-export function parseTZif(name: string, data: Uint8Array): Location | undefined {
+function parseTZif(name: string, data: Uint8Array): Location | undefined {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let p = 0;
   const need = (n: number): boolean => p + n <= data.length;
@@ -1590,7 +1590,7 @@ const timeIn = new Builtin('in_location', (_thread, fn, args, kwargs) => {
 });
 
 /** A duration argument: a duration, or a string in Go's duration syntax. */
-export function asDuration(v: Value, fn?: string, param?: string | number): Duration {
+function asDuration(v: Value, fn?: string, param?: string | number): Duration {
   if (v instanceof Duration) return v;
   const where = fn === undefined ? '' : param === undefined ? `${fn}: ` : `${fn}: for parameter ${param}: `;
   if (typeof v === 'string') {

@@ -20,7 +20,7 @@ import {
   Float,
   fail,
   List,
-  StarlarkObject,
+  type StarlarkObject,
   fromUtf8,
   isInt,
   isIterable,

@@ -137,7 +137,7 @@ export abstract class StarlarkObject {
     return this;
   }
   /** Equality and ordering with a value of the same type; identity by default. */
-  compareSameType(op: CompareOp, y: StarlarkObject, depth: number): boolean {
+  compareSameType(op: CompareOp, y: StarlarkObject, _depth: number): boolean {
     if (op === '==') return this === y;
     if (op === '!=') return this !== y;
     fail(`${this.typeName} ${op} ${y.typeName} not implemented`);
@@ -694,10 +694,6 @@ export class Builtin extends Callable {
 
 // ---- threads -------------------------------------------------------------------------------
 
-export interface LoadResult {
-  readonly globals: Map<string, Value>;
-}
-
 /** The state of one execution: print and load hooks, the step budget, host-local values. */
 export class Thread {
   name = '';
@@ -914,7 +910,7 @@ export function compare(op: CompareOp, x: Value, y: Value): boolean {
   return compareDepth(op, x, y, maxCompareDepth);
 }
 
-export function compareDepth(op: CompareOp, x: Value, y: Value, depth: number): boolean {
+function compareDepth(op: CompareOp, x: Value, y: Value, depth: number): boolean {
   if (depth < 1) fail('comparison exceeded maximum recursion depth');
   const tx = typeof x;
   const ty = typeof y;

@@ -12,23 +12,30 @@
 // the blobs the state refers to — and `put` replaces it rather than trusting its name.
 // The state refers to blobs by digest; `prune` removes those no state refers to any more
 // (keep the backup's too, so that restoring it stays possible).
+//
+// With encryption configured each blob file is an envelope (lib/util/envelope.ts) of the
+// content; its name stays the digest of the plaintext, and `check` decrypts to verify it.
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { ioError } from '../util/files.js';
 import { digestHex, digestOf, isDigest, type Digest } from '../util/hash.js';
 import { isLeftoverOf, stage } from '../util/durable-write.js';
+import { openBytes, sealBytes, type Encryption } from '../util/envelope.js';
 
 /** What `check` found of a blob. */
 export type BlobCondition = 'ok' | 'missing' | 'damaged';
 
 export class BlobStore {
   /** `root` is the store's directory (`<state>.d`); it is created on the first put. */
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly encryption?: Encryption,
+  ) {}
 
   /** The store that belongs to a state file. */
-  static forState(statePath: string): BlobStore {
-    return new BlobStore(`${statePath}.d`);
+  static forState(statePath: string, encryption?: Encryption): BlobStore {
+    return new BlobStore(`${statePath}.d`, encryption);
   }
 
   private get dir(): string {
@@ -52,7 +59,7 @@ export class BlobStore {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       // stage() reads the temporary file back and compares it with `content`, whose
       // digest this is: only bytes that hash to the name get the name.
-      await (await stage(path, content)).commit();
+      await (await stage(path, await sealBytes(this.encryption, content))).commit();
     } catch (err) {
       const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT';
       if (full) {
@@ -76,6 +83,15 @@ export class BlobStore {
     try {
       const info = await stat(path);
       if (!info.isFile()) return 'damaged';
+      if (this.encryption !== undefined) {
+        let plain: Buffer;
+        try {
+          plain = await this.encryption.open(await readFile(path), path, 'files artifact content');
+        } catch {
+          return 'damaged';
+        }
+        return (size === undefined || plain.length === size) && digestOf(plain) === digest ? 'ok' : 'damaged';
+      }
       if (size !== undefined && info.size !== size) return 'damaged';
       return digestOf(await readFile(path)) === digest ? 'ok' : 'damaged';
     } catch (err) {
@@ -108,6 +124,7 @@ export class BlobStore {
       }
       throw ioError(err, path, 'cannot read a files artifact');
     }
+    content = await openBytes(this.encryption, content, path, 'files artifact content');
     const actual = digestOf(content);
     if (actual !== digest) {
       throw new UserError(`files artifact content is damaged: its sha256 is ${actual}, not ${digest}`, {

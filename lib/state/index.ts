@@ -16,3 +16,8 @@ export {
   type StateLock,
 } from './lock.js';
 export { BlobStore } from './blobstore.js';
+export type { HistoryEntry, StateBackend, StateBlobs, StateHistory, StateWorkspaces, WriteOptions } from './backend.js';
+export { withBackendLock } from './backend.js';
+export { FileStateBackend } from './file-backend.js';
+export { backendKind, filePathOf, openStateBackend, type OpenBackendOptions } from './open.js';
+export type { WriteStateOptions } from './statefile.js';

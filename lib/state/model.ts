@@ -18,13 +18,16 @@ import { randomUUID } from 'node:crypto';
 import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 
-export type ServiceStatus = 'running' | 'stopped';
+/** 'failed': a container that did not become ready, kept stopped by `apply --keep-failed`; the next apply replaces it. */
+export type ServiceStatus = 'running' | 'stopped' | 'failed';
 export type TransportProtocol = 'TCP' | 'UDP' | 'SCTP';
 
 /** The Docker network (or another engine's equivalent) holding the services. */
 export interface Enclave {
   readonly networkName: string;
   readonly networkId: string;
+  /** The runtime adapter the enclave lives on; absent: docker (lib/cli/runtime-option.ts). */
+  readonly runtime?: string;
 }
 
 /** A declared port and where the host publishes it. */

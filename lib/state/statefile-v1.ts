@@ -45,7 +45,7 @@ interface StateFileV1 {
   readonly starform_version: string;
   readonly lineage: string;
   readonly serial: number;
-  readonly enclave: { readonly network_name: string; readonly network_id: string } | null;
+  readonly enclave: { readonly network_name: string; readonly network_id: string; readonly runtime?: string } | null;
   readonly services: { readonly [name: string]: ServiceV1 };
   readonly files_artifacts: { readonly [name: string]: FilesArtifactV1 };
   readonly steps: readonly StepV1[];
@@ -87,7 +87,7 @@ export function encode(state: State, starformVersion: string): JsonObject {
     starform_version: starformVersion,
     lineage: state.lineage,
     serial: state.serial,
-    enclave: state.enclave && { network_name: state.enclave.networkName, network_id: state.enclave.networkId },
+    enclave: state.enclave && { network_name: state.enclave.networkName, network_id: state.enclave.networkId, ...(state.enclave.runtime !== undefined ? { runtime: state.enclave.runtime } : {}) },
     services: mapObject(state.services, (s) => ({
       config: s.config,
       config_hash: s.configHash,
@@ -165,7 +165,7 @@ export function decode(raw: JsonObject): State {
   return {
     lineage: file.lineage,
     serial: file.serial,
-    enclave: file.enclave && { networkName: file.enclave.network_name, networkId: file.enclave.network_id },
+    enclave: file.enclave && { networkName: file.enclave.network_name, networkId: file.enclave.network_id, ...(file.enclave.runtime !== undefined ? { runtime: file.enclave.runtime } : {}) },
     services: objectMap(
       file.services,
       (s): ServiceRecord => ({

@@ -23,6 +23,7 @@ import { atomicWriteFile, checkFormatVersion, decodeText, ioError, readFileIfExi
 import { sha256Hex } from '../util/hash.js';
 import { formatJson, parseJson } from '../util/json.js';
 import { STARFORM_VERSION } from '../util/package-info.js';
+import { openBytes, sealBytes, type Encryption } from '../util/envelope.js';
 import { linkBackup, removeLeftovers, stage, type Staged } from '../util/durable-write.js';
 import { resolveStatePath, type StateLock } from './lock.js';
 import { emptyState, withLineage, type State } from './model.js';
@@ -82,15 +83,19 @@ export function serializeState(state: State, starformVersion: string = STARFORM_
   return formatJson(raw, { leadingKeys: v1.LEADING_KEYS });
 }
 
-/** Reads a state file; a missing file is the empty state. */
-export async function readState(path: string): Promise<State> {
+/**
+ * Reads a state file; a missing file is the empty state. With `encryption`, the file is
+ * an envelope (lib/util/envelope.ts) and is decrypted first; without, an envelope is refused.
+ */
+export async function readState(path: string, encryption?: Encryption): Promise<State> {
   const bytes = await readFileIfExists(path, WHAT);
-  return bytes === null ? emptyState() : parseStateFile(path, bytes);
+  return bytes === null ? emptyState() : parseStateFile(path, bytes, encryption);
 }
 
 /** A state file's bytes as a State, checked unless they are what this starform wrote. */
-function parseStateFile(path: string, bytes: Buffer): State {
-  return parseState(decodeText(bytes), path, { checked: isAsWritten(path, bytes) });
+async function parseStateFile(path: string, bytes: Buffer, encryption: Encryption | undefined): Promise<State> {
+  const plain = await openBytes(encryption, bytes, path, WHAT);
+  return parseState(decodeText(plain), path, { checked: isAsWritten(path, bytes) });
 }
 
 /** The note's text: the file's digest and the starform that checked it (a newer one checks again). */
@@ -107,13 +112,20 @@ function isAsWritten(path: string, bytes: Buffer): boolean {
 }
 
 /** Notes the digest of the state file just written; best effort (without it, reads check everything). */
-async function noteWritten(path: string, text: string): Promise<void> {
+async function noteWritten(path: string, text: string | Uint8Array): Promise<void> {
   try {
     await mkdir(`${path}.d`, { recursive: true, mode: 0o700 });
     await atomicWriteFile(writtenDigestPath(path), writtenNote(sha256Hex(text)), { createMode: 0o600 });
   } catch {
     // A stale or missing note only costs the next read its checks.
   }
+}
+
+export interface WriteStateOptions {
+  /** Seal the file in an envelope with this encryption (lib/util/envelope.ts). */
+  readonly encryption?: Encryption;
+  /** The serial to write instead of serial + 1 (migrating a state keeps its serial); above the current one. */
+  readonly serial?: number;
 }
 
 /** Locks whose state file's directory was cleared of temporary files a killed write left. */
@@ -131,12 +143,12 @@ const swept = new WeakSet<StateLock>();
  * lands a write. A write that fails (a full disk above all) leaves the state file and its
  * backup as they were, and says so.
  */
-export async function writeState(path: string, state: State, lock: StateLock): Promise<State> {
+export async function writeState(path: string, state: State, lock: StateLock, options: WriteStateOptions = {}): Promise<State> {
   const file = await resolveStatePath(path);
   lock.assertHolds(file);
   const location = { file };
   const currentBytes = await readFileIfExists(file, WHAT);
-  const current = currentBytes === null ? null : parseStateFile(file, currentBytes);
+  const current = currentBytes === null ? null : await parseStateFile(file, currentBytes, options.encryption);
   if (current === null) {
     if (state.serial !== 0) {
       throw new UserError(`the state file has disappeared since serial ${state.serial} was read; not writing`, {
@@ -160,8 +172,11 @@ export async function writeState(path: string, state: State, lock: StateLock): P
   if (state.serial >= Number.MAX_SAFE_INTEGER) {
     throw new UserError(`the state's serial ${state.serial} cannot grow any further as an exact integer; not writing`, { location });
   }
-  const next: State = { ...withLineage(state), serial: state.serial + 1 };
-  const text = serializeState(next);
+  if (options.serial !== undefined && !(Number.isSafeInteger(options.serial) && options.serial > state.serial)) {
+    throw new Error(`cannot write serial ${options.serial} over serial ${state.serial}`);
+  }
+  const next: State = { ...withLineage(state), serial: options.serial ?? state.serial + 1 };
+  const text = await sealBytes(options.encryption, Buffer.from(serializeState(next), 'utf8'));
   if (!swept.has(lock)) {
     swept.add(lock);
     await removeLeftovers(dirname(file), [file, backupPath(file)]);
@@ -170,7 +185,7 @@ export async function writeState(path: string, state: State, lock: StateLock): P
     current === null ? 'No state file was written.' : `The state file (serial ${current.serial}) and its backup are unchanged.`;
   let staged: Staged;
   try {
-    staged = await stage(file, Buffer.from(text, 'utf8'));
+    staged = await stage(file, text);
   } catch (err) {
     throw writeFailure(err, file, unchanged);
   }

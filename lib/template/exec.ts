@@ -11,16 +11,16 @@
 // and break/continue travel as flow codes instead of Go's panics; expression evaluation
 // recurses natively, bounded by the nesting written in the template.
 
-import { AnyNode, ArgNode, BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode, ListNode,
-  Node, NumberNode, PipeNode, TemplateNode, VariableNode, nodeString } from './ast.js';
+import { type AnyNode, type ArgNode, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type ListNode,
+  type Node, type NumberNode, type PipeNode, type TemplateNode, type VariableNode, nodeString } from './ast.js';
 import { TemplateError } from './errors.js';
-import { FmtArg, GoError, printOne, sprintf } from './fmt.js';
+import { type FmtArg, GoError, printOne, sprintf } from './fmt.js';
 import {
-  BUILTINS, FuncError, GoFunc, JSON_NUMBER_METHODS, ParamType, isTrue,
+  BUILTINS, FuncError, type GoFunc, JSON_NUMBER_METHODS, type ParamType, isTrue,
 } from './funcs.js';
-import { TreeSet } from './parse.js';
+import type { TreeSet } from './parse.js';
 import { fromBytes } from './utf8.js';
-import { GoComplex, GoInt, GoMap, GoSlice, JsonNumber, NIL, Val, goInt, typeName } from './values.js';
+import { GoComplex, GoInt, GoMap, GoSlice, JsonNumber, NIL, type Val, goInt, typeName } from './values.js';
 
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
 

@@ -8,9 +8,9 @@
 // Map and slice addresses (%p) cannot be reproduced; they print a fixed placeholder.
 
 import {
-  GoComplex, GoInt, GoMap, GoSlice, JsonNumber, NIL, Val, kindOf, typeName,
+  GoComplex, GoInt, GoMap, GoSlice, JsonNumber, NIL, type Val, kindOf, typeName,
 } from './values.js';
-import { FloatFmt, canBackquote, formatFloat, quote, quoteRune } from './strconv.js';
+import { type FloatFmt, canBackquote, formatFloat, quote, quoteRune } from './strconv.js';
 import { MAX_RUNE, RUNE_ERROR, decodeRune, encodeRune, isPrint, runeCount } from './utf8.js';
 
 /** An error value (its message is a byte string); prints via Error() like Go errors. */
@@ -95,7 +95,7 @@ class Printer {
 
   fmtInteger(v: bigint, base: number, isSigned: boolean, verb: Verb, digits: string): void {
     const negative = isSigned && v < 0n;
-    let u = negative ? -v : v;
+    const u = negative ? -v : v;
     let prec = 0;
     if (this.precPresent) {
       prec = this.prec;

@@ -8,11 +8,11 @@
 // thrown as FuncError and reported by the evaluator as "error calling NAME: ...".
 // `and`/`or` are listed for their signatures; their short-circuit evaluation is in exec.ts.
 
-import { FmtArg, sprint, sprintf, sprintln } from './fmt.js';
+import { type FmtArg, sprint, sprintf, sprintln } from './fmt.js';
 import { parseFloat64, parseInt64 } from './strconv.js';
 import { decodeRune, isPrint } from './utf8.js';
 import {
-  GoComplex, GoInt, GoMap, GoSlice, JsonNumber, Kind, NIL, Val, goInt, kindOf, typeName,
+  type GoComplex, GoInt, GoMap, GoSlice, JsonNumber, type Kind, NIL, type Val, goInt, kindOf, typeName,
 } from './values.js';
 
 /** An error returned by a template function (message is a byte string). */
@@ -32,7 +32,7 @@ function fail(format: string, ...args: FmtArg[]): never {
   throw new FuncError(sprintf(format, args));
 }
 
-export function indirectInterface(v: Val): Val {
+function indirectInterface(v: Val): Val {
   return v === NIL ? undefined : v;
 }
 
@@ -246,7 +246,7 @@ function evalArgs(args: Val[]): string {
   return sprint(args.map((a) => (a === undefined || a === NIL ? '<no value>' : a)));
 }
 
-export function htmlEscape(s: string): string {
+function htmlEscape(s: string): string {
   if (!/['"&<>\0]/.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -266,7 +266,7 @@ export function htmlEscape(s: string): string {
 
 const HEX = '0123456789ABCDEF';
 
-export function jsEscape(s: string): string {
+function jsEscape(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -294,7 +294,7 @@ export function jsEscape(s: string): string {
   return out;
 }
 
-export function urlQueryEscape(s: string): string {
+function urlQueryEscape(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -13,8 +13,8 @@
 // or a JsonNumber to supply an exact literal instead.
 
 import { TemplateError } from './errors.js';
-import { MissingKey, executeTree } from './exec.js';
-import { TreeSet, parseTrees } from './parse.js';
+import { type MissingKey, executeTree } from './exec.js';
+import { type TreeSet, parseTrees } from './parse.js';
 import { bytesToBuffer, fromBytes, toBytes } from './utf8.js';
 import { JsonNumber, fromData } from './values.js';
 

@@ -9,18 +9,18 @@
 // none), so an unknown identifier is a parse error.
 
 import {
-  ActionNode, ArgNode, BranchNode, ChainNode, CommandNode, ElseNode, EndNode, ListNode, Node,
-  NumberNode, PipeNode, TemplateNode, VariableNode, nodeString,
+  type ActionNode, type ArgNode, type BranchNode, type ChainNode, type CommandNode, type ElseNode, type EndNode, type ListNode, type Node,
+  type NumberNode, type PipeNode, type TemplateNode, type VariableNode, nodeString,
 } from './ast.js';
 import { TemplateError } from './errors.js';
-import { FmtArg, GoError, sprintf } from './fmt.js';
-import { Item, Lexer, T, itemString } from './lexer.js';
+import { type FmtArg, GoError, sprintf } from './fmt.js';
+import { type Item, Lexer, T, itemString } from './lexer.js';
 import { parseFloat64, parseInt64, parseUint, unquote, unquoteChar } from './strconv.js';
 import { fromBytes, isAllSpace } from './utf8.js';
 import { GoInt } from './values.js';
 
 /** Names of the functions templates can call. */
-export const BUILTIN_NAMES: ReadonlySet<string> = new Set([
+const BUILTIN_NAMES: ReadonlySet<string> = new Set([
   'and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf',
   'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne',
 ]);

@@ -21,7 +21,7 @@ function lower(c: number): number {
 }
 
 /** Go's underscoreOK: underscores only between digits (or after a base prefix). */
-export function underscoreOK(s: string): boolean {
+function underscoreOK(s: string): boolean {
   let saw = '^';
   let i = 0;
   if (s.length >= 1 && (s[0] === '-' || s[0] === '+')) s = s.slice(1);
@@ -163,7 +163,7 @@ function hexToFloat(m: bigint, e: number): number {
   if (m === 0n) return 0;
   let bits = m.toString(2).length;
   // Normalise to 54 bits plus a sticky bit, then round half to even at 53 bits.
-  let minExp = -1074;
+  const minExp = -1074;
   let shift = bits - 53;
   if (e + shift < minExp) shift = minExp - e;
   if (shift > 0) {

@@ -6,7 +6,7 @@
 // byte (0–255), i.e. latin1-decoded UTF-8. Pure-ASCII text is the same in both forms, so the
 // conversions below are free for the common case. This file also holds the few Unicode
 // predicates Go's lexer, fmt and escapers use (IsLetter, IsDigit, IsPrint, IsSpace).
-import { utf8DecodeAt } from '../starlark/quote.js';
+import { utf8DecodeAt } from '../starlark/index.js';
 
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
@@ -114,7 +114,7 @@ export function isPrint(r: number): boolean {
 }
 
 /** unicode.IsSpace */
-export function isUnicodeSpace(r: number): boolean {
+function isUnicodeSpace(r: number): boolean {
   switch (r) {
     case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x20: case 0x85: case 0xa0:
     case 0x1680: case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000:

@@ -64,7 +64,7 @@ export type GoVal = string | boolean | number | JsonNumber | GoInt | GoComplex |
 /** A reflect.Value: a Go value or undefined (the invalid Value). */
 export type Val = GoVal | undefined;
 
-export function compareBytes(a: string, b: string): number {
+function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -107,7 +107,7 @@ export function kindOf(v: Val): Kind {
 }
 
 /** Capacity encoding/json leaves on a decoded array of n elements (Go 1.19 append growth). */
-export function decodedCap(n: number): number {
+function decodedCap(n: number): number {
   let cap = 0;
   while (cap < n) cap = growCap(cap, cap + 1);
   return cap;
@@ -141,7 +141,7 @@ function growCap(oldCap: number, needed: number): number {
  * Formats a float64 the way Go's encoding/json marshals it (Kurtosis passes template data
  * through a float64 round trip, so this is the text a json.Number holds).
  */
-export function goJsonFloat(n: number): string {
+function goJsonFloat(n: number): string {
   if (!Number.isFinite(n)) throw new TemplateError(`json: unsupported value: ${goFloatName(n)}`, '', 'data');
   if (Object.is(n, -0)) return '-0';
   return String(n);

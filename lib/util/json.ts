@@ -485,3 +485,13 @@ export function locateJsonError(text: string): { offset: number; problem: string
     throw e;
   }
 }
+
+/** The value at a dotted path of an object (`db.password`), or undefined where the path names nothing. */
+export function valueAtPath(obj: JsonObject, path: string): JsonValue | undefined {
+  let at: JsonValue | undefined = obj;
+  for (const part of path.split('.')) {
+    if (!isJsonObject(at) || !Object.prototype.hasOwnProperty.call(at, part)) return undefined;
+    at = at[part];
+  }
+  return at;
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkMountLinks } from '../../lib/apply/mount-links.js';
-import { relocateArchive } from '../../lib/docker/tar.js';
+import { relocateArchive } from '../../lib/runtime/tar.js';
 import { packEntriesForTests } from './helpers/archives.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -47,7 +47,7 @@ describe('plan: sensitive values', () => {
       private_ip_address_placeholder: 'KURTOSIS_IP_ADDR_PLACEHOLDER',
       files: { '/data': { persistent_key: 'data-volume' } },
     };
-    assert.deepEqual(collectSensitive(config, names).sort(), ['k-1234', 'pw', 'registry-pass']);
+    assert.deepEqual([...collectSensitive(config, names)].sort(), ['k-1234', 'pw', 'registry-pass']);
     const masked = mapSensitive(config, names, () => MASK) as typeof config;
     assert.equal(masked.env_vars.POSTGRES_PASSWORD, MASK);
     assert.equal(masked.env_vars.POSTGRES_USER, 'app');

@@ -37,7 +37,7 @@ function structure(marked: Marked, md: string): Structure {
   const html: string[] = [];
   const codeLangs: string[] = [];
   const inlineKinds = new Set<string>();
-  marked.walkTokens(tokens, (t) => {
+  void marked.walkTokens(tokens, (t) => {
     if (t.type === 'heading') headings.push(t.text);
     else if (t.type === 'html' && 'block' in t && t.block === true) html.push(t.raw.trim().split('\n')[0]!.replace(/<summary>.*<\/summary>/, '<summary>…</summary>'));
     else if (t.type === 'code') codeLangs.push(t.lang ?? '');

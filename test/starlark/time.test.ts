@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   Duration,
   Local,
-  Time,
+  type Time,
   UTC,
   formatDuration,
   loadLocation,

@@ -7,7 +7,7 @@
 // deterministic — sorted entries, fixed times and owners — so the same files give the
 // same digest on every apply. Uploads and templates come from the plan file (embedded by
 // digest), so applying never reads the package again.
-import { packFiles, readArchive, type ArchiveFileInput } from '../../docker/index.js';
+import { packFiles, readArchive, type ArchiveFileInput } from '../../runtime/index.js';
 import { substituteDeep } from '../../plan/references.js';
 import { filesArtifactRecord, putFilesArtifact, removeFilesArtifact, type State } from '../../state/index.js';
 import type { JsonValue } from '../../util/json.js';

@@ -14,7 +14,7 @@
 // lineage label, so the next apply removes it (it is in the way when the service is
 // created again) and `destroy` finds it. A service that does not become ready is removed
 // again, so planning again plans to create it again.
-import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../docker/index.js';
+import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../runtime/index.js';
 import { substituteString } from '../../plan/references.js';
 import { privilegedFeatures, type GpuJson, type ImageJson, type PrivilegedSettings, type ServiceConfigJson } from '../../plan/types.js';
 import {
@@ -31,8 +31,9 @@ import { durationMs, type BaseContext, type StepContext, type StepOutcome } from
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { forgetStep } from '../records.js';
-import { waitFor, indent } from '../recipes.js';
+import { waitFor } from '../recipes.js';
 import { stopped } from '../refresh.js';
+import { exitedAfterStart, failService, START_SETTLE_MS } from './service-failure.js';
 
 interface AddServiceArgs {
   readonly name: string;
@@ -111,6 +112,8 @@ export async function serviceSpec(ctx: StepContext, name: string, config: Servic
     publishUdp: config.publish_udp === true,
     ...(config.capabilities !== undefined && config.capabilities.length > 0 ? { capabilities: config.capabilities } : {}),
     ...hostAccess(ctx, config),
+    ...(Object.keys(config.node_selectors ?? {}).length > 0 ? { nodeSelectors: { ...config.node_selectors } } : {}),
+    ...((config.tolerations ?? []).length > 0 ? { tolerations: config.tolerations.map((t) => t.key) } : {}),
   };
 }
 
@@ -196,16 +199,18 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
     ports: portRecords(config, info),
     status: 'running',
   });
+  // A container that exits at once is a failure, never "created" (see service-failure.ts).
+  const checked = hasReadinessChecks(config);
+  let early: Awaited<ReturnType<typeof exitedAfterStart>>;
   try {
-    await waitUntilReady(ctx, name, config, record);
+    early = await exitedAfterStart(ctx, { ...ref, containerId: info.containerId }, checked ? 0 : START_SETTLE_MS);
+    if (early === undefined) await waitUntilReady(ctx, name, config, record);
   } catch (err) {
-    const logs = await ctx.runtime.serviceLogs({ ...ref, containerId: info.containerId }, { tail: 15 }).catch(() => '');
-    await ctx.runtime.removeService({ ...ref, containerId: info.containerId }).catch(() => undefined);
-    const why = err instanceof Error ? err.message : String(err);
-    const tail = logs.trimEnd() === '' ? '' : `\nits last output:\n${indent(logs.trimEnd())}`;
-    throw new StepFailure(`service '${name}' did not become ready: ${why}${tail}\nThe container was removed; planning again plans to create it again.`, {
-      cause: err,
-    });
+    await failService(ctx, name, record, { phase: 'ready', error: err });
+  }
+  if (early !== undefined) await failService(ctx, name, record, { phase: 'start' });
+  if (checked && (await exitedAfterStart(ctx, { ...ref, containerId: info.containerId }, 0)) !== undefined) {
+    await failService(ctx, name, record, { phase: 'ready' });
   }
 
   const values: Record<string, JsonValue> = { ip_address: info.ipAddress, hostname: info.hostname };
@@ -224,6 +229,10 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
     message: `container ${info.containerId.slice(0, 12)}, ip ${info.ipAddress}${portsText(record)}${moved}`,
     change: (s) => putService(s, name, record),
   };
+}
+
+function hasReadinessChecks(config: ServiceConfigJson): boolean {
+  return config.ready_conditions !== null || Object.values(config.ports).some((p) => p.wait !== null && p.transport_protocol === 'TCP');
 }
 
 /** Port checks (every TCP port whose `wait` is set), then the ReadyCondition, if any. */

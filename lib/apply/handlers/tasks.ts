@@ -6,7 +6,7 @@
 // <run>`; a Python script as `python -u -c <run> <args...>`, after `pip install` of the
 // packages when there are any. Each stored path becomes the files artifact the plan
 // named for it; the exit code is checked against acceptable_codes unless skipped.
-import type { FileMount, TaskSpec } from '../../docker/index.js';
+import type { FileMount, TaskSpec } from '../../runtime/index.js';
 import { substituteString } from '../../plan/references.js';
 import type { ImageJson } from '../../plan/types.js';
 import type { JsonValue } from '../../util/json.js';

@@ -3,7 +3,8 @@
 // below them, one line per step in flight with a spinner, its description and the time
 // it has taken so far, and a count of steps done. The closing summary is printed by the
 // command after the view is gone.
-import React, { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type React from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text } from 'ink';
 import { ACTION_SYMBOL, formatDuration, stepLine } from '../apply-view.js';
 import { neutraliseInline, outputRedactor } from '../redact.js';

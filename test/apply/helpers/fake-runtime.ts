@@ -2,12 +2,17 @@
 // tasks answer through functions the test supplies, and every call is logged, so the
 // tests can check what the executor asked of the engine (and in which order) without
 // a Docker Engine. Hooks let a test fail a call or look at the state file at the moment
-// a call is made (crash-safety ordering).
+// a call is made (crash-safety ordering). It passes the runtime contract (test/runtime/contract.ts)
+// except the cases that need real processes.
 import { randomBytes } from 'node:crypto';
-import { packFiles } from '../../../lib/docker/index.js';
-import { RuntimeError } from '../../../lib/docker/errors.js';
+import { packFiles, readArchive } from '../../../lib/runtime/index.js';
+import { RuntimeError } from '../../../lib/runtime/errors.js';
 import type {
+  AttachedExecOptions,
   ContainerSummary,
+  ImageIdentity,
+  LogOptions,
+  OutputStreams,
   EnclaveInfo,
   EnclaveResources,
   EngineInfo,
@@ -26,7 +31,7 @@ import type {
   TaskResult,
   TaskSpec,
   WaitOptions,
-} from '../../../lib/docker/index.js';
+} from '../../../lib/runtime/index.js';
 
 export interface FakeContainer {
   readonly id: string;
@@ -34,8 +39,12 @@ export interface FakeContainer {
   readonly name: string;
   readonly spec: ServiceSpec;
   running: boolean;
+  /** Set when the container has exited (see FakeRuntime.exitOnStart). */
+  exitCode?: number;
   ip: string;
   ports: Record<string, PublishedPort>;
+  /** Absolute path → content of the files put into the container. */
+  files?: Map<string, Buffer>;
 }
 
 export class FakeRuntime implements Runtime {
@@ -45,11 +54,15 @@ export class FakeRuntime implements Runtime {
   readonly calls: string[] = [];
   readonly missingImages = new Set<string>();
   unreachable = false;
+  /** Services whose container exits with this code right after it starts. */
+  readonly exitOnStart = new Map<string, number>();
   /** Answers exec calls; default: exit 0, output "ok". */
   onExec: (name: string, cmd: readonly string[]) => Promise<ExecResult> | ExecResult = () => ({ exitCode: 0, output: 'ok', stdout: 'ok', stderr: '' });
   onTask: (spec: TaskSpec) => Promise<TaskResult> | TaskResult = () => ({ exitCode: 0, output: 'done\n', stdout: 'done\n', stderr: '', stored: [] });
   /** Called at the start of every call with its name; may throw or wait. */
   hook: (call: string, detail: string) => Promise<void> | void = () => undefined;
+  /** Lineages whose enclave network exists. */
+  readonly enclaves = new Set<string>();
   private next = 1;
 
   private async enter(call: string, detail = ''): Promise<void> {
@@ -65,6 +78,7 @@ export class FakeRuntime implements Runtime {
 
   async ensureEnclave(lineage: string): Promise<EnclaveInfo> {
     await this.enter('ensureEnclave');
+    this.enclaves.add(lineage);
     return { lineage, networkId: `net-${lineage}`, networkName: `starform-${lineage}` };
   }
 
@@ -73,13 +87,15 @@ export class FakeRuntime implements Runtime {
     const containers: ContainerSummary[] = [...this.containers.values()]
       .filter((c) => c.lineage === lineage)
       .map((c) => ({ id: c.id, containerName: `${c.name}--${lineage}`, service: c.name, image: c.spec.image, state: c.running ? 'running' : 'exited', running: c.running }));
-    return { lineage, containers, volumes: [] };
+    const network = this.enclaves.has(lineage) ? { network: { lineage, networkId: `net-${lineage}`, networkName: `starform-${lineage}` } } : {};
+    return { lineage, ...network, containers, volumes: [] };
   }
 
   async removeEnclave(lineage: string): Promise<EnclaveResources> {
     const found = await this.inspectEnclave(lineage);
     await this.enter('removeEnclave');
     for (const c of found.containers) this.containers.delete(c.id);
+    this.enclaves.delete(lineage);
     return found;
   }
 
@@ -123,14 +139,28 @@ export class FakeRuntime implements Runtime {
       ports[id] = { number: p.number, protocol: p.protocol ?? 'TCP', hostIp: '127.0.0.1', hostPort: p.publicPort ?? 40000 + n };
     }
     const c: FakeContainer = { id: randomBytes(32).toString('hex'), lineage, name: spec.name, spec, running: true, ip: `10.0.0.${n}`, ports };
+    for (const file of spec.files ?? []) await this.putFiles(c, file);
     this.containers.set(c.id, c);
-    return this.info(c);
+    const info = this.info(c);
+    const code = this.exitOnStart.get(spec.name);
+    if (code !== undefined) {
+      c.running = false;
+      c.exitCode = code;
+    }
+    return info;
   }
 
   async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
     const c = this.find(ref);
     if (!c) return undefined;
-    return { ...this.info(c), running: c.running, state: c.running ? 'running' : 'exited', image: c.spec.image, labels: {} };
+    return {
+      ...this.info(c),
+      running: c.running,
+      state: c.running ? 'running' : 'exited',
+      image: c.spec.image,
+      labels: {},
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+    };
   }
 
   async stopService(ref: ServiceRef): Promise<void> {
@@ -160,6 +190,31 @@ export class FakeRuntime implements Runtime {
     return 'fake log line\n';
   }
 
+  async streamLogs(ref: ServiceRef, out: OutputStreams, _options?: LogOptions): Promise<void> {
+    await this.enter('streamLogs', ref.name);
+    if (!this.find(ref)) throw new RuntimeError('not-found', `no ${ref.name}`);
+    out.stdout.write('fake log line\n');
+  }
+
+  async execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, _options?: AttachedExecOptions): Promise<number> {
+    const result = await this.exec(ref, cmd);
+    out.stdout.write(result.stdout);
+    out.stderr.write(result.stderr);
+    return result.exitCode;
+  }
+
+  async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, _options?: AttachedExecOptions): Promise<number> {
+    await this.enter('execInCopy', `${ref.name} ${cmd.join(' ')}`);
+    if (!this.find(ref)) throw new RuntimeError('not-found', `no ${ref.name}`);
+    const result = await this.onExec(ref.name, cmd);
+    out.stdout.write(result.stdout);
+    return result.exitCode;
+  }
+
+  async imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
+    return this.missingImages.has(ref) ? undefined : { id: `sha256:${'0'.repeat(64)}`, repoDigests: [] };
+  }
+
   async waitForPort(ref: ServiceRef, portId: string, _options: WaitOptions): Promise<PublishedPort> {
     await this.enter('waitForPort', `${ref.name}/${portId}`);
     const c = this.find(ref);
@@ -175,13 +230,32 @@ export class FakeRuntime implements Runtime {
     return this.onExec(ref.name, cmd);
   }
 
-  async copyToService(_ref: ServiceRef, _file: FileMount): Promise<void> {
-    await this.enter('copyToService');
+  private async putFiles(c: FakeContainer, file: FileMount): Promise<void> {
+    const root = file.mountPath.replace(/\/+$/, '');
+    for (const entry of await readArchive(Buffer.from(file.archive))) if (entry.type === 'file') (c.files ??= new Map()).set(`${root}/${entry.path}`, entry.content);
   }
 
+  async copyToService(ref: ServiceRef, file: FileMount): Promise<void> {
+    await this.enter('copyToService');
+    const c = this.find(ref);
+    if (!c) throw new RuntimeError('not-found', `no ${ref.name}`);
+    await this.putFiles(c, file);
+  }
+
+  /** What was put in under `path`; a path nothing was put under holds one made-up file. */
   async copyFromService(ref: ServiceRef, path: string): Promise<Buffer> {
     await this.enter('copyFromService', `${ref.name}:${path}`);
-    const base = path.split('/').filter(Boolean).pop() ?? 'root';
+    const c = this.find(ref);
+    if (!c) throw new RuntimeError('not-found', `no ${ref.name}`);
+    const clean = path.replace(/\/+$/, '');
+    const base = clean.split('/').filter(Boolean).pop() ?? 'root';
+    const parent = clean.slice(0, clean.length - base.length);
+    const files = c.files ?? new Map<string, Buffer>();
+    const entries = [...files]
+      .filter(([p]) => p === clean || p.startsWith(`${clean}/`))
+      .map(([p, content]) => ({ path: p.slice(parent.length), content }));
+    if (entries.length > 0) return packFiles(entries);
+    if (files.size > 0) throw new RuntimeError('path-not-found', `path '${clean}' does not exist in service '${ref.name}'`);
     return packFiles([{ path: `${base}/file.txt`, content: `from ${ref.name}` }]);
   }
 

@@ -99,6 +99,10 @@ export interface ServiceSpec {
    * the one it had. When given it is also the address the IP placeholder stands for.
    */
   readonly ipAddress?: string;
+  /** Node label → value the node running the service must have (Kurtosis's node_selectors). */
+  readonly nodeSelectors?: Readonly<Record<string, string>>;
+  /** Keys of the Kubernetes-style tolerations asked for; runtimes without taints refuse or ignore them. */
+  readonly tolerations?: readonly string[];
 }
 
 /** The host-level settings a service or task may ask for (see ServiceSpec). */
@@ -159,6 +163,8 @@ export interface ServiceStatus extends ServiceInfo {
   readonly labels: Readonly<Record<string, string>>;
   /** Exit code of the last run, when the container has exited. */
   readonly exitCode?: number;
+  /** The id of the image the container runs (what its tag named when it was created). */
+  readonly imageId?: string;
 }
 
 export interface EnclaveInfo {
@@ -256,6 +262,43 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+/** Where a service's log, or an attached command's output, is written (see Runtime.streamLogs). */
+export interface OutputStreams {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export interface LogOptions {
+  /** Keep writing what the service prints until it stops or `signal` aborts. */
+  readonly follow?: boolean;
+  /** Only the last this many lines (before following). */
+  readonly tail?: number;
+  /** Only what was printed at or after this time (milliseconds since the epoch). */
+  readonly sinceMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface TerminalSize {
+  readonly rows: number;
+  readonly columns: number;
+}
+
+/** A command run in a service with its streams attached (starform exec / shell). */
+export interface AttachedExecOptions extends Omit<ExecOptions, 'timeoutMs'> {
+  /** Standard input of the command; none when absent (the command reads end of file). */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** Give the command a terminal of this size: one output stream, raw bytes (stderr unused). */
+  readonly tty?: TerminalSize;
+  /** Called with a function that resizes the command's terminal (for a window that changes size). */
+  readonly onResize?: (resize: (size: TerminalSize) => void) => void;
+}
+
+/** What an image is: its id and the registry digests it is known by (none for a local build or import). */
+export interface ImageIdentity {
+  readonly id: string;
+  readonly repoDigests: readonly string[];
+}
+
 /** A one-off container (run_sh, run_python): run a command to completion, collect results. */
 export interface TaskSpec {
   /** Label for the task (e.g. the instruction's name); need not be unique. */
@@ -344,6 +387,18 @@ export interface Runtime {
   removeService(ref: ServiceRef): Promise<boolean>;
   /** The container's log (stdout and stderr interleaved), optionally only the last lines. */
   serviceLogs(ref: ServiceRef, options?: { tail?: number }): Promise<string>;
+
+  /** Writes the container's log to `out`, stdout and stderr apart; with `follow` until it stops or `signal` aborts. */
+  streamLogs(ref: ServiceRef, out: OutputStreams, options?: LogOptions): Promise<void>;
+  /** Runs a command in the running service with its streams attached; resolves with its exit code. */
+  execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number>;
+  /**
+   * Runs a command attached in a copy of a service container that is not running (its files
+   * as it left them, its volumes, no network), removed afterwards; resolves with its exit code.
+   */
+  execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number>;
+  /** The id and registry digests of a local image; undefined when the engine has no such image. */
+  imageIdentity(ref: string): Promise<ImageIdentity | undefined>;
 
   /** Waits until the service's port answers from this host through its published port. */
   waitForPort(ref: ServiceRef, portId: string, options: WaitOptions): Promise<PublishedPort>;

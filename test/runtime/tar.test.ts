@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { packFiles, readArchive } from '../../lib/docker/index.js';
-import { collectStream, packDirectory, relocateArchive } from '../../lib/docker/tar.js';
-import { REPO_ROOT } from './engine.js';
+import { packFiles, readArchive } from '../../lib/runtime/index.js';
+import { collectStream, packDirectory, relocateArchive } from '../../lib/runtime/tar.js';
+import { REPO_ROOT } from '../docker/engine.js';
 import tar from 'tar-stream';
 
 async function rawArchive(names: string[]): Promise<Buffer> {

@@ -1,0 +1,68 @@
+// `starform port SERVICE [PORT_ID]`: where the host reaches a service's port, as
+// `127.0.0.1:32849` (for scripts: `curl http://$(starform port web http)/`); without a
+// port id, every port as `ID ADDRESS URL` lines. The engine is asked, since a restarted
+// container may have other host ports than the state recorded.
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { enclaveStatus } from '../apply/status.js';
+import { neutraliseInline } from '../render/redact.js';
+import { UserError } from '../util/errors.js';
+import { formatJson } from '../util/json.js';
+import { findService, onEngine, openState } from './operate.js';
+import { withStateOption, type StateArgs } from './shared-options.js';
+
+export const command = 'port <service> [port-id]';
+export const describe = "Print the host address of a service's port (all its ports without PORT_ID)";
+
+interface PortArgs extends StateArgs {
+  service: string;
+  'port-id'?: string;
+  json: boolean;
+}
+
+export function builder(y: Argv): Argv<PortArgs> {
+  return withStateOption(y)
+    .positional('service', { type: 'string', demandOption: true, describe: 'The service' })
+    .positional('port-id', { type: 'string', describe: 'The port id the package declared (e.g. http)' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<PortArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void> {
+  const op = await openState(argv.state);
+  const { record } = findService(op, argv.service);
+  const id = argv['port-id'];
+  if (id !== undefined && !record.ports.has(id)) {
+    const ports = [...record.ports.keys()].sort();
+    throw new UserError(`service '${argv.service}' has no port '${id}'`, {
+      location: { file: op.file },
+      hint: ports.length > 0 ? `Its ports: ${ports.join(', ')}.` : 'It declares no ports.',
+    });
+  }
+  const only = { ...op.state, services: new Map([[argv.service, record]]), filesArtifacts: new Map(), outputs: null };
+  const status = await onEngine(() => enclaveStatus(only, op.file, op.runtime));
+  const ports = status.services[0]!.ports.filter((p) => id === undefined || p.id === id);
+  if (argv.json) {
+    process.stdout.write(
+      formatJson({
+        format_version: 1,
+        service: argv.service,
+        ports: ports.map((p) => ({ id: p.id, number: p.number, transport_protocol: p.transportProtocol, host_address: p.hostAddress, host_url: p.hostUrl })),
+      }),
+    );
+    return;
+  }
+  if (id !== undefined) {
+    const port = ports[0]!;
+    if (port.hostAddress === null) {
+      throw new UserError(`port '${id}' of service '${argv.service}' is not published on the host`, {
+        location: { file: op.file },
+        hint: `The service is ${status.services[0]!.condition}${status.services[0]!.condition === 'running' ? ' (a UDP port is published only with publish_udp)' : ''}.`,
+      });
+    }
+    process.stdout.write(`${port.hostAddress}\n`);
+    return;
+  }
+  const width = Math.max(0, ...ports.map((p) => p.id.length));
+  for (const p of ports) {
+    process.stdout.write(`${neutraliseInline(p.id).padEnd(width)}  ${p.hostAddress ?? '(not published)'}${p.hostUrl ? `  ${p.hostUrl}` : ''}\n`);
+  }
+}
