@@ -53,6 +53,8 @@ import { ownedBy, packageOwner } from '../plan/claims.js';
 import { refreshState } from './refresh.js';
 import { DeferredRecords, type QueuedRecord } from './deferred-records.js';
 import { StateWriter, type StateChange } from './state-writer.js';
+import { applyRefreshOnly, refreshOnlyEdit } from './refresh-only.js';
+import { isWholeDestroy } from '../plan/destroy-plan.js';
 
 export const DEFAULT_PARALLELISM = 8;
 
@@ -210,6 +212,12 @@ function userFacing(err: unknown): Error {
 export async function applyPlan(plan: ApplicablePlan, options: ApplyOptions): Promise<ApplyResult> {
   const started = Date.now();
   const emit = (e: ApplyEvent): void => options.onEvent?.(e);
+  if (refreshOnlyEdit(plan) !== undefined) {
+    const backend = await backendOf(options);
+    const { lockTimeoutMs, planFile } = options;
+    const state = await applyRefreshOnly(plan, { backend, runtime: options.runtime, onEvent: emit, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), ...(planFile !== undefined ? { planFile } : {}) });
+    return { state, summary: emptySummary(), outputs: state.outputs, steps: 0 };
+  }
   const path = await backendOf(options);
   const lock = options.lock ?? (await path.lock({ operation: 'apply', timeoutMs: options.lockTimeoutMs ?? 0, releaseOnSignal: false }));
   try {
@@ -263,7 +271,9 @@ async function applyLocked(
   // engine: to check that it was not applied already, and to leave the enclave (binding.ts).
   const creates = initial.lineage === null && plan.base.lineage !== null ? plan.base.lineage : null;
   const start = withSensitiveValues(creates === null ? withLineage(initial) : { ...initial, lineage: creates }, plan.sensitive);
-  if (items.length === 0 && creates === null && options.removeOrphans !== true) {
+  // A whole destroy plan (`plan --destroy`) also removes the enclave network at its end.
+  const wholeDestroy = isWholeDestroy(plan) && initial.enclave !== null;
+  if (items.length === 0 && creates === null && options.removeOrphans !== true && !wholeDestroy) {
     return finish(new StateWriter(path, lock, start, order));
   }
 
@@ -379,6 +389,10 @@ async function applyLocked(
   deferred.flush();
   if (failure === undefined && notStarted.length === 0) {
     try {
+      if (wholeDestroy) {
+        await writer.commit((s) => ({ ...s, enclave: null }));
+        await runtime.removeEnclave(lineage);
+      }
       return await finish(writer);
     } catch (err) {
       throw userFacing(err);

@@ -26,6 +26,7 @@ export interface ImageNeed {
 function imageOf(item: WorkItem): ImageJson | undefined {
   const ins = item.instruction;
   if (ins === undefined || item.action === 'delete') return undefined;
+  if (ins.kind === 'add_service' && ins.args['binding'] !== undefined) return undefined; // bound: nothing is created
   if (ins.kind === 'add_service') return (ins.args['config'] as unknown as ServiceConfigJson).image;
   if (ins.kind === 'run_sh' || ins.kind === 'run_python') return ins.args['image'] as unknown as ImageJson;
   return undefined;

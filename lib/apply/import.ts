@@ -17,7 +17,7 @@
 // starform made. The lineage reaches the state file before the network exists (a state
 // never written is written first), and the record is written once, after the engine
 // succeeded, so a failure leaves the state as it was.
-import type { ContainerAdoption, ForeignContainer, Runtime } from '../docker/index.js';
+import type { ContainerAdoption, AdoptableContainer, Runtime } from '../docker/index.js';
 import type { Instruction } from '../plan/model.js';
 import type { ServiceConfigJson } from '../plan/types.js';
 import {
@@ -159,7 +159,7 @@ export function normalImage(ref: string): string {
 const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The package's configuration with every setting the container has otherwise replaced by the container's. */
-export function observedConfig(config: ServiceConfigJson, c: ForeignContainer): { config: ServiceConfigJson; differences: string[] } {
+export function observedConfig(config: ServiceConfigJson, c: AdoptableContainer): { config: ServiceConfigJson; differences: string[] } {
   const differences: string[] = [];
   let out: ServiceConfigJson = config;
   const set = <K extends keyof ServiceConfigJson>(key: K, value: ServiceConfigJson[K], what: string): void => {

@@ -266,10 +266,12 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     else if (loaded.signature !== null) {
       process.stderr.write(`note: the plan is signed (key ${loaded.signature.keyId}), but no plan signing key is configured to verify it\n`);
     }
+    // A plan that lists containers no state names removes them even when it has no other change.
+    const removeOrphans = (loaded.plan.orphans ?? []).length > 0;
     choice.settle(loaded.plan.base.runtime ?? 'docker', true, target);
     const backend = await openBackend(argv);
     try {
-      await execute(loaded.plan, argv, { backend, planFile: target, lockTimeoutMs, runtime });
+      await execute(loaded.plan, argv, { backend, planFile: target, lockTimeoutMs, runtime, ...(removeOrphans ? { removeOrphans } : {}) });
     } finally {
       await backend.close();
     }

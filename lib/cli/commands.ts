@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./apply.js'),
   },
   { command: 'destroy', describe: "Remove everything of the state's enclave from the engine and empty the state", load: () => import('./destroy.js') },
+  { command: 'drift', describe: 'Compare the state with the engine (read-only): exit 0 when they match, 2 when they drifted', load: () => import('./drift.js') },
   { command: 'output [name]', describe: 'Show the values run() returned at the last apply', load: () => import('./output.js') },
   { command: 'import <address> <container> [dir]', describe: 'Adopt an existing container as a service of the package (Terraform-style import)', load: () => import('./import.js') },
   { command: 'state <command>', describe: 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS..., mv FROM TO, pull, push FILE', load: () => import('./state.js') },

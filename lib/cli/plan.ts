@@ -18,6 +18,12 @@ interface PlanArgs extends PackageArgs, StateArgs, SigningArgs, RuntimeArgs {
   'detailed-exitcode': boolean;
   refresh: boolean;
   pull: boolean;
+  target?: string[];
+  exclude?: string[];
+  replace?: string[];
+  destroy: boolean;
+  'refresh-only': boolean;
+  override?: string;
 }
 
 export function builder(y: Argv): Argv<PlanArgs> {
@@ -46,9 +52,17 @@ export function builder(y: Argv): Argv<PlanArgs> {
       if (argv.pull === true && argv.refresh === false) throw new UserError('--pull cannot be used with --refresh=false: the registries are asked during the refresh');
       return true;
     })
+    .option('target', { type: 'string', array: true, describe: 'Only this step and what it needs (repeatable; `*` matches any characters: service.cl-*)' })
+    .option('exclude', { type: 'string', array: true, describe: 'Leave out this step and every step that needs it (repeatable; `*` allowed)' })
+    .option('replace', { type: 'string', array: true, describe: 'Replace this service although it is unchanged (repeatable; `*` allowed)' })
+    .option('destroy', { type: 'boolean', default: false, describe: 'Plan to delete everything the state records (apply the saved plan to destroy exactly that)' })
+    .option('refresh-only', { type: 'boolean', default: false, describe: 'Plan only to update the state to what the engine has; changes no container' })
+    .option('override', { type: 'string', describe: 'A YAML file of per-service overrides and bindings to existing containers or endpoints (schemas/override.schema.json)' })
     .example('$0 plan ./pkg --out change.plan', 'Plan ./pkg and save the plan for review')
     .example("$0 plan ./pkg --args '{\"replicas\": 3}'", 'Plan with arguments for run()') as unknown as Argv<PlanArgs>;
 }
+
+export type { PlanArgs };
 
 export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void> {
   const [{ planFromCheck }, { checkPackageInterruptibly }, { serializePlan, writePlanFile }, { renderPlanText, renderProblems }, { useColor }, { openBackend, encryptionOf }, { formatJson }, { maskOutput, neutraliseControl }] =
@@ -69,8 +83,15 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
       location: { file: key.source },
     });
   }
+  const edit = await import('./plan-edits.js');
+  await edit.checkEditFlags(argv);
   const { planSensitiveValues, stateSensitiveValues } = await import('../plan/sensitive.js');
   const { orphansText } = await import('../render/orphans-view.js');
+  if (argv.destroy || argv['refresh-only']) {
+    await edit.packagelessPlan(argv, key, (s) => refresh(s, settleRuntime(requestedRuntime(argv.runtime), s.enclave?.runtime, s.enclave !== null, argv.state)));
+    return;
+  }
+  const override = argv.override !== undefined ? await (await import('../plan/override.js')).readOverride(argv.override) : undefined;
   const inputs = await packageInputs(argv);
   const backend = await openBackend(argv);
   let state = await backend.read().catch(async (err: unknown) => {
@@ -81,7 +102,8 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   const runtime = settleRuntime(requestedRuntime(argv.runtime), state.enclave?.runtime, state.enclave !== null, argv.state);
   // The package is interpreted (in a worker thread, so Ctrl-C stops it) against what the
   // state holds, while the state is refreshed from the engine.
-  const checking = checkPackageInterruptibly({ ...inputs, state, runtime });
+  const overriding = override !== undefined ? { override: override.spec, overrideFile: argv.override } : {};
+  const checking = checkPackageInterruptibly({ ...inputs, state, runtime, ...overriding });
   checking.catch(() => undefined);
   const notes: string[] = [];
   if (state.filesArtifacts.size > 0) {
@@ -98,7 +120,11 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     notes.push(...refreshed.drift);
     orphans = refreshed.orphans;
   }
-  const result = planFromCheck(await checking, { ...inputs, locator: argv.dir, state, runtime });
+  const selection = { targets: argv.target ?? [], excludes: argv.exclude ?? [], replace: argv.replace ?? [] };
+  const checked = await checking;
+  const planned = planFromCheck(checked, { ...inputs, locator: argv.dir, state, runtime, selection, ...(override !== undefined ? { edits: [override.edit] } : {}) });
+  // Containers no state names: recorded in the plan, which apply then removes (issue 18).
+  const result = planned.plan !== null && orphans.length > 0 ? { ...planned, plan: { ...planned.plan, orphans: [...orphans] } } : planned;
   maskOutput(result.plan?.sensitive ?? planSensitiveValues({ args: inputs.args, instructions: result.instructions, outputs: null }, state));
   for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
   if (result.plan === null) {
@@ -118,9 +144,11 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
     const { planDocument } = await import('../render/json-views.js');
     const { STARFORM_VERSION } = await import('../util/package-info.js');
     const { plan } = result;
-    const doc = { ...view, base: plan.base, package: plan.package, warnings: result.warnings, checksum: serializePlan(plan).checksum, starformVersion: STARFORM_VERSION };
+    const doc = { ...view, base: plan.base, package: plan.package, warnings: result.warnings, checksum: serializePlan(plan).checksum, starformVersion: STARFORM_VERSION, edits: plan.edits ?? [], orphans };
     process.stdout.write(formatJson(planDocument(doc)));
   } else {
+    const { editsText } = await import('../render/edits-view.js');
+    process.stdout.write(editsText(result.plan.edits ?? [], view.changes, { color: useColor(process.stdout) }));
     process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
     process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
     process.stdout.write((await import('../render/uses-view.js')).usesText(result.plan.package.uses));
@@ -137,7 +165,8 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
 }
 
 /** Refreshes the state from the engine (lib/apply owns the runtime); plan never writes it. */
-async function refresh(state: State, kind: RuntimeKind, pull: boolean): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
+export async function refresh(state: State, kind: RuntimeKind, pull = false): Promise<{ state: State; drift: string[]; orphans: { service: string; containerId: string }[] }> {
+  const { UserError } = await import('../util/errors.js');
   const { refreshState } = await import('../apply/refresh.js');
   const { checkImages } = await import('../apply/image-identity.js');
   try {

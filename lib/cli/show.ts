@@ -61,13 +61,17 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
       status.state === 'unsigned'
         ? null
         : { algorithm: status.signature.algorithm, key_id: status.signature.keyId, verified: status.verified ?? null };
-    const doc = { ...view, base: plan.base, package: plan.package, warnings: plan.warnings ?? [], checksum: loaded.checksum, starformVersion: loaded.starformVersion, signature };
+    const doc = { ...view, base: plan.base, package: plan.package, warnings: plan.warnings ?? [], checksum: loaded.checksum, starformVersion: loaded.starformVersion, signature, edits: plan.edits ?? [], orphans: plan.orphans ?? [] };
     process.stdout.write(formatJson(planDocument(doc)));
   } else if (argv.markdown) {
     const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
     process.stdout.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}${packageVersionsMarkdown(repositories)}${usesMarkdown(loaded.plan.package.uses)}\n${signatureLine}\n`);
   } else {
     for (const w of loaded.plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}${packageVersionsText(repositories)}${usesText(loaded.plan.package.uses)}\n${signatureLine}\n`);
+    const { editsText } = await import('../render/edits-view.js');
+    process.stdout.write(editsText(loaded.plan.edits ?? [], changes, { color: useColor(process.stdout) }));
+    const { orphansText } = await import('../render/orphans-view.js');
+    const orphans = orphansText(loaded.plan.orphans ?? [], { color: useColor(process.stdout) });
+    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}${orphans}${packageVersionsText(repositories)}${usesText(loaded.plan.package.uses)}\n${signatureLine}\n`);
   }
 }

@@ -14,7 +14,7 @@ export interface ForeignPort {
   readonly hostPort: number | null;
 }
 
-export interface ForeignContainer {
+export interface AdoptableContainer {
   readonly id: string;
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -43,7 +43,7 @@ export interface ForeignContainer {
 
 export interface ContainerAdoption {
   /** A container by full id, id prefix or name; undefined when there is none. */
-  lookupContainer(idOrName: string): Promise<ForeignContainer | undefined>;
+  lookupContainer(idOrName: string): Promise<AdoptableContainer | undefined>;
   /**
    * Attaches a container to the enclave's network under `alias` (the service name), keeping
    * `ipAddress` when given; an existing attachment is replaced. Returns its address there

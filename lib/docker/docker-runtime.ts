@@ -66,6 +66,7 @@ import {
 import type {
   ContainerState,
   ContainerSummary,
+  ForeignContainer,
   EnclaveInfo,
   EnclaveResources,
   EngineInfo,
@@ -98,7 +99,7 @@ import type {
 import { checkMountPath, collectStream, packDirectory, relocateArchive } from '../runtime/index.js';
 import { formatDuration, probeDirect, waitForTcp } from './tcp-wait.js';
 import { crashPoint } from '../util/crash-point.js';
-import type { ContainerAdoption, ForeignContainer, ForeignPort } from './adoption.js';
+import type { AdoptableContainer, ContainerAdoption, ForeignPort } from './adoption.js';
 
 export interface DockerRuntimeOptions {
   /** Unix socket of the engine. Default: DOCKER_HOST, else the usual socket locations. */
@@ -813,7 +814,7 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
 
   // ---- containers starform did not create (adoption.ts) ---------------------------------
 
-  async lookupContainer(idOrName: string): Promise<(ForeignContainer & { readonly volumes: readonly string[] }) | undefined> {
+  async lookupContainer(idOrName: string): Promise<(AdoptableContainer & { readonly volumes: readonly string[] }) | undefined> {
     if (idOrName.trim() === '' || /[\s/]/.test(idOrName.replace(/^\//, ''))) return undefined;
     const info = await this.call(`inspecting container '${idOrName}'`, () =>
       engineGet<Docker.ContainerInspectInfo>(this.address, `/containers/${encodeURIComponent(idOrName)}/json`),
@@ -1102,6 +1103,16 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
     const info = await this.resolve(ref);
     if (!info) throw notFound(ref);
     return info;
+  }
+
+  async inspectForeignContainer(nameOrId: string): Promise<ForeignContainer | undefined> {
+    const info = await this.callTolerating(404, `inspecting container '${nameOrId}'`, () => this.docker.getContainer(nameOrId).inspect());
+    if (info === undefined) return undefined;
+    const networks = Object.entries(info.NetworkSettings?.Networks ?? {})
+      .map(([network, n]) => ({ network, ipAddress: n.IPAddress ?? '' }))
+      .filter((n) => n.ipAddress !== '')
+      .sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
+    return { id: info.Id, name: info.Name.replace(/^\//, ''), running: info.State.Running, networks };
   }
 
   private inspectContainer(id: string, who: string): Promise<Docker.ContainerInspectInfo> {

@@ -42,7 +42,12 @@ interface SimService {
   running: boolean;
 }
 
-export function diff(instructions: readonly Instruction[], state: State): Change[] {
+/** Edits of the diff: `replace` holds add_service step ids to replace although unchanged (`plan --replace`). */
+export interface DiffOptions {
+  readonly replace?: ReadonlySet<string>;
+}
+
+export function diff(instructions: readonly Instruction[], state: State, options: DiffOptions = {}): Change[] {
   const applied = new Map(state.steps.map((s) => [s.id, s]));
   const dirty = new Set<string>();
   const world = new Map<string, SimService>();
@@ -83,6 +88,28 @@ export function diff(instructions: readonly Instruction[], state: State): Change
     switch (ins.kind) {
       case 'add_service': {
         const name = serviceOf(ins)!;
+        if (ins.args['binding'] !== undefined) {
+          // Bound by an override file (lib/plan/override.ts): never created; the step only
+          // records the bound endpoint's address. A container an earlier apply created for
+          // the service is removed by that step (a replace), not kept beside the binding.
+          const own = state.services.get(name);
+          if (own !== undefined && world.get(name)?.exists === true) {
+            declaredServices.add(name);
+            action = 'replace';
+            reason = 'bound by the override file: the container starform made for it is removed';
+            before = own.config;
+          } else if (prev === undefined || prev.argsHash !== hash) {
+            action = 'run';
+            reason = prev?.args['binding'] === undefined ? 'bind to what the override file names' : 'the binding changed';
+            if (prev !== undefined) before = prev.args;
+          } else if (dep !== undefined) {
+            action = 'run';
+            reason = `depends on ${dep}, which changes`;
+            cause = dep;
+          }
+          world.set(name, { exists: true, running: true });
+          break;
+        }
         declaredServices.add(name);
         const rec = state.services.get(name);
         const sim = world.get(name);
@@ -110,6 +137,10 @@ export function diff(instructions: readonly Instruction[], state: State): Change
         } else if (ins.forceUpdate) {
           action = 'replace';
           reason = 'force_update is set';
+          before = rec.config;
+        } else if (options.replace?.has(ins.id) === true) {
+          action = 'replace';
+          reason = 'replacement requested (--replace)';
           before = rec.config;
         } else if (dep !== undefined) {
           action = 'replace';

@@ -4,7 +4,7 @@
 // without the package, or the problems that stop planning (all of them, each with its
 // Starlark position).
 import { argumentsDigestText, openWorkspace, type WorkspaceOptions } from '../package/index.js';
-import type { PinnedRepository, SavedPlan } from '../planfile/index.js';
+import type { PinnedRepository, PlanEdit, SavedPlan } from '../planfile/index.js';
 import { withLineage, type State } from '../state/index.js';
 import { digestOf } from '../util/hash.js';
 import type { JsonObject } from '../util/json.js';
@@ -15,6 +15,8 @@ import type { EnclaveContents } from './recorder.js';
 import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
 import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
 import { planSensitiveValues } from './sensitive.js';
+import { replaceTargets, selectChanges } from './selection.js';
+import { overrideProblems, type OverrideSpec } from './override.js';
 import { validate } from './validate.js';
 import { defaultProgramCache } from './program-cache-dir.js';
 import { parseTemplate, TemplateError } from '../template/index.js';
@@ -42,6 +44,13 @@ export interface PlanOptions extends WorkspaceOptions {
   readonly mainFunction?: string;
   /** Polled during interpretation; true stops it (see lib/plan/interpret-worker.ts). */
   readonly interrupted?: () => boolean;
+  /** `--target` / `--exclude` / `--replace` addresses (lib/plan/selection.ts). */
+  readonly selection?: { readonly targets?: readonly string[]; readonly excludes?: readonly string[]; readonly replace?: readonly string[] };
+  /** `--override FILE`, read and checked (lib/plan/override.ts); `overrideFile` names it in problems. */
+  readonly override?: OverrideSpec;
+  readonly overrideFile?: string;
+  /** Edits made before the diff (an override file), recorded in the plan first. */
+  readonly edits?: readonly PlanEdit[];
 }
 
 export interface PlanResult {
@@ -80,13 +89,18 @@ export function checkPackage(
     allowPrivileged: options.privileged,
     ...(options.runtime !== undefined ? { clusterType: options.runtime } : {}),
     mainFunction: options.mainFunction,
+    ...(options.override ? { override: options.override } : {}),
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
     ...(programCache ? { programCache } : {}),
   });
   const problems =
     result.problems.length > 0
       ? result.problems
-      : [...validate(result.instructions, enclave), ...templateProblems(result.instructions, result.files)];
+      : [
+          ...(options.override ? overrideProblems(options.override, result.instructions, options.overrideFile ?? 'override file') : []),
+          ...validate(result.instructions, enclave),
+          ...templateProblems(result.instructions, result.files),
+        ];
   // Packages fetched by locator: pin what a successful interpretation used (starform.lock).
   if (result.problems.length === 0) options.remote?.saveLock();
   const repositories = (options.remote?.used() ?? []).map(({ locator, ref, commit }) => ({ locator, ref, commit }));
@@ -131,7 +145,10 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const owner = packageOwner(locator);
   const problems = checked.problems.length > 0 ? checked.problems : claimProblems(instructions, options.state, owner);
   if (problems.length > 0) return { plan: null, summary: null, problems, warnings, instructions };
-  const changes = diff(instructions, ownView(options.state, owner));
+  const replacing = replaceTargets(instructions, options.selection?.replace ?? []);
+  const selected = selectChanges(instructions, diff(instructions, ownView(options.state, owner), { replace: replacing.ids }), options.selection ?? {});
+  const changes = selected.changes;
+  const edits = [...(options.edits ?? []), ...selected.edits, ...replacing.edits];
   const uses = usedEntities(instructions, options.state, owner);
   const digest = digestOf(`${result.sourcesDigest}\n${argumentsDigestText(options.args)}`);
   const plan: SavedPlan<Instruction, Change> = {
@@ -150,6 +167,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
     outputs: result.outputs,
     files: result.files,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(edits.length > 0 ? { edits } : {}),
     sensitive: planSensitiveValues(
       { args: options.args, marked: options.sensitiveArgs ?? [], instructions, outputs: result.outputs },
       options.state,

@@ -44,6 +44,7 @@ import type { PackageFiles, PackageFile, PackageTree } from './host.js';
 import type { Instruction, Problem, SourcePosition, StackFrame } from './model.js';
 import { Recorder, type EnclaveContents } from './recorder.js';
 import { createPlanObject, globalPrint } from './plan-object.js';
+import type { OverrideSpec } from './override.js';
 import { kurtosisTypes } from './types.js';
 import { packageArgsValue } from './package-args.js';
 
@@ -64,6 +65,8 @@ export interface InterpretOptions {
    * the result says `interrupted` (lib/plan/interpret-worker.ts sets it on Ctrl-C).
    */
   readonly interrupted?: () => boolean;
+  /** `plan --override FILE` (lib/plan/override.ts). */
+  readonly override?: OverrideSpec;
   /** Compiled modules kept between runs (lib/plan/program-cache-dir.ts); saved when interpretation ends. */
   readonly programCache?: ProgramCache;
 }
@@ -205,7 +208,11 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     return file.content.toString('latin1');
   });
 
-  const planObject = createPlanObject(recorder, files, { allowPrivileged: options.allowPrivileged, ...(options.clusterType !== undefined ? { clusterType: options.clusterType } : {}) });
+  const planObject = createPlanObject(recorder, files, {
+    allowPrivileged: options.allowPrivileged,
+    ...(options.clusterType !== undefined ? { clusterType: options.clusterType } : {}),
+    ...(options.override ? { override: options.override } : {}),
+  });
 
   function predeclaredFor(): Map<string, Value> {
     const env = new Map(base);

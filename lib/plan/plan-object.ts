@@ -64,6 +64,7 @@ import type { PackageFiles, PackageTree } from './host.js';
 import { futureReference, type Instruction } from './model.js';
 import { callerModule, type Recorder } from './recorder.js';
 import { checkEnvVars } from './env-names.js';
+import { bindingJson, bindingOf, describeBinding, overrideConfig, type OverrideSpec } from './override.js';
 import { checkAssertion, comparisonTarget, normalizeDuration, toJsonData } from './canonical.js';
 import {
   imageName,
@@ -189,6 +190,8 @@ export interface PlanObjectOptions {
    * otherwise, with the same opt-in: `kurtosis run --privileged`).
    */
   readonly allowPrivileged?: boolean;
+  /** `plan --override FILE`: per-service overrides and bindings (lib/plan/override.ts). */
+  readonly override?: OverrideSpec;
   /** What get_cluster_type() answers (the runtime the plan is for); default docker. */
   readonly clusterType?: string;
 }
@@ -252,17 +255,23 @@ class PlanBuilder {
     return image === json.image ? json : { ...json, image };
   }
 
-  addService(fn: string, name: string, config: ServiceConfigJson, desc: string | undefined, forceUpdate: boolean, thread: Thread): KurtosisValue {
+  addService(fn: string, name: string, packageConfig: ServiceConfigJson, desc: string | undefined, forceUpdate: boolean, thread: Thread): KurtosisValue {
+    const override = this.options.override?.services[`service.${name}`];
+    const config = override !== undefined ? within(fn, () => overrideConfig(packageConfig, override)) : packageConfig;
+    const binding = bindingOf(override);
     const privileged = this.checkPrivileged(fn, config);
     const instruction = this.recorder.record(
       'add_service',
-      { config, name },
+      binding !== undefined ? { binding: bindingJson(binding), config, name } : { config, name },
       {
         declares: { type: 'service', name },
         services: [],
         artifacts: mountedArtifacts(config),
         produces: ['ip_address', 'hostname'],
-        description: desc ?? `Adding service with name '${name}' and image '${imageName(config.image)}'`,
+        description:
+          binding !== undefined
+            ? `Binding service '${name}' to ${describeBinding(binding)} (--override)`
+            : (desc ?? `Adding service with name '${name}' and image '${imageName(config.image)}'`),
         forceUpdate,
         privileged,
       },

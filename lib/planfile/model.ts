@@ -117,7 +117,33 @@ export interface SavedPlan<I extends InstructionCore = InstructionRecord, C exte
   readonly warnings?: readonly string[];
   /** The values every rendering masks (lib/plan/sensitive.ts), sorted; absent when none. */
   readonly sensitive?: readonly string[];
+  /** The user's edits to the plan (lib/plan/selection.ts), in the order given; absent when none. */
+  readonly edits?: readonly PlanEdit[];
+  /**
+   * Containers of the enclave no state names, found by refresh when the plan was made: apply
+   * removes them (lib/render/orphans-view.ts). Sorted by service; absent when none.
+   */
+  readonly orphans?: readonly PlanOrphan[];
 }
+
+/** A container of the enclave's lineage that the state does not name. */
+export interface PlanOrphan {
+  readonly service: string;
+  readonly containerId: string;
+}
+
+/**
+ * One edit of a plan the user did not write (issue 12), recorded so that a reviewer sees it:
+ * a target or exclude address with the steps it selected, a forced replacement, a destroy
+ * or refresh-only plan, an override file with its content and digest.
+ */
+export type PlanEdit =
+  | { readonly kind: 'target'; readonly address: string; readonly matched: readonly string[] }
+  | { readonly kind: 'exclude'; readonly address: string; readonly matched: readonly string[]; readonly dependents: readonly string[] }
+  | { readonly kind: 'replace'; readonly address: string; readonly matched: readonly string[] }
+  | { readonly kind: 'destroy' }
+  | { readonly kind: 'refresh-only'; readonly drift: readonly string[]; readonly services: JsonValue }
+  | { readonly kind: 'override'; readonly file: string; readonly digest: Digest; readonly content: JsonValue };
 
 /**
  * The problems of a plan that a schema cannot see: duplicate step ids, changes that

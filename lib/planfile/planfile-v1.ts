@@ -20,6 +20,7 @@ import {
   type InstructionCore,
   type InstructionRecord,
   type PinnedRepository,
+  type PlanEdit,
   type SavedPlan,
 } from './model.js';
 
@@ -46,6 +47,8 @@ interface PlanBodyV1 {
   readonly files: { readonly [digest: string]: string };
   readonly warnings?: readonly string[];
   readonly sensitive_values?: readonly string[];
+  readonly edits?: readonly PlanEdit[];
+  readonly orphans?: readonly { readonly service: string; readonly container_id: string }[];
 }
 
 /** The order of the top-level keys in the file: what reviewers read first comes first. */
@@ -55,9 +58,11 @@ export const LEADING_KEYS = [
   'checksum',
   'signature',
   'state',
+  'edits',
   'package',
   'summary',
   'changes',
+  'orphans',
   'instructions',
   'outputs',
   'sensitive_values',
@@ -95,6 +100,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     format_version: FORMAT_VERSION,
     starform_version: starformVersion,
     state: { lineage: plan.base.lineage, serial: plan.base.serial, ...(plan.base.runtime !== undefined ? { runtime: plan.base.runtime } : {}) },
+    ...(plan.edits !== undefined && plan.edits.length > 0 ? { edits: plan.edits } : {}),
     package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package), ...usesOf(plan.package) },
     summary: summarize(plan.changes),
     changes: plan.changes.map((c, i) => toFileRecord(c, `changes[${i}]`)),
@@ -103,6 +109,7 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
     ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
     ...(plan.sensitive !== undefined && plan.sensitive.length > 0 ? { sensitive_values: [...plan.sensitive] } : {}),
+    ...(plan.orphans !== undefined && plan.orphans.length > 0 ? { orphans: plan.orphans.map((o) => ({ service: o.service, container_id: o.containerId })) } : {}),
   };
   return body as unknown as JsonObject;
 }
@@ -152,5 +159,7 @@ function decode(raw: PlanBodyV1): SavedPlan {
       }),
     ),
     ...(raw.sensitive_values !== undefined ? { sensitive: raw.sensitive_values } : {}),
+    ...(raw.edits !== undefined ? { edits: raw.edits } : {}),
+    ...(raw.orphans !== undefined ? { orphans: raw.orphans.map((o) => ({ service: o.service, containerId: o.container_id })) } : {}),
   };
 }

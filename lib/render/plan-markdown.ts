@@ -26,6 +26,9 @@ import type { JsonValue } from '../util/json.js';
 import { fenced, packageCode, packageText } from './markdown-escape.js';
 import { maskPlanView } from './redact.js';
 import { configText, SYMBOL, VERB } from './plan-view.js';
+import { editsMarkdown } from './edits-view.js';
+import { orphansMarkdown, type Orphan } from './orphans-view.js';
+import type { PlanEdit } from '../planfile/model.js';
 
 /** What the comment is rendered from: a saved plan and what its file says about itself. */
 export interface MarkdownPlan {
@@ -44,6 +47,10 @@ export interface MarkdownPlan {
   readonly planFile: string;
   /** The values the plan marks sensitive: masked wherever they occur. */
   readonly sensitive?: readonly string[];
+  /** The user's edits of the plan (--target, --override...), listed at the top. */
+  readonly edits?: readonly PlanEdit[];
+  /** Containers no state names, which apply removes. */
+  readonly orphans?: readonly Orphan[];
 }
 
 /**
@@ -64,6 +71,8 @@ export function markdownPlanOf(loaded: LoadedPlan, planFile: string): MarkdownPl
     checksum: loaded.checksum,
     planFile,
     sensitive: plan.sensitive ?? [],
+    edits: plan.edits ?? [],
+    orphans: plan.orphans ?? [],
   };
 }
 
@@ -101,7 +110,7 @@ export function renderPlanMarkdown(view: MarkdownPlan, options: MarkdownOptions 
   const planFile = shellQuote(clip(plan.planFile, MAX_NAME_CHARS));
   const showAll = `starform show ${planFile}`;
 
-  const tables = [header(plan, planFile), summaryTable(plan.summary), banner(plan.summary)].filter((s) => s !== '').join('\n');
+  const tables = [header(plan, planFile), editsMarkdown(view.edits ?? [], plan.changes), summaryTable(plan.summary), orphansMarkdown(view.orphans ?? []), banner(plan.summary)].filter((s) => s !== '').join('\n');
   const head = [tables, warnings(plan.warnings, Math.floor(maxBytes / 4))].filter((s) => s !== '').join('\n');
   const footer = `<sub>To see every change in full: ${packageCode(showAll)} (or ${packageCode(`${showAll} --json`)}).</sub>\n`;
   let left = maxBytes - bytes(head) - bytes(footer) - 1;

@@ -199,6 +199,15 @@ export interface VolumeSummary {
   readonly key: string;
 }
 
+/** A container starform does not own, as a binding sees it: its networks' addresses. */
+export interface ForeignContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly running: boolean;
+  /** Network name → the container's IPv4 address on it, sorted by network name. */
+  readonly networks: readonly { readonly network: string; readonly ipAddress: string }[];
+}
+
 /** Everything labelled with a lineage. */
 export interface EnclaveResources {
   readonly lineage: string;
@@ -382,6 +391,12 @@ export interface Runtime {
    * they use; they are disconnected from the network before it goes.
    */
   removeEnclave(lineage: string, options?: { readonly keep?: readonly string[] }): Promise<EnclaveResources>;
+  /**
+   * Read-only look at a container starform does not own, by name or id (`plan --override`
+   * binds a service to it: lib/apply/handlers/bind.ts); undefined when there is none.
+   * Optional: an engine without it cannot bind to existing containers.
+   */
+  inspectForeignContainer?(nameOrId: string): Promise<ForeignContainer | undefined>;
 
   imageExists(ref: string): Promise<boolean>;
   /** Pulls an image; 'image-not-found' or 'registry-unreachable' when it cannot. */

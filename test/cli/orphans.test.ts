@@ -70,4 +70,32 @@ describe('cli: containers the state does not name (Docker)', function () {
     assert.equal(again.code, 0, again.stdout);
     assert.doesNotMatch(again.stdout, /Apply will also remove/);
   });
+  it('plan --json, the saved plan file and show --markdown carry them; applying that plan removes them', () => {
+    const pkg = join(dir, 'pkg');
+    mkdirSync(pkg);
+    writeFileSync(join(pkg, 'main.star'), `def run(plan):\n    plan.add_service(name = "web", config = ServiceConfig(image = "${IMAGE}", cmd = ["sleep", "3600"]))\n`);
+    writeFileSync(join(pkg, 'kurtosis.yml'), 'name: github.com/starform-test/orphans\n');
+    const state = join(dir, 's.json');
+    assert.equal(starform(['apply', pkg, '--auto-approve', '--state', state], dir).code, 0);
+    const lineage = (JSON.parse(readFileSync(state, 'utf8')) as { lineage: string }).lineage;
+    const made = docker(['create', '--label', `starform.lineage=${lineage}`, '--label', 'starform.service=ghost', IMAGE, 'sleep', '3600']);
+    assert.equal(made.status, 0, made.stderr);
+    orphan = made.stdout;
+
+    const json = JSON.parse(starform(['plan', pkg, '--state', state, '--json'], dir).stdout) as { orphans: unknown };
+    assert.deepEqual(json.orphans, [{ service: 'ghost', container_id: orphan }]);
+    const planFile = join(dir, 'o.plan');
+    assert.equal(starform(['plan', pkg, '--state', state, '--out', planFile], dir).code, 0);
+    assert.deepEqual((JSON.parse(readFileSync(planFile, 'utf8')) as { orphans: unknown }).orphans, [{ service: 'ghost', container_id: orphan }]);
+    const shown = JSON.parse(starform(['show', planFile, '--json'], dir).stdout) as { orphans: unknown };
+    assert.deepEqual(shown.orphans, json.orphans);
+    const md = starform(['show', planFile, '--markdown'], dir).stdout;
+    assert.match(md, new RegExp(`\\*\\*Apply will also remove 1 container that the state does not name\\*\\* \\(left by an interrupted apply\\):\\n\\n- container <code>${orphan.slice(0, 12)}</code>`));
+    assert.match(starform(['show', planFile], dir).stdout, /Apply will also remove 1 container/);
+
+    const apply = starform(['apply', planFile, '--state', state], dir);
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.notEqual(docker(['inspect', orphan]).status, 0, 'applying the saved plan removed the container it listed');
+    orphan = '';
+  });
 });

@@ -7,11 +7,12 @@ import { renderTemplates, storeServiceFiles, uploadFiles } from './artifacts.js'
 import { addService, removeServiceStep, startServiceStep, stopServiceStep } from './services.js';
 import { exec, print, request, verify, wait } from './steps.js';
 import { runTask } from './tasks.js';
+import { bindService } from './bind.js';
 
 const lookup: StepHandler = async () => ({ result: null, message: 'nothing to do at execution time', record: false });
 
 export const HANDLERS: { readonly [kind in InstructionKind]: StepHandler } = {
-  add_service: addService,
+  add_service: (ctx) => (ctx.instruction.args['binding'] !== undefined ? bindService(ctx) : addService(ctx)),
   remove_service: removeServiceStep,
   start_service: startServiceStep,
   stop_service: stopServiceStep,

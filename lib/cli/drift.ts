@@ -1,0 +1,60 @@
+// `starform drift`: does the engine still match the state? Read-only (no lock taken, nothing
+// written): exit 0 when it matches, 2 when it drifted — each difference listed (stopped,
+// removed or changed containers, containers of the lineage the state does not know) —
+// and 1 on errors. `--json` prints the same as a document (schemas/output-drift.schema.json).
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { withStateOption, type StateArgs } from './shared-options.js';
+
+export const command = 'drift';
+export const describe = 'Compare the state with the engine (read-only): exit 0 when they match, 2 when they drifted';
+
+interface DriftArgs extends StateArgs {
+  json: boolean;
+}
+
+export function builder(y: Argv): Argv<DriftArgs> {
+  return withStateOption(y)
+    .option('json', { type: 'boolean', default: false, describe: 'Print the drift as JSON' })
+    .example('$0 drift', 'Exit 2 and list what changed on the engine since the last apply') as unknown as Argv<DriftArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void> {
+  const [{ readState }, { detectDrift }, { stateSensitiveValues }, { maskOutput, neutraliseControl }, { formatJson }, { paint, useColor }, { UserError }, { DockerRuntime }] =
+    await Promise.all([
+      import('../state/index.js'),
+      import('../apply/drift.js'),
+      import('../plan/sensitive.js'),
+      import('../render/redact.js'),
+      import('../util/json.js'),
+      import('../render/style.js'),
+      import('../util/errors.js'),
+      import('../docker/index.js'),
+    ]);
+  const state = await readState(argv.state);
+  maskOutput(stateSensitiveValues(state));
+  let entries;
+  try {
+    entries = await detectDrift(state, new DockerRuntime());
+  } catch (e) {
+    if (e instanceof Error && e.name === 'RuntimeError') throw new UserError(e.message, { hint: '`starform drift` compares the state with the engine, so it needs the engine.' });
+    throw e;
+  }
+  if (argv.json) {
+    process.stdout.write(
+      formatJson({
+        format_version: 1,
+        state: { lineage: state.lineage, serial: state.serial },
+        drifted: entries.length > 0,
+        drift: entries.map((d) => ({ kind: d.kind, ...(d.service !== undefined ? { service: d.service } : {}), ...(d.containerId !== undefined ? { container_id: d.containerId } : {}), message: d.message })),
+      }),
+    );
+  } else if (entries.length === 0) {
+    process.stdout.write(state.lineage === null ? 'No drift: there is no state yet.\n' : `No drift: the engine matches the state (serial ${state.serial}).\n`);
+  } else {
+    const p = paint(useColor(process.stdout));
+    process.stdout.write(`${p.bold(`The engine differs from the state (serial ${state.serial}) in ${entries.length} way${entries.length === 1 ? '' : 's'}:`)}\n`);
+    for (const d of entries) process.stdout.write(`  ${p.yellow('~')} ${neutraliseControl(d.message)}\n`);
+    process.stdout.write('\n`starform plan --refresh-only` shows the state update; `starform plan` what an apply would do about it.\n');
+  }
+  if (entries.length > 0) process.exitCode = 2;
+}
