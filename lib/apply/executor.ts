@@ -49,12 +49,12 @@ import { buildWork, schedule, type WorkItem } from './graph.js';
 import { imagesNeeded, prepareImages } from './images.js';
 import { forgetStep } from './records.js';
 import { othersOwn, ownerStamp } from './ownership.js';
-import { ownedBy, packageOwner } from '../plan/claims.js';
+import { ownedBy, packageOwner } from '../plan/index.js';
 import { refreshState } from './refresh.js';
 import { DeferredRecords, type QueuedRecord } from './deferred-records.js';
 import { StateWriter, type StateChange } from './state-writer.js';
 import { applyRefreshOnly, refreshOnlyEdit } from './refresh-only.js';
-import { isWholeDestroy } from '../plan/destroy-plan.js';
+import { isWholeDestroy } from '../plan/index.js';
 
 export const DEFAULT_PARALLELISM = 8;
 

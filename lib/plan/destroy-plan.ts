@@ -13,8 +13,8 @@
 // Both are bound to the state they were computed against (lineage and serial) like every
 // plan, and name no package: `package.locator` is `(destroy)` or `(refresh-only)`, with
 // the digest of nothing and no args.
-import type { PlanEdit, SavedPlan } from '../planfile/model.js';
-import type { State } from '../state/model.js';
+import type { PlanEdit, SavedPlan } from '../planfile/index.js';
+import type { State } from '../state/index.js';
 import { digestOf } from '../util/hash.js';
 import type { JsonValue } from '../util/json.js';
 import { diff } from './diff.js';

@@ -182,4 +182,6 @@ export { diff } from './diff.js';
 export { validate } from './validate.js';
 export { summarize } from './model.js';
 export type { Change, Instruction, PlanSummary, Problem } from './model.js';
-export { ownedBy } from './claims.js';
+export { ownedBy, packageOwner } from './claims.js';
+export { isWholeDestroy } from './destroy-plan.js';
+export { parseBinding } from './override.js';

@@ -18,8 +18,8 @@
 //
 // The plan records the whole file (content and digest) as an edit, so a reviewer sees it
 // and the plan stays byte-identical for the same file.
-import { parseArgsText } from '../package/args.js';
-import type { PlanEdit } from '../planfile/model.js';
+import { parseArgsText } from '../package/index.js';
+import type { PlanEdit } from '../planfile/index.js';
 import { UserError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import { digestOf } from '../util/hash.js';

@@ -21,7 +21,7 @@
 // stays in the plan's instruction list as a no-op whose `leftOut` says what the diff
 // wanted (so apply neither runs it nor forgets what the state recorded of it); a deletion
 // left out is dropped from the changes (the entity stays in the state).
-import type { PlanEdit } from '../planfile/model.js';
+import type { PlanEdit } from '../planfile/index.js';
 import { UserError } from '../util/errors.js';
 import type { JsonValue } from '../util/json.js';
 import type { Action, Change, Instruction } from './model.js';

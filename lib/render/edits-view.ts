@@ -5,7 +5,7 @@
 // file's digest and what it binds. Text here; `editsMarkdown` for `show --markdown`; the
 // JSON views carry the records as they are (json-views.ts).
 import type { Change } from '../plan/model.js';
-import type { PlanEdit } from '../planfile/model.js';
+import type { PlanEdit } from '../planfile/index.js';
 import { isJsonObject, type JsonValue } from '../util/json.js';
 import { packageCode } from './markdown-escape.js';
 import { neutraliseInline } from './redact.js';

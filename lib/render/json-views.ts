@@ -17,7 +17,7 @@
 import { inStepOrder, type ApplyEvent, type EventSink, type StepInfo } from '../apply/events.js';
 import type { DestroyResult } from '../apply/index.js';
 import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFrame } from '../plan/model.js';
-import type { PlanEdit } from '../planfile/model.js';
+import type { PlanEdit } from '../planfile/index.js';
 import type { State } from '../state/index.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { maskPlanView, planRedactor } from './redact.js';

@@ -28,7 +28,7 @@ import { maskPlanView } from './redact.js';
 import { configText, SYMBOL, VERB } from './plan-view.js';
 import { editsMarkdown } from './edits-view.js';
 import { orphansMarkdown, type Orphan } from './orphans-view.js';
-import type { PlanEdit } from '../planfile/model.js';
+import type { PlanEdit } from '../planfile/index.js';
 
 /** What the comment is rendered from: a saved plan and what its file says about itself. */
 export interface MarkdownPlan {

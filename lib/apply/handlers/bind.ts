@@ -10,7 +10,7 @@
 // network when the user connected it there (then its name is also its host name in the
 // enclave), else its address on its first network (host name: that address). An external
 // endpoint's address and host name are the ones the file gives.
-import { parseBinding } from '../../plan/override.js';
+import { parseBinding } from '../../plan/index.js';
 import type { StepContext, StepOutcome } from '../context.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { removeService } from '../../state/index.js';
