@@ -7,7 +7,7 @@
 // certificates is refused with one message. The shared engine is never reconfigured.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,6 +71,7 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
   let socket: string;
   let port: number;
   let certs: string;
+  let bridge: string | undefined;
 
   before(async function () {
     this.timeout(120_000);
@@ -87,6 +88,10 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
     makeCertificates(certs);
     socket = join(dir, 'docker.sock');
     port = await freePort();
+    bridge = `sfr${randomBytes(4).toString('hex')}`;
+    execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    execFileSync('ip', ['addr', 'add', '10.214.0.1/24', 'dev', bridge]);
+    execFileSync('ip', ['link', 'set', bridge, 'up']);
     daemon = spawn(
       'dockerd',
       [
@@ -99,7 +104,9 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
         '--tlscacert', join(certs, 'ca.pem'),
         '--tlscert', join(certs, 'server-cert.pem'),
         '--tlskey', join(certs, 'server-key.pem'),
-        '--bridge=none',
+        // A bridge of its own: with --bridge=none, dockerd deletes the host's docker0 (the
+        // shared engine's default bridge) as it starts.
+        '--bridge', bridge,
         '--iptables=false',
         '--default-address-pool', 'base=10.213.0.0/16,size=24',
       ],
@@ -123,6 +130,7 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
       await new Promise((r) => daemon!.once('exit', r));
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (bridge) spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
   });
 
   it('applies and destroys through DOCKER_HOST=tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', () => {
