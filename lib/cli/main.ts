@@ -30,7 +30,7 @@ function usageMessage(msg: string, command: string | undefined, argv: readonly s
   if (command === 'state' && /^(Unknown commands?|Name a state command)/.test(msg)) {
     const words = argv.filter((w) => !w.startsWith('-'));
     const sub = words[words.indexOf('state') + 1];
-    const known = ['list', 'show', 'rm', 'mv', 'pull', 'push'];
+    const known = ['list', 'show', 'rm', 'mv', 'pull', 'push', 'history', 'rollback', 'migrate'];
     if (sub !== undefined && known.includes(sub)) {
       const extra = words.slice(words.indexOf('state') + 2);
       return `unexpected argument${extra.length > 1 ? 's' : ''} for \`starform state ${sub}\`: ${extra.join(', ')}`;

@@ -159,7 +159,7 @@ describe('cli: a usage error does nothing', function () {
     it('pull with an operand', () => refuses(['state', 'pull', 'extra', '--state', state], 'state pull', /unexpected argument for `starform state pull`: extra/));
     it('push with an unknown option', () => refuses(['state', 'push', 'x.json', '--state', state, '--dry-run'], 'state push', /Unknown arguments?: dry-run/));
     it('import with one operand', () => refuses(['import', 'service.db', '--state', state], 'import', /missing an operand: the command is `starform import <address> <container> \[dir\]`/));
-    it('an unknown state command', () => refuses(['state', 'cp', 'a', 'b', '--state', state], 'state', /unknown state command 'cp': the state commands are list, show, rm, mv, pull and push/));
+    it('an unknown state command', () => refuses(['state', 'cp', 'a', 'b', '--state', state], 'state', /unknown state command 'cp': the state commands are list, show, rm, mv, pull, push, history, rollback and migrate/));
   });
 
   describe('force-unlock', () => {
