@@ -245,7 +245,7 @@ export interface ImageRequest {
   readonly onProgress?: (progress: ImageProgress) => void;
 }
 
-/** One report of a pull or build in progress (see lib/docker/image-progress.ts). */
+/** One report of a pull or build in progress, as an adapter reads it from its engine. */
 export type ImageProgress =
   | {
       readonly kind: 'layer';

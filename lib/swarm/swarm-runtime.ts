@@ -663,8 +663,13 @@ export class SwarmRuntime implements Runtime {
     const service = this.docker.getService(serviceId);
     const current = (await this.call(`inspecting ${who}`, () => service.inspect())) as Docker.Service;
     if (replicas(current) === count) return;
+    // Scaling up again also forces an update: with restart condition none and an overlay
+    // network, Docker 20.10's orchestrator makes no new task for a service scaled from 0
+    // to 1 (seen on this engine); a forced update always schedules one.
+    const spec = current.Spec as Docker.ServiceSpec | undefined;
+    const template = count > 0 && spec?.TaskTemplate ? { TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: ((spec.TaskTemplate as { ForceUpdate?: number }).ForceUpdate ?? 0) + 1 } } : {};
     await this.call(`scaling ${who} to ${count}`, () =>
-      service.update({ ...current.Spec, Mode: { Replicated: { Replicas: count } }, version: current.Version?.Index ?? 0 } as Docker.ServiceSpec & { version: number }),
+      service.update({ ...spec, ...template, Mode: { Replicated: { Replicas: count } }, version: current.Version?.Index ?? 0 } as Docker.ServiceSpec & { version: number }),
     );
   }
 
