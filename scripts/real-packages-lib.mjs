@@ -155,10 +155,11 @@ export function configurations(pkg) {
  * @param {readonly string[]} mappings
  * @param {string} stateFile
  * @param {string} out
+ * @param {readonly string[]} [extra]  more options (`--privileged` for a configuration that asks for it)
  */
-export function planArgs(config, mappings, stateFile, out) {
+export function planArgs(config, mappings, stateFile, out, extra = []) {
   // --offline: nothing is fetched or downloaded (the packages' own URLs stay untouched).
-  const args = ['plan', config.pkg.dir, '--refresh=false', '--offline', '--state', stateFile, '--out', out];
+  const args = ['plan', config.pkg.dir, '--refresh=false', '--offline', '--state', stateFile, '--out', out, ...extra];
   if (config.argsFile) args.push('--args-file', config.argsFile);
   for (const m of mappings) args.push('--package', m);
   return args;

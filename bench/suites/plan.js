@@ -22,7 +22,7 @@ const TARGET_MS = 400;
 const TARGET_MB = 300;
 
 /** @param {number} n */
-function packageSource(n) {
+export function packageSource(n) {
   return `# Generated benchmark package: ${n} services, each with ports, env, a files artifact and an exec.
 
 IMAGE = "starform-test/busybox:latest"

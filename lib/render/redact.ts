@@ -53,6 +53,18 @@ export function escapeForeignControls(text: string): string {
   return text.replace(NOT_OURS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * The mask for a matched spelling, with a `"` it begins or ends with kept outside the mask.
+ * A secret whose value is itself a JSON text (`json.encode("x")`, `"[]"`) matches a whole
+ * string token of a JSON document, quotes included; keeping them keeps `--json` output
+ * valid JSON (`"(sensitive)"`) and reads the same in text.
+ */
+function maskKeepingEdgeQuotes(spelling: string): string {
+  const open = spelling.startsWith('"') ? '"' : '';
+  const close = spelling.length > 1 && spelling.endsWith('"') ? '"' : '';
+  return open + MASK + close;
+}
+
 /** Masks the sensitive values of one plan or state in text and in JSON. */
 export class Redactor {
   private readonly known = new Set<string>();
@@ -135,7 +147,7 @@ export class Redactor {
         i++;
         continue;
       }
-      masked += text.slice(copied, i) + MASK;
+      masked += text.slice(copied, i) + maskKeepingEdgeQuotes(found);
       i += found.length;
       copied = i;
     }

@@ -17,6 +17,15 @@ describe('render: redaction and control characters', () => {
     assert.equal(r.redact('nothing here'), 'nothing here');
   });
 
+  it('keeps JSON output valid when a secret is itself a JSON string (quotes kept outside the mask)', () => {
+    // ethereum-package's AdditionalValidatorMnemonics is json.encode([]) of a string: `"[]"`.
+    const r = new Redactor(['"[]"', '"tok-123'], names);
+    const doc = JSON.stringify({ schedule: '[]', other: 'tok-1234', list: [] }, null, 2);
+    const masked = r.redact(doc);
+    assert.deepEqual(JSON.parse(masked), { schedule: MASK, other: `${MASK}4`, list: [] });
+    assert.equal(r.redact('value "[]" here'), `value "${MASK}" here`);
+  });
+
   it('masks the start of a secret that a shortened text cuts off', () => {
     const r = new Redactor(['correct-horse-battery'], names);
     assert.equal(r.redact('connecting with correct-hor...'), `connecting with ${MASK}...`);
