@@ -9,7 +9,7 @@
 // nested in them (args, configurations), are kept exactly as they are. Described for
 // users in docs/formats.md.
 import type { Digest } from '../util/hash.js';
-import type { JsonObject, JsonValue } from '../util/json.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 import { schemaValidator } from '../util/schema.js';
 import {
   CHANGE_ACTIONS,
@@ -103,8 +103,8 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     ...(plan.edits !== undefined && plan.edits.length > 0 ? { edits: plan.edits } : {}),
     package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package), ...usesOf(plan.package) },
     summary: summarize(plan.changes),
-    changes: plan.changes.map((c, i) => toFileRecord(c, `changes[${i}]`)),
-    instructions: plan.instructions.map((ins, i) => toFileRecord(ins, `instructions[${i}]`)),
+    changes: plan.changes.map((c, i) => toFileRecord(withoutShownArgs(c, plan.instructions), `changes[${i}]`)),
+    instructions: plan.instructions.map((ins, i) => toFileRecord(withoutCallPosition(ins), `instructions[${i}]`)),
     outputs: plan.outputs,
     files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
     ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
@@ -112,6 +112,43 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     ...(plan.orphans !== undefined && plan.orphans.length > 0 ? { orphans: plan.orphans.map((o) => ({ service: o.service, container_id: o.containerId })) } : {}),
   };
   return body as unknown as JsonObject;
+}
+
+/**
+ * A change as the file holds it: without `after` when that equals its instruction's
+ * `args` (as the diff makes it: the same object), so each configuration is written once (what the change shows is then by
+ * construction what apply runs). An `after` that is another value is kept, and reading
+ * checks it against the instruction.
+ */
+function withoutShownArgs(change: ChangeCore, instructions: readonly InstructionCore[]): ChangeCore {
+  const args = change.instruction === undefined ? undefined : instructions[change.instruction]?.args;
+  if (change.after === undefined || args === undefined) return change;
+  if (change.after !== args && canonicalJson(change.after) !== canonicalJson(args)) return change;
+  const { after: _shown, ...rest } = change;
+  return rest;
+}
+
+/** An instruction as the file holds it: without `position` when that is its stack's last frame (the call itself). */
+function withoutCallPosition(ins: InstructionCore): Omit<InstructionCore, 'position'> {
+  const call = ins.stack[ins.stack.length - 1];
+  const p = ins.position;
+  if (call === undefined || Object.keys(p).length !== 3 || call.file !== p.file || call.line !== p.line || call.col !== p.col) return ins;
+  const { position: _call, ...rest } = ins;
+  return rest;
+}
+
+/** An instruction read from a file, with `position` given back from its stack where the file leaves it out. */
+function withCallPosition(ins: InstructionRecord): InstructionRecord {
+  if (ins.position !== undefined) return ins;
+  const call = ins.stack[ins.stack.length - 1];
+  return call === undefined ? ins : { ...ins, position: { file: call.file, line: call.line, col: call.col } };
+}
+
+/** A change read from a file, with `after` given back from its instruction where the file leaves it out. */
+function withShownArgs(change: ChangeRecord, instructions: readonly InstructionRecord[]): ChangeRecord {
+  if (change.after !== undefined || change.instruction === undefined || change.action === 'delete') return change;
+  const ins = Number.isSafeInteger(change.instruction) ? instructions[change.instruction] : undefined;
+  return ins === undefined ? change : { ...change, after: ins.args };
 }
 
 /** `uses` (other packages' entities the plan reads) when there are any. */
@@ -145,11 +182,12 @@ export function check(file: JsonValue): { problems: string[]; plan: SavedPlan | 
 }
 
 function decode(raw: PlanBodyV1): SavedPlan {
+  const instructions = raw.instructions.map((ins) => withCallPosition(fromFileRecord(ins) as InstructionRecord));
   return {
     base: { lineage: raw.state.lineage, serial: raw.state.serial, ...(raw.state.runtime !== undefined ? { runtime: raw.state.runtime } : {}) },
     package: { locator: raw.package.locator, digest: raw.package.digest, args: raw.package.args, ...repositoriesOf(raw.package), ...usesOf(raw.package) },
-    instructions: raw.instructions.map((ins) => fromFileRecord(ins) as InstructionRecord),
-    changes: raw.changes.map((c) => fromFileRecord(c) as ChangeRecord),
+    instructions,
+    changes: raw.changes.map((c) => withShownArgs(fromFileRecord(c) as ChangeRecord, instructions)),
     outputs: raw.outputs,
     ...(raw.warnings !== undefined ? { warnings: raw.warnings } : {}),
     files: new Map(

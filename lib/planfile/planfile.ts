@@ -2,8 +2,10 @@
 // starform wrote.
 //
 // The file is deterministic: canonical content (sorted keys, no timestamps, files embedded
-// by digest) laid out with two-space indentation, so the same package, args and state
-// give a byte-identical plan file, and a plan file diffs well in review. Its `checksum` is
+// by digest) laid out with two-space indentation down to the records, each instruction
+// and change on a line of its own (compact), so the same package, args and state give a
+// byte-identical plan file, a plan file diffs record by record in review, and its size is
+// that of the compact form (each configuration is written once: planfile-v1.ts). Its `checksum` is
 // the sha256 of the canonical JSON (RFC 8785) of everything else in the file, so it does
 // not depend on white space, only on content.
 //
@@ -83,7 +85,7 @@ export function serializePlan(
   };
   const { problems } = v1.check(file);
   if (problems.length > 0) throw new Error(`refusing to write an invalid plan:\n${bulletList(problems)}`);
-  return { text: formatJson(file, { leadingKeys: v1.LEADING_KEYS }), checksum };
+  return { text: formatJson(file, { leadingKeys: v1.LEADING_KEYS, oneLineFrom: 2 }), checksum };
 }
 
 /** Writes a plan file atomically, mode 0600 (an existing file too); returns its checksum. */

