@@ -45,16 +45,19 @@ export async function startSlowProxy(target: string, bytesPerSecond: number): Pr
         if (client.destroyed) return void pending--;
         const slice = Math.max(1, Math.floor(state.bytesPerSecond / 10));
         const part = rest.subarray(0, slice);
-        setTimeout(() => {
-          if (client.destroyed) return void pending--;
-          client.write(part);
-          state.relayed += part.length;
-          if (part.length < rest.length) send(rest.subarray(part.length));
-          else {
-            pending--;
-            upstream.resume();
-          }
-        }, (part.length / state.bytesPerSecond) * 1000);
+        setTimeout(
+          () => {
+            if (client.destroyed) return void pending--;
+            client.write(part);
+            state.relayed += part.length;
+            if (part.length < rest.length) send(rest.subarray(part.length));
+            else {
+              pending--;
+              upstream.resume();
+            }
+          },
+          (part.length / state.bytesPerSecond) * 1000,
+        );
       };
       send(chunk);
     });
