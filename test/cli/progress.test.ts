@@ -200,6 +200,7 @@ describe('cli: progress and interrupts (Docker)', function () {
     after(async () => proxy?.close());
 
     it('first Ctrl-C during a pull: says it finishes the pull, starts no step; nothing changed, the image is there', async () => {
+      proxy!.bytesPerSecond = 1_000_000;
       const path = pushRandomImage(dir, registry.address, `sf/plain-pull-${process.pid}:1`, 3, 4_000_000);
       const ref = `${proxy!.address}/${path}`;
       const state = engine.newStatePath();
@@ -224,6 +225,40 @@ describe('cli: progress and interrupts (Docker)', function () {
         assert.ok(imagePresent(ref), 'the pull finished');
         const plan = starform(['plan', pkg, '--state', state], dir);
         assert.match(plan.stdout, /Plan: 1 to create, 0 to replace, 0 to run, 0 to delete\./);
+      } finally {
+        spawnSync('docker', ['rmi', ref], { stdio: 'ignore' });
+      }
+    });
+
+    it('NDJSON: the interrupts count the pull; the second aborts it; every line as the schema says', async () => {
+      proxy!.bytesPerSecond = 150_000;
+      const ref = `${proxy!.address}/${pushRandomImage(dir, registry.address, `sf/json-pull-${process.pid}:1`, 2, 3_000_000)}`;
+      const state = engine.newStatePath();
+      const pkg = pullPackage(dir, 'json-pull', ref);
+      try {
+        const child = spawn(process.execPath, [bin, 'apply', pkg, '--auto-approve', '--state', state, '--json'], { cwd: dir, env: ENV });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        await until('a layer downloading', () => /"type":"image_progress".*"status":"Downloading"/.test(stdout));
+        child.kill('SIGINT');
+        await until('the first interrupt event', () => /"type":"interrupt"/.test(stdout), 2000);
+        child.kill('SIGINT');
+        assert.equal(await exited, 1, stderr);
+        const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonObject);
+        const check = schemaValidator('apply-event.schema.json');
+        for (const e of events) assert.deepEqual(check(e), [], JSON.stringify(e));
+        const interrupts = events.filter((e) => e['type'] === 'interrupt').map((e) => [e['count'], e['running'], e['pulls']]);
+        assert.deepEqual(interrupts, [
+          [1, 0, 1],
+          [2, 0, 1],
+        ]);
+        assert.ok(events.some((e) => e['type'] === 'step_skipped' && e['step_id'] === 'service.p'));
+        assert.ok(!events.some((e) => e['type'] === 'image'), 'the image was not had');
+        assert.match(String(events.find((e) => e['type'] === 'apply_failed')?.['error']), /pulling image '.*' was interrupted: the engine stopped the pull/);
+        assert.equal(imagePresent(ref), false);
       } finally {
         spawnSync('docker', ['rmi', ref], { stdio: 'ignore' });
       }
