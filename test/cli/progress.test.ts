@@ -400,6 +400,8 @@ describe('cli: progress and interrupts (Docker)', function () {
         assert.match(end, /Apply complete: 1 created/);
         assert.match(end, /EXIT=0/);
         assert.ok(imagePresent(ref));
+        // The service goes now, so that its image can be removed after the case.
+        assert.equal(starform(['destroy', '--auto-approve', '--state', state], dir).code, 0);
       });
 
       it('Ctrl-C twice during a pull: the first lets it finish, the second makes the engine stop it; nothing changed', async () => {
