@@ -66,6 +66,10 @@ export type ApplyEvent =
       readonly count: number;
       /** Steps running when it came. */
       readonly running: number;
+      /** Image pulls in progress when it came (before the first step), when there were any. */
+      readonly pulls?: number;
+      /** Image builds in progress when it came, when there were any. */
+      readonly builds?: number;
     }
   | { readonly type: 'step_start'; readonly step: StepInfo }
   | { readonly type: 'step_done'; readonly step: StepInfo; readonly durationMs: number; readonly message: string; readonly result?: JsonValue }

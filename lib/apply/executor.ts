@@ -46,7 +46,7 @@ import { checkLineageUnused } from './binding.js';
 import { ApplyError, detailOf, isExpectedError } from './errors.js';
 import { emptySummary, type ApplyEvent, type ApplySummary, type EventSink, type StepInfo } from './events.js';
 import { buildWork, schedule, type WorkItem } from './graph.js';
-import { imagesNeeded, prepareImages } from './images.js';
+import { imagesNeeded, ImagesInterrupted, prepareImages } from './images.js';
 import { forgetStep } from './records.js';
 import { othersOwn, ownerStamp } from './ownership.js';
 import { ownedBy, packageOwner } from '../plan/index.js';
@@ -286,10 +286,14 @@ async function applyLocked(
       pull: pulledTags(plan),
       onProgress: emit,
       ...(options.noticeEveryMs !== undefined ? { timings: { noticeEveryMs: options.noticeEveryMs } } : {}),
+      ...(options.cancel !== undefined ? { signal: options.cancel } : {}),
     });
   } catch (err) {
+    if (err instanceof ImagesInterrupted) throw interruptedBeforeSteps(err, items, infos, initial.serial, started, emit);
     throw userFacing(err);
   }
+  // Interrupted while the images were made: no step starts, and nothing was changed.
+  if (options.signal?.aborted === true || options.cancel?.aborted === true) throw interruptedBeforeSteps(undefined, items, infos, initial.serial, started, emit);
 
   const writer = new StateWriter(path, lock, start, order);
   const lineage = writer.state.lineage!;
@@ -440,6 +444,27 @@ async function applyLocked(
   }
   emit({ type: 'apply_failed', summary, error: error.message, serial, durationMs: Date.now() - started });
   throw error;
+}
+
+/**
+ * The apply was interrupted while its images were pulled or built (`aborted`: by a second
+ * interrupt, which ended the pulls and builds in progress): every step is reported not
+ * started, and the error says that nothing changed (the state was not written).
+ */
+function interruptedBeforeSteps(
+  aborted: ImagesInterrupted | undefined,
+  items: readonly WorkItem[],
+  infos: readonly StepInfo[],
+  serial: number,
+  started: number,
+  emit: (e: ApplyEvent) => void,
+): ApplyError {
+  for (const item of items) emit({ type: 'step_skipped', step: infos[item.index]!, why: 'not started: the apply was interrupted' });
+  const what = aborted === undefined ? 'the apply was interrupted' : `the apply was interrupted: ${aborted.detail}`;
+  const hint = `0 of ${items.length} step${items.length === 1 ? '' : 's'} started; nothing was changed.${aborted === undefined ? ' The images are ready.' : ''} Plan and apply again to continue.`;
+  const error = new ApplyError(what, aborted?.stepId, undefined, { hint, ...(aborted !== undefined ? { cause: aborted } : {}) });
+  emit({ type: 'apply_failed', summary: emptySummary(), error: error.message, serial, durationMs: Date.now() - started });
+  return error;
 }
 
 /** What the state held before this apply, so that recording a step need not search it. */

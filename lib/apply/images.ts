@@ -4,7 +4,9 @@
 // an ImageBuildSpec built from the build context the plan file embeds (written to a
 // temporary directory for the engine). The runtime pulls and builds several at a time;
 // any image that cannot be had fails the apply with the position of the first
-// instruction that needs it, before anything changed.
+// instruction that needs it, before anything changed. Aborting `signal` (a second Ctrl-C)
+// ends the pulls and builds in progress: the apply fails as interrupted, before anything
+// changed (ImagesInterrupted).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,6 +60,21 @@ export interface ImageProgressOptions {
   /** Where the pulls' and builds' progress goes (image_progress events). */
   readonly onProgress?: (event: ApplyEvent) => void;
   readonly timings?: ProgressTimings;
+  /** Aborting ends the pulls and builds in progress; prepareImages then throws ImagesInterrupted. */
+  readonly signal?: AbortSignal;
+}
+
+/** The images could not all be had because `signal` aborted their pulls or builds. */
+export class ImagesInterrupted extends ApplyError {
+  constructor(
+    /** What each aborted pull or build said ("pulling image 'x' was interrupted: ..."). */
+    readonly aborted: readonly string[],
+    stepId: string,
+    position: ConstructorParameters<typeof ApplyError>[2],
+  ) {
+    super(aborted.join('; '), stepId, position);
+    this.name = 'ImagesInterrupted';
+  }
 }
 
 /** Pulls or builds every image that is missing; throws one ApplyError for all that cannot be had. */
@@ -92,6 +109,7 @@ export async function prepareImages(
           pull: options.pull?.has(need.ref) === true ? 'always' : 'if-missing',
           ...(image.type === 'registry' ? registryAuth(image) : {}),
           ...progress(need.ref, 'pull'),
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
         });
         continue;
       }
@@ -115,6 +133,7 @@ export async function prepareImages(
           ...(Object.keys(image.build_args).length > 0 ? { buildArgs: { ...image.build_args } } : {}),
         },
         ...progress(need.ref, 'build'),
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
       });
     }
     const started = Date.now();
@@ -129,6 +148,10 @@ export async function prepareImages(
         problems.push(`${where(need.item)}: ${o.error.message}`);
       }
     });
+    if (firstFailed !== undefined && options.signal?.aborted === true) {
+      const failed = outcomes.flatMap((o) => (o.ok ? [] : [o.error.message]));
+      throw new ImagesInterrupted(failed, firstFailed.item.stepId, firstFailed.item.instruction?.position);
+    }
     if (firstFailed !== undefined) {
       const detail =
         problems.length === 1

@@ -214,13 +214,25 @@ async function execute(
   const view = await startApplyView(argv.json);
   let last: ApplyEvent | undefined;
   const running = new Set<number>();
+  /** Images the engine pulls or builds now (before the first step): what an interrupt lets finish, or aborts. */
+  const images = new Map<string, 'pull' | 'build'>();
   const sink: EventSink = (e) => {
     if (e.type === 'apply_done' || e.type === 'apply_failed') last = e;
     if (e.type === 'step_start') running.add(e.step.index);
     else if (e.type === 'step_done' || e.type === 'step_failed' || e.type === 'step_skipped') running.delete(e.step.index);
+    if (e.type === 'image_progress') {
+      if (/^(Status: |Successfully tagged )/.test(e.message)) images.delete(e.ref);
+      else images.set(e.ref, e.operation);
+    } else if (e.type === 'image') images.delete(e.ref);
+    else if (e.type === 'step_start' || e.type === 'apply_failed') images.clear();
     view.sink(e);
   };
-  const onInterrupt = (count: number): void => sink({ type: 'interrupt', count, running: running.size });
+  const onInterrupt = (count: number): void => {
+    const ops = [...images.values()];
+    const pulls = ops.filter((o) => o === 'pull').length;
+    const builds = ops.length - pulls;
+    sink({ type: 'interrupt', count, running: running.size, ...(pulls > 0 ? { pulls } : {}), ...(builds > 0 ? { builds } : {}) });
+  };
   try {
     await withInterrupts((signal, cancel) =>
       applyPlan(plan, {

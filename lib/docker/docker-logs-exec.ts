@@ -140,7 +140,9 @@ export async function execAttachedIn(
     const resize = (size: { rows: number; columns: number }): void => {
       exec.resize({ h: size.rows, w: size.columns }).catch(() => undefined);
     };
-    // Engines before API 1.42 ignore ConsoleSize: the size is set again once the command runs.
+    // Engines before API 1.42 ignore ConsoleSize: the size is set as soon as the command
+    // runs (the engine has started it when it answers), and once more a moment later.
+    resize(tty);
     setTimeout(() => resize(tty), 50).unref();
     options.onResize?.(resize);
   }

@@ -35,7 +35,7 @@ import {
   tlsError,
 } from './docker-errors.js';
 import { execAttachedIn, imageIdentityAt, runInCopy, streamContainerLogs } from './docker-logs-exec.js';
-import { demuxDockerStream, readMultiplexed, readProgress, type DemuxedOutput } from './docker-stream.js';
+import { demuxDockerStream, readMultiplexed, type DemuxedOutput } from './docker-stream.js';
 import { isRuntimeError, RuntimeError } from '../runtime/index.js';
 import { addressOf, engineGet, type EngineAddress } from './engine-http.js';
 import { addressError, ipv4Number, ipv4Range, ipv4Text } from './addresses.js';
@@ -43,7 +43,7 @@ import { deviceMapping, gpuHostConfig, hostAccessConfig } from './host-config.js
 export { deviceMapping, gpuHostConfig, hostAccessConfig, ipv4Range };
 import { dockerodeOptions, parseHost, resolveEngine, type EngineEndpoint } from './endpoint.js';
 import { registryDigest } from './image-identity.js';
-import { progressReporter } from './image-progress.js';
+import { progressReporter, readImageStream } from './image-progress.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   checkLineage,
@@ -371,12 +371,14 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
     }
   }
 
-  async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (p: ImageProgress) => void): Promise<void> {
+  async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (p: ImageProgress) => void, signal?: AbortSignal): Promise<void> {
+    const interrupted = (): RuntimeError => new RuntimeError('timeout', `pulling image '${ref}' was interrupted: the engine stopped the pull`);
+    if (signal?.aborted) throw interrupted();
     const authconfig = auth && { username: auth.username, password: auth.password, ...(auth.serverAddress ? { serveraddress: auth.serverAddress } : {}) };
     const stream = await this.call(`pulling image '${ref}'`, () => this.docker.pull(ref, authconfig ? { authconfig } : {}), (err) =>
       err.statusCode !== undefined ? pullError(ref, engineMessage(err), err) : undefined,
     );
-    const events = await readProgress(stream, progressReporter(onProgress));
+    const events = await readImageStream(stream, progressReporter(onProgress), signal, interrupted);
     const failed = events.find((e) => e.error !== undefined);
     if (failed) throw pullError(ref, failed.error ?? failed.errorDetail?.message ?? 'unknown error');
     if (!(await this.imageExists(ref))) {
@@ -384,7 +386,9 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
     }
   }
 
-  async buildImage(ref: string, spec: ImageBuildSpec, onProgress?: (p: ImageProgress) => void): Promise<string> {
+  async buildImage(ref: string, spec: ImageBuildSpec, onProgress?: (p: ImageProgress) => void, signal?: AbortSignal): Promise<string> {
+    const interrupted = (): RuntimeError => new RuntimeError('timeout', `building image '${ref}' was interrupted: the engine stopped the build`);
+    if (signal?.aborted) throw interrupted();
     const contextDir = resolvePath(spec.contextDir);
     const info = await stat(contextDir).catch(() => undefined);
     if (!info?.isDirectory()) {
@@ -410,7 +414,7 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
         forcerm: true,
       }),
     );
-    const events = await readProgress(stream, progressReporter(onProgress));
+    const events = await readImageStream(stream, progressReporter(onProgress), signal, interrupted);
     const failed = events.find((e) => e.error !== undefined);
     if (failed) {
       const log = events
@@ -447,7 +451,7 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
   private async ensureImage(request: ImageRequest): Promise<ImageOutcome> {
     const { ref } = request;
     try {
-      if (request.build) return { ref, ok: true, action: 'built', id: await this.buildImage(ref, request.build, request.onProgress) };
+      if (request.build) return { ref, ok: true, action: 'built', id: await this.buildImage(ref, request.build, request.onProgress, request.signal) };
       const policy = request.pull ?? 'if-missing';
       if (policy !== 'always') {
         const id = await this.imageId(ref);
@@ -456,7 +460,7 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
           throw new RuntimeError('image-not-found', `image '${ref}' is not available locally (and pulling is disabled)`);
         }
       }
-      await this.pullImage(ref, request.auth, request.onProgress);
+      await this.pullImage(ref, request.auth, request.onProgress, request.signal);
       return { ref, ok: true, action: 'pulled', id: (await this.imageId(ref)) ?? '' };
     } catch (err) {
       return { ref, ok: false, error: this.translate(err, `preparing image '${ref}'`) };

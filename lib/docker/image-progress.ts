@@ -6,8 +6,14 @@
 // turns one of those into the engine-neutral ImageProgress of lib/docker/runtime.ts, or
 // nothing for events that say nothing a user needs (empty lines, the builder's
 // ` ---> 3f2a…` intermediate ids, aux records).
-import type { ProgressEvent } from './docker-stream.js';
-import type { ImageProgress } from '../runtime/index.js';
+//
+// `readImageStream` reads such a stream to its end unless the caller's signal aborts
+// first (a second Ctrl-C): then it destroys the stream, which closes the connection, and
+// the engine stops the pull or build whose client went away (what was downloaded of an
+// unfinished image is discarded; the image is not there afterwards).
+import type { Duplex } from 'node:stream';
+import { readProgress, type ProgressEvent } from './docker-stream.js';
+import type { ImageProgress, RuntimeError } from '../runtime/index.js';
 
 interface PullEvent extends ProgressEvent {
   readonly id?: string;
@@ -57,4 +63,31 @@ export function progressReporter(report: ((p: ImageProgress) => void) | undefine
       }
     }
   };
+}
+
+/**
+ * The events of a pull or build stream (readProgress), each told to `onEvent` as it
+ * comes; when `signal` aborts, the stream is destroyed and `interrupted()` is thrown.
+ */
+export async function readImageStream(
+  stream: NodeJS.ReadableStream,
+  onEvent: ((e: ProgressEvent) => void) | undefined,
+  signal: AbortSignal | undefined,
+  interrupted: () => RuntimeError,
+): Promise<ProgressEvent[]> {
+  if (signal === undefined) return readProgress(stream, onEvent);
+  const onAbort = (): void => {
+    (stream as Partial<Duplex>).destroy?.();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const events = await readProgress(stream, onEvent);
+    if (signal.aborted) throw interrupted();
+    return events;
+  } catch (err) {
+    throw signal.aborted ? interrupted() : err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

@@ -55,8 +55,18 @@ function failureDetail(error: string, redactor: Redactor): string {
   return shown.map((l) => `\n    ${safe(l, redactor)}`).join('');
 }
 
-/** What an interrupt says at once: the first lets the running steps finish, the second aborts them. */
-export function interruptText(count: number, running: number): string {
+/**
+ * What an interrupt says at once: the first lets the running steps (or, before the first
+ * step, the image pulls and builds in progress) finish, the second aborts them.
+ */
+export function interruptText(count: number, running: number, images: { readonly pulls?: number; readonly builds?: number } = {}): string {
+  const pulls = images.pulls ?? 0;
+  const builds = images.builds ?? 0;
+  if (running === 0 && pulls + builds > 0) {
+    const what = [pulls > 0 ? `${pulls} image pull${pulls === 1 ? '' : 's'}` : '', builds > 0 ? `${builds} image build${builds === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+    if (count === 1) return `Interrupt received: finishing ${what}; no step starts (interrupt again to abort ${pulls + builds === 1 ? 'it' : 'them'}).`;
+    return `Interrupt received again: aborting ${what}; nothing was changed (interrupt once more to stop at once).`;
+  }
   if (running === 0) return count === 1 ? 'Interrupt received: no step is running, and no new step starts.' : 'Interrupt received again: no step is running.';
   const steps = `${running} running step${running === 1 ? '' : 's'}`;
   if (count === 1) return `Interrupt received: finishing ${steps}; no new step starts (interrupt again to abort ${running === 1 ? 'it' : 'them'}).`;
@@ -86,7 +96,7 @@ export function stepLine(event: ApplyEvent, p: Painter = paint(false), redactor:
     case 'image_progress':
       return p.dim(`image ${neutraliseInline(event.ref)}  ${safe(event.message, redactor)}`);
     case 'interrupt':
-      return p.yellow(interruptText(event.count, event.running));
+      return p.yellow(interruptText(event.count, event.running, event));
     case 'step_skipped':
       return p.dim(`·   ${neutraliseInline(event.step.stepId)}  ${safe(event.why, redactor)}`);
     case 'drift':

@@ -184,7 +184,7 @@ export function eventDocument(event: ApplyEvent, at: Date): JsonObject {
     case 'step_slow':
       return document({ ...head, ...stepJson(event.step), elapsed_ms: event.elapsedMs });
     case 'interrupt':
-      return document({ ...head, count: event.count, running: event.running });
+      return document({ ...head, count: event.count, running: event.running, ...(event.pulls !== undefined ? { pulls: event.pulls } : {}), ...(event.builds !== undefined ? { builds: event.builds } : {}) });
     case 'step_start':
       return document({ ...head, ...stepJson(event.step) });
     case 'step_done':

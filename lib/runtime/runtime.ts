@@ -243,6 +243,11 @@ export interface ImageRequest {
   readonly auth?: RegistryAuth;
   /** Told about the pull's layers and the build's steps as the engine reports them (image-progress.ts). */
   readonly onProgress?: (progress: ImageProgress) => void;
+  /**
+   * Aborting ends the pull or build in progress (the engine stops it): its outcome fails
+   * with 'timeout' ("interrupted"). An image already present or made is not affected.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** One report of a pull or build in progress, as an adapter reads it from its engine. */

@@ -5,8 +5,12 @@
 // and starts nothing new, the second aborts it — leave a state from which `plan` shows
 // exactly what remains. The live (ink) view is checked on a real terminal: tmux runs
 // bin/starform in a pane of known size and the assertions read the rendered screen
-// (`tmux capture-pane`), for a build, a failure and an interrupt (a pull from a registry
-// is checked in image-identity.test.ts's plain and NDJSON views).
+// (`tmux capture-pane`), for a build, a failure, an interrupt and a pull. A pull from the
+// loopback registry (helpers/registry.ts) ends within a second, so the pulls here go
+// through a proxy that passes the registry's answers on slowly (helpers/slow-proxy.ts): the
+// live view is read mid-pull, with its layers' bytes, and Ctrl-C is sent while the engine
+// pulls — the first lets the pull finish and starts no step, the second makes the engine
+// stop it; either way nothing changed and `plan` shows every step still to do.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +21,8 @@ import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../../lib/util/json.js';
 import { schemaValidator } from '../../lib/util/schema.js';
 import { TEST_IMAGE, useApplyEngine } from '../apply/helpers/engine.js';
+import { docker, useRegistry } from './helpers/registry.js';
+import { startSlowProxy, type SlowProxy } from './helpers/slow-proxy.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin', 'starform');
@@ -46,6 +52,33 @@ function sleeperPackage(dir: string, seconds: number): string {
     `sleeper${seconds}`,
     `IMG = "${TEST_IMAGE}"\ndef run(plan):\n    plan.add_service("a", ServiceConfig(image = IMG, cmd = ["sleep", "3600"]))\n    plan.run_sh(run = "sleep ${seconds}", image = IMG)\n    plan.add_service("c", ServiceConfig(image = IMG, cmd = ["sleep", "3600"]))\n`,
   );
+}
+
+/**
+ * Pushes a new image to the registry at `registry`: the test image and `layers` layers of
+ * `bytes` random bytes each (nothing the engine has), then removes it locally, so that a
+ * pull must fetch every one of those layers. Returns the path to pull (no host).
+ */
+function pushRandomImage(dir: string, registry: string, path: string, layers: number, bytes: number): string {
+  const ctx = mkdtempSync(join(dir, 'image-'));
+  const names = Array.from({ length: layers }, (_, i) => `layer${i}`);
+  for (const n of names) writeFileSync(join(ctx, n), randomBytes(bytes));
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${TEST_IMAGE}\n${names.map((n) => `COPY ${n} /${n}`).join('\n')}\n`);
+  const tag = `${registry}/${path}`;
+  docker(['build', '-q', '-t', tag, ctx]);
+  docker(['push', tag]);
+  docker(['rmi', tag]);
+  rmSync(ctx, { recursive: true, force: true });
+  return path;
+}
+
+function imagePresent(ref: string): boolean {
+  return spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0;
+}
+
+/** A package of one service running `image`. */
+function pullPackage(dir: string, name: string, image: string): string {
+  return writePackage(dir, name, `def run(plan):\n    plan.add_service("p", ServiceConfig(image = "${image}", cmd = ["sleep", "3600"]))\n`);
 }
 
 async function until(what: string, test: () => boolean, timeoutMs = 90_000): Promise<void> {
@@ -158,6 +191,80 @@ describe('cli: progress and interrupts (Docker)', function () {
     }
   });
 
+  describe('a pull from a slow registry (plain view)', () => {
+    const registry = useRegistry();
+    let proxy: SlowProxy | undefined;
+    before(async () => {
+      proxy = await startSlowProxy(registry.address, 1_000_000);
+    });
+    after(async () => proxy?.close());
+
+    it('first Ctrl-C during a pull: says it finishes the pull, starts no step; nothing changed, the image is there', async () => {
+      proxy!.bytesPerSecond = 1_000_000;
+      const path = pushRandomImage(dir, registry.address, `sf/plain-pull-${process.pid}:1`, 3, 4_000_000);
+      const ref = `${proxy!.address}/${path}`;
+      const state = engine.newStatePath();
+      const pkg = pullPackage(dir, 'plain-pull', ref);
+      try {
+        const child = spawn(process.execPath, [bin, 'apply', pkg, '--auto-approve', '--state', state], { cwd: dir, env: ENV });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        const escaped = ref.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+        await until('a layer downloading', () => new RegExp(`^image ${escaped} {2}layer [0-9a-f]{12}: Downloading`, 'm').test(stdout));
+        child.kill('SIGINT');
+        await until('the notice', () => /Interrupt received: finishing 1 image pull; no step starts/.test(stdout), 2000);
+        const code = await exited;
+        assert.equal(code, 1, stderr);
+        // The pull went on to its end after the interrupt; then nothing started.
+        assert.ok(stdout.indexOf('Interrupt received') < stdout.indexOf(`image ${ref} pulled in`), stdout);
+        assert.match(stdout, /^· {3}service\.p {2}not started: the apply was interrupted$/m);
+        assert.match(stderr, /^the apply was interrupted\n0 of 1 step started; nothing was changed\. The images are ready\./m);
+        assert.ok(imagePresent(ref), 'the pull finished');
+        const plan = starform(['plan', pkg, '--state', state], dir);
+        assert.match(plan.stdout, /Plan: 1 to create, 0 to replace, 0 to run, 0 to delete\./);
+      } finally {
+        spawnSync('docker', ['rmi', ref], { stdio: 'ignore' });
+      }
+    });
+
+    it('NDJSON: the interrupts count the pull; the second aborts it; every line as the schema says', async () => {
+      proxy!.bytesPerSecond = 150_000;
+      const ref = `${proxy!.address}/${pushRandomImage(dir, registry.address, `sf/json-pull-${process.pid}:1`, 2, 3_000_000)}`;
+      const state = engine.newStatePath();
+      const pkg = pullPackage(dir, 'json-pull', ref);
+      try {
+        const child = spawn(process.execPath, [bin, 'apply', pkg, '--auto-approve', '--state', state, '--json'], { cwd: dir, env: ENV });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        await until('a layer downloading', () => /"type":"image_progress".*"status":"Downloading"/.test(stdout));
+        child.kill('SIGINT');
+        await until('the first interrupt event', () => /"type":"interrupt"/.test(stdout), 2000);
+        child.kill('SIGINT');
+        assert.equal(await exited, 1, stderr);
+        const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonObject);
+        const check = schemaValidator('apply-event.schema.json');
+        for (const e of events) assert.deepEqual(check(e), [], JSON.stringify(e));
+        const interrupts = events.filter((e) => e['type'] === 'interrupt').map((e) => [e['count'], e['running'], e['pulls']]);
+        assert.deepEqual(interrupts, [
+          [1, 0, 1],
+          [2, 0, 1],
+        ]);
+        assert.ok(events.some((e) => e['type'] === 'step_skipped' && e['step_id'] === 'service.p'));
+        assert.ok(!events.some((e) => e['type'] === 'image'), 'the image was not had');
+        assert.match(String(events.find((e) => e['type'] === 'apply_failed')?.['error']), /pulling image '.*' was interrupted: the engine stopped the pull/);
+        assert.equal(imagePresent(ref), false);
+      } finally {
+        spawnSync('docker', ['rmi', ref], { stdio: 'ignore' });
+      }
+    });
+  });
+
   describe('the live view in a terminal (tmux)', () => {
     const socket = `starform-test-${process.pid}`;
     let session = 0;
@@ -257,6 +364,74 @@ describe('cli: progress and interrupts (Docker)', function () {
       assert.match(end, /·\s+service\.c\s+not started: the apply was interrupted/);
       assert.match(end, /EXIT=1/);
       assert.match(starform(['plan', pkg, '--state', state], dir).stdout, /Plan: 1 to create, 0 to replace, 1 to run, 0 to delete\. \(1 unchanged\)/);
+    });
+
+    describe('a pull from a slow registry', () => {
+      const registry = useRegistry();
+      let proxy: SlowProxy | undefined;
+      before(async () => {
+        proxy = await startSlowProxy(registry.address, 1_000_000);
+      });
+      after(async () => proxy?.close());
+      const pulled: string[] = [];
+      afterEach(() => {
+        for (const ref of pulled.splice(0)) spawnSync('docker', ['rmi', ref], { stdio: 'ignore' });
+      });
+      /** The live view's head line of a pull in progress, wrapped or not: "pulling  1 of 4 layers  3.1 MB of 12 MB". */
+      const PULLING = /image 127\.0\.0\.1:\d+\/sf\/\S+\s+pulling\s+(\d) of (\d) layers\s+([\d.]+\s+[kMG]?B) of ([\d.]+\s+[kMG]?B)/;
+      const DOWNLOADING = /^ {4}[0-9a-f]{12} {2}Downloading {2}[\d.]+ [kMG]?B of [\d.]+ [kMG]?B$/m;
+
+      it('shows the layers and their bytes while the engine pulls, then the created service', async () => {
+        proxy!.bytesPerSecond = 1_000_000;
+        const ref = `${proxy!.address}/${pushRandomImage(dir, registry.address, `sf/live-pull-${process.pid}:1`, 3, 5_000_000)}`;
+        pulled.push(ref);
+        const state = engine.newStatePath();
+        const name = inTerminal(['apply', pullPackage(dir, 'live-pull', ref), '--auto-approve', '--state', state]);
+        const during = await waitForScreen(name, DOWNLOADING);
+        assert.match(during, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] image /m, 'a spinner line for the image');
+        const head = PULLING.exec(during);
+        assert.ok(head, `the pull's head line:\n${during}`);
+        const base = JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', TEST_IMAGE])) as string[];
+        assert.equal(Number(head[2]), base.length + 3, "the test image's layers and the three random ones");
+        assert.notEqual(head[3], head[4], 'not all bytes yet');
+        const end = await waitForScreen(name, /EXIT=\d/);
+        assert.match(end, /image 127\.0\.0\.1:\d+\/sf\/live-pull-\d+:1 pulled in/);
+        assert.match(end, /^\+ {3}service\.p {2}created in/m);
+        assert.match(end, /Apply complete: 1 created/);
+        assert.match(end, /EXIT=0/);
+        assert.ok(imagePresent(ref));
+        // The service goes now, so that its image can be removed after the case.
+        assert.equal(starform(['destroy', '--auto-approve', '--state', state], dir).code, 0);
+      });
+
+      it('Ctrl-C twice during a pull: the first lets it finish, the second makes the engine stop it; nothing changed', async () => {
+        proxy!.bytesPerSecond = 150_000;
+        const ref = `${proxy!.address}/${pushRandomImage(dir, registry.address, `sf/abort-pull-${process.pid}:1`, 3, 5_000_000)}`;
+        pulled.push(ref);
+        const state = engine.newStatePath();
+        const pkg = pullPackage(dir, 'abort-pull', ref);
+        const name = inTerminal(['apply', pkg, '--auto-approve', '--state', state]);
+        await waitForScreen(name, DOWNLOADING);
+        spawnSync('tmux', ['-L', socket, 'send-keys', '-t', name, 'C-c']);
+        await waitForScreen(name, /Interrupt received: finishing 1 image pull;\s+no step starts/, 3000);
+        const before = await waitForScreen(name, DOWNLOADING, 3000);
+        assert.match(before, PULLING, 'the pull goes on after the first interrupt');
+        spawnSync('tmux', ['-L', socket, 'send-keys', '-t', name, 'C-c']);
+        const sent = Date.now();
+        const end = await waitForScreen(name, /EXIT=\d/, 20_000);
+        assert.ok(Date.now() - sent < 10_000, `the abort took ${Date.now() - sent} ms`);
+        assert.match(end, /Interrupt received again: aborting 1 image pull;\s+nothing was changed/);
+        assert.match(end, /·\s+service\.p\s+not started: the apply was interrupted/);
+        // The terminal breaks the error's long lines anywhere.
+        assert.match(end.replace(/\n/g, ''), /the apply was interrupted: pulling image '127\.0\.0\.1:\d+\/sf\/abort-pull-\d+:1' was interrupted: the engine stopped the pull0 of 1 step started; nothing was changed\. Plan and apply/);
+        assert.match(end, /EXIT=1/);
+        // The engine stopped the pull: no image, and nothing more is fetched through the proxy.
+        assert.equal(imagePresent(ref), false, 'the aborted pull left no image');
+        const relayed = proxy!.relayed;
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.ok(proxy!.relayed - relayed < 300_000, `the engine went on pulling: ${proxy!.relayed - relayed} bytes after the abort`);
+        assert.match(starform(['plan', pkg, '--state', state], dir).stdout, /Plan: 1 to create, 0 to replace, 0 to run, 0 to delete\./);
+      });
     });
   });
 });

@@ -7,4 +7,5 @@ runtimeContract('fake (test/apply/helpers/fake-runtime.ts)', {
   open: async () => new FakeRuntime(),
   image: 'starform-test/busybox:latest',
   processes: false,
+  lackImage: (runtime, ref) => (runtime as FakeRuntime).missingImages.add(ref),
 });

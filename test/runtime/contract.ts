@@ -4,11 +4,18 @@
 // the executor relies on: enclaves are idempotent and isolated by lineage, services are
 // created, found, stopped, started and removed by reference, a reference naming another
 // service's container is refused, files go in before start and come back out, and
-// removing an enclave leaves nothing of it. Adapters that run real processes also pass the
-// exec and task cases; the fake, which runs none, declares `processes: false`.
+// removing an enclave leaves nothing of it. The operating calls have their cases too: an
+// image's identity (the one a service runs, none for an image the engine lacks), a log
+// streamed with stdout and stderr apart and followed until aborted, a command run with its
+// streams attached (stdin in, exit code out, a terminal of the size asked for), and one run
+// in a copy of a service whose process ended (its files as it left them, nothing of the
+// copy left).
+// Adapters that run real processes also pass the exec, task, log and attached cases; the
+// fake, which runs none, declares `processes: false` and passes the rest.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { isRuntimeError, packFiles, readArchive, type Runtime, type ServiceSpec } from '../../lib/runtime/index.js';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { isRuntimeError, packFiles, readArchive, type OutputStreams, type Runtime, type ServiceSpec } from '../../lib/runtime/index.js';
 
 export interface ContractSubject {
   /** Opens the runtime; may call `suite.skip()` when its engine is absent (outside CI). */
@@ -19,6 +26,32 @@ export interface ContractSubject {
   readonly processes: boolean;
   /** Per-operation time budget for slow engines (ms); default 60 s. */
   readonly timeoutMs?: number;
+  /**
+   * Makes sure the engine has no image `ref` (a new random name). Real engines lack it
+   * anyway; the fake, for which every image exists unless told otherwise, is told.
+   */
+  readonly lackImage?: (runtime: Runtime, ref: string) => void;
+}
+
+/** Collects what a command or a log writes to stdout and stderr. */
+class Collected extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+function collect(): OutputStreams & { readonly stdout: Collected; readonly stderr: Collected } {
+  return { stdout: new Collected(), stderr: new Collected() };
+}
+
+async function eventually(what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** A service that stays up, stops promptly on SIGTERM and listens on nothing in particular. */
@@ -108,6 +141,10 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       await runtime.ensureEnclave(l);
       assert.equal(await runtime.inspectService({ lineage: l, name: 'ghost' }), undefined);
       assert.equal(await runtime.removeService({ lineage: l, name: 'ghost' }), false);
+      const ghost = { lineage: l, name: 'ghost' };
+      await assert.rejects(runtime.streamLogs(ghost, collect()), (e: unknown) => isRuntimeError(e, 'not-found'));
+      await assert.rejects(runtime.execAttached(ghost, ['true'], collect()), (e: unknown) => isRuntimeError(e, 'not-found'));
+      await assert.rejects(runtime.execInCopy(ghost, ['true'], collect()), (e: unknown) => isRuntimeError(e, 'not-found'));
     });
 
     it("refuses a reference whose id names another service's or another enclave's container", async () => {
@@ -171,6 +208,105 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       assert.equal(task.stdout, 'resolved\n');
       const stored = await readArchive(task.stored[0]!.archive);
       assert.equal(stored.find((e) => e.path === 'out/r')?.content.toString('utf8'), 'resolved\n');
+    });
+
+    it('tells the identity of an image: the one a service runs, by tag or id, and none for an image it lacks', async () => {
+      const l = lineage();
+      await runtime.ensureEnclave(l);
+      const info = await runtime.createService(l, serviceSpec(subject.image, 'img'));
+      const identity = await runtime.imageIdentity(subject.image);
+      assert.ok(identity, `the engine has ${subject.image}`);
+      assert.match(identity.id, /^sha256:[0-9a-f]{64}$/);
+      assert.ok(identity.repoDigests.every((d) => /@sha256:[0-9a-f]{64}$/.test(d)), identity.repoDigests.join(', '));
+      assert.deepEqual((await runtime.imageIdentity(identity.id))?.id, identity.id, 'an image id names the same image');
+      // An adapter that reports the image a service runs reports this one.
+      const status = await runtime.inspectService({ lineage: l, name: 'img', containerId: info.containerId });
+      if (status?.imageId !== undefined) assert.equal(status.imageId, identity.id);
+      const absent = `starform-contract/absent-${randomBytes(4).toString('hex')}:never`;
+      subject.lackImage?.(runtime, absent);
+      assert.equal(await runtime.imageIdentity(absent), undefined);
+    });
+
+    it('streams a service log with stdout and stderr apart, its last lines, and follows it until aborted', async function () {
+      if (!subject.processes) this.skip();
+      const l = lineage();
+      await runtime.ensureEnclave(l);
+      const ref = { lineage: l, name: 'talker' };
+      await runtime.createService(
+        l,
+        serviceSpec(subject.image, 'talker', { cmd: ['sh', '-c', 'echo first; echo oops >&2; trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done'] }),
+      );
+      // The whole log, once it has two ticks.
+      let whole = collect();
+      for (let i = 0; i < 60 && !/tick-2\n/.test(whole.stdout.text); i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 500));
+        whole = collect();
+        await runtime.streamLogs(ref, whole);
+      }
+      assert.match(whole.stdout.text, /^first\ntick-1\ntick-2\n/);
+      assert.equal(whole.stderr.text, 'oops\n');
+      const last = collect();
+      await runtime.streamLogs(ref, last, { tail: 1 });
+      assert.match(last.stdout.text, /^tick-\d+\n$/);
+      assert.equal(last.stderr.text, '');
+      // Following: lines printed after the call arrive, until the signal aborts.
+      const seen = Math.max(...[...whole.stdout.text.matchAll(/tick-(\d+)/g)].map((m) => Number(m[1])));
+      const followed = collect();
+      const stop = new AbortController();
+      const following = runtime.streamLogs(ref, followed, { follow: true, tail: 0, signal: stop.signal });
+      await eventually(`tick-${seen + 2} followed`, () => new RegExp(`tick-${seen + 2}\n`).test(followed.stdout.text));
+      stop.abort();
+      await following;
+      assert.doesNotMatch(followed.stdout.text, /first/, 'tail 0: only what came after');
+    });
+
+    it('runs a command with its streams attached: stdin in, stdout and stderr apart, its exit code; a terminal of the size asked', async function () {
+      if (!subject.processes) this.skip();
+      const l = lineage();
+      await runtime.ensureEnclave(l);
+      await runtime.createService(l, serviceSpec(subject.image, 'attach', { env: { GREETING: 'hello' } }));
+      const ref = { lineage: l, name: 'attach' };
+      const out = collect();
+      const code = await runtime.execAttached(ref, ['sh', '-c', 'read line; echo "$GREETING $line"; echo oops >&2; exit 5'], out, { stdin: Readable.from(['world\n']) });
+      assert.equal(code, 5);
+      assert.equal(out.stdout.text, 'hello world\n');
+      assert.equal(out.stderr.text, 'oops\n');
+      // As `starform shell` runs one: its input is the terminal (open until the command ends).
+      // The size holds once the command has run a moment: engines before API 1.42 can set it
+      // only after the start (an interactive shell hears of it as a window change).
+      const tty = collect();
+      const input = new PassThrough();
+      assert.equal(await runtime.execAttached(ref, ['sh', '-c', 'sleep 1; stty size'], tty, { stdin: input, tty: { rows: 33, columns: 101 } }), 0);
+      input.end();
+      assert.match(tty.stdout.text, /^33 101\r?\n$/, `one raw stream, from a terminal of the size asked for: ${JSON.stringify(tty.stdout.text)}`);
+    });
+
+    it('refuses an attached command in a service whose process ended, and runs one in a copy of it: its files as it left them', async () => {
+      const l = lineage();
+      await runtime.ensureEnclave(l);
+      // What `apply --keep-failed` keeps: a service whose process ended (here after a moment, with code 3).
+      const info = await runtime.createService(l, serviceSpec(subject.image, 'halted', { cmd: ['sh', '-c', 'echo left-behind > /tmp/note; sleep 2; exit 3'] }));
+      const ref = { lineage: l, name: 'halted', containerId: info.containerId };
+      if (subject.processes) {
+        const deadline = Date.now() + 30_000;
+        while ((await runtime.inspectService(ref))?.running !== false) {
+          if (Date.now() > deadline) throw new Error('the service process did not end');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } else {
+        await runtime.stopService(ref, { timeoutSeconds: 5 }); // the fake runs no process that could end
+      }
+      await assert.rejects(runtime.execAttached(ref, ['true'], collect()), (e: unknown) => isRuntimeError(e, 'not-running'));
+      const out = collect();
+      const code = await runtime.execInCopy(ref, ['sh', '-c', 'cat /tmp/note; exit 7'], out);
+      if (subject.processes) {
+        assert.equal(code, 7);
+        assert.equal(out.stdout.text, 'left-behind\n');
+      }
+      // Nothing of the copy is left, and the service is as it was: not running.
+      const left = await runtime.inspectEnclave(l);
+      assert.deepEqual(left.containers.filter((c) => c.task !== undefined), []);
+      assert.equal((await runtime.inspectService(ref))?.running, false);
     });
 
     it('removes a service but not its enclave, and the enclave with everything in it', async () => {
