@@ -76,11 +76,25 @@ function toFileRecord(record: object, where: string): JsonObject {
   return Object.fromEntries(
     Object.entries(record)
       .filter(([, value]) => value !== undefined)
-      .map(([field, value]) => {
+      .map(([field, value]): [string, JsonValue] => {
         if (!CAMEL_FIELD.test(field)) throw new Error(`${where}: record field ${JSON.stringify(field)} is not lowerCamelCase`);
         return [field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value as JsonValue];
-      }),
+      })
+      .sort(byKey),
   );
+}
+
+function byKey([a]: [string, unknown], [b]: [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The same object with its own keys in canonical (sorted) order. The body is built so, all
+ * the way down (records' values are canonical already), so that its checksum's canonical
+ * text is the engine's own JSON.stringify of it rather than a walk that sorts every object.
+ */
+function sortedKeys<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).sort(byKey)) as T;
 }
 
 function fromFileRecord(record: JsonObject): JsonObject {
@@ -99,25 +113,25 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
   const body: PlanBodyV1 = {
     format_version: FORMAT_VERSION,
     starform_version: starformVersion,
-    state: { lineage: plan.base.lineage, serial: plan.base.serial, ...(plan.base.runtime !== undefined ? { runtime: plan.base.runtime } : {}) },
+    state: sortedKeys({ lineage: plan.base.lineage, serial: plan.base.serial, ...(plan.base.runtime !== undefined ? { runtime: plan.base.runtime } : {}) }),
     ...(plan.edits !== undefined && plan.edits.length > 0 ? { edits: plan.edits } : {}),
-    package: { locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package), ...usesOf(plan.package) },
-    summary: summarize(plan.changes),
+    package: sortedKeys({ locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package), ...usesOf(plan.package) }),
+    summary: sortedKeys(summarize(plan.changes)),
     changes: plan.changes.map((c, i) => toFileRecord(withoutShownArgs(c, plan.instructions), `changes[${i}]`)),
     instructions: plan.instructions.map((ins, i) => toFileRecord(withoutCallPosition(ins), `instructions[${i}]`)),
     outputs: plan.outputs,
-    files: Object.fromEntries([...plan.files].map(([digest, content]) => [digest, Buffer.from(content).toString('base64')])),
+    files: Object.fromEntries([...plan.files].map(([digest, content]): [string, string] => [digest, Buffer.from(content).toString('base64')]).sort(byKey)),
     ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
     ...(plan.sensitive !== undefined && plan.sensitive.length > 0 ? { sensitive_values: [...plan.sensitive] } : {}),
     ...(plan.orphans !== undefined && plan.orphans.length > 0 ? { orphans: plan.orphans.map((o) => ({ service: o.service, container_id: o.containerId })) } : {}),
   };
-  return body as unknown as JsonObject;
+  return sortedKeys(body) as unknown as JsonObject;
 }
 
 /**
  * A change as the file holds it: without `after` when that equals its instruction's
- * `args` (as the diff makes it: the same object), so each configuration is written once (what the change shows is then by
- * construction what apply runs). An `after` that is another value is kept, and reading
+ * `args` (as the diff makes it: the same object), so each configuration is written once
+ * (what the change shows is then by construction what apply runs). An `after` that is another value is kept, and reading
  * checks it against the instruction.
  */
 function withoutShownArgs(change: ChangeCore, instructions: readonly InstructionCore[]): ChangeCore {

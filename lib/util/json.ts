@@ -306,6 +306,12 @@ function serialize(root: JsonValue, options: SerializeOptions): string {
       const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
       throw new TypeError(`${path}: a ${name} is not a JSON value`);
     }
+    if (depth >= oneLineFrom && inCanonicalOrder(value, depth)) {
+      // A one-line record already in canonical order (and without cycles: the walk is
+      // bounded by depth): its compact form is the engine's own JSON.stringify.
+      parts.push(JSON.stringify(value));
+      return;
+    }
     ancestors.add(value);
     const multiLine = indent !== '' && depth < oneLineFrom;
     const inner = multiLine ? '\n' + indent.repeat(depth + 1) : '';
