@@ -23,6 +23,13 @@
 // $previous AND lineage = $lineage` (or an INSERT that conflicts when a first write
 // raced another), with the new version appended to `history` by the same statement, so
 // a write is all or nothing. A write that lost a race is refused, never merged.
+//
+// A no-op (lock, read, unlock) is kept short: one connection, the lock and its row in one
+// statement, the schema's DDL only when the first statement finds no tables, and the lock
+// row written with an asynchronous commit. The row only describes a session lock, so a
+// server crash that loses its last change loses that session (and its lock) too; a
+// leftover row of a dead session is replaced by the next locker and reported by nobody
+// (its advisory lock is not held). State writes stay synchronous commits.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type pg from 'pg';
@@ -89,6 +96,12 @@ export function advisoryKey(schema: string, workspace: string): bigint {
   return createHash('sha256').update(`starform-state-lock\0${schema}\0${workspace}`).digest().readBigInt64BE(0);
 }
 
+/**
+ * Makes the statement's own transaction commit without waiting for its WAL to reach the
+ * disk (synchronous_commit off for that transaction only). Used for the lock row alone.
+ */
+const ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)";
+
 type PgModule = typeof pg;
 let driver: Promise<PgModule> | undefined;
 function loadDriver(): Promise<PgModule> {
@@ -149,7 +162,10 @@ class PostgresLock implements StateLock {
         // the connection went away: the server released the lock with it
       }
     }
-    await this.client.end().catch(() => undefined);
+    // The lock is released once `unlock` has answered; ending the session needs no answer
+    // (the Terminate message is sent at once, and the socket closes when the server has
+    // gone), so nobody waits for the server process to exit.
+    void this.client.end().catch(() => undefined);
   }
 
   /** Marks the lock lost: its connection failed under a query. */
@@ -173,6 +189,8 @@ export class PostgresStateBackend implements StateBackend {
   private readonly key: bigint;
   private held: PostgresLock | null = null;
   private ready = false;
+  /** A connection started by `preconnect`, for the next `connect`. */
+  private early: Promise<pg.Client> | null = null;
 
   constructor(
     readonly spec: PostgresSpec,
@@ -194,8 +212,25 @@ export class PostgresStateBackend implements StateBackend {
     return this.spec.workspace;
   }
 
+  /**
+   * Starts loading the driver and connecting now, while the caller does other work; the
+   * next `connect` (of `lock`, or of a read) takes that connection, and its errors are
+   * thrown there. `close` ends it if nothing took it.
+   */
+  preconnect(): void {
+    if (this.early !== null) return;
+    this.early = this.newConnection();
+    this.early.catch(() => undefined);
+  }
+
   /** A new connection (the caller ends it). */
-  async connect(): Promise<pg.Client> {
+  connect(): Promise<pg.Client> {
+    const early = this.early;
+    this.early = null;
+    return early ?? this.newConnection();
+  }
+
+  private async newConnection(): Promise<pg.Client> {
     const { Client } = await loadDriver();
     const client = new Client({ connectionString: this.spec.connectionString, application_name: 'starform' });
     client.on('error', () => undefined);
@@ -383,14 +418,15 @@ export class PostgresStateBackend implements StateBackend {
       const key = this.key.toString();
       // One round trip: take the advisory lock and, if it was free, record ourselves in the
       // lock row (replacing a row left by a holder whose connection died: the lock is ours).
+      // The row is committed without waiting for the disk (ASYNC_COMMIT): see the file comment.
       const take = (): Promise<pg.QueryResult> =>
         client.query(
-          `WITH l AS (SELECT pg_try_advisory_lock($9::bigint) AS ok),
+          `WITH l AS (SELECT pg_try_advisory_lock($9::bigint) AS ok), a AS (${ASYNC_COMMIT}),
                 ins AS (INSERT INTO ${this.table('locks')} (workspace, id, operation, user_name, host, pid, backend_pid, created, starform_version)
                         SELECT $1, $2, $3, $4, $5, $6, pg_backend_pid(), $7, $8 FROM l WHERE l.ok
                         ON CONFLICT (workspace) DO UPDATE SET id = $2, operation = $3, user_name = $4, host = $5, pid = $6,
                           backend_pid = EXCLUDED.backend_pid, created = $7, starform_version = $8)
-           SELECT l.ok, EXISTS (SELECT 1 FROM ${this.table('workspaces')} WHERE name = $1) AS present FROM l`,
+           SELECT l.ok, EXISTS (SELECT 1 FROM ${this.table('workspaces')} WHERE name = $1) AS present FROM l, a`,
           [this.workspace, info.id, info.operation, info.user, info.host, info.pid, info.created, info.starformVersion, key],
         );
       for (;;) {
@@ -415,7 +451,7 @@ export class PostgresStateBackend implements StateBackend {
         await sleep(Math.min(250, timeoutMs - waited));
       }
       const release = (): Promise<unknown> =>
-        client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint)`, [
+        client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint), (${ASYNC_COMMIT})`, [
           this.workspace,
           info.id,
           key,
@@ -537,6 +573,9 @@ export class PostgresStateBackend implements StateBackend {
 
   async close(): Promise<void> {
     if (this.held !== null) await this.held.release();
+    const early = this.early;
+    this.early = null;
+    if (early !== null) await early.then((c) => c.end()).catch(() => undefined);
   }
 }
 
