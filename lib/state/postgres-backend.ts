@@ -189,6 +189,11 @@ export class PostgresStateBackend implements StateBackend {
   private readonly key: bigint;
   private held: PostgresLock | null = null;
   private ready = false;
+  /**
+   * The stored state's bytes (null: none) as the holder of `lock` last read or wrote them.
+   * While the lock is held nobody else writes, so reads under it need no round trip.
+   */
+  private known: { readonly lock: PostgresLock; readonly content: Buffer | null } | null = null;
   /** A connection started by `preconnect`, for the next `connect`. */
   private early: Promise<pg.Client> | null = null;
 
@@ -316,6 +321,12 @@ export class PostgresStateBackend implements StateBackend {
   }
 
   async read(): Promise<State> {
+    const held = this.held;
+    if (held !== null && !held.released && this.known?.lock === held) {
+      held.assertHolds(this.location);
+      const content = this.known.content;
+      return content === null ? emptyState() : this.decode(content, this.location);
+    }
     return this.withClient((c) => this.readWith(c));
   }
 
@@ -368,7 +379,11 @@ export class PostgresStateBackend implements StateBackend {
            SELECT count(*)::int AS n FROM upd`;
     const args = previous.serial === 0 ? params : [...params, previous.serial];
     const r = await this.query(() => client.query(sql, args));
-    if (r.rows[0].n === 1) return written;
+    if (r.rows[0].n === 1) {
+      this.known = { lock: this.held!, content };
+      return written;
+    }
+    this.known = null;
     throw await this.refusal(client, previous, lock);
   }
 
@@ -416,24 +431,35 @@ export class PostgresStateBackend implements StateBackend {
         path: this.location,
       };
       const key = this.key.toString();
-      // One round trip: take the advisory lock and, if it was free, record ourselves in the
-      // lock row (replacing a row left by a holder whose connection died: the lock is ours).
-      // The row is committed without waiting for the disk (ASYNC_COMMIT): see the file comment.
-      const take = (): Promise<pg.QueryResult> =>
-        client.query(
-          `WITH l AS (SELECT pg_try_advisory_lock($9::bigint) AS ok), a AS (${ASYNC_COMMIT}),
-                ins AS (INSERT INTO ${this.table('locks')} (workspace, id, operation, user_name, host, pid, backend_pid, created, starform_version)
-                        SELECT $1, $2, $3, $4, $5, $6, pg_backend_pid(), $7, $8 FROM l WHERE l.ok
-                        ON CONFLICT (workspace) DO UPDATE SET id = $2, operation = $3, user_name = $4, host = $5, pid = $6,
-                          backend_pid = EXCLUDED.backend_pid, created = $7, starform_version = $8)
-           SELECT l.ok, EXISTS (SELECT 1 FROM ${this.table('workspaces')} WHERE name = $1) AS present FROM l, a`,
-          [this.workspace, info.id, info.operation, info.user, info.host, info.pid, info.created, info.starformVersion, key],
-        );
+      const lit = (v: string | number): string => client.escapeLiteral(String(v));
+      const [workspace, id] = [lit(this.workspace), lit(info.id)];
+      // One round trip (one simple-protocol message, so literals, not parameters): take the
+      // advisory lock and, if it was free, record ourselves in the lock row (replacing a row
+      // left by a holder whose connection died: the lock is ours), and read the state. The
+      // read is a statement of its own: read committed gives it a snapshot taken after the
+      // lock was, so it sees every write of earlier holders (one statement's snapshot would
+      // predate its own lock). The lock row commits without waiting for the disk
+      // (ASYNC_COMMIT, see the file comment).
+      const take = (): Promise<pg.QueryResult[]> =>
+        client.query(`BEGIN ISOLATION LEVEL READ COMMITTED;
+          WITH l AS (SELECT pg_try_advisory_lock(${key}::bigint) AS ok), a AS (${ASYNC_COMMIT}),
+               ins AS (INSERT INTO ${this.table('locks')} (workspace, id, operation, user_name, host, pid, backend_pid, created, starform_version)
+                       SELECT ${workspace}, ${id}, ${lit(info.operation)}, ${lit(info.user)}, ${lit(info.host)}, ${lit(info.pid)}, pg_backend_pid(), ${lit(info.created)}, ${lit(info.starformVersion)}
+                         FROM l WHERE l.ok
+                       ON CONFLICT (workspace) DO UPDATE SET id = EXCLUDED.id, operation = EXCLUDED.operation, user_name = EXCLUDED.user_name, host = EXCLUDED.host,
+                         pid = EXCLUDED.pid, backend_pid = EXCLUDED.backend_pid, created = EXCLUDED.created, starform_version = EXCLUDED.starform_version)
+          SELECT l.ok, EXISTS (SELECT 1 FROM ${this.table('workspaces')} WHERE name = ${workspace}) AS present FROM l, a;
+          SELECT content FROM ${this.table('states')} WHERE workspace = ${workspace}
+             AND EXISTS (SELECT 1 FROM ${this.table('locks')} WHERE workspace = ${workspace} AND id = ${id});
+          COMMIT`) as unknown as Promise<pg.QueryResult[]>;
+      let stored: pg.QueryResult;
       for (;;) {
         let r: pg.QueryResult;
         try {
-          r = await take();
+          [, r, stored] = (await take()) as [pg.QueryResult, pg.QueryResult, pg.QueryResult];
         } catch (err) {
+          // The transaction failed and waits for its end (the session lock, if taken, ends with the connection).
+          await client.query('ROLLBACK').catch(() => undefined);
           const code = (err as { code?: string }).code;
           if (this.ready || (code !== '42P01' && code !== '3F000')) throw this.asUserError(err);
           await this.ensureSchema(client);
@@ -458,8 +484,10 @@ export class PostgresStateBackend implements StateBackend {
         ]);
       const lock = new PostgresLock(this.location, info, client, release, () => {
         if (this.held === lock) this.held = null;
+        if (this.known?.lock === lock) this.known = null;
       });
       this.held = lock;
+      this.known = { lock, content: stored.rowCount === 0 ? null : (stored.rows[0].content as Buffer) };
       return lock;
     } catch (err) {
       await client.end().catch(() => undefined);

@@ -159,6 +159,36 @@ describe('state: the PostgreSQL backend', function () {
     await assert.rejects(refused.lock({ operation: 'apply' }), /cannot connect to PostgreSQL: connect ECONNREFUSED/);
   });
 
+  it('reads under the lock without a round trip: the state as the lock found it (a waiting locker sees the last write), then its own writes', async () => {
+    const url = cluster().newUrl();
+    const a = await open(url);
+    const b = await open(url);
+    // The lock row is written from literals: a name with quotes and a backslash comes back as it was.
+    const operation = "apply 'quoted' \\ \"name\"";
+    const lockA = await a.lock({ operation });
+    assert.equal((await b.readLockInfo())?.operation, operation);
+    const waiting = b.lock({ operation: 'apply', timeoutMs: 10_000 });
+    const first = await a.write(emptyState(), withService(withLineage(emptyState()), 'web'), lockA);
+    await lockA.release();
+    const lockB = await waiting;
+    const client = (lockB as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+    let queries = 0;
+    const query = client.query.bind(client);
+    client.query = (...args: unknown[]) => {
+      queries++;
+      return query(...args);
+    };
+    const seen = await b.read();
+    assert.equal(seen.serial, 1);
+    assert.deepEqual([...seen.services.keys()], ['web']);
+    const second = await b.write(first, withService(first, 'db'), lockB);
+    assert.deepEqual([...(await b.read()).services.keys()].sort(), ['db', 'web']);
+    assert.equal(queries, 1, 'the write is the only statement');
+    await lockB.release();
+    // Without the lock, a read asks the server.
+    assert.equal((await a.read()).serial, second.serial);
+  });
+
   it('force-unlock: refuses a connected holder unless forced, which ends its connection; a stale row just goes', async () => {
     const url = cluster().newUrl();
     const a = await open(url);
