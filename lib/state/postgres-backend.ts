@@ -608,6 +608,9 @@ export class PostgresStateBackend implements StateBackend {
 }
 
 class PostgresBlobs implements StateBlobs {
+  /** The digests asked for since the last query, answered together (one round trip for a refresh's checks). */
+  private batch: Map<Digest, { resolve(content: Buffer | null): void; reject(err: unknown): void }[]> | null = null;
+
   constructor(private readonly b: PostgresStateBackend) {}
 
   async put(content: Uint8Array): Promise<Digest> {
@@ -646,9 +649,33 @@ class PostgresBlobs implements StateBlobs {
     return new Uint8Array(content.buffer, content.byteOffset, content.byteLength);
   }
 
-  private async stored(digest: Digest): Promise<Buffer | null> {
-    const r = await this.b.withClient((c) => c.query(`SELECT content FROM ${this.b.table('blobs')} WHERE digest = $1`, [digest]));
-    return r.rowCount === 0 ? null : (r.rows[0].content as Buffer);
+  /** A blob's stored bytes; the digests asked for in one turn of the event loop's microtasks share one query. */
+  private stored(digest: Digest): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
+      if (this.batch === null) {
+        this.batch = new Map();
+        queueMicrotask(() => this.fetchBatch());
+      }
+      const waiting = this.batch.get(digest) ?? [];
+      waiting.push({ resolve, reject });
+      this.batch.set(digest, waiting);
+    });
+  }
+
+  private fetchBatch(): void {
+    const batch = this.batch!;
+    this.batch = null;
+    this.b
+      .withClient((c) => c.query(`SELECT digest, content FROM ${this.b.table('blobs')} WHERE digest = ANY ($1)`, [[...batch.keys()]]))
+      .then(
+        (r) => {
+          const found = new Map(r.rows.map((row: { digest: string; content: Buffer }) => [row.digest, row.content]));
+          for (const [digest, waiting] of batch) for (const w of waiting) w.resolve(found.get(digest) ?? null);
+        },
+        (err: unknown) => {
+          for (const waiting of batch.values()) for (const w of waiting) w.reject(err);
+        },
+      );
   }
 }
 

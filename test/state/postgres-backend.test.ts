@@ -251,6 +251,21 @@ describe('state: the PostgreSQL backend', function () {
     await b.pruneBlobs(written);
     assert.equal(await b.blobs.check(spare), 'missing');
     assert.equal(await b.blobs.check(digest), 'ok');
+    // Checks asked for together (a refresh's, one per files artifact) share one query, each answered for its own digest.
+    const client = (lock as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+    let queries = 0;
+    const query = client.query.bind(client);
+    client.query = (...args: unknown[]) => {
+      queries++;
+      return query(...args);
+    };
+    assert.deepEqual(await Promise.all([b.blobs.check(digest, content.byteLength), b.blobs.check(spare), b.blobs.check(digest, 1), b.blobs.get(digest)]), [
+      'ok',
+      'missing',
+      'damaged',
+      content,
+    ]);
+    assert.equal(queries, 1);
     const admin = await cluster().admin();
     await admin.query(`UPDATE "${parsePostgresUrl(url).schema}".blobs SET content = 'x'::bytea`).finally(() => admin.end());
     assert.equal(await b.blobs.check(digest, content.byteLength), 'damaged');
