@@ -5,7 +5,9 @@
 // cluster, test/state/helpers/postgres.ts: a local server on 127.0.0.1 over TCP, trust
 // authentication); then the no-op re-apply runs in pairs, file and PostgreSQL one after
 // the other (the order alternating from pair to pair), so that both see the same machine:
-// the figure judged is the median of the pairs' differences, beside each side's median.
+// the figure judged is the median of the pairs' wall-time differences, beside each side's
+// median and the median difference of starform's own CPU time (GNU time's user + system:
+// it leaves out the server's work, but hardly moves with the machine's load).
 // A `state list` row (one read, no lock, no engine) shows the backend's cost without the
 // engine's noise. Whole processes. Skipped without PostgreSQL (/usr/lib/postgresql/*/bin)
 // or without a Docker Engine with `starform-test/busybox:latest`.
@@ -32,8 +34,10 @@ async function timed(cmd, args, cwd) {
   const r = await runOnce(cmd, args, { cwd, timeoutMs: 600_000 });
   const f = failureOf(r);
   if (f) throw new Error(`${args.join(' ')}: ${f}\n${r.stderr.slice(-2000)}`);
-  return r.ms;
+  return r;
 }
+
+/** @typedef {import('../lib/measure.js').RunResult} RunResult */
 
 /**
  * The tests' throwaway PostgreSQL cluster (dist/test/state/helpers/postgres.js), or null
@@ -48,15 +52,17 @@ async function postgresCluster(root) {
 }
 
 /**
- * Runs `a` and `b` in `pairs` pairs, alternating which goes first.
+ * Runs `a` and `b` in `pairs` pairs, alternating which goes first: their wall times, and
+ * per pair the differences b − a of wall time and of starform's own CPU time (null
+ * without GNU time; it leaves out the server's work, but hardly moves with the load).
  * @param {number} pairs
- * @param {() => Promise<number>} a
- * @param {() => Promise<number>} b
+ * @param {() => Promise<RunResult>} a
+ * @param {() => Promise<RunResult>} b
  */
 async function paired(pairs, a, b) {
-  /** @type {number[]} */
+  /** @type {RunResult[]} */
   const as = [];
-  /** @type {number[]} */
+  /** @type {RunResult[]} */
   const bs = [];
   for (let i = 0; i < pairs; i++) {
     if (i % 2 === 0) {
@@ -67,7 +73,13 @@ async function paired(pairs, a, b) {
       as.push(await a());
     }
   }
-  return { as, bs, diffs: bs.map((x, i) => x - /** @type {number} */ (as[i])) };
+  const cpu = bs.map((x, i) => (x.cpuMs === null || as[i]?.cpuMs == null ? null : x.cpuMs - as[i].cpuMs));
+  return {
+    as: as.map((r) => r.ms),
+    bs: bs.map((r) => r.ms),
+    diffs: bs.map((x, i) => x.ms - /** @type {RunResult} */ (as[i]).ms),
+    cpuDiffs: cpu.every((d) => d !== null) ? /** @type {number[]} */ (cpu) : null,
+  };
 }
 
 /** @param {number} ms */
@@ -126,12 +138,14 @@ export async function run(ctx) {
   }
   const loadAfter = loadavg()[0];
   const gap = median(noop.diffs);
+  /** @param {number[] | null} d */
+  const cpu = (d) => (d === null ? 'n/a' : signed(median(d)));
   const rows = [
-    ['no-op apply', fmt(median(noop.as)), fmt(median(noop.bs)), signed(gap), `within ${TARGET_MS} ms`, gap <= TARGET_MS ? 'met' : 'MISSED'],
-    ['state list', fmt(median(list.as)), fmt(median(list.bs)), signed(median(list.diffs)), '', ''],
+    ['no-op apply', fmt(median(noop.as)), fmt(median(noop.bs)), signed(gap), cpu(noop.cpuDiffs), `within ${TARGET_MS} ms`, gap <= TARGET_MS ? 'met' : 'MISSED'],
+    ['state list', fmt(median(list.as)), fmt(median(list.bs)), signed(median(list.diffs)), cpu(list.cpuDiffs), '', ''],
   ];
   console.log(`postgres: ${SERVICES} services, ${pairs} pairs (file and PostgreSQL in turn), whole process; PostgreSQL on 127.0.0.1 (TCP, trust)`);
-  console.log(formatTable(['phase', 'file ms', 'postgres ms', 'paired diff ms', 'target', ''], rows));
+  console.log(formatTable(['phase', 'file ms', 'postgres ms', 'paired diff ms', 'starform CPU diff ms', 'target', ''], rows));
   const spread = [...noop.diffs].sort((x, y) => x - y);
   console.log(`no-op apply, postgres − file per pair: min ${signed(/** @type {number} */ (spread[0]))}, max ${signed(/** @type {number} */ (spread.at(-1)))} ms`);
   console.log(`load average (1 min): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
