@@ -41,7 +41,7 @@ await build({
   // validator exists) load from node_modules when used; the live progress view is its
   // own ES module below (ink is ES-module-only, with top-level await).
   external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ajv', 'ajv/*', 'pg-native', 'pg-cloudflare'],
-  plugins: [externalProgressView()],
+  plugins: [externalProgressView(), pgOnNode()],
   define: { 'import.meta.url': '__starformModuleUrl' },
   banner: { js: "const __starformModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
@@ -87,6 +87,28 @@ function externalProgressView() {
       b.onResolve({ filter: /index\.js$/ }, (args) =>
         args.importer.endsWith(join('render', 'progress', 'load.js')) ? { path: './progress.mjs', external: true } : undefined,
       );
+    },
+  };
+}
+
+/**
+ * When it loads, pg asks whether it runs in a Cloudflare Worker (pg/lib/stream.js,
+ * `isCloudflareRuntime`); on Node 20, which has no `navigator`, it asks by constructing a
+ * `Response`, and that first touch of `Response` loads Node's whole fetch implementation
+ * (undici): about 20 ms of every command with a postgres:// state. The bundle runs on Node
+ * only, so its copy answers no at once. Should a pg release reword the function, the build
+ * says so and bundles it unchanged (slower, not wrong).
+ */
+function pgOnNode() {
+  return {
+    name: 'pg-on-node',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        const patched = text.replace(/function isCloudflareRuntime\(\) \{/, '$&\n  return false; // starform: Node only (scripts/build.mjs)');
+        if (patched === text) return { contents: text, loader: 'js', warnings: [{ text: 'pg/lib/stream.js has no isCloudflareRuntime() any more: pg loads undici at start again' }] };
+        return { contents: patched, loader: 'js' };
+      });
     },
   };
 }

@@ -46,6 +46,7 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
  * @property {string} stdout
  * @property {string} stderr
  * @property {number | null} peakKb   peak resident set size in KiB, if known
+ * @property {number | null} cpuMs    user + system CPU time of the command in ms (GNU time only)
  * @property {boolean} timedOut
  */
 
@@ -103,10 +104,14 @@ export function runOnce(cmd, args, opts = {}) {
       active.delete(child);
       clearTimeout(timer);
       let peakKb = null;
+      let cpuMs = null;
       if (existsSync(rssFile)) {
         const text = readFileSync(rssFile, 'utf8');
         const m = HAVE_GNU_TIME ? /Maximum resident set size \(kbytes\): (\d+)/.exec(text) : /^(\d+)/.exec(text);
         if (m) peakKb = Number(m[1]);
+        const user = /User time \(seconds\): ([\d.]+)/.exec(text);
+        const system = /System time \(seconds\): ([\d.]+)/.exec(text);
+        if (HAVE_GNU_TIME && user && system) cpuMs = (Number(user[1]) + Number(system[1])) * 1000;
       }
       rmSync(scratch, { recursive: true, force: true });
       resolve({
@@ -116,6 +121,7 @@ export function runOnce(cmd, args, opts = {}) {
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         peakKb,
+        cpuMs,
         timedOut,
       });
     });

@@ -4,26 +4,26 @@
 // HTTP on a published port: first apply, re-apply with no changes, apply after changing
 // all 50 (an environment variable), destroy. Whole processes, median over rounds.
 // Targets: first apply and change-all no slower than docker-compose; a no-change re-apply
-// under 300 ms. With PostgreSQL installed (/usr/lib/postgresql/*/bin), the no-change
-// re-apply also runs with the state in a throwaway PostgreSQL cluster (target: within
-// 50 ms of the file backend). Then the same 50 on the Swarm runtime (first apply, no-op).
+// under 300 ms. (The no-change re-apply with the state in PostgreSQL is the postgres
+// suite's, paired with this one's file backend: bench/suites/postgres.js.) Then the same
+// 50 on the Swarm runtime (first apply, no-op).
 // Needs a running Docker Engine with `starform-test/busybox:latest`
 // (`bash .ci/docker-setup.sh`); docker-compose is optional (`apt-get install docker-compose`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { failureOf, median, runOnce } from '../lib/measure.js';
 import { environments, nodeStartupMs } from '../lib/startup.js';
 import { formatTable } from '../lib/table.js';
 
 export const description = 'apply 50 services: starform vs docker-compose (first, no-op, change all, destroy)';
 
-const SERVICES = 50;
-const IMAGE = 'starform-test/busybox:latest';
+export const SERVICES = 50;
+export const IMAGE = 'starform-test/busybox:latest';
 
-function packageSource() {
+/** The generated package (also the postgres suite's). */
+export function packageSource() {
   return `# Generated benchmark package: ${SERVICES} web servers on one network.
 
 def run(plan, version = "1"):
@@ -80,23 +80,6 @@ async function composeDown(project, cwd) {
   }
 }
 
-/**
- * The tests' throwaway PostgreSQL cluster (dist/test/state/helpers/postgres.js), or null
- * without PostgreSQL.
- * @param {string} root
- * @returns {Promise<{ newUrl(): string } | null>}
- */
-async function postgresCluster(root) {
-  try {
-    const { startPostgresCluster } = await import(pathToFileURL(join(root, 'dist', 'test', 'state', 'helpers', 'postgres.js')).href);
-    const starting = startPostgresCluster();
-    return starting === null ? null : await starting;
-  } catch (e) {
-    console.log(`apply: the PostgreSQL backend is not measured: ${/** @type {Error} */ (e).message}`);
-    return null;
-  }
-}
-
 /** @param {import('../lib/suite.js').SuiteContext} ctx */
 export async function run(ctx) {
   const docker = spawnSync('docker', ['image', 'inspect', IMAGE], { encoding: 'utf8' });
@@ -124,19 +107,7 @@ export async function run(ctx) {
   const noopClean = [];
   /** @type {Record<string, number[]>} */
   const dc = { first: [], noop: [], change: [], destroy: [] };
-  /** No-op re-applies with the state in PostgreSQL. @type {number[]} */
-  const noopPg = [];
   try {
-    const cluster = await postgresCluster(ctx.root);
-    if (cluster !== null) {
-      const url = cluster.newUrl();
-      await timed(node, [bin, 'apply', pkg, '--auto-approve', '--state', url], dir);
-      try {
-        for (let i = 0; i < Math.max(3, ctx.runs); i++) noopPg.push(await timed(node, [bin, 'apply', pkg, '--auto-approve', '--state', url], dir));
-      } finally {
-        await timed(node, [bin, 'destroy', '--auto-approve', '--state', url], dir);
-      }
-    }
     for (let r = 0; r < rounds; r++) {
       const state = join(dir, `round-${r}.state.json`);
       sf.first.push(await timed(node, [bin, 'apply', pkg, '--auto-approve', '--state', state], dir));
@@ -172,10 +143,6 @@ export async function run(ctx) {
     if (phase === 'noop') verdict = s < 300 ? 'met' : 'MISSED';
     else if ((phase === 'first' || phase === 'change') && ratio !== null) verdict = ratio <= 1 ? 'met' : 'MISSED';
     rows.push([phase, s.toFixed(0), c === null ? 'n/a' : c.toFixed(0), ratio === null ? '' : `${ratio.toFixed(2)}x`, targets[phase], verdict]);
-    if (phase === 'noop' && noopPg.length > 0) {
-      const m = median(noopPg);
-      rows.push(['noop, postgres state', m.toFixed(0), '', '', `within 50 ms of file (${(m - s).toFixed(0)} ms)`, m - s <= 50 ? 'met' : 'MISSED']);
-    }
     if (phase === 'noop' && noopClean.length > 0) {
       const m = median(noopClean);
       rows.push([`noop, ${envs[1].label}`, m.toFixed(0), '', '', targets.noop, m < 300 ? 'met' : 'MISSED']);

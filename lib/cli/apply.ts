@@ -297,8 +297,17 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js'), import('../plan/interpret-worker.js')]);
   planning.catch(() => undefined);
   if (argv.refresh) preloadRuntime(choice.kind);
-  const inputs = await packageInputs(argv);
-  const backend = await openBackend(argv);
+  // A PostgreSQL state's driver loads and its connection is made while the inputs are read.
+  const opening = openBackend(argv).then((opened) => {
+    opened.preconnect?.();
+    return opened;
+  });
+  opening.catch(() => undefined);
+  const inputs = await packageInputs(argv).catch(async (err: unknown) => {
+    await opening.then((b) => b.close(), () => undefined);
+    throw err;
+  });
+  const backend = await opening;
   const lock = await backend.lock({ operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
     const stored = await backend.read();

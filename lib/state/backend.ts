@@ -86,6 +86,11 @@ export interface StateBackend {
   pruneBlobs(state: State): Promise<void>;
   readonly history?: StateHistory;
   readonly workspaces?: StateWorkspaces;
+  /**
+   * Starts connecting (where there is a server to connect to) while the caller does other
+   * work; the next operation uses that connection and throws its errors. Optional.
+   */
+  preconnect?(): void;
   /** Closes connections; the backend is not used after. */
   close(): Promise<void>;
 }

@@ -23,6 +23,13 @@
 // $previous AND lineage = $lineage` (or an INSERT that conflicts when a first write
 // raced another), with the new version appended to `history` by the same statement, so
 // a write is all or nothing. A write that lost a race is refused, never merged.
+//
+// A no-op (lock, read, unlock) is kept short: one connection, the lock and its row in one
+// statement, the schema's DDL only when the first statement finds no tables, and the lock
+// row written with an asynchronous commit. The row only describes a session lock, so a
+// server crash that loses its last change loses that session (and its lock) too; a
+// leftover row of a dead session is replaced by the next locker and reported by nobody
+// (its advisory lock is not held). State writes stay synchronous commits.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type pg from 'pg';
@@ -89,6 +96,12 @@ export function advisoryKey(schema: string, workspace: string): bigint {
   return createHash('sha256').update(`starform-state-lock\0${schema}\0${workspace}`).digest().readBigInt64BE(0);
 }
 
+/**
+ * Makes the statement's own transaction commit without waiting for its WAL to reach the
+ * disk (synchronous_commit off for that transaction only). Used for the lock row alone.
+ */
+const ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)";
+
 type PgModule = typeof pg;
 let driver: Promise<PgModule> | undefined;
 function loadDriver(): Promise<PgModule> {
@@ -149,7 +162,10 @@ class PostgresLock implements StateLock {
         // the connection went away: the server released the lock with it
       }
     }
-    await this.client.end().catch(() => undefined);
+    // The lock is released once `unlock` has answered; ending the session needs no answer
+    // (the Terminate message is sent at once, and the socket closes when the server has
+    // gone), so nobody waits for the server process to exit.
+    void this.client.end().catch(() => undefined);
   }
 
   /** Marks the lock lost: its connection failed under a query. */
@@ -173,6 +189,13 @@ export class PostgresStateBackend implements StateBackend {
   private readonly key: bigint;
   private held: PostgresLock | null = null;
   private ready = false;
+  /**
+   * The stored state's bytes (null: none) as the holder of `lock` last read or wrote them.
+   * While the lock is held nobody else writes, so reads under it need no round trip.
+   */
+  private known: { readonly lock: PostgresLock; readonly content: Buffer | null } | null = null;
+  /** A connection started by `preconnect`, for the next `connect`. */
+  private early: Promise<pg.Client> | null = null;
 
   constructor(
     readonly spec: PostgresSpec,
@@ -194,8 +217,25 @@ export class PostgresStateBackend implements StateBackend {
     return this.spec.workspace;
   }
 
+  /**
+   * Starts loading the driver and connecting now, while the caller does other work; the
+   * next `connect` (of `lock`, or of a read) takes that connection, and its errors are
+   * thrown there. `close` ends it if nothing took it.
+   */
+  preconnect(): void {
+    if (this.early !== null) return;
+    this.early = this.newConnection();
+    this.early.catch(() => undefined);
+  }
+
   /** A new connection (the caller ends it). */
-  async connect(): Promise<pg.Client> {
+  connect(): Promise<pg.Client> {
+    const early = this.early;
+    this.early = null;
+    return early ?? this.newConnection();
+  }
+
+  private async newConnection(): Promise<pg.Client> {
     const { Client } = await loadDriver();
     const client = new Client({ connectionString: this.spec.connectionString, application_name: 'starform' });
     client.on('error', () => undefined);
@@ -281,6 +321,12 @@ export class PostgresStateBackend implements StateBackend {
   }
 
   async read(): Promise<State> {
+    const held = this.held;
+    if (held !== null && !held.released && this.known?.lock === held) {
+      held.assertHolds(this.location);
+      const content = this.known.content;
+      return content === null ? emptyState() : this.decode(content, this.location);
+    }
     return this.withClient((c) => this.readWith(c));
   }
 
@@ -333,7 +379,11 @@ export class PostgresStateBackend implements StateBackend {
            SELECT count(*)::int AS n FROM upd`;
     const args = previous.serial === 0 ? params : [...params, previous.serial];
     const r = await this.query(() => client.query(sql, args));
-    if (r.rows[0].n === 1) return written;
+    if (r.rows[0].n === 1) {
+      this.known = { lock: this.held!, content };
+      return written;
+    }
+    this.known = null;
     throw await this.refusal(client, previous, lock);
   }
 
@@ -381,23 +431,35 @@ export class PostgresStateBackend implements StateBackend {
         path: this.location,
       };
       const key = this.key.toString();
-      // One round trip: take the advisory lock and, if it was free, record ourselves in the
-      // lock row (replacing a row left by a holder whose connection died: the lock is ours).
-      const take = (): Promise<pg.QueryResult> =>
-        client.query(
-          `WITH l AS (SELECT pg_try_advisory_lock($9::bigint) AS ok),
-                ins AS (INSERT INTO ${this.table('locks')} (workspace, id, operation, user_name, host, pid, backend_pid, created, starform_version)
-                        SELECT $1, $2, $3, $4, $5, $6, pg_backend_pid(), $7, $8 FROM l WHERE l.ok
-                        ON CONFLICT (workspace) DO UPDATE SET id = $2, operation = $3, user_name = $4, host = $5, pid = $6,
-                          backend_pid = EXCLUDED.backend_pid, created = $7, starform_version = $8)
-           SELECT l.ok, EXISTS (SELECT 1 FROM ${this.table('workspaces')} WHERE name = $1) AS present FROM l`,
-          [this.workspace, info.id, info.operation, info.user, info.host, info.pid, info.created, info.starformVersion, key],
-        );
+      const lit = (v: string | number): string => client.escapeLiteral(String(v));
+      const [workspace, id] = [lit(this.workspace), lit(info.id)];
+      // One round trip (one simple-protocol message, so literals, not parameters): take the
+      // advisory lock and, if it was free, record ourselves in the lock row (replacing a row
+      // left by a holder whose connection died: the lock is ours), and read the state. The
+      // read is a statement of its own: read committed gives it a snapshot taken after the
+      // lock was, so it sees every write of earlier holders (one statement's snapshot would
+      // predate its own lock). The lock row commits without waiting for the disk
+      // (ASYNC_COMMIT, see the file comment).
+      const take = (): Promise<pg.QueryResult[]> =>
+        client.query(`BEGIN ISOLATION LEVEL READ COMMITTED;
+          WITH l AS (SELECT pg_try_advisory_lock(${key}::bigint) AS ok), a AS (${ASYNC_COMMIT}),
+               ins AS (INSERT INTO ${this.table('locks')} (workspace, id, operation, user_name, host, pid, backend_pid, created, starform_version)
+                       SELECT ${workspace}, ${id}, ${lit(info.operation)}, ${lit(info.user)}, ${lit(info.host)}, ${lit(info.pid)}, pg_backend_pid(), ${lit(info.created)}, ${lit(info.starformVersion)}
+                         FROM l WHERE l.ok
+                       ON CONFLICT (workspace) DO UPDATE SET id = EXCLUDED.id, operation = EXCLUDED.operation, user_name = EXCLUDED.user_name, host = EXCLUDED.host,
+                         pid = EXCLUDED.pid, backend_pid = EXCLUDED.backend_pid, created = EXCLUDED.created, starform_version = EXCLUDED.starform_version)
+          SELECT l.ok, EXISTS (SELECT 1 FROM ${this.table('workspaces')} WHERE name = ${workspace}) AS present FROM l, a;
+          SELECT content FROM ${this.table('states')} WHERE workspace = ${workspace}
+             AND EXISTS (SELECT 1 FROM ${this.table('locks')} WHERE workspace = ${workspace} AND id = ${id});
+          COMMIT`) as unknown as Promise<pg.QueryResult[]>;
+      let stored: pg.QueryResult;
       for (;;) {
         let r: pg.QueryResult;
         try {
-          r = await take();
+          [, r, stored] = (await take()) as [pg.QueryResult, pg.QueryResult, pg.QueryResult];
         } catch (err) {
+          // The transaction failed and waits for its end (the session lock, if taken, ends with the connection).
+          await client.query('ROLLBACK').catch(() => undefined);
           const code = (err as { code?: string }).code;
           if (this.ready || (code !== '42P01' && code !== '3F000')) throw this.asUserError(err);
           await this.ensureSchema(client);
@@ -415,15 +477,17 @@ export class PostgresStateBackend implements StateBackend {
         await sleep(Math.min(250, timeoutMs - waited));
       }
       const release = (): Promise<unknown> =>
-        client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint)`, [
+        client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint), (${ASYNC_COMMIT})`, [
           this.workspace,
           info.id,
           key,
         ]);
       const lock = new PostgresLock(this.location, info, client, release, () => {
         if (this.held === lock) this.held = null;
+        if (this.known?.lock === lock) this.known = null;
       });
       this.held = lock;
+      this.known = { lock, content: stored.rowCount === 0 ? null : (stored.rows[0].content as Buffer) };
       return lock;
     } catch (err) {
       await client.end().catch(() => undefined);
@@ -537,10 +601,16 @@ export class PostgresStateBackend implements StateBackend {
 
   async close(): Promise<void> {
     if (this.held !== null) await this.held.release();
+    const early = this.early;
+    this.early = null;
+    if (early !== null) await early.then((c) => c.end()).catch(() => undefined);
   }
 }
 
 class PostgresBlobs implements StateBlobs {
+  /** The digests asked for since the last query, answered together (one round trip for a refresh's checks). */
+  private batch: Map<Digest, { resolve(content: Buffer | null): void; reject(err: unknown): void }[]> | null = null;
+
   constructor(private readonly b: PostgresStateBackend) {}
 
   async put(content: Uint8Array): Promise<Digest> {
@@ -579,9 +649,33 @@ class PostgresBlobs implements StateBlobs {
     return new Uint8Array(content.buffer, content.byteOffset, content.byteLength);
   }
 
-  private async stored(digest: Digest): Promise<Buffer | null> {
-    const r = await this.b.withClient((c) => c.query(`SELECT content FROM ${this.b.table('blobs')} WHERE digest = $1`, [digest]));
-    return r.rowCount === 0 ? null : (r.rows[0].content as Buffer);
+  /** A blob's stored bytes; the digests asked for in one turn of the event loop's microtasks share one query. */
+  private stored(digest: Digest): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
+      if (this.batch === null) {
+        this.batch = new Map();
+        queueMicrotask(() => this.fetchBatch());
+      }
+      const waiting = this.batch.get(digest) ?? [];
+      waiting.push({ resolve, reject });
+      this.batch.set(digest, waiting);
+    });
+  }
+
+  private fetchBatch(): void {
+    const batch = this.batch!;
+    this.batch = null;
+    this.b
+      .withClient((c) => c.query(`SELECT digest, content FROM ${this.b.table('blobs')} WHERE digest = ANY ($1)`, [[...batch.keys()]]))
+      .then(
+        (r) => {
+          const found = new Map(r.rows.map((row: { digest: string; content: Buffer }) => [row.digest, row.content]));
+          for (const [digest, waiting] of batch) for (const w of waiting) w.resolve(found.get(digest) ?? null);
+        },
+        (err: unknown) => {
+          for (const waiting of batch.values()) for (const w of waiting) w.reject(err);
+        },
+      );
   }
 }
 

@@ -235,6 +235,23 @@ describe('cli: the PostgreSQL state backend (Docker, PostgreSQL)', function () {
     assertUserError(starform(['state', 'migrate', '--from', join(dir, 'none.json'), '--to', url], dir), /there is no state to migrate/);
   });
 
+  it("loads the PostgreSQL driver without Node's fetch implementation (pg's Cloudflare probe, ~20 ms on Node 20)", () => {
+    const url = cluster().newUrl();
+    // A trap on the global `Response`, whose first touch loads undici (scripts/build.mjs, pgOnNode).
+    const trap = join(dir, 'trap.cjs');
+    writeFileSync(
+      trap,
+      `const d = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+       Object.defineProperty(globalThis, 'Response', { configurable: true, get() { process.stderr.write('Response was touched\\n'); return d.get ? d.get.call(globalThis) : d.value; } });\n`,
+    );
+    const listed = starform(['state', 'list', '--state', url], dir, { NODE_OPTIONS: `--require ${trap}` });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.doesNotMatch(listed.stderr, /Response was touched/);
+    // The trap works: touching Response under it says so.
+    const probe = spawnSync(process.execPath, ['--require', trap, '-e', 'void Response'], { encoding: 'utf8' });
+    assert.match(probe.stderr, /Response was touched/);
+  });
+
   it('manages workspaces: default always exists; a workspace is a state of its own', () => {
     const url = cluster().newUrl();
     assert.equal(starform(['workspace', 'list', '--state', url], dir).stdout, '* default\n');

@@ -116,6 +116,79 @@ describe('state: the PostgreSQL backend', function () {
     await next.release();
   });
 
+  it('preconnect: the lock takes the connection made ahead (no second one); close ends an unused one; a refused one is the lock\'s error', async () => {
+    const name = `pre_${Date.now().toString(36)}`;
+    // Its own application_name (to count its connections), and synchronous commits for the session.
+    const url = `${cluster().newUrl()}&application_name=${name}&options=-c%20synchronous_commit%3Don`;
+    const admin = await cluster().admin();
+    const pids = async (): Promise<number[]> =>
+      (await admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid', [name])).rows.map((r: { pid: number }) => r.pid);
+    const until = async (check: (p: number[]) => boolean): Promise<number[]> => {
+      for (let i = 0; ; i++) {
+        const p = await pids();
+        if (check(p)) return p;
+        if (i > 250) throw new Error(`timed out; connections: ${p.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      const a = await open(url);
+      a.preconnect!();
+      const [early] = await until((p) => p.length === 1);
+      const lock = await a.lock({ operation: 'apply' });
+      await a.read();
+      assert.deepEqual(await pids(), [early]);
+      const { rows } = await admin.query(`SELECT backend_pid FROM "${parsePostgresUrl(url).schema}".locks`);
+      assert.equal(rows[0].backend_pid, early);
+      // The lock row's commit did not wait for the disk, but the session's own setting is untouched (state writes stay synchronous).
+      assert.equal((await (lock as unknown as { client: { query(q: string): Promise<{ rows: { synchronous_commit: string }[] }> } }).client.query('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'on');
+      await lock.release();
+      await until((p) => p.length === 0);
+      assert.equal(await a.readLockInfo(), null);
+      const unused = await open(url);
+      unused.preconnect!();
+      await until((p) => p.length === 1);
+      await unused.close();
+      await until((p) => p.length === 0);
+    } finally {
+      await admin.end();
+    }
+    const refused = await open(`postgres://postgres@127.0.0.1:1/postgres?schema=${parsePostgresUrl(url).schema}`);
+    refused.preconnect!();
+    await new Promise((r) => setTimeout(r, 50));
+    await assert.rejects(refused.lock({ operation: 'apply' }), /cannot connect to PostgreSQL: connect ECONNREFUSED/);
+  });
+
+  it('reads under the lock without a round trip: the state as the lock found it (a waiting locker sees the last write), then its own writes', async () => {
+    const url = cluster().newUrl();
+    const a = await open(url);
+    const b = await open(url);
+    // The lock row is written from literals: a name with quotes and a backslash comes back as it was.
+    const operation = "apply 'quoted' \\ \"name\"";
+    const lockA = await a.lock({ operation });
+    assert.equal((await b.readLockInfo())?.operation, operation);
+    const waiting = b.lock({ operation: 'apply', timeoutMs: 10_000 });
+    const first = await a.write(emptyState(), withService(withLineage(emptyState()), 'web'), lockA);
+    await lockA.release();
+    const lockB = await waiting;
+    const client = (lockB as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+    let queries = 0;
+    const query = client.query.bind(client);
+    client.query = (...args: unknown[]) => {
+      queries++;
+      return query(...args);
+    };
+    const seen = await b.read();
+    assert.equal(seen.serial, 1);
+    assert.deepEqual([...seen.services.keys()], ['web']);
+    const second = await b.write(first, withService(first, 'db'), lockB);
+    assert.deepEqual([...(await b.read()).services.keys()].sort(), ['db', 'web']);
+    assert.equal(queries, 1, 'the write is the only statement');
+    await lockB.release();
+    // Without the lock, a read asks the server.
+    assert.equal((await a.read()).serial, second.serial);
+  });
+
   it('force-unlock: refuses a connected holder unless forced, which ends its connection; a stale row just goes', async () => {
     const url = cluster().newUrl();
     const a = await open(url);
@@ -178,6 +251,21 @@ describe('state: the PostgreSQL backend', function () {
     await b.pruneBlobs(written);
     assert.equal(await b.blobs.check(spare), 'missing');
     assert.equal(await b.blobs.check(digest), 'ok');
+    // Checks asked for together (a refresh's, one per files artifact) share one query, each answered for its own digest.
+    const client = (lock as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+    let queries = 0;
+    const query = client.query.bind(client);
+    client.query = (...args: unknown[]) => {
+      queries++;
+      return query(...args);
+    };
+    assert.deepEqual(await Promise.all([b.blobs.check(digest, content.byteLength), b.blobs.check(spare), b.blobs.check(digest, 1), b.blobs.get(digest)]), [
+      'ok',
+      'missing',
+      'damaged',
+      content,
+    ]);
+    assert.equal(queries, 1);
     const admin = await cluster().admin();
     await admin.query(`UPDATE "${parsePostgresUrl(url).schema}".blobs SET content = 'x'::bytea`).finally(() => admin.end());
     assert.equal(await b.blobs.check(digest, content.byteLength), 'damaged');
