@@ -27,7 +27,7 @@
 // (and service) asked for; creating a service is all-or-nothing (a service whose task
 // fails to start is removed before the error is reported).
 import type Docker from 'dockerode';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { isRuntimeError, RuntimeError } from '../runtime/index.js';
 import type {
@@ -85,6 +85,7 @@ import {
   imageOf,
   LABEL_CONFIG,
   LABEL_NODE,
+  secretName,
   swarmServiceSpec,
   taskEnded,
   type PublishMode,
@@ -296,6 +297,7 @@ export class SwarmRuntime implements Runtime {
       for (const c of await this.ownConfigs(lineage)) {
         await this.callTolerating(404, `removing config ${c.Spec?.Name ?? c.ID}`, () => this.docker.getConfig(c.ID).remove());
       }
+      await this.removeSecrets((await this.ownSecrets(lineage)).map((x) => x.ID));
       return found;
     });
   }
@@ -357,7 +359,11 @@ export class SwarmRuntime implements Runtime {
         throw new RuntimeError('name-conflict', `${who} already exists in enclave ${lineage}`);
       }
       const configs: Docker.ConfigReference[] = [];
-      for (const file of spec.files ?? []) configs.push(...(await this.fileConfigs(lineage, file, who)));
+      const secrets: Docker.SecretReference[] = [];
+      for (const file of spec.files ?? []) {
+        if (file.sensitive) secrets.push(...(await this.fileSecrets(lineage, spec.name, file, who)));
+        else configs.push(...(await this.fileConfigs(lineage, file, who)));
+      }
       const { mounts, constraints } = await this.volumes(lineage, spec.persistentDirectories ?? [], spec, who);
       const options = swarmServiceSpec({
         lineage,
@@ -365,23 +371,42 @@ export class SwarmRuntime implements Runtime {
         networkId: enclave.networkId,
         publishMode: this.publishMode,
         configs,
+        secrets,
         mounts,
         constraints,
         stopTimeoutSeconds: this.stopTimeoutSeconds,
       });
+      try {
+        const { id, task } = await this.createAndStart(options, who, spec);
+        return this.serviceInfo(id, spec.name, task);
+      } catch (err) {
+        await this.removeSecrets(secrets.map((r) => r.SecretID ?? ''));
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Creates the Swarm service and waits for its task to run; a task that fails is removed
+   * with its service. A host-mode port the engine chose itself that then turns out taken
+   * (Docker 20.10 allocates 0.0.0.0:N while another container holds 127.0.0.1:N) is tried
+   * again, twice: the next attempt gets another port.
+   */
+  private async createAndStart(options: Docker.CreateServiceOptions, who: string, spec: ServiceSpec): Promise<{ id: string; task: TaskView }> {
+    const chosen = Object.values(spec.ports ?? {}).every((p) => p.publicPort === undefined);
+    for (let attempt = 1; ; attempt++) {
       const created = (await this.call(`creating ${who}`, () => this.docker.createService(options), (err) =>
         err.statusCode === 409 ? new RuntimeError('name-conflict', `a Swarm service named '${options.Name}' already exists`) : undefined,
       )) as { id?: string; ID?: string };
       const id = created.id ?? created.ID ?? '';
       crashPoint('service-created');
       try {
-        const task = await this.waitRunning(id, who, spec);
-        return this.serviceInfo(id, spec.name, task);
+        return { id, task: await this.waitRunning(id, who, spec) };
       } catch (err) {
         await this.removeSwarmService(id, who).catch(() => undefined);
-        throw err;
+        if (!(chosen && this.publishMode === 'host' && attempt < 3 && isRuntimeError(err, 'port-in-use'))) throw err;
       }
-    });
+    }
   }
 
   /** One config per file of the archive, created unless one with that content exists. */
@@ -402,6 +427,43 @@ export class SwarmRuntime implements Runtime {
       refs.push({ ConfigID: id, ConfigName: name, File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: (entry.mode & 0o777) || 0o644 } });
     }
     return refs;
+  }
+
+  /**
+   * One Swarm secret per file of an archive that holds a sensitive value: its content is
+   * then kept encrypted in the swarm's store and given only to the task's node, in memory
+   * (Swarm's configs are neither). Secrets are never shared between services: each is made
+   * for one service (a random name, labelled with the service) and removed with it.
+   */
+  private async fileSecrets(lineage: string, service: string, file: FileMount, who: string): Promise<Docker.SecretReference[]> {
+    const root = checkMountPath(file.mountPath).replace(/\/+$/, '');
+    const refs: Docker.SecretReference[] = [];
+    for (const entry of await readArchive(file.archive)) {
+      if (entry.type === 'directory') continue;
+      if (entry.type !== 'file') {
+        throw new RuntimeError('invalid-spec', `${who}: '${entry.path}' under ${root} is a ${entry.type}; Swarm secrets hold regular files only`);
+      }
+      if (entry.content.length > CONFIG_LIMIT) {
+        throw new RuntimeError('invalid-spec', `${who}: '${entry.path}' under ${root} has ${entry.content.length} bytes; a Swarm secret holds at most 500 KiB`);
+      }
+      const name = secretName(lineage, randomBytes(12).toString('hex'));
+      const labels = ownLabels(lineage, undefined, { [LABEL_CONFIG]: 'secret', [LABEL_SERVICE]: service });
+      const made = (await this.call(`creating a secret for '${entry.path}' of ${who}`, () =>
+        this.docker.createSecret({ Name: name, Labels: labels, Data: Buffer.from(entry.content).toString('base64') }),
+      )) as { id?: string; ID?: string };
+      refs.push({ SecretID: made.id ?? made.ID ?? '', SecretName: name, File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: (entry.mode & 0o777) || 0o600 } });
+    }
+    return refs;
+  }
+
+  private async removeSecrets(ids: readonly string[]): Promise<void> {
+    for (const id of ids) if (id !== '') await this.callTolerating(404, `removing secret ${shortId(id)}`, () => this.docker.getSecret(id).remove());
+  }
+
+  private ownSecrets(lineage: string): Promise<{ ID: string }[]> {
+    return this.call(`listing secrets of enclave ${lineage}`, () =>
+      this.docker.listSecrets({ filters: { label: [`${LABEL_LINEAGE}=${lineage}`, LABEL_CONFIG] } }),
+    ) as Promise<{ ID: string }[]>;
   }
 
   private async ensureConfig(name: string, data: Buffer, labels: Record<string, string>, lineage: string): Promise<string> {
@@ -532,6 +594,7 @@ export class SwarmRuntime implements Runtime {
     for (const c of ((service.Spec?.TaskTemplate as { ContainerSpec?: { Configs?: Docker.ConfigReference[] } } | undefined)?.ContainerSpec?.Configs ?? [])) {
       if (c.ConfigID) await this.docker.getConfig(c.ConfigID).remove().catch(() => undefined);
     }
+    await this.removeSecrets(serviceSecrets(service).map((r) => r.SecretID ?? ''));
     return true;
   }
 
@@ -604,15 +667,20 @@ export class SwarmRuntime implements Runtime {
     const configs = (service.Spec?.TaskTemplate as { ContainerSpec?: { Configs?: Docker.ConfigReference[] } } | undefined)?.ContainerSpec?.Configs ?? [];
     const clean = checkMountPath(path).replace(/\/+$/, '');
     const parent = clean.slice(0, clean.lastIndexOf('/') + 1);
-    const inside = configs.filter((c) => c.File?.Name !== undefined && (c.File.Name === clean || c.File.Name.startsWith(`${clean}/`)));
-    if (inside.length === 0) return archive;
+    const within = (name: string | undefined): name is string => name !== undefined && (name === clean || name.startsWith(`${clean}/`));
+    const inside = configs.filter((c) => within(c.File?.Name));
+    const secrets = new Map(serviceSecrets(service).filter((r) => within(r.File?.Name)).map((r) => [r.File!.Name!.slice(parent.length), r.File!.Name!]));
+    if (inside.length === 0 && secrets.size === 0) return archive;
     const byPath = new Map<string, string>(inside.map((c) => [c.File!.Name!.slice(parent.length), c.ConfigID ?? '']));
     const entries = await readArchive(archive);
     const files: ArchiveFileInput[] = [];
     for (const entry of entries) {
       if (entry.type === 'directory') continue;
       const configId = byPath.get(entry.path);
-      if (configId) {
+      const secret = secrets.get(entry.path);
+      if (secret !== undefined) {
+        files.push({ path: entry.path, content: await this.readSecretFile(runtime, taskRef, secret, ref.name), mode: entry.mode });
+      } else if (configId) {
         const config = (await this.call(`reading config of '${entry.path}'`, () => this.docker.getConfig(configId).inspect())) as { Spec?: { Data?: string } };
         files.push({ path: entry.path, content: Buffer.from(config.Spec?.Data ?? '', 'base64'), mode: entry.mode });
       } else if (entry.type === 'file') {
@@ -620,6 +688,24 @@ export class SwarmRuntime implements Runtime {
       }
     }
     return packFiles(files);
+  }
+
+  /**
+   * A secret's content as the task sees it: the engine gives secrets out to the task's node
+   * only (neither the API nor the container's archive has them), so it is read in the
+   * running container. Text only: a command's output is decoded as UTF-8.
+   */
+  private async readSecretFile(runtime: DockerRuntime, taskRef: ServiceRef, path: string, service: string): Promise<Buffer> {
+    const result = await runtime.exec(taskRef, ['cat', path]).catch((err: unknown) => {
+      throw new RuntimeError('not-running', `cannot copy ${path} out of service '${service}': it is a Swarm secret, read in the running task (${(err as Error).message})`);
+    });
+    if (result.exitCode !== 0) {
+      throw new RuntimeError('engine-error', `cannot copy ${path} out of service '${service}': it is a Swarm secret, and \`cat\` in its container exited with ${result.exitCode}`);
+    }
+    if (result.stdout.includes('\uFFFD')) {
+      throw new RuntimeError('invalid-spec', `cannot copy ${path} out of service '${service}': it is a Swarm secret holding binary data, which the runtime reads back as text only`);
+    }
+    return Buffer.from(result.stdout, 'utf8');
   }
 
   async runTask(lineage: string, spec: TaskSpec): Promise<TaskResult> {
@@ -926,6 +1012,10 @@ function taskFailure(who: string, task: TaskView, spec: ServiceSpec | undefined)
     return new RuntimeError('port-in-use', `cannot start ${who}: a host port it publishes is already in use (${reason})`);
   }
   return new RuntimeError('not-running', `${who} did not start: its task is ${task.state}${task.exitCode !== undefined && task.exitCode !== 0 ? ` with exit code ${task.exitCode}` : ''} (${reason})`);
+}
+
+function serviceSecrets(service: Docker.Service): Docker.SecretReference[] {
+  return (service.Spec?.TaskTemplate as { ContainerSpec?: { Secrets?: Docker.SecretReference[] } } | undefined)?.ContainerSpec?.Secrets ?? [];
 }
 
 function replicas(service: Docker.Service): number | undefined {
