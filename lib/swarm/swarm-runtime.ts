@@ -11,9 +11,14 @@
 // mounts it gets a placement constraint on that node. node_selectors become constraints
 // on node labels.
 //
+// Files that hold a sensitive value (FileMount.sensitive) are Swarm secrets instead, one
+// per file and service.
+//
 // Everything that acts inside a container (exec, copying files in and out, logs) goes to
-// the task's container through the engine of the manager (lib/docker's DockerRuntime,
-// which checks the container's lineage and service labels like any other). One-off tasks
+// the task's container through the engine of the node that runs it (lib/docker's
+// DockerRuntime, which checks the container's lineage and service labels like any other):
+// the manager's own, or for a worker the engine its `starform.engine` node label names,
+// since the manager's API does not reach into a worker's containers. One-off tasks
 // (run_sh, run_python) are plain containers on the manager attached to the attachable
 // overlay network, so they resolve services by name as services do. Images are made
 // present on the manager's engine.
@@ -21,7 +26,8 @@
 // Published ports: by default host-mode ports on the task's node with DNS round-robin
 // service discovery; `publishMode: 'ingress'` uses the routing mesh (virtual IPs), which
 // needs IPVS in the engine's kernel (docs/decisions.md). Readiness waits for the task to
-// run and then for the port to answer at the engine's host.
+// run and then for the port to answer at the address of the task's node (the engine's
+// host for the manager of a remote engine).
 //
 // Safety is the Docker adapter's: nothing is touched unless its labels name the lineage
 // (and service) asked for; creating a service is all-or-nothing (a service whose task
@@ -125,7 +131,7 @@ interface NodeView {
 }
 
 /** A node label naming the engine of that node, for work inside its task containers. */
-export const LABEL_ENGINE = 'starform.engine';
+const LABEL_ENGINE = 'starform.engine';
 /** How long a node's address and labels are trusted before being asked again. */
 const NODE_TTL_MS = 10_000;
 
