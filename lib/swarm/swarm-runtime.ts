@@ -148,7 +148,7 @@ export class SwarmRuntime implements Runtime {
   private readonly connectHost: string;
   private readonly engine: EngineEndpoint;
   private selfNode: string | undefined;
-  private readonly nodes = new Map<string, { view: NodeView; at: number }>();
+  private readonly nodes = new Map<string, { view: Promise<NodeView | undefined>; at: number }>();
   private readonly nodeRuntimes = new Map<string, { runtime: DockerRuntime; docker: Docker }>();
   private readonly options: SwarmRuntimeOptions;
 
@@ -299,7 +299,7 @@ export class SwarmRuntime implements Runtime {
       });
       await this.removeNodeVolumes(lineage);
       const network = await this.findNetwork(lineage);
-      if (network) await this.callTolerating(404, `removing network ${network.networkName}`, () => this.docker.getNetwork(network.networkId).remove());
+      if (network) await this.removeOverlay(network);
       for (const c of await this.ownConfigs(lineage)) {
         await this.callTolerating(404, `removing config ${c.Spec?.Name ?? c.ID}`, () => this.docker.getConfig(c.ID).remove());
       }
@@ -327,6 +327,24 @@ export class SwarmRuntime implements Runtime {
             await sleep(500);
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Removes the enclave's overlay network. A task on a node whose engine the runtime does not
+   * reach may still be stopping (its containers could not be waited for), and the manager
+   * refuses while a task uses the network: retried for a while.
+   */
+  private async removeOverlay(network: EnclaveInfo): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.callTolerating(404, `removing network ${network.networkName}`, () => this.docker.getNetwork(network.networkId).remove());
+        return;
+      } catch (err) {
+        if (Date.now() > deadline || !/in use|active endpoints/i.test((err as Error).message)) throw err;
+        await sleep(Math.min(250 * attempt, 2000));
       }
     }
   }
@@ -743,15 +761,18 @@ export class SwarmRuntime implements Runtime {
   }
 
   /** A node's address and labels (cached a few seconds: a no-op apply asks for every service). */
-  private async node(id: string): Promise<NodeView | undefined> {
+  private node(id: string): Promise<NodeView | undefined> {
     const cached = this.nodes.get(id);
     if (cached && Date.now() - cached.at < NODE_TTL_MS) return cached.view;
-    const raw = (await this.callTolerating(404, `inspecting Swarm node ${shortId(id)}`, () => this.docker.getNode(id).inspect())) as
-      | { ID: string; Spec?: { Labels?: Record<string, string> }; Status?: { Addr?: string } }
-      | undefined;
-    if (!raw) return undefined;
-    const view: NodeView = { id: raw.ID, addr: raw.Status?.Addr ?? '', labels: raw.Spec?.Labels ?? {} };
+    // The promise is kept, so the services of one refresh ask once between them.
+    const view = (async (): Promise<NodeView | undefined> => {
+      const raw = (await this.callTolerating(404, `inspecting Swarm node ${shortId(id)}`, () => this.docker.getNode(id).inspect())) as
+        | { ID: string; Spec?: { Labels?: Record<string, string> }; Status?: { Addr?: string } }
+        | undefined;
+      return raw ? { id: raw.ID, addr: raw.Status?.Addr ?? '', labels: raw.Spec?.Labels ?? {} } : undefined;
+    })();
     this.nodes.set(id, { view, at: Date.now() });
+    view.catch(() => this.nodes.delete(id));
     return view;
   }
 
