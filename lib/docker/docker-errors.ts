@@ -41,12 +41,26 @@ const SOCKET_CODES: Readonly<Record<string, string>> = {
 };
 
 export function isUnreachable(err: DockerodeError): boolean {
-  return err.statusCode === undefined && err.code !== undefined && err.code in SOCKET_CODES;
+  return (err.statusCode === undefined && err.code !== undefined && err.code in SOCKET_CODES) || sshLevel(err) !== undefined;
+}
+
+/** ssh2's errors (an ssh:// engine) say at which level the connection failed: "client-authentication", "client-socket"... */
+function sshLevel(err: DockerodeError): string | undefined {
+  const level = (err as { level?: unknown }).level;
+  return typeof level === 'string' && level.startsWith('client-') ? level : undefined;
 }
 
 export function unreachableError(endpoint: string, cause: unknown, reason?: string): RuntimeError {
   const code = asDockerodeError(cause).code;
   const why = reason ?? (code !== undefined ? SOCKET_CODES[code] : undefined) ?? asDockerodeError(cause).message;
+  if (sshLevel(asDockerodeError(cause)) === 'client-authentication') {
+    return new RuntimeError(
+      'engine-unreachable',
+      `cannot log in to the Docker Engine at ${endpoint}: ${why}. ` +
+        '(load the key into the ssh agent SSH_AUTH_SOCK names, or keep it unencrypted at ~/.ssh/id_ed25519, id_ecdsa or id_rsa)',
+      { cause },
+    );
+  }
   return new RuntimeError(
     'engine-unreachable',
     `cannot reach the Docker Engine at ${endpoint}: ${why}. Is the Docker daemon running? ` +

@@ -112,6 +112,8 @@ export interface DockerRuntimeOptions {
   readonly imageConcurrency?: number;
   /** How long ping waits for an answer; default 5000 ms. */
   readonly pingTimeoutMs?: number;
+  /** The engine itself, already resolved (the Swarm runtime's worker nodes); wins over socketPath. */
+  readonly engine?: EngineEndpoint;
 }
 
 interface PortLabelEntry {
@@ -139,7 +141,7 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
   private readonly imageJobs = new Map<string, Promise<ImageOutcome>>();
 
   constructor(options: DockerRuntimeOptions = {}) {
-    const engine = engineFor(options.socketPath);
+    const engine = options.engine ?? engineFor(options.socketPath);
     this.dockerOptions = dockerodeOptions(engine) as Docker.DockerOptions;
     this.address = addressOf(engine, (path, query) => this.dialGet(path, query));
     this.endpoint = engine.endpoint;

@@ -6,6 +6,8 @@
 //      the endpoint, contexts/tls/<sha256(name)>/docker/{ca,cert,key}.pem its TLS material;
 //      the context "default" means the local socket;
 //   3. else the local socket (~/.docker/run/docker.sock when present, /var/run/docker.sock).
+// An ssh:// engine is reached as the docker CLI reaches it (`docker system dial-stdio` run
+// over ssh), authenticating with the ssh agent or a default identity file (sshAuth).
 // The result also says at which host published ports are reached: the engine's own host
 // for a remote engine, loopback for a local one (docs/decisions.md).
 import { createHash } from 'node:crypto';
@@ -166,16 +168,65 @@ export function resolveEngine(options: ResolveOptions = {}): EngineEndpoint {
   return (context ? fromContext(context, configDir) : undefined) ?? defaultSocket(home);
 }
 
+/** Identity files ssh tries by default, in its order (unencrypted ones only are usable here). */
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+/**
+ * How an ssh:// engine authenticates, as ssh would: the agent SSH_AUTH_SOCK names, else the
+ * first default identity file of ~/.ssh that holds an unencrypted private key.
+ * (ssh2 speaks the protocol; it reads neither ~/.ssh/config nor known_hosts.)
+ */
+export function sshAuth(env: NodeJS.ProcessEnv, home: string): Record<string, unknown> {
+  if (env['SSH_AUTH_SOCK']) return { agent: env['SSH_AUTH_SOCK'] };
+  for (const name of DEFAULT_IDENTITIES) {
+    const key = readIfPresent(join(home, '.ssh', name));
+    if (key !== undefined && !/ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(key.toString('utf8')) && !isEncryptedOpenSsh(key)) return { privateKey: key };
+  }
+  return {};
+}
+
+/** An OpenSSH-format private key protected by a passphrase (its cipher name is not "none"). */
+function isEncryptedOpenSsh(key: Buffer): boolean {
+  const text = key.toString('utf8');
+  const match = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
+  if (!match) return false;
+  const body = Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64');
+  // "openssh-key-v1\0", then a length-prefixed cipher name.
+  const offset = 'openssh-key-v1'.length + 1;
+  if (body.length < offset + 4) return false;
+  const length = body.readUInt32BE(offset);
+  return body.subarray(offset + 4, offset + 4 + length).toString('latin1') !== 'none';
+}
+
+let sshWarningQuiet = false;
+
+/**
+ * docker-modem formats every ssh request's address as "ssh:HOST:PORT/path", which Node
+ * warns about (DEP0170) on each request: that one warning is dropped, all others pass.
+ */
+function quietSshUrlWarning(): void {
+  if (sshWarningQuiet) return;
+  sshWarningQuiet = true;
+  const original = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0170' && /^The URL ssh:/.test(text)) return;
+    (original as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 /** dockerode's options for an endpoint. */
 export function dockerodeOptions(e: EngineEndpoint): Record<string, unknown> {
   if (e.socketPath !== undefined) return { socketPath: e.socketPath };
   if (e.protocol === 'ssh') {
+    quietSshUrlWarning();
     return {
       protocol: 'ssh',
       host: e.host,
       port: e.port,
       ...(e.username ? { username: e.username } : {}),
-      sshOptions: process.env['SSH_AUTH_SOCK'] ? { agent: process.env['SSH_AUTH_SOCK'] } : {},
+      sshOptions: sshAuth(process.env, homedir()),
     };
   }
   return {

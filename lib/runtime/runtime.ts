@@ -31,6 +31,8 @@ export interface FileMount {
   readonly mountPath: string;
   /** An uncompressed tar archive (entry names relative to mountPath). */
   readonly archive: Uint8Array;
+  /** A file holds a sensitive value (lib/plan/sensitive.ts): a runtime with secrets keeps it as one. */
+  readonly sensitive?: boolean;
 }
 
 /** A directory whose content outlives the container (a named volume of the enclave). */

@@ -11,9 +11,14 @@
 // mounts it gets a placement constraint on that node. node_selectors become constraints
 // on node labels.
 //
+// Files that hold a sensitive value (FileMount.sensitive) are Swarm secrets instead, one
+// per file and service.
+//
 // Everything that acts inside a container (exec, copying files in and out, logs) goes to
-// the task's container through the engine of the manager (lib/docker's DockerRuntime,
-// which checks the container's lineage and service labels like any other). One-off tasks
+// the task's container through the engine of the node that runs it (lib/docker's
+// DockerRuntime, which checks the container's lineage and service labels like any other):
+// the manager's own, or for a worker the engine its `starform.engine` node label names,
+// since the manager's API does not reach into a worker's containers. One-off tasks
 // (run_sh, run_python) are plain containers on the manager attached to the attachable
 // overlay network, so they resolve services by name as services do. Images are made
 // present on the manager's engine.
@@ -21,13 +26,14 @@
 // Published ports: by default host-mode ports on the task's node with DNS round-robin
 // service discovery; `publishMode: 'ingress'` uses the routing mesh (virtual IPs), which
 // needs IPVS in the engine's kernel (docs/decisions.md). Readiness waits for the task to
-// run and then for the port to answer at the engine's host.
+// run and then for the port to answer at the address of the task's node (the engine's
+// host for the manager of a remote engine).
 //
 // Safety is the Docker adapter's: nothing is touched unless its labels name the lineage
 // (and service) asked for; creating a service is all-or-nothing (a service whose task
 // fails to start is removed before the error is reported).
 import type Docker from 'dockerode';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { isRuntimeError, RuntimeError } from '../runtime/index.js';
 import type {
@@ -60,7 +66,7 @@ import type {
 } from '../runtime/index.js';
 import { checkMountPath, packFiles, readArchive, type ArchiveFileInput } from '../runtime/index.js';
 import { DockerRuntime, engineFor, type DockerRuntimeOptions } from '../docker/docker-runtime.js';
-import { dockerodeOptions } from '../docker/endpoint.js';
+import { dockerodeOptions, parseHost, type EngineEndpoint } from '../docker/endpoint.js';
 import { asDockerodeError, engineMessage, isUnreachable, unreachableError, shortId } from '../docker/docker-errors.js';
 import { KeyedLock } from '../docker/keyed-lock.js';
 import {
@@ -85,6 +91,7 @@ import {
   imageOf,
   LABEL_CONFIG,
   LABEL_NODE,
+  secretName,
   swarmServiceSpec,
   taskEnded,
   type PublishMode,
@@ -112,7 +119,21 @@ interface TaskView {
   readonly exitCode: number | undefined;
   readonly address: string;
   readonly createdAt: string;
+  /** The ports Swarm published for the task (host mode: on its node). */
+  readonly ports: readonly { protocol: string; target: number; published: number }[];
 }
+
+/** What the runtime needs of a Swarm node: where its ports are reached, where its engine is. */
+interface NodeView {
+  readonly id: string;
+  readonly addr: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** A node label naming the engine of that node, for work inside its task containers. */
+const LABEL_ENGINE = 'starform.engine';
+/** How long a node's address and labels are trusted before being asked again. */
+const NODE_TTL_MS = 10_000;
 
 export class SwarmRuntime implements Runtime {
   readonly kind = 'swarm';
@@ -125,6 +146,11 @@ export class SwarmRuntime implements Runtime {
   private readonly startTimeoutMs: number;
   private readonly stopTimeoutSeconds: number;
   private readonly connectHost: string;
+  private readonly engine: EngineEndpoint;
+  private selfNode: string | undefined;
+  private readonly nodes = new Map<string, { view: Promise<NodeView | undefined>; at: number }>();
+  private readonly nodeRuntimes = new Map<string, { runtime: DockerRuntime; docker: Docker }>();
+  private readonly options: SwarmRuntimeOptions;
 
   constructor(options: SwarmRuntimeOptions = {}) {
     const engine = engineFor(options.socketPath);
@@ -135,6 +161,8 @@ export class SwarmRuntime implements Runtime {
     this.startTimeoutMs = options.startTimeoutMs ?? 120_000;
     this.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 10;
     this.connectHost = engine.publishedHost;
+    this.engine = engine;
+    this.options = options;
   }
 
   private get docker(): Docker {
@@ -157,6 +185,7 @@ export class SwarmRuntime implements Runtime {
       Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string };
     };
     const swarm = info.Swarm;
+    if (swarm?.LocalNodeState === 'active' && swarm.ControlAvailable === true && swarm.NodeID) this.selfNode = swarm.NodeID;
     if (swarm?.LocalNodeState !== 'active' || swarm.ControlAvailable !== true || !swarm.NodeID) {
       throw new RuntimeError(
         'engine-unreachable',
@@ -268,13 +297,56 @@ export class SwarmRuntime implements Runtime {
       await this.local.removeEnclave(lineage).catch(async (err: unknown) => {
         if (!isRuntimeError(err, 'name-conflict')) throw err;
       });
+      await this.removeNodeVolumes(lineage);
       const network = await this.findNetwork(lineage);
-      if (network) await this.callTolerating(404, `removing network ${network.networkName}`, () => this.docker.getNetwork(network.networkId).remove());
+      if (network) await this.removeOverlay(network);
       for (const c of await this.ownConfigs(lineage)) {
         await this.callTolerating(404, `removing config ${c.Spec?.Name ?? c.ID}`, () => this.docker.getConfig(c.ID).remove());
       }
+      await this.removeSecrets((await this.ownSecrets(lineage)).map((x) => x.ID));
       return found;
     });
+  }
+
+  /** The enclave's volumes on the other nodes whose engines the runtime reaches (their label). */
+  private async removeNodeVolumes(lineage: string): Promise<void> {
+    const anchors = (await this.ownConfigs(lineage)).filter((c) => c.Spec?.Labels?.[LABEL_VOLUME_KEY] !== undefined);
+    const self = await this.selfNodeId();
+    if (!anchors.some((c) => (c.Spec?.Labels?.[LABEL_NODE] ?? self) !== self)) return;
+    for (const docker of await this.otherNodeEngines()) {
+      const volumes = (await this.call('listing volumes of a node', () => docker.listVolumes({ filters: { label: [`${LABEL_LINEAGE}=${lineage}`] } }))).Volumes ?? [];
+      for (const v of volumes) {
+        // The task that used it may still be stopping on that node: "volume is in use" for a while.
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          try {
+            await this.callTolerating(404, `removing volume ${v.Name} of a node`, () => docker.getVolume(v.Name).remove());
+            break;
+          } catch (err) {
+            if (Date.now() > deadline || !/in use/i.test((err as Error).message)) throw err;
+            await sleep(500);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Removes the enclave's overlay network. A task on a node whose engine the runtime does not
+   * reach may still be stopping (its containers could not be waited for), and the manager
+   * refuses while a task uses the network: retried for a while.
+   */
+  private async removeOverlay(network: EnclaveInfo): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.callTolerating(404, `removing network ${network.networkName}`, () => this.docker.getNetwork(network.networkId).remove());
+        return;
+      } catch (err) {
+        if (Date.now() > deadline || !/in use|active endpoints/i.test((err as Error).message)) throw err;
+        await sleep(Math.min(250 * attempt, 2000));
+      }
+    }
   }
 
   private ownConfigs(lineage: string): Promise<Docker.ConfigInfo[]> {
@@ -311,7 +383,11 @@ export class SwarmRuntime implements Runtime {
         throw new RuntimeError('name-conflict', `${who} already exists in enclave ${lineage}`);
       }
       const configs: Docker.ConfigReference[] = [];
-      for (const file of spec.files ?? []) configs.push(...(await this.fileConfigs(lineage, file, who)));
+      const secrets: Docker.SecretReference[] = [];
+      for (const file of spec.files ?? []) {
+        if (file.sensitive) secrets.push(...(await this.fileSecrets(lineage, spec.name, file, who)));
+        else configs.push(...(await this.fileConfigs(lineage, file, who)));
+      }
       const { mounts, constraints } = await this.volumes(lineage, spec.persistentDirectories ?? [], spec, who);
       const options = swarmServiceSpec({
         lineage,
@@ -319,23 +395,42 @@ export class SwarmRuntime implements Runtime {
         networkId: enclave.networkId,
         publishMode: this.publishMode,
         configs,
+        secrets,
         mounts,
         constraints,
         stopTimeoutSeconds: this.stopTimeoutSeconds,
       });
+      try {
+        const { id, task } = await this.createAndStart(options, who, spec);
+        return this.serviceInfo(id, spec.name, task);
+      } catch (err) {
+        await this.removeSecrets(secrets.map((r) => r.SecretID ?? ''));
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Creates the Swarm service and waits for its task to run; a task that fails is removed
+   * with its service. A host-mode port the engine chose itself that then turns out taken
+   * (Docker 20.10 allocates 0.0.0.0:N while another container holds 127.0.0.1:N) is tried
+   * again, twice: the next attempt gets another port.
+   */
+  private async createAndStart(options: Docker.CreateServiceOptions, who: string, spec: ServiceSpec): Promise<{ id: string; task: TaskView }> {
+    const chosen = Object.values(spec.ports ?? {}).every((p) => p.publicPort === undefined);
+    for (let attempt = 1; ; attempt++) {
       const created = (await this.call(`creating ${who}`, () => this.docker.createService(options), (err) =>
         err.statusCode === 409 ? new RuntimeError('name-conflict', `a Swarm service named '${options.Name}' already exists`) : undefined,
       )) as { id?: string; ID?: string };
       const id = created.id ?? created.ID ?? '';
       crashPoint('service-created');
       try {
-        const task = await this.waitRunning(id, who, spec);
-        return this.serviceInfo(id, spec.name, task);
+        return { id, task: await this.waitRunning(id, who, spec) };
       } catch (err) {
         await this.removeSwarmService(id, who).catch(() => undefined);
-        throw err;
+        if (!(chosen && this.publishMode === 'host' && attempt < 3 && isRuntimeError(err, 'port-in-use'))) throw err;
       }
-    });
+    }
   }
 
   /** One config per file of the archive, created unless one with that content exists. */
@@ -356,6 +451,43 @@ export class SwarmRuntime implements Runtime {
       refs.push({ ConfigID: id, ConfigName: name, File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: (entry.mode & 0o777) || 0o644 } });
     }
     return refs;
+  }
+
+  /**
+   * One Swarm secret per file of an archive that holds a sensitive value: its content is
+   * then kept encrypted in the swarm's store and given only to the task's node, in memory
+   * (Swarm's configs are neither). Secrets are never shared between services: each is made
+   * for one service (a random name, labelled with the service) and removed with it.
+   */
+  private async fileSecrets(lineage: string, service: string, file: FileMount, who: string): Promise<Docker.SecretReference[]> {
+    const root = checkMountPath(file.mountPath).replace(/\/+$/, '');
+    const refs: Docker.SecretReference[] = [];
+    for (const entry of await readArchive(file.archive)) {
+      if (entry.type === 'directory') continue;
+      if (entry.type !== 'file') {
+        throw new RuntimeError('invalid-spec', `${who}: '${entry.path}' under ${root} is a ${entry.type}; Swarm secrets hold regular files only`);
+      }
+      if (entry.content.length > CONFIG_LIMIT) {
+        throw new RuntimeError('invalid-spec', `${who}: '${entry.path}' under ${root} has ${entry.content.length} bytes; a Swarm secret holds at most 500 KiB`);
+      }
+      const name = secretName(lineage, randomBytes(12).toString('hex'));
+      const labels = ownLabels(lineage, undefined, { [LABEL_CONFIG]: 'secret', [LABEL_SERVICE]: service });
+      const made = (await this.call(`creating a secret for '${entry.path}' of ${who}`, () =>
+        this.docker.createSecret({ Name: name, Labels: labels, Data: Buffer.from(entry.content).toString('base64') }),
+      )) as { id?: string; ID?: string };
+      refs.push({ SecretID: made.id ?? made.ID ?? '', SecretName: name, File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: (entry.mode & 0o777) || 0o600 } });
+    }
+    return refs;
+  }
+
+  private async removeSecrets(ids: readonly string[]): Promise<void> {
+    for (const id of ids) if (id !== '') await this.callTolerating(404, `removing secret ${shortId(id)}`, () => this.docker.getSecret(id).remove());
+  }
+
+  private ownSecrets(lineage: string): Promise<{ ID: string }[]> {
+    return this.call(`listing secrets of enclave ${lineage}`, () =>
+      this.docker.listSecrets({ filters: { label: [`${LABEL_LINEAGE}=${lineage}`, LABEL_CONFIG] } }),
+    ) as Promise<{ ID: string }[]>;
   }
 
   private async ensureConfig(name: string, data: Buffer, labels: Record<string, string>, lineage: string): Promise<string> {
@@ -486,28 +618,29 @@ export class SwarmRuntime implements Runtime {
     for (const c of ((service.Spec?.TaskTemplate as { ContainerSpec?: { Configs?: Docker.ConfigReference[] } } | undefined)?.ContainerSpec?.Configs ?? [])) {
       if (c.ConfigID) await this.docker.getConfig(c.ConfigID).remove().catch(() => undefined);
     }
+    await this.removeSecrets(serviceSecrets(service).map((r) => r.SecretID ?? ''));
     return true;
   }
 
   async serviceLogs(ref: ServiceRef, options: { tail?: number } = {}): Promise<string> {
-    const { ref: taskRef } = await this.taskContainer(ref, 'reading its log', true);
-    return this.local.serviceLogs(taskRef, options);
+    const { runtime, ref: taskRef } = await this.taskContainer(ref, 'reading its log', true);
+    return runtime.serviceLogs(taskRef, options);
   }
 
   async streamLogs(ref: ServiceRef, out: OutputStreams, options?: LogOptions): Promise<void> {
-    const { ref: taskRef } = await this.taskContainer(ref, 'reading its log', true);
-    return this.local.streamLogs(taskRef, out, options);
+    const { runtime, ref: taskRef } = await this.taskContainer(ref, 'reading its log', true);
+    return runtime.streamLogs(taskRef, out, options);
   }
 
   async execAttached(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number> {
-    const { ref: taskRef } = await this.taskContainer(ref, 'running a command in it');
-    return this.local.execAttached(taskRef, cmd, out, options);
+    const { runtime, ref: taskRef } = await this.taskContainer(ref, 'running a command in it');
+    return runtime.execAttached(taskRef, cmd, out, options);
   }
 
   /** A stopped task's container, copied: Swarm restarts nothing of it (one replica, no restart on a copy). */
   async execInCopy(ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options?: AttachedExecOptions): Promise<number> {
-    const { ref: taskRef } = await this.taskContainer(ref, 'copying its container', true);
-    return this.local.execInCopy(taskRef, cmd, out, options);
+    const { runtime, ref: taskRef } = await this.taskContainer(ref, 'copying its container', true);
+    return runtime.execInCopy(taskRef, cmd, out, options);
   }
 
   imageIdentity(ref: string): Promise<ImageIdentity | undefined> {
@@ -538,13 +671,13 @@ export class SwarmRuntime implements Runtime {
   }
 
   async exec(ref: ServiceRef, cmd: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const { ref: taskRef } = await this.taskContainer(ref, 'running a command in it');
-    return this.local.exec(taskRef, cmd, options);
+    const { runtime, ref: taskRef } = await this.taskContainer(ref, 'running a command in it');
+    return runtime.exec(taskRef, cmd, options);
   }
 
   async copyToService(ref: ServiceRef, file: FileMount): Promise<void> {
-    const { ref: taskRef } = await this.taskContainer(ref, 'copying files into it');
-    return this.local.copyToService(taskRef, file);
+    const { runtime, ref: taskRef } = await this.taskContainer(ref, 'copying files into it');
+    return runtime.copyToService(taskRef, file);
   }
 
   /**
@@ -552,21 +685,26 @@ export class SwarmRuntime implements Runtime {
    * engine reads a container's own file system, where a config is an empty mount point.
    */
   async copyFromService(ref: ServiceRef, path: string): Promise<Buffer> {
-    const { ref: taskRef } = await this.taskContainer(ref, 'copying files out of it', true);
-    const archive = await this.local.copyFromService(taskRef, path);
+    const { runtime, ref: taskRef } = await this.taskContainer(ref, 'copying files out of it', true);
+    const archive = await runtime.copyFromService(taskRef, path);
     const service = await this.require(ref);
     const configs = (service.Spec?.TaskTemplate as { ContainerSpec?: { Configs?: Docker.ConfigReference[] } } | undefined)?.ContainerSpec?.Configs ?? [];
     const clean = checkMountPath(path).replace(/\/+$/, '');
     const parent = clean.slice(0, clean.lastIndexOf('/') + 1);
-    const inside = configs.filter((c) => c.File?.Name !== undefined && (c.File.Name === clean || c.File.Name.startsWith(`${clean}/`)));
-    if (inside.length === 0) return archive;
+    const within = (name: string | undefined): name is string => name !== undefined && (name === clean || name.startsWith(`${clean}/`));
+    const inside = configs.filter((c) => within(c.File?.Name));
+    const secrets = new Map(serviceSecrets(service).filter((r) => within(r.File?.Name)).map((r) => [r.File!.Name!.slice(parent.length), r.File!.Name!]));
+    if (inside.length === 0 && secrets.size === 0) return archive;
     const byPath = new Map<string, string>(inside.map((c) => [c.File!.Name!.slice(parent.length), c.ConfigID ?? '']));
     const entries = await readArchive(archive);
     const files: ArchiveFileInput[] = [];
     for (const entry of entries) {
       if (entry.type === 'directory') continue;
       const configId = byPath.get(entry.path);
-      if (configId) {
+      const secret = secrets.get(entry.path);
+      if (secret !== undefined) {
+        files.push({ path: entry.path, content: await this.readSecretFile(runtime, taskRef, secret, ref.name), mode: entry.mode });
+      } else if (configId) {
         const config = (await this.call(`reading config of '${entry.path}'`, () => this.docker.getConfig(configId).inspect())) as { Spec?: { Data?: string } };
         files.push({ path: entry.path, content: Buffer.from(config.Spec?.Data ?? '', 'base64'), mode: entry.mode });
       } else if (entry.type === 'file') {
@@ -576,6 +714,24 @@ export class SwarmRuntime implements Runtime {
     return packFiles(files);
   }
 
+  /**
+   * A secret's content as the task sees it: the engine gives secrets out to the task's node
+   * only (neither the API nor the container's archive has them), so it is read in the
+   * running container. Text only: a command's output is decoded as UTF-8.
+   */
+  private async readSecretFile(runtime: DockerRuntime, taskRef: ServiceRef, path: string, service: string): Promise<Buffer> {
+    const result = await runtime.exec(taskRef, ['cat', path]).catch((err: unknown) => {
+      throw new RuntimeError('not-running', `cannot copy ${path} out of service '${service}': it is a Swarm secret, read in the running task (${(err as Error).message})`);
+    });
+    if (result.exitCode !== 0) {
+      throw new RuntimeError('engine-error', `cannot copy ${path} out of service '${service}': it is a Swarm secret, and \`cat\` in its container exited with ${result.exitCode}`);
+    }
+    if (result.stdout.includes('\uFFFD')) {
+      throw new RuntimeError('invalid-spec', `cannot copy ${path} out of service '${service}': it is a Swarm secret holding binary data, which the runtime reads back as text only`);
+    }
+    return Buffer.from(result.stdout, 'utf8');
+  }
+
   async runTask(lineage: string, spec: TaskSpec): Promise<TaskResult> {
     await this.ensureEnclave(lineage);
     return this.local.runTask(lineage, spec);
@@ -583,21 +739,95 @@ export class SwarmRuntime implements Runtime {
 
   // ---- helpers --------------------------------------------------------------------------
 
-  /** The task container of a service, as a reference the Docker adapter checks by its labels. */
-  private async taskContainer(ref: ServiceRef, doing: string, anyState = false): Promise<{ ref: ServiceRef; task: TaskView }> {
+  /**
+   * The task container of a service, as a reference the Docker adapter checks by its labels,
+   * and the engine of the node that runs it (the manager's own, or the one the node's
+   * `starform.engine` label names).
+   */
+  private async taskContainer(ref: ServiceRef, doing: string, anyState = false): Promise<{ runtime: DockerRuntime; ref: ServiceRef; task: TaskView }> {
     const service = await this.require(ref);
     const task = await this.currentTask(service.ID);
     if (!task || !task.containerId || (!anyState && task.state !== 'running')) {
       throw new RuntimeError('not-running', `service '${ref.name}' has no running task (${task?.state ?? 'none'}${task?.error ? `: ${task.error}` : ''}); cannot go on ${doing}`);
     }
-    const self = await this.managerNode();
-    if (task.nodeId !== self) {
+    const runtime = await this.nodeRuntime(task.nodeId, `service '${ref.name}'`, doing);
+    return { runtime, ref: { lineage: ref.lineage, name: ref.name, containerId: task.containerId }, task };
+  }
+
+  // ---- nodes ------------------------------------------------------------------------------
+
+  private async selfNodeId(): Promise<string> {
+    return this.selfNode ?? (await this.managerNode());
+  }
+
+  /** A node's address and labels (cached a few seconds: a no-op apply asks for every service). */
+  private node(id: string): Promise<NodeView | undefined> {
+    const cached = this.nodes.get(id);
+    if (cached && Date.now() - cached.at < NODE_TTL_MS) return cached.view;
+    // The promise is kept, so the services of one refresh ask once between them.
+    const view = (async (): Promise<NodeView | undefined> => {
+      const raw = (await this.callTolerating(404, `inspecting Swarm node ${shortId(id)}`, () => this.docker.getNode(id).inspect())) as
+        | { ID: string; Spec?: { Labels?: Record<string, string> }; Status?: { Addr?: string } }
+        | undefined;
+      return raw ? { id: raw.ID, addr: raw.Status?.Addr ?? '', labels: raw.Spec?.Labels ?? {} } : undefined;
+    })();
+    this.nodes.set(id, { view, at: Date.now() });
+    view.catch(() => this.nodes.delete(id));
+    return view;
+  }
+
+  /**
+   * Where the ports a task publishes on its node are reached from this machine: the engine's
+   * own host for the manager of a remote engine (the address this machine already reaches
+   * it at), otherwise the address the node has in the swarm (Status.Addr: on this machine's
+   * swarm, 127.0.0.1 or the address of a node in a network namespace; on a remote swarm, the
+   * node's address there).
+   */
+  private async portHost(nodeId: string): Promise<string> {
+    if (!this.engine.local && nodeId === (await this.selfNodeId())) return this.connectHost;
+    const addr = (await this.node(nodeId))?.addr ?? '';
+    return addr === '' || addr === '0.0.0.0' || addr === '::' ? this.connectHost : addr;
+  }
+
+  /**
+   * The engine of the node that runs a task: the manager's for its own tasks; for another
+   * node, the engine its `starform.engine` label names (unix://, tcp:// with the TLS material
+   * of the manager's engine, ssh://): the manager's API does not reach into a worker's containers.
+   */
+  private async nodeRuntime(nodeId: string, who: string, doing: string): Promise<DockerRuntime> {
+    if (nodeId === (await this.selfNodeId())) return this.local;
+    return (await this.nodeEngine(nodeId, who, doing)).runtime;
+  }
+
+  private async nodeEngine(nodeId: string, who: string, doing: string): Promise<{ runtime: DockerRuntime; docker: Docker }> {
+    const known = this.nodeRuntimes.get(nodeId);
+    if (known) return known;
+    const node = await this.node(nodeId);
+    const address = node?.labels[LABEL_ENGINE];
+    if (!address) {
       throw new RuntimeError(
-        'engine-error',
-        `service '${ref.name}' runs on Swarm node ${task.nodeId}, whose engine this runtime does not reach (only the manager ${self} at ${this.endpoint}); cannot go on ${doing}`,
+        'engine-unreachable',
+        `${who} runs on Swarm node ${shortId(nodeId)}${node?.addr ? ` (${node.addr})` : ''}, whose engine this runtime does not reach (only the manager at ${this.endpoint}); cannot go on ${doing}. ` +
+          `Name that node's engine in its ${LABEL_ENGINE} label: docker node update --label-add ${LABEL_ENGINE}=tcp://HOST:2376 ${shortId(nodeId)}`,
       );
     }
-    return { ref: { lineage: ref.lineage, name: ref.name, containerId: task.containerId }, task };
+    const engine = parseHost(address, address.startsWith('unix://') ? undefined : this.engine.tls, `the ${LABEL_ENGINE} label of Swarm node ${shortId(nodeId)}`);
+    const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker;
+    const made = { runtime: new DockerRuntime({ ...this.options, engine }), docker: new DockerClient(dockerodeOptions(engine) as Docker.DockerOptions) };
+    this.nodeRuntimes.set(nodeId, made);
+    return made;
+  }
+
+  /** The engines of the other nodes that name one (for removing what lives on them: volumes). */
+  private async otherNodeEngines(): Promise<Docker[]> {
+    const self = await this.selfNodeId();
+    const nodes = (await this.call('listing swarm nodes', () => this.docker.listNodes())) as { ID: string; Spec?: { Labels?: Record<string, string> } }[];
+    const result: Docker[] = [];
+    for (const n of nodes) {
+      if (n.ID === self || !n.Spec?.Labels?.[LABEL_ENGINE]) continue;
+      result.push((await this.nodeEngine(n.ID, `Swarm node ${shortId(n.ID)}`, 'removing the enclave')).docker);
+    }
+    return result;
   }
 
   private async findService(lineage: string, name: string): Promise<Docker.Service | undefined> {
@@ -682,15 +912,35 @@ export class SwarmRuntime implements Runtime {
     if (ids.length === 0) return;
     const tasks = (await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: [...ids] } })).catch(() => [])) as RawTask[];
     await Promise.all(ids.map((id) => this.callTolerating(404, `removing ${who ?? `Swarm service ${shortId(id)}`}`, () => this.docker.getService(id).remove())));
-    const containers = new Set(tasks.map((t) => t.Status?.ContainerStatus?.ContainerID ?? '').filter((c) => c !== ''));
-    const deadline = Date.now() + 60_000;
-    while (containers.size > 0 && Date.now() < deadline) {
-      const present = new Set(
-        (await this.call('listing containers', () => this.docker.listContainers({ all: true, filters: { id: [...containers] } }))).map((c) => c.Id),
-      );
-      for (const c of [...containers]) if (!present.has(c)) containers.delete(c);
-      if (containers.size > 0) await sleep(250);
+    await this.waitContainersGone(tasks);
+  }
+
+  /**
+   * Waits until the task containers are gone, on each node's engine: the manager's, and
+   * those of the other nodes whose engines the runtime reaches (their label); a node it
+   * does not reach is not waited for.
+   */
+  private async waitContainersGone(tasks: readonly RawTask[]): Promise<void> {
+    const self = await this.selfNodeId().catch(() => '');
+    const byNode = new Map<string, Set<string>>();
+    for (const t of tasks) {
+      const id = t.Status?.ContainerStatus?.ContainerID ?? '';
+      if (id === '') continue;
+      const node = t.NodeID ?? self;
+      byNode.set(node, (byNode.get(node) ?? new Set()).add(id));
     }
+    const deadline = Date.now() + 60_000;
+    await Promise.all(
+      [...byNode].map(async ([node, containers]) => {
+        const docker = node === self ? this.docker : this.nodeRuntimes.get(node)?.docker ?? (await this.nodeEngine(node, 'a task', 'waiting for it to go').catch(() => undefined))?.docker;
+        if (docker === undefined) return;
+        while (containers.size > 0 && Date.now() < deadline) {
+          const present = new Set((await this.call('listing containers', () => docker.listContainers({ all: true, filters: { id: [...containers] } }))).map((c) => c.Id));
+          for (const c of [...containers]) if (!present.has(c)) containers.delete(c);
+          if (containers.size > 0) await sleep(250);
+        }
+      }),
+    );
   }
 
   private async serviceInfo(id: string, name: string, task: TaskView | undefined, known?: Docker.Service): Promise<ServiceInfo> {
@@ -698,18 +948,16 @@ export class SwarmRuntime implements Runtime {
     if (task?.state === 'running') {
       const service = known ?? ((await this.call(`inspecting service '${name}'`, () => this.docker.getService(id).inspect())) as Docker.Service);
       const declared = portsFromLabel(service.Spec?.Labels?.[LABEL_PORTS]);
-      const container = this.publishMode === 'host' ? await this.docker.getContainer(task.containerId).inspect().catch(() => undefined) : undefined;
+      // Host mode: the task's own port status says which port its node published (the
+      // container may be on another node's engine); reached at that node's address.
+      const hostIp = this.publishMode === 'host' && Object.keys(declared).length > 0 ? await this.portHost(task.nodeId) : this.connectHost;
       for (const [portId, p] of Object.entries(declared)) {
         const proto = p.protocol.toLowerCase();
-        let hostPort: number | undefined;
-        if (this.publishMode === 'ingress') {
-          hostPort = service.Endpoint?.Ports?.find((e) => e.TargetPort === p.number && e.Protocol === proto)?.PublishedPort;
-        } else {
-          const bindings = container?.NetworkSettings.Ports?.[`${p.number}/${proto}`] ?? [];
-          const binding = bindings.find((b) => !b.HostIp.includes(':')) ?? bindings[0];
-          hostPort = binding ? Number(binding.HostPort) : undefined;
-        }
-        if (hostPort) ports[portId] = { number: p.number, protocol: p.protocol, hostIp: this.connectHost, hostPort };
+        const hostPort =
+          this.publishMode === 'ingress'
+            ? service.Endpoint?.Ports?.find((e) => e.TargetPort === p.number && e.Protocol === proto)?.PublishedPort
+            : task.ports.find((e) => e.target === p.number && e.protocol === proto)?.published;
+        if (hostPort) ports[portId] = { number: p.number, protocol: p.protocol, hostIp, hostPort };
       }
     }
     return { name, containerId: id, hostname: name, ipAddress: task?.state === 'running' ? task.address : '', ports };
@@ -755,7 +1003,13 @@ interface RawTask {
   CreatedAt?: string;
   NodeID?: string;
   DesiredState?: string;
-  Status?: { State?: string; Message?: string; Err?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+  Status?: {
+    State?: string;
+    Message?: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+    PortStatus?: { Ports?: { Protocol?: string; TargetPort?: number; PublishedPort?: number }[] };
+  };
   NetworksAttachments?: { Network?: { Spec?: { Labels?: Record<string, string> } }; Addresses?: string[] }[];
 }
 
@@ -772,6 +1026,7 @@ function taskView(t: RawTask): TaskView {
     exitCode: t.Status?.ContainerStatus?.ExitCode,
     address: (enclave?.Addresses?.[0] ?? '').split('/')[0] ?? '',
     createdAt: t.CreatedAt ?? '',
+    ports: (t.Status?.PortStatus?.Ports ?? []).map((p) => ({ protocol: p.Protocol ?? 'tcp', target: p.TargetPort ?? 0, published: p.PublishedPort ?? 0 })),
   };
 }
 
@@ -784,6 +1039,10 @@ function taskFailure(who: string, task: TaskView, spec: ServiceSpec | undefined)
     return new RuntimeError('port-in-use', `cannot start ${who}: a host port it publishes is already in use (${reason})`);
   }
   return new RuntimeError('not-running', `${who} did not start: its task is ${task.state}${task.exitCode !== undefined && task.exitCode !== 0 ? ` with exit code ${task.exitCode}` : ''} (${reason})`);
+}
+
+function serviceSecrets(service: Docker.Service): Docker.SecretReference[] {
+  return (service.Spec?.TaskTemplate as { ContainerSpec?: { Secrets?: Docker.SecretReference[] } } | undefined)?.ContainerSpec?.Secrets ?? [];
 }
 
 function replicas(service: Docker.Service): number | undefined {

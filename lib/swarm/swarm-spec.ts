@@ -36,6 +36,11 @@ export function configName(lineage: string, digest: string): string {
   return `sf-${hash(lineage, 12)}-${digest.slice(0, 32)}`;
 }
 
+/** A secret's name says nothing of its content (a digest of a short secret could be reversed). */
+export function secretName(lineage: string, nonce: string): string {
+  return `sf-${hash(lineage, 12)}-s-${nonce}`;
+}
+
 export function anchorName(lineage: string, key: string): string {
   return `sf-vol-${hash(`${lineage}/${key}`, 24)}`;
 }
@@ -64,6 +69,8 @@ export interface SwarmServiceInputs {
   readonly networkId: string;
   readonly publishMode: PublishMode;
   readonly configs: readonly Docker.ConfigReference[];
+  /** Files that hold sensitive values, as Swarm secrets (absent: none). */
+  readonly secrets?: readonly Docker.SecretReference[];
   readonly mounts: readonly Docker.MountSettings[];
   /** Placement constraints beyond the node selectors (the volume pin). */
   readonly constraints: readonly string[];
@@ -120,6 +127,7 @@ export function swarmServiceSpec(inputs: SwarmServiceInputs): Docker.CreateServi
         ...(spec.capabilities && spec.capabilities.length > 0 ? { CapabilityAdd: [...spec.capabilities] } : {}),
         Mounts: [...inputs.mounts, ...bindMounts],
         Configs: [...inputs.configs],
+        ...(inputs.secrets && inputs.secrets.length > 0 ? { Secrets: [...inputs.secrets] } : {}),
         StopGracePeriod: inputs.stopTimeoutSeconds * 1_000_000_000,
       } as Docker.ContainerSpec,
       Resources: { Limits: limits, Reservations: reservations },

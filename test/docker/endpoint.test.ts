@@ -3,11 +3,12 @@
 // currentContext, the "default" context, and where published ports are reached.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRuntimeError } from '../../lib/runtime/index.js';
-import { resolveEngine } from '../../lib/docker/endpoint.js';
+import { resolveEngine, sshAuth } from '../../lib/docker/endpoint.js';
 
 describe('docker: engine endpoint resolution', () => {
   let home: string;
@@ -60,5 +61,24 @@ describe('docker: engine endpoint resolution', () => {
     context(other, 'prod', 'tcp://other.example:2375', false);
     assert.equal(resolveEngine({ env: { DOCKER_CONFIG: other, DOCKER_CONTEXT: 'prod' }, home }).host, 'other.example');
     assert.throws(() => resolveEngine({ env: { DOCKER_CONTEXT: 'nowhere' }, home }), /there is no Docker context named 'nowhere'/);
+  });
+
+  it('authenticates ssh:// as ssh does: the agent first, else the first unencrypted default identity file', function () {
+    this.timeout(30_000);
+    assert.deepEqual(sshAuth({ SSH_AUTH_SOCK: '/run/agent.sock' }, home), { agent: '/run/agent.sock' });
+    assert.deepEqual(sshAuth({}, home), {}, 'no agent, no key: nothing');
+    if (spawnSync('ssh-keygen', ['-?'], { stdio: 'ignore' }).error) this.skip();
+    mkdirSync(join(home, '.ssh'));
+    const key = (name: string, passphrase: string): void => {
+      const made = spawnSync('ssh-keygen', ['-q', '-t', name.slice(3), '-N', passphrase, '-f', join(home, '.ssh', name)]);
+      assert.equal(made.status, 0, String(made.stderr));
+    };
+    key('id_ed25519', 'a passphrase');
+    key('id_ecdsa', '');
+    assert.deepEqual(sshAuth({}, home), { privateKey: readFileSync(join(home, '.ssh', 'id_ecdsa')) }, 'the encrypted id_ed25519 is passed over');
+    rmSync(join(home, '.ssh', 'id_ed25519'));
+    rmSync(join(home, '.ssh', 'id_ed25519.pub'));
+    key('id_ed25519', '');
+    assert.deepEqual(sshAuth({}, home), { privateKey: readFileSync(join(home, '.ssh', 'id_ed25519')) }, 'id_ed25519 comes first');
   });
 });

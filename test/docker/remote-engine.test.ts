@@ -1,15 +1,17 @@
 // Remote engines, end to end: a second Docker Engine of the test's own (its own data and
-// exec roots, pid file and socket, no default bridge, no iptables, its own address pool),
-// listening on a loopback TCP port with TLS client verification, with certificates the test
-// makes with openssl. `starform apply` then reaches it through DOCKER_HOST + DOCKER_TLS_VERIFY
+// exec roots, pid file and socket, its own address pool), in a network namespace of its own
+// joined to this machine by one veth, so that it is a host of its own: its own address,
+// its own ports (published ports of the shared engine cannot collide with its ones). It
+// listens on its address with TLS client verification, with certificates the test makes
+// with openssl. Its published ports are reached, and readiness probed, at that address,
+// not at 127.0.0.1. `starform apply` then reaches it through DOCKER_HOST + DOCKER_TLS_VERIFY
 // + DOCKER_CERT_PATH and through a Docker context (DOCKER_CONFIG/contexts, DOCKER_CONTEXT),
 // and its services land on that engine, not on the shared one. A client without the
 // certificates is refused with one message. The shared engine is never reconfigured.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,27 +21,16 @@ import { TEST_IMAGE } from './engine.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin', 'starform');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'ignore' });
 }
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, as the docker docs make them. */
-function makeCertificates(dir: string): void {
+/** A CA, a server certificate for `ip` and a client certificate, as the docker docs make them. */
+function makeCertificates(dir: string, ip: string): void {
   mkdirSync(dir, { recursive: true });
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=starform-test-ca'], dir);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', `/CN=${ip}`], dir);
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-days', '1', '-extfile', 'server.ext'], dir);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=starform-test-client'], dir);
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
@@ -69,14 +60,18 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
   let dir: string;
   let daemon: ChildProcess | undefined;
   let socket: string;
-  let port: number;
+  const port = 2376;
   let certs: string;
-  let bridge: string | undefined;
+  const tag = randomBytes(3).toString('hex');
+  const netns = `sfr${tag}`;
+  const hostLeg = `sfr${tag}h`;
+  let made = { netns: false, link: false };
+  let addr = '';
 
   before(async function () {
     this.timeout(120_000);
     const problem =
-      process.getuid?.() !== 0 ? 'not root' : spawnSync('dockerd', ['--version']).status !== 0 ? 'no dockerd' : spawnSync('openssl', ['version']).status !== 0 ? 'no openssl' : undefined;
+      process.getuid?.() !== 0 ? 'not root' : spawnSync('dockerd', ['--version']).status !== 0 ? 'no dockerd' : spawnSync('openssl', ['version']).status !== 0 ? 'no openssl' : spawnSync('nsenter', ['--version']).status !== 0 ? 'no nsenter' : spawnSync('ip', ['-V']).status !== 0 ? 'no ip' : undefined;
     if (problem) {
       if (process.env['CI']) throw new Error(`a second Docker Engine is required in CI: ${problem}`);
       console.log(`    (skipping: cannot start a second Docker Engine: ${problem})`);
@@ -84,30 +79,42 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
     }
     // A short path: the engine's sockets live under it (unix socket paths are limited to 108 bytes).
     dir = mkdtempSync(join(tmpdir(), 'sf-remote-'));
+    // A /30 of 10.249.0.0/16 no route of this machine uses: .1 here, .2 the engine's.
+    const routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
+    let x = randomBytes(1)[0]!;
+    while (routes.includes(`10.249.${x}.`)) x = (x + 1) % 256;
+    addr = `10.249.${x}.2`;
     certs = join(dir, 'certs');
-    makeCertificates(certs);
+    makeCertificates(certs, addr);
     socket = join(dir, 'docker.sock');
-    port = await freePort();
-    bridge = `sfr${randomBytes(4).toString('hex')}`;
-    execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
-    execFileSync('ip', ['addr', 'add', '10.214.0.1/24', 'dev', bridge]);
-    execFileSync('ip', ['link', 'set', bridge, 'up']);
+    execFileSync('ip', ['netns', 'add', netns]);
+    made.netns = true;
+    execFileSync('ip', ['link', 'add', hostLeg, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+    made.link = true;
+    execFileSync('ip', ['addr', 'add', `10.249.${x}.1/30`, 'dev', hostLeg]);
+    execFileSync('ip', ['link', 'set', hostLeg, 'up']);
+    for (const args of [['link', 'set', 'lo', 'up'], ['addr', 'add', `${addr}/30`, 'dev', 'eth0'], ['link', 'set', 'eth0', 'up'], ['route', 'add', 'default', 'via', `10.249.${x}.1`]]) {
+      execFileSync('ip', ['netns', 'exec', netns, 'ip', ...args]);
+    }
+    // nsenter enters the network namespace only (`ip netns exec` would remount /sys and hide
+    // the cgroup hierarchies dockerd needs). Its default bridge is its namespace's own.
     daemon = spawn(
-      'dockerd',
+      'nsenter',
       [
+        `--net=/var/run/netns/${netns}`,
+        'dockerd',
         '--data-root', join(dir, 'data'),
         '--exec-root', join(dir, 'exec'),
         '--pidfile', join(dir, 'docker.pid'),
         '-H', `unix://${socket}`,
-        '-H', `tcp://127.0.0.1:${port}`,
+        '-H', `tcp://${addr}:${port}`,
         '--tlsverify',
         '--tlscacert', join(certs, 'ca.pem'),
         '--tlscert', join(certs, 'server-cert.pem'),
         '--tlskey', join(certs, 'server-key.pem'),
-        // A bridge of its own: with --bridge=none, dockerd deletes the host's docker0 (the
-        // shared engine's default bridge) as it starts.
-        '--bridge', bridge,
-        '--iptables=false',
+        // Never --bridge=none: dockerd then deletes the docker0 of its namespace (in the
+        // host's, the shared engine's default bridge).
+        '--bip', '10.214.0.1/24',
         '--default-address-pool', 'base=10.213.0.0/16,size=24',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -124,23 +131,46 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
   });
 
   after(async function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     if (daemon && daemon.exitCode === null) {
+      // Whatever a failed test left (every container of this engine is the test's own).
+      spawnSync('sh', ['-c', `docker -H unix://${socket} ps -aq | xargs -r docker -H unix://${socket} rm -f`], { stdio: 'ignore' });
+      const exited = new Promise((r) => daemon!.once('exit', r));
       daemon.kill('SIGTERM');
-      await new Promise((r) => daemon!.once('exit', r));
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 45_000))]);
+      if (daemon.exitCode === null) daemon.kill('SIGKILL');
     }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    if (bridge) spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+    if (dir) {
+      // Container shims outlive a dockerd that was killed: end those naming this directory, by pid.
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        let cmdline = '';
+        try {
+          cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        if (cmdline.includes(dir)) spawnSync('kill', ['-KILL', pid]);
+      }
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir)).sort().reverse();
+      for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (made.link) spawnSync('ip', ['link', 'del', hostLeg], { stdio: 'ignore' });
+    if (made.netns) spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
+    made = { netns: false, link: false };
   });
 
   it('applies and destroys through DOCKER_HOST=tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', () => {
     const work = mkdtempSync(join(dir, 'host-'));
     const state = join(work, 'starform.state.json');
-    const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs };
+    const env = { DOCKER_HOST: `tcp://${addr}:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs };
     const applied = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, env);
     assert.equal(applied.code, 0, applied.stderr);
     const lineage = (JSON.parse(readFileSync(state, 'utf8')) as { lineage: string }).lineage;
     assert.match(applied.stdout, /page = "<p>hello, world<\/p>\\n"/, 'readiness and the request reached the service through its published port');
+    // Published on the engine's own address (its host), and reached there.
+    const ports = execFileSync('docker', ['-H', `unix://${socket}`, 'ps', '--filter', `label=starform.lineage=${lineage}`, '--format', '{{.Ports}}'], { encoding: 'utf8' });
+    assert.match(ports, /0\.0\.0\.0:\d+->8080\/tcp/);
     assert.equal(containersOn(socket, lineage).length, 3, 'the services run on the remote engine');
     assert.deepEqual(containersOn(undefined, lineage), [], 'and not on the shared one');
     const plan = starform(['plan', fixture('lifecycle'), '--state', state], work, env);
@@ -159,7 +189,7 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
     mkdirSync(join(config, 'contexts', 'meta', id), { recursive: true });
     writeFileSync(
       join(config, 'contexts', 'meta', id, 'meta.json'),
-      JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: `tcp://127.0.0.1:${port}`, SkipTLSVerify: false } } }),
+      JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: `tcp://${addr}:${port}`, SkipTLSVerify: false } } }),
     );
     const tls = join(config, 'contexts', 'tls', id, 'docker');
     mkdirSync(tls, { recursive: true });
@@ -181,9 +211,9 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
   it('refuses a client without the certificates, and a missing context, with one message each', () => {
     const work = mkdtempSync(join(dir, 'refused-'));
     const state = join(work, 'starform.state.json');
-    const noCerts = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, { DOCKER_HOST: `tcp://127.0.0.1:${port}` });
+    const noCerts = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, { DOCKER_HOST: `tcp://${addr}:${port}` });
     assert.equal(noCerts.code, 1, noCerts.stderr);
-    assert.match(noCerts.stderr, new RegExp(`tcp://127\\.0\\.0\\.1:${port}`));
+    assert.match(noCerts.stderr, new RegExp(`tcp://${addr.replace(/\./g, '\\.')}:${port}`));
     assert.doesNotMatch(noCerts.stderr, /\n\s+at .+:\d+:\d+\)?\n/);
     const missing = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, { DOCKER_CONFIG: join(work, 'none'), DOCKER_CONTEXT: 'nowhere' });
     assert.equal(missing.code, 1, missing.stderr);

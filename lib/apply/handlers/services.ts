@@ -15,6 +15,7 @@
 // created again) and `destroy` finds it. A service that does not become ready is removed
 // again, so planning again plans to create it again.
 import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../runtime/index.js';
+import { readArchive } from '../../runtime/index.js';
 import { substituteString } from '../../plan/references.js';
 import { privilegedFeatures, type GpuJson, type ImageJson, type PrivilegedSettings, type ServiceConfigJson } from '../../plan/types.js';
 import {
@@ -57,6 +58,15 @@ export function imageRef(image: ImageJson): string {
 }
 
 /** The runtime's spec for a service: references substituted, artifacts read from the blob store. */
+/** Whether a file of the archive holds one of the plan's sensitive values (the Swarm runtime makes it a secret). */
+async function holdsSensitive(archive: Uint8Array, values: readonly string[] | undefined): Promise<boolean> {
+  if (values === undefined || values.length === 0) return false;
+  for (const entry of await readArchive(archive)) {
+    if (entry.type === 'file' && values.some((v) => v !== '' && Buffer.from(entry.content).includes(v))) return true;
+  }
+  return false;
+}
+
 export async function serviceSpec(ctx: StepContext, name: string, config: ServiceConfigJson): Promise<ServiceSpec> {
   const sub = (s: string): string => substituteString(s, ctx.resolve);
   // Validation refuses files_to_be_moved before anything runs; a plan file made otherwise is refused here.
@@ -84,8 +94,9 @@ export async function serviceSpec(ctx: StepContext, name: string, config: Servic
     for (const artifact of dir.artifact_names) {
       const record = state.filesArtifacts.get(artifact);
       if (record === undefined) throw new StepFailure(`files artifact '${artifact}' (to be mounted at ${mountPath}) does not exist`);
-      files.push({ mountPath, archive: await ctx.blobs.get(record.contentHash) });
-      mounted.push({ mountPath, artifact, archive: files[files.length - 1]!.archive });
+      const archive = await ctx.blobs.get(record.contentHash);
+      files.push({ mountPath, archive, ...((await holdsSensitive(archive, state.sensitiveValues)) ? { sensitive: true } : {}) });
+      mounted.push({ mountPath, artifact, archive });
     }
   }
   await checkMountLinks(name, mounted);
