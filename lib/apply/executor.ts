@@ -21,8 +21,7 @@
 // those recorded by earlier applies for the steps this plan skips. The engine is reached
 // only through the Runtime interface.
 import type { Runtime } from '../runtime/index.js';
-import type { Instruction, InstructionKind } from '../plan/model.js';
-import { substituteDeep, type ReferenceResolver } from '../plan/references.js';
+import { substituteDeep, type Instruction, type InstructionKind, type ReferenceResolver } from '../instructions/index.js';
 import { checkPlanIsCurrent, type ChangeCore, type InstructionCore, type SavedPlan } from '../planfile/index.js';
 import {
   FileStateBackend,

@@ -18,8 +18,7 @@
 //   step:<id>        written by the step, read by steps using its future references
 //
 // The host-name rule is deliberately generous: a false match only costs parallelism.
-import type { Instruction } from '../plan/model.js';
-import { artifactsCreated } from '../plan/recorder.js';
+import { artifactsCreated, type Instruction } from '../instructions/index.js';
 import type { JsonValue } from '../util/json.js';
 import type { StepAction } from './events.js';
 

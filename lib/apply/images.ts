@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ImageRequest, Runtime } from '../runtime/index.js';
-import type { ImageJson, ServiceConfigJson } from '../plan/types.js';
+import type { ImageJson, ServiceConfigJson } from '../instructions/index.js';
 import { bulletList } from '../util/errors.js';
 import { ApplyError } from './errors.js';
 import type { ApplyEvent, ImageAction } from './events.js';

@@ -18,8 +18,7 @@
 // never written is written first), and the record is written once, after the engine
 // succeeded, so a failure leaves the state as it was.
 import type { ContainerAdoption, AdoptableContainer, Runtime } from '../docker/index.js';
-import type { Instruction } from '../plan/model.js';
-import type { ServiceConfigJson } from '../plan/types.js';
+import type { Instruction, ServiceConfigJson } from '../instructions/index.js';
 import {
   adopt,
   appliedStep,

@@ -21,9 +21,8 @@
 // Service's DNS name and the pod IP). Any other reference is a value only a run of the
 // plan produces: it stays as its text and a note says where.
 import { buildWork } from '../apply/graph.js';
-import type { Instruction, InstructionKind } from '../plan/model.js';
+import { referencesIn, type Instruction, type InstructionKind } from '../instructions/index.js';
 import { parseGoDuration } from '../plan/canonical.js';
-import { referencesIn } from '../plan/references.js';
 import type { SavedPlan, InstructionRecord } from '../planfile/index.js';
 import { renderTemplate } from '../template/index.js';
 import { UserError } from '../util/errors.js';

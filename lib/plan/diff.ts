@@ -30,9 +30,7 @@
 // changes, and what mounts the artifact after it depends on it.
 import type { State } from '../state/index.js';
 import { jsonDigest } from '../util/hash.js';
-import type { Action, Change, Instruction } from './model.js';
-import { artifactsCreated } from './recorder.js';
-import { findReferences, type Reference } from './references.js';
+import { artifactsCreated, findReferences, type Action, type Change, type Instruction, type Reference } from '../instructions/index.js';
 
 /** The fields of a replaced service that stay the same: its address and its name. */
 const KEPT_ON_REPLACE = new Set(['ip_address', 'hostname']);

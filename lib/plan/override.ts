@@ -25,8 +25,7 @@ import { readTextFile } from '../util/files.js';
 import { digestOf } from '../util/hash.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { schemaValidator } from '../util/schema.js';
-import type { Instruction, Problem } from './model.js';
-import type { PortJson, ServiceConfigJson } from './types.js';
+import type { Instruction, PortJson, Problem, ServiceConfigJson } from '../instructions/index.js';
 
 export interface ExistingBinding {
   readonly existing: { readonly container: string };

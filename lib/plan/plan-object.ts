@@ -61,31 +61,12 @@ import { UserError } from '../util/errors.js';
 import { jsonDigest } from '../util/hash.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import type { PackageFiles, PackageTree } from './host.js';
-import { futureReference, type Instruction } from './model.js';
+import { futureReference, imageName, mountedArtifacts, PRIVILEGED_BIND_MOUNT_PATHS, privilegedFeatures, type ContextJson, type ImageJson, type Instruction, type PrivilegedSettings, type RecipeJson, type ServiceConfigJson, type StoreSpecJson, type TolerationJson } from '../instructions/index.js';
 import { callerModule, type Recorder } from './recorder.js';
 import { checkEnvVars } from './env-names.js';
 import { bindingJson, bindingOf, describeBinding, overrideConfig, type OverrideSpec } from './override.js';
 import { checkAssertion, comparisonTarget, normalizeDuration, toJsonData } from './canonical.js';
-import {
-  imageName,
-  intList,
-  isKurtosis,
-  mergeServiceConfig,
-  mountedArtifacts,
-  privilegedFeatures,
-  PRIVILEGED_BIND_MOUNT_PATHS,
-  stringList,
-  stringMap,
-  type ContextJson,
-  type ImageJson,
-  type KurtosisTypeName,
-  type KurtosisValue,
-  type PrivilegedSettings,
-  type RecipeJson,
-  type ServiceConfigJson,
-  type StoreSpecJson,
-  type TolerationJson,
-} from './types.js';
+import { intList, isKurtosis, mergeServiceConfig, stringList, stringMap, type KurtosisTypeName, type KurtosisValue } from './types.js';
 
 // ---- argument types ------------------------------------------------------------------------------
 

@@ -12,9 +12,8 @@
 // interpreter gave the threads (package-relative display paths).
 import type { EvalError, Thread } from '../starlark/index.js';
 import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
-import { futureReference, type Declaration, type Instruction, type InstructionKind, type Problem, type SourcePosition, type StackFrame } from './model.js';
-import { referencedSteps } from './references.js';
-import { makeService, type KurtosisValue, type ServiceConfigJson } from './types.js';
+import { futureReference, referencedSteps, type Declaration, type Instruction, type InstructionKind, type Problem, type ServiceConfigJson, type SourcePosition, type StackFrame } from '../instructions/index.js';
+import { makeService, type KurtosisValue } from './types.js';
 import { canonicalRecord, type JsonObject } from '../util/json.js';
 
 /** What an instruction declares and needs, besides its arguments (see model.ts Instruction). */
@@ -114,21 +113,6 @@ export function baseStepId(kind: InstructionKind, args: JsonObject): string {
     default:
       return hashedStepId(kind, args);
   }
-}
-
-/**
- * The files artifacts an instruction creates: its declaration, plus the `store` entries of
- * run_sh / run_python (a task can store several artifacts; model.ts's single `declares`
- * cannot say so).
- */
-export function artifactsCreated(instruction: Instruction): string[] {
-  const out: string[] = [];
-  if (instruction.declares?.type === 'artifact') out.push(instruction.declares.name);
-  const store = instruction.args.store;
-  if ((instruction.kind === 'run_sh' || instruction.kind === 'run_python') && Array.isArray(store)) {
-    for (const s of store as readonly JsonObject[]) if (typeof s.name === 'string') out.push(s.name);
-  }
-  return out;
 }
 
 export class Recorder {

@@ -14,7 +14,7 @@
 import { schemaValidator } from '../util/schema.js';
 import type { EnclaveContents } from './recorder.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
-import { REFERENCE_PATTERN, type Instruction, type Problem } from './model.js';
+import { REFERENCE_PATTERN, type Instruction, type Problem } from '../instructions/index.js';
 
 const SERVICE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PORT_ID = /^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$/;

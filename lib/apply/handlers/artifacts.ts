@@ -8,7 +8,7 @@
 // same digest on every apply. Uploads and templates come from the plan file (embedded by
 // digest), so applying never reads the package again.
 import { packFiles, readArchive, type ArchiveFileInput } from '../../runtime/index.js';
-import { substituteDeep } from '../../plan/references.js';
+import { substituteDeep } from '../../instructions/index.js';
 import { filesArtifactRecord, putFilesArtifact, removeFilesArtifact, type State } from '../../state/index.js';
 import type { JsonValue } from '../../util/json.js';
 import { serviceRef, type BaseContext, type StepContext, type StepOutcome } from '../context.js';

@@ -1,7 +1,7 @@
 // The handler of each instruction kind. Lookups (get_service, get_services, set_service,
 // get_files_artifact, get_cluster_type) have no effect at execution time: set_service's
 // merge is already part of its add_service's arguments in the plan.
-import type { InstructionKind } from '../../plan/model.js';
+import type { InstructionKind } from '../../instructions/index.js';
 import type { StepHandler } from '../context.js';
 import { renderTemplates, storeServiceFiles, uploadFiles } from './artifacts.js';
 import { addService, removeServiceStep, startServiceStep, stopServiceStep } from './services.js';

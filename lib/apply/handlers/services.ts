@@ -15,8 +15,14 @@
 // created again) and `destroy` finds it. A service that does not become ready is removed
 // again, so planning again plans to create it again.
 import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../runtime/index.js';
-import { substituteString } from '../../plan/references.js';
-import { privilegedFeatures, type GpuJson, type ImageJson, type PrivilegedSettings, type ServiceConfigJson } from '../../plan/types.js';
+import {
+  privilegedFeatures,
+  substituteString,
+  type GpuJson,
+  type ImageJson,
+  type PrivilegedSettings,
+  type ServiceConfigJson,
+} from '../../instructions/index.js';
 import {
   putService,
   removeService,

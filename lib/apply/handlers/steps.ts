@@ -5,8 +5,7 @@
 // targets of wait substitute typed (a string that is exactly one reference becomes the
 // referenced value itself, so `verify(result["code"], "==", 0)` compares ints), print
 // substitutes textually (docs/kurtosis-api.md §1).
-import { substituteString, substituteTyped } from '../../plan/references.js';
-import type { ReadyConditionJson, RecipeJson } from '../../plan/types.js';
+import { substituteString, substituteTyped, type ReadyConditionJson, type RecipeJson } from '../../instructions/index.js';
 import type { JsonValue } from '../../util/json.js';
 import { checkAssertion, reprValue, starlarkType } from '../assertions.js';
 import { durationMs, type StepContext, type StepOutcome } from '../context.js';

@@ -7,8 +7,7 @@
 // packages when there are any. Each stored path becomes the files artifact the plan
 // named for it; the exit code is checked against acceptable_codes unless skipped.
 import type { FileMount, TaskSpec } from '../../runtime/index.js';
-import { substituteString } from '../../plan/references.js';
-import type { ImageJson } from '../../plan/types.js';
+import { substituteString, type ImageJson } from '../../instructions/index.js';
 import type { JsonValue } from '../../util/json.js';
 import { durationMs, type StepContext, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';

@@ -51,9 +51,7 @@ export interface StackFrame extends SourcePosition {
 }
 
 /** What an instruction declares about the end state, if anything. */
-export type Declaration =
-  | { readonly type: 'service'; readonly name: string }
-  | { readonly type: 'artifact'; readonly name: string };
+export type Declaration = { readonly type: 'service'; readonly name: string } | { readonly type: 'artifact'; readonly name: string };
 
 export interface Instruction {
   readonly id: string;
