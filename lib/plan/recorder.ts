@@ -12,7 +12,18 @@
 // interpreter gave the threads (package-relative display paths).
 import type { EvalError, Thread } from '../starlark/index.js';
 import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
-import { futureReference, referencedSteps, type Declaration, type Instruction, type InstructionKind, type Problem, type ServiceConfigJson, type SourcePosition, type StackFrame } from '../instructions/index.js';
+import {
+  descriptorOf,
+  futureReference,
+  referencedSteps,
+  type Declaration,
+  type Instruction,
+  type InstructionKind,
+  type Problem,
+  type ServiceConfigJson,
+  type SourcePosition,
+  type StackFrame,
+} from '../instructions/index.js';
 import { makeService, type KurtosisValue } from './types.js';
 import { canonicalRecord, type JsonObject } from '../util/json.js';
 
@@ -96,21 +107,16 @@ export function hashedStepId(kind: InstructionKind, args: JsonObject): string {
   return `${kind}.${jsonDigest(args).slice('sha256:'.length, 'sha256:'.length + 12)}`;
 }
 
-/** The step id (before the repeat suffix) model.ts assigns to an instruction. */
+/** The step id (before the repeat suffix) model.ts assigns to an instruction: its kind's descriptor says how. */
 export function baseStepId(kind: InstructionKind, args: JsonObject): string {
-  switch (kind) {
-    case 'add_service':
+  switch (descriptorOf(kind).id) {
+    case 'service':
       return `service.${String(args.name)}`;
-    case 'upload_files':
-    case 'render_templates':
-    case 'store_service_files':
+    case 'artifact':
       return `artifact.${String(args.name)}`;
-    case 'get_files_artifact':
-    case 'remove_service':
-    case 'start_service':
-    case 'stop_service':
+    case 'named':
       return `${kind}.${String(args.name)}`;
-    default:
+    case 'hashed':
       return hashedStepId(kind, args);
   }
 }
