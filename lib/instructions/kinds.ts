@@ -188,3 +188,4 @@ export function isInstructionKind(kind: string): kind is InstructionKind {
 export function descriptorOf(kind: InstructionKind): KindDescriptor {
   return KINDS[kind];
 }
+

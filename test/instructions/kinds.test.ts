@@ -11,9 +11,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { INSTRUCTION_KINDS, descriptorOf, isInstructionKind, type InstructionArgs, type InstructionKind, type KINDS } from '../../lib/instructions/index.js';
+import { INSTRUCTION_KINDS, argsOf, descriptorOf, isOfKind, isInstructionKind, type InstructionArgs, type InstructionKind, type KINDS } from '../../lib/instructions/index.js';
 import { makePlan } from '../../lib/plan/index.js';
 import { emptyState } from '../../lib/state/index.js';
+import type { Instruction } from '../../lib/instructions/index.js';
 
 // Compile-time: each descriptor lists every key of its kind's argument type (a key left
 // out makes `Missing` non-never and this line an error).
@@ -99,5 +100,15 @@ describe('instructions/kinds', () => {
       if (d.id === 'named' || d.id === 'artifact' || d.id === 'service') assert.ok(d.args.includes('name'), at + 'its id is built from its name');
       if (d.storesArtifacts === true) assert.ok(d.args.includes('store'), at);
     }
+  });
+
+  it('argsOf gives a record’s arguments as its kind’s type, and refuses a record of another kind', () => {
+    const base = { description: 'd', position: { file: 'main.star', line: 1, col: 1 }, stack: [], services: [], artifacts: [], refs: [], produces: [] };
+    const print: Instruction = { ...base, id: 'print.1', kind: 'print', args: { msg: 'hello' } };
+    const exec: Instruction = { ...base, id: 'exec.1', kind: 'exec', args: { service_name: 'db', recipe: { type: 'exec', command: ['true'], extract: {} }, acceptable_codes: [0], skip_code_check: false } };
+    assert.equal(argsOf(print, 'print').msg, 'hello');
+    assert.deepEqual(argsOf(exec, 'exec', 'request').recipe, { type: 'exec', command: ['true'], extract: {} });
+    assert.throws(() => argsOf(print, 'exec', 'request'), /internal error: step print\.1 is print, not exec or request/);
+    assert.ok(isOfKind(exec, 'exec') && !isOfKind(exec, 'wait'));
   });
 });

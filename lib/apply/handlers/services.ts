@@ -16,6 +16,7 @@
 // again, so planning again plans to create it again.
 import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../runtime/index.js';
 import {
+  argsOf,
   privilegedFeatures,
   substituteString,
   type GpuJson,
@@ -32,7 +33,7 @@ import {
   type ServiceRecord,
   type State,
 } from '../../state/index.js';
-import type { JsonObject, JsonValue } from '../../util/json.js';
+import type { JsonValue } from '../../util/json.js';
 import { durationMs, type BaseContext, type StepContext, type StepOutcome } from '../context.js';
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
@@ -43,11 +44,6 @@ import { waitFor } from '../recipes.js';
 import { stopped } from '../refresh.js';
 import { recordedImage } from '../image-identity.js';
 import { exitedAfterStart, failService, START_SETTLE_MS } from './service-failure.js';
-
-interface AddServiceArgs {
-  readonly name: string;
-  readonly config: ServiceConfigJson;
-}
 
 /** The image reference a canonical image stands for; NixBuildSpec is not supported. */
 export function imageRef(image: ImageJson): string {
@@ -175,7 +171,7 @@ function portsText(record: ServiceRecord): string {
 
 /** add_service: (re)creates the container and waits until it is ready. */
 export async function addService(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as AddServiceArgs;
+  const args = argsOf(ctx.instruction, 'add_service');
   const name = args.name;
   const config = args.config;
   const existing = ctx.state().services.get(name);
@@ -208,7 +204,7 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
 
   const image = await recordedImage(ctx.runtime, spec.image, info.imageId);
   const record = serviceRecord({
-    config: args as unknown as JsonObject,
+    config: ctx.instruction.args,
     containerId: info.containerId,
     ipAddress: info.ipAddress === '' ? null : info.ipAddress,
     ports: portRecords(config, info),
@@ -274,7 +270,7 @@ async function waitUntilReady(ctx: StepContext, name: string, config: ServiceCon
 }
 
 function serviceName(ctx: StepContext): string {
-  return String(ctx.instruction.args['name']);
+  return argsOf(ctx.instruction, 'remove_service', 'start_service', 'stop_service').name;
 }
 
 /** remove_service: forgets the service (written first), then removes its container. */
