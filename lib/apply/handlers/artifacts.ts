@@ -8,10 +8,10 @@
 // same digest on every apply. Uploads and templates come from the plan file (embedded by
 // digest), so applying never reads the package again.
 import { packFiles, readArchive, type ArchiveFileInput } from '../../runtime/index.js';
-import { argsOf, substituteDeep } from '../../instructions/index.js';
+import { argsOf, substituteDeep, type InstructionKind } from '../../instructions/index.js';
 import { filesArtifactRecord, putFilesArtifact, removeFilesArtifact, type State } from '../../state/index.js';
 import type { JsonValue } from '../../util/json.js';
-import { serviceRef, type BaseContext, type StepContext, type StepOutcome } from '../context.js';
+import { serviceRef, type BaseContext, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { forgetStep } from '../records.js';
 
@@ -124,3 +124,10 @@ export async function deleteDroppedArtifact(_ctx: BaseContext, stepId: string): 
     change: (s) => forgetStep(removeFilesArtifact(s, name), stepId),
   };
 }
+
+/** The handlers of this family, by kind (handlers/index.ts gathers the families). */
+export const ARTIFACT_HANDLERS = {
+  render_templates: renderTemplates,
+  upload_files: uploadFiles,
+  store_service_files: storeServiceFiles,
+} satisfies { readonly [K in InstructionKind]?: StepHandler };

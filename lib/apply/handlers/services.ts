@@ -17,6 +17,7 @@
 import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../runtime/index.js';
 import {
   argsOf,
+  type InstructionKind,
   privilegedFeatures,
   substituteString,
   type GpuJson,
@@ -34,7 +35,7 @@ import {
   type State,
 } from '../../state/index.js';
 import type { JsonValue } from '../../util/json.js';
-import { durationMs, type BaseContext, type StepContext, type StepOutcome } from '../context.js';
+import { durationMs, type BaseContext, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { forgetStep } from '../records.js';
@@ -318,3 +319,10 @@ export async function deleteDroppedService(ctx: BaseContext, stepId: string): Pr
   const removed = await ctx.runtime.removeService(record ? recordRef(ctx.lineage, name, record) : { lineage: ctx.lineage, name });
   return { result: null, message: removed ? 'deleted' : 'its container was already gone', record: false };
 }
+
+/** The handlers of this family, by kind, but add_service (handlers/index.ts: it may be a binding). */
+export const SERVICE_HANDLERS = {
+  remove_service: removeServiceStep,
+  start_service: startServiceStep,
+  stop_service: stopServiceStep,
+} satisfies { readonly [K in InstructionKind]?: StepHandler };

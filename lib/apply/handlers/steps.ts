@@ -5,9 +5,9 @@
 // targets of wait substitute typed (a string that is exactly one reference becomes the
 // referenced value itself, so `verify(result["code"], "==", 0)` compares ints), print
 // substitutes textually (docs/kurtosis-api.md §1).
-import { argsOf, substituteString, substituteTyped } from '../../instructions/index.js';
+import { argsOf, substituteString, substituteTyped, type InstructionKind } from '../../instructions/index.js';
 import { checkAssertion, reprValue, starlarkType } from '../assertions.js';
-import { durationMs, type StepContext, type StepOutcome } from '../context.js';
+import { durationMs, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { checkCode, formatMs, runRecipe, waitFor, type RecipeFields } from '../recipes.js';
 
@@ -79,3 +79,6 @@ export async function print(ctx: StepContext): Promise<StepOutcome> {
   const msg = substituteString(argsOf(ctx.instruction, 'print').msg, ctx.resolve);
   return { result: { msg }, message: msg };
 }
+
+/** The handlers of this family, by kind (handlers/index.ts gathers the families). */
+export const STEP_HANDLERS = { exec, request, wait, verify, print } satisfies { readonly [K in InstructionKind]?: StepHandler };

@@ -7,9 +7,9 @@
 // packages when there are any. Each stored path becomes the files artifact the plan
 // named for it; the exit code is checked against acceptable_codes unless skipped.
 import type { FileMount, TaskSpec } from '../../runtime/index.js';
-import { argsOf, substituteString } from '../../instructions/index.js';
+import { argsOf, substituteString, type InstructionKind } from '../../instructions/index.js';
 import type { JsonValue } from '../../util/json.js';
-import { durationMs, type StepContext, type StepOutcome } from '../context.js';
+import { durationMs, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { checkCode } from '../recipes.js';
 import { copyOut, storeArtifact } from './artifacts.js';
@@ -91,3 +91,6 @@ export async function runTask(ctx: StepContext): Promise<StepOutcome> {
     change: (s) => changes.reduce((acc, c) => c(acc), s),
   };
 }
+
+/** The handlers of this family, by kind (handlers/index.ts gathers the families). */
+export const TASK_HANDLERS = { run_sh: runTask, run_python: runTask } satisfies { readonly [K in InstructionKind]?: StepHandler };
