@@ -45,7 +45,7 @@ import type { Instruction, Problem, SourcePosition, StackFrame } from '../instru
 import { Recorder, type EnclaveContents } from './recorder.js';
 import { createPlanObject, globalPrint } from './plan-object.js';
 import type { OverrideSpec } from './override.js';
-import { kurtosisTypes } from './types.js';
+import { kurtosisTypes } from './types/index.js';
 import { packageArgsValue } from './package-args.js';
 
 export interface InterpretOptions {

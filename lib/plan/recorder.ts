@@ -24,7 +24,7 @@ import {
   type SourcePosition,
   type StackFrame,
 } from '../instructions/index.js';
-import { makeService, type KurtosisValue } from './types.js';
+import { makeService, type KurtosisValue } from './types/index.js';
 import { canonicalRecord, type JsonObject } from '../util/json.js';
 
 /** What an instruction declares and needs, besides its arguments (see model.ts Instruction). */

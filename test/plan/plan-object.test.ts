@@ -23,7 +23,7 @@ import type { PackageFiles, PackageTree } from '../../lib/plan/host.js';
 import { artifactsCreated, exactReference, findReferences, referencedSteps, strText, substituteDeep, substituteString, substituteTyped, UnresolvedReferenceError, type Instruction } from '../../lib/instructions/index.js';
 import { createPlanObject, globalPrint } from '../../lib/plan/plan-object.js';
 import { Recorder, problemFromEvalError } from '../../lib/plan/recorder.js';
-import { isKurtosis, kurtosisTypes } from '../../lib/plan/types.js';
+import { isKurtosis, kurtosisTypes } from '../../lib/plan/types/index.js';
 
 /** Package content: locator (without a leading "./") → file text, or a directory's files. */
 type Tree = Record<string, string | Record<string, string>>;

@@ -43,7 +43,7 @@ import {
 import { callerModule, type Recorder } from '../recorder.js';
 import { bindingJson, bindingOf, describeBinding, overrideConfig, type OverrideSpec } from '../override.js';
 import { normalizeDuration } from '../canonical.js';
-import { intList, isKurtosis, stringMap, type KurtosisTypeName, type KurtosisValue } from '../types.js';
+import { intList, isKurtosis, stringMap, type KurtosisTypeName, type KurtosisValue } from '../types/index.js';
 
 // ---- argument types ------------------------------------------------------------------------------
 

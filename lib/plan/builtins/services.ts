@@ -3,7 +3,7 @@
 // get_cluster_type (what the services run on).
 import { Dict, List, fail, fromUtf8, repr, toUnicode, typeName, withDefault } from '../../starlark/index.js';
 import type { ServiceConfigJson } from '../../instructions/index.js';
-import { isKurtosis, mergeServiceConfig } from '../types.js';
+import { isKurtosis, mergeServiceConfig } from '../types/index.js';
 import { SERVICE_CONFIG, bool, description, dict, failText, nonEmptyText, text, within, type Def, type PlanBuilder } from './common.js';
 
 export function defineServiceBuiltins(b: PlanBuilder, def: Def): void {

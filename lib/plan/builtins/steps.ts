@@ -3,7 +3,7 @@ import { optional, str, toUnicode, withDefault } from '../../starlark/index.js';
 import type { JsonObject } from '../../util/json.js';
 import type { RecipeJson } from '../../instructions/index.js';
 import { checkAssertion, comparisonTarget, normalizeDuration } from '../canonical.js';
-import { intList } from '../types.js';
+import { intList } from '../types/index.js';
 import {
   ANY_RECIPE,
   DEFAULT_HTTP_CODES,

@@ -3,7 +3,7 @@
 import { optional, withDefault, type Value } from '../../starlark/index.js';
 import type { JsonObject } from '../../util/json.js';
 import { checkEnvVars } from '../env-names.js';
-import { stringList, stringMap } from '../types.js';
+import { stringList, stringMap } from '../types/index.js';
 import { BIND_MOUNTS, TASK_IMAGE, bool, description, dict, durationOrNone, list, nonEmptyText, text, within, type Def, type PlanBuilder } from './common.js';
 
 export function defineTaskBuiltins(b: PlanBuilder, def: Def): void {
