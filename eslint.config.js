@@ -29,11 +29,11 @@ const root = dirname(fileURLToPath(import.meta.url));
 /** The files of a folder that code outside it may import, where it is not index.ts alone. */
 const FACES = {
   // The plan pipeline, and the same pipeline in a worker thread (interruptible by Ctrl-C).
-  // model, references, types, recorder and sensitive are the instruction vocabulary and the
-  // masking of secrets, which apply and the views use without the pipeline; they move to
-  // lib/instructions (issue 14.1), whose index.ts is then their face.
-  // canonical holds Kurtosis's canonical forms (Go durations, ...), which the export reads.
-  plan: ['index.ts', 'interpret-worker.ts', 'model.ts', 'references.ts', 'types.ts', 'recorder.ts', 'sensitive.ts', 'canonical.ts'],
+  // sensitive is the masking of secrets (which values; it reads the state, so it cannot
+  // live in lib/instructions), which apply's commands and the views use without the
+  // pipeline. canonical holds Kurtosis's canonical forms (Go durations, ...), which the
+  // export reads. The instruction vocabulary itself is lib/instructions (its index.ts).
+  plan: ['index.ts', 'interpret-worker.ts', 'sensitive.ts', 'canonical.ts'],
   // The events progress views are built from: the live view is a bundle of its own, which
   // must not pull in the executor and the engine client through index.ts.
   // graph: the steps' dependency graph, a pure function of the plan that the export reads

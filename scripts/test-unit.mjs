@@ -21,7 +21,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, '.unit');
 
 /** The folders of test/ whose suites are unit tests. */
-const UNIT = ['test/starlark', 'test/template', 'test/plan', 'test/planfile', 'test/state', 'test/render', 'test/util', 'test/lint'];
+const UNIT = ['test/starlark', 'test/template', 'test/instructions', 'test/plan', 'test/planfile', 'test/state', 'test/render', 'test/util', 'test/lint'];
 
 /** Suites under UNIT that are not unit tests, and why. */
 const SLOW = new Map([

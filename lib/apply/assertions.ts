@@ -7,7 +7,7 @@
 // compare as Starlark does; IN / NOT_IN look for an element equal to the value in a list,
 // tuple, set or a dict's keys, with Starlark equality (where 1 == 1.0).
 import type { JsonObject, JsonValue } from '../util/json.js';
-import { strText } from '../plan/references.js';
+import { strText } from '../instructions/index.js';
 
 export type Assertion = '==' | '!=' | '>=' | '>' | '<=' | '<' | 'IN' | 'NOT_IN';
 

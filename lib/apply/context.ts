@@ -8,8 +8,7 @@
 // old container is gone). It returns the step's result and runtime values and any other
 // change to the state; the executor records the applied step and the values.
 import type { Runtime, ServiceRef } from '../runtime/index.js';
-import type { Instruction } from '../plan/model.js';
-import type { ReferenceResolver } from '../plan/references.js';
+import type { Instruction, ReferenceResolver } from '../instructions/index.js';
 import type { StateBlobs, State } from '../state/index.js';
 import type { JsonValue } from '../util/json.js';
 import { StepFailure } from './errors.js';

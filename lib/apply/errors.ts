@@ -5,7 +5,7 @@
 // that names the step and starts with the instruction's Starlark position, the form
 // every starform error takes (`main.star:12:5: ...`). Errors that are not the user's
 // (bugs) keep their stack as the cause, for --debug.
-import type { SourcePosition } from '../plan/model.js';
+import type { SourcePosition } from '../instructions/index.js';
 import { UserError } from '../util/errors.js';
 
 /** A step did not succeed for a reason the package or its environment caused. */

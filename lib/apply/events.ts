@@ -4,7 +4,7 @@
 // must be deterministic (plain text, JSON) pass them through `inStepOrder`, which holds
 // back a step's events until every earlier step has finished, so two runs of the same
 // plan print the same lines in the same order (durations aside).
-import type { SourcePosition } from '../plan/model.js';
+import type { SourcePosition } from '../instructions/index.js';
 import type { JsonValue } from '../util/json.js';
 
 export type StepAction = 'create' | 'replace' | 'run' | 'delete';

@@ -21,8 +21,7 @@
 // those recorded by earlier applies for the steps this plan skips. The engine is reached
 // only through the Runtime interface.
 import type { Runtime } from '../runtime/index.js';
-import type { Instruction, InstructionKind } from '../plan/model.js';
-import { substituteDeep, type ReferenceResolver } from '../plan/references.js';
+import { descriptorOf, isInstructionKind, substituteDeep, type Instruction, type ReferenceResolver } from '../instructions/index.js';
 import { checkPlanIsCurrent, type ChangeCore, type InstructionCore, type SavedPlan } from '../planfile/index.js';
 import {
   FileStateBackend,
@@ -57,44 +56,6 @@ import { applyRefreshOnly, refreshOnlyEdit } from './refresh-only.js';
 import { isWholeDestroy } from '../plan/index.js';
 
 export const DEFAULT_PARALLELISM = 8;
-
-/**
- * Steps that touch no engine resource: when one of them also changes nothing else in the
- * state, its record is committed without waiting for the disk (state-writer.ts). A crash
- * can then lose the record, never a container, network or files artifact: the step just
- * runs again. Everything else is on disk before the steps after it start.
- */
-const DEFERRABLE_KINDS: ReadonlySet<string> = new Set<InstructionKind>([
-  'print',
-  'verify',
-  'get_service',
-  'get_services',
-  'get_files_artifact',
-  'get_cluster_type',
-]);
-
-/** The instruction kinds the executor knows (lib/apply/handlers has one handler for each). */
-const KINDS: ReadonlySet<string> = new Set<InstructionKind>([
-  'add_service',
-  'remove_service',
-  'start_service',
-  'stop_service',
-  'get_service',
-  'get_services',
-  'set_service',
-  'exec',
-  'request',
-  'wait',
-  'verify',
-  'print',
-  'render_templates',
-  'upload_files',
-  'store_service_files',
-  'get_files_artifact',
-  'run_sh',
-  'run_python',
-  'get_cluster_type',
-]);
 
 export interface ApplyOptions {
   /** The state file (when no `backend` is given). */
@@ -242,7 +203,7 @@ async function applyLocked(
   const order = new Map(instructions.map((ins, i) => [ins.id, i]));
   const planIds = new Set(order.keys());
   for (const ins of instructions) {
-    if (!KINDS.has(ins.kind)) {
+    if (!isInstructionKind(ins.kind)) {
       throw new ApplyError(`unknown instruction kind '${ins.kind}' in the plan (step ${ins.id})`, ins.id, ins.position);
     }
   }
@@ -325,7 +286,7 @@ async function applyLocked(
     throw userFacing(err);
   }
 
-  const { HANDLERS, deleteDroppedArtifact, deleteDroppedService } = await import('./handlers/index.js');
+  const { handlerOf, deleteDroppedArtifact, deleteDroppedService } = await import('./handlers/index.js');
   const signal = options.signal ?? new AbortController().signal;
   const cancel = options.cancel ?? new AbortController().signal;
   const deferred = new DeferredRecords(
@@ -369,9 +330,14 @@ async function applyLocked(
         outcome = item.stepId.startsWith('service.') ? await deleteDroppedService(base, item.stepId) : await deleteDroppedArtifact(base, item.stepId);
       } else {
         const ctx: StepContext = { ...base, instruction: ins, action: item.action };
-        outcome = await HANDLERS[ins.kind as InstructionKind](ctx);
+        outcome = await handlerOf(ins.kind)(ctx);
       }
-      if (ins !== undefined && DEFERRABLE_KINDS.has(ins.kind) && outcome.change === undefined) deferred.add(item, outcome);
+      // A step that touches no engine resource (its kind's descriptor says so) and changes
+      // nothing else in the state has its record committed without waiting for the disk
+      // (state-writer.ts). A crash can then lose the record, never a container, network or
+      // files artifact: the step just runs again. Everything else is on disk before the
+      // steps after it start.
+      if (ins !== undefined && descriptorOf(ins.kind).deferrableRecord === true && outcome.change === undefined) deferred.add(item, outcome);
       else await commit((s) => recordAll(s, [{ item, outcome }], known));
       summary[item.action === 'create' ? 'created' : item.action === 'replace' ? 'replaced' : item.action === 'delete' ? 'deleted' : 'run']++;
       emit({ type: 'step_done', step: info, durationMs: Date.now() - t0, message: outcome.message, result: outcome.result });

@@ -9,7 +9,8 @@
 // for everything the resources capture:
 //
 //   service:<name>   written by add_service / remove / start / stop and by every step
-//                    that acts inside the service (exec, request, wait, store files), so
+//                    that acts inside the service (exec, request, wait, store files: the
+//                    kinds whose descriptor says actsOnService, lib/instructions), so
 //                    all steps on one service keep their order; read by any step whose
 //                    arguments mention the service's host name (a package reaches other
 //                    services by name — `"postgres://db:5432"` — which no future reference
@@ -18,8 +19,7 @@
 //   step:<id>        written by the step, read by steps using its future references
 //
 // The host-name rule is deliberately generous: a false match only costs parallelism.
-import type { Instruction } from '../plan/model.js';
-import { artifactsCreated } from '../plan/recorder.js';
+import { artifactsCreated, descriptorOf, type Instruction } from '../instructions/index.js';
 import type { JsonValue } from '../util/json.js';
 import type { StepAction } from './events.js';
 
@@ -46,8 +46,6 @@ export interface ChangeLike {
   readonly instruction?: unknown;
 }
 
-const SERVICE_STEPS = new Set(['exec', 'request', 'wait', 'store_service_files', 'get_service', 'set_service']);
-
 /** The resources an instruction reads and writes (see the file comment). */
 export function resources(ins: Instruction, serviceNames: readonly string[]): { reads: string[]; writes: string[] } {
   const reads = new Set<string>();
@@ -57,7 +55,7 @@ export function resources(ins: Instruction, serviceNames: readonly string[]): { 
   for (const a of artifactsCreated(ins)) writes.add(`artifact:${a}`);
   const own = ins.declares?.type === 'service' ? ins.declares.name : undefined;
   if (own !== undefined) writes.add(`service:${own}`);
-  if (ins.kind === 'remove_service' || ins.kind === 'start_service' || ins.kind === 'stop_service' || SERVICE_STEPS.has(ins.kind)) {
+  if (descriptorOf(ins.kind).actsOnService === true) {
     for (const s of ins.services) writes.add(`service:${s}`);
   } else {
     for (const s of ins.services) if (s !== own) reads.add(`service:${s}`);

@@ -13,7 +13,7 @@
 // registry; --pull leaves them to the local check.
 import type { ImageIdentity, RegistryAuth, Runtime } from '../docker/index.js';
 import { repoDigestFor } from '../docker/index.js';
-import type { ImageJson, ServiceConfigJson } from '../plan/types.js';
+import type { ImageJson, ServiceConfigJson } from '../instructions/index.js';
 import { putService, type ServiceImage, type State } from '../state/index.js';
 import { UserError, bulletList } from '../util/errors.js';
 import { registryAuth } from './images.js';

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ImageRequest, Runtime } from '../runtime/index.js';
-import type { ImageJson, ServiceConfigJson } from '../plan/types.js';
+import { isOfKind, type ImageJson } from '../instructions/index.js';
 import { bulletList } from '../util/errors.js';
 import { ApplyError } from './errors.js';
 import type { ApplyEvent, ImageAction } from './events.js';
@@ -28,9 +28,8 @@ export interface ImageNeed {
 function imageOf(item: WorkItem): ImageJson | undefined {
   const ins = item.instruction;
   if (ins === undefined || item.action === 'delete') return undefined;
-  if (ins.kind === 'add_service' && ins.args['binding'] !== undefined) return undefined; // bound: nothing is created
-  if (ins.kind === 'add_service') return (ins.args['config'] as unknown as ServiceConfigJson).image;
-  if (ins.kind === 'run_sh' || ins.kind === 'run_python') return ins.args['image'] as unknown as ImageJson;
+  if (isOfKind(ins, 'add_service')) return ins.args.binding !== undefined ? undefined : ins.args.config.image; // bound: nothing is created
+  if (isOfKind(ins, 'run_sh', 'run_python')) return ins.args.image;
   return undefined;
 }
 

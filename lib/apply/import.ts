@@ -18,8 +18,7 @@
 // never written is written first), and the record is written once, after the engine
 // succeeded, so a failure leaves the state as it was.
 import type { ContainerAdoption, AdoptableContainer, Runtime } from '../docker/index.js';
-import type { Instruction } from '../plan/model.js';
-import type { ServiceConfigJson } from '../plan/types.js';
+import { argsOf, type Instruction, type ServiceConfigJson } from '../instructions/index.js';
 import {
   adopt,
   appliedStep,
@@ -79,7 +78,7 @@ export async function importService(options: ImportOptions): Promise<ImportResul
       hint: 'As with Terraform, the package must declare what is imported: add the service, then import.',
     });
   }
-  const args = ins.args as unknown as { name: string; config: ServiceConfigJson };
+  const args = argsOf(ins, 'add_service');
   const found = await options.runtime.lookupContainer(options.container);
   if (found === undefined) throw new UserError(`there is no container '${options.container}' on the engine (${options.runtime.endpoint})`);
   const lineageLabel = found.labels[LABEL_LINEAGE];
@@ -99,7 +98,7 @@ export async function importService(options: ImportOptions): Promise<ImportResul
     );
   }
   const { config, differences } = observedConfig(args.config, found);
-  const observed: JsonObject = { ...(ins.args as JsonObject), config: config as unknown as JsonObject };
+  const observed: JsonObject = { ...ins.args, config };
 
   // The lineage is on disk before the engine sees it (a crash then leaves nothing unnamed).
   if (state.lineage === null) state = await writeState(file, withLineage(state), options.lock);

@@ -4,9 +4,8 @@
 // carry no owner yet the plan's package. The handlers build their records without an
 // owner; stamping at the commit means a record is owned from its first write, so an apply
 // that fails half-way leaves nothing another package's plan could take for its own.
-import type { Instruction } from '../plan/model.js';
+import { artifactsCreated, type Instruction } from '../instructions/index.js';
 import { ownedBy } from '../plan/index.js';
-import { artifactsCreated } from '../plan/recorder.js';
 import type { FilesArtifactRecord, ServiceRecord, State } from '../state/index.js';
 
 /** `(before, after)` → `after` with this plan's unowned entities owned by `owner`; `full` checks every entity. */

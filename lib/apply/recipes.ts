@@ -6,8 +6,7 @@
 // one `extract.<key>` per extractor. `waitFor` is the retry loop of `wait` and of
 // ReadyCondition: run the recipe, check the assertion on one field, retry at a constant
 // interval until it holds or the timeout passes.
-import { substituteDeep, substituteString, substituteTyped } from '../plan/references.js';
-import type { RecipeJson } from '../plan/types.js';
+import { substituteDeep, substituteString, substituteTyped, type RecipeJson } from '../instructions/index.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import { checkAssertion, reprValue } from './assertions.js';
 import { interrupted, serviceRef, sleep, type StepContext } from './context.js';

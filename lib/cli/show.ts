@@ -28,7 +28,7 @@ export function builder(y: Argv): Argv<ShowArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void> {
-  const { summarize } = await import('../plan/model.js');
+  const { summarize } = await import('../instructions/index.js');
   const { readPlanFile } = await import('../planfile/index.js');
   const { renderPlanText } = await import('../render/plan-view.js');
   const { MIN_MAX_BYTES, markdownPlanOf, renderPlanMarkdown } = await import('../render/plan-markdown.js');

@@ -21,9 +21,8 @@
 // Service's DNS name and the pod IP). Any other reference is a value only a run of the
 // plan produces: it stays as its text and a note says where.
 import { buildWork } from '../apply/graph.js';
-import type { Instruction, InstructionKind } from '../plan/model.js';
+import { descriptorOf, isInstructionKind, referencesIn, type Instruction, type InstructionKind } from '../instructions/index.js';
 import { parseGoDuration } from '../plan/canonical.js';
-import { referencesIn } from '../plan/references.js';
 import type { SavedPlan, InstructionRecord } from '../planfile/index.js';
 import { renderTemplate } from '../template/index.js';
 import { UserError } from '../util/errors.js';
@@ -63,22 +62,13 @@ export interface ExportInput {
   readonly checksum: string;
 }
 
-const KINDS = new Set<InstructionKind>([
-  'add_service', 'remove_service', 'start_service', 'stop_service', 'get_service', 'get_services', 'set_service', 'exec',
-  'request', 'wait', 'verify', 'print', 'render_templates', 'upload_files', 'store_service_files', 'get_files_artifact',
-  'run_sh', 'run_python', 'get_cluster_type',
-]);
-
-/** Steps that only read: nothing to export, nothing to note. */
-const READ_ONLY = new Set(['get_service', 'get_services', 'get_files_artifact', 'get_cluster_type', 'set_service']);
-
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 /** The plan module's record, from a verified plan file's instruction (its core plus the fields the graph reads). */
 function instructionOf(rec: InstructionRecord): Instruction {
-  if (!KINDS.has(rec.kind as InstructionKind)) {
+  if (!isInstructionKind(rec.kind)) {
     throw new UserError(`the plan has an instruction of kind '${rec.kind}', which this starform cannot export`, {
       location: rec.position,
     });
@@ -259,7 +249,8 @@ class Resolution {
   }
 
   private step(ins: Instruction, index: number): void {
-    if (READ_ONLY.has(ins.kind)) return;
+    // Steps that only read (lookups): nothing to export, nothing to note.
+    if (descriptorOf(ins.kind).role === 'lookup') return;
     switch (ins.kind) {
       case 'add_service':
         return this.addService(ins, index);

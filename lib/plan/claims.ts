@@ -13,8 +13,7 @@
 // refused too: that container still answers to the name on the enclave network; so is
 // the name a renamed service's container still carries in its labels (`state mv`).
 import type { State } from '../state/index.js';
-import type { Instruction, Problem } from './model.js';
-import { artifactsCreated } from './recorder.js';
+import { artifactsCreated, type Instruction, type Problem } from '../instructions/index.js';
 
 /** The owner name of a package as the plan file names it: a locator loses its `@ref`. */
 export function packageOwner(locator: string): string {

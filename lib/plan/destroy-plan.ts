@@ -18,7 +18,7 @@ import type { State } from '../state/index.js';
 import { digestOf } from '../util/hash.js';
 import type { JsonValue } from '../util/json.js';
 import { diff } from './diff.js';
-import { summarize, type Change, type Instruction, type PlanSummary } from './model.js';
+import { summarize, type Change, type Instruction, type PlanSummary } from '../instructions/index.js';
 import { selectChanges, type SelectionOptions } from './selection.js';
 import { stateSensitiveValues } from './sensitive.js';
 

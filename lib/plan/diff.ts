@@ -11,6 +11,10 @@
 //            remove_service whose service exists
 //   no-op    equal, and nothing it depends on changes
 //
+// Which rule an instruction follows is its kind's role (lib/instructions/kinds.ts): a
+// service, a files artifact, an end state of a service (remove/start/stop), a one-off step,
+// or a lookup.
+//
 // The walk simulates the environment instruction by instruction (what exists, running or
 // stopped), so remove/start/stop_service describe end states and stay idempotent: a
 // package that stops a service leaves it stopped, and re-applying it does nothing.
@@ -30,9 +34,7 @@
 // changes, and what mounts the artifact after it depends on it.
 import type { State } from '../state/index.js';
 import { jsonDigest } from '../util/hash.js';
-import type { Action, Change, Instruction } from './model.js';
-import { artifactsCreated } from './recorder.js';
-import { findReferences, type Reference } from './references.js';
+import { artifactsCreated, descriptorOf, findReferences, type Action, type Change, type Instruction, type Reference } from '../instructions/index.js';
 
 /** The fields of a replaced service that stay the same: its address and its name. */
 const KEPT_ON_REPLACE = new Set(['ip_address', 'hostname']);
@@ -62,12 +64,12 @@ export function diff(instructions: readonly Instruction[], state: State, options
   for (const ins of instructions) {
     const name = serviceOf(ins);
     if (name === undefined) continue;
-    if (ins.kind === 'add_service') {
+    const d = descriptorOf(ins.kind);
+    if (d.role === 'service') {
       finalPresence.set(name, true);
       finalRunning.set(name, true);
-    } else if (ins.kind === 'remove_service') finalPresence.set(name, false);
-    else if (ins.kind === 'stop_service') finalRunning.set(name, false);
-    else if (ins.kind === 'start_service') finalRunning.set(name, true);
+    } else if (d.endState?.present === false) finalPresence.set(name, false);
+    else if (d.endState?.running !== undefined) finalRunning.set(name, d.endState.running);
   }
 
   /** Service steps replaced in this plan: their address and hostname do not change. */
@@ -84,9 +86,11 @@ export function diff(instructions: readonly Instruction[], state: State, options
     let before: Change['before'];
     let cause: string | undefined;
     const after: Change['after'] = ins.args;
+    const kind = descriptorOf(ins.kind);
 
-    switch (ins.kind) {
-      case 'add_service': {
+    // The kind's descriptor (lib/instructions/kinds.ts) says which rule applies.
+    switch (kind.role) {
+      case 'service': {
         const name = serviceOf(ins)!;
         if (ins.args['binding'] !== undefined) {
           // Bound by an override file (lib/plan/override.ts): never created; the step only
@@ -158,9 +162,22 @@ export function diff(instructions: readonly Instruction[], state: State, options
         if (action === 'replace' && rec?.ipAddress) keepsAddress.add(ins.id);
         break;
       }
-      case 'remove_service': {
+      case 'state': {
         const name = serviceOf(ins)!;
         const sim = world.get(name);
+        if (kind.endState?.present !== false) {
+          // start_service / stop_service: the running state it asks for.
+          const wantRunning = kind.endState?.running === true;
+          if (sim?.exists && sim.running !== wantRunning) {
+            action = 'run';
+            reason = wantRunning ? 'service is stopped' : 'service is running';
+          } else {
+            reason = wantRunning ? 'already running' : 'already stopped';
+          }
+          if (sim?.exists) world.set(name, { exists: true, running: wantRunning });
+          break;
+        }
+        // remove_service
         if (sim?.exists) {
           action = 'delete';
           reason = 'remove_service';
@@ -171,23 +188,7 @@ export function diff(instructions: readonly Instruction[], state: State, options
         world.set(name, { exists: false, running: false });
         break;
       }
-      case 'start_service':
-      case 'stop_service': {
-        const name = serviceOf(ins)!;
-        const sim = world.get(name);
-        const wantRunning = ins.kind === 'start_service';
-        if (sim?.exists && sim.running !== wantRunning) {
-          action = 'run';
-          reason = wantRunning ? 'service is stopped' : 'service is running';
-        } else {
-          reason = wantRunning ? 'already running' : 'already stopped';
-        }
-        if (sim?.exists) world.set(name, { exists: true, running: wantRunning });
-        break;
-      }
-      case 'upload_files':
-      case 'render_templates':
-      case 'store_service_files': {
+      case 'artifact': {
         const name = ins.declares?.type === 'artifact' ? ins.declares.name : ins.id;
         declaredArtifacts.add(name);
         if (!artifacts.has(name) || prev === undefined) {
@@ -206,13 +207,7 @@ export function diff(instructions: readonly Instruction[], state: State, options
         artifacts.add(name);
         break;
       }
-      case 'exec':
-      case 'request':
-      case 'wait':
-      case 'verify':
-      case 'print':
-      case 'run_sh':
-      case 'run_python': {
+      case 'step': {
         if (prev === undefined) {
           action = 'run';
           reason = 'new step';
@@ -234,14 +229,14 @@ export function diff(instructions: readonly Instruction[], state: State, options
         for (const name of artifactsCreated(ins)) declaredArtifacts.add(name);
         break;
       }
-      default:
+      case 'lookup':
         reason = 'lookup only';
     }
-    if (ins.kind !== 'remove_service') for (const name of ins.services) if (state.services.has(name)) declaredServices.add(name);
+    if (kind.endState?.present !== false) for (const name of ins.services) if (state.services.has(name)) declaredServices.add(name);
     for (const name of ins.artifacts) declaredArtifacts.add(name);
     for (const name of artifactsCreated(ins)) writer.set(name, ins.id);
     if (action !== 'no-op') dirty.add(ins.id);
-    const pullImage = action === 'replace' && ins.kind === 'add_service' ? pulledTag(state, serviceOf(ins)!) : undefined;
+    const pullImage = action === 'replace' && kind.role === 'service' ? pulledTag(state, serviceOf(ins)!) : undefined;
     changes.push({
       action,
       stepId: ins.id,
@@ -287,7 +282,7 @@ function pulledTag(state: State, name: string): string | undefined {
 /** The service an instruction declares or acts on, if it is about one service. */
 function serviceOf(ins: Instruction): string | undefined {
   if (ins.declares?.type === 'service') return ins.declares.name;
-  if (ins.kind === 'remove_service' || ins.kind === 'start_service' || ins.kind === 'stop_service') return ins.services[0];
+  if (descriptorOf(ins.kind).role === 'state') return ins.services[0];
   return undefined;
 }
 
@@ -304,7 +299,7 @@ function dirtyDependency(
 ): string | undefined {
   const own = serviceOf(ins);
   for (const s of ins.services) {
-    if (s === own && ins.kind === 'add_service') continue;
+    if (s === own && descriptorOf(ins.kind).role === 'service') continue;
     if (dirty.has(`service.${s}`)) return `service.${s}`;
   }
   for (const a of ins.artifacts) {

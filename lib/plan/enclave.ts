@@ -7,7 +7,7 @@
 import type { State } from '../state/index.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import type { EnclaveContents } from './recorder.js';
-import type { ServiceConfigJson } from './types.js';
+import type { ServiceConfigJson } from '../instructions/index.js';
 
 /** The services (with their last applied configuration) and files artifacts of a state. */
 export function enclaveContents(state: State): EnclaveContents {

@@ -13,7 +13,7 @@ import { diff } from './diff.js';
 import { enclaveContents } from './enclave.js';
 import type { EnclaveContents } from './recorder.js';
 import { DEFAULT_MAX_STEPS, interpretPackage } from './interpret.js';
-import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from './model.js';
+import { summarize, type Change, type Instruction, type PlanSummary, type Problem } from '../instructions/index.js';
 import { planSensitiveValues } from './sensitive.js';
 import { replaceTargets, selectChanges } from './selection.js';
 import { overrideProblems, type OverrideSpec } from './override.js';
@@ -180,8 +180,8 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
 
 export { diff } from './diff.js';
 export { validate } from './validate.js';
-export { summarize } from './model.js';
-export type { Change, Instruction, PlanSummary, Problem } from './model.js';
+export { summarize } from '../instructions/index.js';
+export type { Change, Instruction, PlanSummary, Problem } from '../instructions/index.js';
 export { ownedBy, packageOwner } from './claims.js';
 export { isWholeDestroy } from './destroy-plan.js';
 export { parseBinding } from './override.js';

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { checkPackage } from './index.js';
 import { PackageFetcher, type FetcherOptions } from '../package/index.js';
 import { UserError, type SourceLocation } from '../util/errors.js';
-import type { Problem } from './model.js';
+import type { Problem } from '../instructions/index.js';
 import { enclaveContents } from './enclave.js';
 
 export type CheckInputs = Parameters<typeof checkPackage>[0];

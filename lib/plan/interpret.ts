@@ -41,11 +41,11 @@ import { isDownloadUrl, type ModuleRef, type Workspace } from '../package/index.
 import { UserError } from '../util/errors.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import type { PackageFiles, PackageFile, PackageTree } from './host.js';
-import type { Instruction, Problem, SourcePosition, StackFrame } from './model.js';
+import type { Instruction, Problem, SourcePosition, StackFrame } from '../instructions/index.js';
 import { Recorder, type EnclaveContents } from './recorder.js';
 import { createPlanObject, globalPrint } from './plan-object.js';
 import type { OverrideSpec } from './override.js';
-import { kurtosisTypes } from './types.js';
+import { kurtosisTypes } from './types/index.js';
 import { packageArgsValue } from './package-args.js';
 
 export interface InterpretOptions {

@@ -25,8 +25,7 @@ import { readTextFile } from '../util/files.js';
 import { digestOf } from '../util/hash.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { schemaValidator } from '../util/schema.js';
-import type { Instruction, Problem } from './model.js';
-import type { PortJson, ServiceConfigJson } from './types.js';
+import { descriptorOf, type Instruction, type PortJson, type Problem, type ServiceConfigJson } from '../instructions/index.js';
 
 export interface ExistingBinding {
   readonly existing: { readonly container: string };
@@ -136,9 +135,6 @@ export function parseBinding(b: JsonValue): Binding | undefined {
   return { external: { ip: external['ip'], ...(typeof hostname === 'string' ? { hostname } : {}), ports } };
 }
 
-/** Steps that would act inside a service or change it: impossible on a bound one. */
-const ACTS_INSIDE = new Set(['exec', 'store_service_files', 'remove_service', 'start_service', 'stop_service', 'set_service']);
-
 /**
  * What the override file asks that the package does not allow: an address that names no
  * service the package adds (an error naming it), and steps that act inside a bound service.
@@ -155,7 +151,8 @@ export function overrideProblems(spec: OverrideSpec, instructions: readonly Inst
   }
   const bound = boundServices(instructions);
   for (const ins of instructions) {
-    if (!ACTS_INSIDE.has(ins.kind)) continue;
+    // Steps that would act inside a service or change it (their kind needs the container): impossible on a bound one.
+    if (descriptorOf(ins.kind).needsContainer !== true) continue;
     for (const s of ins.services) {
       if (bound.has(s)) {
         problems.push({

@@ -12,9 +12,19 @@
 // interpreter gave the threads (package-relative display paths).
 import type { EvalError, Thread } from '../starlark/index.js';
 import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
-import { futureReference, type Declaration, type Instruction, type InstructionKind, type Problem, type SourcePosition, type StackFrame } from './model.js';
-import { referencedSteps } from './references.js';
-import { makeService, type KurtosisValue, type ServiceConfigJson } from './types.js';
+import {
+  descriptorOf,
+  futureReference,
+  referencedSteps,
+  type Declaration,
+  type Instruction,
+  type InstructionKind,
+  type Problem,
+  type ServiceConfigJson,
+  type SourcePosition,
+  type StackFrame,
+} from '../instructions/index.js';
+import { makeService, type KurtosisValue } from './types/index.js';
 import { canonicalRecord, type JsonObject } from '../util/json.js';
 
 /** What an instruction declares and needs, besides its arguments (see model.ts Instruction). */
@@ -97,38 +107,18 @@ export function hashedStepId(kind: InstructionKind, args: JsonObject): string {
   return `${kind}.${jsonDigest(args).slice('sha256:'.length, 'sha256:'.length + 12)}`;
 }
 
-/** The step id (before the repeat suffix) model.ts assigns to an instruction. */
+/** The step id (before the repeat suffix) model.ts assigns to an instruction: its kind's descriptor says how. */
 export function baseStepId(kind: InstructionKind, args: JsonObject): string {
-  switch (kind) {
-    case 'add_service':
+  switch (descriptorOf(kind).id) {
+    case 'service':
       return `service.${String(args.name)}`;
-    case 'upload_files':
-    case 'render_templates':
-    case 'store_service_files':
+    case 'artifact':
       return `artifact.${String(args.name)}`;
-    case 'get_files_artifact':
-    case 'remove_service':
-    case 'start_service':
-    case 'stop_service':
+    case 'named':
       return `${kind}.${String(args.name)}`;
-    default:
+    case 'hashed':
       return hashedStepId(kind, args);
   }
-}
-
-/**
- * The files artifacts an instruction creates: its declaration, plus the `store` entries of
- * run_sh / run_python (a task can store several artifacts; model.ts's single `declares`
- * cannot say so).
- */
-export function artifactsCreated(instruction: Instruction): string[] {
-  const out: string[] = [];
-  if (instruction.declares?.type === 'artifact') out.push(instruction.declares.name);
-  const store = instruction.args.store;
-  if ((instruction.kind === 'run_sh' || instruction.kind === 'run_python') && Array.isArray(store)) {
-    for (const s of store as readonly JsonObject[]) if (typeof s.name === 'string') out.push(s.name);
-  }
-  return out;
 }
 
 export class Recorder {

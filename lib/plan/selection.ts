@@ -24,8 +24,7 @@
 import type { PlanEdit } from '../planfile/index.js';
 import { UserError } from '../util/errors.js';
 import type { JsonValue } from '../util/json.js';
-import type { Action, Change, Instruction } from './model.js';
-import { artifactsCreated } from './recorder.js';
+import { artifactsCreated, type Action, type Change, type Instruction } from '../instructions/index.js';
 
 export interface SelectionOptions {
   readonly targets?: readonly string[];

@@ -25,7 +25,7 @@
 import type { State } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { isJsonObject, valueAtPath, type JsonObject, type JsonValue } from '../util/json.js';
-import type { Instruction } from './model.js';
+import type { Instruction } from '../instructions/index.js';
 
 /** What a masked value shows. */
 export const MASK = '(sensitive)';

@@ -14,7 +14,7 @@
 import { schemaValidator } from '../util/schema.js';
 import type { EnclaveContents } from './recorder.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
-import { REFERENCE_PATTERN, type Instruction, type Problem } from './model.js';
+import { descriptorOf, REFERENCE_PATTERN, type Instruction, type Problem } from '../instructions/index.js';
 
 const SERVICE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PORT_ID = /^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$/;
@@ -77,6 +77,13 @@ export function validate(instructions: readonly Instruction[], enclave?: Enclave
       }
     };
 
+    // What the kind's descriptor says it needs or creates (lib/instructions/kinds.ts), then
+    // what is particular to the kind.
+    const kind = descriptorOf(ins.kind);
+    const service = kind.service !== undefined && kind.role !== 'service' ? needService(str(args[kind.service])) : undefined;
+    if (kind.createsArtifact === true) addArtifact(str(args['name']), artifacts, createdArtifacts, report);
+    if (kind.needsArtifact === true) needArtifact(str(args['name']));
+
     switch (ins.kind) {
       case 'add_service': {
         const name = str(args['name']);
@@ -121,24 +128,19 @@ export function validate(instructions: readonly Instruction[], enclave?: Enclave
       }
       case 'remove_service': {
         const name = str(args['name']);
-        if (needService(name)) {
+        if (service) {
           services.delete(name);
           addedServices.delete(name);
         }
         break;
       }
-      case 'start_service':
-      case 'stop_service':
-      case 'get_service':
       case 'set_service':
-        needService(str(args['name']));
         checkServiceFeatures(str(args['name']), obj(args['config']), report);
         break;
       case 'exec':
       case 'request':
       case 'wait': {
         const name = str(args['service_name']);
-        const service = needService(name);
         const recipe = obj(args['recipe']);
         if (recipe['type'] === 'http') needPort(service, name, str(recipe['port_id']));
         if (ins.kind === 'exec' && recipe['type'] !== 'exec') report('exec needs an ExecRecipe');
@@ -148,17 +150,6 @@ export function validate(instructions: readonly Instruction[], enclave?: Enclave
       }
       case 'verify':
         checkAssertion(str(args['assertion']), report);
-        break;
-      case 'store_service_files':
-        needService(str(args['service_name']));
-        addArtifact(str(args['name']), artifacts, createdArtifacts, report);
-        break;
-      case 'upload_files':
-      case 'render_templates':
-        addArtifact(str(args['name']), artifacts, createdArtifacts, report);
-        break;
-      case 'get_files_artifact':
-        needArtifact(str(args['name']));
         break;
       case 'run_sh':
       case 'run_python': {

@@ -4,7 +4,7 @@
 // took with it, what a targeted plan left out and what it would have done, the override
 // file's digest and what it binds. Text here; `editsMarkdown` for `show --markdown`; the
 // JSON views carry the records as they are (json-views.ts).
-import type { Change } from '../plan/model.js';
+import type { Change } from '../instructions/index.js';
 import type { PlanEdit } from '../planfile/index.js';
 import { isJsonObject, type JsonValue } from '../util/json.js';
 import { packageCode } from './markdown-escape.js';

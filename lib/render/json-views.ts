@@ -16,7 +16,7 @@
 // (lib/render/redact.ts) belongs for JSON.
 import { inStepOrder, type ApplyEvent, type EventSink, type StepInfo } from '../apply/events.js';
 import type { DestroyResult } from '../apply/index.js';
-import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFrame } from '../plan/model.js';
+import type { Change, Instruction, PlanSummary, Problem, SourcePosition, StackFrame } from '../instructions/index.js';
 import type { PlanEdit } from '../planfile/index.js';
 import type { State } from '../state/index.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';

@@ -20,7 +20,7 @@
 // packageText (markdown-escape.ts), which escapes it for where it is written.
 import { createTwoFilesPatch } from 'diff';
 import type { LoadedPlan } from '../planfile/index.js';
-import { REFERENCE_PATTERN, summarize, type Change, type Instruction, type PlanSummary } from '../plan/model.js';
+import { REFERENCE_PATTERN, summarize, type Change, type Instruction, type PlanSummary } from '../instructions/index.js';
 import { jsonDigest } from '../util/hash.js';
 import type { JsonValue } from '../util/json.js';
 import { fenced, packageCode, packageText } from './markdown-escape.js';

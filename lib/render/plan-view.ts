@@ -6,7 +6,7 @@
 // plan with its sensitive values masked (maskPlanView, lib/render/redact.ts); the text
 // view also shows package values' control characters escaped.
 import { diffLines } from 'diff';
-import type { Change, Instruction, PlanSummary, Problem } from '../plan/model.js';
+import type { Change, Instruction, PlanSummary, Problem } from '../instructions/index.js';
 import type { JsonValue } from '../util/json.js';
 import { Document, isScalar, visit } from 'yaml';
 import { maskPlanView, neutraliseControl, neutraliseInline } from './redact.js';

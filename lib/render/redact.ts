@@ -21,7 +21,7 @@
 // (none of which our own output uses), as `\u009b` — which reads visibly in text and
 // stays a valid escape inside JSON strings.
 import { collectSensitive, isMaskableValue, mapSensitive, MASK, MASK_CHANGED, MIN_MASKED_LENGTH, SensitiveNames } from '../plan/sensitive.js';
-import type { Change, Instruction } from '../plan/model.js';
+import type { Change, Instruction } from '../instructions/index.js';
 import type { JsonValue } from '../util/json.js';
 
 export { MASK, MASK_CHANGED } from '../plan/sensitive.js';

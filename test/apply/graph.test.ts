@@ -2,7 +2,7 @@
 // that runs them concurrently without breaking that order.
 import assert from 'node:assert/strict';
 import { buildWork, mentionedServices, schedule, type WorkItem } from '../../lib/apply/graph.js';
-import type { Change, Instruction } from '../../lib/plan/model.js';
+import type { Change, Instruction } from '../../lib/instructions/index.js';
 import type { JsonObject } from '../../lib/util/json.js';
 
 function ins(id: string, kind: Instruction['kind'], args: JsonObject, extra: Partial<Instruction> = {}): Instruction {

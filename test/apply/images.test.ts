@@ -5,7 +5,7 @@ import type { ImageRequest, Runtime } from '../../lib/docker/index.js';
 import type { WorkItem } from '../../lib/apply/graph.js';
 import { imagesNeeded, prepareImages, registryAuth } from '../../lib/apply/images.js';
 import type { Instruction } from '../../lib/plan/index.js';
-import type { ImageJson } from '../../lib/plan/types.js';
+import type { ImageJson } from '../../lib/instructions/index.js';
 
 function serviceItem(index: number, name: string, image: ImageJson): WorkItem {
   const instruction = {

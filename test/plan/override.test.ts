@@ -10,7 +10,7 @@ import { emptyState } from '../../lib/state/index.js';
 import { UserError } from '../../lib/util/errors.js';
 import type { JsonObject } from '../../lib/util/json.js';
 import { planDocument } from '../../lib/render/json-views.js';
-import { summarize } from '../../lib/plan/model.js';
+import { summarize } from '../../lib/instructions/index.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/packages/bound', import.meta.url));
 const overrides = fileURLToPath(new URL('../../../fixtures/overrides', import.meta.url));

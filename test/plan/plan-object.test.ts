@@ -20,20 +20,10 @@ import { UserError } from '../../lib/util/errors.js';
 import { digestOf } from '../../lib/util/hash.js';
 import type { JsonValue } from '../../lib/util/json.js';
 import type { PackageFiles, PackageTree } from '../../lib/plan/host.js';
-import type { Instruction } from '../../lib/plan/model.js';
+import { artifactsCreated, exactReference, findReferences, referencedSteps, strText, substituteDeep, substituteString, substituteTyped, UnresolvedReferenceError, type Instruction } from '../../lib/instructions/index.js';
 import { createPlanObject, globalPrint } from '../../lib/plan/plan-object.js';
-import { Recorder, artifactsCreated, problemFromEvalError } from '../../lib/plan/recorder.js';
-import {
-  UnresolvedReferenceError,
-  exactReference,
-  findReferences,
-  referencedSteps,
-  strText,
-  substituteDeep,
-  substituteString,
-  substituteTyped,
-} from '../../lib/plan/references.js';
-import { isKurtosis, kurtosisTypes } from '../../lib/plan/types.js';
+import { Recorder, problemFromEvalError } from '../../lib/plan/recorder.js';
+import { isKurtosis, kurtosisTypes } from '../../lib/plan/types/index.js';
 
 /** Package content: locator (without a leading "./") → file text, or a directory's files. */
 type Tree = Record<string, string | Record<string, string>>;

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { EvalError, Thread, execFile, json, str, structBuiltin, toUnicode, type Value } from '../../lib/starlark/index.js';
 import { formatGoDuration, isGoDuration, normalizeDuration, parseGoDuration, toJsonData } from '../../lib/plan/canonical.js';
-import { KurtosisValue, isKurtosis, kurtosisTypes, makeService, mergeServiceConfig, type ServiceConfigJson } from '../../lib/plan/types.js';
+import { KurtosisValue, isKurtosis, kurtosisTypes, makeService, mergeServiceConfig } from '../../lib/plan/types/index.js';
+import type { ServiceConfigJson } from '../../lib/instructions/index.js';
 import { canonicalJson, canonicalRecord } from '../../lib/util/json.js';
 
 function predeclared(): Map<string, Value> {

@@ -3,7 +3,7 @@
 // they no longer fit, this file stops compiling. The test itself round-trips a plan made
 // of the plan module's record types.
 import assert from 'node:assert/strict';
-import type { Change, Instruction } from '../../lib/plan/model.js';
+import type { Change, Instruction } from '../../lib/instructions/index.js';
 import type { SavedPlan } from '../../lib/planfile/model.js';
 import { parsePlan, serializePlan } from '../../lib/planfile/planfile.js';
 import { samplePlan } from './helpers/sample.js';

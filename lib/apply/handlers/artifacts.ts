@@ -8,10 +8,10 @@
 // same digest on every apply. Uploads and templates come from the plan file (embedded by
 // digest), so applying never reads the package again.
 import { packFiles, readArchive, type ArchiveFileInput } from '../../runtime/index.js';
-import { substituteDeep } from '../../plan/references.js';
+import { argsOf, substituteDeep, type InstructionKind } from '../../instructions/index.js';
 import { filesArtifactRecord, putFilesArtifact, removeFilesArtifact, type State } from '../../state/index.js';
 import type { JsonValue } from '../../util/json.js';
-import { serviceRef, type BaseContext, type StepContext, type StepOutcome } from '../context.js';
+import { serviceRef, type BaseContext, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { forgetStep } from '../records.js';
 
@@ -40,13 +40,8 @@ function sizeText(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-interface UploadArgs {
-  readonly name: string;
-  readonly files: readonly { readonly path: string; readonly digest: string }[];
-}
-
 export async function uploadFiles(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as UploadArgs;
+  const args = argsOf(ctx.instruction, 'upload_files');
   const files: ArchiveFileInput[] = args.files.map((f) => ({ path: f.path, content: planFile(ctx, f.digest, `'${f.path}'`) }));
   const stored = await storeArtifact(ctx, args.name, await packFiles(files));
   return {
@@ -65,13 +60,8 @@ function templateEngine(): Promise<RenderTemplate> {
   return engine;
 }
 
-interface RenderArgs {
-  readonly name: string;
-  readonly files: { readonly [path: string]: { readonly template: string; readonly data: JsonValue } };
-}
-
 export async function renderTemplates(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as RenderArgs;
+  const args = argsOf(ctx.instruction, 'render_templates');
   const render = await templateEngine();
   const files: ArchiveFileInput[] = [];
   for (const path of Object.keys(args.files).sort()) {
@@ -112,14 +102,8 @@ export async function copyOut(fetch: (path: string) => Promise<Uint8Array>, src:
   return packFiles(files);
 }
 
-interface StoreServiceFilesArgs {
-  readonly name: string;
-  readonly service_name: string;
-  readonly src: string;
-}
-
 export async function storeServiceFiles(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as StoreServiceFilesArgs;
+  const args = argsOf(ctx.instruction, 'store_service_files');
   const ref = serviceRef(ctx, args.service_name);
   const archive = await copyOut((path) => ctx.runtime.copyFromService(ref, path), args.src);
   const stored = await storeArtifact(ctx, args.name, archive);
@@ -140,3 +124,10 @@ export async function deleteDroppedArtifact(_ctx: BaseContext, stepId: string): 
     change: (s) => forgetStep(removeFilesArtifact(s, name), stepId),
   };
 }
+
+/** The handlers of this family, by kind (handlers/index.ts gathers the families). */
+export const ARTIFACT_HANDLERS = {
+  render_templates: renderTemplates,
+  upload_files: uploadFiles,
+  store_service_files: storeServiceFiles,
+} satisfies { readonly [K in InstructionKind]?: StepHandler };

@@ -10,14 +10,16 @@
 // network when the user connected it there (then its name is also its host name in the
 // enclave), else its address on its first network (host name: that address). An external
 // endpoint's address and host name are the ones the file gives.
+import { argsOf } from '../../instructions/index.js';
 import { parseBinding } from '../../plan/index.js';
 import type { StepContext, StepOutcome } from '../context.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { removeService } from '../../state/index.js';
 
 export async function bindService(ctx: StepContext): Promise<StepOutcome> {
-  const name = String(ctx.instruction.args['name']);
-  const binding = parseBinding(ctx.instruction.args['binding'] ?? null);
+  const args = argsOf(ctx.instruction, 'add_service');
+  const name = args.name;
+  const binding = parseBinding(args.binding ?? null);
   if (binding === undefined) throw new StepFailure(`service '${name}': the plan's binding is not one starform knows`);
   const own = ctx.state().services.get(name);
   if (own !== undefined) {

@@ -16,8 +16,16 @@
 // again, so planning again plans to create it again.
 import type { GpuRequest, HostAccess, ServiceInfo, ServiceSpec } from '../../runtime/index.js';
 import { readArchive } from '../../runtime/index.js';
-import { substituteString } from '../../plan/references.js';
-import { privilegedFeatures, type GpuJson, type ImageJson, type PrivilegedSettings, type ServiceConfigJson } from '../../plan/types.js';
+import {
+  argsOf,
+  type InstructionKind,
+  privilegedFeatures,
+  substituteString,
+  type GpuJson,
+  type ImageJson,
+  type PrivilegedSettings,
+  type ServiceConfigJson,
+} from '../../instructions/index.js';
 import {
   putService,
   removeService,
@@ -27,8 +35,8 @@ import {
   type ServiceRecord,
   type State,
 } from '../../state/index.js';
-import type { JsonObject, JsonValue } from '../../util/json.js';
-import { durationMs, type BaseContext, type StepContext, type StepOutcome } from '../context.js';
+import type { JsonValue } from '../../util/json.js';
+import { durationMs, type BaseContext, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
 import { forgetStep } from '../records.js';
@@ -38,11 +46,6 @@ import { waitFor } from '../recipes.js';
 import { stopped } from '../refresh.js';
 import { recordedImage } from '../image-identity.js';
 import { exitedAfterStart, failService, START_SETTLE_MS } from './service-failure.js';
-
-interface AddServiceArgs {
-  readonly name: string;
-  readonly config: ServiceConfigJson;
-}
 
 /** The image reference a canonical image stands for; NixBuildSpec is not supported. */
 export function imageRef(image: ImageJson): string {
@@ -180,7 +183,7 @@ function portsText(record: ServiceRecord): string {
 
 /** add_service: (re)creates the container and waits until it is ready. */
 export async function addService(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as AddServiceArgs;
+  const args = argsOf(ctx.instruction, 'add_service');
   const name = args.name;
   const config = args.config;
   const existing = ctx.state().services.get(name);
@@ -213,7 +216,7 @@ export async function addService(ctx: StepContext): Promise<StepOutcome> {
 
   const image = await recordedImage(ctx.runtime, spec.image, info.imageId);
   const record = serviceRecord({
-    config: args as unknown as JsonObject,
+    config: ctx.instruction.args,
     containerId: info.containerId,
     ipAddress: info.ipAddress === '' ? null : info.ipAddress,
     ports: portRecords(config, info),
@@ -279,7 +282,7 @@ async function waitUntilReady(ctx: StepContext, name: string, config: ServiceCon
 }
 
 function serviceName(ctx: StepContext): string {
-  return String(ctx.instruction.args['name']);
+  return argsOf(ctx.instruction, 'remove_service', 'start_service', 'stop_service').name;
 }
 
 /** remove_service: forgets the service (written first), then removes its container. */
@@ -327,3 +330,10 @@ export async function deleteDroppedService(ctx: BaseContext, stepId: string): Pr
   const removed = await ctx.runtime.removeService(record ? recordRef(ctx.lineage, name, record) : { lineage: ctx.lineage, name });
   return { result: null, message: removed ? 'deleted' : 'its container was already gone', record: false };
 }
+
+/** The handlers of this family, by kind, but add_service (handlers/index.ts: it may be a binding). */
+export const SERVICE_HANDLERS = {
+  remove_service: removeServiceStep,
+  start_service: startServiceStep,
+  stop_service: stopServiceStep,
+} satisfies { readonly [K in InstructionKind]?: StepHandler };

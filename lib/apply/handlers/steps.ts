@@ -5,20 +5,11 @@
 // targets of wait substitute typed (a string that is exactly one reference becomes the
 // referenced value itself, so `verify(result["code"], "==", 0)` compares ints), print
 // substitutes textually (docs/kurtosis-api.md §1).
-import { substituteString, substituteTyped } from '../../plan/references.js';
-import type { ReadyConditionJson, RecipeJson } from '../../plan/types.js';
-import type { JsonValue } from '../../util/json.js';
+import { argsOf, substituteString, substituteTyped, type InstructionKind } from '../../instructions/index.js';
 import { checkAssertion, reprValue, starlarkType } from '../assertions.js';
-import { durationMs, type StepContext, type StepOutcome } from '../context.js';
+import { durationMs, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { checkCode, formatMs, runRecipe, waitFor, type RecipeFields } from '../recipes.js';
-
-interface RecipeStepArgs {
-  readonly service_name: string;
-  readonly recipe: RecipeJson;
-  readonly acceptable_codes: readonly number[];
-  readonly skip_code_check: boolean;
-}
 
 function oneLine(text: string, max = 60): string {
   const line = text.trim().split('\n')[0] ?? '';
@@ -31,7 +22,7 @@ function extractText(fields: RecipeFields): string {
 }
 
 export async function exec(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as RecipeStepArgs;
+  const args = argsOf(ctx.instruction, 'exec');
   const fields = await runRecipe(ctx, args.service_name, args.recipe);
   checkCode(fields, args.acceptable_codes, args.skip_code_check, 'Exec');
   const output = typeof fields['output'] === 'string' ? oneLine(fields['output']) : '';
@@ -43,17 +34,15 @@ export async function exec(ctx: StepContext): Promise<StepOutcome> {
 }
 
 export async function request(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as RecipeStepArgs;
+  const args = argsOf(ctx.instruction, 'request');
   const fields = await runRecipe(ctx, args.service_name, args.recipe);
   checkCode(fields, args.acceptable_codes, args.skip_code_check, 'Request');
   return { result: fields, values: fields, message: `status ${String(fields['code'])}${extractText(fields)}` };
 }
 
 /** wait's arguments: a ready condition, on a service. */
-type WaitArgs = ReadyConditionJson & { readonly service_name: string };
-
 export async function wait(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as WaitArgs;
+  const args = argsOf(ctx.instruction, 'wait');
   const started = Date.now();
   const { fields, attempts } = await waitFor(ctx, {
     serviceName: args.service_name,
@@ -72,15 +61,8 @@ export async function wait(ctx: StepContext): Promise<StepOutcome> {
   };
 }
 
-interface VerifyArgs {
-  readonly value: string;
-  readonly assertion: string;
-  readonly target_value: JsonValue;
-  readonly target_type: string;
-}
-
 export async function verify(ctx: StepContext): Promise<StepOutcome> {
-  const args = ctx.instruction.args as unknown as VerifyArgs;
+  const args = argsOf(ctx.instruction, 'verify');
   const value = substituteTyped(args.value, ctx.resolve);
   let target = args.target_value;
   let targetType = args.target_type;
@@ -94,6 +76,9 @@ export async function verify(ctx: StepContext): Promise<StepOutcome> {
 }
 
 export async function print(ctx: StepContext): Promise<StepOutcome> {
-  const msg = substituteString(String(ctx.instruction.args['msg']), ctx.resolve);
+  const msg = substituteString(argsOf(ctx.instruction, 'print').msg, ctx.resolve);
   return { result: { msg }, message: msg };
 }
+
+/** The handlers of this family, by kind (handlers/index.ts gathers the families). */
+export const STEP_HANDLERS = { exec, request, wait, verify, print } satisfies { readonly [K in InstructionKind]?: StepHandler };

@@ -7,32 +7,14 @@
 // packages when there are any. Each stored path becomes the files artifact the plan
 // named for it; the exit code is checked against acceptable_codes unless skipped.
 import type { FileMount, TaskSpec } from '../../runtime/index.js';
-import { substituteString } from '../../plan/references.js';
-import type { ImageJson } from '../../plan/types.js';
+import { argsOf, substituteString, type InstructionKind } from '../../instructions/index.js';
 import type { JsonValue } from '../../util/json.js';
-import { durationMs, type StepContext, type StepOutcome } from '../context.js';
+import { durationMs, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { checkCode } from '../recipes.js';
 import { copyOut, storeArtifact } from './artifacts.js';
 import { hostAccess, imageRef } from './services.js';
 import type { State } from '../../state/index.js';
-
-interface TaskArgs {
-  readonly name: string;
-  readonly run: string;
-  readonly image: ImageJson;
-  readonly files: { readonly [mountPath: string]: string };
-  readonly store: readonly { readonly src: string; readonly name: string }[];
-  readonly env_vars?: { readonly [k: string]: string };
-  readonly wait: string | null;
-  readonly acceptable_codes: readonly number[];
-  readonly skip_code_check: boolean;
-  readonly args?: readonly string[];
-  readonly packages?: readonly string[];
-  readonly privileged?: boolean;
-  readonly host_pid_namespace?: boolean;
-  readonly bind_mounts?: { readonly [hostPath: string]: string };
-}
 
 /** A task without a time limit still ends some day: a week. */
 const NO_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
@@ -59,8 +41,8 @@ function copiedPath(src: string): string {
 }
 
 export async function runTask(ctx: StepContext): Promise<StepOutcome> {
-  const kind = ctx.instruction.kind as 'run_sh' | 'run_python';
-  const args = ctx.instruction.args as unknown as TaskArgs;
+  const args = argsOf(ctx.instruction, 'run_sh', 'run_python');
+  const kind = ctx.instruction.kind === 'run_python' ? 'run_python' : 'run_sh';
   const sub = (s: string): string => substituteString(s, ctx.resolve);
   const state = ctx.state();
   const files: FileMount[] = [];
@@ -71,8 +53,8 @@ export async function runTask(ctx: StepContext): Promise<StepOutcome> {
     files.push({ mountPath, archive: await ctx.blobs.get(record.contentHash) });
   }
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(args.env_vars ?? {})) env[k] = sub(v);
-  const command = taskCommand(kind, sub(args.run), (args.args ?? []).map(sub), args.packages ?? []);
+  for (const [k, v] of Object.entries('env_vars' in args ? args.env_vars : {})) env[k] = sub(v);
+  const command = 'args' in args ? taskCommand(kind, sub(args.run), args.args.map(sub), args.packages) : taskCommand(kind, sub(args.run), [], []);
   const storePaths = [...new Set(args.store.map((s) => copiedPath(s.src)))];
   const spec: TaskSpec = {
     name: args.name,
@@ -109,3 +91,6 @@ export async function runTask(ctx: StepContext): Promise<StepOutcome> {
     change: (s) => changes.reduce((acc, c) => c(acc), s),
   };
 }
+
+/** The handlers of this family, by kind (handlers/index.ts gathers the families). */
+export const TASK_HANDLERS = { run_sh: runTask, run_python: runTask } satisfies { readonly [K in InstructionKind]?: StepHandler };

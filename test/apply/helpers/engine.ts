@@ -13,7 +13,7 @@ import { applyPlan, refreshState, type ApplyEvent, type ApplyResult } from '../.
 import { DockerRuntime } from '../../../lib/docker/index.js';
 import { requireEngine } from '../../docker/engine.js';
 import { makePlan } from '../../../lib/plan/index.js';
-import type { Change, Instruction } from '../../../lib/plan/model.js';
+import type { Change, Instruction } from '../../../lib/instructions/index.js';
 import type { SavedPlan } from '../../../lib/planfile/model.js';
 import { readState } from '../../../lib/state/index.js';
 import type { JsonObject } from '../../../lib/util/json.js';

@@ -1,9 +1,7 @@
 // Hand-made plans for the executor's unit tests: instruction records as the plan module
 // makes them (canonical args), changes computed by the real diff against a state.
 import { diff } from '../../../lib/plan/diff.js';
-import type { Change, Instruction } from '../../../lib/plan/model.js';
-import { futureReference } from '../../../lib/plan/model.js';
-import type { ServiceConfigJson } from '../../../lib/plan/types.js';
+import { futureReference, type Change, type Instruction, type ServiceConfigJson } from '../../../lib/instructions/index.js';
 import type { SavedPlan } from '../../../lib/planfile/model.js';
 import type { State } from '../../../lib/state/model.js';
 import type { JsonObject, JsonValue } from '../../../lib/util/json.js';

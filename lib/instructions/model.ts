@@ -16,27 +16,9 @@
 // `{{starform:<step id>.<field>}}`, e.g. `{{starform:service.db.ip_address}}` or
 // `{{starform:exec.3f2a9c1b04de.output}}`.
 import type { JsonObject, JsonValue } from '../util/json.js';
+import type { InstructionKind } from './kinds.js';
 
-export type InstructionKind =
-  | 'add_service'
-  | 'remove_service'
-  | 'start_service'
-  | 'stop_service'
-  | 'get_service'
-  | 'get_services'
-  | 'set_service'
-  | 'exec'
-  | 'request'
-  | 'wait'
-  | 'verify'
-  | 'print'
-  | 'render_templates'
-  | 'upload_files'
-  | 'store_service_files'
-  | 'get_files_artifact'
-  | 'run_sh'
-  | 'run_python'
-  | 'get_cluster_type';
+export type { InstructionKind };
 
 /** A place in a package's Starlark sources; `file` is relative to the package root (or a locator). */
 export interface SourcePosition {
@@ -51,9 +33,7 @@ export interface StackFrame extends SourcePosition {
 }
 
 /** What an instruction declares about the end state, if anything. */
-export type Declaration =
-  | { readonly type: 'service'; readonly name: string }
-  | { readonly type: 'artifact'; readonly name: string };
+export type Declaration = { readonly type: 'service'; readonly name: string } | { readonly type: 'artifact'; readonly name: string };
 
 export interface Instruction {
   readonly id: string;

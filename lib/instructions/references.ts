@@ -10,7 +10,7 @@
 //   * where Kurtosis compares typed values (verify's value and target, wait and
 //     ReadyCondition targets), a string that is exactly one reference and nothing else is
 //     replaced by the typed value itself (an int stays an int).
-import { formatFloat, quote, fromUtf8, toUnicode } from '../starlark/index.js';
+import { floatText, quoteText } from './text.js';
 import { REFERENCE_PATTERN, futureReference } from './model.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../util/json.js';
 
@@ -108,7 +108,7 @@ export class UnresolvedReferenceError extends Error {
 }
 
 function reprText(v: JsonValue): string {
-  if (typeof v === 'string') return toUnicode(quote(fromUtf8(v)));
+  if (typeof v === 'string') return quoteText(v);
   return strText(v);
 }
 
@@ -121,7 +121,7 @@ export function strText(v: JsonValue): string {
     case 'boolean':
       return v ? 'True' : 'False';
     case 'number':
-      return Number.isInteger(v) ? String(v) : formatFloat(v);
+      return Number.isInteger(v) ? String(v) : floatText(v);
   }
   if (Array.isArray(v)) return `[${(v as readonly JsonValue[]).map(reprText).join(', ')}]`;
   const o = v as JsonObject;
@@ -139,9 +139,7 @@ function lookup(ref: Reference, resolve: ReferenceResolver): JsonValue {
 /** Replaces every reference inside a string by its value's text. */
 export function substituteString(s: string, resolve: ReferenceResolver): string {
   if (!s.includes(MARKER)) return s;
-  return s.replace(REFERENCE_PATTERN, (text: string, stepId: string, field: string) =>
-    strText(lookup({ text, stepId, field }, resolve)),
-  );
+  return s.replace(REFERENCE_PATTERN, (text: string, stepId: string, field: string) => strText(lookup({ text, stepId, field }, resolve)));
 }
 
 /**
