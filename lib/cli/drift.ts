@@ -4,6 +4,7 @@
 // and 1 on errors. `--json` prints the same as a document (schemas/output-drift.schema.json).
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'drift';
 export const describe = 'Compare the state with the engine (read-only): exit 0 when they match, 2 when they drifted';
@@ -40,7 +41,7 @@ export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void
     throw e;
   }
   if (argv.json) {
-    process.stdout.write(
+    streams.out.write(
       formatJson({
         format_version: 1,
         state: { lineage: state.lineage, serial: state.serial },
@@ -49,12 +50,12 @@ export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void
       }),
     );
   } else if (entries.length === 0) {
-    process.stdout.write(state.lineage === null ? 'No drift: there is no state yet.\n' : `No drift: the engine matches the state (serial ${state.serial}).\n`);
+    streams.out.write(state.lineage === null ? 'No drift: there is no state yet.\n' : `No drift: the engine matches the state (serial ${state.serial}).\n`);
   } else {
-    const p = paint(useColor(process.stdout));
-    process.stdout.write(`${p.bold(`The engine differs from the state (serial ${state.serial}) in ${entries.length} way${entries.length === 1 ? '' : 's'}:`)}\n`);
-    for (const d of entries) process.stdout.write(`  ${p.yellow('~')} ${neutraliseControl(d.message)}\n`);
-    process.stdout.write('\n`starform plan --refresh-only` shows the state update; `starform plan` what an apply would do about it.\n');
+    const p = paint(useColor(streams.out));
+    streams.out.write(`${p.bold(`The engine differs from the state (serial ${state.serial}) in ${entries.length} way${entries.length === 1 ? '' : 's'}:`)}\n`);
+    for (const d of entries) streams.out.write(`  ${p.yellow('~')} ${neutraliseControl(d.message)}\n`);
+    streams.out.write('\n`starform plan --refresh-only` shows the state update; `starform plan` what an apply would do about it.\n');
   }
   if (entries.length > 0) process.exitCode = 2;
 }

@@ -4,6 +4,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Change, Instruction } from '../plan/index.js';
 import { withEncryptionOptions, type StateArgs } from './shared-options.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
+import { streams } from './streams.js';
 
 export const command = 'show <plan>';
 export const describe = 'Show a saved plan (text, --json, or --markdown for a pull request)';
@@ -62,16 +63,16 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
         ? null
         : { algorithm: status.signature.algorithm, key_id: status.signature.keyId, verified: status.verified ?? null };
     const doc = { ...view, base: plan.base, package: plan.package, warnings: plan.warnings ?? [], checksum: loaded.checksum, starformVersion: loaded.starformVersion, signature, edits: plan.edits ?? [], orphans: plan.orphans ?? [] };
-    process.stdout.write(formatJson(planDocument(doc)));
+    streams.out.write(formatJson(planDocument(doc)));
   } else if (argv.markdown) {
     const options = { ...(maxBytes !== undefined ? { maxBytes } : {}), graph: argv.graph === true };
-    process.stdout.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}${packageVersionsMarkdown(repositories)}${usesMarkdown(loaded.plan.package.uses)}\n${signatureLine}\n`);
+    streams.out.write(`${renderPlanMarkdown(markdownPlanOf(loaded, argv.plan), options)}${packageVersionsMarkdown(repositories)}${usesMarkdown(loaded.plan.package.uses)}\n${signatureLine}\n`);
   } else {
-    for (const w of loaded.plan.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    for (const w of loaded.plan.warnings ?? []) streams.err.write(`warning: ${w}\n`);
     const { editsText } = await import('../render/edits-view.js');
-    process.stdout.write(editsText(loaded.plan.edits ?? [], changes, { color: useColor(process.stdout) }));
+    streams.out.write(editsText(loaded.plan.edits ?? [], changes, { color: useColor(streams.out) }));
     const { orphansText } = await import('../render/orphans-view.js');
-    const orphans = orphansText(loaded.plan.orphans ?? [], { color: useColor(process.stdout) });
-    process.stdout.write(`${renderPlanText(view, { color: useColor(process.stdout) })}${orphans}${packageVersionsText(repositories)}${usesText(loaded.plan.package.uses)}\n${signatureLine}\n`);
+    const orphans = orphansText(loaded.plan.orphans ?? [], { color: useColor(streams.out) });
+    streams.out.write(`${renderPlanText(view, { color: useColor(streams.out) })}${orphans}${packageVersionsText(repositories)}${usesText(loaded.plan.package.uses)}\n${signatureLine}\n`);
   }
 }

@@ -3,6 +3,7 @@
 // problem (and its Starlark position) otherwise.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { packageInputs, withPackageOptions, type PackageArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'validate [dir]';
 export const describe = 'Interpret and validate a package without planning against a state';
@@ -30,15 +31,15 @@ export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<v
   if (argv.json) {
     const { validateDocument } = await import('../render/json-views.js');
     const { formatJson } = await import('../util/json.js');
-    process.stdout.write(formatJson(validateDocument({ instructions: instructions.length, problems, warnings })));
+    streams.out.write(formatJson(validateDocument({ instructions: instructions.length, problems, warnings })));
     if (problems.length > 0) process.exitCode = 1;
     return;
   }
-  for (const w of warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
+  for (const w of warnings) streams.err.write(`warning: ${neutraliseControl(w)}\n`);
   if (problems.length > 0) {
-    process.stderr.write(renderProblems(problems, { color: useColor(process.stderr) }).replace('nothing was planned', 'the package is not valid'));
+    streams.err.write(renderProblems(problems, { color: useColor(streams.err) }).replace('nothing was planned', 'the package is not valid'));
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`The package is valid: ${instructions.length} instruction${instructions.length === 1 ? '' : 's'}.\n`);
+  streams.out.write(`The package is valid: ${instructions.length} instruction${instructions.length === 1 ? '' : 's'}.\n`);
 }
