@@ -20,14 +20,12 @@ export function builder(y: Argv): Argv<DriftArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void> {
-  const [{ readState }, { detectDrift }, { stateSensitiveValues }, { maskOutput, neutraliseControl }, { formatJson }, { paint, useColor }, { UserError }, { DockerRuntime }] =
+  const [{ readState }, { detectDrift }, { stateSensitiveValues }, { maskOutput }, { UserError }, { DockerRuntime }] =
     await Promise.all([
       import('../state/index.js'),
       import('../apply/drift.js'),
       import('../plan/sensitive.js'),
       import('../render/redact.js'),
-      import('../util/json.js'),
-      import('../render/style.js'),
       import('../util/errors.js'),
       import('../docker/index.js'),
     ]);
@@ -40,22 +38,7 @@ export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void
     if (e instanceof Error && e.name === 'RuntimeError') throw new UserError(e.message, { hint: '`starform drift` compares the state with the engine, so it needs the engine.' });
     throw e;
   }
-  if (argv.json) {
-    streams.out.write(
-      formatJson({
-        format_version: 1,
-        state: { lineage: state.lineage, serial: state.serial },
-        drifted: entries.length > 0,
-        drift: entries.map((d) => ({ kind: d.kind, ...(d.service !== undefined ? { service: d.service } : {}), ...(d.containerId !== undefined ? { container_id: d.containerId } : {}), message: d.message })),
-      }),
-    );
-  } else if (entries.length === 0) {
-    streams.out.write(state.lineage === null ? 'No drift: there is no state yet.\n' : `No drift: the engine matches the state (serial ${state.serial}).\n`);
-  } else {
-    const p = paint(useColor(streams.out));
-    streams.out.write(`${p.bold(`The engine differs from the state (serial ${state.serial}) in ${entries.length} way${entries.length === 1 ? '' : 's'}:`)}\n`);
-    for (const d of entries) streams.out.write(`  ${p.yellow('~')} ${neutraliseControl(d.message)}\n`);
-    streams.out.write('\n`starform plan --refresh-only` shows the state update; `starform plan` what an apply would do about it.\n');
-  }
+  const [{ show }, { driftView }] = await Promise.all([import('../render/view.js'), import('../render/check-views.js')]);
+  show(driftView, { state, entries }, streams, argv.json);
   if (entries.length > 0) process.exitCode = 2;
 }
