@@ -67,7 +67,12 @@ export interface PackagePlanned {
   readonly orphans: readonly Orphan[];
 }
 
-type PlanningModules = [typeof import('../plan/index.js'), typeof import('../plan/interpret-worker.js'), typeof import('../plan/sensitive.js'), typeof import('../apply/refresh.js')];
+type PlanningModules = [
+  typeof import('../plan/index.js'),
+  typeof import('../plan/interpret-worker.js'),
+  typeof import('../plan/sensitive.js'),
+  typeof import('../apply/refresh.js'),
+];
 let planning: Promise<PlanningModules> | undefined;
 
 /** Starts loading the planning modules (while the caller awaits the lock, the state and the engine). */
@@ -118,7 +123,8 @@ export async function planPackageAgainstState(work: PackageWork): Promise<Packag
     ...(work.override !== undefined ? { edits: [work.override.edit] } : {}),
   });
   // Containers no state names: recorded in the plan, which apply then removes (issue 18).
-  const result = work.orphansInPlan === true && planned.plan !== null && orphans.length > 0 ? { ...planned, plan: { ...planned.plan, orphans: [...orphans] } } : planned;
+  const result =
+    work.orphansInPlan === true && planned.plan !== null && orphans.length > 0 ? { ...planned, plan: { ...planned.plan, orphans: [...orphans] } } : planned;
   work.mask(result.plan?.sensitive ?? planSensitiveValues({ args: work.inputs.args, instructions: result.instructions, outputs: null }, state));
   return { stored, state, runtimeKind, result, notes, orphans };
 }

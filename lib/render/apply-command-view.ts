@@ -21,7 +21,9 @@ export const applyPlanView: View<PlanShown> = {
     if (!messages(shown, streams.err)) return;
     const { plan, summary, orphans } = shown as Extract<PlanShown, { plan: unknown }>;
     const color = useColor(streams.out);
-    streams.out.write(renderPlanText({ instructions: plan.instructions, changes: plan.changes, summary, outputs: plan.outputs, sensitive: plan.sensitive ?? [] }, { color }));
+    streams.out.write(
+      renderPlanText({ instructions: plan.instructions, changes: plan.changes, summary, outputs: plan.outputs, sensitive: plan.sensitive ?? [] }, { color }),
+    );
     streams.out.write(orphansText(orphans, { color }));
   },
   json(shown, streams) {

@@ -53,7 +53,12 @@ export const driftView: View<Drifted> = {
         format_version: 1,
         state: { lineage: state.lineage, serial: state.serial },
         drifted: entries.length > 0,
-        drift: entries.map((d) => ({ kind: d.kind, ...(d.service !== undefined ? { service: d.service } : {}), ...(d.containerId !== undefined ? { container_id: d.containerId } : {}), message: d.message })),
+        drift: entries.map((d) => ({
+          kind: d.kind,
+          ...(d.service !== undefined ? { service: d.service } : {}),
+          ...(d.containerId !== undefined ? { container_id: d.containerId } : {}),
+          message: d.message,
+        })),
       }),
     );
   },

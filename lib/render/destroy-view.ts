@@ -34,7 +34,9 @@ export const destroyedView: View<Pick<DestroyResult, 'removed' | 'state'>> = {
     const p = paint(useColor(out));
     const c = removed?.containers.length ?? 0;
     const v = removed?.volumes.length ?? 0;
-    out.write(`\n${p.bold(p.green(`Destroy complete: ${c} container${c === 1 ? '' : 's'}, ${v} volume${v === 1 ? '' : 's'}${removed?.network ? ' and the network' : ''} removed.`))}\n`);
+    out.write(
+      `\n${p.bold(p.green(`Destroy complete: ${c} container${c === 1 ? '' : 's'}, ${v} volume${v === 1 ? '' : 's'}${removed?.network ? ' and the network' : ''} removed.`))}\n`,
+    );
   },
   json(result, { out }) {
     out.write(formatJson(destroyDocument(result)));
@@ -56,7 +58,9 @@ export const destroyingPackageView: View<{ readonly name: string; readonly entit
 export const destroyedPackageView: View<{ readonly name: string; readonly containers: number; readonly entries: number }> = {
   human({ name, containers: c, entries: n }, { out }) {
     const p = paint(useColor(out));
-    out.write(`\n${p.bold(p.green(`Destroy complete: package ${neutraliseInline(name)}: ${c} container${c === 1 ? '' : 's'} removed; ${n} entr${n === 1 ? 'y' : 'ies'} removed from the state.`))}\n`);
+    out.write(
+      `\n${p.bold(p.green(`Destroy complete: package ${neutraliseInline(name)}: ${c} container${c === 1 ? '' : 's'} removed; ${n} entr${n === 1 ? 'y' : 'ies'} removed from the state.`))}\n`,
+    );
   },
   json(shown, streams) {
     destroyedPackageView.human(shown, streams);

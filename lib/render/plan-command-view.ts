@@ -22,7 +22,13 @@ type Plan = SavedPlan<Instruction, Change>;
 /** What planning a package came to: its problems, or the plan (with what the refresh noticed). */
 export type PlanShown =
   | { readonly warnings: readonly string[]; readonly problems: readonly Problem[] }
-  | { readonly warnings: readonly string[]; readonly notes: readonly string[]; readonly plan: Plan; readonly summary: PlanSummary; readonly orphans: readonly Orphan[] };
+  | {
+      readonly warnings: readonly string[];
+      readonly notes: readonly string[];
+      readonly plan: Plan;
+      readonly summary: PlanSummary;
+      readonly orphans: readonly Orphan[];
+    };
 
 function warn(warnings: readonly string[], err: Output): void {
   for (const w of warnings) err.write(`warning: ${neutraliseControl(w)}\n`);
@@ -116,8 +122,17 @@ export const packagelessPlanView: View<PackagelessShown> = {
 
 function refreshOnlyText(drift: readonly string[], orphans: number, p: Painter): string {
   if (drift.length === 0) return `${p.bold('No drift: the state matches the engine.')} Applying this plan changes nothing.\n`;
-  const lines = [p.bold(`Applying this plan updates the state to what the engine has (${drift.length} difference${drift.length === 1 ? '' : 's'}, listed above); no container is changed.`)];
-  if (orphans > 0) lines.push(p.yellow(`(${orphans} container${orphans === 1 ? '' : 's'} the state does not name stay${orphans === 1 ? 's' : ''}: a refresh-only apply removes nothing; the next full apply does.)`));
+  const lines = [
+    p.bold(
+      `Applying this plan updates the state to what the engine has (${drift.length} difference${drift.length === 1 ? '' : 's'}, listed above); no container is changed.`,
+    ),
+  ];
+  if (orphans > 0)
+    lines.push(
+      p.yellow(
+        `(${orphans} container${orphans === 1 ? '' : 's'} the state does not name stay${orphans === 1 ? 's' : ''}: a refresh-only apply removes nothing; the next full apply does.)`,
+      ),
+    );
   return lines.join('\n') + '\n';
 }
 

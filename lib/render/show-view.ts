@@ -40,7 +40,9 @@ export const showView: View<ShownPlan> = {
     const repositories = loaded.plan.package.repositories ?? [];
     if (markdown !== undefined) {
       const options = { ...(markdown.maxBytes !== undefined ? { maxBytes: markdown.maxBytes } : {}), graph: markdown.graph };
-      out.write(`${renderPlanMarkdown(markdownPlanOf(loaded, file), options)}${packageVersionsMarkdown(repositories)}${usesMarkdown(loaded.plan.package.uses)}\n${signatureLine}\n`);
+      out.write(
+        `${renderPlanMarkdown(markdownPlanOf(loaded, file), options)}${packageVersionsMarkdown(repositories)}${usesMarkdown(loaded.plan.package.uses)}\n${signatureLine}\n`,
+      );
       return;
     }
     for (const w of loaded.plan.warnings ?? []) err.write(`warning: ${w}\n`);

@@ -84,12 +84,25 @@ describe('views of validate, drift and status', () => {
     show(driftView, { state: { lineage: '00000000-0000-4000-8000-000000000000', serial: 4 }, entries }, s, true);
     const doc = validJson(s.out.text, 'output-drift.schema.json');
     assert.equal(doc['drifted'], true);
-    assert.deepEqual((doc['drift'] as JsonObject[])[0], { kind: 'stopped', service: 'db', container_id: 'c'.repeat(64), message: 'service db: its container is stopped' });
+    assert.deepEqual((doc['drift'] as JsonObject[])[0], {
+      kind: 'stopped',
+      service: 'db',
+      container_id: 'c'.repeat(64),
+      message: 'service db: its container is stopped',
+    });
     assert.equal((doc['drift'] as JsonObject[])[1]!['service'], undefined);
   });
 
   it('status: the table, or the document of the status schema', () => {
-    const status: EnclaveStatus = { lineage: '00000000-0000-4000-8000-000000000000', serial: 2, networkName: 'n', services: [], artifacts: [], outputs: { url: 'x' }, outputAddresses: [] };
+    const status: EnclaveStatus = {
+      lineage: '00000000-0000-4000-8000-000000000000',
+      serial: 2,
+      networkName: 'n',
+      services: [],
+      artifacts: [],
+      outputs: { url: 'x' },
+      outputAddresses: [],
+    };
     const s = streams();
     show(statusView, status, s, false);
     assert.match(s.out.text, /serial 2/);

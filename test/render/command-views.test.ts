@@ -58,8 +58,9 @@ describe('views of plan, apply and destroy', () => {
     delete process.env['FORCE_COLOR'];
   });
   after(() => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
 
   describe('plan', () => {
@@ -214,7 +215,16 @@ describe('views of plan, apply and destroy', () => {
           digest: null,
           hostname: 'web',
           ipAddress: '10.0.0.2',
-          ports: [{ id: 'http', number: 80, transportProtocol: 'TCP', applicationProtocol: 'http', hostAddress: '127.0.0.1:32001', hostUrl: 'http://127.0.0.1:32001' }],
+          ports: [
+            {
+              id: 'http',
+              number: 80,
+              transportProtocol: 'TCP',
+              applicationProtocol: 'http',
+              hostAddress: '127.0.0.1:32001',
+              hostUrl: 'http://127.0.0.1:32001',
+            },
+          ],
         },
       ],
       artifacts: [],
@@ -264,7 +274,13 @@ describe('views of plan, apply and destroy', () => {
       assert.ok(names.length >= 2);
       assert.equal(
         s.out.text,
-        ['starform will destroy the enclave of this state:', ...names.map((n) => `  - service.${n}`), ...[...state.filesArtifacts.keys()].sort().map((a) => `  - artifact.${a}`), `  and every other container, volume and network labelled with lineage ${LINEAGE}`, ''].join('\n'),
+        [
+          'starform will destroy the enclave of this state:',
+          ...names.map((n) => `  - service.${n}`),
+          ...[...state.filesArtifacts.keys()].sort().map((a) => `  - artifact.${a}`),
+          `  and every other container, volume and network labelled with lineage ${LINEAGE}`,
+          '',
+        ].join('\n'),
       );
       const j = streams();
       show(destroyingView, state, j, true);
