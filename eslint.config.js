@@ -17,6 +17,8 @@
 //      lib/apply and the adapters never reach lib/render or lib/cli; lib/render never
 //      reaches the adapters or lib/cli.
 //   3. No import cycles (import-x/no-cycle), type-only imports included.
+// And one rule of output: commands (lib/cli) never write to process.stdout/stderr or the
+// console themselves; they hand results to views (lib/render) with lib/cli/streams.ts.
 // test/lint/rules.test.ts proves each kind of rule is live on a deliberate violation.
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -162,6 +164,25 @@ export default tseslint.config(
     files: ['lib/**/*.ts', 'lib/**/*.tsx', 'lib/**/*.cts'],
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: root, zones: [...faceZones, ...layerZones] }],
+    },
+  },
+  {
+    // Commands write through a view (docs/architecture.md, "Commands and views"): a file of
+    // lib/cli hands its result to a view of lib/render with the streams lib/cli/streams.ts
+    // owns; only that file names the process's output streams (or console). The launcher
+    // (lib/cli/launcher.cts) runs before the bundle and is not a command.
+    files: ['lib/cli/**/*.ts'],
+    ignores: ['lib/cli/streams.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['stdout', 'stderr'].map((property) => ({
+          object: 'process',
+          property,
+          message: 'Commands write through a view: hand the result to a view of lib/render with the streams of lib/cli/streams.ts.',
+        })),
+        { object: 'console', message: 'Commands write through a view: hand the result to a view of lib/render with the streams of lib/cli/streams.ts.' },
+      ],
     },
   },
   {

@@ -17,14 +17,16 @@ const plan = join(scratch, 'saved.plan');
 // A compiled-Starlark cache of its own, so both of its paths are trained: the first plan
 // compiles and saves, the second loads (lib/starlark/program-cache.ts).
 process.env.STARFORM_STARLARK_CACHE = join(scratch, 'starlark-cache');
+// The state the deps package leads to: a golden file the plan tests keep up to date.
+const depsState = join(root, 'test', 'golden', 'states', 'deps.state.json');
 const runs = [
   ['plan', fixture('packages/webapp'), '--refresh=false', '--state', join(scratch, 'none.state.json'), '--out', plan],
   ['plan', fixture('packages/webapp'), '--refresh=false', '--state', join(scratch, 'none.state.json')],
   ['show', plan],
   ['show', plan, '--json'],
-  ['plan', fixture('packages/deps'), '--refresh=false', '--state', fixture('states/deps.state.json')],
+  ['plan', fixture('packages/deps'), '--refresh=false', '--state', depsState],
   ['validate', fixture('packages/multimodule')],
-  ['state', 'list', '--state', fixture('states/deps.state.json')],
+  ['state', 'list', '--state', depsState],
 ];
 // The PostgreSQL driver's code (loaded only for postgres:// states): a state URL on a port
 // where nothing listens loads it and makes a connection attempt, which is refused (exit 1).

@@ -2,6 +2,7 @@
 // artifacts, outputs): `starform status` as of the state the apply wrote, so the user sees
 // at once where to open what was just created. Plain text after the summary line (it
 // replaces the bare list of outputs there), or one `status` line of NDJSON with --json.
+// The view is lib/render/apply-command-view.ts (applyStatusView).
 // Printed after a failed apply too, since a failed service kept by --keep-failed is there.
 // Best effort: an engine that stopped answering leaves the summary as it was.
 import type { Runtime } from '../docker/index.js';
@@ -18,14 +19,4 @@ export async function statusAfterApply(backend: StateBackend, runtime: () => Pro
   } catch {
     return undefined;
   }
-}
-
-/** The table as text (after the summary line), or its NDJSON line. */
-export async function statusAfterApplyText(status: EnclaveStatus, options: { json: boolean; color: boolean }): Promise<string> {
-  const { renderStatusText, statusDocument } = await import('../render/status-view.js');
-  if (options.json) {
-    const { format_version, ...rest } = statusDocument(status);
-    return `${JSON.stringify({ format_version, type: 'status', timestamp: new Date().toISOString(), ...rest })}\n`;
-  }
-  return `\n${renderStatusText(status, { color: options.color, title: false })}`;
 }

@@ -12,23 +12,20 @@
 // Helpers other execution-phase commands share (the engine, lock timeouts, the
 // confirmation prompt, choosing the progress view) live here too.
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Runtime } from '../runtime/index.js';
-import { applyPlan, inStepOrder, refreshBlobs, refreshState, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
+import { applyPlan, type ApplicablePlan, type ApplyEvent, type EventSink } from '../apply/index.js';
 import { checkSignature, readPlanFile } from '../planfile/index.js';
-import { closingText, stepLine } from '../render/apply-view.js';
-import { ndjsonSink } from '../render/json-views.js';
-import { stateSensitiveValues } from '../plan/sensitive.js';
-import { maskOutput, neutraliseControl } from '../render/redact.js';
-import { paint, useColor } from '../render/style.js';
+import { maskOutput } from '../render/redact.js';
+import { show } from '../render/view.js';
 import type { State, StateBackend, StateLock } from '../state/index.js';
 import { encryptionOf, openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
-import { statusAfterApply, statusAfterApplyText } from './apply-status.js';
+import { statusAfterApply } from './apply-status.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 import { preloadRuntime, requestedRuntime, RuntimeChoice, withRuntimeOption, type RuntimeArgs } from './runtime-option.js';
+import { ask, streams } from './streams.js';
 
 export const command = 'apply [dir]';
 export const describe = 'Apply a saved plan (apply PLAN), or plan the package and apply it after confirmation (apply [DIR])';
@@ -113,54 +110,6 @@ export function parseLockTimeout(text: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
-/** Asks on the terminal; resolves with the answer (empty when standard input ends). */
-export async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
-  try {
-    return await new Promise<string>((resolve) => {
-      rl.once('close', () => resolve(''));
-      rl.question(question, (answer) => resolve(answer.trim()));
-    });
-  } finally {
-    rl.close();
-  }
-}
-
-export interface ApplyView {
-  readonly sink: EventSink;
-  /** Ends the view and prints the closing summary for `last` (apply_done / apply_failed). */
-  close(last: ApplyEvent | undefined): Promise<void>;
-}
-
-/** The progress view: NDJSON (--json), ink on a terminal, plain lines otherwise (or with CI set). */
-export async function startApplyView(json: boolean): Promise<ApplyView> {
-  const out = process.stdout;
-  if (json) {
-    return { sink: ndjsonSink((line) => out.write(line)), close: async () => undefined };
-  }
-  const color = useColor(out);
-  const p = paint(color);
-  const closing = (last: ApplyEvent | undefined): void => {
-    if (last) out.write(closingText(last, p));
-  };
-  if (out.isTTY === true && !process.env['CI']) {
-    const { startLiveProgress } = await (await import('../render/progress/load.js')).loadProgressView();
-    const live = startLiveProgress(out, color);
-    return {
-      sink: live.sink,
-      async close(last) {
-        await live.close();
-        closing(last);
-      },
-    };
-  }
-  const sink = inStepOrder((e) => {
-    const line = stepLine(e, p);
-    if (line !== null) out.write(line + '\n');
-  });
-  return { sink, close: async (last) => closing(last) };
-}
-
 /**
  * Runs `fn` with two signals: the first SIGINT/SIGTERM aborts `stop` (start no new step,
  * let those in flight finish), the second aborts `cancel` (abort the running steps: their
@@ -171,8 +120,7 @@ export async function startApplyView(json: boolean): Promise<ApplyView> {
  */
 export async function withInterrupts<T>(
   fn: (stop: AbortSignal, cancel: AbortSignal) => Promise<T>,
-  onInterrupt: (count: number) => void = (count) =>
-    process.stderr.write(count === 1 ? '\nInterrupted: starting no new steps; waiting for the steps in flight (interrupt again to abort them).\n' : '\nInterrupted again: aborting the steps in flight (interrupt once more to stop at once).\n'),
+  onInterrupt: (count: number) => void,
 ): Promise<T> {
   const stop = new AbortController();
   const cancel = new AbortController();
@@ -211,7 +159,9 @@ async function execute(
   argv: ApplyArgs,
   extra: { backend: StateBackend; lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
 ): Promise<void> {
-  const view = await startApplyView(argv.json);
+  // The views load with the first step (the lock-timeout helpers above are all that other commands import of this file).
+  const { applyStatusView, startApplyProgress } = await import('../render/apply-command-view.js');
+  const view = await startApplyProgress(argv.json, streams);
   let last: ApplyEvent | undefined;
   const running = new Set<number>();
   /** Images the engine pulls or builds now (before the first step): what an interrupt lets finish, or aborts. */
@@ -254,7 +204,7 @@ async function execute(
     // The status table follows the summary and shows the outputs (lib/cli/apply-status.ts).
     const status = last !== undefined ? await statusAfterApply(extra.backend, extra.runtime) : undefined;
     await view.close(status !== undefined && last?.type === 'apply_done' ? { ...last, outputs: null } : last);
-    if (status !== undefined) process.stdout.write(await statusAfterApplyText(status, { json: argv.json, color: useColor(process.stdout) }));
+    if (status !== undefined) show(applyStatusView, status, streams, argv.json);
   }
 }
 
@@ -276,7 +226,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     maskOutput(loaded.plan.sensitive ?? []);
     if (key !== undefined) checkSignature(loaded.checksum, loaded.signature, key, target);
     else if (loaded.signature !== null) {
-      process.stderr.write(`note: the plan is signed (key ${loaded.signature.keyId}), but no plan signing key is configured to verify it\n`);
+      show((await import('../render/apply-command-view.js')).unverifiedPlanView, { keyId: loaded.signature.keyId }, streams, argv.json);
     }
     // A plan that lists containers no state names removes them even when it has no other change.
     const removeOrphans = (loaded.plan.orphans ?? []).length > 0;
@@ -294,7 +244,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     throw new UserError('--json needs --auto-approve when applying a package: there is no one to ask');
   }
   // The planning modules load while the lock, the state and the engine are awaited.
-  const planning = Promise.all([import('../plan/index.js'), import('../render/plan-view.js'), import('../plan/interpret-worker.js')]);
+  const planning = import('./plan-against-state.js').then((m) => (m.preloadPlanning(), m));
   planning.catch(() => undefined);
   if (argv.refresh) preloadRuntime(choice.kind);
   // A PostgreSQL state's driver loads and its connection is made while the inputs are read.
@@ -310,78 +260,34 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const backend = await opening;
   const lock = await backend.lock({ operation: 'apply', timeoutMs: lockTimeoutMs, releaseOnSignal: false });
   try {
-    const stored = await backend.read();
-    maskOutput(stateSensitiveValues(stored));
-    const runtimeKind = choice.settle(stored.enclave?.runtime, stored.enclave !== null, argv.state);
-    const blobsChecked = await refreshBlobs(stored, backend);
-    let state = blobsChecked.state;
-    const [{ planFromCheck }, { renderPlanText, renderProblems }, { checkPackageInterruptibly }] = await planning;
-    // The package is interpreted while the engine answers the refresh's requests; what
-    // follows (and which error wins) is as if the refresh had come first.
-    const refreshing =
-      argv.refresh && (state.services.size > 0 || state.enclave !== null || (state.forgotten?.length ?? 0) > 0)
-        ? runtime().then(async (rt) => {
-            const refreshed = await refreshState(state, rt);
-            const { checkImages } = await import('../apply/image-identity.js');
-            return { ...refreshed, state: await checkImages(refreshed.state, rt, { pull: argv.pull }) };
-          })
-        : undefined;
-    let orphans: readonly { service: string; containerId: string }[] = [];
-    refreshing?.catch(() => undefined);
-    if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));
-    // In a worker thread, so that Ctrl-C stops a runaway package (lib/plan/interpret-worker.ts).
-    let checked: Awaited<ReturnType<typeof checkPackageInterruptibly>> | undefined;
-    let failure: { error: unknown } | undefined;
-    try {
-      checked = await checkPackageInterruptibly({ ...inputs, state: stored, runtime: runtimeKind });
-    } catch (error) {
-      failure = { error };
-    }
-    const notes: string[] = [...blobsChecked.drift];
-    if (refreshing !== undefined) {
-      try {
-        const refreshed = await refreshing;
-        state = refreshed.state;
-        notes.push(...refreshed.drift);
-        orphans = refreshed.orphans;
-      } catch (err) {
-        if (err instanceof UserError && err.hint !== undefined) throw err; // plan --pull's, with its own hint
-        throw new UserError((err as Error).message, {
-          hint: 'To plan from the state file alone, pass --refresh=false.',
-          cause: err,
-        });
-      }
-    }
-    if (failure !== undefined) throw failure.error;
-    const result = planFromCheck(checked!, { ...inputs, locator: target, state, runtime: runtimeKind });
-    maskOutput(result.plan?.sensitive ?? []);
-    for (const w of result.warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
+    const [{ planPackageAgainstState }, { applyPlanView, approvedView }] = await Promise.all([planning, import('../render/apply-command-view.js')]);
+    const { stored, result, notes, orphans } = await planPackageAgainstState({
+      backend,
+      inputs,
+      locator: target,
+      runtime: { settle: (s) => choice.settle(s.enclave?.runtime, s.enclave !== null, argv.state), open: runtime },
+      refresh: argv.refresh,
+      pull: argv.pull,
+      mask: (values) => maskOutput(values),
+      refreshError: (err) =>
+        err instanceof UserError && err.hint !== undefined // plan --pull's, with its own hint
+          ? err
+          : new UserError((err as Error).message, { hint: 'To plan from the state file alone, pass --refresh=false.', cause: err }),
+    });
     if (result.plan === null) {
-      process.stderr.write(renderProblems(result.problems, { color: useColor(process.stderr) }));
+      show(applyPlanView, { warnings: result.warnings, problems: result.problems }, streams, argv.json);
       process.exitCode = 1;
       return;
     }
-    for (const n of notes) process.stderr.write(`note: ${neutraliseControl(n)}\n`);
     const s = result.summary!;
+    show(applyPlanView, { warnings: result.warnings, notes, plan: result.plan, summary: s, orphans }, streams, argv.json);
     const changes = s.create + s.replace + s.run + s.delete + orphans.length;
-    if (!argv.json) {
-      const view = {
-        instructions: result.plan.instructions,
-        changes: result.plan.changes,
-        summary: s,
-        outputs: result.plan.outputs,
-        sensitive: result.plan.sensitive ?? [],
-      };
-      process.stdout.write(renderPlanText(view, { color: useColor(process.stdout) }));
-      const { orphansText } = await import('../render/orphans-view.js');
-      process.stdout.write(orphansText(orphans, { color: useColor(process.stdout) }));
-    }
     if (changes > 0 && !argv['auto-approve']) {
       const answer = await ask(
         '\nDo you want to perform these actions?\n  starform will perform the actions described above.\n  Only \'yes\' will be accepted to approve.\n\n  Enter a value: ',
       );
       if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
-      process.stdout.write('\n');
+      show(approvedView, null, streams, argv.json);
     }
     await execute(result.plan, argv, { backend, lock, lockedState: stored, lockTimeoutMs, runtime, removeOrphans: orphans.length > 0 });
   } finally {

@@ -3,16 +3,16 @@
 // `yes` unless --auto-approve. The state is locked throughout.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { destroyEnclave } from '../apply/index.js';
-import { stateSensitiveValues } from '../plan/sensitive.js';
-import { maskOutput, neutraliseInline } from '../render/redact.js';
-import { paint, useColor } from '../render/style.js';
+import { maskOutput } from '../render/redact.js';
+import { destroyedPackageView, destroyedView, destroyingPackageView, destroyingView } from '../render/destroy-view.js';
+import { show } from '../render/view.js';
 import { openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
-import { destroyDocument } from '../render/json-views.js';
-import { formatJson } from '../util/json.js';
-import { ask, lazyRuntime, parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
+import { lazyRuntime, parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
+import { readState } from './plan-against-state.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { requestedRuntime, RuntimeChoice, withRuntimeOption, type RuntimeArgs } from './runtime-option.js';
+import { ask, streams } from './streams.js';
 
 export const command = 'destroy';
 export const describe = "Remove everything of the state's enclave from the engine and empty the state";
@@ -34,42 +34,19 @@ export function builder(y: Argv): Argv<DestroyArgs> {
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   if (argv.json && !argv['auto-approve']) throw new UserError('--json needs --auto-approve: there is no one to ask');
   if (argv.package !== undefined) return destroyOnePackage(argv, argv.package);
-  const p = paint(useColor(process.stdout));
   const backend = await openBackend(argv);
   const lock = await backend.lock({ operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
   try {
-    const state = await backend.read();
-    maskOutput(stateSensitiveValues(state));
-    if (state.lineage === null) {
-      if (argv.json) process.stdout.write(formatJson(destroyDocument({ removed: null, state })));
-      else process.stdout.write('Nothing to destroy: there is no state yet.\n');
-      return;
-    }
-    if (!argv.json) {
-      const names = [...state.services.keys()].sort();
-      const artifacts = [...state.filesArtifacts.keys()].sort();
-      process.stdout.write('starform will destroy the enclave of this state:\n');
-      for (const n of names) process.stdout.write(p.red(`  - service.${neutraliseInline(n)}\n`));
-      for (const a of artifacts) process.stdout.write(p.red(`  - artifact.${neutraliseInline(a)}\n`));
-      process.stdout.write(p.dim('  and every other container, volume and network labelled with lineage ' + state.lineage + '\n'));
-    }
+    const state = await readState(backend, (values) => maskOutput(values));
+    show(destroyingView, state, streams, argv.json);
+    if (state.lineage === null) return;
     if (!argv['auto-approve']) {
       const answer = await ask("\nDo you really want to destroy it all?\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ");
       if (answer !== 'yes') throw new UserError('destroy cancelled: nothing was changed');
     }
     const choice = new RuntimeChoice(requestedRuntime(argv.runtime));
     choice.settle(state.enclave?.runtime, state.enclave !== null, argv.state);
-    const result = await destroyEnclave({ backend, runtime: lazyRuntime(choice), lock });
-    const removed = result.removed;
-    if (argv.json) {
-      process.stdout.write(formatJson(destroyDocument(result)));
-      return;
-    }
-    const c = removed?.containers.length ?? 0;
-    const v = removed?.volumes.length ?? 0;
-    process.stdout.write(
-      `\n${p.bold(p.green(`Destroy complete: ${c} container${c === 1 ? '' : 's'}, ${v} volume${v === 1 ? '' : 's'}${removed?.network ? ' and the network' : ''} removed.`))}\n`,
-    );
+    show(destroyedView, await destroyEnclave({ backend, runtime: lazyRuntime(choice), lock }), streams, argv.json);
   } finally {
     await lock.release();
     await backend.close();
@@ -80,16 +57,12 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
 async function destroyOnePackage(argv: ArgumentsCamelCase<DestroyArgs>, name: string): Promise<void> {
   if (argv.json) throw new UserError('--json is not available with --package');
   if (name.trim() === '') throw new UserError('--package: name a package (see the `package` of `starform state show`)');
-  const p = paint(useColor(process.stdout));
   const backend = await openBackend(argv);
   const lock = await backend.lock({ operation: 'destroy', timeoutMs: parseLockTimeout(argv['lock-timeout']) });
   try {
-    const state = await backend.read();
-    maskOutput(stateSensitiveValues(state));
+    const state = await readState(backend, (values) => maskOutput(values));
     const { destroyPackage, packageEntities } = await import('../apply/index.js');
-    const mine = packageEntities(state, name, backend.location).removed;
-    process.stdout.write(`starform will destroy what package ${neutraliseInline(name)} owns in this state:\n`);
-    for (const a of mine) process.stdout.write(p.red(`  - ${neutraliseInline(a)}\n`));
+    show(destroyingPackageView, { name, entities: packageEntities(state, name, backend.location).removed }, streams, false);
     if (!argv['auto-approve']) {
       const answer = await ask("\nDo you really want to destroy it?\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ");
       if (answer !== 'yes') throw new UserError('destroy cancelled: nothing was changed');
@@ -97,8 +70,7 @@ async function destroyOnePackage(argv: ArgumentsCamelCase<DestroyArgs>, name: st
     const choice = new RuntimeChoice(requestedRuntime(argv.runtime));
     choice.settle(state.enclave?.runtime, state.enclave !== null, argv.state);
     const result = await destroyPackage({ backend, runtime: lazyRuntime(choice), lock, package: name });
-    const c = result.containers;
-    process.stdout.write(`\n${p.bold(p.green(`Destroy complete: package ${neutraliseInline(name)}: ${c} container${c === 1 ? '' : 's'} removed; ${result.removed.length} entr${result.removed.length === 1 ? 'y' : 'ies'} removed from the state.`))}\n`);
+    show(destroyedPackageView, { name, containers: result.containers, entries: result.removed.length }, streams, false);
   } finally {
     await lock.release();
     await backend.close();

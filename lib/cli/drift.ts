@@ -4,6 +4,7 @@
 // and 1 on errors. `--json` prints the same as a document (schemas/output-drift.schema.json).
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'drift';
 export const describe = 'Compare the state with the engine (read-only): exit 0 when they match, 2 when they drifted';
@@ -19,14 +20,12 @@ export function builder(y: Argv): Argv<DriftArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void> {
-  const [{ readState }, { detectDrift }, { stateSensitiveValues }, { maskOutput, neutraliseControl }, { formatJson }, { paint, useColor }, { UserError }, { DockerRuntime }] =
+  const [{ readState }, { detectDrift }, { stateSensitiveValues }, { maskOutput }, { UserError }, { DockerRuntime }] =
     await Promise.all([
       import('../state/index.js'),
       import('../apply/drift.js'),
       import('../plan/sensitive.js'),
       import('../render/redact.js'),
-      import('../util/json.js'),
-      import('../render/style.js'),
       import('../util/errors.js'),
       import('../docker/index.js'),
     ]);
@@ -39,22 +38,7 @@ export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void
     if (e instanceof Error && e.name === 'RuntimeError') throw new UserError(e.message, { hint: '`starform drift` compares the state with the engine, so it needs the engine.' });
     throw e;
   }
-  if (argv.json) {
-    process.stdout.write(
-      formatJson({
-        format_version: 1,
-        state: { lineage: state.lineage, serial: state.serial },
-        drifted: entries.length > 0,
-        drift: entries.map((d) => ({ kind: d.kind, ...(d.service !== undefined ? { service: d.service } : {}), ...(d.containerId !== undefined ? { container_id: d.containerId } : {}), message: d.message })),
-      }),
-    );
-  } else if (entries.length === 0) {
-    process.stdout.write(state.lineage === null ? 'No drift: there is no state yet.\n' : `No drift: the engine matches the state (serial ${state.serial}).\n`);
-  } else {
-    const p = paint(useColor(process.stdout));
-    process.stdout.write(`${p.bold(`The engine differs from the state (serial ${state.serial}) in ${entries.length} way${entries.length === 1 ? '' : 's'}:`)}\n`);
-    for (const d of entries) process.stdout.write(`  ${p.yellow('~')} ${neutraliseControl(d.message)}\n`);
-    process.stdout.write('\n`starform plan --refresh-only` shows the state update; `starform plan` what an apply would do about it.\n');
-  }
+  const [{ show }, { driftView }] = await Promise.all([import('../render/view.js'), import('../render/check-views.js')]);
+  show(driftView, { state, entries }, streams, argv.json);
   if (entries.length > 0) process.exitCode = 2;
 }

@@ -7,6 +7,7 @@
 // Messages quote package values, so their control characters are shown, not obeyed (and
 // the output guard of lib/render/redact.ts masks any secret in them).
 import { neutraliseControl } from '../render/redact.js';
+import { streams } from './streams.js';
 
 export interface UserFacingError {
   /** The message to show, already including a location where one exists. */
@@ -20,20 +21,20 @@ export function isUserFacing(err: unknown): err is UserFacingError {
 
 export function reportError(err: unknown, debug: boolean): number {
   if (isUserFacing(err)) {
-    process.stderr.write(`${neutraliseControl(err.message)}\n`);
-    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    streams.err.write(`${neutraliseControl(err.message)}\n`);
+    if (debug && err instanceof Error && err.stack) streams.err.write(`${err.stack}\n`);
     const code = (err as { exitCode?: unknown }).exitCode;
     return typeof code === 'number' && Number.isInteger(code) && code > 0 && code < 256 ? code : 1;
   }
   const system = systemErrorMessage(err);
   if (system !== null) {
-    process.stderr.write(`${system}\n`);
-    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    streams.err.write(`${system}\n`);
+    if (debug && err instanceof Error && err.stack) streams.err.write(`${err.stack}\n`);
     return 1;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`starform: internal error: ${neutraliseControl(e.message)}\n`);
-  process.stderr.write(debug ? `${e.stack}\n` : 'Run again with --debug to see where it happened, and please report it.\n');
+  streams.err.write(`starform: internal error: ${neutraliseControl(e.message)}\n`);
+  streams.err.write(debug ? `${e.stack}\n` : 'Run again with --debug to see where it happened, and please report it.\n');
   return 1;
 }
 

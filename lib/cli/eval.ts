@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { writeSync } from 'node:fs';
+import { streams } from './streams.js';
 
 export const command = 'eval <file>';
 export const describe = 'Run a Starlark file (json, struct and time predeclared; print to stdout)';
@@ -93,12 +94,12 @@ export async function handler(argv: ArgumentsCamelCase<EvalArgs>): Promise<void>
   } catch (e) {
     out.flush();
     if (e instanceof sl.EvalError) {
-      process.stderr.write(e.backtrace() + '\n');
+      streams.err.write(e.backtrace() + '\n');
       process.exitCode = 1;
       return;
     }
     if (e instanceof sl.StarlarkSyntaxError || e instanceof sl.StarlarkResolveError) {
-      process.stderr.write(e.message + '\n');
+      streams.err.write(e.message + '\n');
       process.exitCode = 1;
       return;
     }

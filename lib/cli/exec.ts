@@ -7,6 +7,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UserError } from '../util/errors.js';
 import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'exec <service> [cmd..]';
 export const describe = 'Run a command in a service (starform exec SERVICE -- CMD...); exits with its exit code';
@@ -36,7 +37,7 @@ export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void>
   const stdin = process.stdin.isTTY === true ? undefined : process.stdin;
   try {
     const code = await onEngine(() =>
-      runtime.execAttached(ref, cmd, { stdout: process.stdout, stderr: process.stderr }, {
+      runtime.execAttached(ref, cmd, { stdout: streams.out, stderr: streams.err }, {
         ...(stdin !== undefined ? { stdin } : {}),
         ...(argv.user !== undefined ? { user: userSpec(argv.user) } : {}),
         ...(argv.workdir !== undefined ? { workdir: argv.workdir } : {}),

@@ -5,6 +5,7 @@
 // and on standard error.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
+import { streams } from './streams.js';
 
 export const command = 'export <plan>';
 export const describe = 'Compile a saved plan to a Compose file, Kubernetes manifests or a Helm chart';
@@ -49,11 +50,11 @@ export async function handler(argv: ArgumentsCamelCase<ExportArgs>): Promise<voi
   if (argv.out === undefined && rest.length > 0) {
     throw new UserError(`--format ${format} writes ${result.files.length} files (${result.files.slice(0, 3).map((f) => f.path).join(', ')}${result.files.length > 3 ? ', ...' : ''}): name a folder with --out`);
   }
-  for (const n of result.notes) process.stderr.write(`export: not expressed: ${n.position === '-' ? '' : `${n.position}: `}${n.message}\n`);
+  for (const n of result.notes) streams.err.write(`export: not expressed: ${n.position === '-' ? '' : `${n.position}: `}${n.message}\n`);
   if (argv.out === undefined) {
-    process.stdout.write(typeof main!.content === 'string' ? main!.content : Buffer.from(main!.content).toString('utf8'));
+    streams.out.write(typeof main!.content === 'string' ? main!.content : Buffer.from(main!.content).toString('utf8'));
     return;
   }
   const written = await writeExport(argv.out, result);
-  process.stderr.write(`export: wrote ${written.length} file${written.length === 1 ? '' : 's'} to ${argv.out} (${main!.path} first)\n`);
+  streams.err.write(`export: wrote ${written.length} file${written.length === 1 ? '' : 's'} to ${argv.out} (${main!.path} first)\n`);
 }

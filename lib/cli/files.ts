@@ -13,6 +13,7 @@ import { UserError } from '../util/errors.js';
 import { formatJson } from '../util/json.js';
 import { findArtifact, withState, type Operated } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'files <command>';
 export const describe = 'Inspect (files inspect ARTIFACT) or download (files download ARTIFACT DIR) a files artifact';
@@ -49,12 +50,12 @@ const inspect: CommandModule<StateArgs, InspectArgs> = {
     const files = entries.filter((e) => e.type === 'file').map((e) => ({ path: e.path, size: e.content.length }));
     const total = files.reduce((n, f) => n + f.size, 0);
     if (argv.json) {
-      process.stdout.write(formatJson({ format_version: 1, name: argv.artifact, files, total_size: total }));
+      streams.out.write(formatJson({ format_version: 1, name: argv.artifact, files, total_size: total }));
       return;
     }
     const width = Math.max(0, ...files.map((f) => sizeText(f.size).length));
-    for (const f of files) process.stdout.write(`${sizeText(f.size).padStart(width)}  ${neutraliseInline(f.path)}\n`);
-    process.stdout.write(`${files.length} file${files.length === 1 ? '' : 's'}, ${sizeText(total)}\n`);
+    for (const f of files) streams.out.write(`${sizeText(f.size).padStart(width)}  ${neutraliseInline(f.path)}\n`);
+    streams.out.write(`${files.length} file${files.length === 1 ? '' : 's'}, ${sizeText(total)}\n`);
   },
 };
 
@@ -102,7 +103,7 @@ const download: CommandModule<StateArgs, DownloadArgs> = {
         await symlink(e.linkname, full);
       }
     }
-    process.stdout.write(`Wrote ${count} file${count === 1 ? '' : 's'} of files artifact '${neutraliseInline(argv.artifact)}' under ${join(argv.dir)}\n`);
+    streams.out.write(`Wrote ${count} file${count === 1 ? '' : 's'} of files artifact '${neutraliseInline(argv.artifact)}' under ${join(argv.dir)}\n`);
   },
 };
 

@@ -5,6 +5,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { openBackend } from './state-backend.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'force-unlock <lock-id>';
 export const describe = 'Remove the state lock with this ID, left by an operation that can no longer release it';
@@ -29,7 +30,7 @@ export function builder(y: Argv): Argv<ForceUnlockArgs> {
 export async function handler(argv: ArgumentsCamelCase<ForceUnlockArgs>): Promise<void> {
   const backend = await openBackend(argv);
   const holder = await backend.forceUnlock(argv['lock-id'], { force: argv.force }).finally(() => backend.close());
-  process.stdout.write(
+  streams.out.write(
     `Removed the lock of ${holder.path}: ${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid}) since ${holder.created}.\n`,
   );
 }

@@ -5,6 +5,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'import <address> <container> [dir]';
 export const describe = 'Adopt an existing container as a service of the package (Terraform-style import)';
@@ -44,7 +45,7 @@ export async function handler(argv: ArgumentsCamelCase<ImportArgs>): Promise<voi
     maskOutput(stateSensitiveValues(current));
     const checked = checkPackage({ ...inputs, state: current });
     if (checked.problems.length > 0) {
-      process.stderr.write(renderProblems(checked.problems, { color: false }));
+      streams.err.write(renderProblems(checked.problems, { color: false }));
       throw new UserError('the package has problems; nothing was imported', { location: { file: argv.dir } });
     }
     const runtime = new DockerRuntime();
@@ -67,11 +68,11 @@ export async function handler(argv: ArgumentsCamelCase<ImportArgs>): Promise<voi
       throw err;
     });
     const how = result.adopted ? 'recorded by its id (it has no starform labels)' : 'it carries this enclave\'s labels';
-    process.stdout.write(`Imported container ${result.containerId.slice(0, 12)} as service.${result.name}: ${how}. The state is now at serial ${result.state.serial}.\n`);
+    streams.out.write(`Imported container ${result.containerId.slice(0, 12)} as service.${result.name}: ${how}. The state is now at serial ${result.state.serial}.\n`);
     if (result.differences.length === 0) {
-      process.stdout.write('It matches the package: the next plan leaves it as it is.\n');
+      streams.out.write('It matches the package: the next plan leaves it as it is.\n');
     } else {
-      process.stdout.write(`It differs from the package, so the next plan replaces it:\n${result.differences.map((d) => `  - ${d}`).join('\n')}\n`);
+      streams.out.write(`It differs from the package, so the next plan replaces it:\n${result.differences.map((d) => `  - ${d}`).join('\n')}\n`);
     }
   });
 }

@@ -7,6 +7,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UserError } from '../util/errors.js';
 import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'logs <service>';
 export const describe = "Print a service's log (--follow to keep printing, --tail N, --since 10m)";
@@ -57,7 +58,7 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
   try {
     const runtime = await open();
     await onEngine(() =>
-      runtime.streamLogs(ref, { stdout: process.stdout, stderr: process.stderr }, {
+      runtime.streamLogs(ref, { stdout: streams.out, stderr: streams.err }, {
         follow: argv.follow,
         ...(argv.tail !== undefined ? { tail: argv.tail } : {}),
         ...(since !== undefined ? { sinceMs: since } : {}),

@@ -14,6 +14,7 @@ import { STARFORM_VERSION } from '../util/package-info.js';
 import { reportError } from './errors.js';
 import { COMMANDS, loadCommands } from './commands.js';
 import { UsageError, commandOf, optionLists, optionProblem, singleDashProblem } from './usage.js';
+import { streams } from './streams.js';
 
 /** yargs' own error class (its messages are usage messages); other errors come from our code. */
 function isYargsError(err: unknown): boolean {
@@ -76,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(STARFORM_VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
+    .wrap(streams.out.isTTY ? Math.min(120, streams.out.columns) : null)
     .fail((msg, err) => {
       // Throwing is what stops yargs: validation ends here and no handler runs. A
       // command's own error arrives without a message of yargs (`msg` null): pass it on.

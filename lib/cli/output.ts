@@ -12,6 +12,7 @@ import { openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
 import { formatJson, isJsonObject } from '../util/json.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'output [name]';
 export const describe = 'Show the values run() returned at the last apply';
@@ -36,14 +37,14 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
   const outputs = redactor.redactJson(state.outputs);
   if (argv.name === undefined) {
     if (argv.json) {
-      process.stdout.write(formatJson(outputDocument(state)));
+      streams.out.write(formatJson(outputDocument(state)));
       return;
     }
     if (outputs === null) {
-      process.stderr.write('No outputs: nothing has been applied with this state, or run() returned None.\n');
+      streams.err.write('No outputs: nothing has been applied with this state, or run() returned None.\n');
       return;
     }
-    process.stdout.write(outputsText(outputs, redactor));
+    streams.out.write(outputsText(outputs, redactor));
     return;
   }
   if (!isJsonObject(outputs) || !(argv.name in outputs)) {
@@ -54,9 +55,9 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
   }
   const value = outputs[argv.name]!;
   // A string is printed as it is for scripts; on a terminal its control characters are shown, not obeyed.
-  if (argv.json) process.stdout.write(formatJson(outputDocument(state, argv.name)));
+  if (argv.json) streams.out.write(formatJson(outputDocument(state, argv.name)));
   else {
-    const text = typeof value === 'string' && process.stdout.isTTY === true ? neutraliseControl(value) : value;
-    process.stdout.write(typeof text === 'string' ? `${text}\n` : formatJson(value));
+    const text = typeof value === 'string' && streams.out.isTTY === true ? neutraliseControl(value) : value;
+    streams.out.write(typeof text === 'string' ? `${text}\n` : formatJson(value));
   }
 }

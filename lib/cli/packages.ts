@@ -10,6 +10,7 @@
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { PackageFetcher, ResolvedRepository } from '../package/index.js';
 import { packageInputs, withPackageOptions, type PackageArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'packages <command>';
 export const describe = 'Fill the package cache ahead of time (fetch), or show what a package resolves to (list)';
@@ -52,10 +53,10 @@ const fetch: CommandModule<object, PackageArgs> = {
   builder: (y) => withPackageOptions(y),
   async handler(argv: ArgumentsCamelCase<PackageArgs>) {
     const { used, problems } = await resolveAll(argv, 'fetch');
-    if (used.length === 0) process.stdout.write('The package uses no repository by locator: nothing to fetch.\n');
-    else process.stdout.write(table(used));
+    if (used.length === 0) streams.out.write('The package uses no repository by locator: nothing to fetch.\n');
+    else streams.out.write(table(used));
     if (problems.length > 0) {
-      process.stderr.write(`The package could not be interpreted to the end, so it may use more repositories than these:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+      streams.err.write(`The package could not be interpreted to the end, so it may use more repositories than these:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
       process.exitCode = 1;
     }
   },
@@ -69,14 +70,14 @@ const list: CommandModule<object, ListArgs> = {
     const { used, problems } = await resolveAll(argv, 'list');
     if (argv.json) {
       const repositories = used.map((r) => ({ locator: r.locator, ref: r.ref, commit: r.commit, digest: r.digest, pinned_by: r.source, fetched: r.fetched }));
-      process.stdout.write(JSON.stringify({ repositories, problems }, null, 2) + '\n');
+      streams.out.write(JSON.stringify({ repositories, problems }, null, 2) + '\n');
     } else if (used.length === 0) {
-      process.stdout.write('The package uses no repository by locator.\n');
+      streams.out.write('The package uses no repository by locator.\n');
     } else {
-      process.stdout.write(table(used));
+      streams.out.write(table(used));
     }
     if (problems.length > 0) {
-      if (!argv.json) process.stderr.write(`The package could not be interpreted to the end:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+      if (!argv.json) streams.err.write(`The package could not be interpreted to the end:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
       process.exitCode = 1;
     }
   },

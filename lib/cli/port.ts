@@ -9,6 +9,7 @@ import { UserError } from '../util/errors.js';
 import { formatJson } from '../util/json.js';
 import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'port <service> [port-id]';
 export const describe = "Print the host address of a service's port (all its ports without PORT_ID)";
@@ -41,7 +42,7 @@ export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void>
   const status = await onEngine(() => enclaveStatus(only, op.blobs, op.runtime));
   const ports = status.services[0]!.ports.filter((p) => id === undefined || p.id === id);
   if (argv.json) {
-    process.stdout.write(
+    streams.out.write(
       formatJson({
         format_version: 1,
         service: argv.service,
@@ -58,12 +59,12 @@ export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void>
         hint: `The service is ${status.services[0]!.condition}${status.services[0]!.condition === 'running' ? ' (a UDP port is published only with publish_udp)' : ''}.`,
       });
     }
-    process.stdout.write(`${port.hostAddress}\n`);
+    streams.out.write(`${port.hostAddress}\n`);
     return;
   }
   const width = Math.max(0, ...ports.map((p) => p.id.length));
   for (const p of ports) {
-    process.stdout.write(`${neutraliseInline(p.id).padEnd(width)}  ${p.hostAddress ?? '(not published)'}${p.hostUrl ? `  ${p.hostUrl}` : ''}\n`);
+    streams.out.write(`${neutraliseInline(p.id).padEnd(width)}  ${p.hostAddress ?? '(not published)'}${p.hostUrl ? `  ${p.hostUrl}` : ''}\n`);
   }
   });
 }

@@ -10,6 +10,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UserError } from '../util/errors.js';
 import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'shell <service>';
 export const describe = 'Open an interactive shell in a service (needs a terminal)';
@@ -27,7 +28,7 @@ export function builder(y: Argv): Argv<ShellArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<ShellArgs>): Promise<void> {
   const stdin = process.stdin;
-  const stdout = process.stdout;
+  const stdout = streams.out;
   if (stdin.isTTY !== true) {
     throw new UserError(`starform shell needs a terminal, and standard input is not one; to run a command without one: starform exec ${argv.service} -- CMD...`);
   }
@@ -43,7 +44,7 @@ export async function handler(argv: ArgumentsCamelCase<ShellArgs>): Promise<void
   }
   if (!status.running) {
     const how = status.exitCode !== undefined ? `exited with code ${status.exitCode}` : status.state;
-    process.stderr.write(
+    streams.err.write(
       `service '${argv.service}' is not running (${how}): this shell runs in a copy of its container ` +
         '(its files as it left them, its volumes, no network); what you change in it is discarded.\n',
     );
@@ -52,7 +53,7 @@ export async function handler(argv: ArgumentsCamelCase<ShellArgs>): Promise<void
   stdin.setRawMode(true);
   try {
     const code = await onEngine(() =>
-      run(ref, SHELL, { stdout, stderr: process.stderr }, {
+      run(ref, SHELL, { stdout, stderr: streams.err }, {
         stdin,
         tty: size(),
         env: { TERM: process.env['TERM'] ?? 'xterm' },

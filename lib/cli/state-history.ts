@@ -13,6 +13,7 @@ import { formatJson } from '../util/json.js';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import type { StateArgs } from './shared-options.js';
 import { openBackend } from './state-backend.js';
+import { streams } from './streams.js';
 
 interface HistoryArgs extends StateArgs {
   json: boolean;
@@ -55,9 +56,9 @@ const history: CommandModule<StateArgs, HistoryArgs> = {
       const kept = historyOf(backend);
       const [entries, state] = await Promise.all([kept.list(), backend.read()]);
       if (argv.json) {
-        process.stdout.write(formatJson({ format_version: 1, current_serial: state.serial, versions: entries.map((e) => ({ ...e })) }));
+        streams.out.write(formatJson({ format_version: 1, current_serial: state.serial, versions: entries.map((e) => ({ ...e })) }));
       } else {
-        process.stdout.write(historyText(entries, state.serial));
+        streams.out.write(historyText(entries, state.serial));
       }
     } finally {
       await backend.close();
@@ -88,7 +89,7 @@ const rollback: CommandModule<StateArgs, RollbackArgs> = {
           throw new UserError(`serial ${argv.serial} belongs to another state (lineage ${old.lineage}, the state is ${current.lineage}); not rolling back`, { location });
         }
         const written = await backend.write(current, old, lock);
-        process.stdout.write(
+        streams.out.write(
           `Rolled back to serial ${argv.serial}: the state is now serial ${written.serial}, a copy of it (serial ${current.serial} stays in the history).\n` +
             'The engine was not touched: run `starform plan` to see what differs from what runs.\n',
         );
@@ -131,7 +132,7 @@ const migrate: CommandModule<StateArgs, MigrateArgs> = {
           }
           for (const record of state.filesArtifacts.values()) await target.blobs.put(await source.blobs.get(record.contentHash));
           const written = await target.write(there, state, targetLock, { serial: state.serial });
-          process.stdout.write(
+          streams.out.write(
             `Migrated the state (lineage ${written.lineage}, serial ${written.serial}, ${state.services.size} service${state.services.size === 1 ? '' : 's'}, ` +
               `${state.filesArtifacts.size} files artifact${state.filesArtifacts.size === 1 ? '' : 's'}) from ${source.location} to ${target.location}.\n` +
               'The source is unchanged: give the target as --state from now on, and remove the source when you no longer need it.\n',

@@ -32,6 +32,7 @@ import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { openBackend } from './state-backend.js';
 import { historyCommands } from './state-history.js';
+import { streams } from './streams.js';
 
 export const command = 'state <command>';
 export const describe = 'Inspect or edit the state: list, show ADDRESS, rm ADDRESS..., mv FROM TO, pull, push FILE';
@@ -62,7 +63,7 @@ const list: CommandModule<StateArgs, ListArgs> = {
     const backend = await openBackend(argv);
     const state = await backend.read().finally(() => backend.close());
     maskOutput(stateSensitiveValues(state));
-    process.stdout.write(argv.json ? formatJson(stateListDocument(state)) : renderStateList(state));
+    streams.out.write(argv.json ? formatJson(stateListDocument(state)) : renderStateList(state));
   },
 };
 
@@ -91,8 +92,8 @@ const show: CommandModule<StateArgs, ShowArgs> = {
     if (entry === undefined) throw notFound(state, argv.address, backend.location);
     const files = entry.type === 'artifact' ? await artifactFiles(backend, entry.record.contentHash) : undefined;
     await backend.close();
-    process.stdout.write(
-      argv.json ? formatJson(stateEntryDocument(state, entry, files)) : renderEntry(state, entry, { color: useColor(process.stdout), ...(files ? { files } : {}) }),
+    streams.out.write(
+      argv.json ? formatJson(stateEntryDocument(state, entry, files)) : renderEntry(state, entry, { color: useColor(streams.out), ...(files ? { files } : {}) }),
     );
   },
 };
@@ -128,7 +129,7 @@ const rm: CommandModule<StateArgs, RmArgs> = {
         lines.push(done.message);
       }
       const written = await backend.write(state, next, lock);
-      process.stdout.write(`${lines.join('\n')}\nThe state is now at serial ${written.serial}.\n`);
+      streams.out.write(`${lines.join('\n')}\nThe state is now at serial ${written.serial}.\n`);
     });
   },
 };
@@ -167,7 +168,7 @@ const mv: CommandModule<StateArgs, MvArgs> = {
         if (ip !== '' && ip !== record.ipAddress) next = putService(next, to, { ...record, ipAddress: ip });
       }
       const written = await backend.write(state, next, lock);
-      process.stdout.write(`Moved ${from.address} to ${argv.to.includes('.') ? argv.to : `${from.type}.${argv.to}`}. The state is now at serial ${written.serial}.\n`);
+      streams.out.write(`Moved ${from.address} to ${argv.to.includes('.') ? argv.to : `${from.type}.${argv.to}`}. The state is now at serial ${written.serial}.\n`);
     });
   },
 };
@@ -182,8 +183,8 @@ const pull: CommandModule<StateArgs, StateArgs> = {
     if (state.lineage === null) throw new UserError('there is no state to pull', { location: { file: backend.location } });
     // The state keeps sensitive values in clear (its file is its owner's only); they are
     // masked on a terminal, and written as they are where the output goes to a file.
-    if (process.stdout.isTTY) maskOutput(stateSensitiveValues(state));
-    process.stdout.write(serializeState(state));
+    if (streams.out.isTTY) maskOutput(stateSensitiveValues(state));
+    streams.out.write(serializeState(state));
   },
 };
 
@@ -210,7 +211,7 @@ const push: CommandModule<StateArgs, PushArgs> = {
       maskOutput(stateSensitiveValues(current));
       const next = pushed(current, incoming, { force: argv.force, file: source });
       const written = await backend.write(current, next, lock, argv.force ? { replacingLineage: true } : {});
-      process.stdout.write(`Pushed ${source} (lineage ${incoming.lineage}, serial ${incoming.serial}). The state is now at serial ${written.serial}.\n`);
+      streams.out.write(`Pushed ${source} (lineage ${incoming.lineage}, serial ${incoming.serial}). The state is now at serial ${written.serial}.\n`);
     });
   },
 };

@@ -6,10 +6,11 @@
 // lib/render/status-view.ts renders it).
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { enclaveStatus } from '../apply/status.js';
-import { renderStatusText, statusJson } from '../render/status-view.js';
-import { useColor } from '../render/style.js';
+import { statusView } from '../render/status-view.js';
+import { show } from '../render/view.js';
 import { onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'status';
 export const describe = 'Show the enclave: services with their state, image, IP and host URLs; files artifacts; outputs';
@@ -24,5 +25,5 @@ export function builder(y: Argv): Argv<StatusArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<StatusArgs>): Promise<void> {
   const status = await withState(argv, (op) => onEngine(() => enclaveStatus(op.state, op.blobs, op.runtime)));
-  process.stdout.write(argv.json ? statusJson(status) : renderStatusText(status, { color: useColor(process.stdout) }));
+  show(statusView, status, streams, argv.json);
 }

@@ -3,6 +3,7 @@
 // problem (and its Starlark position) otherwise.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { packageInputs, withPackageOptions, type PackageArgs } from './shared-options.js';
+import { streams } from './streams.js';
 
 export const command = 'validate [dir]';
 export const describe = 'Interpret and validate a package without planning against a state';
@@ -19,26 +20,13 @@ export function builder(y: Argv): Argv<ValidateArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<ValidateArgs>): Promise<void> {
   const { checkPackageInterruptibly } = await import('../plan/interpret-worker.js');
-  const { renderProblems } = await import('../render/plan-view.js');
-  const { useColor } = await import('../render/style.js');
-  const { maskOutput, neutraliseControl } = await import('../render/redact.js');
+  const { maskOutput } = await import('../render/redact.js');
   const { planSensitiveValues } = await import('../plan/sensitive.js');
   const { emptyState } = await import('../state/model.js');
+  const [{ show }, { validateView }] = await Promise.all([import('../render/view.js'), import('../render/check-views.js')]);
   const inputs = await packageInputs(argv);
   const { instructions, problems, warnings, result } = await checkPackageInterruptibly(inputs);
   maskOutput(planSensitiveValues({ args: inputs.args, marked: inputs.sensitiveArgs, instructions, outputs: result.outputs }, emptyState()));
-  if (argv.json) {
-    const { validateDocument } = await import('../render/json-views.js');
-    const { formatJson } = await import('../util/json.js');
-    process.stdout.write(formatJson(validateDocument({ instructions: instructions.length, problems, warnings })));
-    if (problems.length > 0) process.exitCode = 1;
-    return;
-  }
-  for (const w of warnings) process.stderr.write(`warning: ${neutraliseControl(w)}\n`);
-  if (problems.length > 0) {
-    process.stderr.write(renderProblems(problems, { color: useColor(process.stderr) }).replace('nothing was planned', 'the package is not valid'));
-    process.exitCode = 1;
-    return;
-  }
-  process.stdout.write(`The package is valid: ${instructions.length} instruction${instructions.length === 1 ? '' : 's'}.\n`);
+  show(validateView, { instructions: instructions.length, problems, warnings }, streams, argv.json);
+  if (problems.length > 0) process.exitCode = 1;
 }

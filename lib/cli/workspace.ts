@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.js';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { openBackend } from './state-backend.js';
+import { streams } from './streams.js';
 
 export const command = 'workspace <command>';
 export const describe = 'List, create or delete the workspaces of a state backend (PostgreSQL)';
@@ -42,7 +43,7 @@ const list: CommandModule<StateArgs, StateArgs> = {
   handler: (argv: ArgumentsCamelCase<StateArgs>) =>
     withWorkspaces(argv, async (w) => {
       const names = await w.list();
-      process.stdout.write(names.map((n) => `${n === w.current ? '*' : ' '} ${n}\n`).join(''));
+      streams.out.write(names.map((n) => `${n === w.current ? '*' : ' '} ${n}\n`).join(''));
     }),
 };
 
@@ -57,7 +58,7 @@ const create: CommandModule<StateArgs, NameArgs> = {
   handler: (argv: ArgumentsCamelCase<NameArgs>) =>
     withWorkspaces(argv, async (w) => {
       await w.create(argv.name);
-      process.stdout.write(`Created workspace '${argv.name}'. Use it with workspace=${argv.name} in the --state URL.\n`);
+      streams.out.write(`Created workspace '${argv.name}'. Use it with workspace=${argv.name} in the --state URL.\n`);
     }),
 };
 
@@ -68,7 +69,7 @@ const remove: CommandModule<StateArgs, NameArgs> = {
   handler: (argv: ArgumentsCamelCase<NameArgs>) =>
     withWorkspaces(argv, async (w) => {
       await w.remove(argv.name, { force: argv.force, lockTimeoutMs: parseLockTimeout(argv['lock-timeout']) });
-      process.stdout.write(`Deleted workspace '${argv.name}' with its state and history.\n`);
+      streams.out.write(`Deleted workspace '${argv.name}' with its state and history.\n`);
     }),
 };
 

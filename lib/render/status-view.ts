@@ -10,7 +10,8 @@ import { formatJson, type JsonObject, type JsonValue } from '../util/json.js';
 import { outputsText } from './apply-view.js';
 import { OUTPUT_FORMAT_VERSION } from './json-views.js';
 import { neutraliseInline, outputRedactor, type Redactor } from './redact.js';
-import { paint, type Painter } from './style.js';
+import { paint, useColor, type Painter } from './style.js';
+import type { View } from './view.js';
 
 /** A service's state in words: running, stopped, exited with code 7, missing; "failed, …" when the state records a failure. */
 export function stateText(s: ServiceStatusRow): string {
@@ -150,6 +151,16 @@ export function statusDocument(status: EnclaveStatus, redactor: Redactor = outpu
   };
 }
 
-export function statusJson(status: EnclaveStatus): string {
+function statusJson(status: EnclaveStatus): string {
   return formatJson(statusDocument(status));
 }
+
+/** `starform status`: the table, or the document of schemas/output-status.schema.json (lib/render/view.ts). */
+export const statusView: View<EnclaveStatus> = {
+  human(status, { out }) {
+    out.write(renderStatusText(status, { color: useColor(out) }));
+  },
+  json(status, { out }) {
+    out.write(statusJson(status));
+  },
+};

@@ -36,7 +36,7 @@ export function paint(color: boolean): Painter {
 }
 
 /** Whether to colour output written to this stream. */
-export function useColor(stream: NodeJS.WriteStream): boolean {
+export function useColor(stream: { readonly isTTY?: boolean }): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true;

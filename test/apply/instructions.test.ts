@@ -1,4 +1,4 @@
-// Every plan instruction against real containers (test/apply/fixtures/everything):
+// Every plan instruction against real containers (fixtures/apply/everything):
 // services with ports published on the host (a fixed public port too), files artifacts
 // copied in, a persistent directory, user, labels, CPU and memory limits, init process,
 // terminal and devices, readiness by port and ReadyCondition, set_service's merge, an

@@ -97,7 +97,7 @@ describe('cli: a plan made against no state creates one state, once (Docker)', f
     assert.equal(starform(['plan', fixture('packages/checks'), '--state', state, '--out', b], dir).code, 0);
     assert.notEqual(planState(a).lineage, planState(b).lineage, 'two plans against no state are bound to two states');
 
-    writeFileSync(state, readFileSync(join(root, 'fixtures', 'states', 'deps.state.json')));
+    writeFileSync(state, readFileSync(join(root, 'test', 'golden', 'states', 'deps.state.json')));
     const c = join(dir, 'c.plan');
     const d = join(dir, 'd.plan');
     const args = ['--state', state, '--refresh=false', '--args', '{"db_version": "2"}'];
@@ -109,7 +109,7 @@ describe('cli: a plan made against no state creates one state, once (Docker)', f
 
   it('refuses a plan for a new state once the state exists, and one for an existing state when the file is gone', () => {
     const state = engine.newStatePath();
-    writeFileSync(state, readFileSync(join(root, 'fixtures', 'states', 'deps.state.json')));
+    writeFileSync(state, readFileSync(join(root, 'test', 'golden', 'states', 'deps.state.json')));
     const other = engine.newStatePath();
     const plan = join(dir, 'fresh.plan');
     assert.equal(starform(['plan', fixture('packages/checks'), '--state', other, '--out', plan], dir).code, 0);

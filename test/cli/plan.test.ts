@@ -92,7 +92,7 @@ describe('cli: plan, show, validate', function () {
   });
 
   it('says how to plan without Docker when the engine is unreachable, and plans from the state with --refresh=false', () => {
-    const state = join(root, 'fixtures', 'states', 'deps.state.json');
+    const state = join(root, 'test', 'golden', 'states', 'deps.state.json');
     const env = { DOCKER_HOST: `unix://${join(dir, 'no-such.sock')}` };
     const r = spawnSync(process.execPath, [bin, 'plan', pkg('deps'), '--state', state], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' } });
     assert.equal(r.status, 1);

@@ -57,7 +57,7 @@ describe('cli: forged and signed plans', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'starform-cli-signing-'));
     state = join(dir, 'starform.state.json');
-    writeFileSync(state, readFileSync(join(root, 'fixtures', 'states', 'deps.state.json')));
+    writeFileSync(state, readFileSync(join(root, 'test', 'golden', 'states', 'deps.state.json')));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

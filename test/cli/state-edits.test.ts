@@ -129,7 +129,7 @@ describe('cli: state pull and state push', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'starform-push-'));
     state = join(dir, 's.json');
-    copyFileSync(join(root, 'fixtures', 'states', 'deps.state.json'), state);
+    copyFileSync(join(root, 'test', 'golden', 'states', 'deps.state.json'), state);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const pull = (): { lineage: string; serial: number; [k: string]: unknown } => {

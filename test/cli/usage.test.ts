@@ -71,7 +71,7 @@ describe('cli: a usage error does nothing', function () {
     dir = mkdtempSync(join(tmpdir(), 'starform-usage-'));
     mkdirSync(join(dir, 'work'));
     state = join(dir, 'work', 'starform.state.json');
-    copyFileSync(join(root, 'fixtures', 'states', 'deps.state.json'), state);
+    copyFileSync(join(root, 'test', 'golden', 'states', 'deps.state.json'), state);
     plan = join(dir, 'work', 'saved.plan');
     star = join(dir, 'work', 'hello.star');
     writeFileSync(star, 'print("the file ran")\n');

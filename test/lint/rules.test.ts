@@ -18,7 +18,7 @@ const eslint = new ESLint({
   cwd: root,
   overrideConfigFile: join(root, 'eslint.config.js'),
   overrideConfig: { languageOptions: { parserOptions: { projectService: false, project: null } } },
-  ruleFilter: ({ ruleId }) => ruleId.startsWith('import-x/') || ruleId === 'no-restricted-imports',
+  ruleFilter: ({ ruleId }) => ruleId.startsWith('import-x/') || ruleId === 'no-restricted-imports' || ruleId === 'no-restricted-properties',
 });
 
 async function lint(file: string, code: string): Promise<Linter.LintMessage[]> {
@@ -80,6 +80,17 @@ describe('lint: the import rules of the design', function () {
       /Only the engine adapters/,
     );
     assert.deepEqual(await lint('lib/docker/lint-probe.ts', "import Docker from 'dockerode';\nexport const probe = Docker;\n"), []);
+  });
+
+  it('commands write through a view: lib/cli writing to process.stdout or the console fails, the streams module passes', async () => {
+    const write = "export function probe(): void {\n  process.stdout.write('plan\\n');\n}\n";
+    only(await lint('lib/cli/lint-probe.ts', write), 'no-restricted-properties', /Commands write through a view/);
+    const both = await lint('lib/cli/lint-probe.ts', "export function probe(): void {\n  process.stderr.write('note\\n');\n  console.log('x');\n}\n");
+    only(both, 'no-restricted-properties', /Commands write through a view/);
+    assert.equal(both.length, 2, 'process.stderr and console are both reported');
+    // The module that owns the streams, and the views, may name them.
+    assert.deepEqual(await lint('lib/cli/streams.ts', write), []);
+    assert.deepEqual(await lint('lib/render/lint-probe.ts', write), []);
   });
 
   it('an import cycle fails', async () => {

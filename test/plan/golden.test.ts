@@ -1,6 +1,6 @@
-// Expected plans of the fixture packages, kept as golden files under fixtures/plans/:
+// Expected plans of the fixture packages, kept as golden files under test/golden/plans/:
 // the text view against an empty state for every package, and for `deps` the plan of a
-// change against the state its first plan leads to (fixtures/states/deps.state.json);
+// change against the state its first plan leads to (test/golden/states/deps.state.json);
 // the Markdown view has its own golden files (test/render/plan-markdown.test.ts).
 // A change in interpretation, the diff or the views shows up here as a reviewable diff.
 // `UPDATE_GOLDEN=1` rewrites the files (review before committing).
@@ -35,7 +35,7 @@ describe('plan: expected plans of the fixtures (golden)', () => {
     if (name === 'redis-package') continue; // a library package, imported by composite
     if (name === 'shared-tooling') continue; // reads shared-chain's state: below
     it(`${name}: against an empty state`, () => {
-      expectGolden(renderPlanText(planOf(name, emptyState())), `fixtures/plans/${name}.txt`);
+      expectGolden(renderPlanText(planOf(name, emptyState())), `test/golden/plans/${name}.txt`);
     });
   }
 
@@ -51,16 +51,16 @@ describe('plan: expected plans of the fixtures (golden)', () => {
     const r = makePlan({ dir: join(packages, 'shared-tooling'), args: {}, state: owned });
     assert.deepEqual(r.problems, []);
     const view = { instructions: r.plan!.instructions, changes: r.plan!.changes, summary: r.summary!, outputs: r.plan!.outputs };
-    expectGolden(`${renderPlanText(view)}${usesText(r.plan!.package.uses)}`, 'fixtures/plans/shared-tooling.txt');
+    expectGolden(`${renderPlanText(view)}${usesText(r.plan!.package.uses)}`, 'test/golden/plans/shared-tooling.txt');
     assert.equal(r.summary!.delete, 0);
   });
 
   it('deps: the state after the first apply, then a change to the database', () => {
     const first = planOf('deps', emptyState());
     const state = applyForTests(first, emptyState());
-    expectGolden(serializeState(state, '0.0.0-test'), 'fixtures/states/deps.state.json');
-    const saved = parseState(readFileSync(join(PACKAGE_ROOT, 'fixtures', 'states', 'deps.state.json'), 'utf8'), 'deps.state.json');
+    expectGolden(serializeState(state, '0.0.0-test'), 'test/golden/states/deps.state.json');
+    const saved = parseState(readFileSync(join(PACKAGE_ROOT, 'test', 'golden', 'states', 'deps.state.json'), 'utf8'), 'deps.state.json');
     const change = planOf('deps', saved, { db_version: '2' });
-    expectGolden(renderPlanText(change), 'fixtures/plans/deps-change.txt');
+    expectGolden(renderPlanText(change), 'test/golden/plans/deps-change.txt');
   });
 });

@@ -45,7 +45,7 @@ describe('planfile', () => {
     const b = serializePlan(samplePlan(), '0.0.0-test');
     assert.equal(a.text, b.text);
     assert.equal(a.checksum, b.checksum);
-    expectGolden(a.text, 'test/planfile/golden/v1.plan.json');
+    expectGolden(a.text, 'test/golden/planfile/v1.plan.json');
   });
 
   it('does not depend on the order maps were filled in', () => {

@@ -1,5 +1,5 @@
 // The pull-request comment (`show --markdown`, lib/render/plan-markdown.ts): one golden
-// file per case under test/render/golden/ (UPDATE_GOLDEN=1 rewrites them), the size
+// file per case under test/golden/markdown/ (UPDATE_GOLDEN=1 rewrites them), the size
 // budget on a 300-service change, and the reason given for a replacement that a
 // dependency forces. Hostile package strings are in markdown-escape.test.ts.
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ describe('show --markdown: the pull-request comment', () => {
   describe('golden files', () => {
     it('a first plan: creations, and one-off steps drawn as steps that run, not as creations', () => {
       const md = renderPlanMarkdown(first.markdown);
-      expectGolden(md, 'test/render/golden/deps-new.md');
+      expectGolden(md, 'test/golden/markdown/deps-new.md');
       assert.match(md, /<code>&#62; exec&#46;[0-9a-f]{12}<\/code> will run — new step<\/summary>/);
       assert.doesNotMatch(md, /```diff\n\+ acceptable_codes/, 'an exec is not shown as a creation');
       assert.match(md, /a new state \(none existed when it was planned\)/);
@@ -28,7 +28,7 @@ describe('show --markdown: the pull-request comment', () => {
     it('a change: the header, a caution banner, the reason of a forced replacement, readable future references, the graph', () => {
       const change = planFixture(DEPS, { db_version: '2' }, applied);
       const md = renderPlanMarkdown(change.markdown, { graph: true });
-      expectGolden(md, 'test/render/golden/deps-change.md');
+      expectGolden(md, 'test/golden/markdown/deps-change.md');
       const app = change.markdown.changes.find((c) => c.stepId === 'service.app')!;
       assert.equal(app.action, 'no-op', 'app uses only the address of db, which a replace keeps');
       const text = decodeReferences(md);
@@ -46,7 +46,7 @@ describe('show --markdown: the pull-request comment', () => {
 
     it('a deletion: the banner says so and the deletion comes first', () => {
       const md = renderPlanMarkdown(planFixture(DEPS, { with_metrics: false }, applied).markdown);
-      expectGolden(md, 'test/render/golden/deps-delete.md');
+      expectGolden(md, 'test/golden/markdown/deps-delete.md');
       const text = decodeReferences(md);
       assert.match(text, /This plan \*\*deletes 1\*\* service or files artifact/);
       assert.ok(text.includes('#### Deleted and replaced (1)\n\n<details><summary><code>- service.metrics</code> will be deleted — no longer in the package</summary>'));
@@ -54,7 +54,7 @@ describe('show --markdown: the pull-request comment', () => {
 
     it('no changes: the header and the summary only', () => {
       const md = renderPlanMarkdown(planFixture(DEPS, {}, applied).markdown);
-      expectGolden(md, 'test/render/golden/deps-unchanged.md');
+      expectGolden(md, 'test/golden/markdown/deps-unchanged.md');
       assert.match(md, /\*\*No changes\.\*\* The environment matches the package\./);
       assert.doesNotMatch(md, /CAUTION|<details>/);
     });
@@ -63,7 +63,7 @@ describe('show --markdown: the pull-request comment', () => {
       const hostile = planFixture('fixtures/markdown/hostile');
       assert.equal(hostile.loaded.plan.warnings?.length, 1, 'the plan file keeps the warning');
       const md = renderPlanMarkdown(hostile.markdown, { graph: true });
-      expectGolden(md, 'test/render/golden/hostile.md');
+      expectGolden(md, 'test/golden/markdown/hostile.md');
       assert.match(decodeReferences(md), /\*\*Warnings \(1\):\*\*\n\n- main\.star:\d+:\d+: "cpu_allocation" field for "ServiceConfig" is deprecated/);
     });
 
@@ -71,14 +71,14 @@ describe('show --markdown: the pull-request comment', () => {
       const state = planFixture(MANY, { count: 24 }).after();
       const change = planFixture(MANY, { count: 20, version: '2', extra: 6 }, state);
       const md = renderPlanMarkdown(change.markdown, { maxBytes: 12_000 });
-      expectGolden(md, 'test/render/golden/many-budget.md');
+      expectGolden(md, 'test/golden/markdown/many-budget.md');
       assert.ok(bytes(md) <= 12_000, `${bytes(md)} bytes`);
     });
 
     it('creations under a budget: the first and last keep their details, those between are one line each', () => {
       const state = planFixture(MANY, { count: 2 }).after();
       const md = renderPlanMarkdown(planFixture(MANY, { count: 2, extra: 30 }, state).markdown, { maxBytes: 6_000 });
-      expectGolden(md, 'test/render/golden/many-creations-budget.md');
+      expectGolden(md, 'test/golden/markdown/many-creations-budget.md');
       assert.ok(bytes(md) <= 6_000, `${bytes(md)} bytes`);
       const text = decodeReferences(md);
       assert.match(text, /_… the details of \d+ changes in between are shortened to one line each to fit in this comment:_/);

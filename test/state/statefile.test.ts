@@ -66,7 +66,7 @@ describe('state/statefile', () => {
     const a = serializeState({ ...sampleState(), serial: 4 }, '0.0.0-test');
     const b = serializeState({ ...sampleState(), serial: 4 }, '0.0.0-test');
     assert.equal(a, b);
-    expectGolden(a, 'test/state/golden/v1.state.json');
+    expectGolden(a, 'test/golden/state/v1.state.json');
     assert.deepEqual(parseState(a, 'golden'), { ...sampleState(), serial: 4 });
   });
 

@@ -1,4 +1,5 @@
-// Golden files: expected outputs kept in the repository and compared byte for byte.
+// Golden files: expected outputs kept in the repository and compared byte for byte, all
+// under one home, test/golden/ (test inputs live under fixtures/).
 // `UPDATE_GOLDEN=1 npx mocha ...` rewrites them from the current output instead of
 // comparing (review the diff before committing); they are never edited by hand.
 import assert from 'node:assert/strict';
@@ -6,8 +7,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PACKAGE_ROOT } from '../../lib/util/package-info.js';
 
-/** Compares `actual` with the golden file at `relPath` (from the repository root). */
+/** Where every golden file lives (from the repository root). */
+const HOME = 'test/golden/';
+
+/** Compares `actual` with the golden file at `relPath` (from the repository root, under test/golden/). */
 export function expectGolden(actual: string, relPath: string): void {
+  assert.ok(relPath.startsWith(HOME), `golden files live under ${HOME} (got ${relPath})`);
   const path = join(PACKAGE_ROOT, relPath);
   if (process.env['UPDATE_GOLDEN'] === '1') {
     mkdirSync(dirname(path), { recursive: true });

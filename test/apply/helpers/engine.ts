@@ -23,9 +23,9 @@ export const TEST_IMAGE = process.env['STARFORM_TEST_IMAGE'] ?? 'starform-test/b
 /** The repository root (tests run from dist/test/apply/helpers). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
-/** A package of this suite (test/apply/fixtures) or of the project's fixtures/packages. */
+/** A package of this suite (fixtures/apply) or of the project's fixtures/packages. */
 export function fixture(name: string): string {
-  return name.startsWith('packages/') ? join(REPO_ROOT, 'fixtures', name) : join(REPO_ROOT, 'test', 'apply', 'fixtures', name);
+  return name.startsWith('packages/') ? join(REPO_ROOT, 'fixtures', name) : join(REPO_ROOT, 'fixtures', 'apply', name);
 }
 
 export interface EngineContext {
