@@ -10,6 +10,7 @@
 // containers `state rm` forgot are left running (only disconnected from the network).
 import type { EnclaveResources, Runtime } from '../runtime/index.js';
 import {
+  forgetStep,
   emptyState,
   removeFilesArtifact,
   removeService,
@@ -19,7 +20,6 @@ import {
   type StateLock,
 } from '../state/index.js';
 import { backendOf } from './executor.js';
-import { forgetStep } from './records.js';
 import { UserError } from '../util/errors.js';
 import { forgottenIds } from './forgotten.js';
 import { recordRef } from './owned-ref.js';

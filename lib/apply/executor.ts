@@ -24,6 +24,7 @@ import type { Runtime } from '../runtime/index.js';
 import { descriptorOf, isInstructionKind, substituteDeep, type Instruction, type ReferenceResolver } from '../instructions/index.js';
 import { checkPlanIsCurrent, type ChangeCore, type InstructionCore, type SavedPlan } from '../planfile/index.js';
 import {
+  forgetStep,
   FileStateBackend,
   appliedStep,
   recordStep,
@@ -46,7 +47,6 @@ import { ApplyError, detailOf, isExpectedError } from './errors.js';
 import { emptySummary, type ApplyEvent, type ApplySummary, type EventSink, type StepInfo } from './events.js';
 import { buildWork, schedule, type WorkItem } from './graph.js';
 import { imagesNeeded, ImagesInterrupted, prepareImages } from './images.js';
-import { forgetStep } from './records.js';
 import { othersOwn, ownerStamp } from './ownership.js';
 import { ownedBy, packageOwner } from '../plan/index.js';
 import { refreshState } from './refresh.js';

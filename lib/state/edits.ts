@@ -99,8 +99,11 @@ export function unforget(state: State, containerId: string): State {
   return rest;
 }
 
-/** Removes an applied step and every runtime value it recorded (`<step id>.<field>`). */
-function dropStep(state: State, stepId: string): State {
+/**
+ * Removes an applied step and every runtime value it recorded (`<step id>.<field>`): what
+ * `state rm`, apply's deletions and its dropping of steps a package no longer makes share.
+ */
+export function forgetStep(state: State, stepId: string): State {
   let next = removeStep(state, stepId);
   for (const key of state.runtimeValues.keys()) if (key.startsWith(`${stepId}.`)) next = setRuntimeValue(next, key, undefined);
   return next;
@@ -115,7 +118,7 @@ export interface Forgotten {
 /** `state rm`: the state without the entry; a service's container is remembered as forgotten. */
 export function forget(state: State, entry: Address): Forgotten {
   if (entry.type === 'service') {
-    const next = withForgotten(dropStep(removeService(state, entry.name), entry.address), {
+    const next = withForgotten(forgetStep(removeService(state, entry.name), entry.address), {
       containerId: entry.record.containerId,
       service: entry.record.labelName ?? entry.name,
     });
@@ -127,9 +130,9 @@ export function forget(state: State, entry: Address): Forgotten {
     };
   }
   if (entry.type === 'artifact') {
-    return { state: dropStep(removeFilesArtifact(state, entry.name), entry.address), message: `Forgot ${entry.address}.` };
+    return { state: forgetStep(removeFilesArtifact(state, entry.name), entry.address), message: `Forgot ${entry.address}.` };
   }
-  return { state: dropStep(state, entry.address), message: `Forgot step ${entry.address}: the next plan runs it again.` };
+  return { state: forgetStep(state, entry.address), message: `Forgot step ${entry.address}: the next plan runs it again.` };
 }
 
 /** Replaces every `{{starform:OLD.` reference prefix in a JSON value. */

@@ -9,11 +9,10 @@
 // digest), so applying never reads the package again.
 import { packFiles, readArchive, type ArchiveFileInput } from '../../runtime/index.js';
 import { argsOf, substituteDeep, type InstructionKind } from '../../instructions/index.js';
-import { filesArtifactRecord, putFilesArtifact, removeFilesArtifact, type State } from '../../state/index.js';
+import { filesArtifactRecord, forgetStep, putFilesArtifact, removeFilesArtifact, type State } from '../../state/index.js';
 import type { JsonValue } from '../../util/json.js';
 import { serviceRef, type BaseContext, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { StepFailure } from '../errors.js';
-import { forgetStep } from '../records.js';
 
 /** Stores an archive as files artifact `name`; the state change that records it. */
 export async function storeArtifact(

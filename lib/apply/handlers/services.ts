@@ -27,6 +27,7 @@ import {
   type ServiceConfigJson,
 } from '../../instructions/index.js';
 import {
+  forgetStep,
   putService,
   removeService,
   serviceRecord,
@@ -39,7 +40,6 @@ import type { JsonValue } from '../../util/json.js';
 import { durationMs, type BaseContext, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
 import { StepFailure, isRuntimeError } from '../errors.js';
-import { forgetStep } from '../records.js';
 import { forgottenHolder } from '../forgotten.js';
 import { recordRef } from '../owned-ref.js';
 import { waitFor } from '../recipes.js';
