@@ -9,8 +9,6 @@
 import type { JsonObject, JsonValue } from '../util/json.js';
 import { strText } from '../instructions/index.js';
 
-export type Assertion = '==' | '!=' | '>=' | '>' | '<=' | '<' | 'IN' | 'NOT_IN';
-
 /** The Starlark type a JSON runtime value has (integral numbers are ints). */
 export function starlarkType(v: JsonValue): string {
   if (v === null) return 'NoneType';
@@ -39,7 +37,7 @@ export function reprValue(v: JsonValue): string {
 }
 
 /** Starlark equality on JSON values: numbers by value (1 == 1.0), containers element-wise. */
-export function valuesEqual(a: JsonValue, b: JsonValue): boolean {
+function valuesEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null) return false;
   if (typeof a !== 'object') return false;

@@ -42,7 +42,7 @@ export interface DestroyResult {
 }
 
 /** The state after destroy: the same lineage, nothing in it. */
-export function destroyedState(state: State): State {
+function destroyedState(state: State): State {
   // Forgotten containers keep their labels and outlive the enclave: remembering them keeps
   // a later apply of this lineage from taking them for containers it left behind.
   return { ...emptyState(), lineage: state.lineage, serial: state.serial, ...(state.forgotten ? { forgotten: state.forgotten } : {}) };
@@ -173,7 +173,7 @@ export function packageEntities(
 }
 
 /** The packages that own something in the state, sorted. */
-export function packagesOf(state: State): string[] {
+function packagesOf(state: State): string[] {
   const names = new Set<string>();
   for (const e of [...state.services.values(), ...state.filesArtifacts.values(), ...state.steps]) if (e.package !== undefined) names.add(e.package);
   return [...names].sort();

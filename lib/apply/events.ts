@@ -154,6 +154,3 @@ export function emptySummary(): ApplySummary {
   return { created: 0, replaced: 0, run: 0, deleted: 0 };
 }
 
-export function summaryLine(s: ApplySummary): string {
-  return `${s.created} created, ${s.replaced} replaced, ${s.run} run, ${s.deleted} deleted`;
-}

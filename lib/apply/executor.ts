@@ -55,7 +55,7 @@ import { StateWriter, type StateChange } from './state-writer.js';
 import { applyRefreshOnly, refreshOnlyEdit } from './refresh-only.js';
 import { isWholeDestroy } from '../plan/index.js';
 
-export const DEFAULT_PARALLELISM = 8;
+const DEFAULT_PARALLELISM = 8;
 
 export interface ApplyOptions {
   /** The state file (when no `backend` is given). */
@@ -102,7 +102,7 @@ export interface ApplyResult {
 export type ApplicablePlan = SavedPlan<InstructionCore, ChangeCore>;
 
 /** The plan module's Instruction for a record read from a plan file (checked by its schema). */
-export function asInstruction(record: object): Instruction {
+function asInstruction(record: object): Instruction {
   const r = record as Record<string, unknown>;
   const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   return {
@@ -145,7 +145,7 @@ function valueOwner(key: string): string {
 }
 
 /** Outputs with every reference that has a value replaced; unknown references are left as they are. */
-export function resolveOutputs(outputs: JsonValue, state: State): JsonValue {
+function resolveOutputs(outputs: JsonValue, state: State): JsonValue {
   const resolve: ReferenceResolver = (stepId, field) =>
     state.runtimeValues.get(`${stepId}.${field}`) ?? `{{starform:${stepId}.${field}}}`;
   return substituteDeep(outputs, resolve);

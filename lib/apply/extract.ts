@@ -22,7 +22,7 @@ function loadJq(): Promise<JqRaw> {
 }
 
 /** Every output of a jq program on `input` (JSON text), in order; throws jq's error. */
-export async function runJq(input: string, program: string): Promise<JsonValue[]> {
+async function runJq(input: string, program: string): Promise<JsonValue[]> {
   const raw = await loadJq();
   const run = queue.then(() => raw(input, program, ['-c']));
   queue = run.catch(() => undefined);

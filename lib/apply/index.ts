@@ -1,8 +1,8 @@
 // The public face of lib/apply, the execution phase: apply a saved plan, destroy an
 // enclave, refresh a state from the engine, and the events progress views are built from.
-export { applyPlan, asInstruction, resolveOutputs, DEFAULT_PARALLELISM, type ApplicablePlan, type ApplyOptions, type ApplyResult } from './executor.js';
-export { destroyEnclave, destroyPackage, destroyedState, packageEntities, packagesOf, type DestroyOptions, type DestroyPackageResult, type DestroyResult } from './destroy.js';
+export { applyPlan, type ApplicablePlan, type ApplyOptions, type ApplyResult } from './executor.js';
+export { destroyEnclave, destroyPackage, packageEntities, type DestroyOptions, type DestroyPackageResult, type DestroyResult } from './destroy.js';
 export { refreshBlobs, refreshState, type RefreshResult } from './refresh.js';
 export { ApplyError, StepFailure } from './errors.js';
-export { emptySummary, inStepOrder, summaryLine, type ApplyEvent, type ApplySummary, type EventSink, type ImageAction, type StepAction, type StepInfo } from './events.js';
-export { enclaveStatus, hostUrl, outputAddresses, type EnclaveStatus, type ServiceStatusRow } from './status.js';
+export { emptySummary, inStepOrder, type ApplyEvent, type ApplySummary, type EventSink, type ImageAction, type StepAction, type StepInfo } from './events.js';
+export { enclaveStatus, hostUrl, type EnclaveStatus, type ServiceStatusRow } from './status.js';

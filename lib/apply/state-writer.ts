@@ -192,7 +192,7 @@ export class StateWriter {
 }
 
 /** Steps in plan order; steps the plan does not know keep their relative order, in front. */
-export function ordered(state: State, order: ReadonlyMap<string, number>): State {
+function ordered(state: State, order: ReadonlyMap<string, number>): State {
   const rank = (id: string): number => order.get(id) ?? -1;
   const steps = state.steps.map((s, i) => ({ s, i }));
   steps.sort((a, b) => rank(a.s.id) - rank(b.s.id) || a.i - b.i);

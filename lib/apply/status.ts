@@ -89,7 +89,7 @@ function condition(found: ContainerStatus | undefined, recorded: string): Contai
 }
 
 /** The files of an artifact's stored archive with their sizes; null when it cannot be read. */
-export async function artifactFiles(blobs: Pick<StateBlobs, 'get'>, digest: Parameters<StateBlobs['get']>[0]): Promise<ArtifactStatus['files']> {
+async function artifactFiles(blobs: Pick<StateBlobs, 'get'>, digest: Parameters<StateBlobs['get']>[0]): Promise<ArtifactStatus['files']> {
   try {
     const { readArchive } = await import('../docker/index.js');
     const entries = await readArchive(await blobs.get(digest));
@@ -188,7 +188,7 @@ const ADDRESS = /\b([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})\b/g;
  * port of a service maps to the host. The services' recorded addresses are matched, as
  * well as their current ones (a restarted service may have another).
  */
-export function outputAddresses(outputs: JsonValue, services: readonly ServiceStatusRow[], state: State): OutputAddress[] {
+function outputAddresses(outputs: JsonValue, services: readonly ServiceStatusRow[], state: State): OutputAddress[] {
   const byHost = new Map<string, ServiceStatusRow>();
   for (const s of services) {
     byHost.set(s.hostname, s);

@@ -106,13 +106,6 @@ export interface PlanSummary {
   readonly noop: number;
 }
 
-/** A file's content that `apply` needs (uploads, templates, build contexts), by digest. */
-export interface EmbeddedFile {
-  readonly digest: string;
-  /** base64 */
-  readonly content: string;
-}
-
 /** The result of `plan`: everything `apply` needs, independent of the package sources. */
 export interface Plan {
   readonly instructions: readonly Instruction[];
@@ -133,10 +126,6 @@ export const REFERENCE_PATTERN = /\{\{starform:([a-z_]+\.[A-Za-z0-9-]+(?:#\d+)?)
 /** The future-reference string for a field of a step. */
 export function futureReference(stepId: string, field: string): string {
   return `{{starform:${stepId}.${field}}}`;
-}
-
-export function isChange(c: Change): boolean {
-  return c.action !== 'no-op';
 }
 
 export function summarize(changes: readonly Change[]): PlanSummary {

@@ -27,11 +27,6 @@ export interface Reference {
 const MARKER = '{{starform:';
 const EXACT = new RegExp(`^${REFERENCE_PATTERN.source}$`);
 
-/** Whether a string contains at least one future reference. */
-export function hasReference(s: string): boolean {
-  return s.includes(MARKER) && new RegExp(REFERENCE_PATTERN.source).test(s);
-}
-
 /** The references inside one string, in order of appearance (repeats included). */
 export function referencesIn(s: string): Reference[] {
   if (!s.includes(MARKER)) return [];

@@ -14,12 +14,12 @@ import { join, resolve } from 'node:path';
 import { ProgramCache, type ProgramCacheStore } from '../starlark/index.js';
 
 /** Set by lib/cli/launcher.cts: the sha256 of the bundle this thread runs. */
-export const BUNDLE_DIGEST = Symbol.for('starform.bundle-digest');
+const BUNDLE_DIGEST = Symbol.for('starform.bundle-digest');
 
 /** Past this many entries, a save removes the older half (by modification time). */
 const MAX_ENTRIES = 4000;
 
-export function programCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function programCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const given = env['STARFORM_STARLARK_CACHE'];
   if (given === 'off') return undefined;
   if (given) return resolve(given);

@@ -71,12 +71,12 @@ export interface EnclaveContents {
 const UNKNOWN_POSITION: SourcePosition = Object.freeze({ file: '<unknown>', line: 1, col: 1 });
 
 /** The Starlark call stack of a thread, outermost first, in the plan model's form. */
-export function stackOf(thread: Thread): StackFrame[] {
+function stackOf(thread: Thread): StackFrame[] {
   return thread.callStack().map((f) => ({ function: f.name, file: f.file, line: f.line, col: f.col }));
 }
 
 /** The position of the innermost frame (the call site of the built-in being run). */
-export function positionOf(stack: readonly StackFrame[]): SourcePosition {
+function positionOf(stack: readonly StackFrame[]): SourcePosition {
   if (stack.length === 0) return UNKNOWN_POSITION;
   const f = stack[stack.length - 1];
   return { file: f.file, line: f.line, col: f.col };
@@ -103,12 +103,12 @@ export function problemFromEvalError(e: EvalError): Problem {
 }
 
 /** The id of a step kind whose identity is its arguments. */
-export function hashedStepId(kind: InstructionKind, args: JsonObject): string {
+function hashedStepId(kind: InstructionKind, args: JsonObject): string {
   return `${kind}.${jsonDigest(args).slice('sha256:'.length, 'sha256:'.length + 12)}`;
 }
 
 /** The step id (before the repeat suffix) model.ts assigns to an instruction: its kind's descriptor says how. */
-export function baseStepId(kind: InstructionKind, args: JsonObject): string {
+function baseStepId(kind: InstructionKind, args: JsonObject): string {
   switch (descriptorOf(kind).id) {
     case 'service':
       return `service.${String(args.name)}`;

@@ -81,7 +81,7 @@ export function replaceTargets(instructions: readonly Instruction[], addresses: 
 }
 
 /** For every instruction, the step ids of the instructions it needs (see the file comment). */
-export function dependenciesOf(instructions: readonly Instruction[]): Map<string, Set<string>> {
+function dependenciesOf(instructions: readonly Instruction[]): Map<string, Set<string>> {
   const ids = new Set(instructions.map((i) => i.id));
   const serviceNames = instructions.filter((i) => i.declares?.type === 'service').map((i) => (i.declares as { name: string }).name);
   const lifecycle = new Map<string, string>();

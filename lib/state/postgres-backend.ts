@@ -44,8 +44,8 @@ import { StateLockedError, type ForceUnlockOptions, type LockInfo, type LockOpti
 import { emptyState, referencedBlobs, withLineage, type State } from './model.js';
 import { parseState, serializeState } from './statefile.js';
 
-export const DEFAULT_SCHEMA = 'starform';
-export const DEFAULT_WORKSPACE = 'default';
+const DEFAULT_SCHEMA = 'starform';
+const DEFAULT_WORKSPACE = 'default';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -85,7 +85,7 @@ function maskPassword(spec: string): string {
   return spec.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1****@');
 }
 
-export function checkWorkspaceName(name: string, what = 'workspace'): void {
+function checkWorkspaceName(name: string, what = 'workspace'): void {
   if (!WORKSPACE_NAME.test(name)) {
     throw new UserError(`${what} '${name}' is not a valid workspace name (letters, digits, '.', '_' and '-', at most 64, starting with a letter or digit)`);
   }

@@ -138,7 +138,7 @@ export async function removeLeftovers(dir: string, targets: readonly string[]): 
   }
 }
 
-export async function fsyncDirectory(dir: string): Promise<void> {
+async function fsyncDirectory(dir: string): Promise<void> {
   let handle;
   try {
     handle = await open(dir, 'r');

@@ -26,8 +26,8 @@ import { createCipheriv, createDecipheriv, createHash, pbkdf2, randomBytes, scry
 import { readFileSync } from 'node:fs';
 import { UserError } from './errors.js';
 
-export const ENVELOPE_MAGIC = 'STARFORM-ENCRYPTED/';
-export const ENVELOPE_VERSION = 1;
+const ENVELOPE_MAGIC = 'STARFORM-ENCRYPTED/';
+const ENVELOPE_VERSION = 1;
 const MAGIC_LINE = Buffer.from(`${ENVELOPE_MAGIC}${ENVELOPE_VERSION}\n`, 'latin1');
 const PREFIX = Buffer.from(ENVELOPE_MAGIC, 'latin1');
 
@@ -187,7 +187,7 @@ export class Encryption {
 }
 
 /** Opens bytes that must not be an envelope: without encryption configured, an envelope is refused clearly. */
-export function refuseEnvelope(bytes: Uint8Array, file: string, what: string): void {
+function refuseEnvelope(bytes: Uint8Array, file: string, what: string): void {
   if (isEnvelope(bytes)) {
     throw new UserError(`the ${what} is encrypted, but no encryption key is configured`, {
       location: { file },

@@ -8,7 +8,7 @@ import { canonicalJson, type JsonValue } from './json.js';
 export type Digest = `sha256:${string}`;
 
 /** The JSON Schema pattern of a Digest (kept in step with the schemas in schemas/). */
-export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
 export function sha256Hex(data: string | Uint8Array): string {
   // The one-shot crypto.hash (Node 20.12+) skips creating a Hash object: half the cost for

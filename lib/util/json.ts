@@ -57,7 +57,7 @@ export function canonicalJson(value: JsonValue): string {
  * The same JSON value with every object's keys in canonical (sorted) order; the value
  * itself when it already is. Records kept in this order hash through JSON.stringify.
  */
-export function inKeyOrder<T extends JsonValue>(value: T): T {
+function inKeyOrder<T extends JsonValue>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     let out: JsonValue[] | null = null;

@@ -39,7 +39,7 @@ function sizeText(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export async function uploadFiles(ctx: StepContext): Promise<StepOutcome> {
+async function uploadFiles(ctx: StepContext): Promise<StepOutcome> {
   const args = argsOf(ctx.instruction, 'upload_files');
   const files: ArchiveFileInput[] = args.files.map((f) => ({ path: f.path, content: planFile(ctx, f.digest, `'${f.path}'`) }));
   const stored = await storeArtifact(ctx, args.name, await packFiles(files));
@@ -59,7 +59,7 @@ function templateEngine(): Promise<RenderTemplate> {
   return engine;
 }
 
-export async function renderTemplates(ctx: StepContext): Promise<StepOutcome> {
+async function renderTemplates(ctx: StepContext): Promise<StepOutcome> {
   const args = argsOf(ctx.instruction, 'render_templates');
   const render = await templateEngine();
   const files: ArchiveFileInput[] = [];
@@ -101,7 +101,7 @@ export async function copyOut(fetch: (path: string) => Promise<Uint8Array>, src:
   return packFiles(files);
 }
 
-export async function storeServiceFiles(ctx: StepContext): Promise<StepOutcome> {
+async function storeServiceFiles(ctx: StepContext): Promise<StepOutcome> {
   const args = argsOf(ctx.instruction, 'store_service_files');
   const ref = serviceRef(ctx, args.service_name);
   const archive = await copyOut((path) => ctx.runtime.copyFromService(ref, path), args.src);

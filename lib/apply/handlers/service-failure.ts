@@ -20,7 +20,7 @@ import { indent } from '../recipes.js';
 import { stopped } from '../refresh.js';
 
 /** How many of its last log lines a failed service's error shows. */
-export const FAILED_LOG_LINES = 20;
+const FAILED_LOG_LINES = 20;
 /** How long a service without readiness checks must keep running to count as started. */
 export const START_SETTLE_MS = 400;
 
@@ -38,7 +38,7 @@ export async function exitedAfterStart(ctx: StepContext, ref: ServiceRef, settle
 }
 
 /** How a container that is not running ended, in words ("exited with code 7"). */
-export function endedText(status: ServiceStatus): string {
+function endedText(status: ServiceStatus): string {
   if (status.state === 'exited' || status.state === 'dead') return `exited with code ${status.exitCode ?? 'unknown'}`;
   return `is ${status.state}`;
 }

@@ -70,7 +70,7 @@ async function holdsSensitive(archive: Uint8Array, values: readonly string[] | u
   return false;
 }
 
-export async function serviceSpec(ctx: StepContext, name: string, config: ServiceConfigJson): Promise<ServiceSpec> {
+async function serviceSpec(ctx: StepContext, name: string, config: ServiceConfigJson): Promise<ServiceSpec> {
   const sub = (s: string): string => substituteString(s, ctx.resolve);
   // Validation refuses files_to_be_moved before anything runs; a plan file made otherwise is refused here.
   if (Object.keys(config.files_to_be_moved).length > 0) throw new StepFailure('ServiceConfig.files_to_be_moved is not supported by starform');
@@ -286,7 +286,7 @@ function serviceName(ctx: StepContext): string {
 }
 
 /** remove_service: forgets the service (written first), then removes its container. */
-export async function removeServiceStep(ctx: StepContext): Promise<StepOutcome> {
+async function removeServiceStep(ctx: StepContext): Promise<StepOutcome> {
   const name = serviceName(ctx);
   const record = ctx.state().services.get(name);
   if (record === undefined) return { result: null, message: 'already absent' };
@@ -296,7 +296,7 @@ export async function removeServiceStep(ctx: StepContext): Promise<StepOutcome> 
 }
 
 /** stop_service / start_service. */
-export async function stopServiceStep(ctx: StepContext): Promise<StepOutcome> {
+async function stopServiceStep(ctx: StepContext): Promise<StepOutcome> {
   const name = serviceName(ctx);
   const record = ctx.state().services.get(name);
   if (record === undefined) throw new StepFailure(`service '${name}' does not exist in the enclave`);
@@ -304,7 +304,7 @@ export async function stopServiceStep(ctx: StepContext): Promise<StepOutcome> {
   return { result: null, message: 'stopped', change: (s) => putService(s, name, stopped(record)) };
 }
 
-export async function startServiceStep(ctx: StepContext): Promise<StepOutcome> {
+async function startServiceStep(ctx: StepContext): Promise<StepOutcome> {
   const name = serviceName(ctx);
   const record = ctx.state().services.get(name);
   if (record === undefined) throw new StepFailure(`service '${name}' does not exist in the enclave`);

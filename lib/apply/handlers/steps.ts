@@ -61,7 +61,7 @@ export async function wait(ctx: StepContext): Promise<StepOutcome> {
   };
 }
 
-export async function verify(ctx: StepContext): Promise<StepOutcome> {
+async function verify(ctx: StepContext): Promise<StepOutcome> {
   const args = argsOf(ctx.instruction, 'verify');
   const value = substituteTyped(args.value, ctx.resolve);
   let target = args.target_value;

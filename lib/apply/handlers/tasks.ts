@@ -40,7 +40,7 @@ function copiedPath(src: string): string {
   return src.endsWith('/*') ? src.slice(0, -2) || '/' : src;
 }
 
-export async function runTask(ctx: StepContext): Promise<StepOutcome> {
+async function runTask(ctx: StepContext): Promise<StepOutcome> {
   const args = argsOf(ctx.instruction, 'run_sh', 'run_python');
   const kind = ctx.instruction.kind === 'run_python' ? 'run_python' : 'run_sh';
   const sub = (s: string): string => substituteString(s, ctx.resolve);

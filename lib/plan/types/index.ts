@@ -87,5 +87,5 @@ export function kurtosisTypes(): Map<string, Value> {
   return new Map(CONSTRUCTORS);
 }
 
-export { goQueryError, intList, isKurtosis, KurtosisValue, stringList, stringMap, type KurtosisTypeName } from './value.js';
-export { makeService, mergeServiceConfig, servicePort, type ServiceReferences } from './service.js';
+export { intList, isKurtosis, KurtosisValue, stringList, stringMap, type KurtosisTypeName } from './value.js';
+export { makeService, mergeServiceConfig, type ServiceReferences } from './service.js';

@@ -22,7 +22,7 @@ import {
   typeDef,
 } from './value.js';
 
-export function extractOf(v: KurtosisValue, type: string): { [k: string]: string } {
+function extractOf(v: KurtosisValue, type: string): { [k: string]: string } {
   return stringMap(v.get('extract'), `${type}: extract`);
 }
 
@@ -75,7 +75,7 @@ export const POST_RECIPE: TypeDef = typeDef({
   }),
 });
 
-export const RECIPE_KINDS: KurtosisTypeName[] = ['ExecRecipe', 'GetHttpRequestRecipe', 'PostHttpRequestRecipe'];
+const RECIPE_KINDS: KurtosisTypeName[] = ['ExecRecipe', 'GetHttpRequestRecipe', 'PostHttpRequestRecipe'];
 
 export const recipe: ArgType<Value> = {
   want: RECIPE_KINDS.join(' or '),

@@ -51,12 +51,12 @@ import {
   url,
 } from './value.js';
 
-export function imageOf(v: Value, context: string): ImageJson {
+function imageOf(v: Value, context: string): ImageJson {
   if (typeof v === 'string') return { image: toUnicode(v), type: 'image' };
   return nested<ImageJson>(v, context, 'ImageSpec', 'ImageBuildSpec', 'NixBuildSpec');
 }
 
-export function portsOf(v: Value | undefined, attr: string): { [id: string]: PortJson } {
+function portsOf(v: Value | undefined, attr: string): { [id: string]: PortJson } {
   const out: [string, PortJson][] = [];
   for (const [id, p] of dictEntries(v, `ServiceConfig: ${attr}`)) {
     if (!isKurtosis(p, 'PortSpec')) {
@@ -67,7 +67,7 @@ export function portsOf(v: Value | undefined, attr: string): { [id: string]: Por
   return sortedObject(out);
 }
 
-export function filesOf(v: Value | undefined): { [path: string]: DirectoryJson } {
+function filesOf(v: Value | undefined): { [path: string]: DirectoryJson } {
   const out: [string, DirectoryJson][] = [];
   for (const [path, d] of dictEntries(v, 'ServiceConfig: files')) {
     if (typeof d === 'string') out.push([path, { artifact_names: [toUnicode(d)], persistent_key: null, size: null }]);
@@ -311,11 +311,11 @@ export const TOLERATION: TypeDef = typeDef({
   },
 });
 
-export const DEFAULT_GPU_DRIVER = 'nvidia';
-export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+const DEFAULT_GPU_DRIVER = 'nvidia';
+const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
 
 /** GpuConfig.driver: a name (`amd` → docker `amd`, Kubernetes `amd.com/gpu`) or a dict with either key. */
-export function gpuDriver(d: Value | undefined): GpuJson['driver'] {
+function gpuDriver(d: Value | undefined): GpuJson['driver'] {
   if (d === undefined || d === null) return { docker: DEFAULT_GPU_DRIVER, kubernetes: DEFAULT_GPU_RESOURCE };
   if (typeof d === 'string') {
     if (d.length === 0) convError('GpuConfig', "field 'driver' string shorthand cannot be empty");

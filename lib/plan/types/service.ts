@@ -31,7 +31,7 @@ export const SERVICE: TypeDef = typeDef({
  * url as given, else `<application protocol>://<service name>:<number>` when there is an
  * application protocol.
  */
-export function servicePort(port: PortJson, serviceName: string): KurtosisValue {
+function servicePort(port: PortJson, serviceName: string): KurtosisValue {
   const app = port.application_protocol;
   const derivedUrl = port.url !== '' ? port.url : app !== '' ? `${app}://${serviceName}:${port.number}` : '';
   return new KurtosisValue(PORT_SPEC, [
@@ -57,7 +57,7 @@ export function makeService(name: string, refs: ServiceReferences, ports: { read
   return new ServiceValue(name, refs, ports);
 }
 
-export const SERVICE_PORTS_SLOT = SERVICE.index.get('ports')!;
+const SERVICE_PORTS_SLOT = SERVICE.index.get('ports')!;
 
 /** A Service whose `ports` dict is made on first use: most packages never look at it. */
 export class ServiceValue extends KurtosisValue {
@@ -82,7 +82,7 @@ export class ServiceValue extends KurtosisValue {
 }
 
 /** ServiceConfig fields set_service may not change (Kurtosis: "Overriding … is not supported"). */
-export const NOT_OVERRIDABLE = ['ports', 'public_ports', 'files', 'entrypoint', 'cmd', 'env_vars'] as const;
+const NOT_OVERRIDABLE = ['ports', 'public_ports', 'files', 'entrypoint', 'cmd', 'env_vars'] as const;
 
 /**
  * set_service's merge (docs/kurtosis-api.md §2.5): the image is always replaced; CPU and

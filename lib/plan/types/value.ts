@@ -187,7 +187,7 @@ export function isKurtosis(v: Value, ...kinds: KurtosisTypeName[]): v is Kurtosi
 
 // ---- argument types (construction-time validators) -------------------------------------------
 
-export const isStr = (v: Value): boolean => typeof v === 'string';
+const isStr = (v: Value): boolean => typeof v === 'string';
 /** A Unicode text quoted for an error message (messages are Starlark byte strings). */
 export const q = (text: string): string => quote(fromUtf8(text));
 export const identity = (v: Value): Value => v;
@@ -275,8 +275,8 @@ export function oneOf(...types: ArgType<Value>[]): ArgType<Value> {
   };
 }
 
-export const LABEL_KEY = /^[a-z]([a-z0-9._-]{0,61}[a-z0-9])?$/;
-export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const LABEL_KEY = /^[a-z]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 export function stringDict(check?: (k: string, v: string) => string | undefined): ArgType<Value> {
   return {
@@ -304,7 +304,7 @@ export const labels = stringDict((k, v) => {
   return undefined;
 });
 
-export const APP_PROTOCOL = /^[a-zA-Z0-9+.-]*$/;
+const APP_PROTOCOL = /^[a-zA-Z0-9+.-]*$/;
 
 export const applicationProtocol: ArgType<Value> = {
   want: 'string',
@@ -335,7 +335,7 @@ export const url: ArgType<Value> = {
 };
 
 /** Why Go's url.ParseQuery rejects `query`, or undefined when it accepts it. */
-export function goQueryError(query: string): string | undefined {
+function goQueryError(query: string): string | undefined {
   for (const part of query.split('&')) {
     if (part.includes(';')) return 'invalid semicolon separator in query';
     const bad = /%(?![0-9A-Fa-f]{2})/.exec(part);
