@@ -62,8 +62,14 @@ describe('views of the state commands and of output', () => {
     const doc = JSON.parse(json.out.text) as JsonObject;
     assert.equal(doc['format_version'], 1);
     assert.equal(doc['lineage'], LINEAGE);
-    assert.deepEqual((doc['services'] as JsonObject[]).map((s) => s['address']), ['service.app', 'service.postgres', 'service.redis']);
-    assert.deepEqual((doc['files_artifacts'] as JsonObject[]).map((s) => s['address']), ['artifact.webapp-site']);
+    assert.deepEqual(
+      (doc['services'] as JsonObject[]).map((s) => s['address']),
+      ['service.app', 'service.postgres', 'service.redis'],
+    );
+    assert.deepEqual(
+      (doc['files_artifacts'] as JsonObject[]).map((s) => s['address']),
+      ['artifact.webapp-site'],
+    );
     assert.ok(json.out.text.endsWith('}\n'));
   });
 
