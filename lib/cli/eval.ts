@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { writeSync } from 'node:fs';
+import { evalFailedView } from '../render/eval-view.js';
+import { show } from '../render/view.js';
 import { streams } from './streams.js';
 
 export const command = 'eval <file>';
@@ -94,12 +96,12 @@ export async function handler(argv: ArgumentsCamelCase<EvalArgs>): Promise<void>
   } catch (e) {
     out.flush();
     if (e instanceof sl.EvalError) {
-      streams.err.write(e.backtrace() + '\n');
+      show(evalFailedView, { report: e.backtrace() }, streams, false);
       process.exitCode = 1;
       return;
     }
     if (e instanceof sl.StarlarkSyntaxError || e instanceof sl.StarlarkResolveError) {
-      streams.err.write(e.message + '\n');
+      show(evalFailedView, { report: e.message }, streams, false);
       process.exitCode = 1;
       return;
     }

@@ -4,6 +4,8 @@
 // anything is written; what the target cannot express is listed in the output's header
 // and on standard error.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { exportNotesView, exportPrintedView, exportWrittenView } from '../render/export-view.js';
+import { show } from '../render/view.js';
 import { signingKey, withSigningKeyOption, type SigningArgs } from './signing-options.js';
 import { streams } from './streams.js';
 
@@ -18,7 +20,10 @@ interface ExportArgs extends SigningArgs {
 }
 
 export function builder(y: Argv): Argv<ExportArgs> {
-  return withSigningKeyOption(y, "Check the plan's signature with this Ed25519 key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE or $STARFORM_PLAN_SIGNING_KEY")
+  return withSigningKeyOption(
+    y,
+    "Check the plan's signature with this Ed25519 key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE or $STARFORM_PLAN_SIGNING_KEY",
+  )
     .positional('plan', { type: 'string', demandOption: true, describe: 'A plan file written by `starform plan --out`' })
     .option('format', { type: 'string', demandOption: true, describe: 'compose, kubernetes or helm' })
     .option('out', { type: 'string', describe: 'Write the definition and the files it mounts into this folder (default: print the one file to stdout)' })
@@ -43,18 +48,23 @@ export async function handler(argv: ArgumentsCamelCase<ExportArgs>): Promise<voi
     throw new UserError('the plan is not signed, and a plan signing key is configured; refusing to export it', { location: { file: argv.plan } });
   }
   if (status.state === 'signed' && status.verified === false) {
-    throw new UserError('the plan\'s signature does not verify with the configured key; refusing to export it', { location: { file: argv.plan } });
+    throw new UserError("the plan's signature does not verify with the configured key; refusing to export it", { location: { file: argv.plan } });
   }
   const result = exportPlan({ plan: loaded.plan, checksum: loaded.checksum }, format, argv.subnet !== undefined ? { subnet: argv.subnet } : {});
   const [main, ...rest] = result.files;
   if (argv.out === undefined && rest.length > 0) {
-    throw new UserError(`--format ${format} writes ${result.files.length} files (${result.files.slice(0, 3).map((f) => f.path).join(', ')}${result.files.length > 3 ? ', ...' : ''}): name a folder with --out`);
+    throw new UserError(
+      `--format ${format} writes ${result.files.length} files (${result.files
+        .slice(0, 3)
+        .map((f) => f.path)
+        .join(', ')}${result.files.length > 3 ? ', ...' : ''}): name a folder with --out`,
+    );
   }
-  for (const n of result.notes) streams.err.write(`export: not expressed: ${n.position === '-' ? '' : `${n.position}: `}${n.message}\n`);
+  show(exportNotesView, result.notes, streams, false);
   if (argv.out === undefined) {
-    streams.out.write(typeof main!.content === 'string' ? main!.content : Buffer.from(main!.content).toString('utf8'));
+    show(exportPrintedView, main!, streams, false);
     return;
   }
   const written = await writeExport(argv.out, result);
-  streams.err.write(`export: wrote ${written.length} file${written.length === 1 ? '' : 's'} to ${argv.out} (${main!.path} first)\n`);
+  show(exportWrittenView, { count: written.length, dir: argv.out, first: main!.path }, streams, false);
 }

@@ -8,9 +8,9 @@ import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { neutraliseInline } from '../render/redact.js';
-import { sizeText } from '../render/status-view.js';
+import { filesDownloadedView, filesInspectView } from '../render/files-view.js';
+import { show } from '../render/view.js';
 import { UserError } from '../util/errors.js';
-import { formatJson } from '../util/json.js';
 import { findArtifact, withState, type Operated } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { streams } from './streams.js';
@@ -48,14 +48,7 @@ const inspect: CommandModule<StateArgs, InspectArgs> = {
   async handler(argv: ArgumentsCamelCase<InspectArgs>) {
     const entries = await withState(argv, (op) => entriesOf(op, argv.artifact));
     const files = entries.filter((e) => e.type === 'file').map((e) => ({ path: e.path, size: e.content.length }));
-    const total = files.reduce((n, f) => n + f.size, 0);
-    if (argv.json) {
-      streams.out.write(formatJson({ format_version: 1, name: argv.artifact, files, total_size: total }));
-      return;
-    }
-    const width = Math.max(0, ...files.map((f) => sizeText(f.size).length));
-    for (const f of files) streams.out.write(`${sizeText(f.size).padStart(width)}  ${neutraliseInline(f.path)}\n`);
-    streams.out.write(`${files.length} file${files.length === 1 ? '' : 's'}, ${sizeText(total)}\n`);
+    show(filesInspectView, { name: argv.artifact, files }, streams, argv.json === true);
   },
 };
 
@@ -103,7 +96,7 @@ const download: CommandModule<StateArgs, DownloadArgs> = {
         await symlink(e.linkname, full);
       }
     }
-    streams.out.write(`Wrote ${count} file${count === 1 ? '' : 's'} of files artifact '${neutraliseInline(argv.artifact)}' under ${join(argv.dir)}\n`);
+    show(filesDownloadedView, { name: argv.artifact, count, dir: join(argv.dir) }, streams, false);
   },
 };
 

@@ -3,6 +3,8 @@
 // that ID is removed, never one taken since; a holder that still runs is refused unless
 // --force (it then stops at its next state write).
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { forceUnlockedView } from '../render/lock-view.js';
+import { show } from '../render/view.js';
 import { openBackend } from './state-backend.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { streams } from './streams.js';
@@ -16,21 +18,21 @@ interface ForceUnlockArgs extends StateArgs {
 }
 
 export function builder(y: Argv): Argv<ForceUnlockArgs> {
-  return withStateOption(y).positional('lock-id', {
-    type: 'string',
-    demandOption: true,
-    describe: 'The lock ID shown by the command that found the state locked',
-  }).option('force', {
-    type: 'boolean',
-    default: false,
-    describe: 'Remove the lock even though its holder is still running (the holder stops at its next state write)',
-  }) as unknown as Argv<ForceUnlockArgs>;
+  return withStateOption(y)
+    .positional('lock-id', {
+      type: 'string',
+      demandOption: true,
+      describe: 'The lock ID shown by the command that found the state locked',
+    })
+    .option('force', {
+      type: 'boolean',
+      default: false,
+      describe: 'Remove the lock even though its holder is still running (the holder stops at its next state write)',
+    }) as unknown as Argv<ForceUnlockArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<ForceUnlockArgs>): Promise<void> {
   const backend = await openBackend(argv);
   const holder = await backend.forceUnlock(argv['lock-id'], { force: argv.force }).finally(() => backend.close());
-  streams.out.write(
-    `Removed the lock of ${holder.path}: ${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid}) since ${holder.created}.\n`,
-  );
+  show(forceUnlockedView, holder, streams, false);
 }

@@ -5,6 +5,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { packageInputs, withPackageOptions, withStateOption, type PackageArgs, type StateArgs } from './shared-options.js';
+import { show } from '../render/view.js';
 import { streams } from './streams.js';
 
 export const command = 'import <address> <container> [dir]';
@@ -28,13 +29,22 @@ export function builder(y: Argv): Argv<ImportArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ImportArgs>): Promise<void> {
-  const [{ checkPackage }, { importService }, { DockerRuntime }, state, { UserError }, { renderProblems }, { maskOutput }, { stateSensitiveValues }] = await Promise.all([
+  const [
+    { checkPackage },
+    { importService },
+    { DockerRuntime },
+    state,
+    { UserError },
+    { importProblemsView, importedView },
+    { maskOutput },
+    { stateSensitiveValues },
+  ] = await Promise.all([
     import('../plan/index.js'),
     import('../apply/import.js'),
     import('../docker/index.js'),
     import('../state/index.js'),
     import('../util/errors.js'),
-    import('../render/plan-view.js'),
+    import('../render/import-view.js'),
     import('../render/redact.js'),
     import('../plan/sensitive.js'),
   ]);
@@ -45,7 +55,7 @@ export async function handler(argv: ArgumentsCamelCase<ImportArgs>): Promise<voi
     maskOutput(stateSensitiveValues(current));
     const checked = checkPackage({ ...inputs, state: current });
     if (checked.problems.length > 0) {
-      streams.err.write(renderProblems(checked.problems, { color: false }));
+      show(importProblemsView, checked.problems, streams, false);
       throw new UserError('the package has problems; nothing was imported', { location: { file: argv.dir } });
     }
     const runtime = new DockerRuntime();
@@ -67,12 +77,13 @@ export async function handler(argv: ArgumentsCamelCase<ImportArgs>): Promise<voi
       if (err instanceof Error && err.name === 'RuntimeError') throw new UserError(err.message, { cause: err, hint: 'Nothing was imported.' });
       throw err;
     });
-    const how = result.adopted ? 'recorded by its id (it has no starform labels)' : 'it carries this enclave\'s labels';
-    streams.out.write(`Imported container ${result.containerId.slice(0, 12)} as service.${result.name}: ${how}. The state is now at serial ${result.state.serial}.\n`);
-    if (result.differences.length === 0) {
-      streams.out.write('It matches the package: the next plan leaves it as it is.\n');
-    } else {
-      streams.out.write(`It differs from the package, so the next plan replaces it:\n${result.differences.map((d) => `  - ${d}`).join('\n')}\n`);
-    }
+    const imported = {
+      containerId: result.containerId,
+      name: result.name,
+      adopted: result.adopted,
+      serial: result.state.serial,
+      differences: result.differences,
+    };
+    show(importedView, imported, streams, false);
   });
 }

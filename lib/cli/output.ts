@@ -5,12 +5,12 @@
 // script that needs, say, the database URL with its password.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { SensitiveNames, stateSensitiveValues } from '../plan/sensitive.js';
-import { outputsText } from '../render/apply-view.js';
-import { outputDocument } from '../render/json-views.js';
-import { maskOutput, neutraliseControl, Redactor } from '../render/redact.js';
+import { outputView } from '../render/output-view.js';
+import { maskOutput, Redactor } from '../render/redact.js';
+import { show } from '../render/view.js';
 import { openBackend } from './state-backend.js';
 import { UserError } from '../util/errors.js';
-import { formatJson, isJsonObject } from '../util/json.js';
+import { isJsonObject } from '../util/json.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { streams } from './streams.js';
 
@@ -35,29 +35,11 @@ export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<voi
   const state = await backend.read().finally(() => backend.close());
   const redactor = argv['show-sensitive'] ? new Redactor([], SensitiveNames.none()) : maskOutput(stateSensitiveValues(state));
   const outputs = redactor.redactJson(state.outputs);
-  if (argv.name === undefined) {
-    if (argv.json) {
-      streams.out.write(formatJson(outputDocument(state)));
-      return;
-    }
-    if (outputs === null) {
-      streams.err.write('No outputs: nothing has been applied with this state, or run() returned None.\n');
-      return;
-    }
-    streams.out.write(outputsText(outputs, redactor));
-    return;
-  }
-  if (!isJsonObject(outputs) || !(argv.name in outputs)) {
+  if (argv.name !== undefined && (!isJsonObject(outputs) || !(argv.name in outputs))) {
     const known = isJsonObject(outputs) ? Object.keys(outputs).sort() : [];
     throw new UserError(`no output named '${argv.name}'${known.length > 0 ? ` (the outputs are: ${known.join(', ')})` : ''}`, {
       location: { file: backend.location },
     });
   }
-  const value = outputs[argv.name]!;
-  // A string is printed as it is for scripts; on a terminal its control characters are shown, not obeyed.
-  if (argv.json) streams.out.write(formatJson(outputDocument(state, argv.name)));
-  else {
-    const text = typeof value === 'string' && streams.out.isTTY === true ? neutraliseControl(value) : value;
-    streams.out.write(typeof text === 'string' ? `${text}\n` : formatJson(value));
-  }
+  show(outputView, { state, outputs, redactor, name: argv.name }, streams, argv.json === true);
 }

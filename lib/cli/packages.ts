@@ -9,6 +9,8 @@
 // and prints each repository with the ref asked for, the commit and where it came from.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { PackageFetcher, ResolvedRepository } from '../package/index.js';
+import { packagesFetchedView, packagesListView } from '../render/packages-view.js';
+import { show } from '../render/view.js';
 import { packageInputs, withPackageOptions, type PackageArgs } from './shared-options.js';
 import { streams } from './streams.js';
 
@@ -40,25 +42,14 @@ async function resolveAll(argv: PackageArgs, mode: 'fetch' | 'list'): Promise<{ 
   return { fetcher, used: fetcher.used(), problems };
 }
 
-function table(used: readonly ResolvedRepository[]): string {
-  const rows = used.map((r) => [r.locator, r.ref ?? '(default branch)', r.commit.slice(0, 12), r.source === 'lock' ? 'starform.lock' : r.source === 'resolved' ? 'resolved now' : 'cache record', r.fetched ? 'fetched' : 'cached']);
-  const head = ['REPOSITORY', 'REF', 'COMMIT', 'PINNED BY', 'COPY'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
-}
-
 const fetch: CommandModule<object, PackageArgs> = {
   command: 'fetch [dir]',
   describe: 'Fetch every repository a package uses into the package cache (and pin them in starform.lock)',
   builder: (y) => withPackageOptions(y),
   async handler(argv: ArgumentsCamelCase<PackageArgs>) {
     const { used, problems } = await resolveAll(argv, 'fetch');
-    if (used.length === 0) streams.out.write('The package uses no repository by locator: nothing to fetch.\n');
-    else streams.out.write(table(used));
-    if (problems.length > 0) {
-      streams.err.write(`The package could not be interpreted to the end, so it may use more repositories than these:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
-      process.exitCode = 1;
-    }
+    show(packagesFetchedView, { used, problems }, streams, false);
+    if (problems.length > 0) process.exitCode = 1;
   },
 };
 
@@ -68,18 +59,8 @@ const list: CommandModule<object, ListArgs> = {
   builder: (y) => withPackageOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<ListArgs>,
   async handler(argv: ArgumentsCamelCase<ListArgs>) {
     const { used, problems } = await resolveAll(argv, 'list');
-    if (argv.json) {
-      const repositories = used.map((r) => ({ locator: r.locator, ref: r.ref, commit: r.commit, digest: r.digest, pinned_by: r.source, fetched: r.fetched }));
-      streams.out.write(JSON.stringify({ repositories, problems }, null, 2) + '\n');
-    } else if (used.length === 0) {
-      streams.out.write('The package uses no repository by locator.\n');
-    } else {
-      streams.out.write(table(used));
-    }
-    if (problems.length > 0) {
-      if (!argv.json) streams.err.write(`The package could not be interpreted to the end:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
-      process.exitCode = 1;
-    }
+    show(packagesListView, { used, problems }, streams, argv.json === true);
+    if (problems.length > 0) process.exitCode = 1;
   },
 };
 

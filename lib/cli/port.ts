@@ -4,9 +4,9 @@
 // container may have other host ports than the state recorded.
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { enclaveStatus } from '../apply/status.js';
-import { neutraliseInline } from '../render/redact.js';
+import { portView } from '../render/port-view.js';
+import { show } from '../render/view.js';
 import { UserError } from '../util/errors.js';
-import { formatJson } from '../util/json.js';
 import { findService, onEngine, withState } from './operate.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { streams } from './streams.js';
@@ -41,30 +41,12 @@ export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void>
   const only = { ...op.state, services: new Map([[argv.service, record]]), filesArtifacts: new Map(), outputs: null };
   const status = await onEngine(() => enclaveStatus(only, op.blobs, op.runtime));
   const ports = status.services[0]!.ports.filter((p) => id === undefined || p.id === id);
-  if (argv.json) {
-    streams.out.write(
-      formatJson({
-        format_version: 1,
-        service: argv.service,
-        ports: ports.map((p) => ({ id: p.id, number: p.number, transport_protocol: p.transportProtocol, host_address: p.hostAddress, host_url: p.hostUrl })),
-      }),
-    );
-    return;
+  if (id !== undefined && !argv.json && ports[0]!.hostAddress === null) {
+    throw new UserError(`port '${id}' of service '${argv.service}' is not published on the host`, {
+      location: { file: op.file },
+      hint: `The service is ${status.services[0]!.condition}${status.services[0]!.condition === 'running' ? ' (a UDP port is published only with publish_udp)' : ''}.`,
+    });
   }
-  if (id !== undefined) {
-    const port = ports[0]!;
-    if (port.hostAddress === null) {
-      throw new UserError(`port '${id}' of service '${argv.service}' is not published on the host`, {
-        location: { file: op.file },
-        hint: `The service is ${status.services[0]!.condition}${status.services[0]!.condition === 'running' ? ' (a UDP port is published only with publish_udp)' : ''}.`,
-      });
-    }
-    streams.out.write(`${port.hostAddress}\n`);
-    return;
-  }
-  const width = Math.max(0, ...ports.map((p) => p.id.length));
-  for (const p of ports) {
-    streams.out.write(`${neutraliseInline(p.id).padEnd(width)}  ${p.hostAddress ?? '(not published)'}${p.hostUrl ? `  ${p.hostUrl}` : ''}\n`);
-  }
+  show(portView, { service: argv.service, ports, only: id }, streams, argv.json === true);
   });
 }

@@ -7,9 +7,10 @@
 // serial — a plan made against the source applies to the target — and the blobs it
 // refers to, into a target that has no state yet; the source is left as it was.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { withBackendLock, type HistoryEntry, type StateBackend } from '../state/index.js';
+import { stateHistoryView, stateMigratedView, stateRolledBackView } from '../render/state-command-views.js';
+import { show } from '../render/view.js';
+import { withBackendLock, type StateBackend } from '../state/index.js';
 import { UserError } from '../util/errors.js';
-import { formatJson } from '../util/json.js';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import type { StateArgs } from './shared-options.js';
 import { openBackend } from './state-backend.js';
@@ -36,16 +37,6 @@ function historyOf(backend: StateBackend): NonNullable<StateBackend['history']> 
   return backend.history;
 }
 
-/** The history as a table, newest first, the current serial marked. */
-export function historyText(entries: readonly HistoryEntry[], current: number): string {
-  if (entries.length === 0) return 'No versions: the state was never written.\n';
-  const rows = entries.map((e) => [`${e.serial === current ? '*' : ' '} ${e.serial}`, e.written, String(e.services), e.by]);
-  const head = ['  SERIAL', 'WRITTEN', 'SERVICES', 'BY'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n') + '\n';
-}
-
 const history: CommandModule<StateArgs, HistoryArgs> = {
   command: 'history',
   describe: 'List the versions of the state the backend keeps (PostgreSQL), newest first',
@@ -55,11 +46,7 @@ const history: CommandModule<StateArgs, HistoryArgs> = {
     try {
       const kept = historyOf(backend);
       const [entries, state] = await Promise.all([kept.list(), backend.read()]);
-      if (argv.json) {
-        streams.out.write(formatJson({ format_version: 1, current_serial: state.serial, versions: entries.map((e) => ({ ...e })) }));
-      } else {
-        streams.out.write(historyText(entries, state.serial));
-      }
+      show(stateHistoryView, { entries, current: state.serial }, streams, argv.json === true);
     } finally {
       await backend.close();
     }
@@ -89,10 +76,7 @@ const rollback: CommandModule<StateArgs, RollbackArgs> = {
           throw new UserError(`serial ${argv.serial} belongs to another state (lineage ${old.lineage}, the state is ${current.lineage}); not rolling back`, { location });
         }
         const written = await backend.write(current, old, lock);
-        streams.out.write(
-          `Rolled back to serial ${argv.serial}: the state is now serial ${written.serial}, a copy of it (serial ${current.serial} stays in the history).\n` +
-            'The engine was not touched: run `starform plan` to see what differs from what runs.\n',
-        );
+        show(stateRolledBackView, { restored: argv.serial, written: written.serial, previous: current.serial }, streams, false);
       });
     } finally {
       await backend.close();
@@ -132,11 +116,15 @@ const migrate: CommandModule<StateArgs, MigrateArgs> = {
           }
           for (const record of state.filesArtifacts.values()) await target.blobs.put(await source.blobs.get(record.contentHash));
           const written = await target.write(there, state, targetLock, { serial: state.serial });
-          streams.out.write(
-            `Migrated the state (lineage ${written.lineage}, serial ${written.serial}, ${state.services.size} service${state.services.size === 1 ? '' : 's'}, ` +
-              `${state.filesArtifacts.size} files artifact${state.filesArtifacts.size === 1 ? '' : 's'}) from ${source.location} to ${target.location}.\n` +
-              'The source is unchanged: give the target as --state from now on, and remove the source when you no longer need it.\n',
-          );
+          const migrated = {
+            lineage: written.lineage,
+            serial: written.serial,
+            services: state.services.size,
+            artifacts: state.filesArtifacts.size,
+            from: source.location,
+            to: target.location,
+          };
+          show(stateMigratedView, migrated, streams, false);
         }),
       );
     } finally {

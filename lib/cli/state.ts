@@ -8,11 +8,18 @@
 // answers to the new name on the enclave network), `state pull` prints the state file and
 // `state push` replaces it when lineage and serial allow.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { stateEntryDocument, stateListDocument } from '../render/json-views.js';
-import { renderEntry, renderStateList, resolveAddress, type ArtifactFile } from '../render/state-view.js';
+import { resolveAddress, type ArtifactFile } from '../render/state-view.js';
+import {
+  stateEntryView,
+  stateListView,
+  stateMovedView,
+  statePulledView,
+  statePushedView,
+  stateRemovedView,
+} from '../render/state-command-views.js';
+import { show as showView } from '../render/view.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput } from '../render/redact.js';
-import { useColor } from '../render/style.js';
 import {
   forget,
   move,
@@ -21,13 +28,11 @@ import {
   pushed,
   putService,
   resolveStateAddress,
-  serializeState,
   withBackendLock,
   type StateBackend,
   type State,
 } from '../state/index.js';
 import { UserError } from '../util/errors.js';
-import { formatJson } from '../util/json.js';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
 import { withStateOption, type StateArgs } from './shared-options.js';
 import { openBackend } from './state-backend.js';
@@ -63,7 +68,7 @@ const list: CommandModule<StateArgs, ListArgs> = {
     const backend = await openBackend(argv);
     const state = await backend.read().finally(() => backend.close());
     maskOutput(stateSensitiveValues(state));
-    streams.out.write(argv.json ? formatJson(stateListDocument(state)) : renderStateList(state));
+    showView(stateListView, state, streams, argv.json === true);
   },
 };
 
@@ -92,9 +97,7 @@ const show: CommandModule<StateArgs, ShowArgs> = {
     if (entry === undefined) throw notFound(state, argv.address, backend.location);
     const files = entry.type === 'artifact' ? await artifactFiles(backend, entry.record.contentHash) : undefined;
     await backend.close();
-    streams.out.write(
-      argv.json ? formatJson(stateEntryDocument(state, entry, files)) : renderEntry(state, entry, { color: useColor(streams.out), ...(files ? { files } : {}) }),
-    );
+    showView(stateEntryView, { state, entry, files }, streams, argv.json === true);
   },
 };
 
@@ -129,7 +132,7 @@ const rm: CommandModule<StateArgs, RmArgs> = {
         lines.push(done.message);
       }
       const written = await backend.write(state, next, lock);
-      streams.out.write(`${lines.join('\n')}\nThe state is now at serial ${written.serial}.\n`);
+      showView(stateRemovedView, { messages: lines, serial: written.serial }, streams, false);
     });
   },
 };
@@ -168,7 +171,8 @@ const mv: CommandModule<StateArgs, MvArgs> = {
         if (ip !== '' && ip !== record.ipAddress) next = putService(next, to, { ...record, ipAddress: ip });
       }
       const written = await backend.write(state, next, lock);
-      streams.out.write(`Moved ${from.address} to ${argv.to.includes('.') ? argv.to : `${from.type}.${argv.to}`}. The state is now at serial ${written.serial}.\n`);
+      const to = argv.to.includes('.') ? argv.to : `${from.type}.${argv.to}`;
+      showView(stateMovedView, { from: from.address, to, serial: written.serial }, streams, false);
     });
   },
 };
@@ -184,7 +188,7 @@ const pull: CommandModule<StateArgs, StateArgs> = {
     // The state keeps sensitive values in clear (its file is its owner's only); they are
     // masked on a terminal, and written as they are where the output goes to a file.
     if (streams.out.isTTY) maskOutput(stateSensitiveValues(state));
-    streams.out.write(serializeState(state));
+    showView(statePulledView, state, streams, false);
   },
 };
 
@@ -211,7 +215,7 @@ const push: CommandModule<StateArgs, PushArgs> = {
       maskOutput(stateSensitiveValues(current));
       const next = pushed(current, incoming, { force: argv.force, file: source });
       const written = await backend.write(current, next, lock, argv.force ? { replacingLineage: true } : {});
-      streams.out.write(`Pushed ${source} (lineage ${incoming.lineage}, serial ${incoming.serial}). The state is now at serial ${written.serial}.\n`);
+      showView(statePushedView, { source, lineage: incoming.lineage, serial: incoming.serial, written: written.serial }, streams, false);
     });
   },
 };

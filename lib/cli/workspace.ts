@@ -3,6 +3,8 @@
 // always exists and cannot be deleted. Deleting takes that workspace's lock and refuses a
 // state that still records services unless --force (its containers keep running).
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
+import { show } from '../render/view.js';
+import { workspaceCreatedView, workspaceDeletedView, workspaceListView } from '../render/workspace-view.js';
 import type { StateBackend } from '../state/index.js';
 import { UserError } from '../util/errors.js';
 import { parseLockTimeout, withLockTimeout, type LockArgs } from './apply.js';
@@ -43,7 +45,7 @@ const list: CommandModule<StateArgs, StateArgs> = {
   handler: (argv: ArgumentsCamelCase<StateArgs>) =>
     withWorkspaces(argv, async (w) => {
       const names = await w.list();
-      streams.out.write(names.map((n) => `${n === w.current ? '*' : ' '} ${n}\n`).join(''));
+      show(workspaceListView, { names, current: w.current }, streams, false);
     }),
 };
 
@@ -58,7 +60,7 @@ const create: CommandModule<StateArgs, NameArgs> = {
   handler: (argv: ArgumentsCamelCase<NameArgs>) =>
     withWorkspaces(argv, async (w) => {
       await w.create(argv.name);
-      streams.out.write(`Created workspace '${argv.name}'. Use it with workspace=${argv.name} in the --state URL.\n`);
+      show(workspaceCreatedView, { name: argv.name }, streams, false);
     }),
 };
 
@@ -69,7 +71,7 @@ const remove: CommandModule<StateArgs, NameArgs> = {
   handler: (argv: ArgumentsCamelCase<NameArgs>) =>
     withWorkspaces(argv, async (w) => {
       await w.remove(argv.name, { force: argv.force, lockTimeoutMs: parseLockTimeout(argv['lock-timeout']) });
-      streams.out.write(`Deleted workspace '${argv.name}' with its state and history.\n`);
+      show(workspaceDeletedView, { name: argv.name }, streams, false);
     }),
 };
 

@@ -29,3 +29,11 @@ export function show<R>(view: View<R>, result: R, streams: Streams, json: boolea
   if (json) view.json(result, streams);
   else view.human(result, streams);
 }
+
+/**
+ * The view of a command that has no --json: its JSON form is its human one (show() is
+ * called with json false by such a command, so the JSON form is never asked for).
+ */
+export function textView<R>(human: (result: R, streams: Streams) => void): View<R> {
+  return { human, json: human };
+}
