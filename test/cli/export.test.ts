@@ -75,7 +75,7 @@ describe('cli: export', function () {
 
   it('an edited plan: refused, nothing written', () => {
     const edited = join(dir, 'edited.plan');
-    writeFileSync(edited, readFileSync(plan, 'utf8').replace('"POSTGRES_DB": "app"', '"POSTGRES_DB": "evil"'));
+    writeFileSync(edited, readFileSync(plan, 'utf8').replace(/"POSTGRES_DB": ?"app"/, '"POSTGRES_DB":"evil"'));
     const out = join(dir, 'edited-out');
     usageError(['export', edited, '--format', 'kubernetes', '--out', out], /modified after starform wrote it/, out);
   });

@@ -68,7 +68,7 @@ describe('planfile', () => {
     const { text } = serializePlan(samplePlan());
     for (const tampered of [
       text.replace('"postgres:17"', '"postgres:18"'),
-      text.replace('"action": "no-op"', '"action": "run"').replace('"no_op": 1', '"no_op": 0').replace('"run": 1', '"run": 2'),
+      text.replace('"action":"no-op"', '"action":"run"').replace('"no_op": 1', '"no_op": 0').replace('"run": 1', '"run": 2'),
       text.replace(/"serial": 7/, '"serial": 8'),
     ]) {
       assert.notEqual(tampered, text);
