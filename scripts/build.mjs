@@ -106,7 +106,12 @@ function pgOnNode() {
       b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
         const text = readFileSync(args.path, 'utf8');
         const patched = text.replace(/function isCloudflareRuntime\(\) \{/, '$&\n  return false; // starform: Node only (scripts/build.mjs)');
-        if (patched === text) return { contents: text, loader: 'js', warnings: [{ text: 'pg/lib/stream.js has no isCloudflareRuntime() any more: pg loads undici at start again' }] };
+        if (patched === text)
+          return {
+            contents: text,
+            loader: 'js',
+            warnings: [{ text: 'pg/lib/stream.js has no isCloudflareRuntime() any more: pg loads undici at start again' }],
+          };
         return { contents: patched, loader: 'js' };
       });
     },

@@ -93,8 +93,16 @@ function isFailCall(file, line, col, rootDir, mappings) {
  * @type {readonly { label: string, error: RegExp, why: string }[]}
  */
 const FAILS_IN_KURTOSIS = [
-  { label: 'mongodb-package args.json', error: /service name 'mongoDB' is invalid/, why: "its args.json names the service 'mongoDB': Kurtosis's ServiceNameRegex (RFC 1035, lowercase) refuses it" },
-  { label: 'ethereum-package .github/tests/examples/binary_force.yaml', error: /there is no binary\/lighthouse in package/, why: 'the example uploads a locally built binary (binary/lighthouse) that the repository does not hold' },
+  {
+    label: 'mongodb-package args.json',
+    error: /service name 'mongoDB' is invalid/,
+    why: "its args.json names the service 'mongoDB': Kurtosis's ServiceNameRegex (RFC 1035, lowercase) refuses it",
+  },
+  {
+    label: 'ethereum-package .github/tests/examples/binary_force.yaml',
+    error: /there is no binary\/lighthouse in package/,
+    why: 'the example uploads a locally built binary (binary/lighthouse) that the repository does not hold',
+  },
 ];
 
 /** A package planned with its defaults whose `run` has required parameters: it is meant to be given arguments (or imported); Kurtosis gives the same error. */
@@ -140,7 +148,11 @@ async function check(config, mappings) {
       if (first.code === 1 && url) return ['network', `downloads ${url[1]} while planning (offline here)`];
       const known = FAILS_IN_KURTOSIS.find((k) => k.label === config.label);
       if (first.code === 1 && known?.error.test(err)) return ['kurtosis', `fails as in Kurtosis: ${known.why}`];
-      if (first.code === 1 && NEEDS_ARGUMENTS.test(err)) return ['kurtosis', `fails as in Kurtosis: its run() has required parameters the configuration does not give (${err.replace(/^.*missing/, 'missing')})`];
+      if (first.code === 1 && NEEDS_ARGUMENTS.test(err))
+        return [
+          'kurtosis',
+          `fails as in Kurtosis: its run() has required parameters the configuration does not give (${err.replace(/^.*missing/, 'missing')})`,
+        ];
       return ['fail', err];
     }
     const second = await starform(planArgs(config, mappings, state, join(dir, 'b.plan'), extra));
@@ -159,7 +171,11 @@ async function check(config, mappings) {
     } catch (e) {
       return ['fail', `show --json printed what is not JSON: ${e instanceof Error ? e.message : String(e)}`];
     }
-    const summary = first.stdout.trim().split('\n').find((l) => l.startsWith('Plan:')) ?? '';
+    const summary =
+      first.stdout
+        .trim()
+        .split('\n')
+        .find((l) => l.startsWith('Plan:')) ?? '';
     return ['pass', `plans${withPrivileged} (${summary.replace(/^Plan: /, '').replace(/\.$/, '')}; ${a.length} bytes)`];
   } finally {
     rmSync(dir, { recursive: true, force: true });

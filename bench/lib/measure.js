@@ -136,7 +136,7 @@ export function runOnce(cmd, args, opts = {}) {
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? /** @type {number} */ (s[mid]) : (/** @type {number} */ (s[mid - 1]) + /** @type {number} */ (s[mid])) / 2;
+  return s.length % 2 === 1 ? /** @type {number} */ (s[mid]) : /** @type {number} */ (s[mid - 1] + /** @type {number} */ (s[mid])) / 2;
 }
 
 /**
@@ -169,6 +169,10 @@ export async function medianRuns(runs, cmd, args, opts, firstPeakKb = 0) {
 export function failureOf(r) {
   if (r.timedOut) return `timed out after ${Math.round(r.ms / 1000)} s`;
   if (r.code === 0) return null;
-  const lastLine = r.stderr.split('\n').filter((l) => l.trim() !== '').pop() ?? '';
+  const lastLine =
+    r.stderr
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .pop() ?? '';
   return `${r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`}${lastLine ? `: ${lastLine.trim()}` : ''}`;
 }

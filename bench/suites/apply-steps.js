@@ -96,7 +96,9 @@ export async function run(ctx) {
   const large = perStep.get(COUNTS[COUNTS.length - 1]);
   if (small !== undefined && large !== undefined) {
     const growth = large / small;
-    console.log(`apply time per step at ${COUNTS[COUNTS.length - 1].toLocaleString('en-US')} vs ${COUNTS[0].toLocaleString('en-US')} steps: ${growth.toFixed(2)}x (target <= ${MAX_GROWTH}x: ${growth <= MAX_GROWTH ? 'met' : 'MISSED'})`);
+    console.log(
+      `apply time per step at ${COUNTS[COUNTS.length - 1].toLocaleString('en-US')} vs ${COUNTS[0].toLocaleString('en-US')} steps: ${growth.toFixed(2)}x (target <= ${MAX_GROWTH}x: ${growth <= MAX_GROWTH ? 'met' : 'MISSED'})`,
+    );
   }
   return { ok };
 }

@@ -194,11 +194,14 @@ async function swarm(ctx) {
   const m = median(noop);
   console.log(`apply (swarm runtime): ${SERVICES} services, one round, whole process`);
   console.log(
-    formatTable(['phase', 'starform ms', 'target', ''], [
-      ['first', first.toFixed(0), '', ''],
-      ['noop', m.toFixed(0), '< 300 ms', m < 300 ? 'met' : 'MISSED'],
-      ['destroy', destroy.toFixed(0), '', ''],
-    ]),
+    formatTable(
+      ['phase', 'starform ms', 'target', ''],
+      [
+        ['first', first.toFixed(0), '', ''],
+        ['noop', m.toFixed(0), '< 300 ms', m < 300 ? 'met' : 'MISSED'],
+        ['destroy', destroy.toFixed(0), '', ''],
+      ],
+    ),
   );
   return true;
 }

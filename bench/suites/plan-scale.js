@@ -15,7 +15,8 @@ import { failureOf, median, runOnce } from '../lib/measure.js';
 import { formatTable } from '../lib/table.js';
 import { packageSource } from './plan.js';
 
-export const description = 'plan --out of 100 / 1,000 / 10,000 services vs terraform plan -out (targets: <= 0.3x, <= 100 MB, <= 2 MB plan file, flat per service)';
+export const description =
+  'plan --out of 100 / 1,000 / 10,000 services vs terraform plan -out (targets: <= 0.3x, <= 100 MB, <= 2 MB plan file, flat per service)';
 
 const SIZES = [100, 1000, 10000];
 const TARGET_RATIO = 0.3;
@@ -103,7 +104,12 @@ export async function run(ctx) {
   const at1000 = points.find((p) => p.n === 1000);
   if (at1000) {
     const ratio = at1000.tf ? at1000.sf.ms / at1000.tf.ms : null;
-    rows.push(['plan --out of 1,000 vs terraform plan -out', ratio === null ? 'n/a' : `${ratio.toFixed(2)}x`, `<= ${TARGET_RATIO}x`, ratio === null ? '' : ratio <= TARGET_RATIO ? 'met' : 'MISSED']);
+    rows.push([
+      'plan --out of 1,000 vs terraform plan -out',
+      ratio === null ? 'n/a' : `${ratio.toFixed(2)}x`,
+      `<= ${TARGET_RATIO}x`,
+      ratio === null ? '' : ratio <= TARGET_RATIO ? 'met' : 'MISSED',
+    ]);
     rows.push(['peak memory, 1,000-service plan', `${at1000.sf.mb.toFixed(1)} MB`, `<= ${TARGET_MB} MB`, at1000.sf.mb <= TARGET_MB ? 'met' : 'MISSED']);
     rows.push(['plan file, 1,000 services', `${(at1000.bytes / 1e6).toFixed(2)} MB`, '<= 2 MB', at1000.bytes <= TARGET_PLAN_BYTES ? 'met' : 'MISSED']);
   }

@@ -71,7 +71,11 @@ export async function makeFixture(root, dir) {
         ['http', { number: 8000, transportProtocol: 'TCP', applicationProtocol: 'http', hostPort: 20000 + ip }],
         ['metrics', { number: 9100, transportProtocol: 'TCP', applicationProtocol: null, hostPort: 40000 + ip }],
       ]);
-      s = state.putService(s, ins.declares.name, state.serviceRecord({ config: ins.args, containerId: `c${ip}`.padEnd(64, '0'), ipAddress: `10.1.${ip >> 8}.${ip & 255}`, ports, status: 'running' }));
+      s = state.putService(
+        s,
+        ins.declares.name,
+        state.serviceRecord({ config: ins.args, containerId: `c${ip}`.padEnd(64, '0'), ipAddress: `10.1.${ip >> 8}.${ip & 255}`, ports, status: 'running' }),
+      );
       s = state.setRuntimeValue(s, `${ins.id}.ip_address`, `10.1.${ip >> 8}.${ip & 255}`);
     } else if (ins.kind === 'upload_files') {
       s = state.putFilesArtifact(s, ins.declares.name, state.filesArtifactRecord(Buffer.from('listen = 8000\n')));
@@ -155,7 +159,12 @@ export async function run(ctx) {
       if (measured === null) return { ok: false };
       const { ms, mb } = measured;
       const where = label ? `, ${label}` : '';
-      rows.push([`starform plan (1,000 services, 999 in state)${where}`, `${ms.toFixed(0)}`, `${mb.toFixed(1)}`, ms < TARGET_MS && mb < TARGET_MB ? 'met' : 'MISSED']);
+      rows.push([
+        `starform plan (1,000 services, 999 in state)${where}`,
+        `${ms.toFixed(0)}`,
+        `${mb.toFixed(1)}`,
+        ms < TARGET_MS && mb < TARGET_MB ? 'met' : 'MISSED',
+      ]);
       rows.push([`  node -e 0 (Node's own start-up${where})`, `${(await nodeStartupMs(ctx.runs, env)).toFixed(0)}`, '', '']);
     }
     // The same package by locator, from the package cache and starform.lock.
@@ -178,7 +187,12 @@ export async function run(ctx) {
     const cachedMs = median(cachedTimes);
     const fetchTimes = [];
     for (let i = 0; i < Math.max(ctx.runs, 20); i++) fetchTimes.push(cached.fetchOnceMs());
-    rows.push(['starform plan, the same package by locator (cache + starform.lock)', `${cachedMs.toFixed(0)}`, '', `${cachedMs - localMs >= 0 ? '+' : ''}${(cachedMs - localMs).toFixed(0)} ms vs. local directory (${localMs.toFixed(0)})`]);
+    rows.push([
+      'starform plan, the same package by locator (cache + starform.lock)',
+      `${cachedMs.toFixed(0)}`,
+      '',
+      `${cachedMs - localMs >= 0 ? '+' : ''}${(cachedMs - localMs).toFixed(0)} ms vs. local directory (${localMs.toFixed(0)})`,
+    ]);
     rows.push(['  of which the cached fetch (lock, cache lookup, digest check; in-process)', `${median(fetchTimes).toFixed(2)}`, '', '']);
     const tf = spawnSync('terraform', ['version'], { encoding: 'utf8' });
     if (!tf.error && tf.status === 0) {

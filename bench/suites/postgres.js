@@ -147,7 +147,9 @@ export async function run(ctx) {
   console.log(`postgres: ${SERVICES} services, ${pairs} pairs (file and PostgreSQL in turn), whole process; PostgreSQL on 127.0.0.1 (TCP, trust)`);
   console.log(formatTable(['phase', 'file ms', 'postgres ms', 'paired diff ms', 'starform CPU diff ms', 'target', ''], rows));
   const spread = [...noop.diffs].sort((x, y) => x - y);
-  console.log(`no-op apply, postgres − file per pair: min ${signed(/** @type {number} */ (spread[0]))}, max ${signed(/** @type {number} */ (spread.at(-1)))} ms`);
+  console.log(
+    `no-op apply, postgres − file per pair: min ${signed(/** @type {number} */ (spread[0]))}, max ${signed(/** @type {number} */ (spread.at(-1)))} ms`,
+  );
   console.log(`load average (1 min): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
   return { ok: true };
 }

@@ -80,7 +80,9 @@ const fmtMb = (kb) => (kb === null ? '-' : (kb / 1024).toFixed(1));
  */
 export async function run(ctx) {
   const dir = join(ctx.root, 'bench', 'workloads');
-  const all = readdirSync(dir).filter((f) => f.endsWith('.star')).sort();
+  const all = readdirSync(dir)
+    .filter((f) => f.endsWith('.star'))
+    .sort();
   const names = all.map((f) => basename(f, '.star'));
   const unknown = ctx.only.filter((n) => !names.includes(n));
   if (unknown.length > 0) {

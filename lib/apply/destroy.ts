@@ -71,7 +71,14 @@ export async function destroyEnclave(options: DestroyOptions): Promise<DestroyRe
       await Promise.all(adopted.map(([name, r]) => runtime.removeService(recordRef(lineage, name, r))));
       removed = await runtime.removeEnclave(lineage, { keep: [...forgottenIds(before)] });
       if (adopted.length > 0) {
-        const extra = adopted.map(([name, r]) => ({ id: r.containerId, containerName: name, service: name, image: '', state: 'removing' as const, running: false }));
+        const extra = adopted.map(([name, r]) => ({
+          id: r.containerId,
+          containerName: name,
+          service: name,
+          image: '',
+          state: 'removing' as const,
+          running: false,
+        }));
         removed = { ...removed, containers: [...extra, ...removed.containers] };
       }
     } catch (err) {
@@ -161,7 +168,13 @@ export function packageEntities(
   const services = [...state.services].filter(([, r]) => r.package === name);
   const artifacts = [...state.filesArtifacts].filter(([, r]) => r.package === name).map(([n]) => n);
   const steps = state.steps.filter((s) => s.package === name).map((s) => s.id);
-  const users = dependents(state, name, [...services.map(([n]) => `service.${n}`), ...steps], services.map(([n]) => n), artifacts);
+  const users = dependents(
+    state,
+    name,
+    [...services.map(([n]) => `service.${n}`), ...steps],
+    services.map(([n]) => n),
+    artifacts,
+  );
   if (users.length > 0) {
     throw new UserError(`cannot destroy package ${name}: other packages use what it owns:\n${users.map((u) => `  - ${u}`).join('\n')}`, {
       location: { file },

@@ -48,21 +48,40 @@ export async function detectDrift(state: State, runtime: Runtime): Promise<Drift
     if (!c.running && record.status === 'running') {
       out.push({ kind: 'stopped', service: name, containerId: id, message: `service '${name}': its container ${shortId(id)} is ${c.state}, not running` });
     } else if (c.running && record.status === 'stopped') {
-      out.push({ kind: 'started', service: name, containerId: id, message: `service '${name}': its container ${shortId(id)} runs, although the state says stopped` });
+      out.push({
+        kind: 'started',
+        service: name,
+        containerId: id,
+        message: `service '${name}': its container ${shortId(id)} runs, although the state says stopped`,
+      });
     }
     const image = recordedImage(record.config);
     if (image !== undefined && c.image !== image) {
-      out.push({ kind: 'changed', service: name, containerId: id, message: `service '${name}': its container ${shortId(id)} runs image ${c.image}, the state records ${image}` });
+      out.push({
+        kind: 'changed',
+        service: name,
+        containerId: id,
+        message: `service '${name}': its container ${shortId(id)} runs image ${c.image}, the state records ${image}`,
+      });
     }
   }
   const unknown = found.containers
     .filter((c) => c.service !== undefined && state.services.get(c.service)?.containerId !== c.id)
     .sort((a, b) => (a.service! < b.service! ? -1 : a.service! > b.service! ? 1 : a.id < b.id ? -1 : 1));
   for (const c of unknown) {
-    out.push({ kind: 'unknown-container', service: c.service!, containerId: c.id, message: `service '${c.service!}': container ${shortId(c.id)} carries the enclave's labels, but the state does not name it` });
+    out.push({
+      kind: 'unknown-container',
+      service: c.service!,
+      containerId: c.id,
+      message: `service '${c.service!}': container ${shortId(c.id)} carries the enclave's labels, but the state does not name it`,
+    });
   }
   for (const c of found.containers.filter((x) => x.service === undefined && x.task !== undefined).sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    out.push({ kind: 'unknown-container', containerId: c.id, message: `task container ${shortId(c.id)} ('${c.task!}') carries the enclave's labels, but no step runs it now (left by an interrupted apply)` });
+    out.push({
+      kind: 'unknown-container',
+      containerId: c.id,
+      message: `task container ${shortId(c.id)} ('${c.task!}') carries the enclave's labels, but no step runs it now (left by an interrupted apply)`,
+    });
   }
   for (const probe of found.probeNetworks ?? []) {
     out.push({ kind: 'probe-network', message: `network '${probe.networkName}' is a subnet probe left by an interrupted apply` });

@@ -153,4 +153,3 @@ export function inStepOrder(sink: EventSink): EventSink {
 export function emptySummary(): ApplySummary {
   return { created: 0, replaced: 0, run: 0, deleted: 0 };
 }
-

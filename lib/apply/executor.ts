@@ -146,8 +146,7 @@ function valueOwner(key: string): string {
 
 /** Outputs with every reference that has a value replaced; unknown references are left as they are. */
 function resolveOutputs(outputs: JsonValue, state: State): JsonValue {
-  const resolve: ReferenceResolver = (stepId, field) =>
-    state.runtimeValues.get(`${stepId}.${field}`) ?? `{{starform:${stepId}.${field}}}`;
+  const resolve: ReferenceResolver = (stepId, field) => state.runtimeValues.get(`${stepId}.${field}`) ?? `{{starform:${stepId}.${field}}}`;
   return substituteDeep(outputs, resolve);
 }
 
@@ -176,7 +175,13 @@ export async function applyPlan(plan: ApplicablePlan, options: ApplyOptions): Pr
   if (refreshOnlyEdit(plan) !== undefined) {
     const backend = await backendOf(options);
     const { lockTimeoutMs, planFile } = options;
-    const state = await applyRefreshOnly(plan, { backend, runtime: options.runtime, onEvent: emit, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), ...(planFile !== undefined ? { planFile } : {}) });
+    const state = await applyRefreshOnly(plan, {
+      backend,
+      runtime: options.runtime,
+      onEvent: emit,
+      ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+      ...(planFile !== undefined ? { planFile } : {}),
+    });
     return { state, summary: emptySummary(), outputs: state.outputs, steps: 0 };
   }
   const path = await backendOf(options);
@@ -254,7 +259,8 @@ async function applyLocked(
     throw userFacing(err);
   }
   // Interrupted while the images were made: no step starts, and nothing was changed.
-  if (options.signal?.aborted === true || options.cancel?.aborted === true) throw interruptedBeforeSteps(undefined, items, infos, initial.serial, started, emit);
+  if (options.signal?.aborted === true || options.cancel?.aborted === true)
+    throw interruptedBeforeSteps(undefined, items, infos, initial.serial, started, emit);
 
   const writer = new StateWriter(path, lock, start, order);
   const lineage = writer.state.lineage!;
@@ -279,7 +285,10 @@ async function applyLocked(
     }
     for (const orphan of refreshed.orphans) {
       await runtime.removeService({ lineage, name: orphan.service, containerId: orphan.containerId });
-      emit({ type: 'drift', message: `removed container ${orphan.containerId.slice(0, 12)} of service '${orphan.service}': the state did not name it (left by an interrupted apply)` });
+      emit({
+        type: 'drift',
+        message: `removed container ${orphan.containerId.slice(0, 12)} of service '${orphan.service}': the state did not name it (left by an interrupted apply)`,
+      });
     }
   } catch (err) {
     await writer.flush().catch(() => undefined);

@@ -74,10 +74,11 @@ export function mentionedServices(value: JsonValue, names: readonly string[]): s
   const walk = (v: JsonValue): void => {
     if (typeof v === 'string') strings.push(v);
     else if (Array.isArray(v)) for (const x of v as readonly JsonValue[]) walk(x);
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-      strings.push(k);
-      walk(x);
-    }
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        strings.push(k);
+        walk(x);
+      }
   };
   walk(value);
   const text = strings.join('\n');
@@ -101,11 +102,7 @@ export function mentionedServices(value: JsonValue, names: readonly string[]): s
  * The steps of a plan in apply order with their dependencies. `instructions` are the
  * plan's records; changes without an instruction are deletions of dropped entities.
  */
-export function buildWork(
-  instructions: readonly Instruction[],
-  changes: readonly ChangeLike[],
-  knownServices: readonly string[] = [],
-): WorkItem[] {
+export function buildWork(instructions: readonly Instruction[], changes: readonly ChangeLike[], knownServices: readonly string[] = []): WorkItem[] {
   const byId = new Map(instructions.map((i) => [i.id, i]));
   const instructionOf = (change: ChangeLike): Instruction | undefined => {
     if (typeof change.instruction === 'number') return instructions[change.instruction];

@@ -77,7 +77,9 @@ export async function checkImages(state: State, runtime: Runtime, options: Image
         const auth: RegistryAuth | undefined = image.type === 'registry' ? registryAuth(image).auth : undefined;
         remote.set(tag, await runtime.registryDigest(tag, auth));
       } catch (err) {
-        problems.push(`image '${tag}' (service${users.length === 1 ? '' : 's'} ${users.map((u) => `'${u}'`).join(', ')}): ${err instanceof Error ? err.message : String(err)}`);
+        problems.push(
+          `image '${tag}' (service${users.length === 1 ? '' : 's'} ${users.map((u) => `'${u}'`).join(', ')}): ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }),
   );
@@ -96,8 +98,16 @@ export async function checkImages(state: State, runtime: Runtime, options: Image
     const registry = remote.get(found.tag);
     const runs = record.image;
     if (registry !== undefined && registry !== runs?.digest) {
-      const was = runs === undefined ? 'the service runs an image starform did not record' : runs.digest !== null ? `the service runs ${shortDigest(runs.digest)}` : `the service runs ${shortDigest(runs.id)}, which is not from the registry`;
-      next = putService(next, name, { ...record, imageChange: { reason: `registry has ${shortDigest(registry)} for image tag ${found.tag}; ${was}`, pull: true } });
+      const was =
+        runs === undefined
+          ? 'the service runs an image starform did not record'
+          : runs.digest !== null
+            ? `the service runs ${shortDigest(runs.digest)}`
+            : `the service runs ${shortDigest(runs.id)}, which is not from the registry`;
+      next = putService(next, name, {
+        ...record,
+        imageChange: { reason: `registry has ${shortDigest(registry)} for image tag ${found.tag}; ${was}`, pull: true },
+      });
     } else if (runs !== undefined && now !== undefined && now.id !== runs.id) {
       next = putService(next, name, {
         ...record,

@@ -37,11 +37,14 @@ export class ImageProgressTracker {
     const every = timings.noticeEveryMs ?? 10_000;
     this.lastEmit = this.started;
     this.active = operation === 'build';
-    this.timer = setInterval(() => {
-      if (!this.active || this.finished || Date.now() - this.lastEmit < every - 50) return;
-      const verb = this.operation === 'pull' ? 'pulling' : 'building';
-      this.send(`still ${verb}… ${formatElapsed(Date.now() - this.started)}`);
-    }, Math.max(50, Math.min(every, 1000)));
+    this.timer = setInterval(
+      () => {
+        if (!this.active || this.finished || Date.now() - this.lastEmit < every - 50) return;
+        const verb = this.operation === 'pull' ? 'pulling' : 'building';
+        this.send(`still ${verb}… ${formatElapsed(Date.now() - this.started)}`);
+      },
+      Math.max(50, Math.min(every, 1000)),
+    );
     this.timer.unref();
   }
 
@@ -67,7 +70,9 @@ export class ImageProgressTracker {
     this.layers.set(p.layer, layer);
     const now = Date.now();
     if (before?.status !== p.status) {
-      this.send(`layer ${p.layer}: ${p.status}${layer.total !== undefined && layer.current !== undefined ? ` ${formatBytes(layer.current)} of ${formatBytes(layer.total)}` : ''}`);
+      this.send(
+        `layer ${p.layer}: ${p.status}${layer.total !== undefined && layer.current !== undefined ? ` ${formatBytes(layer.current)} of ${formatBytes(layer.total)}` : ''}`,
+      );
     } else if (now - this.lastBytes >= this.bytesEveryMs) {
       this.lastBytes = now;
       this.send(this.bytesSummary());

@@ -88,7 +88,11 @@ export async function prepareImages(
   const unsupported = needs.filter((n) => n.image.type === 'nix');
   if (unsupported.length > 0) {
     const first = unsupported[0]!;
-    throw new ApplyError(`NixBuildSpec images are not supported by starform (image '${first.ref}', ${first.item.stepId})`, first.item.stepId, first.item.instruction?.position);
+    throw new ApplyError(
+      `NixBuildSpec images are not supported by starform (image '${first.ref}', ${first.item.stepId})`,
+      first.item.stepId,
+      first.item.instruction?.position,
+    );
   }
   const contexts: string[] = [];
   const trackers: ImageProgressTracker[] = [];
@@ -117,7 +121,11 @@ export async function prepareImages(
       for (const file of image.context?.files ?? []) {
         const content = planFiles.get(file.digest);
         if (content === undefined) {
-          throw new ApplyError(`the plan file lacks '${file.path}' of the build context of image '${need.ref}'`, need.item.stepId, need.item.instruction?.position);
+          throw new ApplyError(
+            `the plan file lacks '${file.path}' of the build context of image '${need.ref}'`,
+            need.item.stepId,
+            need.item.instruction?.position,
+          );
         }
         const path = join(dir, file.path);
         await mkdir(dirname(path), { recursive: true });

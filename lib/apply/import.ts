@@ -103,9 +103,7 @@ export async function importService(options: ImportOptions): Promise<ImportResul
   // The lineage is on disk before the engine sees it (a crash then leaves nothing unnamed).
   if (state.lineage === null) state = await writeState(file, withLineage(state), options.lock);
   const lineage = state.lineage!;
-  const ip = labelled
-    ? (found.networks[`starform-${lineage}`] ?? '')
-    : await options.runtime.attachToEnclave(lineage, found.id, name);
+  const ip = labelled ? (found.networks[`starform-${lineage}`] ?? '') : await options.runtime.attachToEnclave(lineage, found.id, name);
   const enclave = await options.runtime.ensureEnclave(lineage);
   const ports = new Map<string, PortRecord>();
   for (const [id, p] of Object.entries(config.ports)) {
@@ -186,7 +184,8 @@ export function observedConfig(config: ServiceConfigJson, c: AdoptableContainer)
   const files = Object.fromEntries(
     Object.entries(config.files).filter(([path, d]) => d.artifact_names.length === 0 && d.persistent_key !== null && c.mountPaths.includes(path)),
   );
-  if (Object.keys(files).length !== Object.keys(config.files).length) set('files', files, 'files: the container has no starform files artifacts or persistent directories there');
+  if (Object.keys(files).length !== Object.keys(config.files).length)
+    set('files', files, 'files: the container has no starform files artifacts or persistent directories there');
   const memory = Math.round(c.memoryBytes / 1_000_000);
   if (memory !== config.max_memory) set('max_memory', memory, 'max_memory');
   const cpu = Math.round(c.nanoCpus / 1_000_000);

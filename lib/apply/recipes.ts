@@ -32,9 +32,7 @@ export async function runRecipe(ctx: StepContext, serviceName: string, recipe: R
   const port = status.ports[recipe.port_id];
   if (port === undefined) {
     const known = Object.keys(status.ports);
-    throw new StepFailure(
-      `service '${serviceName}' has no published port '${recipe.port_id}'${known.length > 0 ? ` (its ports: ${known.join(', ')})` : ''}`,
-    );
+    throw new StepFailure(`service '${serviceName}' has no published port '${recipe.port_id}'${known.length > 0 ? ` (its ports: ${known.join(', ')})` : ''}`);
   }
   const endpoint = substituteString(recipe.endpoint, ctx.resolve);
   const host = port.hostIp.includes(':') ? `[${port.hostIp}]` : port.hostIp;

@@ -54,7 +54,14 @@ export async function refreshState(state: State, runtime: Runtime): Promise<Refr
   adopted.forEach(([name, r], i) => {
     const status = adoptedStatus[i];
     if (status !== undefined) {
-      byId.set(r.containerId, { id: status.containerId, containerName: status.name, service: name, image: status.image, state: status.state, running: status.running });
+      byId.set(r.containerId, {
+        id: status.containerId,
+        containerName: status.name,
+        service: name,
+        image: status.image,
+        state: status.state,
+        running: status.running,
+      });
     }
   });
   let next = state;

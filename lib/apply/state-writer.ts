@@ -158,14 +158,11 @@ export class StateWriter {
           const force = this.forceWrite && next.serial === 0;
           if (differs(next, this.written) || force) {
             const written =
-              typeof this.target === 'string'
-                ? await writeState(this.target, next, this.lock)
-                : await this.target.write(this.written, next, this.lock);
+              typeof this.target === 'string' ? await writeState(this.target, next, this.lock) : await this.target.write(this.written, next, this.lock);
             this.forceWrite = false;
             this.writes++;
             this.written = written;
-            this.head =
-              this.head === snapshot ? written : { ...this.head, serial: written.serial, lineage: written.lineage };
+            this.head = this.head === snapshot ? written : { ...this.head, serial: written.serial, lineage: written.lineage };
           }
           this.writtenSeq = upTo;
           this.lastWriteMs = Date.now() - started;

@@ -109,9 +109,7 @@ export async function enclaveStatus(state: State, blobs: Pick<StateBlobs, 'get'>
     names.map(async (name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }) : undefined)),
   );
   const imageIds = [...new Set(found.map((f) => f?.imageId).filter((id): id is string => id !== undefined))];
-  const identities = new Map(
-    await Promise.all(imageIds.map(async (id) => [id, await rt!.imageIdentity(id).catch(() => undefined)] as const)),
-  );
+  const identities = new Map(await Promise.all(imageIds.map(async (id) => [id, await rt!.imageIdentity(id).catch(() => undefined)] as const)));
   const services = names.map((name, i): ServiceStatusRow => {
     const record = state.services.get(name)!;
     const live = found[i];

@@ -90,7 +90,8 @@ export function builder(y: Argv): Argv<ApplyArgs> {
     })
     .check((argv) => {
       checkParallelism(argv.parallelism);
-      if (argv.pull === true && argv.refresh === false) throw new UserError('--pull cannot be used with --refresh=false: the registries are asked during the refresh');
+      if (argv.pull === true && argv.refresh === false)
+        throw new UserError('--pull cannot be used with --refresh=false: the registries are asked during the refresh');
       return true;
     })
     .example('$0 apply change.plan', 'Apply a reviewed plan exactly')
@@ -118,10 +119,7 @@ export function parseLockTimeout(text: string): number {
  * "Interrupt received: finishing N running steps"). The state stays valid whenever the
  * process ends: it is written after every step.
  */
-export async function withInterrupts<T>(
-  fn: (stop: AbortSignal, cancel: AbortSignal) => Promise<T>,
-  onInterrupt: (count: number) => void,
-): Promise<T> {
+export async function withInterrupts<T>(fn: (stop: AbortSignal, cancel: AbortSignal) => Promise<T>, onInterrupt: (count: number) => void): Promise<T> {
   const stop = new AbortController();
   const cancel = new AbortController();
   let count = 0;
@@ -157,7 +155,15 @@ async function isPlanFile(target: string): Promise<boolean> {
 async function execute(
   plan: ApplicablePlan,
   argv: ApplyArgs,
-  extra: { backend: StateBackend; lock?: StateLock; lockedState?: State; planFile?: string; lockTimeoutMs: number; runtime: () => Promise<Runtime>; removeOrphans?: boolean },
+  extra: {
+    backend: StateBackend;
+    lock?: StateLock;
+    lockedState?: State;
+    planFile?: string;
+    lockTimeoutMs: number;
+    runtime: () => Promise<Runtime>;
+    removeOrphans?: boolean;
+  },
 ): Promise<void> {
   // The views load with the first step (the lock-timeout helpers above are all that other commands import of this file).
   const { applyStatusView, startApplyProgress } = await import('../render/apply-command-view.js');
@@ -184,20 +190,21 @@ async function execute(
     sink({ type: 'interrupt', count, running: running.size, ...(pulls > 0 ? { pulls } : {}), ...(builds > 0 ? { builds } : {}) });
   };
   try {
-    await withInterrupts((signal, cancel) =>
-      applyPlan(plan, {
-        backend: extra.backend,
-        runtime: extra.runtime,
-        parallelism: argv.parallelism,
-        lockTimeoutMs: extra.lockTimeoutMs,
-        ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
-        ...(extra.planFile ? { planFile: extra.planFile } : {}),
-        ...(extra.removeOrphans ? { removeOrphans: true } : {}),
-        ...(argv['keep-failed'] ? { keepFailed: true } : {}),
-        onEvent: sink,
-        signal,
-        cancel,
-      }),
+    await withInterrupts(
+      (signal, cancel) =>
+        applyPlan(plan, {
+          backend: extra.backend,
+          runtime: extra.runtime,
+          parallelism: argv.parallelism,
+          lockTimeoutMs: extra.lockTimeoutMs,
+          ...(extra.lock ? { lock: extra.lock, lockedState: extra.lockedState } : {}),
+          ...(extra.planFile ? { planFile: extra.planFile } : {}),
+          ...(extra.removeOrphans ? { removeOrphans: true } : {}),
+          ...(argv['keep-failed'] ? { keepFailed: true } : {}),
+          onEvent: sink,
+          signal,
+          cancel,
+        }),
       onInterrupt,
     );
   } finally {
@@ -216,7 +223,9 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   const target = argv.dir;
 
   if (await isPlanFile(target)) {
-    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade', 'sensitive-arg', 'max-steps'].filter((f) => argv[f as keyof ApplyArgs] !== undefined);
+    const packageFlags = ['args', 'args-file', 'package', 'main-file', 'offline', 'upgrade', 'sensitive-arg', 'max-steps'].filter(
+      (f) => argv[f as keyof ApplyArgs] !== undefined,
+    );
     if (packageFlags.length > 0) {
       throw new UserError(`--${packageFlags[0]} cannot be used with a saved plan: the plan already holds its package and arguments`, {
         location: { file: target },
@@ -254,7 +263,10 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
   });
   opening.catch(() => undefined);
   const inputs = await packageInputs(argv).catch(async (err: unknown) => {
-    await opening.then((b) => b.close(), () => undefined);
+    await opening.then(
+      (b) => b.close(),
+      () => undefined,
+    );
     throw err;
   });
   const backend = await opening;
@@ -284,7 +296,7 @@ export async function handler(argv: ArgumentsCamelCase<ApplyArgs>): Promise<void
     const changes = s.create + s.replace + s.run + s.delete + orphans.length;
     if (changes > 0 && !argv['auto-approve']) {
       const answer = await ask(
-        '\nDo you want to perform these actions?\n  starform will perform the actions described above.\n  Only \'yes\' will be accepted to approve.\n\n  Enter a value: ',
+        "\nDo you want to perform these actions?\n  starform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
       );
       if (answer !== 'yes') throw new UserError('apply cancelled: nothing was changed');
       show(approvedView, null, streams, argv.json);

@@ -20,22 +20,22 @@ export function builder(y: Argv): Argv<DriftArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<DriftArgs>): Promise<void> {
-  const [{ readState }, { detectDrift }, { stateSensitiveValues }, { maskOutput }, { UserError }, { DockerRuntime }] =
-    await Promise.all([
-      import('../state/index.js'),
-      import('../apply/drift.js'),
-      import('../plan/sensitive.js'),
-      import('../render/redact.js'),
-      import('../util/errors.js'),
-      import('../docker/index.js'),
-    ]);
+  const [{ readState }, { detectDrift }, { stateSensitiveValues }, { maskOutput }, { UserError }, { DockerRuntime }] = await Promise.all([
+    import('../state/index.js'),
+    import('../apply/drift.js'),
+    import('../plan/sensitive.js'),
+    import('../render/redact.js'),
+    import('../util/errors.js'),
+    import('../docker/index.js'),
+  ]);
   const state = await readState(argv.state);
   maskOutput(stateSensitiveValues(state));
   let entries;
   try {
     entries = await detectDrift(state, new DockerRuntime());
   } catch (e) {
-    if (e instanceof Error && e.name === 'RuntimeError') throw new UserError(e.message, { hint: '`starform drift` compares the state with the engine, so it needs the engine.' });
+    if (e instanceof Error && e.name === 'RuntimeError')
+      throw new UserError(e.message, { hint: '`starform drift` compares the state with the engine, so it needs the engine.' });
     throw e;
   }
   const [{ show }, { driftView }] = await Promise.all([import('../render/view.js'), import('../render/check-views.js')]);

@@ -77,13 +77,7 @@ export function systemErrorMessage(err: unknown): string | null {
   const condition = typeof e.code === 'string' ? SYSTEM_CONDITIONS[e.code] : undefined;
   if (condition === undefined || typeof e.syscall !== 'string') return null;
   const where =
-    typeof e.path === 'string'
-      ? e.path
-      : typeof e.address === 'string'
-        ? typeof e.port === 'number'
-          ? `${e.address}:${e.port}`
-          : e.address
-        : undefined;
+    typeof e.path === 'string' ? e.path : typeof e.address === 'string' ? (typeof e.port === 'number' ? `${e.address}:${e.port}` : e.address) : undefined;
   const what = `cannot ${e.syscall}${typeof e.dest === 'string' ? ` to ${e.dest}` : ''}: ${condition}`;
   return where !== undefined ? `${where}: ${what}` : `starform: ${what}`;
 }

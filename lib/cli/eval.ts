@@ -73,7 +73,10 @@ export async function handler(argv: ArgumentsCamelCase<EvalArgs>): Promise<void>
   try {
     src = readFileSync(argv.file, 'utf8');
   } catch (e) {
-    throw Object.assign(new Error(`starform: cannot read ${argv.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`), { userFacing: true as const });
+    throw Object.assign(
+      new Error(`starform: cannot read ${argv.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`),
+      { userFacing: true as const },
+    );
   }
   const all = argv.all;
   const dialect = {

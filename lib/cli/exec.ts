@@ -37,11 +37,16 @@ export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void>
   const stdin = process.stdin.isTTY === true ? undefined : process.stdin;
   try {
     const code = await onEngine(() =>
-      runtime.execAttached(ref, cmd, { stdout: streams.out, stderr: streams.err }, {
-        ...(stdin !== undefined ? { stdin } : {}),
-        ...(argv.user !== undefined ? { user: userSpec(argv.user) } : {}),
-        ...(argv.workdir !== undefined ? { workdir: argv.workdir } : {}),
-      }),
+      runtime.execAttached(
+        ref,
+        cmd,
+        { stdout: streams.out, stderr: streams.err },
+        {
+          ...(stdin !== undefined ? { stdin } : {}),
+          ...(argv.user !== undefined ? { user: userSpec(argv.user) } : {}),
+          ...(argv.workdir !== undefined ? { workdir: argv.workdir } : {}),
+        },
+      ),
     );
     process.exitCode = code;
   } finally {

@@ -56,9 +56,11 @@ const download: CommandModule<StateArgs, DownloadArgs> = {
   command: 'download <artifact> <dir>',
   describe: 'Write the files of a files artifact under DIR',
   builder: (y) =>
-    y
-      .positional('artifact', { type: 'string', demandOption: true, describe: 'The files artifact' })
-      .positional('dir', { type: 'string', demandOption: true, describe: 'The directory to write them in (created when missing)' }) as unknown as Argv<DownloadArgs>,
+    y.positional('artifact', { type: 'string', demandOption: true, describe: 'The files artifact' }).positional('dir', {
+      type: 'string',
+      demandOption: true,
+      describe: 'The directory to write them in (created when missing)',
+    }) as unknown as Argv<DownloadArgs>,
   async handler(argv: ArgumentsCamelCase<DownloadArgs>) {
     const entries = await withState(argv, (op) => entriesOf(op, argv.artifact));
     const root = resolve(argv.dir);

@@ -58,12 +58,16 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
   try {
     const runtime = await open();
     await onEngine(() =>
-      runtime.streamLogs(ref, { stdout: streams.out, stderr: streams.err }, {
-        follow: argv.follow,
-        ...(argv.tail !== undefined ? { tail: argv.tail } : {}),
-        ...(since !== undefined ? { sinceMs: since } : {}),
-        signal: stop.signal,
-      }),
+      runtime.streamLogs(
+        ref,
+        { stdout: streams.out, stderr: streams.err },
+        {
+          follow: argv.follow,
+          ...(argv.tail !== undefined ? { tail: argv.tail } : {}),
+          ...(since !== undefined ? { sinceMs: since } : {}),
+          signal: stop.signal,
+        },
+      ),
     );
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -27,7 +27,11 @@ export function builder(y: Argv): Argv<OutputArgs> {
   return withStateOption(y)
     .positional('name', { type: 'string', describe: 'One output (a key of the object run() returned)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
-    .option('show-sensitive', { type: 'boolean', default: false, describe: 'Print sensitive values in clear instead of masked' }) as unknown as Argv<OutputArgs>;
+    .option('show-sensitive', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print sensitive values in clear instead of masked',
+    }) as unknown as Argv<OutputArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<OutputArgs>): Promise<void> {

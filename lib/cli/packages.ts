@@ -22,7 +22,10 @@ interface ListArgs extends PackageArgs {
 }
 
 /** Interprets the package with a fetcher; returns what it used and the problems met. */
-async function resolveAll(argv: PackageArgs, mode: 'fetch' | 'list'): Promise<{ fetcher: PackageFetcher; used: readonly ResolvedRepository[]; problems: string[] }> {
+async function resolveAll(
+  argv: PackageArgs,
+  mode: 'fetch' | 'list',
+): Promise<{ fetcher: PackageFetcher; used: readonly ResolvedRepository[]; problems: string[] }> {
   const { checkPackage } = await import('../plan/index.js');
   const { packageFetcherFor, parseAbsoluteLocator } = await import('../package/index.js');
   const fetcher = packageFetcherFor(argv.dir, {

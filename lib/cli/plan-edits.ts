@@ -22,7 +22,14 @@ export async function checkEditFlags(argv: PlanArgs): Promise<void> {
 
 /** `plan --destroy` and `plan --refresh-only`: shown, and saved with --out. */
 export async function packagelessPlan(argv: PlanArgs, key: PlanKey | undefined): Promise<void> {
-  const [{ planWithoutPackage, planRefreshError, planRuntime }, { writePlanFile }, { maskOutput }, { show }, { packagelessPlanView, savedPlanView }, { streams }] = await Promise.all([
+  const [
+    { planWithoutPackage, planRefreshError, planRuntime },
+    { writePlanFile },
+    { maskOutput },
+    { show },
+    { packagelessPlanView, savedPlanView },
+    { streams },
+  ] = await Promise.all([
     import('./plan-against-state.js'),
     import('../planfile/index.js'),
     import('../render/redact.js'),

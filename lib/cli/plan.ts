@@ -48,17 +48,25 @@ export function builder(y: Argv): Argv<PlanArgs> {
       describe: "Also ask the images' registries whether their tags name newer images (a service whose tag moved is replaced)",
     })
     .check((argv) => {
-      if (argv.pull === true && argv.refresh === false) throw new UserError('--pull cannot be used with --refresh=false: the registries are asked during the refresh');
+      if (argv.pull === true && argv.refresh === false)
+        throw new UserError('--pull cannot be used with --refresh=false: the registries are asked during the refresh');
       return true;
     })
     .option('target', { type: 'string', array: true, describe: 'Only this step and what it needs (repeatable; `*` matches any characters: service.cl-*)' })
     .option('exclude', { type: 'string', array: true, describe: 'Leave out this step and every step that needs it (repeatable; `*` allowed)' })
     .option('replace', { type: 'string', array: true, describe: 'Replace this service although it is unchanged (repeatable; `*` allowed)' })
-    .option('destroy', { type: 'boolean', default: false, describe: 'Plan to delete everything the state records (apply the saved plan to destroy exactly that)' })
+    .option('destroy', {
+      type: 'boolean',
+      default: false,
+      describe: 'Plan to delete everything the state records (apply the saved plan to destroy exactly that)',
+    })
     .option('refresh-only', { type: 'boolean', default: false, describe: 'Plan only to update the state to what the engine has; changes no container' })
-    .option('override', { type: 'string', describe: 'A YAML file of per-service overrides and bindings to existing containers or endpoints (schemas/override.schema.json)' })
+    .option('override', {
+      type: 'string',
+      describe: 'A YAML file of per-service overrides and bindings to existing containers or endpoints (schemas/override.schema.json)',
+    })
     .example('$0 plan ./pkg --out change.plan', 'Plan ./pkg and save the plan for review')
-    .example("$0 plan ./pkg --args '{\"replicas\": 3}'", 'Plan with arguments for run()') as unknown as Argv<PlanArgs>;
+    .example('$0 plan ./pkg --args \'{"replicas": 3}\'', 'Plan with arguments for run()') as unknown as Argv<PlanArgs>;
 }
 
 export type { PlanArgs };
@@ -89,22 +97,21 @@ export async function handler(argv: ArgumentsCamelCase<PlanArgs>): Promise<void>
   const backend = await openBackend(argv);
   const { planPackageAgainstState, planRefreshError, planRuntime } = await import('./plan-against-state.js');
   const planned = await planPackageAgainstState({
-      backend,
-      inputs,
-      locator: argv.dir,
-      runtime: planRuntime(argv.runtime, argv.state),
-      refresh: argv.refresh,
-      pull: argv.pull,
-      mask: (values) => maskOutput(values),
-      refreshError: planRefreshError,
-      selection: { targets: argv.target ?? [], excludes: argv.exclude ?? [], replace: argv.replace ?? [] },
-      ...(override !== undefined ? { override: { ...override, file: argv.override! } } : {}),
-      orphansInPlan: true,
-    })
-    .catch(async (err: unknown) => {
-      await backend.close();
-      throw err;
-    });
+    backend,
+    inputs,
+    locator: argv.dir,
+    runtime: planRuntime(argv.runtime, argv.state),
+    refresh: argv.refresh,
+    pull: argv.pull,
+    mask: (values) => maskOutput(values),
+    refreshError: planRefreshError,
+    selection: { targets: argv.target ?? [], excludes: argv.exclude ?? [], replace: argv.replace ?? [] },
+    ...(override !== undefined ? { override: { ...override, file: argv.override! } } : {}),
+    orphansInPlan: true,
+  }).catch(async (err: unknown) => {
+    await backend.close();
+    throw err;
+  });
   const { result, orphans } = planned;
   if (result.plan === null) {
     show(views.planView, { warnings: result.warnings, problems: result.problems }, streams, argv.json);

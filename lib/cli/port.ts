@@ -29,24 +29,24 @@ export function builder(y: Argv): Argv<PortArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<PortArgs>): Promise<void> {
   await withState(argv, async (op) => {
-  const { record } = findService(op, argv.service);
-  const id = argv['port-id'];
-  if (id !== undefined && !record.ports.has(id)) {
-    const ports = [...record.ports.keys()].sort();
-    throw new UserError(`service '${argv.service}' has no port '${id}'`, {
-      location: { file: op.file },
-      hint: ports.length > 0 ? `Its ports: ${ports.join(', ')}.` : 'It declares no ports.',
-    });
-  }
-  const only = { ...op.state, services: new Map([[argv.service, record]]), filesArtifacts: new Map(), outputs: null };
-  const status = await onEngine(() => enclaveStatus(only, op.blobs, op.runtime));
-  const ports = status.services[0]!.ports.filter((p) => id === undefined || p.id === id);
-  if (id !== undefined && !argv.json && ports[0]!.hostAddress === null) {
-    throw new UserError(`port '${id}' of service '${argv.service}' is not published on the host`, {
-      location: { file: op.file },
-      hint: `The service is ${status.services[0]!.condition}${status.services[0]!.condition === 'running' ? ' (a UDP port is published only with publish_udp)' : ''}.`,
-    });
-  }
-  show(portView, { service: argv.service, ports, only: id }, streams, argv.json === true);
+    const { record } = findService(op, argv.service);
+    const id = argv['port-id'];
+    if (id !== undefined && !record.ports.has(id)) {
+      const ports = [...record.ports.keys()].sort();
+      throw new UserError(`service '${argv.service}' has no port '${id}'`, {
+        location: { file: op.file },
+        hint: ports.length > 0 ? `Its ports: ${ports.join(', ')}.` : 'It declares no ports.',
+      });
+    }
+    const only = { ...op.state, services: new Map([[argv.service, record]]), filesArtifacts: new Map(), outputs: null };
+    const status = await onEngine(() => enclaveStatus(only, op.blobs, op.runtime));
+    const ports = status.services[0]!.ports.filter((p) => id === undefined || p.id === id);
+    if (id !== undefined && !argv.json && ports[0]!.hostAddress === null) {
+      throw new UserError(`port '${id}' of service '${argv.service}' is not published on the host`, {
+        location: { file: op.file },
+        hint: `The service is ${status.services[0]!.condition}${status.services[0]!.condition === 'running' ? ' (a UDP port is published only with publish_udp)' : ''}.`,
+      });
+    }
+    show(portView, { service: argv.service, ports, only: id }, streams, argv.json === true);
   });
 }

@@ -30,7 +30,7 @@ export interface StateArgs {
 export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
   return y
     .positional('dir', { type: 'string', default: '.', describe: 'The package directory (with main.star)' })
-    .option('args', { type: 'string', describe: "Arguments for run(), as JSON (e.g. '{\"replicas\": 2}')" })
+    .option('args', { type: 'string', describe: 'Arguments for run(), as JSON (e.g. \'{"replicas": 2}\')' })
     .option('args-file', { type: 'string', describe: 'Arguments for run(), from a JSON or YAML file' })
     .option('package', {
       type: 'string',
@@ -53,9 +53,7 @@ export function withPackageOptions<T>(y: Argv<T>): Argv<T & PackageArgs> {
     .option('max-steps', {
       type: 'number',
       describe: 'Stop a runaway package after this many Starlark steps (default 100000000 or $STARFORM_MAX_STEPS; 0: no limit)',
-    }) as unknown as Argv<
-    T & PackageArgs
-  >;
+    }) as unknown as Argv<T & PackageArgs>;
 }
 
 export function withStateOption<T>(y: Argv<T>): Argv<T & StateArgs> {
@@ -74,7 +72,8 @@ export function withEncryptionOptions<T>(y: Argv<T>): Argv<T & Pick<StateArgs, '
   return y
     .option('encryption-key-file', {
       type: 'string',
-      describe: 'Encrypt the state and plan files at rest with the passphrase in this file (default $STARFORM_ENCRYPTION_KEY_FILE or $STARFORM_ENCRYPTION_PASSPHRASE)',
+      describe:
+        'Encrypt the state and plan files at rest with the passphrase in this file (default $STARFORM_ENCRYPTION_KEY_FILE or $STARFORM_ENCRYPTION_PASSPHRASE)',
     })
     .option('allow-plaintext', {
       type: 'boolean',

@@ -30,7 +30,9 @@ export async function handler(argv: ArgumentsCamelCase<ShellArgs>): Promise<void
   const stdin = process.stdin;
   const stdout = streams.out;
   if (stdin.isTTY !== true) {
-    throw new UserError(`starform shell needs a terminal, and standard input is not one; to run a command without one: starform exec ${argv.service} -- CMD...`);
+    throw new UserError(
+      `starform shell needs a terminal, and standard input is not one; to run a command without one: starform exec ${argv.service} -- CMD...`,
+    );
   }
   const { ref, file, runtime: open } = await withState(argv, async (op) => ({ ...findService(op, argv.service), file: op.file, runtime: op.runtime }));
   const runtime = await open();
@@ -53,14 +55,19 @@ export async function handler(argv: ArgumentsCamelCase<ShellArgs>): Promise<void
   stdin.setRawMode(true);
   try {
     const code = await onEngine(() =>
-      run(ref, SHELL, { stdout, stderr: streams.err }, {
-        stdin,
-        tty: size(),
-        env: { TERM: process.env['TERM'] ?? 'xterm' },
-        onResize: (fn) => {
-          resize = fn;
+      run(
+        ref,
+        SHELL,
+        { stdout, stderr: streams.err },
+        {
+          stdin,
+          tty: size(),
+          env: { TERM: process.env['TERM'] ?? 'xterm' },
+          onResize: (fn) => {
+            resize = fn;
+          },
         },
-      }),
+      ),
     );
     process.exitCode = code;
   } finally {

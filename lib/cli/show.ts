@@ -17,7 +17,10 @@ interface ShowArgs extends SigningArgs, Pick<StateArgs, 'encryption-key-file' | 
 }
 
 export function builder(y: Argv): Argv<ShowArgs> {
- return withSigningKeyOption(withEncryptionOptions(y), 'Check the plan\'s signature with this Ed25519 key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE or $STARFORM_PLAN_SIGNING_KEY')
+  return withSigningKeyOption(
+    withEncryptionOptions(y),
+    "Check the plan's signature with this Ed25519 key (PEM); default $STARFORM_PLAN_SIGNING_KEY_FILE or $STARFORM_PLAN_SIGNING_KEY",
+  )
     .positional('plan', { type: 'string', demandOption: true, describe: 'A plan file written by `starform plan --out`' })
     .option('json', { type: 'boolean', describe: 'Print the plan as JSON' })
     .option('markdown', { type: 'boolean', describe: 'Print a Markdown summary for a pull-request comment' })
@@ -43,7 +46,8 @@ export async function handler(argv: ArgumentsCamelCase<ShowArgs>): Promise<void>
   const loaded = await readPlanFile(argv.plan, encryptionOf(argv));
   maskOutput(loaded.plan.sensitive ?? []);
   const status = signatureStatus(loaded.checksum, loaded.signature, key);
-  const signature = status.state === 'unsigned' ? null : { algorithm: status.signature.algorithm, key_id: status.signature.keyId, verified: status.verified ?? null };
+  const signature =
+    status.state === 'unsigned' ? null : { algorithm: status.signature.algorithm, key_id: status.signature.keyId, verified: status.verified ?? null };
   const [{ show }, { showView }] = await Promise.all([import('../render/view.js'), import('../render/show-view.js')]);
   const shown = {
     loaded,

@@ -63,7 +63,8 @@ const rollback: CommandModule<StateArgs, RollbackArgs> = {
       >,
     ) as unknown as Argv<RollbackArgs>,
   async handler(argv: ArgumentsCamelCase<RollbackArgs>) {
-    if (!Number.isSafeInteger(argv.serial) || argv.serial < 1) throw new UserError(`state rollback: '${String(argv.serial)}' is not a serial (a whole number from 1)`);
+    if (!Number.isSafeInteger(argv.serial) || argv.serial < 1)
+      throw new UserError(`state rollback: '${String(argv.serial)}' is not a serial (a whole number from 1)`);
     const backend = await openBackend(argv);
     try {
       const kept = historyOf(backend);
@@ -73,7 +74,9 @@ const rollback: CommandModule<StateArgs, RollbackArgs> = {
         if (argv.serial === current.serial) throw new UserError(`the state is at serial ${current.serial} already; nothing to roll back`, { location });
         const old = await kept.read(argv.serial);
         if (old.lineage !== current.lineage) {
-          throw new UserError(`serial ${argv.serial} belongs to another state (lineage ${old.lineage}, the state is ${current.lineage}); not rolling back`, { location });
+          throw new UserError(`serial ${argv.serial} belongs to another state (lineage ${old.lineage}, the state is ${current.lineage}); not rolling back`, {
+            location,
+          });
         }
         const written = await backend.write(current, old, lock);
         show(stateRolledBackView, { restored: argv.serial, written: written.serial, previous: current.serial }, streams, false);
@@ -89,13 +92,15 @@ const migrate: CommandModule<StateArgs, MigrateArgs> = {
   describe: 'Copy the state (lineage and serial kept) and its blobs from one backend to another with no state yet',
   builder: (y) =>
     withLockTimeout(
-      y
-        .option('from', { type: 'string', demandOption: true, describe: 'The state to copy: a path, file://… or postgres://…' })
-        .option('to', { type: 'string', demandOption: true, describe: 'Where to copy it: a path, file://… or postgres://… without a state' }) as unknown as Argv<
-        StateArgs & { from: string; to: string }
-      >,
-    )
-      .example('$0 state migrate --from starform.state.json --to postgres://ci@db/infra?schema=starform', 'Move a local state into PostgreSQL') as unknown as Argv<MigrateArgs>,
+      y.option('from', { type: 'string', demandOption: true, describe: 'The state to copy: a path, file://… or postgres://…' }).option('to', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Where to copy it: a path, file://… or postgres://… without a state',
+      }) as unknown as Argv<StateArgs & { from: string; to: string }>,
+    ).example(
+      '$0 state migrate --from starform.state.json --to postgres://ci@db/infra?schema=starform',
+      'Move a local state into PostgreSQL',
+    ) as unknown as Argv<MigrateArgs>,
   async handler(argv: ArgumentsCamelCase<MigrateArgs>) {
     const timeoutMs = parseLockTimeout(argv['lock-timeout']);
     const source = await openBackend(argv, argv.from);

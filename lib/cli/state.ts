@@ -9,14 +9,7 @@
 // `state push` replaces it when lineage and serial allow.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { resolveAddress, type ArtifactFile } from '../render/state-view.js';
-import {
-  stateEntryView,
-  stateListView,
-  stateMovedView,
-  statePulledView,
-  statePushedView,
-  stateRemovedView,
-} from '../render/state-command-views.js';
+import { stateEntryView, stateListView, stateMovedView, statePulledView, statePushedView, stateRemovedView } from '../render/state-command-views.js';
 import { show as showView } from '../render/view.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput } from '../render/redact.js';
@@ -162,10 +155,13 @@ const mv: CommandModule<StateArgs, MvArgs> = {
         const ip = await new DockerRuntime()
           .attachToEnclave(state.lineage, from.record.containerId, to, from.record.ipAddress ? { ipAddress: from.record.ipAddress } : {})
           .catch((err: unknown) => {
-            throw new UserError(`cannot give container ${from.record.containerId.slice(0, 12)} the name '${to}' on the enclave network: ${(err as Error).message}`, {
-              hint: 'The state was not changed.',
-              cause: err,
-            });
+            throw new UserError(
+              `cannot give container ${from.record.containerId.slice(0, 12)} the name '${to}' on the enclave network: ${(err as Error).message}`,
+              {
+                hint: 'The state was not changed.',
+                cause: err,
+              },
+            );
           });
         const record = next.services.get(to)!;
         if (ip !== '' && ip !== record.ipAddress) next = putService(next, to, { ...record, ipAddress: ip });
@@ -197,11 +193,11 @@ const push: CommandModule<StateArgs, PushArgs> = {
   describe: 'Replace the state with a state file (same lineage, serial not behind; --force otherwise)',
   builder: (y) =>
     withLockTimeout(
-      y
-        .positional('file', { type: 'string', demandOption: true, describe: 'A state file (as `state pull` prints it); - for standard input' })
-        .option('force', { type: 'boolean', default: false, describe: 'Push even when the lineage or serial say the file is another or an older state' }) as unknown as Argv<
-        StateArgs & { file: string; force: boolean }
-      >,
+      y.positional('file', { type: 'string', demandOption: true, describe: 'A state file (as `state pull` prints it); - for standard input' }).option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'Push even when the lineage or serial say the file is another or an older state',
+      }) as unknown as Argv<StateArgs & { file: string; force: boolean }>,
     ) as unknown as Argv<PushArgs>,
   async handler(argv: ArgumentsCamelCase<PushArgs>) {
     // yargs hands a lone `-` over as ''.

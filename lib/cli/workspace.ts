@@ -50,8 +50,11 @@ const list: CommandModule<StateArgs, StateArgs> = {
 };
 
 const nameBuilder = (y: Argv<StateArgs>): Argv<NameArgs> =>
-  withLockTimeout(y.positional('name', { type: 'string', demandOption: true, describe: 'The workspace' }))
-    .option('force', { type: 'boolean', default: false, describe: 'delete: also a workspace whose state still records services' }) as unknown as Argv<NameArgs>;
+  withLockTimeout(y.positional('name', { type: 'string', demandOption: true, describe: 'The workspace' })).option('force', {
+    type: 'boolean',
+    default: false,
+    describe: 'delete: also a workspace whose state still records services',
+  }) as unknown as Argv<NameArgs>;
 
 const create: CommandModule<StateArgs, NameArgs> = {
   command: 'new <name>',

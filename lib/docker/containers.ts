@@ -5,19 +5,14 @@
 import type Docker from 'dockerode';
 import { engineMessage, shortId, type DockerodeError } from './docker-errors.js';
 import { demuxDockerStream, type DemuxedOutput } from './docker-stream.js';
-import {
-  RuntimeError,
-  type ExecResult,
-  type FileMount,
-  checkMountPath,
-  collectStream,
-  relocateArchive,
-} from '../runtime/index.js';
+import { RuntimeError, type ExecResult, type FileMount, checkMountPath, collectStream, relocateArchive } from '../runtime/index.js';
 import type { DockerContext } from './context.js';
 
 export function inspectContainer(ctx: DockerContext, id: string, who: string): Promise<Docker.ContainerInspectInfo> {
-  return ctx.call(`inspecting ${who}`, () => ctx.docker.getContainer(id).inspect(), (err) =>
-    err.statusCode === 404 ? new RuntimeError('not-found', `the container of ${who} (${shortId(id)}) no longer exists`) : undefined,
+  return ctx.call(
+    `inspecting ${who}`,
+    () => ctx.docker.getContainer(id).inspect(),
+    (err) => (err.statusCode === 404 ? new RuntimeError('not-found', `the container of ${who} (${shortId(id)}) no longer exists`) : undefined),
   );
 }
 
@@ -28,8 +23,10 @@ export async function putFiles(ctx: DockerContext, container: Docker.Container, 
 
 export async function getPath(ctx: DockerContext, id: string, path: string, who: string): Promise<Buffer> {
   const clean = checkMountPath(path);
-  const stream = await ctx.call(`copying ${clean} out of ${who}`, () => ctx.docker.getContainer(id).getArchive({ path: clean }), (err) =>
-    err.statusCode === 404 ? new RuntimeError('path-not-found', `path '${clean}' does not exist in ${who}`) : undefined,
+  const stream = await ctx.call(
+    `copying ${clean} out of ${who}`,
+    () => ctx.docker.getContainer(id).getArchive({ path: clean }),
+    (err) => (err.statusCode === 404 ? new RuntimeError('path-not-found', `path '${clean}' does not exist in ${who}`) : undefined),
   );
   return collectStream(stream);
 }
@@ -38,9 +35,7 @@ export async function logs(ctx: DockerContext, id: string, who: string, tail?: n
   const container = ctx.docker.getContainer(id);
   const [info, data] = await Promise.all([
     inspectContainer(ctx, id, who),
-    ctx.call(`reading the output of ${who}`, () =>
-      container.logs({ stdout: true, stderr: true, follow: false, ...(tail !== undefined ? { tail } : {}) }),
-    ),
+    ctx.call(`reading the output of ${who}`, () => container.logs({ stdout: true, stderr: true, follow: false, ...(tail !== undefined ? { tail } : {}) })),
   ]);
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
   // A container with a terminal has one output stream, sent as it is (not multiplexed).

@@ -66,7 +66,12 @@ export class DockerContext {
   private dialGet(path: string, query: Record<string, string>): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.docker.modem.dial(
-        { path: `${path}?`, method: 'GET', options: query, statusCodes: { 200: true, 304: true, 400: 'bad parameter', 404: 'no such object', 409: 'conflict', 500: 'server error' } },
+        {
+          path: `${path}?`,
+          method: 'GET',
+          options: query,
+          statusCodes: { 200: true, 304: true, 400: 'bad parameter', 404: 'no such object', 409: 'conflict', 500: 'server error' },
+        },
         (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
       );
     });
@@ -93,11 +98,7 @@ export class DockerContext {
     return locks.run(`${this.endpoint}|${key}`, fn);
   }
 
-  async call<T>(
-    what: string,
-    fn: () => Promise<T>,
-    special?: (err: DockerodeError) => RuntimeError | undefined,
-  ): Promise<T> {
+  async call<T>(what: string, fn: () => Promise<T>, special?: (err: DockerodeError) => RuntimeError | undefined): Promise<T> {
     try {
       return await fn();
     } catch (raw) {

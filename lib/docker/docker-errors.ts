@@ -63,8 +63,7 @@ export function unreachableError(endpoint: string, cause: unknown, reason?: stri
   }
   return new RuntimeError(
     'engine-unreachable',
-    `cannot reach the Docker Engine at ${endpoint}: ${why}. Is the Docker daemon running? ` +
-      `(start dockerd, or set DOCKER_HOST to a running engine)`,
+    `cannot reach the Docker Engine at ${endpoint}: ${why}. Is the Docker daemon running? ` + `(start dockerd, or set DOCKER_HOST to a running engine)`,
     { cause },
   );
 }
@@ -86,8 +85,7 @@ export function pullError(ref: string, message: string, cause?: unknown): Runtim
   if (NETWORK_RE.test(message)) {
     return new RuntimeError(
       'registry-unreachable',
-      `cannot pull image '${ref}': its registry cannot be reached (${message}). ` +
-        `Build or load the image locally, or check the network`,
+      `cannot pull image '${ref}': its registry cannot be reached (${message}). ` + `Build or load the image locally, or check the network`,
       { cause },
     );
   }

@@ -223,7 +223,10 @@ export async function runInCopy(
       await container.remove({ force: true }).catch(() => undefined);
     }
   } finally {
-    await docker.getImage(image.Id).remove({ force: true, noprune: false }).catch(() => undefined);
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true, noprune: false })
+      .catch(() => undefined);
   }
 }
 

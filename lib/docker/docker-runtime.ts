@@ -81,10 +81,7 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
     const ctx = this.ctx;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(unreachableError(this.endpoint, undefined, `no answer within ${formatDuration(ctx.pingTimeoutMs)}`)),
-        ctx.pingTimeoutMs,
-      );
+      timer = setTimeout(() => reject(unreachableError(this.endpoint, undefined, `no answer within ${formatDuration(ctx.pingTimeoutMs)}`)), ctx.pingTimeoutMs);
     });
     try {
       const version = await Promise.race([

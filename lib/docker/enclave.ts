@@ -18,17 +18,7 @@ import {
 } from '../runtime/index.js';
 import { engineGet } from './engine-http.js';
 import { ipv4Number, ipv4Range, ipv4Text } from './addresses.js';
-import {
-  checkLineage,
-  checkServiceName,
-  LABEL_LINEAGE,
-  LABEL_PROBE,
-  LABEL_SERVICE,
-  LABEL_TASK,
-  LABEL_VOLUME_KEY,
-  networkName,
-  ownLabels,
-} from './naming.js';
+import { checkLineage, checkServiceName, LABEL_LINEAGE, LABEL_PROBE, LABEL_SERVICE, LABEL_TASK, LABEL_VOLUME_KEY, networkName, ownLabels } from './naming.js';
 import { crashPoint } from '../util/crash-point.js';
 import type { DockerContext } from './context.js';
 import { lookupContainer } from './foreign-containers.js';
@@ -59,7 +49,7 @@ export async function ensureEnclave(ctx: DockerContext, lineage: string): Promis
     // making this network (the engine finishes a request whose client died), so the
     // list above did not show it yet. Ours when it carries our label; refused otherwise.
     const adoptOnConflict = async (err: unknown): Promise<EnclaveInfo> => {
-      if (!(isRuntimeError(err, 'name-conflict'))) throw err;
+      if (!isRuntimeError(err, 'name-conflict')) throw err;
       for (let attempt = 0; attempt < 20; attempt++) {
         const found = await findNetwork(ctx, lineage);
         if (found) return found;
@@ -166,11 +156,7 @@ export async function removeEnclave(ctx: DockerContext, lineage: string, options
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, remover));
-    await Promise.all(
-      found.volumes.map((v) =>
-        ctx.callTolerating(404, `removing volume ${v.name}`, () => ctx.docker.getVolume(v.name).remove()),
-      ),
-    );
+    await Promise.all(found.volumes.map((v) => ctx.callTolerating(404, `removing volume ${v.name}`, () => ctx.docker.getVolume(v.name).remove())));
     if (found.network) {
       const id = found.network.networkId;
       // A busy engine may still be detaching the containers just removed ("has active
@@ -226,9 +212,7 @@ async function freeSubnet(ctx: DockerContext, lineage: string): Promise<{ Subnet
  */
 export async function staticAddress(ctx: DockerContext, enclave: EnclaveInfo, who: string): Promise<string> {
   const [network, containers] = await Promise.all([
-    ctx.call(`inspecting network '${enclave.networkName}'`, () =>
-      engineGet<Docker.NetworkInspectInfo>(ctx.address, `/networks/${enclave.networkId}`),
-    ),
+    ctx.call(`inspecting network '${enclave.networkName}'`, () => engineGet<Docker.NetworkInspectInfo>(ctx.address, `/networks/${enclave.networkId}`)),
     // Stopped containers keep their fixed addresses but are not among the network's endpoints.
     ctx.call(`listing containers of enclave ${enclave.lineage}`, () =>
       engineGet<Docker.ContainerInfo[]>(ctx.address, '/containers/json', {
@@ -292,15 +276,18 @@ async function findNetwork(ctx: DockerContext, lineage: string): Promise<Enclave
   const match = networks.find((n) => n.Name === name);
   if (!match) return undefined;
   if (match.Labels?.[LABEL_LINEAGE] !== lineage) {
-    throw new RuntimeError(
-      'not-owned',
-      `network '${name}' exists but is not labelled ${LABEL_LINEAGE}=${lineage}; refusing to use it (remove or rename it)`,
-    );
+    throw new RuntimeError('not-owned', `network '${name}' exists but is not labelled ${LABEL_LINEAGE}=${lineage}; refusing to use it (remove or rename it)`);
   }
   return { lineage, networkId: match.Id, networkName: name };
 }
 
-export async function attachToEnclave(ctx: DockerContext, lineage: string, containerId: string, alias: string, options: { readonly ipAddress?: string } = {}): Promise<string> {
+export async function attachToEnclave(
+  ctx: DockerContext,
+  lineage: string,
+  containerId: string,
+  alias: string,
+  options: { readonly ipAddress?: string } = {},
+): Promise<string> {
   checkLineage(lineage);
   checkServiceName(alias);
   const enclave = await ensureEnclave(ctx, lineage);

@@ -135,7 +135,11 @@ function fromContext(name: string, configDir: string): EngineEndpoint | undefine
   const docker = meta.Endpoints?.docker;
   if (!docker?.Host) fail(`${metaPath} names no docker endpoint (Endpoints.docker.Host)`, source);
   const tlsDir = join(configDir, 'contexts', 'tls', id, 'docker');
-  const files = stripUndefined({ ca: readIfPresent(join(tlsDir, 'ca.pem')), cert: readIfPresent(join(tlsDir, 'cert.pem')), key: readIfPresent(join(tlsDir, 'key.pem')) });
+  const files = stripUndefined({
+    ca: readIfPresent(join(tlsDir, 'ca.pem')),
+    cert: readIfPresent(join(tlsDir, 'cert.pem')),
+    key: readIfPresent(join(tlsDir, 'key.pem')),
+  });
   const hasTls = Object.keys(files).length > 0;
   const tls = hasTls || docker.SkipTLSVerify ? { ...files, verify: docker.SkipTLSVerify !== true } : undefined;
   return parseHost(docker.Host, tls, source);

@@ -44,7 +44,16 @@ export function engineGet<T>(
   const tls = address.tls;
   const send = (options: RequestOptions, callback: (res: IncomingMessage) => void): ClientRequest =>
     tls
-      ? tlsRequest({ ...options, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), rejectUnauthorized: tls.verify }, callback)
+      ? tlsRequest(
+          {
+            ...options,
+            ...(tls.ca ? { ca: tls.ca } : {}),
+            ...(tls.cert ? { cert: tls.cert } : {}),
+            ...(tls.key ? { key: tls.key } : {}),
+            rejectUnauthorized: tls.verify,
+          },
+          callback,
+        )
       : request(options, callback);
   return new Promise<T>((resolve, reject) => {
     const req = send(

@@ -8,19 +8,25 @@ import { engineGet } from './engine-http.js';
 import type { AdoptableContainer, ForeignPort } from './adoption.js';
 import type { DockerContext } from './context.js';
 
-export async function lookupContainer(ctx: DockerContext, idOrName: string): Promise<(AdoptableContainer & { readonly volumes: readonly string[] }) | undefined> {
+export async function lookupContainer(
+  ctx: DockerContext,
+  idOrName: string,
+): Promise<(AdoptableContainer & { readonly volumes: readonly string[] }) | undefined> {
   if (idOrName.trim() === '' || /[\s/]/.test(idOrName.replace(/^\//, ''))) return undefined;
-  const info = await ctx.call(`inspecting container '${idOrName}'`, () =>
-    engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(idOrName)}/json`),
-    (err) => (err.statusCode === 404 ? new RuntimeError('not-found', `no container '${idOrName}'`) : undefined),
-  ).catch((err: unknown) => {
-    if (isRuntimeError(err, 'not-found')) return undefined;
-    throw err;
-  });
+  const info = await ctx
+    .call(
+      `inspecting container '${idOrName}'`,
+      () => engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(idOrName)}/json`),
+      (err) => (err.statusCode === 404 ? new RuntimeError('not-found', `no container '${idOrName}'`) : undefined),
+    )
+    .catch((err: unknown) => {
+      if (isRuntimeError(err, 'not-found')) return undefined;
+      throw err;
+    });
   if (info === undefined) return undefined;
-  const image = await ctx.call(`inspecting image '${info.Image}'`, () =>
-    engineGet<Docker.ImageInspectInfo>(ctx.address, `/images/${encodeURIComponent(info.Image)}/json`),
-  ).catch(() => undefined);
+  const image = await ctx
+    .call(`inspecting image '${info.Image}'`, () => engineGet<Docker.ImageInspectInfo>(ctx.address, `/images/${encodeURIComponent(info.Image)}/json`))
+    .catch(() => undefined);
   const imageEnv = new Set(image?.Config?.Env ?? []);
   const env: Record<string, string> = {};
   for (const entry of info.Config.Env ?? []) {

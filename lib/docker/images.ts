@@ -33,12 +33,20 @@ export async function registryDigest(ctx: DockerContext, ref: string, auth?: Reg
   }
 }
 
-export async function pullImage(ctx: DockerContext, ref: string, auth?: RegistryAuth, onProgress?: (p: ImageProgress) => void, signal?: AbortSignal): Promise<void> {
+export async function pullImage(
+  ctx: DockerContext,
+  ref: string,
+  auth?: RegistryAuth,
+  onProgress?: (p: ImageProgress) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const interrupted = (): RuntimeError => new RuntimeError('timeout', `pulling image '${ref}' was interrupted: the engine stopped the pull`);
   if (signal?.aborted) throw interrupted();
   const authconfig = auth && { username: auth.username, password: auth.password, ...(auth.serverAddress ? { serveraddress: auth.serverAddress } : {}) };
-  const stream = await ctx.call(`pulling image '${ref}'`, () => ctx.docker.pull(ref, authconfig ? { authconfig } : {}), (err) =>
-    err.statusCode !== undefined ? pullError(ref, engineMessage(err), err) : undefined,
+  const stream = await ctx.call(
+    `pulling image '${ref}'`,
+    () => ctx.docker.pull(ref, authconfig ? { authconfig } : {}),
+    (err) => (err.statusCode !== undefined ? pullError(ref, engineMessage(err), err) : undefined),
   );
   const events = await readImageStream(stream, progressReporter(onProgress), signal, interrupted);
   const failed = events.find((e) => e.error !== undefined);
@@ -48,7 +56,13 @@ export async function pullImage(ctx: DockerContext, ref: string, auth?: Registry
   }
 }
 
-export async function buildImage(ctx: DockerContext, ref: string, spec: ImageBuildSpec, onProgress?: (p: ImageProgress) => void, signal?: AbortSignal): Promise<string> {
+export async function buildImage(
+  ctx: DockerContext,
+  ref: string,
+  spec: ImageBuildSpec,
+  onProgress?: (p: ImageProgress) => void,
+  signal?: AbortSignal,
+): Promise<string> {
   const interrupted = (): RuntimeError => new RuntimeError('timeout', `building image '${ref}' was interrupted: the engine stopped the build`);
   if (signal?.aborted) throw interrupted();
   const contextDir = resolvePath(spec.contextDir);
@@ -131,8 +145,10 @@ async function ensureImage(ctx: DockerContext, request: ImageRequest): Promise<I
 
 async function imageId(ctx: DockerContext, ref: string): Promise<string | undefined> {
   try {
-    const info = await ctx.call(`inspecting image '${ref}'`, () => ctx.docker.getImage(ref).inspect(), (err) =>
-      err.statusCode === 404 ? new RuntimeError('image-not-found', ref) : undefined,
+    const info = await ctx.call(
+      `inspecting image '${ref}'`,
+      () => ctx.docker.getImage(ref).inspect(),
+      (err) => (err.statusCode === 404 ? new RuntimeError('image-not-found', ref) : undefined),
     );
     return info.Id;
   } catch (err) {

@@ -37,25 +37,23 @@ export function volumeName(lineage: string, key: string): string {
 }
 
 export function taskContainerName(lineage: string, task: string, unique: string): string {
-  const slug = task.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 40) || 'task';
+  const slug =
+    task
+      .replace(/[^a-zA-Z0-9_.-]+/g, '-')
+      .replace(/^[^a-zA-Z0-9]+/, '')
+      .slice(0, 40) || 'task';
   return `${slug}--${lineage}--${unique}`;
 }
 
 export function checkLineage(lineage: string): void {
   if (!LINEAGE_RE.test(lineage)) {
-    throw new RuntimeError(
-      'invalid-spec',
-      `invalid lineage '${lineage}': use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
-    );
+    throw new RuntimeError('invalid-spec', `invalid lineage '${lineage}': use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit`);
   }
 }
 
 export function checkServiceName(name: string): void {
   if (!SERVICE_RE.test(name)) {
-    throw new RuntimeError(
-      'invalid-spec',
-      `invalid service name '${name}': use 1-63 letters, digits or '-', starting and ending with a letter or digit`,
-    );
+    throw new RuntimeError('invalid-spec', `invalid service name '${name}': use 1-63 letters, digits or '-', starting and ending with a letter or digit`);
   }
 }
 
@@ -83,11 +81,7 @@ export function checkServiceSpec(spec: ServiceSpec): void {
   if (spec.maxMemoryMegabytes !== undefined && spec.maxMemoryMegabytes < 6) {
     throw new RuntimeError('invalid-spec', `${what}: max memory must be at least 6 MB (got ${spec.maxMemoryMegabytes})`);
   }
-  if (
-    spec.maxMemoryMegabytes !== undefined &&
-    spec.minMemoryMegabytes !== undefined &&
-    spec.minMemoryMegabytes > spec.maxMemoryMegabytes
-  ) {
+  if (spec.maxMemoryMegabytes !== undefined && spec.minMemoryMegabytes !== undefined && spec.minMemoryMegabytes > spec.maxMemoryMegabytes) {
     throw new RuntimeError('invalid-spec', `${what}: min memory ${spec.minMemoryMegabytes} MB exceeds max memory ${spec.maxMemoryMegabytes} MB`);
   }
   for (const file of spec.files ?? []) checkMountPath(file.mountPath);
@@ -95,10 +89,7 @@ export function checkServiceSpec(spec: ServiceSpec): void {
   for (const dir of spec.persistentDirectories ?? []) {
     checkMountPath(dir.mountPath);
     if (!VOLUME_KEY_RE.test(dir.key)) {
-      throw new RuntimeError(
-        'invalid-spec',
-        `${what}: invalid persistent directory key '${dir.key}': use letters, digits, '_', '.' or '-'`,
-      );
+      throw new RuntimeError('invalid-spec', `${what}: invalid persistent directory key '${dir.key}': use letters, digits, '_', '.' or '-'`);
     }
     if (keys.has(dir.key)) throw new RuntimeError('invalid-spec', `${what}: persistent key '${dir.key}' used twice`);
     keys.add(dir.key);
@@ -122,11 +113,7 @@ export function checkTaskSpec(spec: TaskSpec): void {
 }
 
 /** The labels every resource of the enclave carries, plus the caller's own. */
-export function ownLabels(
-  lineage: string,
-  extra: Readonly<Record<string, string>> | undefined,
-  own: Readonly<Record<string, string>>,
-): Record<string, string> {
+export function ownLabels(lineage: string, extra: Readonly<Record<string, string>> | undefined, own: Readonly<Record<string, string>>): Record<string, string> {
   return { ...(extra ?? {}), ...own, [LABEL_LINEAGE]: lineage };
 }
 
@@ -158,7 +145,10 @@ function checkEnv(env: Readonly<Record<string, string>> | undefined, what: strin
 }
 
 function checkUser(user: UserSpec, what: string): void {
-  for (const [label, value] of [['uid', user.uid], ['gid', user.gid]] as const) {
+  for (const [label, value] of [
+    ['uid', user.uid],
+    ['gid', user.gid],
+  ] as const) {
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
       throw new RuntimeError('invalid-spec', `${what}: user ${label} must be a non-negative integer (got ${value})`);
     }

@@ -100,10 +100,7 @@ async function createServiceContainer(
 ): Promise<ServiceInfo> {
   const existing = await findServiceContainer(ctx, lineage, spec.name);
   if (existing) {
-    throw new RuntimeError(
-      'name-conflict',
-      `${who} already exists in enclave ${lineage} (container ${shortId(existing)}); remove it before creating it again`,
-    );
+    throw new RuntimeError('name-conflict', `${who} already exists in enclave ${lineage} (container ${shortId(existing)}); remove it before creating it again`);
   }
   const mounts = await ensureVolumes(ctx, lineage, spec.persistentDirectories ?? []);
   const exposed: Record<string, Record<string, never>> = {};
@@ -161,7 +158,11 @@ async function createServiceContainer(
   try {
     for (const file of spec.files ?? []) await putFiles(ctx, container, file, who);
     // The address first: Docker's "Address already in use" for a fixed address reads like a taken port.
-    await ctx.call(`starting ${who}`, () => container.start(), (err) => addressError(err, who, address) ?? startError(err, who, spec));
+    await ctx.call(
+      `starting ${who}`,
+      () => container.start(),
+      (err) => addressError(err, who, address) ?? startError(err, who, spec),
+    );
     return toStatus(ctx, await inspectContainer(ctx, container.id, who));
   } catch (err) {
     await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -187,8 +188,11 @@ export async function startService(ctx: DockerContext, ref: ServiceRef): Promise
     const info = await requireService(ctx, ref);
     if (!info.State.Running) {
       const ports = portsFromLabel(info.Config.Labels?.[LABEL_PORTS]);
-      await ctx.callTolerating(304, `starting ${describe(ref)}`, () => ctx.docker.getContainer(info.Id).start(), (err) =>
-        startError(err, describe(ref), { ports }),
+      await ctx.callTolerating(
+        304,
+        `starting ${describe(ref)}`,
+        () => ctx.docker.getContainer(info.Id).start(),
+        (err) => startError(err, describe(ref), { ports }),
       );
     }
     return toStatus(ctx, await inspectContainer(ctx, info.Id, describe(ref)), ref);
@@ -221,10 +225,7 @@ export async function waitForPort(ctx: DockerContext, ref: ServiceRef, portId: s
   const port = status.ports[portId];
   if (!port) {
     const known = Object.keys(status.ports);
-    throw new RuntimeError(
-      'not-found',
-      `${describe(ref)} has no published port '${portId}'${known.length ? ` (its ports: ${known.join(', ')})` : ''}`,
-    );
+    throw new RuntimeError('not-found', `${describe(ref)} has no published port '${portId}'${known.length ? ` (its ports: ${known.join(', ')})` : ''}`);
   }
   if (port.protocol !== 'TCP') {
     throw new RuntimeError('invalid-spec', `port '${portId}' of ${describe(ref)} is ${port.protocol}; only TCP ports can be waited for`);
@@ -240,7 +241,14 @@ export async function waitForPort(ctx: DockerContext, ref: ServiceRef, portId: s
   const direct = status.ipAddress && ctx.engine.local ? await probeDirect(status.ipAddress, port.number, 300) : 'unreachable';
   if (direct === 'open') return port;
   if (direct === 'refused') {
-    await waitForTcp(status.ipAddress!, port.number, { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 100, settleMs: 0, ...signal, describe: what, check });
+    await waitForTcp(status.ipAddress!, port.number, {
+      timeoutMs: options.timeoutMs,
+      intervalMs: options.intervalMs ?? 100,
+      settleMs: 0,
+      ...signal,
+      describe: what,
+      check,
+    });
   } else {
     await waitForTcp(port.hostIp, port.hostPort, {
       timeoutMs: options.timeoutMs,
@@ -269,12 +277,16 @@ async function resolveService(ctx: DockerContext, ref: ServiceRef): Promise<Dock
   checkServiceName(ref.name);
   const id = ref.containerId ?? (await findServiceContainer(ctx, ref.lineage, ref.name));
   if (id === undefined) return undefined;
-  const info = await ctx.call(`inspecting ${describe(ref)}`, () => ctx.docker.getContainer(id).inspect(), (err) =>
-    err.statusCode === 404 ? new RuntimeError('not-found', id) : undefined,
-  ).catch((err: unknown) => {
-    if (err instanceof RuntimeError && err.code === 'not-found') return undefined;
-    throw err;
-  });
+  const info = await ctx
+    .call(
+      `inspecting ${describe(ref)}`,
+      () => ctx.docker.getContainer(id).inspect(),
+      (err) => (err.statusCode === 404 ? new RuntimeError('not-found', id) : undefined),
+    )
+    .catch((err: unknown) => {
+      if (err instanceof RuntimeError && err.code === 'not-found') return undefined;
+      throw err;
+    });
   if (!info) return undefined;
   const labels = info.Config.Labels ?? {};
   // An adopted container (starform import) is ours by the id the state records; one
@@ -307,22 +319,23 @@ export async function notRunning(ctx: DockerContext, ref: ServiceRef, id: string
   const info = await inspectContainer(ctx, id, describe(ref)).catch(() => undefined);
   const state = info ? `${info.State.Status}${info.State.Status === 'exited' ? `, exit code ${info.State.ExitCode}` : ''}` : 'gone';
   const tail = (await logs(ctx, id, describe(ref), 10).catch(() => undefined))?.combined.toString('utf8').trimEnd();
-  return new RuntimeError(
-    'not-running',
-    `${describe(ref)} is not running (${state}); ${consequence}${tail ? `\nits last output:\n${tail}` : ''}`,
-  );
+  return new RuntimeError('not-running', `${describe(ref)} is not running (${state}); ${consequence}${tail ? `\nits last output:\n${tail}` : ''}`);
 }
 
 async function ensureVolumes(ctx: DockerContext, lineage: string, dirs: readonly PersistentDirectory[]): Promise<Docker.MountSettings[]> {
   const mounts: Docker.MountSettings[] = [];
   for (const dir of dirs) {
     const name = volumeName(lineage, dir.key);
-    const existing = await ctx.call(`inspecting volume '${name}'`, () => ctx.docker.getVolume(name).inspect(), (err) =>
-      err.statusCode === 404 ? new RuntimeError('not-found', name) : undefined,
-    ).catch((err: unknown) => {
-      if (err instanceof RuntimeError && err.code === 'not-found') return undefined;
-      throw err;
-    });
+    const existing = await ctx
+      .call(
+        `inspecting volume '${name}'`,
+        () => ctx.docker.getVolume(name).inspect(),
+        (err) => (err.statusCode === 404 ? new RuntimeError('not-found', name) : undefined),
+      )
+      .catch((err: unknown) => {
+        if (err instanceof RuntimeError && err.code === 'not-found') return undefined;
+        throw err;
+      });
     if (existing && existing.Labels?.[LABEL_LINEAGE] !== lineage) {
       throw new RuntimeError('not-owned', `volume '${name}' exists but is not labelled ${LABEL_LINEAGE}=${lineage}; refusing to use it`);
     }
@@ -388,7 +401,11 @@ function notFound(ref: ServiceRef): RuntimeError {
   );
 }
 
-function startError(err: DockerodeError, who: string, spec: { ports?: Readonly<Record<string, { number: number; publicPort?: number }>> }): RuntimeError | undefined {
+function startError(
+  err: DockerodeError,
+  who: string,
+  spec: { ports?: Readonly<Record<string, { number: number; publicPort?: number }>> },
+): RuntimeError | undefined {
   const port = portInUse(err);
   if (port === undefined) return undefined;
   const id = Object.entries(spec.ports ?? {}).find(([, p]) => p.publicPort === port)?.[0];

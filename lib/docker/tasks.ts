@@ -78,10 +78,7 @@ export async function runTask(ctx: DockerContext, lineage: string, spec: TaskSpe
       waited.catch(() => undefined);
       await container.kill().catch(() => undefined);
       const sofar = (await logs(ctx, container.id, who, 20).catch(() => undefined))?.combined.toString('utf8').trimEnd();
-      throw new RuntimeError(
-        'timeout',
-        `${who} did not finish within ${formatDuration(timeoutMs)}${sofar ? `; its last output:\n${sofar}` : ''}`,
-      );
+      throw new RuntimeError('timeout', `${who} did not finish within ${formatDuration(timeoutMs)}${sofar ? `; its last output:\n${sofar}` : ''}`);
     }
     const output = await logs(ctx, container.id, who);
     const stored: StoredPath[] = [];
@@ -116,8 +113,10 @@ export async function execService(ctx: DockerContext, ref: ServiceRef, cmd: read
   );
   const stream = await ctx.call(`exec in ${who}`, () => exec.start({ hijack: true, stdin: false }));
   const output = await ctx.call(`exec in ${who}`, () =>
-    readMultiplexed(stream, options.timeoutMs, () =>
-      new RuntimeError('timeout', `command ${JSON.stringify(cmd)} in ${who} did not finish within ${formatDuration(options.timeoutMs ?? 0)}`),
+    readMultiplexed(
+      stream,
+      options.timeoutMs,
+      () => new RuntimeError('timeout', `command ${JSON.stringify(cmd)} in ${who} did not finish within ${formatDuration(options.timeoutMs ?? 0)}`),
     ),
   );
   const deadline = Date.now() + 5000;
@@ -131,14 +130,26 @@ export async function execService(ctx: DockerContext, ref: ServiceRef, cmd: read
   }
 }
 
-export async function execAttached(ctx: DockerContext, ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options: AttachedExecOptions = {}): Promise<number> {
+export async function execAttached(
+  ctx: DockerContext,
+  ref: ServiceRef,
+  cmd: readonly string[],
+  out: OutputStreams,
+  options: AttachedExecOptions = {},
+): Promise<number> {
   if (cmd.length === 0) throw new RuntimeError('invalid-spec', `exec in ${describe(ref)}: empty command`);
   const info = await requireService(ctx, ref);
   if (!info.State.Running) throw await notRunning(ctx, ref, info.Id, 'cannot exec in it');
   return execAttachedIn(ctx.docker.getContainer(info.Id), describe(ref), cmd, out, options, (what, fn) => ctx.call(what, fn));
 }
 
-export async function execInCopy(ctx: DockerContext, ref: ServiceRef, cmd: readonly string[], out: OutputStreams, options: AttachedExecOptions = {}): Promise<number> {
+export async function execInCopy(
+  ctx: DockerContext,
+  ref: ServiceRef,
+  cmd: readonly string[],
+  out: OutputStreams,
+  options: AttachedExecOptions = {},
+): Promise<number> {
   if (cmd.length === 0) throw new RuntimeError('invalid-spec', `running in a copy of ${describe(ref)}: empty command`);
   const info = await requireService(ctx, ref);
   return runInCopy(ctx.docker, info, ref.lineage, ref.name, cmd, out, options, (what, fn) => ctx.call(what, fn));

@@ -84,7 +84,11 @@ export function exportCompose(env: ExportEnvironment): ExportResult {
       const stored = m.artifacts.filter((a) => env.storedArtifacts.has(a));
       if (stored.length > 0) {
         if (m.artifacts.length > 1) {
-          notes.push({ step: unit.step, position: unit.position, message: `'${unit.name}': ${m.path} merges files artifacts of which '${stored[0]}' is stored by a task; only that one is mounted` });
+          notes.push({
+            step: unit.step,
+            position: unit.position,
+            message: `'${unit.name}': ${m.path} merges files artifacts of which '${stored[0]}' is stored by a task; only that one is mounted`,
+          });
         }
         const volume = `artifact-${slug(stored[0]!)}`;
         namedVolumes.add(volume);
@@ -101,7 +105,8 @@ export function exportCompose(env: ExportEnvironment): ExportResult {
         const a = artifactsByName.get(name);
         for (const f of a?.files ?? []) merged.set(f.path, { content: f.content, sensitive: a!.sensitive });
       }
-      for (const [path, f] of [...merged].sort(([x], [y]) => (x < y ? -1 : 1))) files.push({ path: `${dir}/${path}`, content: f.content, mode: f.sensitive ? 0o600 : 0o644 });
+      for (const [path, f] of [...merged].sort(([x], [y]) => (x < y ? -1 : 1)))
+        files.push({ path: `${dir}/${path}`, content: f.content, mode: f.sensitive ? 0o600 : 0o644 });
       out.push(`./${dir}:${m.path}:ro`);
     });
     for (const v of unit.volumes) {
@@ -157,7 +162,8 @@ export function exportCompose(env: ExportEnvironment): ExportResult {
     const volumes = mountsOf({ ...u, owner: u.kind === 'task' ? (u.service ?? u.name) : u.name });
     if (u.kind === 'service') {
       const ports = u.ports.filter((p) => p.published).map((p) => `127.0.0.1:${p.publicPort ?? ''}:${p.number}/${p.protocol.toLowerCase()}`);
-      if (u.ports.some((p) => p.protocol === 'SCTP')) notes.push({ step: u.step, position: u.position, message: `'${u.name}': SCTP ports are published as sctp, which docker-compose 1.29 may refuse` });
+      if (u.ports.some((p) => p.protocol === 'SCTP'))
+        notes.push({ step: u.step, position: u.position, message: `'${u.name}': SCTP ports are published as sctp, which docker-compose 1.29 may refuse` });
       services[u.name] = {
         ...container(u),
         ...(ports.length > 0 ? { ports } : {}),
@@ -175,7 +181,12 @@ export function exportCompose(env: ExportEnvironment): ExportResult {
         ...(u.stopped ? { profiles: ['stopped'] } : {}),
         ...network(u.name),
       };
-      if (u.cpu.min > 0) notes.push({ step: u.step, position: u.position, message: `'${u.name}': min_cpu (a reservation) is not expressible in Compose without swarm; left out` });
+      if (u.cpu.min > 0)
+        notes.push({
+          step: u.step,
+          position: u.position,
+          message: `'${u.name}': min_cpu (a reservation) is not expressible in Compose without swarm; left out`,
+        });
     } else {
       const target = u.service !== null && present.has(u.service) ? u.service : null;
       services[u.name] = {
@@ -204,7 +215,9 @@ export function exportCompose(env: ExportEnvironment): ExportResult {
   const out: ExportFile[] = [{ path: COMPOSE_FILE, content: text, mode: 0o644 }];
   if (escaper.used.size > 0) {
     if ([...escaper.used.values()].some((v) => /[\r\n]/.test(v))) {
-      throw new UserError('a sensitive value of the plan spans lines; Compose\'s .env file cannot hold it', { hint: 'Export with --format kubernetes, whose Secrets can.' });
+      throw new UserError("a sensitive value of the plan spans lines; Compose's .env file cannot hold it", {
+        hint: 'Export with --format kubernetes, whose Secrets can.',
+      });
     }
     const lines = [...escaper.used].sort(([a], [b]) => Number(a.split('_').at(-1)) - Number(b.split('_').at(-1))).map(([k, v]) => `${k}=${v}\n`);
     out.push({ path: '.env', content: lines.join(''), mode: 0o600 });

@@ -42,7 +42,12 @@ function scalarArgs(value: JsonValue, path: string[] = []): [string[], string | 
 
 export function exportHelm(env: ExportEnvironment): ExportResult {
   const { docs, notes, jobs } = kubernetesManifests(env);
-  const chartName = dnsName(env.locator.split('/').filter((s) => s !== '' && s !== '.').at(-1) ?? 'starform');
+  const chartName = dnsName(
+    env.locator
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .at(-1) ?? 'starform',
+  );
   const actions: string[] = [];
   const action = (text: string): string => {
     actions.push(text);
@@ -100,12 +105,18 @@ export function exportHelm(env: ExportEnvironment): ExportResult {
     version: '0.1.0',
     annotations: { 'starform.dev/plan-checksum': env.checksum },
   };
-  files.push({ path: 'Chart.yaml', content: `${headerComment('Helm chart of a starform plan.', env, null, ['Install: helm install NAME .', 'What the chart cannot express is listed in templates/NOTES.txt (helm prints it after installing).'])}${yamlText(chart)}`, mode: 0o644 });
+  files.push({
+    path: 'Chart.yaml',
+    content: `${headerComment('Helm chart of a starform plan.', env, null, ['Install: helm install NAME .', 'What the chart cannot express is listed in templates/NOTES.txt (helm prints it after installing).'])}${yamlText(chart)}`,
+    mode: 0o644,
+  });
 
   const valueLines = [
     'services.<name>.image/.replicas and jobs.<name>.image: the images the plan used.',
     ...[...feeds].map(([k, where]) => `args.${k}: the package argument; feeds ${where.join(', ')}.`),
-    ...(untraced.length > 0 ? [`Package arguments not exposed (the plan does not show where their values go; change them with a new plan): ${untraced.join(', ')}.`] : []),
+    ...(untraced.length > 0
+      ? [`Package arguments not exposed (the plan does not show where their values go; change them with a new plan): ${untraced.join(', ')}.`]
+      : []),
   ];
   files.push({ path: 'values.yaml', content: `${headerComment('Values of the chart.', env, null, valueLines)}${yamlText(values)}`, mode: 0o644 });
 

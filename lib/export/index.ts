@@ -76,7 +76,9 @@ export async function writeExport(dir: string, result: ExportResult): Promise<st
       await atomicWriteFile(path, f.content, { mode: f.mode });
     }
     const list = result.files.map((f) => f.path).sort();
-    await atomicWriteFile(manifestPath, `# written by starform export; these files are replaced by the next export into this folder\n${list.join('\n')}\n`, { mode: 0o644 });
+    await atomicWriteFile(manifestPath, `# written by starform export; these files are replaced by the next export into this folder\n${list.join('\n')}\n`, {
+      mode: 0o644,
+    });
     return list;
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -35,18 +35,30 @@ const SENSITIVE_SECRET = 'starform-sensitive';
 export const kubernetesAddressing: Addressing = {
   ipOf: (s) => s,
   ownAddress: POD_IP,
-  ipNote: 'IP addresses cannot be pinned in Kubernetes: references to a service\'s ip_address are its Service\'s DNS name, and a service\'s own address is its pod IP',
+  ipNote:
+    "IP addresses cannot be pinned in Kubernetes: references to a service's ip_address are its Service's DNS name, and a service's own address is its pod IP",
   taskHost: (s) => s,
 };
 
 /** A DNS-1123 name from any text (lower case, [a-z0-9-], at most 63 characters). */
 export function dnsName(s: string): string {
-  const n = s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  const n = s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   return n === '' ? 'x' : n;
 }
 
 function portName(id: string, number: number, taken: Set<string>): string {
-  let n = id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').replace(/--+/g, '-').slice(0, 15).replace(/-+$/, '');
+  let n = id
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .replace(/--+/g, '-')
+    .slice(0, 15)
+    .replace(/-+$/, '');
   if (!/[a-z]/.test(n) || taken.has(n)) n = `p${number}`.slice(0, 15);
   taken.add(n);
   return n;
@@ -121,7 +133,8 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
       else binaryData[key] = base64(f.content);
     }
     const size = a.files.reduce((n, f) => n + f.content.length, 0);
-    if (size > 1_000_000) notes.push({ step: a.step, position: '-', message: `files artifact '${a.name}' is ${size} bytes; a ConfigMap or Secret holds at most 1 MiB` });
+    if (size > 1_000_000)
+      notes.push({ step: a.step, position: '-', message: `files artifact '${a.name}' is ${size} bytes; a ConfigMap or Secret holds at most 1 MiB` });
     sourceOf.set(a.name, { kind: a.sensitive ? 'secret' : 'configMap', name, items });
     const metadata = { name, labels: { 'app.kubernetes.io/managed-by': 'starform' }, annotations: { 'starform.dev/step': a.step } };
     if (a.sensitive) {
@@ -146,7 +159,11 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
       for (const key of m.artifacts) {
         const src = sourceOf.get(key);
         if (src === undefined) {
-          notes.push({ step: u.step, position: u.position, message: `'${u.name}': files artifact '${key}' at ${m.path} is stored by a one-off step; Kubernetes has no volume a Job fills for other pods, so the mount is left out` });
+          notes.push({
+            step: u.step,
+            position: u.position,
+            message: `'${u.name}': files artifact '${key}' at ${m.path} is stored by a one-off step; Kubernetes has no volume a Job fills for other pods, so the mount is left out`,
+          });
           continue;
         }
         sources.push({ [src.kind]: { name: src.name, items: src.items } });
@@ -194,7 +211,8 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
     const timing = { periodSeconds: interval, timeoutSeconds: 10, failureThreshold: Math.max(1, Math.ceil(budget / 1000 / interval)) };
     const only = s.checks.length === 1 ? s.checks[0]! : undefined;
     if (only?.tcpPort !== undefined) return { tcpSocket: { port: only.tcpPort }, ...timing };
-    if (only?.http !== undefined) return { httpGet: { port: only.http.port, path: only.http.path.startsWith('/') ? only.http.path : `/${only.http.path}` }, ...timing };
+    if (only?.http !== undefined)
+      return { httpGet: { port: only.http.port, path: only.http.path.startsWith('/') ? only.http.path : `/${only.http.path}` }, ...timing };
     const line = s.checks.map((c) => (c.shell ? c.command[0]! : c.command.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' '))).join(' && ');
     return { exec: { command: ['/bin/sh', '-c', line] }, ...timing };
   };
@@ -215,7 +233,10 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
           apiVersion: 'v1',
           kind: 'Service',
           metadata: { name, labels, annotations },
-          spec: { selector: { 'app.kubernetes.io/name': name }, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort, protocol: p.protocol })) },
+          spec: {
+            selector: { 'app.kubernetes.io/name': name },
+            ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort, protocol: p.protocol })),
+          },
         });
       }
       const podLabels: Record<string, string> = { ...labels };
@@ -226,8 +247,12 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
       }
       const probe = probeOf(u);
       const resources = {
-        ...(u.cpu.min > 0 || u.memoryMb.min > 0 ? { requests: { ...(u.cpu.min > 0 ? { cpu: `${u.cpu.min}m` } : {}), ...(u.memoryMb.min > 0 ? { memory: `${u.memoryMb.min}Mi` } : {}) } } : {}),
-        ...(u.cpu.max > 0 || u.memoryMb.max > 0 ? { limits: { ...(u.cpu.max > 0 ? { cpu: `${u.cpu.max}m` } : {}), ...(u.memoryMb.max > 0 ? { memory: `${u.memoryMb.max}Mi` } : {}) } } : {}),
+        ...(u.cpu.min > 0 || u.memoryMb.min > 0
+          ? { requests: { ...(u.cpu.min > 0 ? { cpu: `${u.cpu.min}m` } : {}), ...(u.memoryMb.min > 0 ? { memory: `${u.memoryMb.min}Mi` } : {}) } }
+          : {}),
+        ...(u.cpu.max > 0 || u.memoryMb.max > 0
+          ? { limits: { ...(u.cpu.max > 0 ? { cpu: `${u.cpu.max}m` } : {}), ...(u.memoryMb.max > 0 ? { memory: `${u.memoryMb.max}Mi` } : {}) } }
+          : {}),
       };
       const security = {
         ...(u.user !== null ? { runAsUser: u.user.uid, ...(u.user.gid !== null ? { runAsGroup: u.user.gid } : {}) } : {}),
@@ -258,10 +283,18 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
             ...spec,
             serviceName: name,
             template,
-            volumeClaimTemplates: claims.map((c) => ({ metadata: { name: c.name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${c.sizeMb}Mi` } } } })),
+            volumeClaimTemplates: claims.map((c) => ({
+              metadata: { name: c.name },
+              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${c.sizeMb}Mi` } } },
+            })),
           },
         });
-        if (ports.length === 0) notes.push({ step: u.step, position: u.position, message: `'${u.name}': a StatefulSet without ports names a Service '${name}' that does not exist; create a headless one if the cluster needs it` });
+        if (ports.length === 0)
+          notes.push({
+            step: u.step,
+            position: u.position,
+            message: `'${u.name}': a StatefulSet without ports names a Service '${name}' that does not exist; create a headless one if the cluster needs it`,
+          });
       } else {
         docs.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, labels, annotations }, spec: { ...spec, template } });
       }
@@ -269,7 +302,11 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
     } else {
       jobs.push(name);
       if (u.service !== null) {
-        notes.push({ step: u.step, position: u.position, message: `${u.stepKind} on '${u.service}' runs as Job '${name}' in a new pod of the service's image, not inside the service's pod${u.volumes.length > 0 ? ' (without its persistent directories)' : ''}` });
+        notes.push({
+          step: u.step,
+          position: u.position,
+          message: `${u.stepKind} on '${u.service}' runs as Job '${name}' in a new pod of the service's image, not inside the service's pod${u.volumes.length > 0 ? ' (without its persistent directories)' : ''}`,
+        });
       }
       docs.push({
         apiVersion: 'batch/v1',
@@ -280,15 +317,27 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
           ...(u.timeoutMs !== null ? { activeDeadlineSeconds: Math.max(1, Math.ceil(u.timeoutMs / 1000)) } : {}),
           template: {
             metadata: { labels },
-            spec: { restartPolicy: 'Never', containers: [{ ...base, ...(mounts.length > 0 ? { volumeMounts: mounts } : {}) }], ...(volumes.length > 0 ? { volumes } : {}) },
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ ...base, ...(mounts.length > 0 ? { volumeMounts: mounts } : {}) }],
+              ...(volumes.length > 0 ? { volumes } : {}),
+            },
           },
         },
       });
     }
   }
   if (escaper.used.size > 0) {
-    const data = Object.fromEntries([...escaper.used].sort(([a], [b]) => Number(a.split('_').at(-1)) - Number(b.split('_').at(-1))).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
-    docs.unshift({ apiVersion: 'v1', kind: 'Secret', metadata: { name: SENSITIVE_SECRET, labels: { 'app.kubernetes.io/managed-by': 'starform' } }, type: 'Opaque', data });
+    const data = Object.fromEntries(
+      [...escaper.used].sort(([a], [b]) => Number(a.split('_').at(-1)) - Number(b.split('_').at(-1))).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    );
+    docs.unshift({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: SENSITIVE_SECRET, labels: { 'app.kubernetes.io/managed-by': 'starform' } },
+      type: 'Opaque',
+      data,
+    });
   }
   return { docs, notes, jobs };
 }
@@ -297,7 +346,7 @@ export function kubernetesManifests(env: ExportEnvironment): Built {
 export function orderLines(jobs: readonly string[]): string[] {
   if (jobs.length === 0) return ['Order: the manifests start together; readiness probes hold traffic until a service is ready.'];
   return [
-    'Order: Kubernetes starts all manifests together. A run of the plan ran them in this file\'s order',
+    "Order: Kubernetes starts all manifests together. A run of the plan ran them in this file's order",
     '(annotation starform.dev/order); where that matters, apply the manifests up to each Job and wait for it:',
     ...jobs.map((j) => `  kubectl wait --for=condition=complete job/${j}`),
   ];
@@ -311,4 +360,3 @@ export function exportKubernetes(env: ExportEnvironment): ExportResult {
   const file: ExportFile = { path: KUBERNETES_FILE, content: `${header}${body}`, mode: sensitive ? 0o600 : 0o644 };
   return { files: [file], notes };
 }
-

@@ -199,8 +199,9 @@ class Resolution {
   }
 
   run(): void {
-    const needsIp = this.instructions.some((ins) => JSON.stringify(ins.args).includes('.ip_address}}'))
-      || this.instructions.some((ins) => ins.kind === 'add_service' && this.usesPlaceholder(ins));
+    const needsIp =
+      this.instructions.some((ins) => JSON.stringify(ins.args).includes('.ip_address}}')) ||
+      this.instructions.some((ins) => ins.kind === 'add_service' && this.usesPlaceholder(ins));
     if (this.addressing.subnet !== undefined) allocateAddresses(this.addressing.subnet, []);
     if (needsIp && this.addressing.subnet !== undefined) this.addresses = allocateAddresses(this.addressing.subnet, this.serviceNames);
     else if (needsIp && this.addressing.ipNote !== null) this.note(null, this.addressing.ipNote);
@@ -261,10 +262,16 @@ class Resolution {
       case 'store_service_files':
         this.runtimeArtifacts.add(String(ins.args['name']));
         this.currentKey.delete(String(ins.args['name']));
-        return this.note(ins, `store_service_files copies '${String(ins.args['src'])}' out of the running service '${String(ins.args['service_name'])}': files artifact '${String(ins.args['name'])}' has no content before the environment runs, so it is not exported (nor its mounts)`);
+        return this.note(
+          ins,
+          `store_service_files copies '${String(ins.args['src'])}' out of the running service '${String(ins.args['service_name'])}': files artifact '${String(ins.args['name'])}' has no content before the environment runs, so it is not exported (nor its mounts)`,
+        );
       case 'remove_service':
         this.dropService(String(ins.args['name']));
-        return this.note(ins, `remove_service: service '${String(ins.args['name'])}' is not part of the end state and is not exported${this.units.some((u) => u.kind === 'task' && u.service === String(ins.args['name'])) ? '; the steps that ran in it before run in containers of its image' : ''}`);
+        return this.note(
+          ins,
+          `remove_service: service '${String(ins.args['name'])}' is not part of the end state and is not exported${this.units.some((u) => u.kind === 'task' && u.service === String(ins.args['name'])) ? '; the steps that ran in it before run in containers of its image' : ''}`,
+        );
       case 'stop_service':
       case 'start_service':
         return this.setStopped(String(ins.args['name']), ins.kind === 'stop_service', ins);
@@ -390,14 +397,18 @@ class Resolution {
       image,
       entrypoint: config.entrypoint.map((s) => t(s, `the entrypoint of '${name}'`)),
       cmd: config.cmd.map((s) => t(s, `the command of '${name}'`)),
-      env: Object.keys(config.env_vars).sort().map((k) => [k, t(config.env_vars[k]!, `env ${k} of '${name}'`)] as const),
+      env: Object.keys(config.env_vars)
+        .sort()
+        .map((k) => [k, t(config.env_vars[k]!, `env ${k} of '${name}'`)] as const),
       mounts,
       volumes,
       user: config.user,
       stores: [],
       ports,
       checks,
-      labels: Object.keys(config.labels).sort().map((k) => [k, config.labels[k]!] as const),
+      labels: Object.keys(config.labels)
+        .sort()
+        .map((k) => [k, config.labels[k]!] as const),
       cpu: { min: Number(cfg['min_cpu'] ?? 0), max: Number(cfg['max_cpu'] ?? 0) },
       memoryMb: { min: Number(cfg['min_memory'] ?? 0), max: Number(cfg['max_memory'] ?? 0) },
       tty: cfg['tty_enabled'] === true,
@@ -433,13 +444,20 @@ class Resolution {
     switch (image['type']) {
       case 'image':
       case 'registry':
-        if (image['type'] === 'registry' && image['password'] !== null) this.note(ins, `${who}: the registry credentials of its image are not exported (log in to the registry where the definition runs)`);
+        if (image['type'] === 'registry' && image['password'] !== null)
+          this.note(ins, `${who}: the registry credentials of its image are not exported (log in to the registry where the definition runs)`);
         return String(image['image']);
       case 'build':
-        this.note(ins, `${who}: its image is built from '${String(image['build_context_dir'])}' by starform; the definition names the image '${String(image['image_name'])}', which must be built and available where it runs`);
+        this.note(
+          ins,
+          `${who}: its image is built from '${String(image['build_context_dir'])}' by starform; the definition names the image '${String(image['image_name'])}', which must be built and available where it runs`,
+        );
         return String(image['image_name']);
       default:
-        this.note(ins, `${who}: its image is a nix flake build; the definition names the image '${String(image['image_name'])}', which must be built and available where it runs`);
+        this.note(
+          ins,
+          `${who}: its image is a nix flake build; the definition names the image '${String(image['image_name'])}', which must be built and available where it runs`,
+        );
         return String(image['image_name']);
     }
   }
@@ -449,7 +467,15 @@ class Resolution {
     const recipe = rc['recipe'] as JsonObject;
     const intervalMs = Math.max(ms(String(rc['interval'])), 100);
     const timeoutMs = ms(String(rc['timeout']));
-    const test = this.assertionCommand(recipe, String(rc['field']), String(rc['assertion']), rc['target_value'] ?? null, ports, ins, `the ready condition of '${name}'`);
+    const test = this.assertionCommand(
+      recipe,
+      String(rc['field']),
+      String(rc['assertion']),
+      rc['target_value'] ?? null,
+      ports,
+      ins,
+      `the ready condition of '${name}'`,
+    );
     if (test === null) return null;
     const http = recipe['type'] === 'http' ? { port: Number(ports[String(recipe['port_id'])]?.['number']), path: String(recipe['endpoint']) } : undefined;
     return {
@@ -527,7 +553,16 @@ class Resolution {
     let script: string;
     let timeoutMs: number | null = null;
     if (ins.kind === 'wait') {
-      const test = this.assertionCommand(recipe, String(ins.args['field']), String(ins.args['assertion']), ins.args['target_value'] ?? null, ports, ins, `wait on '${serviceName}'`, this.addressing.taskHost(serviceName));
+      const test = this.assertionCommand(
+        recipe,
+        String(ins.args['field']),
+        String(ins.args['assertion']),
+        ins.args['target_value'] ?? null,
+        ports,
+        ins,
+        `wait on '${serviceName}'`,
+        this.addressing.taskHost(serviceName),
+      );
       if (test === null) return;
       const cmd = test.shell ? test.command[0]! : `${test.command.map(shellQuote).join(' ')} >/dev/null 2>&1`;
       timeoutMs = ms(String(ins.args['timeout']));
@@ -538,10 +573,15 @@ class Resolution {
       const skip = ins.args['skip_code_check'] === true;
       let run: string;
       if (recipe['type'] === 'exec') {
-        run = strings(recipe['command']).map((s) => shellQuote(this.text(s, ins, `the command of ${ins.id}`))).join(' ');
+        run = strings(recipe['command'])
+          .map((s) => shellQuote(this.text(s, ins, `the command of ${ins.id}`)))
+          .join(' ');
       } else {
         if (recipe['method'] !== 'GET' || Object.keys(field<JsonObject>(recipe, 'headers', {})).length > 0) {
-          return this.note(ins, `${ins.kind}: an HTTP ${String(recipe['method'])} recipe${recipe['method'] === 'GET' ? ' with headers' : ''} is not expressible; not exported`);
+          return this.note(
+            ins,
+            `${ins.kind}: an HTTP ${String(recipe['method'])} recipe${recipe['method'] === 'GET' ? ' with headers' : ''} is not expressible; not exported`,
+          );
         }
         const allTwoHundreds = codes.length > 0 && codes.every((c) => c >= 200 && c <= 299);
         if (!allTwoHundreds && !skip) return this.note(ins, `${ins.kind}: acceptable codes ${JSON.stringify(codes)} cannot be checked with wget; not exported`);
@@ -588,7 +628,8 @@ class Resolution {
     const packages = strings(a['packages']);
     let command: string;
     if (ins.kind === 'run_sh') command = `/bin/sh -c ${shellQuote(run)}`;
-    else command = `${packages.length > 0 ? `pip install --quiet --disable-pip-version-check ${packages.map(shellQuote).join(' ')} && ` : ''}python -u -c ${[run, ...args].map(shellQuote).join(' ')}`;
+    else
+      command = `${packages.length > 0 ? `pip install --quiet --disable-pip-version-check ${packages.map(shellQuote).join(' ')} && ` : ''}python -u -c ${[run, ...args].map(shellQuote).join(' ')}`;
     const store = (a['store'] as JsonObject[] | undefined) ?? [];
     const files = field<{ [path: string]: string }>(a, 'files', {});
     const asDirs: { [path: string]: JsonObject } = {};
@@ -614,7 +655,9 @@ class Resolution {
       image: this.imageOf(a['image'] as JsonObject, ins, ins.id),
       entrypoint: ['/bin/sh', '-c'],
       cmd: [script],
-      env: Object.keys(env).sort().map((k) => [k, this.text(env[k]!, ins, `env ${k} of ${ins.id}`)] as const),
+      env: Object.keys(env)
+        .sort()
+        .map((k) => [k, this.text(env[k]!, ins, `env ${k} of ${ins.id}`)] as const),
       mounts,
       volumes: [],
       user: null,
@@ -654,7 +697,9 @@ class Resolution {
       try {
         text = renderTemplate(path, template, data);
       } catch (err) {
-        throw new UserError(`rendering '${path}' of files artifact '${String(ins.args['name'])}': ${err instanceof Error ? err.message : String(err)}`, { location: ins.position });
+        throw new UserError(`rendering '${path}' of files artifact '${String(ins.args['name'])}': ${err instanceof Error ? err.message : String(err)}`, {
+          location: ins.position,
+        });
       }
       files.push({ path: path.replace(/^\/+/, ''), content: Buffer.from(text, 'utf8') });
     }

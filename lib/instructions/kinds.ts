@@ -188,4 +188,3 @@ export function isInstructionKind(kind: string): kind is InstructionKind {
 export function descriptorOf(kind: InstructionKind): KindDescriptor {
   return KINDS[kind];
 }
-

@@ -93,7 +93,8 @@ function readArgsFile(file: string): ExactObject {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'args file not found' : code === 'EISDIR' ? 'the args file is a directory' : `cannot read the args file: ${(err as Error).message}`;
+    const why =
+      code === 'ENOENT' ? 'args file not found' : code === 'EISDIR' ? 'the args file is a directory' : `cannot read the args file: ${(err as Error).message}`;
     throw new UserError(why, { location: { file }, cause: err });
   }
   return parseExact(text, file, extname(file).toLowerCase() === '.json' ? 'json' : 'yaml');
@@ -207,9 +208,9 @@ class ExactJsonReader {
       }
     }
     if (c === '"') return this.string();
-    if (this.s.startsWith('true', this.i)) return (this.i += 4), true;
-    if (this.s.startsWith('false', this.i)) return (this.i += 5), false;
-    if (this.s.startsWith('null', this.i)) return (this.i += 4), null;
+    if (this.s.startsWith('true', this.i)) return ((this.i += 4), true);
+    if (this.s.startsWith('false', this.i)) return ((this.i += 5), false);
+    if (this.s.startsWith('null', this.i)) return ((this.i += 4), null);
     NUMBER.lastIndex = this.i;
     const num = NUMBER.exec(this.s)![0];
     this.i += num.length;

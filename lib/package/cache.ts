@@ -188,12 +188,9 @@ export class PackageCache {
 
 /** The error for a cached copy whose content is not what was fetched. */
 export function tamperedError(what: string, tree: string, expected: Digest, actual: Digest, against: string): UserError {
-  return new UserError(
-    `the cached copy of ${what} does not match ${against}: its content digest is ${actual}, expected ${expected}`,
-    {
-      hint:
-        `The files in ${tree} were changed after they were fetched. Remove ${dirname(tree)} ` +
-        `(the next plan fetches the commit again and checks it against the lock).`,
-    },
-  );
+  return new UserError(`the cached copy of ${what} does not match ${against}: its content digest is ${actual}, expected ${expected}`, {
+    hint:
+      `The files in ${tree} were changed after they were fetched. Remove ${dirname(tree)} ` +
+      `(the next plan fetches the commit again and checks it against the lock).`,
+  });
 }

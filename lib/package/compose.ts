@@ -78,7 +78,8 @@ export function transpileCompose(text: string, ctx: ComposeContext): string {
     }
     if (Array.isArray(s['ports'])) {
       const ports = expandPorts(s['ports'], fail).map(
-        (p, i) => `${q(`port${i}`)}: PortSpec(number = ${p.target}, transport_protocol = ${q(p.protocol)}${HTTP_PORTS.has(p.target) ? ', application_protocol = "http"' : ''})`,
+        (p, i) =>
+          `${q(`port${i}`)}: PortSpec(number = ${p.target}, transport_protocol = ${q(p.protocol)}${HTTP_PORTS.has(p.target) ? ', application_protocol = "http"' : ''})`,
       );
       kw.push(`ports = {${ports.join(', ')}}`);
     }
@@ -120,7 +121,10 @@ export function transpileCompose(text: string, ctx: ComposeContext): string {
       });
       kw.push(`files = {${files.join(', ')}}`);
       if (moved.length > 0) kw.push(`files_to_be_moved = {${moved.join(', ')}}`);
-      uploads.set(name, up.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      uploads.set(
+        name,
+        up.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
     }
     const deploy = s['deploy'];
     if (deploy !== undefined && deploy !== null) {
@@ -171,7 +175,10 @@ function rfc1035(input: string): string {
 function dependencyOrder(graph: Map<string, Set<string>>, fail: (m: string) => never): string[] {
   const pending = new Map([...graph].map(([k, v]) => [k, new Set(v)]));
   const out: string[] = [];
-  const queue = [...pending].filter(([, d]) => d.size === 0).map(([k]) => k).sort();
+  const queue = [...pending]
+    .filter(([, d]) => d.size === 0)
+    .map(([k]) => k)
+    .sort();
   while (queue.length > 0) {
     const done = queue.shift()!;
     out.push(done);
@@ -192,36 +199,40 @@ function interpolate(v: Yaml, env: ReadonlyMap<string, string>, fail: (m: string
   if (Array.isArray(v)) return v.map((e) => interpolate(e, env, fail));
   if (isMap(v)) {
     const out: { [k: string]: Yaml } = {};
-    for (const [k, e] of Object.entries(v)) Object.defineProperty(out, k, { value: interpolate(e, env, fail), enumerable: true, writable: true, configurable: true });
+    for (const [k, e] of Object.entries(v))
+      Object.defineProperty(out, k, { value: interpolate(e, env, fail), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return v;
 }
 
 function interpolateString(s: string, env: ReadonlyMap<string, string>, fail: (m: string) => never): string {
-  return s.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, dollar: string, braced?: string, op?: string, arg?: string, bare?: string) => {
-    if (dollar === '$') return '$';
-    const name = (braced ?? bare)!;
-    const value = env.get(name);
-    const unsetOrEmpty = value === undefined || value === '';
-    const nested = (): string => interpolateString(arg ?? '', env, fail);
-    switch (op) {
-      case ':-':
-        return unsetOrEmpty ? nested() : value!;
-      case '-':
-        return value === undefined ? nested() : value;
-      case ':?':
-        return unsetOrEmpty ? fail(`required variable ${name} is missing a value: ${nested()}`) : value!;
-      case '?':
-        return value === undefined ? fail(`required variable ${name} is missing a value: ${nested()}`) : value;
-      case ':+':
-        return unsetOrEmpty ? '' : nested();
-      case '+':
-        return value === undefined ? '' : nested();
-      default:
-        return value ?? '';
-    }
-  });
+  return s.replace(
+    /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_m, dollar: string, braced?: string, op?: string, arg?: string, bare?: string) => {
+      if (dollar === '$') return '$';
+      const name = (braced ?? bare)!;
+      const value = env.get(name);
+      const unsetOrEmpty = value === undefined || value === '';
+      const nested = (): string => interpolateString(arg ?? '', env, fail);
+      switch (op) {
+        case ':-':
+          return unsetOrEmpty ? nested() : value!;
+        case '-':
+          return value === undefined ? nested() : value;
+        case ':?':
+          return unsetOrEmpty ? fail(`required variable ${name} is missing a value: ${nested()}`) : value!;
+        case '?':
+          return value === undefined ? fail(`required variable ${name} is missing a value: ${nested()}`) : value;
+        case ':+':
+          return unsetOrEmpty ? '' : nested();
+        case '+':
+          return value === undefined ? '' : nested();
+        default:
+          return value ?? '';
+      }
+    },
+  );
 }
 
 /** A .env file: KEY=VALUE lines (optionally `export`), quotes, `#` comments. */

@@ -104,7 +104,12 @@ export function download(url: string, options: DownloadOptions = {}): Downloaded
   if (r.status === 2) {
     if (why === 'timeout') fail(`no complete answer within ${timeoutMs / 1000} s`);
     const offline = /ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(why);
-    fail(why, offline ? 'starform downloads it while planning: check that this machine can reach the server (it may be offline), or upload a local copy of the file instead.' : undefined);
+    fail(
+      why,
+      offline
+        ? 'starform downloads it while planning: check that this machine can reach the server (it may be offline), or upload a local copy of the file instead.'
+        : undefined,
+    );
   }
   if (r.status !== 0) fail(why === '' ? `the download stopped (${r.signal ?? `status ${r.status}`})` : why);
   let name = '';

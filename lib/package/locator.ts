@@ -124,7 +124,10 @@ function splitSegments(text: string, part: string): string[] {
 
 function checkRepository(text: string, segments: readonly string[]): void {
   if (segments.length < 3) throw invalid(text, `it needs at least ${GITHUB}/<owner>/<repo>`);
-  for (const [i, what] of [[1, 'owner'], [2, 'repository']] as const) {
+  for (const [i, what] of [
+    [1, 'owner'],
+    [2, 'repository'],
+  ] as const) {
     if (!OWNER_OR_REPO.test(segments[i]!)) {
       throw invalid(text, `'${segments[i]}' is not a valid GitHub ${what} name (letters, digits, '-', '_', '.')`);
     }
@@ -139,10 +142,7 @@ export function isSegmentPrefix(prefix: readonly string[], segments: readonly st
 }
 
 /** Of the keys that are segment prefixes of `segments`, the longest (or undefined). */
-export function longestPrefixMatch<T extends { readonly segments: readonly string[] }>(
-  candidates: Iterable<T>,
-  segments: readonly string[],
-): T | undefined {
+export function longestPrefixMatch<T extends { readonly segments: readonly string[] }>(candidates: Iterable<T>, segments: readonly string[]): T | undefined {
   let best: T | undefined;
   for (const c of candidates) {
     if (isSegmentPrefix(c.segments, segments) && (best === undefined || c.segments.length > best.segments.length)) best = c;

@@ -18,9 +18,7 @@ import { parseAbsoluteLocator, parsePackageName, type AbsoluteLocator } from './
 export const MANIFEST_FILE = 'kurtosis.yml';
 
 /** Where a `replace` entry sends the locators below its key. */
-export type ReplaceTarget =
-  | { readonly kind: 'directory'; readonly dir: string }
-  | ({ readonly kind: 'locator' } & AbsoluteLocator);
+export type ReplaceTarget = { readonly kind: 'directory'; readonly dir: string } | ({ readonly kind: 'locator' } & AbsoluteLocator);
 
 export interface ReplaceEntry {
   /** The key as written, e.g. `github.com/kurtosis-tech/postgres-package`. */
@@ -126,7 +124,7 @@ export function parseManifest(text: string, file: string, shown: string = file):
     nameSegments = parsePackageName(withoutTrailingSlash(name.value));
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    fail(`'name': ${err.detail}`, nodeAt(name.node), 'The name is the package\'s locator: github.com/<owner>/<repo>[/<path to this directory>].');
+    fail(`'name': ${err.detail}`, nodeAt(name.node), "The name is the package's locator: github.com/<owner>/<repo>[/<path to this directory>].");
   }
 
   const replace: ReplaceEntry[] = [];

@@ -126,7 +126,9 @@ export class PackageFetcher implements PackageRemote {
       const changed = entries.filter((e) => this.lock.get(lockKey(e.locator, e.ref))?.commit !== e.commit).length;
       const dropped = [...this.lock.keys()].filter((k) => !entries.some((e) => lockKey(e.locator, e.ref) === k)).length;
       if (changed > 0 || dropped > 0) {
-        this.report(`Wrote ${this.options.lockFile}: ${entries.length} repositor${entries.length === 1 ? 'y' : 'ies'} pinned${changed ? `, ${changed} new or changed` : ''}${dropped ? `, ${dropped} no longer used dropped` : ''}.`);
+        this.report(
+          `Wrote ${this.options.lockFile}: ${entries.length} repositor${entries.length === 1 ? 'y' : 'ies'} pinned${changed ? `, ${changed} new or changed` : ''}${dropped ? `, ${dropped} no longer used dropped` : ''}.`,
+        );
       }
     }
   }
@@ -191,7 +193,12 @@ export class PackageFetcher implements PackageRemote {
     return actual;
   }
 
-  private fetch(repo: readonly string[], key: string, want: ResolvedRef, locked: LockEntry | undefined): { commit: string; cached: CachedCommit; digest: Digest } {
+  private fetch(
+    repo: readonly string[],
+    key: string,
+    want: ResolvedRef,
+    locked: LockEntry | undefined,
+  ): { commit: string; cached: CachedCommit; digest: Digest } {
     const remote = this.git();
     const url = repositoryUrl(remote, repo[1]!, repo[2]!);
     const started = performance.now();
@@ -224,8 +231,7 @@ export class PackageFetcher implements PackageRemote {
     const which = commit === undefined ? key : labelOf(key, commit);
     return new UserError(`--offline: ${which} is not in the package cache (${this.cache.root})`, {
       hint:
-        `Fill the cache beforehand, with the network: starform packages fetch [DIR | ${key}] ` +
-        `(the same STARFORM_PACKAGE_CACHE), or run without --offline.`,
+        `Fill the cache beforehand, with the network: starform packages fetch [DIR | ${key}] ` + `(the same STARFORM_PACKAGE_CACHE), or run without --offline.`,
     });
   }
 }

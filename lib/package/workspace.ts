@@ -40,16 +40,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { posix } from 'node:path';
 import { UserError, formatLocation } from '../util/errors.js';
 import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
-import {
-  GITHUB,
-  formatAbsolute,
-  isSegmentPrefix,
-  joinSegments,
-  longestPrefixMatch,
-  parseLocator,
-  parsePackageName,
-  type AbsoluteLocator,
-} from './locator.js';
+import { GITHUB, formatAbsolute, isSegmentPrefix, joinSegments, longestPrefixMatch, parseLocator, parsePackageName, type AbsoluteLocator } from './locator.js';
 import { describeUrl, download, type DownloadOptions } from './download.js';
 import { COMPOSE_FILES, transpileCompose } from './compose.js';
 import { IgnoreRules } from './ignore.js';
@@ -299,7 +290,12 @@ export class Workspace {
         return this.inRepo(pkg, posix.join(callerDir, loc.path), locator);
       }
       case 'package-root':
-        return this.inRepo(pkg, loc.path.slice(1) || '.', locator, `'/' locators start at the root of the repository of ${pkg.info.name}, not of the file system.`);
+        return this.inRepo(
+          pkg,
+          loc.path.slice(1) || '.',
+          locator,
+          `'/' locators start at the root of the repository of ${pkg.info.name}, not of the file system.`,
+        );
       case 'url':
         throw new UserError(`'${locator}' is a URL: only upload_files downloads files (locators have no scheme)`, {
           hint: `A file of a package is named github.com/<owner>/<repo>/<path>, or by a path relative to the calling module.`,
@@ -440,9 +436,7 @@ export class Workspace {
 
   /** Every file read so far, sorted by display name. */
   sources(): SourceRecord[] {
-    return [...this.read_.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([display, digest]) => ({ display, digest }));
+    return [...this.read_.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([display, digest]) => ({ display, digest }));
   }
 
   /** One digest over (display name, content hash) of every file read so far. */
@@ -472,7 +466,10 @@ export class Workspace {
     let owner: Pkg | undefined;
     for (let d = isDirectory(abs) ? abs : dirname(abs); isWithin(d, repo.top); d = dirname(d)) {
       if (isFileOrLinkedFile(join(d, MANIFEST_FILE))) {
-        const rel = relative(repo.top, d).split(sep).filter((x) => x !== '').join('/');
+        const rel = relative(repo.top, d)
+          .split(sep)
+          .filter((x) => x !== '')
+          .join('/');
         owner = this.loadPackage(d, joinSegments([...(repo.segments ?? []), ...splitPath(repo.topPath), ...splitPath(rel)]), repo, rel);
         break;
       }
@@ -556,7 +553,8 @@ export class Workspace {
       if (!statSync(mappedReal).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     } catch (err) {
       const code = (err as Problem).code;
-      const what = code === 'ENOENT' ? 'which does not exist' : code === 'ENOTDIR' ? 'which is not a directory' : `which cannot be read (${(err as Error).message})`;
+      const what =
+        code === 'ENOENT' ? 'which does not exist' : code === 'ENOTDIR' ? 'which is not a directory' : `which cannot be read (${(err as Error).message})`;
       throw new UserError(`cannot resolve '${locator}': ${mapping.via} maps ${mapping.key} to ${mapping.dir}, ${what}`);
     }
     const rest = loc.segments.slice(mapping.segments.length);
@@ -577,7 +575,9 @@ export class Workspace {
           `or below it on the way to ${joinSegments(rest) || '.'} (${mapping.key} is mapped there by ${mapping.via})`,
       );
     }
-    const pkgRel = relative(mappedReal, pkgDir).split(sep).filter((s) => s !== '');
+    const pkgRel = relative(mappedReal, pkgDir)
+      .split(sep)
+      .filter((s) => s !== '');
     const name = joinSegments([...mapping.segments, ...pkgRel]);
     const repo: Repo = { segments: mapping.segments.slice(0, 3), top: mappedReal, topPath: joinSegments(mapping.segments.slice(3)) };
     const pkg = this.loadPackage(pkgDir, name, repo, pkgRel.join('/'));

@@ -78,7 +78,10 @@ export function claimProblems(instructions: readonly Instruction[], state: State
       const name = ins.declares.name;
       const other = state.services.get(name)?.package;
       if (other !== undefined && other !== owner) {
-        at(ins, `service '${name}' belongs to package ${other}: package ${owner} cannot add a service of that name (a name can be claimed by one package only)`);
+        at(
+          ins,
+          `service '${name}' belongs to package ${other}: package ${owner} cannot add a service of that name (a name can be claimed by one package only)`,
+        );
       } else if (!state.services.has(name) && labelled.has(name)) {
         at(
           ins,
@@ -97,7 +100,10 @@ export function claimProblems(instructions: readonly Instruction[], state: State
     for (const name of artifactsCreated(ins)) {
       const other = state.filesArtifacts.get(name)?.package;
       if (other !== undefined && other !== owner) {
-        at(ins, `files artifact '${name}' belongs to package ${other}: package ${owner} cannot make an artifact of that name (a name can be claimed by one package only)`);
+        at(
+          ins,
+          `files artifact '${name}' belongs to package ${other}: package ${owner} cannot make an artifact of that name (a name can be claimed by one package only)`,
+        );
       }
     }
     if (ACTS_ON.has(ins.kind)) {

@@ -156,7 +156,8 @@ export function diff(instructions: readonly Instruction[], state: State, options
           reason = 'its container is not running';
           before = rec.config;
         }
-        if (action === 'replace' && rec?.adopted === true) reason = `${reason}; replaces the imported container ${rec.containerId.slice(0, 12)} (removed) with one starform creates`;
+        if (action === 'replace' && rec?.adopted === true)
+          reason = `${reason}; replaces the imported container ${rec.containerId.slice(0, 12)} (removed) with one starform creates`;
         world.set(name, { exists: action !== 'no-op' || sim?.exists === true, running: true });
         if (action === 'no-op' && sim !== undefined) world.set(name, sim);
         if (action === 'replace' && rec?.ipAddress) keepsAddress.add(ins.id);

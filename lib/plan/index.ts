@@ -122,7 +122,12 @@ function templateProblems(instructions: readonly Instruction[], files: ReadonlyM
         parseTemplate(path, text.toString('utf8'));
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
-        problems.push({ message: `render_templates: the template for '${path}' is not valid: ${e.message}`, position: ins.position, stack: ins.stack, stepId: ins.id });
+        problems.push({
+          message: `render_templates: the template for '${path}' is not valid: ${e.message}`,
+          position: ins.position,
+          stack: ins.stack,
+          stepId: ins.id,
+        });
       }
     }
   }
@@ -154,7 +159,11 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
   const plan: SavedPlan<Instruction, Change> = {
     // A state never written gets its lineage now (random): the plan is bound to the one
     // state it will create (apply gives the state this lineage; docs/decisions.md).
-    base: { lineage: withLineage(options.state).lineage, serial: options.state.serial, ...(options.runtime !== undefined && options.runtime !== 'docker' ? { runtime: options.runtime } : {}) },
+    base: {
+      lineage: withLineage(options.state).lineage,
+      serial: options.state.serial,
+      ...(options.runtime !== undefined && options.runtime !== 'docker' ? { runtime: options.runtime } : {}),
+    },
     package: {
       locator,
       digest,
@@ -168,10 +177,7 @@ export function planFromCheck(checked: ReturnType<typeof checkPackage>, options:
     files: result.files,
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(edits.length > 0 ? { edits } : {}),
-    sensitive: planSensitiveValues(
-      { args: options.args, marked: options.sensitiveArgs ?? [], instructions, outputs: result.outputs },
-      options.state,
-    ),
+    sensitive: planSensitiveValues({ args: options.args, marked: options.sensitiveArgs ?? [], instructions, outputs: result.outputs }, options.state),
   };
   return { plan, summary: summarize(changes), problems: [], warnings, instructions };
 }

@@ -168,9 +168,11 @@ export async function interpretWorker(): Promise<void> {
   const { parentPort, workerData } = await import('node:worker_threads');
   if (parentPort === null) throw new Error('interpretWorker runs only in the interpreter worker');
   // Started with its inputs, or prestarted by the launcher: then they come as the first message.
-  const data = ((workerData as WorkerInput | null)?.kind === 'starform-interpret'
-    ? workerData
-    : await new Promise<unknown>((resolve) => parentPort.once('message', resolve))) as WorkerInput;
+  const data = (
+    (workerData as WorkerInput | null)?.kind === 'starform-interpret'
+      ? workerData
+      : await new Promise<unknown>((resolve) => parentPort.once('message', resolve))
+  ) as WorkerInput;
   if (data?.kind !== 'starform-interpret') throw new Error('the interpreter worker got no inputs');
   const flags = new Int32Array(data.flag);
   let reply: WorkerReply;
@@ -199,7 +201,14 @@ export async function interpretWorker(): Promise<void> {
 
 function serialize(e: unknown): SerializedError {
   if (e instanceof UserError) {
-    return { userFacing: true, name: e.name, message: e.message, detail: e.detail, ...(e.location ? { location: e.location } : {}), ...(e.hint ? { hint: e.hint } : {}) };
+    return {
+      userFacing: true,
+      name: e.name,
+      message: e.message,
+      detail: e.detail,
+      ...(e.location ? { location: e.location } : {}),
+      ...(e.hint ? { hint: e.hint } : {}),
+    };
   }
   const err = e instanceof Error ? e : new Error(String(e));
   const userFacing = (err as { userFacing?: unknown }).userFacing === true;

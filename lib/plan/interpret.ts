@@ -163,10 +163,7 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
     };
   }
   thread.print = () => {};
-  thread.load = () =>
-    fail(
-      'load() is not available in Kurtosis packages: use `module = import_module("path/to/file.star")` and then `module.name`',
-    );
+  thread.load = () => fail('load() is not available in Kurtosis packages: use `module = import_module("path/to/file.star")` and then `module.name`');
 
   /** The display path of the module whose code is calling a builtin right now. */
   const callerModule = (th: Thread): string => {
@@ -261,7 +258,9 @@ export function interpretPackage(ws: Workspace, args: JsonObject, options: Inter
 export const DEFAULT_MAX_STEPS = 100_000_000;
 
 function isStepLimit(e: unknown, thread: Thread): boolean {
-  return e instanceof EvalError && thread.maxSteps > 0 && thread.steps >= thread.maxSteps - 1 && e.msg.startsWith('Starlark computation cancelled: too many steps');
+  return (
+    e instanceof EvalError && thread.maxSteps > 0 && thread.steps >= thread.maxSteps - 1 && e.msg.startsWith('Starlark computation cancelled: too many steps')
+  );
 }
 
 function stepLimitMessage(limit: number): string {

@@ -107,7 +107,11 @@ export function overrideConfig(config: ServiceConfigJson, o: ServiceOverride): S
 }
 
 function sorted<T>(o: { readonly [k: string]: T }): { [k: string]: T } {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 }
 
 /** The bound services of a plan's instructions (by name). */
@@ -146,7 +150,11 @@ export function overrideProblems(spec: OverrideSpec, instructions: readonly Inst
   for (const address of Object.keys(spec.services).sort()) {
     if (!added.has(address)) {
       const known = [...added].sort().join(', ');
-      problems.push({ message: `override: ${address} matches no service the package adds${known ? ` (its services: ${known})` : ''}`, position: at, stack: [] });
+      problems.push({
+        message: `override: ${address} matches no service the package adds${known ? ` (its services: ${known})` : ''}`,
+        position: at,
+        stack: [],
+      });
     }
   }
   const bound = boundServices(instructions);
@@ -177,4 +185,3 @@ export function bindingJson(b: Binding): JsonObject {
 export function describeBinding(b: Binding): string {
   return 'existing' in b ? `the existing container '${b.existing.container}'` : `the external endpoint ${b.external.hostname ?? b.external.ip}`;
 }
-

@@ -19,10 +19,9 @@ export function packageArgsValue(args: JsonObject, mainFile: string): Dict | Str
   if (parser === undefined || parser === fromUtf8('dict')) return value;
   if (parser !== fromUtf8('struct')) {
     const shown = typeof parser === 'string' ? toUnicode(parser) : String(parser);
-    throw new UserError(
-      `the package arguments' ${PARSER_KEY} is '${shown}': the only values Kurtosis knows are 'dict' and 'struct'`,
-      { location: { file: mainFile } },
-    );
+    throw new UserError(`the package arguments' ${PARSER_KEY} is '${shown}': the only values Kurtosis knows are 'dict' and 'struct'`, {
+      location: { file: mainFile },
+    });
   }
   return toStruct(value) as Struct;
 }

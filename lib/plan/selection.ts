@@ -201,7 +201,8 @@ export function selectChanges(
       continue;
     }
     if (c.instruction === undefined) continue;
-    const leftOut: LeftOut | undefined = c.action === 'no-op' ? undefined : { action: c.action, reason: c.reason, by: excluded.has(c.stepId) ? 'exclude' : 'target' };
+    const leftOut: LeftOut | undefined =
+      c.action === 'no-op' ? undefined : { action: c.action, reason: c.reason, by: excluded.has(c.stepId) ? 'exclude' : 'target' };
     out.push({
       action: 'no-op',
       stepId: c.stepId,

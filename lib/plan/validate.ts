@@ -72,7 +72,8 @@ export function validate(instructions: readonly Instruction[], enclave?: Enclave
       if (service !== undefined && !service.ports.has(portId)) {
         const ports = [...service.ports].sort();
         report(
-          `${ins.kind}: service '${serviceName}' has no port '${portId}'` + (ports.length > 0 ? ` (its ports: ${ports.join(', ')})` : ' (it declares no ports)'),
+          `${ins.kind}: service '${serviceName}' has no port '${portId}'` +
+            (ports.length > 0 ? ` (its ports: ${ports.join(', ')})` : ' (it declares no ports)'),
         );
       }
     };
@@ -100,7 +101,9 @@ export function validate(instructions: readonly Instruction[], enclave?: Enclave
         for (const key of ['ports', 'public_ports']) {
           for (const id of Object.keys(obj(config[key]))) {
             if (!PORT_ID.test(id)) {
-              report(`service '${name}': port id '${id}' is invalid: port ids must follow RFC 6335 (1-15 lowercase letters, digits and '-', starting with a letter)`);
+              report(
+                `service '${name}': port id '${id}' is invalid: port ids must follow RFC 6335 (1-15 lowercase letters, digits and '-', starting with a letter)`,
+              );
             }
             ports.add(id);
           }

@@ -188,12 +188,7 @@ export function planProblems(plan: SavedPlan<InstructionCore, ChangeCore>): stri
  * names, with its args). A plan whose checksum was recomputed after its instructions were
  * edited is refused here, so a payload cannot hide behind the arguments a reviewer saw.
  */
-function shownIsExecuted(
-  c: ChangeCore,
-  i: number,
-  instructions: readonly InstructionCore[],
-  byId: ReadonlyMap<string, InstructionCore>,
-): string[] {
+function shownIsExecuted(c: ChangeCore, i: number, instructions: readonly InstructionCore[], byId: ReadonlyMap<string, InstructionCore>): string[] {
   const where = `changes[${i}] (step ${JSON.stringify(c.stepId)})`;
   let ins: InstructionCore | undefined;
   if (c.instruction !== undefined) {
@@ -235,7 +230,10 @@ export function checkPlanIsCurrent(
   const hint = 'Run `starform plan` again and review the new plan.';
   const { lineage, serial } = plan.base;
   // Above 2^53 - 1 two serials can read as the same number: no exact comparison is possible.
-  for (const [what, n] of [['the plan', serial], ['the state', state.serial]] as const) {
+  for (const [what, n] of [
+    ['the plan', serial],
+    ['the state', state.serial],
+  ] as const) {
     if (!Number.isSafeInteger(n)) {
       throw new UserError(`${what} records state serial ${n}, beyond ${Number.MAX_SAFE_INTEGER}, the largest integer that stays exact`, {
         location,
@@ -245,15 +243,15 @@ export function checkPlanIsCurrent(
   if (serial === 0) {
     if (state.lineage === null) return;
     if (state.lineage === lineage) {
-      throw new UserError(
-        `stale plan: it was applied already; it made this state (lineage ${lineage}), which is now at serial ${state.serial}`,
-        { location, hint: 'A plan made against no state creates one state, once. ' + hint },
-      );
+      throw new UserError(`stale plan: it was applied already; it made this state (lineage ${lineage}), which is now at serial ${state.serial}`, {
+        location,
+        hint: 'A plan made against no state creates one state, once. ' + hint,
+      });
     }
-    throw new UserError(
-      `stale plan: it was made for a new state, but the state now exists (lineage ${state.lineage}, serial ${state.serial})`,
-      { location, hint },
-    );
+    throw new UserError(`stale plan: it was made for a new state, but the state now exists (lineage ${state.lineage}, serial ${state.serial})`, {
+      location,
+      hint,
+    });
   }
   if (state.lineage !== lineage) {
     throw new UserError(
@@ -264,9 +262,6 @@ export function checkPlanIsCurrent(
     );
   }
   if (state.serial !== serial) {
-    throw new UserError(
-      `stale plan: it was computed against state serial ${serial}, and the state is now at serial ${state.serial}`,
-      { location, hint },
-    );
+    throw new UserError(`stale plan: it was computed against state serial ${serial}, and the state is now at serial ${state.serial}`, { location, hint });
   }
 }

@@ -98,9 +98,7 @@ function sortedKeys<T extends object>(value: T): T {
 }
 
 function fromFileRecord(record: JsonObject): JsonObject {
-  return Object.fromEntries(
-    Object.entries(record).map(([field, value]) => [field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), value]),
-  );
+  return Object.fromEntries(Object.entries(record).map(([field, value]) => [field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), value]));
 }
 
 function summarize(changes: readonly { readonly action: ChangeAction }[]): SummaryV1 {
@@ -115,7 +113,13 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     starform_version: starformVersion,
     state: sortedKeys({ lineage: plan.base.lineage, serial: plan.base.serial, ...(plan.base.runtime !== undefined ? { runtime: plan.base.runtime } : {}) }),
     ...(plan.edits !== undefined && plan.edits.length > 0 ? { edits: plan.edits } : {}),
-    package: sortedKeys({ locator: plan.package.locator, digest: plan.package.digest, args: plan.package.args, ...repositoriesOf(plan.package), ...usesOf(plan.package) }),
+    package: sortedKeys({
+      locator: plan.package.locator,
+      digest: plan.package.digest,
+      args: plan.package.args,
+      ...repositoriesOf(plan.package),
+      ...usesOf(plan.package),
+    }),
     summary: sortedKeys(summarize(plan.changes)),
     changes: plan.changes.map((c, i) => toFileRecord(withoutShownArgs(c, plan.instructions), `changes[${i}]`)),
     instructions: plan.instructions.map((ins, i) => toFileRecord(withoutCallPosition(ins), `instructions[${i}]`)),
@@ -123,7 +127,9 @@ export function encode(plan: SavedPlan<InstructionCore, ChangeCore>, starformVer
     files: Object.fromEntries([...plan.files].map(([digest, content]): [string, string] => [digest, Buffer.from(content).toString('base64')]).sort(byKey)),
     ...(plan.warnings !== undefined && plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
     ...(plan.sensitive !== undefined && plan.sensitive.length > 0 ? { sensitive_values: [...plan.sensitive] } : {}),
-    ...(plan.orphans !== undefined && plan.orphans.length > 0 ? { orphans: plan.orphans.map((o) => ({ service: o.service, container_id: o.containerId })) } : {}),
+    ...(plan.orphans !== undefined && plan.orphans.length > 0
+      ? { orphans: plan.orphans.map((o) => ({ service: o.service, container_id: o.containerId })) }
+      : {}),
   };
   return sortedKeys(body) as unknown as JsonObject;
 }

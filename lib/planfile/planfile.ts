@@ -89,11 +89,7 @@ export function serializePlan(
 }
 
 /** Writes a plan file atomically, mode 0600 (an existing file too); returns its checksum. */
-export async function writePlanFile(
-  path: string,
-  plan: SavedPlan<InstructionCore, ChangeCore>,
-  options: WritePlanOptions = {},
-): Promise<Digest> {
+export async function writePlanFile(path: string, plan: SavedPlan<InstructionCore, ChangeCore>, options: WritePlanOptions = {}): Promise<Digest> {
   const { text, checksum } = serializePlan(plan, STARFORM_VERSION, options);
   const bytes = await sealBytes(options.encryption, Buffer.from(text, 'utf8'));
   try {

@@ -140,8 +140,7 @@ export function signatureVerifies(checksum: string, signature: PlanSignature, ke
 
 /** How a loaded plan stands with the configured key, for `show` and `apply`. */
 export type SignatureStatus =
-  | { readonly state: 'unsigned' }
-  | { readonly state: 'signed'; readonly signature: PlanSignature; readonly verified: boolean | undefined };
+  { readonly state: 'unsigned' } | { readonly state: 'signed'; readonly signature: PlanSignature; readonly verified: boolean | undefined };
 
 export function signatureStatus(checksum: string, signature: PlanSignature | null, key: PlanKey | undefined): SignatureStatus {
   if (signature === null) return { state: 'unsigned' };
@@ -155,7 +154,9 @@ export function describeSignature(status: SignatureStatus, key: PlanKey | undefi
   }
   const by = `Signed (${status.signature.algorithm}, key ${status.signature.keyId})`;
   if (status.verified === undefined) return `${by}; not verified: no plan signing key is configured.`;
-  return status.verified ? `${by}; the signature verifies with the configured key.` : `${by}; the signature does NOT verify with the configured key (${key!.id}): apply refuses it.`;
+  return status.verified
+    ? `${by}; the signature verifies with the configured key.`
+    : `${by}; the signature does NOT verify with the configured key (${key!.id}): apply refuses it.`;
 }
 
 /**

@@ -63,7 +63,9 @@ export function interruptText(count: number, running: number, images: { readonly
   const pulls = images.pulls ?? 0;
   const builds = images.builds ?? 0;
   if (running === 0 && pulls + builds > 0) {
-    const what = [pulls > 0 ? `${pulls} image pull${pulls === 1 ? '' : 's'}` : '', builds > 0 ? `${builds} image build${builds === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+    const what = [pulls > 0 ? `${pulls} image pull${pulls === 1 ? '' : 's'}` : '', builds > 0 ? `${builds} image build${builds === 1 ? '' : 's'}` : '']
+      .filter(Boolean)
+      .join(' and ');
     if (count === 1) return `Interrupt received: finishing ${what}; no step starts (interrupt again to abort ${pulls + builds === 1 ? 'it' : 'them'}).`;
     return `Interrupt received again: aborting ${what}; nothing was changed (interrupt once more to stop at once).`;
   }

@@ -25,7 +25,9 @@ export function editLines(edits: readonly PlanEdit[]): string[] {
       case 'exclude':
         lines.push(
           `--exclude ${neutraliseInline(e.address)}: ${list(e.matched)}` +
-            (e.dependents.length > 0 ? `, and with ${e.matched.length === 1 ? 'it' : 'them'} the steps that need ${e.matched.length === 1 ? 'it' : 'them'}: ${list(e.dependents)}` : ''),
+            (e.dependents.length > 0
+              ? `, and with ${e.matched.length === 1 ? 'it' : 'them'} the steps that need ${e.matched.length === 1 ? 'it' : 'them'}: ${list(e.dependents)}`
+              : ''),
         );
         break;
       case 'replace':
@@ -35,7 +37,9 @@ export function editLines(edits: readonly PlanEdit[]): string[] {
         lines.push('--destroy: this plan deletes what the state records (a whole destroy also removes the enclave network)');
         break;
       case 'refresh-only':
-        lines.push(`--refresh-only: this plan only updates the state to what the engine has (${e.drift.length} difference${e.drift.length === 1 ? '' : 's'}); it changes no container`);
+        lines.push(
+          `--refresh-only: this plan only updates the state to what the engine has (${e.drift.length} difference${e.drift.length === 1 ? '' : 's'}); it changes no container`,
+        );
         for (const d of e.drift) lines.push(`    ~ ${neutraliseInline(d)}`);
         break;
       case 'override': {
@@ -62,7 +66,9 @@ function overrideSummary(content: JsonValue): string[] {
       const external = o['external'] as Record<string, JsonValue> | undefined;
       if (existing) parts.push(`bound to the existing container ${String(existing['container'])}`);
       if (external) parts.push(`bound to the external endpoint ${String(external['hostname'] ?? external['ip'])}`);
-      const fields = Object.keys(o).filter((k) => k !== 'existing' && k !== 'external').sort();
+      const fields = Object.keys(o)
+        .filter((k) => k !== 'existing' && k !== 'external')
+        .sort();
       if (fields.length > 0) parts.push(`overrides ${fields.join(', ')}`);
       return `${neutraliseInline(address)}: ${parts.join('; ')}`;
     });

@@ -108,7 +108,11 @@ function problemJson(p: Problem): JsonObject {
 }
 
 /** `validate --json`. */
-export function validateDocument(r: { readonly instructions: number; readonly problems: readonly Problem[]; readonly warnings: readonly string[] }): JsonObject {
+export function validateDocument(r: {
+  readonly instructions: number;
+  readonly problems: readonly Problem[];
+  readonly warnings: readonly string[];
+}): JsonObject {
   return document({ valid: r.problems.length === 0, instructions: r.instructions, problems: r.problems.map(problemJson), warnings: [...r.warnings] });
 }
 
@@ -177,14 +181,25 @@ export function eventDocument(event: ApplyEvent, at: Date): JsonObject {
         ref: event.ref,
         operation: event.operation,
         message: event.message,
-        layers: event.layers.map((l) => ({ id: l.id, status: l.status, ...(l.current !== undefined ? { current: l.current } : {}), ...(l.total !== undefined ? { total: l.total } : {}) })),
+        layers: event.layers.map((l) => ({
+          id: l.id,
+          status: l.status,
+          ...(l.current !== undefined ? { current: l.current } : {}),
+          ...(l.total !== undefined ? { total: l.total } : {}),
+        })),
         ...(event.buildStep !== undefined ? { build_step: event.buildStep } : {}),
         elapsed_ms: event.elapsedMs,
       });
     case 'step_slow':
       return document({ ...head, ...stepJson(event.step), elapsed_ms: event.elapsedMs });
     case 'interrupt':
-      return document({ ...head, count: event.count, running: event.running, ...(event.pulls !== undefined ? { pulls: event.pulls } : {}), ...(event.builds !== undefined ? { builds: event.builds } : {}) });
+      return document({
+        ...head,
+        count: event.count,
+        running: event.running,
+        ...(event.pulls !== undefined ? { pulls: event.pulls } : {}),
+        ...(event.builds !== undefined ? { builds: event.builds } : {}),
+      });
     case 'step_start':
       return document({ ...head, ...stepJson(event.step) });
     case 'step_done':

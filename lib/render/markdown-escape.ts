@@ -38,7 +38,10 @@ function visible(c: string): string {
 
 function inlineText(s: string, mentions: boolean): string {
   let out = '';
-  for (const ch of s.replace(/\r\n?|\n/g, '\\n').replace(/\t/g, '\\t').replace(INVISIBLE, visible)) {
+  for (const ch of s
+    .replace(/\r\n?|\n/g, '\\n')
+    .replace(/\t/g, '\\t')
+    .replace(INVISIBLE, visible)) {
     const code = ch.codePointAt(0)!;
     const punct = (code >= 0x21 && code <= 0x2f) || (code >= 0x3a && code <= 0x40) || (code >= 0x5b && code <= 0x60) || (code >= 0x7b && code <= 0x7e);
     // A word joiner after `@` keeps GitHub from reading a mention (and notifying someone).
@@ -49,7 +52,10 @@ function inlineText(s: string, mentions: boolean): string {
 
 function mermaidText(s: string): string {
   let out = '';
-  for (const ch of s.replace(/\r\n?|\n/g, '\\n').replace(/\t/g, '\\t').replace(INVISIBLE, visible)) {
+  for (const ch of s
+    .replace(/\r\n?|\n/g, '\\n')
+    .replace(/\t/g, '\\t')
+    .replace(INVISIBLE, visible)) {
     out += /^[A-Za-z0-9 ]$/.test(ch) ? ch : `#${ch.codePointAt(0)!};`;
   }
   return out;

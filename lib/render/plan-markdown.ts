@@ -110,7 +110,15 @@ export function renderPlanMarkdown(view: MarkdownPlan, options: MarkdownOptions 
   const planFile = shellQuote(clip(plan.planFile, MAX_NAME_CHARS));
   const showAll = `starform show ${planFile}`;
 
-  const tables = [header(plan, planFile), editsMarkdown(view.edits ?? [], plan.changes), summaryTable(plan.summary), orphansMarkdown(view.orphans ?? []), banner(plan.summary)].filter((s) => s !== '').join('\n');
+  const tables = [
+    header(plan, planFile),
+    editsMarkdown(view.edits ?? [], plan.changes),
+    summaryTable(plan.summary),
+    orphansMarkdown(view.orphans ?? []),
+    banner(plan.summary),
+  ]
+    .filter((s) => s !== '')
+    .join('\n');
   const head = [tables, warnings(plan.warnings, Math.floor(maxBytes / 4))].filter((s) => s !== '').join('\n');
   const footer = `<sub>To see every change in full: ${packageCode(showAll)} (or ${packageCode(`${showAll} --json`)}).</sub>\n`;
   let left = maxBytes - bytes(head) - bytes(footer) - 1;
@@ -238,7 +246,11 @@ function criticalSection(changes: readonly Change[], ctx: Context, budget: numbe
   const note = '\n_Their diffs are left out to fit in this comment._\n';
   if (bytes(title) + bytes(list) + bytes(note) <= budget) return [title, list + note].join('\n');
   // Even one line each does not fit: the only case where some are not named here.
-  const { text } = middleOut(lines.map((l) => l + '\n'), budget - bytes(title) - NOTE_RESERVE, (n) => `\n**… ${n} more deletions and replacements are not listed here: this comment cannot hold them all.**\n\n`);
+  const { text } = middleOut(
+    lines.map((l) => l + '\n'),
+    budget - bytes(title) - NOTE_RESERVE,
+    (n) => `\n**… ${n} more deletions and replacements are not listed here: this comment cannot hold them all.**\n\n`,
+  );
   return [title, text].join('\n');
 }
 
@@ -271,7 +283,11 @@ function restSection(changes: readonly Change[], ctx: Context, budget: number): 
     const tail = rendered.slice(hi + 1).map((r) => r.full());
     return [title, ...head, note, lines.slice(lo, hi + 1).join(''), ...tail].join('\n');
   }
-  const { text } = middleOut(lines, available - NOTE_RESERVE, (n) => `\n**… ${n} more ${n === 1 ? 'change' : 'changes'} (creations and one-off steps) are left out to fit in this comment.**\n\n`);
+  const { text } = middleOut(
+    lines,
+    available - NOTE_RESERVE,
+    (n) => `\n**… ${n} more ${n === 1 ? 'change' : 'changes'} (creations and one-off steps) are left out to fit in this comment.**\n\n`,
+  );
   return [title, text].join('\n');
 }
 

@@ -141,7 +141,7 @@ export class Redactor {
     let masked = '';
     let copied = 0;
     const starts = this.firstChars!;
-    for (let i = 0; i + MIN_MASKED_LENGTH <= text.length; ) {
+    for (let i = 0; i + MIN_MASKED_LENGTH <= text.length;) {
       const found = starts.has(text.charCodeAt(i)) ? index.get(text.slice(i, i + MIN_MASKED_LENGTH))?.find((sp) => text.startsWith(sp, i)) : undefined;
       if (found === undefined) {
         i++;

@@ -23,10 +23,7 @@ export type StateEntry =
 
 /** The addresses of the services and files artifacts of a state, sorted. */
 export function stateAddresses(state: State): string[] {
-  return [
-    ...[...state.services.keys()].sort().map((n) => `service.${n}`),
-    ...[...state.filesArtifacts.keys()].sort().map((n) => `artifact.${n}`),
-  ];
+  return [...[...state.services.keys()].sort().map((n) => `service.${n}`), ...[...state.filesArtifacts.keys()].sort().map((n) => `artifact.${n}`)];
 }
 
 /** What an address names in the state; undefined when nothing. */
@@ -96,11 +93,7 @@ export interface ArtifactFile {
   readonly size: number;
 }
 
-export function renderEntry(
-  state: State,
-  entry: StateEntry,
-  options: { color?: boolean; files?: readonly ArtifactFile[]; redactor?: Redactor } = {},
-): string {
+export function renderEntry(state: State, entry: StateEntry, options: { color?: boolean; files?: readonly ArtifactFile[]; redactor?: Redactor } = {}): string {
   const p: Painter = paint(options.color === true);
   const r = options.redactor ?? stateRedactor(state);
   const masked = (v: JsonValue): string => formatJson(r.redactJson(v));

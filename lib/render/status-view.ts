@@ -15,12 +15,7 @@ import type { View } from './view.js';
 
 /** A service's state in words: running, stopped, exited with code 7, missing; "failed, …" when the state records a failure. */
 export function stateText(s: ServiceStatusRow): string {
-  const now =
-    s.condition === 'exited'
-      ? `exited with code ${s.exitCode ?? 'unknown'}`
-      : s.condition === 'other'
-        ? (s.engineState ?? 'unknown')
-        : s.condition;
+  const now = s.condition === 'exited' ? `exited with code ${s.exitCode ?? 'unknown'}` : s.condition === 'other' ? (s.engineState ?? 'unknown') : s.condition;
   return s.recorded === 'failed' ? `failed, ${now}` : now;
 }
 
@@ -71,13 +66,9 @@ export function renderStatusText(status: EnclaveStatus, options: { color?: boole
     for (const s of status.services) {
       const ports = s.ports.length > 0 ? s.ports : [undefined];
       ports.forEach((port, i) => {
-        const portCells = port
-          ? [safe(port.id), `${port.number}/${port.transportProtocol.toLowerCase()}`, port.hostUrl ?? '(not published)']
-          : ['', '', ''];
+        const portCells = port ? [safe(port.id), `${port.number}/${port.transportProtocol.toLowerCase()}`, port.hostUrl ?? '(not published)'] : ['', '', ''];
         rows.push(
-          i === 0
-            ? [safe(s.name), stateText(s), safe(s.image), shortDigest(s.digest), s.ipAddress ?? '-', ...portCells]
-            : ['', '', '', '', '', ...portCells],
+          i === 0 ? [safe(s.name), stateText(s), safe(s.image), shortDigest(s.digest), s.ipAddress ?? '-', ...portCells] : ['', '', '', '', '', ...portCells],
         );
       });
     }
@@ -97,9 +88,7 @@ export function renderStatusText(status: EnclaveStatus, options: { color?: boole
     let text = `${p.bold('Outputs:')}\n\n${outputs}`;
     if (status.outputAddresses.length > 0) {
       text +=
-        `\n${p.bold('On this host:')}\n\n` +
-        status.outputAddresses.map((a) => `${safe(a.output)}: ${safe(a.address)} → ${safe(a.hostUrl)}`).join('\n') +
-        '\n';
+        `\n${p.bold('On this host:')}\n\n` + status.outputAddresses.map((a) => `${safe(a.output)}: ${safe(a.address)} → ${safe(a.hostUrl)}`).join('\n') + '\n';
     }
     parts.push(text);
   }

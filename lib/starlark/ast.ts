@@ -13,8 +13,7 @@ export interface Position {
 }
 
 export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '//' | '%' | '&' | '|' | '^' | '<<' | '>>'
-  | '==' | '!=' | '<' | '>' | '<=' | '>=' | 'and' | 'or' | 'in' | 'not in';
+  '+' | '-' | '*' | '/' | '//' | '%' | '&' | '|' | '^' | '<<' | '>>' | '==' | '!=' | '<' | '>' | '<=' | '>=' | 'and' | 'or' | 'in' | 'not in';
 
 export type AugmentedOp = '+=' | '-=' | '*=' | '/=' | '//=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=';
 
@@ -28,16 +27,7 @@ export interface File {
   module?: ResolvedModule;
 }
 
-export type Stmt =
-  | AssignStmt
-  | DefStmt
-  | ExprStmt
-  | IfStmt
-  | ForStmt
-  | WhileStmt
-  | LoadStmt
-  | BranchStmt
-  | ReturnStmt;
+export type Stmt = AssignStmt | DefStmt | ExprStmt | IfStmt | ForStmt | WhileStmt | LoadStmt | BranchStmt | ReturnStmt;
 
 /** `lhs = rhs` (op '=') or `lhs += rhs` etc. */
 export interface AssignStmt {

@@ -42,19 +42,7 @@ import {
   type ValueIterator,
 } from './values.js';
 import { utf8DecodeAt } from './quote.js';
-import {
-  asBool,
-  asCallable,
-  asInt,
-  asInt32,
-  asIterable,
-  asString,
-  isIterable,
-  noKwargs,
-  paramLabel,
-  unpackArgs,
-  unpackPositional,
-} from './unpack.js';
+import { asBool, asCallable, asInt, asInt32, asIterable, asString, isIterable, noKwargs, paramLabel, unpackArgs, unpackPositional } from './unpack.js';
 import { noSuchAttrMessage } from './struct.js';
 
 // ---- helpers ----------------------------------------------------------------------------------
@@ -356,7 +344,7 @@ function hasattr(_t: Thread, _fn: Builtin, args: Value[], kwargs: KwArgs | null)
  */
 export function javaStringHash(s: string): number {
   let h = 0;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       h = (Math.imul(31, h) + c) | 0;

@@ -567,7 +567,6 @@ class Compiler {
     const freezer = captured.length > 0 ? `, () => { ${captured.join(' ')} }` : '';
     return `rt.makeFunction(D[${d}], [${defaults.join(', ')}], ${js}${freezer})`;
   }
-
 }
 
 const binaryOps: Record<string, string> = {

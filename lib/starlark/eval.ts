@@ -67,8 +67,7 @@ export class StarlarkFunction extends Callable {
   }
   callInternal(thread: Thread, args: Value[], kwargs: KwArgs | null): Value {
     const code = this.code;
-    const locals =
-      kwargs === null && code.simple && args.length === code.paramNames.length ? args : bindArgs(this, args, kwargs);
+    const locals = kwargs === null && code.simple && args.length === code.paramNames.length ? args : bindArgs(this, args, kwargs);
     if (code.active > 0 && !thread.allowRecursion) fail(`function ${code.name} called recursively`);
     if (++thread.depth > thread.maxDepth) {
       thread.depth--;
@@ -181,15 +180,7 @@ function builtinFrame(e: unknown, name: string): unknown {
   return err;
 }
 
-function callStar(
-  thread: Thread,
-  f: Value,
-  args: Value[],
-  kwargs: KwArgs | null,
-  star: Value | undefined,
-  starstar: Value | undefined,
-  pos = 0,
-): Value {
+function callStar(thread: Thread, f: Value, args: Value[], kwargs: KwArgs | null, star: Value | undefined, starstar: Value | undefined, pos = 0): Value {
   if (star !== undefined) {
     if (!isIterable(star)) fail(`argument after * must be iterable, not ${typeName(star)}`);
     const it = iterate(star);
@@ -383,7 +374,7 @@ export function programOf(compiled: CompiledModule, filename: string, dialect: D
     run(thread, predeclared, universeValues) {
       const U = compiled.universalNames.map((n) => universeValues.get(n));
       const P = compiled.predeclaredNames.map((n) => predeclared.get(n));
-      const toplevel = (compiled.factory(rt, compiled.constants, compiled.functions, U, P) as (t: Thread, g: Value[]) => void);
+      const toplevel = compiled.factory(rt, compiled.constants, compiled.functions, U, P) as (t: Thread, g: Value[]) => void;
       const G: (Value | undefined)[] = new Array(compiled.globalNames.length).fill(undefined);
       thread.allowRecursion = dialect.recursion === true;
       thread.stepLimit = nextStepLimit(thread);

@@ -6,17 +6,7 @@
 // toExponential/toFixed round the exact value too but break exact ties upwards, so ties
 // (rare, detectable cheaply) are recomputed with exact BigInt arithmetic.
 import { utf8DecodeAt, utf8Encode, quote } from './quote.js';
-import {
-  Dict,
-  Float,
-  fail,
-  formatG,
-  repr,
-  str,
-  typeName,
-  type KwArgs,
-  type Value,
-} from './values.js';
+import { Dict, Float, fail, formatG, repr, str, typeName, type KwArgs, type Value } from './values.js';
 
 // ---- % interpolation -----------------------------------------------------------------
 

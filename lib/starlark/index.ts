@@ -110,7 +110,8 @@ export function execFile(thread: Thread, filename: string, src: string, options:
   if (cache === undefined) return compileProgram(filename, src, (n) => predeclared.has(n), u, dialect).run(thread, predeclared, u);
   const key = cache.key(filename, src, dialect, predeclared.keys(), u.keys());
   const compiled =
-    cache.load(key, filename) ?? cache.compile(key, filename, (makeFactory) => compileModule(filename, src, (n) => predeclared.has(n), u, dialect, makeFactory));
+    cache.load(key, filename) ??
+    cache.compile(key, filename, (makeFactory) => compileModule(filename, src, (n) => predeclared.has(n), u, dialect, makeFactory));
   return programOf(compiled, filename, dialect).run(thread, predeclared, u);
 }
 

@@ -8,21 +8,7 @@
 // "at offset N, ..."; indent is a port of Go's encoding/json.Indent and its validating
 // scanner, whose messages ("invalid character 'x' looking for beginning of value") it keeps.
 // Starlark strings are byte strings, so everything here works on bytes (UTF-8).
-import {
-  Builtin,
-  Dict,
-  EvalError,
-  Float,
-  List,
-  StarlarkObject,
-  fail,
-  formatG,
-  iterate,
-  normInt,
-  repr,
-  typeName,
-  type Value,
-} from './values.js';
+import { Builtin, Dict, EvalError, Float, List, StarlarkObject, fail, formatG, iterate, normInt, repr, typeName, type Value } from './values.js';
 import { quote, utf8DecodeAt } from './quote.js';
 import { asString, isIterable, unpackArgs, unpackPositional } from './unpack.js';
 import { Module, setStructJsonEncoder } from './struct.js';
@@ -73,14 +59,29 @@ function quoteNonASCII(s: string): string {
       }
       out += s.slice(start, i);
       switch (c) {
-        case 0x22: out += '\\"'; break;
-        case 0x5c: out += '\\\\'; break;
-        case 0x0a: out += '\\n'; break;
-        case 0x0d: out += '\\r'; break;
-        case 0x09: out += '\\t'; break;
-        case 0x08: out += '\\b'; break;
-        case 0x0c: out += '\\f'; break;
-        default: out += '\\u00' + HEX[c >> 4] + HEX[c & 15];
+        case 0x22:
+          out += '\\"';
+          break;
+        case 0x5c:
+          out += '\\\\';
+          break;
+        case 0x0a:
+          out += '\\n';
+          break;
+        case 0x0d:
+          out += '\\r';
+          break;
+        case 0x09:
+          out += '\\t';
+          break;
+        case 0x08:
+          out += '\\b';
+          break;
+        case 0x0c:
+          out += '\\f';
+          break;
+        default:
+          out += '\\u00' + HEX[c >> 4] + HEX[c & 15];
       }
       start = ++i;
       continue;
@@ -307,11 +308,26 @@ function unquoteJSON(lit: string): string {
       out += lit.slice(start, i);
       const e = lit[i + 1];
       switch (e) {
-        case 'b': out += '\b'; i += 2; break;
-        case 'f': out += '\f'; i += 2; break;
-        case 'n': out += '\n'; i += 2; break;
-        case 'r': out += '\r'; i += 2; break;
-        case 't': out += '\t'; i += 2; break;
+        case 'b':
+          out += '\b';
+          i += 2;
+          break;
+        case 'f':
+          out += '\f';
+          i += 2;
+          break;
+        case 'n':
+          out += '\n';
+          i += 2;
+          break;
+        case 'r':
+          out += '\r';
+          i += 2;
+          break;
+        case 't':
+          out += '\t';
+          i += 2;
+          break;
         case 'u': {
           let r = hex4(lit, i);
           i += 6;
@@ -327,7 +343,9 @@ function unquoteJSON(lit: string): string {
           out += encodeRune(r);
           break;
         }
-        default: out += e; i += 2;
+        default:
+          out += e;
+          i += 2;
       }
       start = i;
     } else if (c < 0x80) {
@@ -730,7 +748,14 @@ class Scanner {
         return Op.Continue;
       case St.InStringEsc:
         switch (c) {
-          case 0x62: case 0x66: case 0x6e: case 0x72: case 0x74: case 0x5c: case 0x2f: case 0x22:
+          case 0x62:
+          case 0x66:
+          case 0x6e:
+          case 0x72:
+          case 0x74:
+          case 0x5c:
+          case 0x2f:
+          case 0x22:
             this.state = St.InString;
             return Op.Continue;
           case 0x75:

@@ -193,7 +193,7 @@ function isCasedRune(cp: number): boolean {
 function codePoints(s: string): number[] {
   const out: number[] = [];
   const n = s.length;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       out.push(c);
@@ -223,7 +223,7 @@ function mapCase(s: string, f: (cp: number) => number, mode: 0 | 1 | 2): string 
   let out = Buffer.allocUnsafe(n + 16);
   let j = 0;
   let prevCased = false;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     if (j + 4 > out.length) {
       const bigger = Buffer.allocUnsafe(out.length * 2);
       out.copy(bigger, 0, 0, j);
@@ -348,7 +348,7 @@ function allMatch(s: string, asciiRe: RegExp, re: RegExp): boolean {
 
 function isSpaceString(s: string): boolean {
   if (s === '') return false;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const w = spaceAt(s, i);
     if (w === 0) return false;
     i += w;
@@ -532,7 +532,7 @@ function splitSpace(s: string, max: number): string[] {
   const res: string[] = [];
   const n = s.length;
   let start = -1;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const w = spaceAt(s, i);
     if (w > 0) {
       if (start >= 0) {
@@ -553,7 +553,7 @@ function splitSpace(s: string, max: number): string[] {
 function rsplitSpace(s: string, max: number): string[] {
   const res: string[] = [];
   let end = -1;
-  for (let i = s.length; i > 0; ) {
+  for (let i = s.length; i > 0;) {
     const w = spaceBefore(s, i);
     if (w > 0) {
       if (end >= 0) {

@@ -491,4 +491,3 @@ export function unpack(x: Value, n: number): readonly Value[] {
   if (out.length < n) fail(`too few values to unpack (got ${out.length}, want ${n})`);
   return out;
 }
-

@@ -196,9 +196,7 @@ function decodeBody(q: string, raw: boolean): string | { error: string } {
       return { error: `invalid escape sequence \\${String.fromCharCode(e)}` };
     }
   }
-  return j <= 256
-    ? String.fromCharCode.apply(null, out.subarray(0, j) as unknown as number[])
-    : Buffer.from(out.buffer, 0, j).toString('latin1');
+  return j <= 256 ? String.fromCharCode.apply(null, out.subarray(0, j) as unknown as number[]) : Buffer.from(out.buffer, 0, j).toString('latin1');
 }
 
 /**
@@ -220,13 +218,7 @@ export function unquoteLiteral(raw: string): { value: string; triple: boolean } 
   }
   let triple = false;
   let body: string;
-  if (
-    n >= 6 &&
-    q.charCodeAt(1) === quoteChar &&
-    q.charCodeAt(2) === quoteChar &&
-    q.charCodeAt(n - 2) === quoteChar &&
-    q.charCodeAt(n - 3) === quoteChar
-  ) {
+  if (n >= 6 && q.charCodeAt(1) === quoteChar && q.charCodeAt(2) === quoteChar && q.charCodeAt(n - 2) === quoteChar && q.charCodeAt(n - 3) === quoteChar) {
     triple = true;
     body = q.slice(3, n - 3);
   } else {
@@ -282,16 +274,35 @@ export function quote(s: string): string {
     if (start < i) out.push(s.slice(start, i));
     if (c < 0x80) {
       switch (c) {
-        case 34: out.push('\\"'); break;
-        case 92: out.push('\\\\'); break;
-        case 7: out.push('\\a'); break;
-        case 8: out.push('\\b'); break;
-        case 12: out.push('\\f'); break;
-        case 10: out.push('\\n'); break;
-        case 13: out.push('\\r'); break;
-        case 9: out.push('\\t'); break;
-        case 11: out.push('\\v'); break;
-        default: out.push('\\x' + HEX[c >> 4] + HEX[c & 15]);
+        case 34:
+          out.push('\\"');
+          break;
+        case 92:
+          out.push('\\\\');
+          break;
+        case 7:
+          out.push('\\a');
+          break;
+        case 8:
+          out.push('\\b');
+          break;
+        case 12:
+          out.push('\\f');
+          break;
+        case 10:
+          out.push('\\n');
+          break;
+        case 13:
+          out.push('\\r');
+          break;
+        case 9:
+          out.push('\\t');
+          break;
+        case 11:
+          out.push('\\v');
+          break;
+        default:
+          out.push('\\x' + HEX[c >> 4] + HEX[c & 15]);
       }
       i++;
     } else {

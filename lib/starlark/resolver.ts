@@ -12,19 +12,7 @@
 // blocks are then visited innermost first, and a name found in an enclosing function turns
 // that function's local into a cell and becomes a free variable of each function in
 // between. Lookups are memoised per block, so the whole pass stays linear.
-import type {
-  Binding,
-  DialectOptions,
-  Expr,
-  File,
-  Ident,
-  Param,
-  Position,
-  ResolvedFunction,
-  ResolvedModule,
-  Stmt,
-  UnaryExpr,
-} from './ast.js';
+import type { Binding, DialectOptions, Expr, File, Ident, Param, Position, ResolvedFunction, ResolvedModule, Stmt, UnaryExpr } from './ast.js';
 import { Scope } from './ast.js';
 import { StarlarkResolveError, type ResolveProblem } from './errors.js';
 import { compareCodePoints, spellNearest } from './spell.js';
@@ -44,12 +32,7 @@ function scopeName(scope: Scope): string {
  * Resolves a file in place: sets every Ident's `binding`, every DefStmt's and LambdaExpr's
  * `fn`, and `file.module`. Throws StarlarkResolveError listing every problem in source order.
  */
-export function resolveFile(
-  file: File,
-  isPredeclared: (name: string) => boolean,
-  isUniversal: (name: string) => boolean,
-  options?: DialectOptions,
-): void {
+export function resolveFile(file: File, isPredeclared: (name: string) => boolean, isUniversal: (name: string) => boolean, options?: DialectOptions): void {
   const r = new Resolver(file.path, isPredeclared, isUniversal, options ?? {});
   r.stmts(file.stmts);
   r.fileBlock.resolveLocalUses();
@@ -414,8 +397,7 @@ class Resolver {
         if (isAugmented) {
           // The reference parses `(a, b)` as parentheses around a bare tuple, which starts
           // at its first element.
-          const pos =
-            lhs.kind === 'TupleExpr' && lhs.list.length > 0 ? exprStart(lhs.list[0]!) : exprStart(lhs);
+          const pos = lhs.kind === 'TupleExpr' && lhs.list.length > 0 ? exprStart(lhs.list[0]!) : exprStart(lhs);
           const what = lhs.kind === 'TupleExpr' ? 'tuple' : 'list';
           this.error(pos, `can't use ${what} expression in augmented assignment`);
         }
@@ -706,4 +688,3 @@ export function exprStart(e: Expr): Position {
     }
   }
 }
-

@@ -85,12 +85,73 @@ export const enum Tok {
 }
 
 const tokenNames: readonly string[] = [
-  'illegal token', 'end of file', 'newline', 'indent', 'outdent', 'identifier', 'int literal',
-  'float literal', 'string literal', '+', '-', '*', '/', '//', '%', '&', '|', '^', '<<', '>>',
-  '~', '.', ',', '=', ';', ':', '(', ')', '[', ']', '{', '}', '<', '>', '>=', '<=', '==', '!=',
-  '+=', '-=', '*=', '/=', '//=', '%=', '&=', '|=', '^=', '<<=', '>>=', '**', 'and', 'break',
-  'continue', 'def', 'elif', 'else', 'for', 'if', 'in', 'lambda', 'load', 'not', 'not in', 'or',
-  'pass', 'return', 'while',
+  'illegal token',
+  'end of file',
+  'newline',
+  'indent',
+  'outdent',
+  'identifier',
+  'int literal',
+  'float literal',
+  'string literal',
+  '+',
+  '-',
+  '*',
+  '/',
+  '//',
+  '%',
+  '&',
+  '|',
+  '^',
+  '<<',
+  '>>',
+  '~',
+  '.',
+  ',',
+  '=',
+  ';',
+  ':',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '<',
+  '>',
+  '>=',
+  '<=',
+  '==',
+  '!=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '//=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '<<=',
+  '>>=',
+  '**',
+  'and',
+  'break',
+  'continue',
+  'def',
+  'elif',
+  'else',
+  'for',
+  'if',
+  'in',
+  'lambda',
+  'load',
+  'not',
+  'not in',
+  'or',
+  'pass',
+  'return',
+  'while',
 ];
 
 /** The token's name as the reference prints it ("newline", "+", "for", ...). */
@@ -436,51 +497,103 @@ export class Scanner {
     let len = 1;
     switch (c) {
       case 61: // =
-        if (next === 61) { t = Tok.EQL; len = 2; } else t = Tok.EQ;
+        if (next === 61) {
+          t = Tok.EQL;
+          len = 2;
+        } else t = Tok.EQ;
         break;
       case 33: // !
-        if (next === 61) { t = Tok.NEQ; len = 2; } else this.error(this.line, this.col, "unexpected input character '!'");
+        if (next === 61) {
+          t = Tok.NEQ;
+          len = 2;
+        } else this.error(this.line, this.col, "unexpected input character '!'");
         break;
       case 43: // +
-        if (next === 61) { t = Tok.PLUS_EQ; len = 2; } else t = Tok.PLUS;
+        if (next === 61) {
+          t = Tok.PLUS_EQ;
+          len = 2;
+        } else t = Tok.PLUS;
         break;
       case 45: // -
-        if (next === 61) { t = Tok.MINUS_EQ; len = 2; } else t = Tok.MINUS;
+        if (next === 61) {
+          t = Tok.MINUS_EQ;
+          len = 2;
+        } else t = Tok.MINUS;
         break;
       case 37: // %
-        if (next === 61) { t = Tok.PERCENT_EQ; len = 2; } else t = Tok.PERCENT;
+        if (next === 61) {
+          t = Tok.PERCENT_EQ;
+          len = 2;
+        } else t = Tok.PERCENT;
         break;
       case 38: // &
-        if (next === 61) { t = Tok.AMP_EQ; len = 2; } else t = Tok.AMP;
+        if (next === 61) {
+          t = Tok.AMP_EQ;
+          len = 2;
+        } else t = Tok.AMP;
         break;
       case 124: // |
-        if (next === 61) { t = Tok.PIPE_EQ; len = 2; } else t = Tok.PIPE;
+        if (next === 61) {
+          t = Tok.PIPE_EQ;
+          len = 2;
+        } else t = Tok.PIPE;
         break;
       case 94: // ^
-        if (next === 61) { t = Tok.CIRCUMFLEX_EQ; len = 2; } else t = Tok.CIRCUMFLEX;
+        if (next === 61) {
+          t = Tok.CIRCUMFLEX_EQ;
+          len = 2;
+        } else t = Tok.CIRCUMFLEX;
         break;
       case 60: // <
-        if (next === 61) { t = Tok.LE; len = 2; }
-        else if (next === 60) {
-          if (src.charCodeAt(this.i + 2) === 61) { t = Tok.LTLT_EQ; len = 3; } else { t = Tok.LTLT; len = 2; }
+        if (next === 61) {
+          t = Tok.LE;
+          len = 2;
+        } else if (next === 60) {
+          if (src.charCodeAt(this.i + 2) === 61) {
+            t = Tok.LTLT_EQ;
+            len = 3;
+          } else {
+            t = Tok.LTLT;
+            len = 2;
+          }
         } else t = Tok.LT;
         break;
       case 62: // >
-        if (next === 61) { t = Tok.GE; len = 2; }
-        else if (next === 62) {
-          if (src.charCodeAt(this.i + 2) === 61) { t = Tok.GTGT_EQ; len = 3; } else { t = Tok.GTGT; len = 2; }
+        if (next === 61) {
+          t = Tok.GE;
+          len = 2;
+        } else if (next === 62) {
+          if (src.charCodeAt(this.i + 2) === 61) {
+            t = Tok.GTGT_EQ;
+            len = 3;
+          } else {
+            t = Tok.GTGT;
+            len = 2;
+          }
         } else t = Tok.GT;
         break;
       case 47: // /
-        if (next === 61) { t = Tok.SLASH_EQ; len = 2; }
-        else if (next === 47) {
-          if (src.charCodeAt(this.i + 2) === 61) { t = Tok.SLASHSLASH_EQ; len = 3; } else { t = Tok.SLASHSLASH; len = 2; }
+        if (next === 61) {
+          t = Tok.SLASH_EQ;
+          len = 2;
+        } else if (next === 47) {
+          if (src.charCodeAt(this.i + 2) === 61) {
+            t = Tok.SLASHSLASH_EQ;
+            len = 3;
+          } else {
+            t = Tok.SLASHSLASH;
+            len = 2;
+          }
         } else t = Tok.SLASH;
         break;
       case 42: // *
-        if (next === 42) { t = Tok.STARSTAR; len = 2; }
-        else if (next === 61) { t = Tok.STAR_EQ; len = 2; }
-        else t = Tok.STAR;
+        if (next === 42) {
+          t = Tok.STARSTAR;
+          len = 2;
+        } else if (next === 61) {
+          t = Tok.STAR_EQ;
+          len = 2;
+        } else t = Tok.STAR;
         break;
       case 58:
         t = Tok.COLON;
@@ -492,11 +605,7 @@ export class Scanner {
         t = Tok.TILDE;
         break;
       default:
-        return this.error(
-          this.line,
-          this.col,
-          `unexpected input character ${quoteRune(c >= 0xd800 ? this.peekCodePoint() : c)}`,
-        );
+        return this.error(this.line, this.col, `unexpected input character ${quoteRune(c >= 0xd800 ? this.peekCodePoint() : c)}`);
     }
     this.i += len;
     this.col += len;

@@ -114,7 +114,11 @@ export class Struct extends StarlarkObject implements HasNoSuchAttrMessage {
   readonly values: readonly Value[];
 
   /** `names` must be sorted and distinct; prefer `fromKeywords` or `fromEntries`. */
-  constructor(readonly ctor: Value, names: readonly string[], values: readonly Value[]) {
+  constructor(
+    readonly ctor: Value,
+    names: readonly string[],
+    values: readonly Value[],
+  ) {
     super();
     this.names = names;
     this.values = values;
@@ -147,7 +151,11 @@ export class Struct extends StarlarkObject implements HasNoSuchAttrMessage {
     const map = new Map<string, Value>();
     for (const [k, v] of entries) map.set(k, v);
     const names = [...map.keys()].sort();
-    return new Struct(ctor, names, names.map((n) => map.get(n) as Value));
+    return new Struct(
+      ctor,
+      names,
+      names.map((n) => map.get(n) as Value),
+    );
   }
 
   get typeName(): string {

@@ -12,19 +12,7 @@
 // results do not depend on the machine.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  Builtin,
-  EvalError,
-  Float,
-  StarlarkObject,
-  fail,
-  normInt,
-  threeway,
-  typeName,
-  type CompareOp,
-  type HashKey,
-  type Value,
-} from './values.js';
+import { Builtin, EvalError, Float, StarlarkObject, fail, normInt, threeway, typeName, type CompareOp, type HashKey, type Value } from './values.js';
 import { utf8DecodeAt } from './quote.js';
 import { asInt, asInt64, asString, paramLabel, unpackArgs, unpackPositional } from './unpack.js';
 import { Module } from './struct.js';
@@ -40,7 +28,7 @@ function wrap64(x: bigint): bigint {
 /** Go's time-package quote: non-ASCII and control bytes as \xNN. */
 function goTimeQuote(s: string): string {
   let out = '"';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c >= 0x80 || c < 0x20) {
       const d = c < 0x80 ? -1 : utf8DecodeAt(s, i);
@@ -704,16 +692,7 @@ function norm(hi: number, lo: number, base: number): [number, number] {
 }
 
 /** Go's time.Date: components normalized, wall clock resolved in `loc`. */
-export function makeDate(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  min: number,
-  sec: number,
-  nsec: number,
-  loc: Location,
-): Time {
+export function makeDate(year: number, month: number, day: number, hour: number, min: number, sec: number, nsec: number, loc: Location): Time {
   let m = month - 1;
   [year, m] = norm(year, m, 12);
   [sec, nsec] = norm(sec, nsec, 1e9);
@@ -751,10 +730,7 @@ export function unixTime(sec: bigint, nsec: bigint): Time {
 const ZERO_UNIX = -62135596800;
 
 const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const LONG_MONTHS = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
-];
+const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const SHORT_DAYS = LONG_DAYS.map((d) => d.slice(0, 3));
 const SHORT_MONTHS = LONG_MONTHS.map((m) => m.slice(0, 3));
 
@@ -1006,8 +982,7 @@ function pad(x: number, width: number): string {
 
 function formatOffset(std: number, offset: number): string {
   const iso =
-    std === Std.ISO8601TZ || std === Std.ISO8601ColonTZ || std === Std.ISO8601SecondsTZ ||
-    std === Std.ISO8601ShortTZ || std === Std.ISO8601ColonSecondsTZ;
+    std === Std.ISO8601TZ || std === Std.ISO8601ColonTZ || std === Std.ISO8601SecondsTZ || std === Std.ISO8601ShortTZ || std === Std.ISO8601ColonSecondsTZ;
   if (offset === 0 && iso) return 'Z';
   let zone = Math.trunc(offset / 60);
   let absoffset = offset;
@@ -1320,9 +1295,7 @@ export function parseTime(layout: string, value: string, defaultLoc: Location, l
   const avalue = value;
   const parseError = (layoutElem: string, valueElem: string, message: string): never => {
     if (message === '') {
-      fail(
-        `parsing time ${goTimeQuote(avalue)} as ${goTimeQuote(alayout)}: cannot parse ${goTimeQuote(valueElem)} as ${goTimeQuote(layoutElem)}`,
-      );
+      fail(`parsing time ${goTimeQuote(avalue)} as ${goTimeQuote(alayout)}: cannot parse ${goTimeQuote(valueElem)} as ${goTimeQuote(layoutElem)}`);
     }
     return fail(`parsing time ${goTimeQuote(avalue)}${message}`);
   };

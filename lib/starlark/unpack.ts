@@ -45,12 +45,7 @@ function paramName(p: string): string {
  * after an optional one is optional too), positional arguments first, then keywords.
  * Returns one slot per parameter, `undefined` where no argument was given.
  */
-export function unpackArgs(
-  fnName: string,
-  args: Value[],
-  kwargs: KwArgs | null,
-  params: readonly string[],
-): (Value | undefined)[] {
+export function unpackArgs(fnName: string, args: Value[], kwargs: KwArgs | null, params: readonly string[]): (Value | undefined)[] {
   const nparams = params.length;
   const nargs = args.length;
   if (nargs > nparams) fail(`${fnName}: got ${nargs} arguments, want at most ${nparams}`);
@@ -285,10 +280,22 @@ export const t = {
   /** Any value, unconverted. */
   any: simple<Value>('value', () => true, identity),
   /** A byte string as is. */
-  string: simple<string>('string', (v) => typeof v === 'string', (v) => v as string),
+  string: simple<string>(
+    'string',
+    (v) => typeof v === 'string',
+    (v) => v as string,
+  ),
   /** A string as Unicode text (invalid UTF-8 becomes U+FFFD). */
-  text: simple<string>('string', (v) => typeof v === 'string', (v) => toUnicode(v as string)),
-  bool: simple<boolean>('bool', (v) => typeof v === 'boolean', (v) => v as boolean),
+  text: simple<string>(
+    'string',
+    (v) => typeof v === 'string',
+    (v) => toUnicode(v as string),
+  ),
+  bool: simple<boolean>(
+    'bool',
+    (v) => typeof v === 'boolean',
+    (v) => v as boolean,
+  ),
   /** An int that fits a JS number exactly. */
   int: simple<number>('int', isInt, (v) => {
     if (typeof v === 'number') return v;
@@ -297,16 +304,42 @@ export const t = {
   /** An int of any size. */
   bigint: simple<number | bigint>('int', isInt, (v) => v as number | bigint),
   /** A float (ints rejected, as the reference's float parameters). */
-  float: simple<number>('float', (v) => v instanceof Float, (v) => (v as Float).v),
-  /** An int or a float, as a JS number. */
-  number: simple<number>('float or int', (v) => isInt(v) || v instanceof Float, (v) =>
-    v instanceof Float ? v.v : Number(v as number | bigint),
+  float: simple<number>(
+    'float',
+    (v) => v instanceof Float,
+    (v) => (v as Float).v,
   ),
-  none: simple<null>('NoneType', (v) => v === null, () => null),
-  list: simple<List>('list', (v) => v instanceof List, (v) => v as List),
-  dict: simple<Dict>('dict', (v) => v instanceof Dict, (v) => v as Dict),
-  tuple: simple<Tuple>('tuple', (v) => Array.isArray(v), (v) => v as Tuple),
-  callable: simple<Callable>('callable', (v) => v instanceof Callable, (v) => v as Callable),
+  /** An int or a float, as a JS number. */
+  number: simple<number>(
+    'float or int',
+    (v) => isInt(v) || v instanceof Float,
+    (v) => (v instanceof Float ? v.v : Number(v as number | bigint)),
+  ),
+  none: simple<null>(
+    'NoneType',
+    (v) => v === null,
+    () => null,
+  ),
+  list: simple<List>(
+    'list',
+    (v) => v instanceof List,
+    (v) => v as List,
+  ),
+  dict: simple<Dict>(
+    'dict',
+    (v) => v instanceof Dict,
+    (v) => v as Dict,
+  ),
+  tuple: simple<Tuple>(
+    'tuple',
+    (v) => Array.isArray(v),
+    (v) => v as Tuple,
+  ),
+  callable: simple<Callable>(
+    'callable',
+    (v) => v instanceof Callable,
+    (v) => v as Callable,
+  ),
   /** Any iterable value (not a string), unconverted. */
   iterable: simple<Value>('iterable', isIterable, identity),
 
@@ -365,7 +398,11 @@ export const t = {
   },
   /** An instance of a host class; `want` is its Starlark type name. */
   instance<C extends StarlarkObject>(cls: abstract new (...args: never[]) => C, want: string): ArgType<C> {
-    return simple<C>(want, (v) => v instanceof cls, (v) => v as C);
+    return simple<C>(
+      want,
+      (v) => v instanceof cls,
+      (v) => v as C,
+    );
   },
   /** One of the given strings. */
   choice<S extends string>(...values: S[]): ArgType<S> {

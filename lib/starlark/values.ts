@@ -19,15 +19,7 @@ import { spellNearest } from './spell.js';
 
 export type Tuple = readonly Value[];
 
-export type Value =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Float
-  | Tuple
-  | StarlarkObject;
+export type Value = null | boolean | number | bigint | string | Float | Tuple | StarlarkObject;
 
 export type HashKey = null | boolean | number | bigint | string | object;
 
@@ -604,9 +596,7 @@ export class Range extends StarlarkObject {
   override compareSameType(op: CompareOp, y: StarlarkObject): boolean {
     if (op === '==' || op === '!=') {
       const r = y as Range;
-      const eq =
-        this.length === r.length &&
-        (this.length === 0 || (this.start === r.start && (this.length === 1 || this.step === r.step)));
+      const eq = this.length === r.length && (this.length === 0 || (this.start === r.start && (this.length === 1 || this.step === r.step)));
       return op === '==' ? eq : !eq;
     }
     fail(`${this.typeName} ${op} ${y.typeName} not implemented`);

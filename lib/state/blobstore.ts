@@ -161,9 +161,7 @@ export class BlobStore {
       removed.push(digest);
     }
     // Temporary names: this store's own (lib/util/durable-write.ts), and those of older starforms.
-    const leftovers = (await readdir(this.dir).catch(() => [] as string[])).filter(
-      (n) => /^[0-9a-f]{64}\.\d+$/.test(n) || isLeftoverOf(n.slice(0, 64), n),
-    );
+    const leftovers = (await readdir(this.dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.\d+$/.test(n) || isLeftoverOf(n.slice(0, 64), n));
     for (const name of leftovers) await rm(join(this.dir, name), { force: true });
     return removed;
   }

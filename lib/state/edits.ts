@@ -155,7 +155,8 @@ export function move(state: State, from: Address, toAddress: string, file: strin
   if (from.type === 'service') {
     const to = parseServiceAddress(toAddress, file);
     if (to === from.name) throw at(file, `${from.address} already has that name`);
-    if (state.services.has(to)) throw at(file, `the state has service.${to} already`, `Forget it first (starform state rm service.${to}) if the new one should take its place.`);
+    if (state.services.has(to))
+      throw at(file, `the state has service.${to} already`, `Forget it first (starform state rm service.${to}) if the new one should take its place.`);
     const fromStep = from.address;
     const toStep = `service.${to}`;
     const labelName = from.record.adopted === true ? undefined : (from.record.labelName ?? from.name);
@@ -191,12 +192,7 @@ export function move(state: State, from: Address, toAddress: string, file: strin
  * arguments, services' configurations, outputs); `own` gives the renamed step its new id
  * and arguments.
  */
-function renameEverywhere(
-  state: State,
-  fromStep: string,
-  toStep: string,
-  own: (step: AppliedStep) => { id: string; args: JsonObject } | undefined,
-): State {
+function renameEverywhere(state: State, fromStep: string, toStep: string, own: (step: AppliedStep) => { id: string; args: JsonObject } | undefined): State {
   const steps = state.steps.map((step): AppliedStep => {
     const mine = own(step);
     const args = mine?.args ?? (renameRefs(step.args, fromStep, toStep) as JsonObject);
@@ -218,7 +214,11 @@ function renameEverywhere(
 /** `import`: the state with an adopted (or unrecorded labelled) container as service `name`. */
 export function adopt(state: State, name: string, record: ServiceRecord, file: string): State {
   if (state.services.has(name)) {
-    throw at(file, `service.${name} is in the state already (container ${state.services.get(name)!.containerId.slice(0, 12)})`, `Forget it first with \`starform state rm service.${name}\` to import another container as it.`);
+    throw at(
+      file,
+      `service.${name} is in the state already (container ${state.services.get(name)!.containerId.slice(0, 12)})`,
+      `Forget it first with \`starform state rm service.${name}\` to import another container as it.`,
+    );
   }
   for (const [other, r] of state.services) {
     if (r.containerId === record.containerId) throw at(file, `container ${record.containerId.slice(0, 12)} is in the state already, as service.${other}`);
@@ -236,7 +236,11 @@ export function adopt(state: State, name: string, record: ServiceRecord, file: s
 export function pushed(current: State, incoming: State, options: { readonly force: boolean; readonly file: string }): State {
   if (!options.force && current.lineage !== null) {
     if (incoming.lineage !== current.lineage) {
-      throw at(options.file, `cannot push: the file is another state (lineage ${incoming.lineage}, the current state has ${current.lineage})`, 'Pass --force to replace the state all the same.');
+      throw at(
+        options.file,
+        `cannot push: the file is another state (lineage ${incoming.lineage}, the current state has ${current.lineage})`,
+        'Pass --force to replace the state all the same.',
+      );
     }
     if (incoming.serial < current.serial) {
       throw at(

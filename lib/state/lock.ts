@@ -323,11 +323,7 @@ export async function lockState(statePath: string, options: LockOptions): Promis
 }
 
 /** Runs `fn` holding the lock, and releases it however `fn` ends. */
-export async function withStateLock<T>(
-  statePath: string,
-  options: LockOptions,
-  fn: (lock: StateLock) => Promise<T>,
-): Promise<T> {
+export async function withStateLock<T>(statePath: string, options: LockOptions, fn: (lock: StateLock) => Promise<T>): Promise<T> {
   const lock = await lockState(statePath, options);
   try {
     return await fn(lock);
@@ -377,10 +373,9 @@ export async function forceUnlock(statePath: string, id: string, options: ForceU
     });
   }
   if (holder.id !== id) {
-    throw new UserError(
-      `lock ID ${id} does not match the lock held: ${holder.id} (${holder.operation} by ${holder.user}@${holder.host}, pid ${holder.pid})`,
-      { location },
-    );
+    throw new UserError(`lock ID ${id} does not match the lock held: ${holder.id} (${holder.operation} by ${holder.user}@${holder.host}, pid ${holder.pid})`, {
+      location,
+    });
   }
   if (options.force !== true) {
     const who = `${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid}, since ${holder.created})`;

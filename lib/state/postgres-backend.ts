@@ -177,7 +177,14 @@ class PostgresLock implements StateLock {
 /** Errors that mean the server ended the session (pg_terminate_backend, shutdown) or the connection broke. */
 function isConnectionLoss(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated|not queryable|ended/i.test((err as Error).message ?? '');
+  return (
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    /Connection terminated|not queryable|ended/i.test((err as Error).message ?? '')
+  );
 }
 
 export class PostgresStateBackend implements StateBackend {
@@ -342,10 +349,12 @@ export class PostgresStateBackend implements StateBackend {
 
   async write(previous: Pick<State, 'lineage' | 'serial'>, next: State, lock: StateLock, options: WriteOptions = {}): Promise<State> {
     const location = { file: this.location };
-    if (lock !== this.held) throw new Error('writing the PostgreSQL state with a lock that is not this backend\'s');
+    if (lock !== this.held) throw new Error("writing the PostgreSQL state with a lock that is not this backend's");
     lock.assertHolds(this.location);
     if (options.replacingLineage === true && previous.lineage !== null && next.lineage !== previous.lineage) {
-      throw new UserError('replacing a PostgreSQL state with one of another lineage is not supported; push it into a new workspace, or use `state migrate`', { location });
+      throw new UserError('replacing a PostgreSQL state with one of another lineage is not supported; push it into a new workspace, or use `state migrate`', {
+        location,
+      });
     }
     if (previous.lineage !== null && next.lineage !== null && next.lineage !== previous.lineage) {
       throw new UserError(`refusing to write a state of lineage ${next.lineage} over lineage ${previous.lineage}`, { location });
@@ -468,7 +477,12 @@ export class PostgresStateBackend implements StateBackend {
         this.ready = true;
         const { ok, present } = r.rows[0] as { ok: boolean; present: boolean };
         if (!present) {
-          if (ok) await client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint)`, [this.workspace, info.id, key]);
+          if (ok)
+            await client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint)`, [
+              this.workspace,
+              info.id,
+              key,
+            ]);
           throw this.noWorkspace();
         }
         if (ok) break;
@@ -477,11 +491,10 @@ export class PostgresStateBackend implements StateBackend {
         await sleep(Math.min(250, timeoutMs - waited));
       }
       const release = (): Promise<unknown> =>
-        client.query(`WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint), (${ASYNC_COMMIT})`, [
-          this.workspace,
-          info.id,
-          key,
-        ]);
+        client.query(
+          `WITH d AS (DELETE FROM ${this.table('locks')} WHERE workspace = $1 AND id = $2) SELECT pg_advisory_unlock($3::bigint), (${ASYNC_COMMIT})`,
+          [this.workspace, info.id, key],
+        );
       const lock = new PostgresLock(this.location, info, client, release, () => {
         if (this.held === lock) this.held = null;
         if (this.known?.lock === lock) this.known = null;
@@ -557,10 +570,9 @@ export class PostgresStateBackend implements StateBackend {
       }
       const holder = this.infoOf(row);
       if (row.id !== id) {
-        throw new UserError(
-          `lock ID ${id} does not match the lock held: ${row.id} (${row.operation} by ${row.user_name}@${row.host}, pid ${row.pid})`,
-          { location },
-        );
+        throw new UserError(`lock ID ${id} does not match the lock held: ${row.id} (${row.operation} by ${row.user_name}@${row.host}, pid ${row.pid})`, {
+          location,
+        });
       }
       const alive = held && (await this.isHeld(client, row.backend_pid));
       if (alive) {
@@ -684,7 +696,9 @@ class PostgresHistory implements StateHistory {
 
   async list(): Promise<HistoryEntry[]> {
     const r = await this.b.withClient((c) =>
-      c.query(`SELECT serial, lineage, written, written_by, services FROM ${this.b.table('history')} WHERE workspace = $1 ORDER BY serial DESC`, [this.b.workspace]),
+      c.query(`SELECT serial, lineage, written, written_by, services FROM ${this.b.table('history')} WHERE workspace = $1 ORDER BY serial DESC`, [
+        this.b.workspace,
+      ]),
     );
     return r.rows.map((row: { serial: string; lineage: string; written: Date; written_by: string; services: number }) => ({
       serial: Number(row.serial),
@@ -700,7 +714,10 @@ class PostgresHistory implements StateHistory {
       c.query(`SELECT content FROM ${this.b.table('history')} WHERE workspace = $1 AND serial = $2`, [this.b.workspace, serial]),
     );
     if (r.rowCount === 0) {
-      throw new UserError(`the history has no serial ${serial}`, { location: { file: this.b.location }, hint: 'See `starform state history` for the serials kept.' });
+      throw new UserError(`the history has no serial ${serial}`, {
+        location: { file: this.b.location },
+        hint: 'See `starform state history` for the serials kept.',
+      });
     }
     return this.b.decode(r.rows[0].content as Buffer, `${this.b.location} (serial ${serial})`);
   }
@@ -735,12 +752,16 @@ class PostgresWorkspaces implements StateWorkspaces {
     const lock = await other.lock({ operation: 'workspace delete', timeoutMs: options.lockTimeoutMs });
     try {
       const client = (lock as PostgresLock).client;
-      const r = await client.query(`SELECT services FROM ${other.table('history')} h JOIN ${other.table('states')} s USING (workspace) WHERE s.workspace = $1 AND h.serial = s.serial`, [name]);
+      const r = await client.query(
+        `SELECT services FROM ${other.table('history')} h JOIN ${other.table('states')} s USING (workspace) WHERE s.workspace = $1 AND h.serial = s.serial`,
+        [name],
+      );
       const services = (r.rows[0] as { services: number } | undefined)?.services ?? 0;
       if (services > 0 && !options.force) {
         throw new UserError(`workspace '${name}' has a state with ${services} service${services === 1 ? '' : 's'}; not deleting it`, {
           location,
-          hint: 'Destroy it first (starform destroy --state …&workspace=' + name + '), or pass --force to delete the state anyway (its containers keep running).',
+          hint:
+            'Destroy it first (starform destroy --state …&workspace=' + name + '), or pass --force to delete the state anyway (its containers keep running).',
         });
       }
       await client.query('BEGIN');

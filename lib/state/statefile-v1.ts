@@ -100,7 +100,11 @@ export function encode(state: State, starformVersion: string): JsonObject {
     starform_version: starformVersion,
     lineage: state.lineage,
     serial: state.serial,
-    enclave: state.enclave && { network_name: state.enclave.networkName, network_id: state.enclave.networkId, ...(state.enclave.runtime !== undefined ? { runtime: state.enclave.runtime } : {}) },
+    enclave: state.enclave && {
+      network_name: state.enclave.networkName,
+      network_id: state.enclave.networkId,
+      ...(state.enclave.runtime !== undefined ? { runtime: state.enclave.runtime } : {}),
+    },
     services: mapObject(state.services, (s) => ({
       config: s.config,
       config_hash: s.configHash,
@@ -185,34 +189,29 @@ export function decode(raw: JsonObject): State {
   return {
     lineage: file.lineage,
     serial: file.serial,
-    enclave: file.enclave && { networkName: file.enclave.network_name, networkId: file.enclave.network_id, ...(file.enclave.runtime !== undefined ? { runtime: file.enclave.runtime } : {}) },
-    services: objectMap(
-      file.services,
-      (s): ServiceRecord => ({
-        config: s.config,
-        configHash: s.config_hash,
-        containerId: s.container_id,
-        ipAddress: s.ip_address,
-        ports: objectMap(
-          s.ports,
-          (p): PortRecord => ({
-            number: p.number,
-            transportProtocol: p.transport_protocol,
-            applicationProtocol: p.application_protocol,
-            hostPort: p.host_port,
-          }),
-        ),
-        status: s.status,
-        ...(s.image !== undefined ? { image: { id: s.image.id, digest: s.image.digest } } : {}),
-        ...(s.adopted === true ? { adopted: true } : {}),
-        ...(s.label_name !== undefined ? { labelName: s.label_name } : {}),
-        ...ownedV1(s),
-      }),
-    ),
-    filesArtifacts: objectMap(
-      file.files_artifacts,
-      (a): FilesArtifactRecord => ({ contentHash: a.content_hash, size: a.size, ...ownedV1(a) }),
-    ),
+    enclave: file.enclave && {
+      networkName: file.enclave.network_name,
+      networkId: file.enclave.network_id,
+      ...(file.enclave.runtime !== undefined ? { runtime: file.enclave.runtime } : {}),
+    },
+    services: objectMap(file.services, (s): ServiceRecord => ({
+      config: s.config,
+      configHash: s.config_hash,
+      containerId: s.container_id,
+      ipAddress: s.ip_address,
+      ports: objectMap(s.ports, (p): PortRecord => ({
+        number: p.number,
+        transportProtocol: p.transport_protocol,
+        applicationProtocol: p.application_protocol,
+        hostPort: p.host_port,
+      })),
+      status: s.status,
+      ...(s.image !== undefined ? { image: { id: s.image.id, digest: s.image.digest } } : {}),
+      ...(s.adopted === true ? { adopted: true } : {}),
+      ...(s.label_name !== undefined ? { labelName: s.label_name } : {}),
+      ...ownedV1(s),
+    })),
+    filesArtifacts: objectMap(file.files_artifacts, (a): FilesArtifactRecord => ({ contentHash: a.content_hash, size: a.size, ...ownedV1(a) })),
     steps: file.steps.map((s) => ({
       id: s.id,
       kind: s.kind,

@@ -167,10 +167,10 @@ export async function writeState(path: string, state: State, lock: StateLock, op
       { location },
     );
   } else if (state.serial !== current.serial) {
-    throw new UserError(
-      `the state file changed while this operation ran (serial ${current.serial} on disk, ${state.serial} expected); not writing`,
-      { location, hint: 'Was it written by something that did not take the state lock?' },
-    );
+    throw new UserError(`the state file changed while this operation ran (serial ${current.serial} on disk, ${state.serial} expected); not writing`, {
+      location,
+      hint: 'Was it written by something that did not take the state lock?',
+    });
   }
   if (state.serial >= Number.MAX_SAFE_INTEGER) {
     throw new UserError(`the state's serial ${state.serial} cannot grow any further as an exact integer; not writing`, { location });
@@ -184,8 +184,7 @@ export async function writeState(path: string, state: State, lock: StateLock, op
     swept.add(lock);
     await removeLeftovers(dirname(file), [file, backupPath(file)]);
   }
-  const unchanged =
-    current === null ? 'No state file was written.' : `The state file (serial ${current.serial}) and its backup are unchanged.`;
+  const unchanged = current === null ? 'No state file was written.' : `The state file (serial ${current.serial}) and its backup are unchanged.`;
   let staged: Staged;
   try {
     staged = await stage(file, text);

@@ -254,7 +254,10 @@ export class SwarmRuntime implements Runtime {
     ]);
     const summaries: ContainerSummary[] = [];
     // One listing for the tasks of every service (a no-op apply's refresh must stay cheap).
-    const all = services.length === 0 ? [] : ((await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: services.map((s) => s.ID) } }))) as RawTask[]);
+    const all =
+      services.length === 0
+        ? []
+        : ((await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: services.map((s) => s.ID) } }))) as RawTask[]);
     const newest = new Map<string, TaskView>();
     for (const raw of all) {
       const t = taskView(raw);
@@ -314,7 +317,8 @@ export class SwarmRuntime implements Runtime {
     const self = await this.selfNodeId();
     if (!anchors.some((c) => (c.Spec?.Labels?.[LABEL_NODE] ?? self) !== self)) return;
     for (const docker of await this.otherNodeEngines()) {
-      const volumes = (await this.call('listing volumes of a node', () => docker.listVolumes({ filters: { label: [`${LABEL_LINEAGE}=${lineage}`] } }))).Volumes ?? [];
+      const volumes =
+        (await this.call('listing volumes of a node', () => docker.listVolumes({ filters: { label: [`${LABEL_LINEAGE}=${lineage}`] } }))).Volumes ?? [];
       for (const v of volumes) {
         // The task that used it may still be stopping on that node: "volume is in use" for a while.
         const deadline = Date.now() + 30_000;
@@ -419,8 +423,10 @@ export class SwarmRuntime implements Runtime {
   private async createAndStart(options: Docker.CreateServiceOptions, who: string, spec: ServiceSpec): Promise<{ id: string; task: TaskView }> {
     const chosen = Object.values(spec.ports ?? {}).every((p) => p.publicPort === undefined);
     for (let attempt = 1; ; attempt++) {
-      const created = (await this.call(`creating ${who}`, () => this.docker.createService(options), (err) =>
-        err.statusCode === 409 ? new RuntimeError('name-conflict', `a Swarm service named '${options.Name}' already exists`) : undefined,
+      const created = (await this.call(
+        `creating ${who}`,
+        () => this.docker.createService(options),
+        (err) => (err.statusCode === 409 ? new RuntimeError('name-conflict', `a Swarm service named '${options.Name}' already exists`) : undefined),
       )) as { id?: string; ID?: string };
       const id = created.id ?? created.ID ?? '';
       crashPoint('service-created');
@@ -448,7 +454,7 @@ export class SwarmRuntime implements Runtime {
       const digest = createHash('sha256').update(entry.content).digest('hex');
       const name = configName(lineage, digest);
       const id = await this.ensureConfig(name, entry.content, ownLabels(lineage, undefined, { [LABEL_CONFIG]: 'file' }), lineage);
-      refs.push({ ConfigID: id, ConfigName: name, File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: (entry.mode & 0o777) || 0o644 } });
+      refs.push({ ConfigID: id, ConfigName: name, File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: entry.mode & 0o777 || 0o644 } });
     }
     return refs;
   }
@@ -475,7 +481,11 @@ export class SwarmRuntime implements Runtime {
       const made = (await this.call(`creating a secret for '${entry.path}' of ${who}`, () =>
         this.docker.createSecret({ Name: name, Labels: labels, Data: Buffer.from(entry.content).toString('base64') }),
       )) as { id?: string; ID?: string };
-      refs.push({ SecretID: made.id ?? made.ID ?? '', SecretName: name, File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: (entry.mode & 0o777) || 0o600 } });
+      refs.push({
+        SecretID: made.id ?? made.ID ?? '',
+        SecretName: name,
+        File: { Name: `${root}/${entry.path}`, UID: '0', GID: '0', Mode: entry.mode & 0o777 || 0o600 },
+      });
     }
     return refs;
   }
@@ -494,8 +504,10 @@ export class SwarmRuntime implements Runtime {
     const existing = await this.findConfig(name, lineage);
     if (existing) return existing.ID;
     try {
-      const made = (await this.call(`creating config '${name}'`, () => this.docker.createConfig({ Name: name, Labels: labels, Data: data.toString('base64') }), (err) =>
-        err.statusCode === 409 ? new RuntimeError('name-conflict', name) : undefined,
+      const made = (await this.call(
+        `creating config '${name}'`,
+        () => this.docker.createConfig({ Name: name, Labels: labels, Data: data.toString('base64') }),
+        (err) => (err.statusCode === 409 ? new RuntimeError('name-conflict', name) : undefined),
       )) as { id?: string; ID?: string };
       return made.id ?? made.ID ?? '';
     } catch (err) {
@@ -534,7 +546,12 @@ export class SwarmRuntime implements Runtime {
       let found = await this.findConfig(anchor, lineage);
       if (!found) {
         const node = await this.placeVolume(spec, who);
-        await this.ensureConfig(anchor, Buffer.from(node), ownLabels(lineage, undefined, { [LABEL_CONFIG]: 'volume', [LABEL_VOLUME_KEY]: dir.key, [LABEL_NODE]: node }), lineage);
+        await this.ensureConfig(
+          anchor,
+          Buffer.from(node),
+          ownLabels(lineage, undefined, { [LABEL_CONFIG]: 'volume', [LABEL_VOLUME_KEY]: dir.key, [LABEL_NODE]: node }),
+          lineage,
+        );
         found = await this.findConfig(anchor, lineage);
       }
       const node = found?.Spec?.Labels?.[LABEL_NODE];
@@ -547,7 +564,10 @@ export class SwarmRuntime implements Runtime {
       } as Docker.MountSettings);
     }
     if (nodes.size > 1) {
-      throw new RuntimeError('invalid-spec', `${who}: its persistent directories live on different Swarm nodes (${[...nodes].join(', ')}); one service can use volumes of one node only`);
+      throw new RuntimeError(
+        'invalid-spec',
+        `${who}: its persistent directories live on different Swarm nodes (${[...nodes].join(', ')}); one service can use volumes of one node only`,
+      );
     }
     return { mounts, constraints: [...nodes].map((n) => `node.id==${n}`) };
   }
@@ -615,8 +635,12 @@ export class SwarmRuntime implements Runtime {
     if (!service) return false;
     await this.lock(`service:${ref.lineage}/${ref.name}`, () => this.removeSwarmService(service.ID, `service '${ref.name}'`));
     // Configs of files no other service of the enclave uses any more (in use: the engine refuses, and they stay).
-    for (const c of ((service.Spec?.TaskTemplate as { ContainerSpec?: { Configs?: Docker.ConfigReference[] } } | undefined)?.ContainerSpec?.Configs ?? [])) {
-      if (c.ConfigID) await this.docker.getConfig(c.ConfigID).remove().catch(() => undefined);
+    for (const c of (service.Spec?.TaskTemplate as { ContainerSpec?: { Configs?: Docker.ConfigReference[] } } | undefined)?.ContainerSpec?.Configs ?? []) {
+      if (c.ConfigID)
+        await this.docker
+          .getConfig(c.ConfigID)
+          .remove()
+          .catch(() => undefined);
     }
     await this.removeSecrets(serviceSecrets(service).map((r) => r.SecretID ?? ''));
     return true;
@@ -663,7 +687,10 @@ export class SwarmRuntime implements Runtime {
       check: async () => {
         const now = await this.currentTask(service.ID);
         if (now?.id !== task.id || now.state !== 'running') {
-          throw new RuntimeError('not-running', `${who} stopped while waiting for port '${portId}' (task ${now?.state ?? 'gone'}${now?.error ? `: ${now.error}` : ''})`);
+          throw new RuntimeError(
+            'not-running',
+            `${who} stopped while waiting for port '${portId}' (task ${now?.state ?? 'gone'}${now?.error ? `: ${now.error}` : ''})`,
+          );
         }
       },
     });
@@ -693,7 +720,11 @@ export class SwarmRuntime implements Runtime {
     const parent = clean.slice(0, clean.lastIndexOf('/') + 1);
     const within = (name: string | undefined): name is string => name !== undefined && (name === clean || name.startsWith(`${clean}/`));
     const inside = configs.filter((c) => within(c.File?.Name));
-    const secrets = new Map(serviceSecrets(service).filter((r) => within(r.File?.Name)).map((r) => [r.File!.Name!.slice(parent.length), r.File!.Name!]));
+    const secrets = new Map(
+      serviceSecrets(service)
+        .filter((r) => within(r.File?.Name))
+        .map((r) => [r.File!.Name!.slice(parent.length), r.File!.Name!]),
+    );
     if (inside.length === 0 && secrets.size === 0) return archive;
     const byPath = new Map<string, string>(inside.map((c) => [c.File!.Name!.slice(parent.length), c.ConfigID ?? '']));
     const entries = await readArchive(archive);
@@ -721,13 +752,22 @@ export class SwarmRuntime implements Runtime {
    */
   private async readSecretFile(runtime: DockerRuntime, taskRef: ServiceRef, path: string, service: string): Promise<Buffer> {
     const result = await runtime.exec(taskRef, ['cat', path]).catch((err: unknown) => {
-      throw new RuntimeError('not-running', `cannot copy ${path} out of service '${service}': it is a Swarm secret, read in the running task (${(err as Error).message})`);
+      throw new RuntimeError(
+        'not-running',
+        `cannot copy ${path} out of service '${service}': it is a Swarm secret, read in the running task (${(err as Error).message})`,
+      );
     });
     if (result.exitCode !== 0) {
-      throw new RuntimeError('engine-error', `cannot copy ${path} out of service '${service}': it is a Swarm secret, and \`cat\` in its container exited with ${result.exitCode}`);
+      throw new RuntimeError(
+        'engine-error',
+        `cannot copy ${path} out of service '${service}': it is a Swarm secret, and \`cat\` in its container exited with ${result.exitCode}`,
+      );
     }
     if (result.stdout.includes('\uFFFD')) {
-      throw new RuntimeError('invalid-spec', `cannot copy ${path} out of service '${service}': it is a Swarm secret holding binary data, which the runtime reads back as text only`);
+      throw new RuntimeError(
+        'invalid-spec',
+        `cannot copy ${path} out of service '${service}': it is a Swarm secret holding binary data, which the runtime reads back as text only`,
+      );
     }
     return Buffer.from(result.stdout, 'utf8');
   }
@@ -748,7 +788,10 @@ export class SwarmRuntime implements Runtime {
     const service = await this.require(ref);
     const task = await this.currentTask(service.ID);
     if (!task || !task.containerId || (!anyState && task.state !== 'running')) {
-      throw new RuntimeError('not-running', `service '${ref.name}' has no running task (${task?.state ?? 'none'}${task?.error ? `: ${task.error}` : ''}); cannot go on ${doing}`);
+      throw new RuntimeError(
+        'not-running',
+        `service '${ref.name}' has no running task (${task?.state ?? 'none'}${task?.error ? `: ${task.error}` : ''}); cannot go on ${doing}`,
+      );
     }
     const runtime = await this.nodeRuntime(task.nodeId, `service '${ref.name}'`, doing);
     return { runtime, ref: { lineage: ref.lineage, name: ref.name, containerId: task.containerId }, task };
@@ -767,8 +810,7 @@ export class SwarmRuntime implements Runtime {
     // The promise is kept, so the services of one refresh ask once between them.
     const view = (async (): Promise<NodeView | undefined> => {
       const raw = (await this.callTolerating(404, `inspecting Swarm node ${shortId(id)}`, () => this.docker.getNode(id).inspect())) as
-        | { ID: string; Spec?: { Labels?: Record<string, string> }; Status?: { Addr?: string } }
-        | undefined;
+        { ID: string; Spec?: { Labels?: Record<string, string> }; Status?: { Addr?: string } } | undefined;
       return raw ? { id: raw.ID, addr: raw.Status?.Addr ?? '', labels: raw.Spec?.Labels ?? {} } : undefined;
     })();
     this.nodes.set(id, { view, at: Date.now() });
@@ -811,7 +853,11 @@ export class SwarmRuntime implements Runtime {
           `Name that node's engine in its ${LABEL_ENGINE} label: docker node update --label-add ${LABEL_ENGINE}=tcp://HOST:2376 ${shortId(nodeId)}`,
       );
     }
-    const engine = parseHost(address, address.startsWith('unix://') ? undefined : this.engine.tls, `the ${LABEL_ENGINE} label of Swarm node ${shortId(nodeId)}`);
+    const engine = parseHost(
+      address,
+      address.startsWith('unix://') ? undefined : this.engine.tls,
+      `the ${LABEL_ENGINE} label of Swarm node ${shortId(nodeId)}`,
+    );
     const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker;
     const made = { runtime: new DockerRuntime({ ...this.options, engine }), docker: new DockerClient(dockerodeOptions(engine) as Docker.DockerOptions) };
     this.nodeRuntimes.set(nodeId, made);
@@ -846,10 +892,16 @@ export class SwarmRuntime implements Runtime {
     if (!service) return undefined;
     const labels = service.Spec?.Labels ?? {};
     if (labels[LABEL_LINEAGE] !== ref.lineage) {
-      throw new RuntimeError('not-owned', `refusing to touch Swarm service ${shortId(service.ID)} (${service.Spec?.Name ?? ''}): it does not carry the label ${LABEL_LINEAGE}=${ref.lineage}, so it is not part of this enclave`);
+      throw new RuntimeError(
+        'not-owned',
+        `refusing to touch Swarm service ${shortId(service.ID)} (${service.Spec?.Name ?? ''}): it does not carry the label ${LABEL_LINEAGE}=${ref.lineage}, so it is not part of this enclave`,
+      );
     }
     if (labels[LABEL_SERVICE] !== ref.name) {
-      throw new RuntimeError('not-owned', `refusing to touch Swarm service ${shortId(service.ID)}: it belongs to ${labels[LABEL_SERVICE] ? `service '${labels[LABEL_SERVICE]}'` : 'no service'}, not service '${ref.name}'`);
+      throw new RuntimeError(
+        'not-owned',
+        `refusing to touch Swarm service ${shortId(service.ID)}: it belongs to ${labels[LABEL_SERVICE] ? `service '${labels[LABEL_SERVICE]}'` : 'no service'}, not service '${ref.name}'`,
+      );
     }
     return service;
   }
@@ -857,7 +909,12 @@ export class SwarmRuntime implements Runtime {
   private async require(ref: ServiceRef): Promise<Docker.Service> {
     const service = await this.resolve(ref);
     if (!service) {
-      throw new RuntimeError('not-found', ref.containerId ? `service '${ref.name}' has no Swarm service ${shortId(ref.containerId)} any more (enclave ${ref.lineage})` : `service '${ref.name}' has no Swarm service in enclave ${ref.lineage}`);
+      throw new RuntimeError(
+        'not-found',
+        ref.containerId
+          ? `service '${ref.name}' has no Swarm service ${shortId(ref.containerId)} any more (enclave ${ref.lineage})`
+          : `service '${ref.name}' has no Swarm service in enclave ${ref.lineage}`,
+      );
     }
     return service;
   }
@@ -873,7 +930,13 @@ export class SwarmRuntime implements Runtime {
   }
 
   /** Waits until the service's newest task runs; a task that fails or ends is an error with its reason. */
-  private async waitRunning(serviceId: string, who: string, spec?: ServiceSpec, timeoutMs = this.startTimeoutMs, earlier?: ReadonlySet<string>): Promise<TaskView> {
+  private async waitRunning(
+    serviceId: string,
+    who: string,
+    spec?: ServiceSpec,
+    timeoutMs = this.startTimeoutMs,
+    earlier?: ReadonlySet<string>,
+  ): Promise<TaskView> {
     const deadline = Date.now() + timeoutMs;
     let last: TaskView | undefined;
     for (;;) {
@@ -883,7 +946,10 @@ export class SwarmRuntime implements Runtime {
       if (last && taskEnded(last.state) && last.desired !== 'running') throw taskFailure(who, last, spec);
       if (last && ['failed', 'rejected'].includes(last.state)) throw taskFailure(who, last, spec);
       if (Date.now() > deadline) {
-        throw new RuntimeError('timeout', `${who} did not start within ${formatDuration(timeoutMs)} (its task is ${last?.state ?? 'not scheduled'}${last?.message ? `: ${last.message}` : ''}${last?.error ? `; ${last.error}` : ''})`);
+        throw new RuntimeError(
+          'timeout',
+          `${who} did not start within ${formatDuration(timeoutMs)} (its task is ${last?.state ?? 'not scheduled'}${last?.message ? `: ${last.message}` : ''}${last?.error ? `; ${last.error}` : ''})`,
+        );
       }
       await sleep(200);
     }
@@ -897,9 +963,14 @@ export class SwarmRuntime implements Runtime {
     // network, Docker 20.10's orchestrator makes no new task for a service scaled from 0
     // to 1 (seen on this engine); a forced update always schedules one.
     const spec = current.Spec as Docker.ServiceSpec | undefined;
-    const template = count > 0 && spec?.TaskTemplate ? { TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: ((spec.TaskTemplate as { ForceUpdate?: number }).ForceUpdate ?? 0) + 1 } } : {};
+    const template =
+      count > 0 && spec?.TaskTemplate
+        ? { TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: ((spec.TaskTemplate as { ForceUpdate?: number }).ForceUpdate ?? 0) + 1 } }
+        : {};
     await this.call(`scaling ${who} to ${count}`, () =>
-      service.update({ ...spec, ...template, Mode: { Replicated: { Replicas: count } }, version: current.Version?.Index ?? 0 } as Docker.ServiceSpec & { version: number }),
+      service.update({ ...spec, ...template, Mode: { Replicated: { Replicas: count } }, version: current.Version?.Index ?? 0 } as Docker.ServiceSpec & {
+        version: number;
+      }),
     );
   }
 
@@ -911,7 +982,9 @@ export class SwarmRuntime implements Runtime {
   private async removeSwarmServices(ids: readonly string[], who?: string): Promise<void> {
     if (ids.length === 0) return;
     const tasks = (await this.call('listing tasks', () => this.docker.listTasks({ filters: { service: [...ids] } })).catch(() => [])) as RawTask[];
-    await Promise.all(ids.map((id) => this.callTolerating(404, `removing ${who ?? `Swarm service ${shortId(id)}`}`, () => this.docker.getService(id).remove())));
+    await Promise.all(
+      ids.map((id) => this.callTolerating(404, `removing ${who ?? `Swarm service ${shortId(id)}`}`, () => this.docker.getService(id).remove())),
+    );
     await this.waitContainersGone(tasks);
   }
 
@@ -932,10 +1005,15 @@ export class SwarmRuntime implements Runtime {
     const deadline = Date.now() + 60_000;
     await Promise.all(
       [...byNode].map(async ([node, containers]) => {
-        const docker = node === self ? this.docker : this.nodeRuntimes.get(node)?.docker ?? (await this.nodeEngine(node, 'a task', 'waiting for it to go').catch(() => undefined))?.docker;
+        const docker =
+          node === self
+            ? this.docker
+            : (this.nodeRuntimes.get(node)?.docker ?? (await this.nodeEngine(node, 'a task', 'waiting for it to go').catch(() => undefined))?.docker);
         if (docker === undefined) return;
         while (containers.size > 0 && Date.now() < deadline) {
-          const present = new Set((await this.call('listing containers', () => docker.listContainers({ all: true, filters: { id: [...containers] } }))).map((c) => c.Id));
+          const present = new Set(
+            (await this.call('listing containers', () => docker.listContainers({ all: true, filters: { id: [...containers] } }))).map((c) => c.Id),
+          );
           for (const c of [...containers]) if (!present.has(c)) containers.delete(c);
           if (containers.size > 0) await sleep(250);
         }
@@ -991,7 +1069,11 @@ export class SwarmRuntime implements Runtime {
     const mapped = special?.(err);
     if (mapped) return mapped;
     if (err.statusCode === 503 && /not a swarm manager|swarm/i.test(engineMessage(err))) {
-      return new RuntimeError('engine-unreachable', `the Docker Engine at ${this.endpoint} is not a Swarm manager (${engineMessage(err)}); run \`docker swarm init\` there, or use --runtime docker`, { cause: raw });
+      return new RuntimeError(
+        'engine-unreachable',
+        `the Docker Engine at ${this.endpoint} is not a Swarm manager (${engineMessage(err)}); run \`docker swarm init\` there, or use --runtime docker`,
+        { cause: raw },
+      );
     }
     return new RuntimeError('engine-error', `Docker Engine error while ${what}: ${engineMessage(err)}`, { cause: raw });
   }
@@ -1038,7 +1120,10 @@ function taskFailure(who: string, task: TaskView, spec: ServiceSpec | undefined)
   if (/port.*(already|in use|allocated)|address already in use/i.test(reason)) {
     return new RuntimeError('port-in-use', `cannot start ${who}: a host port it publishes is already in use (${reason})`);
   }
-  return new RuntimeError('not-running', `${who} did not start: its task is ${task.state}${task.exitCode !== undefined && task.exitCode !== 0 ? ` with exit code ${task.exitCode}` : ''} (${reason})`);
+  return new RuntimeError(
+    'not-running',
+    `${who} did not start: its task is ${task.state}${task.exitCode !== undefined && task.exitCode !== 0 ? ` with exit code ${task.exitCode}` : ''} (${reason})`,
+  );
 }
 
 function serviceSecrets(service: Docker.Service): Docker.SecretReference[] {
@@ -1065,9 +1150,6 @@ function portsFromLabel(label: string | undefined): Record<string, { number: num
   return result;
 }
 
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-

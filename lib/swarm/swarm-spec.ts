@@ -54,7 +54,10 @@ export function checkSwarmSupport(spec: ServiceSpec): void {
   if ((spec.tolerations ?? []).length > 0) {
     refuse(`tolerations (${spec.tolerations!.join(', ')})`, 'Swarm nodes have no taints to tolerate; use node_selectors (node labels) to place services');
   }
-  if (spec.ipAddressPlaceholder && [...(spec.entrypoint ?? []), ...(spec.cmd ?? []), ...Object.values(spec.env ?? {})].some((v) => v.includes(spec.ipAddressPlaceholder!))) {
+  if (
+    spec.ipAddressPlaceholder &&
+    [...(spec.entrypoint ?? []), ...(spec.cmd ?? []), ...Object.values(spec.env ?? {})].some((v) => v.includes(spec.ipAddressPlaceholder!))
+  ) {
     refuse('private_ip_address_placeholder', 'Swarm gives a task its address only when it starts, so it cannot be written into the command');
   }
   if ((spec.devices ?? []).length > 0) refuse('devices', 'Swarm services cannot pass host devices through');
@@ -97,10 +100,7 @@ export function swarmServiceSpec(inputs: SwarmServiceInputs): Docker.CreateServi
       ...(p.publicPort !== undefined ? { PublishedPort: p.publicPort } : {}),
       PublishMode: inputs.publishMode,
     }));
-  const constraints = [
-    ...Object.entries(spec.nodeSelectors ?? {}).map(([k, v]) => `node.labels.${k}==${v}`),
-    ...inputs.constraints,
-  ];
+  const constraints = [...Object.entries(spec.nodeSelectors ?? {}).map(([k, v]) => `node.labels.${k}==${v}`), ...inputs.constraints];
   const limits = {
     ...(spec.maxCpuMillicores ? { NanoCPUs: spec.maxCpuMillicores * 1_000_000 } : {}),
     ...(spec.maxMemoryMegabytes ? { MemoryBytes: spec.maxMemoryMegabytes * 1_000_000 } : {}),
@@ -109,7 +109,11 @@ export function swarmServiceSpec(inputs: SwarmServiceInputs): Docker.CreateServi
     ...(spec.minCpuMillicores ? { NanoCPUs: spec.minCpuMillicores * 1_000_000 } : {}),
     ...(spec.minMemoryMegabytes ? { MemoryBytes: spec.minMemoryMegabytes * 1_000_000 } : {}),
   };
-  const bindMounts: Docker.MountSettings[] = Object.entries(spec.bindMounts ?? {}).map(([source, target]) => ({ Type: 'bind', Source: source, Target: target }));
+  const bindMounts: Docker.MountSettings[] = Object.entries(spec.bindMounts ?? {}).map(([source, target]) => ({
+    Type: 'bind',
+    Source: source,
+    Target: target,
+  }));
   return {
     Name: swarmServiceName(lineage, spec.name),
     Labels: labels,

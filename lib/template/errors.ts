@@ -14,7 +14,11 @@ export class TemplateError extends Error {
    * @param template the name of the template being parsed or executed
    * @param phase where it failed
    */
-  constructor(message: string, readonly template: string, readonly phase: TemplatePhase) {
+  constructor(
+    message: string,
+    readonly template: string,
+    readonly phase: TemplatePhase,
+  ) {
     super(message);
     this.name = 'TemplateError';
   }

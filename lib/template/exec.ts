@@ -11,13 +11,25 @@
 // and break/continue travel as flow codes instead of Go's panics; expression evaluation
 // recurses natively, bounded by the nesting written in the template.
 
-import { type AnyNode, type ArgNode, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type ListNode,
-  type Node, type NumberNode, type PipeNode, type TemplateNode, type VariableNode, nodeString } from './ast.js';
+import {
+  type AnyNode,
+  type ArgNode,
+  type BranchNode,
+  type ChainNode,
+  type CommandNode,
+  type FieldNode,
+  type IdentifierNode,
+  type ListNode,
+  type Node,
+  type NumberNode,
+  type PipeNode,
+  type TemplateNode,
+  type VariableNode,
+  nodeString,
+} from './ast.js';
 import { TemplateError } from './errors.js';
 import { type FmtArg, GoError, printOne, sprintf } from './fmt.js';
-import {
-  BUILTINS, FuncError, type GoFunc, JSON_NUMBER_METHODS, type ParamType, isTrue,
-} from './funcs.js';
+import { BUILTINS, FuncError, type GoFunc, JSON_NUMBER_METHODS, type ParamType, isTrue } from './funcs.js';
 import type { TreeSet } from './parse.js';
 import { fromBytes } from './utf8.js';
 import { GoComplex, GoInt, GoMap, GoSlice, JsonNumber, NIL, type Val, goInt, typeName } from './values.js';
@@ -29,15 +41,42 @@ const MAX_EXEC_DEPTH = 100000;
 const MISSING: unique symbol = Symbol('missing');
 type Final = Val | typeof MISSING;
 
-const enum Flow { Normal, Break, Continue }
-
-interface ListFrame { k: 'list'; nodes: readonly Node[]; i: number; dot: Val; dotI: boolean }
-interface IfWithFrame { k: 'ifwith'; mark: number }
-interface RangeFrame {
-  k: 'range'; r: BranchNode; dot: Val; dotI: boolean; mark0: number; mark: number;
-  slice: GoSlice | null; map: GoMap | null; keys: readonly string[] | null; idx: number; inElse: boolean;
+const enum Flow {
+  Normal,
+  Break,
+  Continue,
 }
-interface TemplateFrame { k: 'template'; name: string; vars: Variable[]; node: AnyNode | null }
+
+interface ListFrame {
+  k: 'list';
+  nodes: readonly Node[];
+  i: number;
+  dot: Val;
+  dotI: boolean;
+}
+interface IfWithFrame {
+  k: 'ifwith';
+  mark: number;
+}
+interface RangeFrame {
+  k: 'range';
+  r: BranchNode;
+  dot: Val;
+  dotI: boolean;
+  mark0: number;
+  mark: number;
+  slice: GoSlice | null;
+  map: GoMap | null;
+  keys: readonly string[] | null;
+  idx: number;
+  inElse: boolean;
+}
+interface TemplateFrame {
+  k: 'template';
+  name: string;
+  vars: Variable[];
+  node: AnyNode | null;
+}
 type Frame = ListFrame | IfWithFrame | RangeFrame | TemplateFrame;
 
 interface Variable {
@@ -63,7 +102,11 @@ class State {
   /** whether the last evalField result came out of an interface{} slot */
   fieldIface = false;
 
-  constructor(readonly set: TreeSet, readonly missingKey: MissingKey, name: string) {
+  constructor(
+    readonly set: TreeSet,
+    readonly missingKey: MissingKey,
+    name: string,
+  ) {
     this.tmplName = name;
   }
 
@@ -181,7 +224,8 @@ class State {
         if (node.pipe.decl.length === 0) this.printValue(node, val);
         return Flow.Normal;
       }
-      case 'if': case 'with': {
+      case 'if':
+      case 'with': {
         const mark = this.vars.length;
         const val = this.evalPipeline(f.dot, f.dotI, node.pipe);
         if (isTrue(val)) {
@@ -216,8 +260,17 @@ class State {
     const mark0 = this.vars.length;
     const val = this.evalPipeline(f.dot, f.dotI, r.pipe);
     const frame: RangeFrame = {
-      k: 'range', r, dot: f.dot, dotI: f.dotI, mark0, mark: this.vars.length,
-      slice: null, map: null, keys: null, idx: 0, inElse: false,
+      k: 'range',
+      r,
+      dot: f.dot,
+      dotI: f.dotI,
+      mark0,
+      mark: this.vars.length,
+      slice: null,
+      map: null,
+      keys: null,
+      idx: 0,
+      inElse: false,
     };
     if (val instanceof GoSlice) {
       if (val.len > 0) frame.slice = val;
@@ -311,22 +364,31 @@ class State {
   evalCommand(dot: Val, dotI: boolean, cmd: CommandNode, final: Final): Val {
     const first = cmd.args[0]!;
     switch (first.kind) {
-      case 'field': return this.evalFieldNode(dot, dotI, first, cmd.args, final);
-      case 'chain': return this.evalChainNode(dot, dotI, first, cmd.args, final);
-      case 'identifier': return this.evalFunction(dot, dotI, first, cmd, cmd.args, final);
+      case 'field':
+        return this.evalFieldNode(dot, dotI, first, cmd.args, final);
+      case 'chain':
+        return this.evalChainNode(dot, dotI, first, cmd.args, final);
+      case 'identifier':
+        return this.evalFunction(dot, dotI, first, cmd, cmd.args, final);
       case 'pipe':
         this.notAFunction(cmd.args, final);
         return this.evalPipeline(dot, dotI, first);
-      case 'variable': return this.evalVariableNode(dot, dotI, first, cmd.args, final);
+      case 'variable':
+        return this.evalVariableNode(dot, dotI, first, cmd.args, final);
     }
     this.node = first;
     this.notAFunction(cmd.args, final);
     switch (first.kind) {
-      case 'bool': return first.value;
-      case 'dot': return dot;
-      case 'nil': return this.errorf('nil is not a command', []);
-      case 'number': return this.idealConstant(first);
-      case 'string': return first.text;
+      case 'bool':
+        return first.value;
+      case 'dot':
+        return dot;
+      case 'nil':
+        return this.errorf('nil is not a command', []);
+      case 'number':
+        return this.idealConstant(first);
+      case 'string':
+        return first.text;
     }
   }
 
@@ -361,8 +423,16 @@ class State {
     return this.evalFieldChain(dot, dotI, variable.value, variable.iface, v, v.ident.slice(1), args, final);
   }
 
-  evalFieldChain(dot: Val, dotI: boolean, receiver: Val, recvI: boolean, node: AnyNode,
-    ident: readonly string[], args: readonly ArgNode[] | null, final: Final): Val {
+  evalFieldChain(
+    dot: Val,
+    dotI: boolean,
+    receiver: Val,
+    recvI: boolean,
+    node: AnyNode,
+    ident: readonly string[],
+    args: readonly ArgNode[] | null,
+    final: Final,
+  ): Val {
     const n = ident.length;
     for (let i = 0; i < n - 1; i++) {
       receiver = this.evalField(dot, dotI, ident[i]!, node, null, MISSING, receiver, recvI);
@@ -371,16 +441,14 @@ class State {
     return this.evalField(dot, dotI, ident[n - 1]!, node, args, final, receiver, recvI);
   }
 
-  evalFunction(dot: Val, dotI: boolean, node: IdentifierNode, cmd: AnyNode,
-    args: readonly ArgNode[] | null, final: Final): Val {
+  evalFunction(dot: Val, dotI: boolean, node: IdentifierNode, cmd: AnyNode, args: readonly ArgNode[] | null, final: Final): Val {
     this.node = node;
     const fn = BUILTINS.get(node.ident);
     if (fn === undefined) return this.errorf('%q is not a defined function', [node.ident]);
     return this.evalCall(dot, dotI, fn, true, cmd, node.ident, args, final);
   }
 
-  evalField(dot: Val, dotI: boolean, fieldName: string, node: AnyNode, args: readonly ArgNode[] | null,
-    final: Final, receiver: Val, recvI: boolean): Val {
+  evalField(dot: Val, dotI: boolean, fieldName: string, node: AnyNode, args: readonly ArgNode[] | null, final: Final, receiver: Val, recvI: boolean): Val {
     this.fieldIface = false;
     if (receiver === undefined) {
       if (this.missingKey === 'error') this.errorf('nil data; no entry for key %q', [fieldName]);
@@ -412,16 +480,14 @@ class State {
     return this.errorf("can't evaluate field %s in type %s", [fieldName, typ]);
   }
 
-  evalCall(dot: Val, dotI: boolean, fn: GoFunc, isBuiltin: boolean, node: AnyNode, name: string,
-    args: readonly ArgNode[] | null, final: Final): Val {
+  evalCall(dot: Val, dotI: boolean, fn: GoFunc, isBuiltin: boolean, node: AnyNode, name: string, args: readonly ArgNode[] | null, final: Final): Val {
     const argNodes = args !== null ? args.slice(1) : [];
     const numIn = argNodes.length + (final !== MISSING ? 1 : 0);
     let numFixed = argNodes.length;
     if (fn.variadic !== null) {
       numFixed = fn.fixed.length;
       if (numIn < numFixed) {
-        this.errorf('wrong number of args for %s: want at least %d got %d',
-          [name, goInt(fn.fixed.length), goInt(argNodes.length)]);
+        this.errorf('wrong number of args for %s: want at least %d got %d', [name, goInt(fn.fixed.length), goInt(argNodes.length)]);
       }
     } else if (numIn !== fn.fixed.length) {
       this.errorf('wrong number of args for %s: want %d got %d', [name, goInt(fn.fixed.length), goInt(numIn)]);
@@ -473,25 +539,34 @@ class State {
   evalArg(dot: Val, dotI: boolean, typ: ParamType | null, n: ArgNode): Val {
     this.node = n;
     switch (n.kind) {
-      case 'dot': return this.validateType(dot, typ);
+      case 'dot':
+        return this.validateType(dot, typ);
       case 'nil':
         if (typ === 'value') return undefined;
         if (typ === 'any') return NIL;
         return this.errorf('cannot assign nil to %s', [typ ?? 'interface {}']);
-      case 'field': return this.validateType(this.evalFieldNode(dot, dotI, n, [n], MISSING), typ);
-      case 'variable': return this.validateType(this.evalVariableNode(dot, dotI, n, null, MISSING), typ);
-      case 'pipe': return this.validateType(this.evalPipeline(dot, dotI, n), typ);
-      case 'identifier': return this.validateType(this.evalFunction(dot, dotI, n, n, null, MISSING), typ);
-      case 'chain': return this.validateType(this.evalChainNode(dot, dotI, n, null, MISSING), typ);
+      case 'field':
+        return this.validateType(this.evalFieldNode(dot, dotI, n, [n], MISSING), typ);
+      case 'variable':
+        return this.validateType(this.evalVariableNode(dot, dotI, n, null, MISSING), typ);
+      case 'pipe':
+        return this.validateType(this.evalPipeline(dot, dotI, n), typ);
+      case 'identifier':
+        return this.validateType(this.evalFunction(dot, dotI, n, n, null, MISSING), typ);
+      case 'chain':
+        return this.validateType(this.evalChainNode(dot, dotI, n, null, MISSING), typ);
     }
     if (typ === 'string') {
       if (n.kind === 'string') return n.text;
       return this.errorf('expected string; found %s', [nodeString(n)]);
     }
     switch (n.kind) {
-      case 'bool': return n.value;
-      case 'number': return this.idealConstant(n);
-      case 'string': return n.text;
+      case 'bool':
+        return n.value;
+      case 'number':
+        return this.idealConstant(n);
+      case 'string':
+        return n.text;
     }
   }
 
@@ -519,8 +594,7 @@ export function executeTree(set: TreeSet, name: string, data: Val, missingKey: M
   } catch (e) {
     if (e instanceof RangeError) {
       // Only expression evaluation and printing recurse natively; Go has no limit there.
-      const what = /string length/i.test(e.message) ? 'output exceeds the maximum string length'
-        : 'expression or data nesting too deep';
+      const what = /string length/i.test(e.message) ? 'output exceeds the maximum string length' : 'expression or data nesting too deep';
       throw new TemplateError(`template: ${fromBytes(set.parseName)}: ${what}`, fromBytes(s.tmplName), 'exec');
     }
     throw e;

@@ -7,9 +7,7 @@
 // collections). The only types with methods are json.Number (a Stringer) and error values.
 // Map and slice addresses (%p) cannot be reproduced; they print a fixed placeholder.
 
-import {
-  GoComplex, GoInt, GoMap, GoSlice, JsonNumber, NIL, type Val, kindOf, typeName,
-} from './values.js';
+import { GoComplex, GoInt, GoMap, GoSlice, JsonNumber, NIL, type Val, kindOf, typeName } from './values.js';
 import { type FloatFmt, canBackquote, formatFloat, quote, quoteRune } from './strconv.js';
 import { MAX_RUNE, RUNE_ERROR, decodeRune, encodeRune, isPrint, runeCount } from './utf8.js';
 
@@ -118,8 +116,9 @@ class Printer {
     if (s.length < prec) s = '0'.repeat(prec - s.length) + s;
     if (this.sharp) {
       if (base === 2) s = '0b' + s;
-      else if (base === 8) { if (s[0] !== '0') s = '0' + s; }
-      else if (base === 16) s = '0' + digits[16] + s;
+      else if (base === 8) {
+        if (s[0] !== '0') s = '0' + s;
+      } else if (base === 16) s = '0' + digits[16] + s;
     }
     if (verb === 0x4f) s = '0o' + s;
     if (negative) s = '-' + s;
@@ -297,36 +296,71 @@ class Printer {
         if (this.sharpV && !isSigned) this.fmt0x64(v, true);
         else this.fmtInteger(v, 10, isSigned, verb, LDIGITS);
         return;
-      case 0x64: this.fmtInteger(v, 10, isSigned, verb, LDIGITS); return; // d
-      case 0x62: this.fmtInteger(v, 2, isSigned, verb, LDIGITS); return; // b
-      case 0x6f: case 0x4f: this.fmtInteger(v, 8, isSigned, verb, LDIGITS); return; // o O
-      case 0x78: this.fmtInteger(v, 16, isSigned, verb, LDIGITS); return; // x
-      case 0x58: this.fmtInteger(v, 16, isSigned, verb, UDIGITS); return; // X
-      case 0x63: this.fmtC(v); return; // c
-      case 0x71: this.fmtQc(v); return; // q
-      case 0x55: this.fmtUnicode(BigInt.asUintN(64, v)); return; // U
+      case 0x64:
+        this.fmtInteger(v, 10, isSigned, verb, LDIGITS);
+        return; // d
+      case 0x62:
+        this.fmtInteger(v, 2, isSigned, verb, LDIGITS);
+        return; // b
+      case 0x6f:
+      case 0x4f:
+        this.fmtInteger(v, 8, isSigned, verb, LDIGITS);
+        return; // o O
+      case 0x78:
+        this.fmtInteger(v, 16, isSigned, verb, LDIGITS);
+        return; // x
+      case 0x58:
+        this.fmtInteger(v, 16, isSigned, verb, UDIGITS);
+        return; // X
+      case 0x63:
+        this.fmtC(v);
+        return; // c
+      case 0x71:
+        this.fmtQc(v);
+        return; // q
+      case 0x55:
+        this.fmtUnicode(BigInt.asUintN(64, v));
+        return; // U
     }
     this.badVerb(verb);
   }
 
   fmtFloat(v: number, verb: Verb): void {
     switch (verb) {
-      case 0x76: this.fmtFloatRaw(v, 'g', -1); return;
-      case 0x62: case 0x67: case 0x47: case 0x78: case 0x58:
+      case 0x76:
+        this.fmtFloatRaw(v, 'g', -1);
+        return;
+      case 0x62:
+      case 0x67:
+      case 0x47:
+      case 0x78:
+      case 0x58:
         this.fmtFloatRaw(v, String.fromCharCode(verb) as FloatFmt, -1);
         return;
-      case 0x66: case 0x65: case 0x45:
+      case 0x66:
+      case 0x65:
+      case 0x45:
         this.fmtFloatRaw(v, String.fromCharCode(verb) as FloatFmt, 6);
         return;
-      case 0x46: this.fmtFloatRaw(v, 'f', 6); return;
+      case 0x46:
+        this.fmtFloatRaw(v, 'f', 6);
+        return;
     }
     this.badVerb(verb);
   }
 
   fmtComplex(v: GoComplex, verb: Verb): void {
     switch (verb) {
-      case 0x76: case 0x62: case 0x67: case 0x47: case 0x78: case 0x58: case 0x66: case 0x46:
-      case 0x65: case 0x45: {
+      case 0x76:
+      case 0x62:
+      case 0x67:
+      case 0x47:
+      case 0x78:
+      case 0x58:
+      case 0x66:
+      case 0x46:
+      case 0x65:
+      case 0x45: {
         const oldPlus = this.plus;
         this.buf += '(';
         this.fmtFloat(v.re, verb);
@@ -346,10 +380,18 @@ class Printer {
         if (this.sharpV) this.fmtQ(v);
         else this.fmtS(v);
         return;
-      case 0x73: this.fmtS(v); return;
-      case 0x78: this.fmtSx(v, LDIGITS); return;
-      case 0x58: this.fmtSx(v, UDIGITS); return;
-      case 0x71: this.fmtQ(v); return;
+      case 0x73:
+        this.fmtS(v);
+        return;
+      case 0x78:
+        this.fmtSx(v, LDIGITS);
+        return;
+      case 0x58:
+        this.fmtSx(v, UDIGITS);
+        return;
+      case 0x71:
+        this.fmtQ(v);
+        return;
     }
     this.badVerb(verb);
   }
@@ -370,8 +412,14 @@ class Printer {
           this.fmt0x64(u, !this.sharp);
         }
         return;
-      case 0x70: this.fmt0x64(u, !this.sharp); return;
-      case 0x62: case 0x6f: case 0x64: case 0x78: case 0x58:
+      case 0x70:
+        this.fmt0x64(u, !this.sharp);
+        return;
+      case 0x62:
+      case 0x6f:
+      case 0x64:
+      case 0x78:
+      case 0x58:
         this.fmtIntegerVerb(u, false, verb);
         return;
     }
@@ -381,7 +429,8 @@ class Printer {
   handleMethods(verb: Verb): boolean {
     if (this.erroring) return false;
     const arg = this.arg;
-    if (verb === 0x77) { // w
+    if (verb === 0x77) {
+      // w
       if (!(arg instanceof GoError) || !this.wrapErrs || this.wrappedErr) {
         this.wrappedErr = false;
         this.wrapErrs = false;
@@ -393,7 +442,11 @@ class Printer {
     }
     if (this.sharpV) return false;
     switch (verb) {
-      case 0x76: case 0x73: case 0x78: case 0x58: case 0x71:
+      case 0x76:
+      case 0x73:
+      case 0x78:
+      case 0x58:
+      case 0x71:
         if (arg instanceof GoError) {
           this.fmtString(arg.message, verb);
           return true;
@@ -415,18 +468,26 @@ class Printer {
       else this.badVerb(verb);
       return;
     }
-    if (verb === 0x54) { // T
+    if (verb === 0x54) {
+      // T
       this.fmtS(argTypeName(arg));
       return;
     }
-    if (verb === 0x70) { // p
+    if (verb === 0x70) {
+      // p
       this.fmtPointer(arg, 0x70);
       return;
     }
     switch (typeof arg) {
-      case 'boolean': this.fmtBool(arg, verb); return;
-      case 'number': this.fmtFloat(arg, verb); return;
-      case 'string': this.fmtString(arg, verb); return;
+      case 'boolean':
+        this.fmtBool(arg, verb);
+        return;
+      case 'number':
+        this.fmtFloat(arg, verb);
+        return;
+      case 'string':
+        this.fmtString(arg, verb);
+        return;
     }
     if (arg instanceof GoInt) {
       this.fmtIntegerVerb(arg.v, arg.t !== 'uint8', verb);
@@ -475,11 +536,21 @@ class Printer {
       case 'interface':
         this.buf += this.sharpV ? 'interface {}(nil)' : '<nil>';
         return;
-      case 'bool': this.fmtBool(value as boolean, verb); return;
-      case 'int': this.fmtIntegerVerb((value as GoInt).v, true, verb); return;
-      case 'uint': this.fmtIntegerVerb((value as GoInt).v, false, verb); return;
-      case 'float': this.fmtFloat(value as number, verb); return;
-      case 'complex': this.fmtComplex(value as GoComplex, verb); return;
+      case 'bool':
+        this.fmtBool(value as boolean, verb);
+        return;
+      case 'int':
+        this.fmtIntegerVerb((value as GoInt).v, true, verb);
+        return;
+      case 'uint':
+        this.fmtIntegerVerb((value as GoInt).v, false, verb);
+        return;
+      case 'float':
+        this.fmtFloat(value as number, verb);
+        return;
+      case 'complex':
+        this.fmtComplex(value as GoComplex, verb);
+        return;
       case 'string':
         this.fmtString(typeof value === 'string' ? value : (value as JsonNumber).text, verb);
         return;
@@ -535,8 +606,7 @@ class Printer {
     let argNum = 0;
     let afterIndex = false;
     this.reordered = false;
-    formatLoop:
-    for (let i = 0; i < end;) {
+    formatLoop: for (let i = 0; i < end;) {
       this.goodArgNum = true;
       const lasti = i;
       while (i < end && format.charCodeAt(i) !== 0x25) i++;
@@ -544,15 +614,25 @@ class Printer {
       if (i >= end) break;
       i++;
       this.clearflags();
-      simple:
-      for (; i < end; i++) {
+      simple: for (; i < end; i++) {
         const c = format.charCodeAt(i);
         switch (c) {
-          case 0x23: this.sharp = true; break;
-          case 0x30: this.zero = !this.minus; break;
-          case 0x2b: this.plus = true; break;
-          case 0x2d: this.minus = true; this.zero = false; break;
-          case 0x20: this.space = true; break;
+          case 0x23:
+            this.sharp = true;
+            break;
+          case 0x30:
+            this.zero = !this.minus;
+            break;
+          case 0x2b:
+            this.plus = true;
+            break;
+          case 0x2d:
+            this.minus = true;
+            this.zero = false;
+            break;
+          case 0x20:
+            this.space = true;
+            break;
           default:
             if (c >= 0x61 && c <= 0x7a && argNum < a.length) {
               if (c === 0x76) {
@@ -748,4 +828,3 @@ export function printOne(v: Val): string {
   if (v instanceof JsonNumber) return v.text;
   return sprint([v]);
 }
-

@@ -11,9 +11,7 @@
 import { type FmtArg, sprint, sprintf, sprintln } from './fmt.js';
 import { parseFloat64, parseInt64 } from './strconv.js';
 import { decodeRune, isPrint } from './utf8.js';
-import {
-  type GoComplex, GoInt, GoMap, GoSlice, JsonNumber, type Kind, NIL, type Val, goInt, kindOf, typeName,
-} from './values.js';
+import { type GoComplex, GoInt, GoMap, GoSlice, JsonNumber, type Kind, NIL, type Val, goInt, kindOf, typeName } from './values.js';
 
 /** An error returned by a template function (message is a byte string). */
 export class FuncError {
@@ -40,9 +38,12 @@ function indirectInterface(v: Val): Val {
 export function isTrue(v: Val): boolean {
   if (v === undefined || v === NIL) return false;
   switch (typeof v) {
-    case 'string': return v.length > 0;
-    case 'boolean': return v;
-    case 'number': return v !== 0;
+    case 'string':
+      return v.length > 0;
+    case 'boolean':
+      return v;
+    case 'number':
+      return v !== 0;
   }
   if (v instanceof JsonNumber) return v.text.length > 0;
   if (v instanceof GoInt) return v.v !== 0n;
@@ -149,7 +150,12 @@ type BasicKind = 'invalid' | 'bool' | 'complex' | 'int' | 'float' | 'string' | '
 function basicKind(v: Val): BasicKind {
   const k: Kind = kindOf(v);
   switch (k) {
-    case 'bool': case 'int': case 'uint': case 'float': case 'complex': case 'string':
+    case 'bool':
+    case 'int':
+    case 'uint':
+    case 'float':
+    case 'complex':
+    case 'string':
       return k;
   }
   return 'invalid';
@@ -161,11 +167,17 @@ function intOf(v: Val): bigint {
 
 function eqSame(k: BasicKind, a: Val, b: Val): boolean {
   switch (k) {
-    case 'bool': return a === b;
-    case 'complex': return (a as GoComplex).re === (b as GoComplex).re && (a as GoComplex).im === (b as GoComplex).im;
-    case 'float': return a === b;
-    case 'int': case 'uint': return intOf(a) === intOf(b);
-    case 'string': return strBytes(a as string | JsonNumber) === strBytes(b as string | JsonNumber);
+    case 'bool':
+      return a === b;
+    case 'complex':
+      return (a as GoComplex).re === (b as GoComplex).re && (a as GoComplex).im === (b as GoComplex).im;
+    case 'float':
+      return a === b;
+    case 'int':
+    case 'uint':
+      return intOf(a) === intOf(b);
+    case 'string':
+      return strBytes(a as string | JsonNumber) === strBytes(b as string | JsonNumber);
   }
   return false;
 }
@@ -215,10 +227,16 @@ function lt(args: Val[]): Val {
     return fail('incompatible types for comparison');
   }
   switch (k1) {
-    case 'bool': case 'complex': return fail('invalid type for comparison');
-    case 'float': return (a as number) < (b as number);
-    case 'int': case 'uint': return intOf(a) < intOf(b);
-    default: return strBytes(a as string | JsonNumber) < strBytes(b as string | JsonNumber);
+    case 'bool':
+    case 'complex':
+      return fail('invalid type for comparison');
+    case 'float':
+      return (a as number) < (b as number);
+    case 'int':
+    case 'uint':
+      return intOf(a) < intOf(b);
+    default:
+      return strBytes(a as string | JsonNumber) < strBytes(b as string | JsonNumber);
   }
 }
 
@@ -252,13 +270,26 @@ function htmlEscape(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     switch (c) {
-      case '\0': out += '\xef\xbf\xbd'; break;
-      case '"': out += '&#34;'; break;
-      case "'": out += '&#39;'; break;
-      case '&': out += '&amp;'; break;
-      case '<': out += '&lt;'; break;
-      case '>': out += '&gt;'; break;
-      default: out += c;
+      case '\0':
+        out += '\xef\xbf\xbd';
+        break;
+      case '"':
+        out += '&#34;';
+        break;
+      case "'":
+        out += '&#39;';
+        break;
+      case '&':
+        out += '&amp;';
+        break;
+      case '<':
+        out += '&lt;';
+        break;
+      case '>':
+        out += '&gt;';
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -272,13 +303,27 @@ function jsEscape(s: string): string {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       switch (c) {
-        case 0x5c: out += '\\\\'; continue;
-        case 0x27: out += "\\'"; continue;
-        case 0x22: out += '\\"'; continue;
-        case 0x3c: out += '\\u003C'; continue;
-        case 0x3e: out += '\\u003E'; continue;
-        case 0x26: out += '\\u0026'; continue;
-        case 0x3d: out += '\\u003D'; continue;
+        case 0x5c:
+          out += '\\\\';
+          continue;
+        case 0x27:
+          out += "\\'";
+          continue;
+        case 0x22:
+          out += '\\"';
+          continue;
+        case 0x3c:
+          out += '\\u003C';
+          continue;
+        case 0x3e:
+          out += '\\u003E';
+          continue;
+        case 0x26:
+          out += '\\u0026';
+          continue;
+        case 0x3d:
+          out += '\\u003D';
+          continue;
       }
       if (c < 0x20) out += '\\u00' + HEX[c >> 4] + HEX[c & 15];
       else out += s[i];
@@ -298,8 +343,7 @@ function urlQueryEscape(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
-      c === 0x2d || c === 0x5f || c === 0x2e || c === 0x7e) {
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f || c === 0x2e || c === 0x7e) {
       out += s[i];
     } else if (c === 0x20) {
       out += '+';
@@ -343,16 +387,26 @@ function numError(fn: string, text: string, err: 'syntax' | 'range'): never {
 /** The methods of json.Number, reachable as fields (`.n.Int64`). */
 export const JSON_NUMBER_METHODS: ReadonlyMap<string, (n: JsonNumber) => GoFunc> = new Map([
   ['String', (n: JsonNumber): GoFunc => ({ fixed: [], variadic: null, impl: () => n.text })],
-  ['Float64', (n: JsonNumber): GoFunc => ({
-    fixed: [], variadic: null, impl: () => {
-      const r = parseFloat64(n.text);
-      return r.ok ? r.value : numError('ParseFloat', n.text, r.err);
-    },
-  })],
-  ['Int64', (n: JsonNumber): GoFunc => ({
-    fixed: [], variadic: null, impl: () => {
-      const r = parseInt64(n.text, 10);
-      return r.ok ? new GoInt(r.value, 'int64') : numError('ParseInt', n.text, r.err);
-    },
-  })],
+  [
+    'Float64',
+    (n: JsonNumber): GoFunc => ({
+      fixed: [],
+      variadic: null,
+      impl: () => {
+        const r = parseFloat64(n.text);
+        return r.ok ? r.value : numError('ParseFloat', n.text, r.err);
+      },
+    }),
+  ],
+  [
+    'Int64',
+    (n: JsonNumber): GoFunc => ({
+      fixed: [],
+      variadic: null,
+      impl: () => {
+        const r = parseInt64(n.text, 10);
+        return r.ok ? new GoInt(r.value, 'int64') : numError('ParseInt', n.text, r.err);
+      },
+    }),
+  ],
 ]);

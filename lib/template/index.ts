@@ -30,7 +30,10 @@ export interface ExecuteOptions {
 /** A parsed template (with any templates it defines), ready to execute many times. */
 export class Template {
   /** @internal */
-  private constructor(readonly name: string, private readonly set: TreeSet) {}
+  private constructor(
+    readonly name: string,
+    private readonly set: TreeSet,
+  ) {}
 
   /** @internal */
   static fromSet(name: string, set: TreeSet): Template {

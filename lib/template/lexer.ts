@@ -13,10 +13,41 @@ import { sprintf } from './fmt.js';
 import { GoInt } from './values.js';
 
 export const enum T {
-  Error, Bool, Char, CharConstant, Comment, Complex, Assign, Declare, EOF, Field, Identifier,
-  LeftDelim, LeftParen, Number, Pipe, RawString, RightDelim, RightParen, Space, String, Text,
+  Error,
+  Bool,
+  Char,
+  CharConstant,
+  Comment,
+  Complex,
+  Assign,
+  Declare,
+  EOF,
+  Field,
+  Identifier,
+  LeftDelim,
+  LeftParen,
+  Number,
+  Pipe,
+  RawString,
+  RightDelim,
+  RightParen,
+  Space,
+  String,
+  Text,
   Variable,
-  Keyword, Block, Break, Continue, Dot, Define, Else, End, If, Nil, Range, Template, With,
+  Keyword,
+  Block,
+  Break,
+  Continue,
+  Dot,
+  Define,
+  Else,
+  End,
+  If,
+  Nil,
+  Range,
+  Template,
+  With,
 }
 
 export interface Item {
@@ -27,9 +58,18 @@ export interface Item {
 }
 
 const KEYWORDS: ReadonlyMap<string, T> = new Map([
-  ['.', T.Dot], ['block', T.Block], ['break', T.Break], ['continue', T.Continue],
-  ['define', T.Define], ['else', T.Else], ['end', T.End], ['if', T.If], ['range', T.Range],
-  ['nil', T.Nil], ['template', T.Template], ['with', T.With],
+  ['.', T.Dot],
+  ['block', T.Block],
+  ['break', T.Break],
+  ['continue', T.Continue],
+  ['define', T.Define],
+  ['else', T.Else],
+  ['end', T.End],
+  ['if', T.If],
+  ['range', T.Range],
+  ['nil', T.Nil],
+  ['template', T.Template],
+  ['with', T.With],
 ]);
 
 /** Go's item.String(), used in "unexpected ..." messages. */
@@ -191,7 +231,13 @@ export class Lexer {
     const r = this.peek();
     if (isSpace(r)) return true;
     switch (r) {
-      case EOF: case 0x2e: case 0x2c: case 0x7c: case 0x3a: case 0x29: case 0x28:
+      case EOF:
+      case 0x2e:
+      case 0x2c:
+      case 0x7c:
+      case 0x3a:
+      case 0x29:
+      case 0x28:
         return true;
     }
     return this.input.startsWith(RIGHT, this.pos);
@@ -317,16 +363,24 @@ function lexInsideAction(l: Lexer): StateFn {
     return lexSpace;
   }
   switch (r) {
-    case 0x3d: l.emit(T.Assign); return lexInsideAction;
+    case 0x3d:
+      l.emit(T.Assign);
+      return lexInsideAction;
     case 0x3a:
       if (l.next() !== 0x3d) return l.errorf('expected :=', []);
       l.emit(T.Declare);
       return lexInsideAction;
-    case 0x7c: l.emit(T.Pipe); return lexInsideAction;
-    case 0x22: return lexQuote;
-    case 0x60: return lexRawQuote;
-    case 0x24: return lexVariable;
-    case 0x27: return lexChar;
+    case 0x7c:
+      l.emit(T.Pipe);
+      return lexInsideAction;
+    case 0x22:
+      return lexQuote;
+    case 0x60:
+      return lexRawQuote;
+    case 0x24:
+      return lexVariable;
+    case 0x27:
+      return lexChar;
     case 0x2e:
       if (l.pos < l.input.length) {
         const c = l.input.charCodeAt(l.pos);

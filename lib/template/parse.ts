@@ -9,8 +9,20 @@
 // none), so an unknown identifier is a parse error.
 
 import {
-  type ActionNode, type ArgNode, type BranchNode, type ChainNode, type CommandNode, type ElseNode, type EndNode, type ListNode, type Node,
-  type NumberNode, type PipeNode, type TemplateNode, type VariableNode, nodeString,
+  type ActionNode,
+  type ArgNode,
+  type BranchNode,
+  type ChainNode,
+  type CommandNode,
+  type ElseNode,
+  type EndNode,
+  type ListNode,
+  type Node,
+  type NumberNode,
+  type PipeNode,
+  type TemplateNode,
+  type VariableNode,
+  nodeString,
 } from './ast.js';
 import { TemplateError } from './errors.js';
 import { type FmtArg, GoError, sprintf } from './fmt.js';
@@ -21,8 +33,25 @@ import { GoInt } from './values.js';
 
 /** Names of the functions templates can call. */
 const BUILTIN_NAMES: ReadonlySet<string> = new Set([
-  'and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf',
-  'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne',
+  'and',
+  'call',
+  'html',
+  'index',
+  'slice',
+  'js',
+  'len',
+  'not',
+  'or',
+  'print',
+  'printf',
+  'println',
+  'urlquery',
+  'eq',
+  'ge',
+  'gt',
+  'le',
+  'lt',
+  'ne',
 ]);
 
 /** One parsed template body. */
@@ -51,8 +80,12 @@ class Tree {
   private actionLine = 0;
   private rangeDepth = 0;
 
-  constructor(public name: string, readonly parseName: string, readonly lex: Lexer,
-    readonly treeSet: Map<string, Tree>) {}
+  constructor(
+    public name: string,
+    readonly parseName: string,
+    readonly lex: Lexer,
+    readonly treeSet: Map<string, Tree>,
+  ) {}
 
   // ---- token buffer ----
 
@@ -86,7 +119,8 @@ class Tree {
 
   nextNonSpace(): Item {
     let token: Item;
-    do token = this.next(); while (token.typ === T.Space);
+    do token = this.next();
+    while (token.typ === T.Space);
     return token;
   }
 
@@ -204,15 +238,24 @@ class Tree {
   action(): Node | EndNode | ElseNode {
     const token = this.nextNonSpace();
     switch (token.typ) {
-      case T.Block: return this.blockControl();
-      case T.Break: return this.breakControl(token.pos, token.line);
-      case T.Continue: return this.continueControl(token.pos, token.line);
-      case T.Else: return this.elseControl();
-      case T.End: return this.endControl();
-      case T.If: return this.ifControl();
-      case T.Range: return this.rangeControl();
-      case T.Template: return this.templateControl();
-      case T.With: return this.withControl();
+      case T.Block:
+        return this.blockControl();
+      case T.Break:
+        return this.breakControl(token.pos, token.line);
+      case T.Continue:
+        return this.continueControl(token.pos, token.line);
+      case T.Else:
+        return this.elseControl();
+      case T.End:
+        return this.endControl();
+      case T.If:
+        return this.ifControl();
+      case T.Range:
+        return this.rangeControl();
+      case T.Template:
+        return this.templateControl();
+      case T.With:
+        return this.withControl();
     }
     this.backup();
     const t = this.peek();
@@ -237,8 +280,7 @@ class Tree {
   pipeline(context: string, end: T): PipeNode {
     const token = this.peekNonSpace();
     const pipe: PipeNode = { kind: 'pipe', pos: token.pos, line: token.line, isAssign: false, decl: [], cmds: [] };
-    decls:
-    for (;;) {
+    decls: for (;;) {
       const v = this.peekNonSpace();
       if (v.typ !== T.Variable) break;
       this.next();
@@ -272,9 +314,18 @@ class Tree {
         case end:
           this.checkPipeline(pipe, context);
           return pipe;
-        case T.Bool: case T.CharConstant: case T.Complex: case T.Dot: case T.Field:
-        case T.Identifier: case T.Number: case T.Nil: case T.RawString: case T.String:
-        case T.Variable: case T.LeftParen:
+        case T.Bool:
+        case T.CharConstant:
+        case T.Complex:
+        case T.Dot:
+        case T.Field:
+        case T.Identifier:
+        case T.Number:
+        case T.Nil:
+        case T.RawString:
+        case T.String:
+        case T.Variable:
+        case T.LeftParen:
           this.backup();
           pipe.cmds.push(this.command());
           break;
@@ -322,9 +373,15 @@ class Tree {
     return { kind, pos: pipe.pos, line: pipe.line, pipe, list, elseList };
   }
 
-  ifControl(): BranchNode { return this.branch('if', true); }
-  rangeControl(): BranchNode { return this.branch('range', false); }
-  withControl(): BranchNode { return this.branch('with', false); }
+  ifControl(): BranchNode {
+    return this.branch('if', true);
+  }
+  rangeControl(): BranchNode {
+    return this.branch('range', false);
+  }
+  withControl(): BranchNode {
+    return this.branch('with', false);
+  }
 
   endControl(): EndNode {
     return { kind: 'end', pos: this.expect(T.RightDelim, 'end').pos };
@@ -400,7 +457,11 @@ class Tree {
         case 'variable':
           node = newVariable(chain.pos, nodeString(chain));
           break;
-        case 'bool': case 'string': case 'number': case 'nil': case 'dot':
+        case 'bool':
+        case 'string':
+        case 'number':
+        case 'nil':
+        case 'dot':
           this.errorf('unexpected . after term %q', [nodeString(node)]);
           break;
         default:
@@ -416,15 +477,24 @@ class Tree {
       case T.Identifier:
         if (!BUILTIN_NAMES.has(token.val)) this.errorf('function %q not defined', [token.val]);
         return { kind: 'identifier', pos: token.pos, ident: token.val };
-      case T.Dot: return { kind: 'dot', pos: token.pos };
-      case T.Nil: return { kind: 'nil', pos: token.pos };
-      case T.Variable: return this.useVar(token.pos, token.val);
-      case T.Field: return { kind: 'field', pos: token.pos, ident: token.val.slice(1).split('.') };
-      case T.Bool: return { kind: 'bool', pos: token.pos, value: token.val === 'true' };
-      case T.CharConstant: case T.Complex: case T.Number:
+      case T.Dot:
+        return { kind: 'dot', pos: token.pos };
+      case T.Nil:
+        return { kind: 'nil', pos: token.pos };
+      case T.Variable:
+        return this.useVar(token.pos, token.val);
+      case T.Field:
+        return { kind: 'field', pos: token.pos, ident: token.val.slice(1).split('.') };
+      case T.Bool:
+        return { kind: 'bool', pos: token.pos, value: token.val === 'true' };
+      case T.CharConstant:
+      case T.Complex:
+      case T.Number:
         return this.newNumber(token.pos, token.val, token.typ);
-      case T.LeftParen: return this.pipeline('parenthesized pipeline', T.RightParen);
-      case T.String: case T.RawString: {
+      case T.LeftParen:
+        return this.pipeline('parenthesized pipeline', T.RightParen);
+      case T.String:
+      case T.RawString: {
         const s = unquote(token.val);
         if (s === null) this.error('invalid syntax');
         return { kind: 'string', pos: token.pos, quoted: token.val, text: s };
@@ -442,8 +512,18 @@ class Tree {
 
   newNumber(pos: number, text: string, typ: T): NumberNode {
     const n: NumberNode = {
-      kind: 'number', pos, text, isInt: false, isUint: false, isFloat: false, isComplex: false,
-      int64: 0n, uint64: 0n, float64: 0, re: 0, im: 0,
+      kind: 'number',
+      pos,
+      text,
+      isInt: false,
+      isUint: false,
+      isFloat: false,
+      isComplex: false,
+      int64: 0n,
+      uint64: 0n,
+      float64: 0,
+      re: 0,
+      im: 0,
     };
     if (typ === T.CharConstant) {
       const r = unquoteChar(text.slice(1), text.charCodeAt(0));
@@ -628,8 +708,7 @@ export function parseTrees(name: string, text: string): TreeSet {
     t.add();
   } catch (e) {
     if (e instanceof RangeError) {
-      throw new TemplateError(fromBytes(sprintf('template: %s: %s', [name, 'expression nesting too deep'])),
-        fromBytes(name), 'parse');
+      throw new TemplateError(fromBytes(sprintf('template: %s: %s', [name, 'expression nesting too deep'])), fromBytes(name), 'parse');
     }
     throw e;
   }

@@ -6,9 +6,7 @@
 // half-to-even like Go's decimal type; shortest output takes the digits from JS, whose
 // round-trip shortest-closest rule is the one Go's Ryū implementation follows.
 
-import {
-  RUNE_ERROR, decodeRune, encodeRune, isPrint, validRune, validUtf8,
-} from './utf8.js';
+import { RUNE_ERROR, decodeRune, encodeRune, isPrint, validRune, validUtf8 } from './utf8.js';
 
 // ---- integers ------------------------------------------------------------------------
 
@@ -59,10 +57,19 @@ export function parseUint(s: string, base: 0 | 10): ParseResult<bigint> {
   let b = 10;
   if (base0 && s[0] === '0') {
     const c = s.length >= 3 ? lower(s.charCodeAt(1)) : 0;
-    if (c === 0x62) { b = 2; s = s.slice(2); }
-    else if (c === 0x6f) { b = 8; s = s.slice(2); }
-    else if (c === 0x78) { b = 16; s = s.slice(2); }
-    else { b = 8; s = s.slice(1); }
+    if (c === 0x62) {
+      b = 2;
+      s = s.slice(2);
+    } else if (c === 0x6f) {
+      b = 8;
+      s = s.slice(2);
+    } else if (c === 0x78) {
+      b = 16;
+      s = s.slice(2);
+    } else {
+      b = 8;
+      s = s.slice(1);
+    }
   }
   const bb = BigInt(b);
   let underscores = false;
@@ -71,8 +78,10 @@ export function parseUint(s: string, base: 0 | 10): ParseResult<bigint> {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     let d: number;
-    if (c === 0x5f && base0) { underscores = true; continue; }
-    else if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    if (c === 0x5f && base0) {
+      underscores = true;
+      continue;
+    } else if (c >= 0x30 && c <= 0x39) d = c - 0x30;
     else if (lower(c) >= 0x61 && lower(c) <= 0x7a) d = lower(c) - 0x61 + 10;
     else return { ok: false, err: 'syntax' };
     if (d >= b) return { ok: false, err: 'syntax' };
@@ -91,7 +100,10 @@ export function parseInt64(s: string, base: 0 | 10): ParseResult<bigint> {
   if (s === '') return { ok: false, err: 'syntax' };
   let neg = false;
   if (s[0] === '+') s = s.slice(1);
-  else if (s[0] === '-') { neg = true; s = s.slice(1); }
+  else if (s[0] === '-') {
+    neg = true;
+    s = s.slice(1);
+  }
   const u = parseUint(s, base);
   if (!u.ok) return u;
   const cutoff = 1n << 63n;
@@ -106,19 +118,38 @@ export function parseInt64(s: string, base: 0 | 10): ParseResult<bigint> {
 export function parseFloat64(s: string): ParseResult<number> {
   let i = 0;
   let neg = false;
-  if (i < s.length && (s[i] === '+' || s[i] === '-')) { neg = s[i] === '-'; i++; }
+  if (i < s.length && (s[i] === '+' || s[i] === '-')) {
+    neg = s[i] === '-';
+    i++;
+  }
   let hex = false;
-  if (i + 2 < s.length && s[i] === '0' && lower(s.charCodeAt(i + 1)) === 0x78) { hex = true; i += 2; }
+  if (i + 2 < s.length && s[i] === '0' && lower(s.charCodeAt(i + 1)) === 0x78) {
+    hex = true;
+    i += 2;
+  }
   const mantStart = i;
   let sawDot = false;
   let sawDigits = false;
   let underscores = false;
   for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x5f) { underscores = true; continue; }
-    if (c === 0x2e) { if (sawDot) break; sawDot = true; continue; }
-    if (c >= 0x30 && c <= 0x39) { sawDigits = true; continue; }
-    if (hex && lower(c) >= 0x61 && lower(c) <= 0x66) { sawDigits = true; continue; }
+    if (c === 0x5f) {
+      underscores = true;
+      continue;
+    }
+    if (c === 0x2e) {
+      if (sawDot) break;
+      sawDot = true;
+      continue;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      sawDigits = true;
+      continue;
+    }
+    if (hex && lower(c) >= 0x61 && lower(c) <= 0x66) {
+      sawDigits = true;
+      continue;
+    }
     break;
   }
   if (!sawDigits) return { ok: false, err: 'syntax' };
@@ -130,11 +161,17 @@ export function parseFloat64(s: string): ParseResult<number> {
     if (i >= s.length) return { ok: false, err: 'syntax' };
     let esign = 1;
     if (s[i] === '+') i++;
-    else if (s[i] === '-') { i++; esign = -1; }
+    else if (s[i] === '-') {
+      i++;
+      esign = -1;
+    }
     if (i >= s.length || s.charCodeAt(i) < 0x30 || s.charCodeAt(i) > 0x39) return { ok: false, err: 'syntax' };
     let e = 0;
     for (; i < s.length && ((s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) || s[i] === '_'); i++) {
-      if (s[i] === '_') { underscores = true; continue; }
+      if (s[i] === '_') {
+        underscores = true;
+        continue;
+      }
       if (e < 10000) e = e * 10 + s.charCodeAt(i) - 0x30;
     }
     exp = e * esign;
@@ -290,12 +327,18 @@ function fmtE(neg: boolean, d: Decimal, prec: number, fmt: string): string {
     out += '.';
     const m = Math.min(d.d.length, prec + 1);
     let i = 1;
-    if (i < m) { out += d.d.slice(i, m); i = m; }
+    if (i < m) {
+      out += d.d.slice(i, m);
+      i = m;
+    }
     for (; i <= prec; i++) out += '0';
   }
   out += fmt;
   let exp = d.d.length === 0 ? 0 : d.dp - 1;
-  if (exp < 0) { out += '-'; exp = -exp; } else out += '+';
+  if (exp < 0) {
+    out += '-';
+    exp = -exp;
+  } else out += '+';
   out += exp < 10 ? '0' + exp : String(exp);
   return out;
 }
@@ -360,7 +403,10 @@ function fmtX(v: number, prec: number, fmt: 'x' | 'X'): string {
     }
   }
   out += fmt === 'X' ? 'P' : 'p';
-  if (exp < 0) { out += '-'; exp = -exp; } else out += '+';
+  if (exp < 0) {
+    out += '-';
+    exp = -exp;
+  } else out += '+';
   out += exp < 10 ? '0' + exp : String(exp);
   return out;
 }
@@ -377,13 +423,20 @@ function appendEscapedRune(r: number, quote: number, asciiOnly: boolean): string
     return encodeRune(r);
   }
   switch (r) {
-    case 0x07: return '\\a';
-    case 0x08: return '\\b';
-    case 0x0c: return '\\f';
-    case 0x0a: return '\\n';
-    case 0x0d: return '\\r';
-    case 0x09: return '\\t';
-    case 0x0b: return '\\v';
+    case 0x07:
+      return '\\a';
+    case 0x08:
+      return '\\b';
+    case 0x0c:
+      return '\\f';
+    case 0x0a:
+      return '\\n';
+    case 0x0d:
+      return '\\r';
+    case 0x09:
+      return '\\t';
+    case 0x0b:
+      return '\\v';
   }
   if (r < 0x20 || r === 0x7f) return '\\x' + LOWERHEX[r >> 4] + LOWERHEX[r & 15];
   if (!validRune(r)) r = 0xfffd;
@@ -444,7 +497,11 @@ function unhex(c: number): number {
   return -1;
 }
 
-export interface UnquotedChar { value: number; multibyte: boolean; tail: string }
+export interface UnquotedChar {
+  value: number;
+  multibyte: boolean;
+  tail: string;
+}
 
 /** strconv.UnquoteChar on a byte string; null for a syntax error. */
 export function unquoteChar(s: string, q: number): UnquotedChar | null {
@@ -460,14 +517,23 @@ export function unquoteChar(s: string, q: number): UnquotedChar | null {
   const e = s[1];
   s = s.slice(2);
   switch (e) {
-    case 'a': return { value: 7, multibyte: false, tail: s };
-    case 'b': return { value: 8, multibyte: false, tail: s };
-    case 'f': return { value: 12, multibyte: false, tail: s };
-    case 'n': return { value: 10, multibyte: false, tail: s };
-    case 'r': return { value: 13, multibyte: false, tail: s };
-    case 't': return { value: 9, multibyte: false, tail: s };
-    case 'v': return { value: 11, multibyte: false, tail: s };
-    case 'x': case 'u': case 'U': {
+    case 'a':
+      return { value: 7, multibyte: false, tail: s };
+    case 'b':
+      return { value: 8, multibyte: false, tail: s };
+    case 'f':
+      return { value: 12, multibyte: false, tail: s };
+    case 'n':
+      return { value: 10, multibyte: false, tail: s };
+    case 'r':
+      return { value: 13, multibyte: false, tail: s };
+    case 't':
+      return { value: 9, multibyte: false, tail: s };
+    case 'v':
+      return { value: 11, multibyte: false, tail: s };
+    case 'x':
+    case 'u':
+    case 'U': {
       const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
       if (s.length < n) return null;
       let v = 0;
@@ -481,7 +547,14 @@ export function unquoteChar(s: string, q: number): UnquotedChar | null {
       if (!validRune(v)) return null;
       return { value: v, multibyte: true, tail: s };
     }
-    case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
       let v = e.charCodeAt(0) - 0x30;
       if (s.length < 2) return null;
       for (let j = 0; j < 2; j++) {
@@ -493,8 +566,10 @@ export function unquoteChar(s: string, q: number): UnquotedChar | null {
       if (v > 255) return null;
       return { value: v, multibyte: false, tail: s };
     }
-    case '\\': return { value: 0x5c, multibyte: false, tail: s };
-    case "'": case '"':
+    case '\\':
+      return { value: 0x5c, multibyte: false, tail: s };
+    case "'":
+    case '"':
       if (e.charCodeAt(0) !== q) return null;
       return { value: e.charCodeAt(0), multibyte: false, tail: s };
   }
@@ -521,7 +596,7 @@ export function unquote(s: string): string | null {
     if (q === 0x22) valid = validUtf8(body);
     else {
       const d = decodeRune(body, 0);
-      valid = 2 + (d & 7) === end && ((d >> 3) !== RUNE_ERROR || (d & 7) !== 1);
+      valid = 2 + (d & 7) === end && (d >> 3 !== RUNE_ERROR || (d & 7) !== 1);
     }
     if (valid) return end === s.length ? body : null;
   }

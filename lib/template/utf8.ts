@@ -64,8 +64,7 @@ export function encodeRune(r: number): string {
   if (r < 0x10000) {
     return String.fromCharCode(0xe0 | (r >> 12), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
   }
-  return String.fromCharCode(
-    0xf0 | (r >> 18), 0x80 | ((r >> 12) & 0x3f), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
+  return String.fromCharCode(0xf0 | (r >> 18), 0x80 | ((r >> 12) & 0x3f), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
 }
 
 /** Number of runes in a byte string (invalid bytes count one each), like utf8.RuneCountInString. */
@@ -82,7 +81,10 @@ export function runeCount(s: string): number {
 export function validUtf8(s: string): boolean {
   for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) { i++; continue; }
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
     const d = decodeRune(s, i);
     if ((d & 7) === 1) return false;
     i += d & 7;
@@ -116,8 +118,20 @@ export function isPrint(r: number): boolean {
 /** unicode.IsSpace */
 function isUnicodeSpace(r: number): boolean {
   switch (r) {
-    case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x20: case 0x85: case 0xa0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000:
+    case 0x09:
+    case 0x0a:
+    case 0x0b:
+    case 0x0c:
+    case 0x0d:
+    case 0x20:
+    case 0x85:
+    case 0xa0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202f:
+    case 0x205f:
+    case 0x3000:
       return true;
   }
   return r >= 0x2000 && r <= 0x200a;

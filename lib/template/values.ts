@@ -20,19 +20,27 @@ import { toBytes } from './utf8.js';
 export class JsonNumber {
   /** @param text the number's text, as written in JSON */
   constructor(readonly text: string) {}
-  toString(): string { return this.text; }
+  toString(): string {
+    return this.text;
+  }
 }
 
 export type IntType = 'int' | 'int64' | 'int32' | 'uint8';
 
 /** A Go integer of one of the integer types templates can produce. */
 export class GoInt {
-  constructor(readonly v: bigint, readonly t: IntType) {}
+  constructor(
+    readonly v: bigint,
+    readonly t: IntType,
+  ) {}
 }
 
 /** A Go complex128. */
 export class GoComplex {
-  constructor(readonly re: number, readonly im: number) {}
+  constructor(
+    readonly re: number,
+    readonly im: number,
+  ) {}
 }
 
 /** map[string]interface {} */
@@ -48,8 +56,12 @@ export class GoMap {
 
 /** []interface {}: a window [off, off+len) with capacity `cap` on a backing array. */
 export class GoSlice {
-  constructor(readonly backing: readonly GoVal[], readonly off: number, readonly len: number,
-    readonly cap: number) {}
+  constructor(
+    readonly backing: readonly GoVal[],
+    readonly off: number,
+    readonly len: number,
+    readonly cap: number,
+  ) {}
   at(i: number): GoVal {
     const v = this.backing[this.off + i];
     return v === undefined ? NIL : v;
@@ -76,10 +88,14 @@ export function goInt(n: number | bigint): GoInt {
 export function typeName(v: Val): string {
   if (v === undefined) return '<nil>';
   switch (typeof v) {
-    case 'string': return 'string';
-    case 'boolean': return 'bool';
-    case 'number': return 'float64';
-    case 'symbol': return 'interface {}';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return 'float64';
+    case 'symbol':
+      return 'interface {}';
   }
   if (v instanceof JsonNumber) return 'json.Number';
   if (v instanceof GoInt) return v.t;
@@ -94,10 +110,14 @@ export type Kind = 'invalid' | 'interface' | 'string' | 'bool' | 'int' | 'uint' 
 export function kindOf(v: Val): Kind {
   if (v === undefined) return 'invalid';
   switch (typeof v) {
-    case 'string': return 'string';
-    case 'boolean': return 'bool';
-    case 'number': return 'float';
-    case 'symbol': return 'interface';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return 'float';
+    case 'symbol':
+      return 'interface';
   }
   if (v instanceof JsonNumber) return 'string';
   if (v instanceof GoInt) return v.t === 'uint8' ? 'uint' : 'int';
@@ -113,11 +133,11 @@ function decodedCap(n: number): number {
   return cap;
 }
 
-const CLASS_TO_SIZE = [0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224,
-  240, 256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280,
-  1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912,
-  8192, 9472, 9728, 10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576,
-  27264, 28672, 32768];
+const CLASS_TO_SIZE = [
+  0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024,
+  1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568,
+  14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
+];
 
 function roundUpSize(size: number): number {
   if (size < 32768) {
@@ -166,7 +186,13 @@ export function fromData(data: unknown): Val {
   const root: GoVal[] = [NIL];
   // Work items: convert `value` (at nesting `depth`) and store it with `store`.
   const work: { value: unknown; depth: number; store: (v: GoVal) => void }[] = [
-    { value: data, depth: 0, store: (v) => { root[0] = v; } },
+    {
+      value: data,
+      depth: 0,
+      store: (v) => {
+        root[0] = v;
+      },
+    },
   ];
   while (work.length > 0) {
     const { value, depth, store } = work.pop()!;
@@ -182,7 +208,13 @@ export function fromData(data: unknown): Val {
       const items: GoVal[] = new Array(value.length).fill(NIL);
       store(new GoSlice(items, 0, items.length, decodedCap(items.length)));
       for (let i = 0; i < value.length; i++) {
-        work.push({ value: value[i], depth: depth + 1, store: (v) => { items[i] = v; } });
+        work.push({
+          value: value[i],
+          depth: depth + 1,
+          store: (v) => {
+            items[i] = v;
+          },
+        });
       }
       continue;
     }
@@ -204,7 +236,13 @@ export function fromData(data: unknown): Val {
     for (const [k, v] of entries) {
       const key = toBytes(k);
       m.set(key, NIL);
-      work.push({ value: v, depth: depth + 1, store: (gv) => { m.set(key, gv); } });
+      work.push({
+        value: v,
+        depth: depth + 1,
+        store: (gv) => {
+          m.set(key, gv);
+        },
+      });
     }
   }
   return root[0];
@@ -213,11 +251,16 @@ export function fromData(data: unknown): Val {
 /** Converts a non-container value, or returns undefined for arrays, objects and Maps. */
 function convertScalar(d: unknown): GoVal | undefined {
   switch (typeof d) {
-    case 'string': return toBytes(d);
-    case 'boolean': return d;
-    case 'number': return new JsonNumber(goJsonFloat(d));
-    case 'bigint': return new JsonNumber(d.toString());
-    case 'undefined': return NIL;
+    case 'string':
+      return toBytes(d);
+    case 'boolean':
+      return d;
+    case 'number':
+      return new JsonNumber(goJsonFloat(d));
+    case 'bigint':
+      return new JsonNumber(d.toString());
+    case 'undefined':
+      return NIL;
     case 'object':
       if (d === null) return NIL;
       if (d instanceof JsonNumber) return d;

@@ -45,13 +45,15 @@ export interface Staged {
  * temporary file is removed and the error (with its errno code) is thrown.
  */
 export async function stage(target: string, data: Uint8Array, createMode = 0o600, forceMode?: number): Promise<Staged> {
-  const mode = forceMode ?? await stat(target).then(
-    (s) => s.mode & 0o7777,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return createMode;
-      throw err;
-    },
-  );
+  const mode =
+    forceMode ??
+    (await stat(target).then(
+      (s) => s.mode & 0o7777,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return createMode;
+        throw err;
+      },
+    ));
   const tempPath = tempName(target);
   const discard = (): Promise<void> => rm(tempPath, { force: true }).catch(() => undefined);
   try {

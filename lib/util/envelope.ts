@@ -213,10 +213,13 @@ function parseEnvelope(buf: Buffer, file: string, what: string): { header: Heade
   if (first < 0) throw bad('no header');
   const version = buf.subarray(PREFIX.length, first).toString('latin1');
   if (version !== String(ENVELOPE_VERSION)) {
-    throw new UserError(`the ${what} is an encrypted envelope of version ${version}, which this starform does not read (it reads version ${ENVELOPE_VERSION})`, {
-      location: { file },
-      hint: 'It was written by a newer starform: use that version.',
-    });
+    throw new UserError(
+      `the ${what} is an encrypted envelope of version ${version}, which this starform does not read (it reads version ${ENVELOPE_VERSION})`,
+      {
+        location: { file },
+        hint: 'It was written by a newer starform: use that version.',
+      },
+    );
   }
   const second = buf.indexOf(0x0a, first + 1);
   if (second < 0) throw bad('no header');
@@ -240,10 +243,7 @@ function parseEnvelope(buf: Buffer, file: string, what: string): { header: Heade
  * The encryption configuration from the environment and the command line, or undefined
  * when none is configured. A key file holds the passphrase (its last line break dropped).
  */
-export function encryptionFromEnvironment(
-  env: NodeJS.ProcessEnv,
-  options: { keyFile?: string; allowPlaintext?: boolean } = {},
-): Encryption | undefined {
+export function encryptionFromEnvironment(env: NodeJS.ProcessEnv, options: { keyFile?: string; allowPlaintext?: boolean } = {}): Encryption | undefined {
   let primary: Passphrase | undefined;
   const keyFile = options.keyFile ?? nonEmpty(env['STARFORM_ENCRYPTION_KEY_FILE']);
   if (keyFile !== undefined) {
@@ -251,7 +251,9 @@ export function encryptionFromEnvironment(
     try {
       text = readFileSync(keyFile, 'utf8');
     } catch (err) {
-      throw new UserError(`cannot read the encryption key file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { location: { file: keyFile } });
+      throw new UserError(`cannot read the encryption key file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        location: { file: keyFile },
+      });
     }
     const secret = text.replace(/\r?\n$/, '');
     if (secret.length === 0) throw new UserError('the encryption key file is empty', { location: { file: keyFile } });

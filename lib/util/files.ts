@@ -22,11 +22,7 @@ export interface AtomicWriteOptions {
   readonly mode?: number;
 }
 
-export async function atomicWriteFile(
-  path: string,
-  data: string | Uint8Array,
-  options: AtomicWriteOptions = {},
-): Promise<void> {
+export async function atomicWriteFile(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   await durableWrite(path, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, options.createMode ?? 0o666, options.mode);
 }
 
@@ -93,11 +89,7 @@ export interface FormatVersionCheck {
  * Checks that a parsed file is an object carrying a supported `format_version`, and
  * returns it with that version. Anything else is a UserError that says what is wrong.
  */
-export function checkFormatVersion(
-  raw: JsonValue,
-  file: string,
-  check: FormatVersionCheck,
-): { readonly object: JsonObject; readonly version: number } {
+export function checkFormatVersion(raw: JsonValue, file: string, check: FormatVersionCheck): { readonly object: JsonObject; readonly version: number } {
   const location = { file };
   const newest = Math.max(...check.supported);
   const version = isJsonObject(raw) ? raw['format_version'] : undefined;

@@ -46,4 +46,3 @@ export function isDigest(value: string): value is Digest {
 export function digestHex(digest: Digest): string {
   return digest.slice('sha256:'.length);
 }
-

@@ -402,8 +402,7 @@ export function locateJsonError(text: string): { offset: number; problem: string
   const fail = (problem: string, at = i): never => {
     throw new JsonSyntaxProblem(at, problem);
   };
-  const describe = (): string =>
-    i >= text.length ? 'unexpected end of the file' : `unexpected character ${JSON.stringify(text[i])}`;
+  const describe = (): string => (i >= text.length ? 'unexpected end of the file' : `unexpected character ${JSON.stringify(text[i])}`);
   const skipSpace = (): void => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };

@@ -48,8 +48,7 @@ export function schemaValidator(name: string): SchemaCheck {
     compiled.set(name, validate);
   }
   const fn = validate;
-  return (value) =>
-    fn(value) ? [] : (fn.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map(describeSchemaError);
+  return (value) => (fn(value) ? [] : (fn.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map(describeSchemaError));
 }
 
 function describeSchemaError(e: ErrorObject): string {

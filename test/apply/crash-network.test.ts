@@ -110,7 +110,7 @@ describe('apply crash before the first state write leaks no network (Docker, bin
     assert.equal(calibration.signal, 'SIGKILL', calibration.stderr);
     const seed = Number(process.env['STARFORM_CRASH_SEED'] ?? Date.now() % 100_000);
     let x = seed;
-    const random = (): number => ((x = (x * 48271) % 2147483647) / 2147483647);
+    const random = (): number => (x = (x * 48271) % 2147483647) / 2147483647;
     const kills = Number(process.env['STARFORM_CRASH_RANDOM_KILLS'] ?? 6);
     for (let i = 0; i < kills; i++) {
       // Anywhere up to the point, and (every other kill) in the 400 ms after it, where the

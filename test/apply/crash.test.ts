@@ -151,7 +151,9 @@ describe('apply crash matrix: a 20-service apply killed at every step count (Doc
     for (const kill of c.kills) {
       const path = engine.newStatePath();
       const why =
-        kill.atMs !== undefined ? `killed ${kill.atMs} ms after the start (seed ${SEED})` : `killed after ${kill.steps} steps + ${kill.delayMs} ms (seed ${SEED})`;
+        kill.atMs !== undefined
+          ? `killed ${kill.atMs} ms after the start (seed ${SEED})`
+          : `killed after ${kill.steps} steps + ${kill.delayMs} ms (seed ${SEED})`;
       const finished = await killApply(pkg, path, kill);
       if (kill.steps !== undefined) assert.ok(finished >= kill.steps, `${why}: ${finished} steps finished`);
       await recoverAndCheck(engine.runtime, pkg, path, {}, why);

@@ -34,7 +34,12 @@ describe('a damaged files artifact blob (Docker, bin/starform)', function () {
 
       const plan = starform(['plan', pkg, '--state', path]);
       assert.equal(plan.code, 0, plan.stderr);
-      assert.match(plan.stderr, new RegExp(`note: files artifact 'site': its stored content \\(${record.contentHash}\\) is ${damage === 'truncated' ? 'damaged' : 'missing'}; it will be created again`));
+      assert.match(
+        plan.stderr,
+        new RegExp(
+          `note: files artifact 'site': its stored content \\(${record.contentHash}\\) is ${damage === 'truncated' ? 'damaged' : 'missing'}; it will be created again`,
+        ),
+      );
       assert.doesNotMatch(plan.stdout, /No changes/);
       assert.match(plan.stdout, /artifact\.site|site/);
 

@@ -47,7 +47,10 @@ describe('apply executor (in-memory runtime)', () => {
     const printed = events.find((e) => e.type === 'step_done' && e.step.stepId === 'print.bbbbbbbbbbbb');
     assert.equal(printed?.type === 'step_done' && printed.message, 'db says ok');
     assert.ok(onDisk.serial >= 4, `the state is written after every step (serial ${onDisk.serial})`);
-    assert.deepEqual(runtime.calls.filter((c) => c.startsWith('waitForPort')), ['waitForPort db/pg']);
+    assert.deepEqual(
+      runtime.calls.filter((c) => c.startsWith('waitForPort')),
+      ['waitForPort db/pg'],
+    );
   });
 
   it('applying the same package again touches neither the engine nor the state file', async () => {
@@ -74,7 +77,10 @@ describe('apply executor (in-memory runtime)', () => {
     const runtime = new FakeRuntime();
     await applyPlan(planOf(basic(), await readState(path), OUTPUTS), { statePath: path, runtime });
     runtime.calls.length = 0;
-    const changed = [...basic().slice(0, 3), print('print.dddddddddddd', `again: ${ref('exec.aaaaaaaaaaaa', 'output')} at ${ref('service.db', 'ip_address')}`, ['exec.aaaaaaaaaaaa', 'service.db'])];
+    const changed = [
+      ...basic().slice(0, 3),
+      print('print.dddddddddddd', `again: ${ref('exec.aaaaaaaaaaaa', 'output')} at ${ref('service.db', 'ip_address')}`, ['exec.aaaaaaaaaaaa', 'service.db']),
+    ];
     const events: ApplyEvent[] = [];
     const result = await applyPlan(planOf(changed, await readState(path), OUTPUTS), { statePath: path, runtime, onEvent: (e) => events.push(e) });
     assert.deepEqual(result.summary, { created: 0, replaced: 0, run: 1, deleted: 0 });
@@ -82,7 +88,10 @@ describe('apply executor (in-memory runtime)', () => {
     const ip = result.state.services.get('db')!.ipAddress;
     assert.equal(done?.type === 'step_done' && done.message, `again: ok at ${ip}`);
     assert.ok(!result.state.steps.some((s) => s.id === 'verify.cccccccccccc'), 'steps the package no longer makes are dropped');
-    assert.ok(result.state.steps.some((s) => s.id === 'print.bbbbbbbbbbbb'), 'skipped steps stay recorded');
+    assert.ok(
+      result.state.steps.some((s) => s.id === 'print.bbbbbbbbbbbb'),
+      'skipped steps stay recorded',
+    );
     assert.deepEqual(runtime.calls, ['ping', 'ensureEnclave', 'inspectEnclave'], 'no container was touched');
   });
 
@@ -157,7 +166,10 @@ describe('apply executor (in-memory runtime)', () => {
       return true;
     });
     assert.equal(existsSync(path), false, 'no state file was written');
-    assert.deepEqual(runtime.calls.filter((c) => c.startsWith('createService')), []);
+    assert.deepEqual(
+      runtime.calls.filter((c) => c.startsWith('createService')),
+      [],
+    );
 
     runtime.unreachable = true;
     await assert.rejects(applyPlan(planOf([addService('ok')], await readState(path)), { statePath: path, runtime }), (e: unknown) => {
@@ -237,7 +249,15 @@ describe('apply executor (in-memory runtime)', () => {
     const runtime = new FakeRuntime();
     await applyPlan(planOf([addService('keep'), addService('drop')], await readState(path)), { statePath: path, runtime });
     const state = await readState(path);
-    runtime.containers.set('ghost', { id: 'ghost', lineage: state.lineage!, name: 'ghost', spec: { name: 'ghost', image: 'x' }, running: true, ip: '', ports: {} });
+    runtime.containers.set('ghost', {
+      id: 'ghost',
+      lineage: state.lineage!,
+      name: 'ghost',
+      spec: { name: 'ghost', image: 'x' },
+      running: true,
+      ip: '',
+      ports: {},
+    });
     const events: ApplyEvent[] = [];
     const result = await applyPlan(planOf([addService('keep'), print('print.111111111111', 'hi')], state), {
       statePath: path,
@@ -247,7 +267,10 @@ describe('apply executor (in-memory runtime)', () => {
     assert.deepEqual(result.summary, { created: 0, replaced: 0, run: 1, deleted: 1 });
     assert.deepEqual([...result.state.services.keys()], ['keep']);
     assert.ok(!result.state.steps.some((s) => s.id === 'service.drop'));
-    assert.deepEqual([...runtime.containers.values()].map((c) => c.name), ['keep']);
+    assert.deepEqual(
+      [...runtime.containers.values()].map((c) => c.name),
+      ['keep'],
+    );
     assert.ok(events.some((e) => e.type === 'drift' && /ghost/.test(e.message)));
   });
 
@@ -259,7 +282,10 @@ describe('apply executor (in-memory runtime)', () => {
       if (call === 'createService') controller.abort();
     };
     const list = [addService('one'), exec('exec.222222222222', 'one', ['x'])];
-    await assert.rejects(applyPlan(planOf(list, await readState(path)), { statePath: path, runtime, signal: controller.signal }), /the apply was interrupted\n1 of 2 steps finished/);
+    await assert.rejects(
+      applyPlan(planOf(list, await readState(path)), { statePath: path, runtime, signal: controller.signal }),
+      /the apply was interrupted\n1 of 2 steps finished/,
+    );
     assert.ok((await readState(path)).services.has('one'));
   });
 
@@ -274,7 +300,10 @@ describe('apply executor (in-memory runtime)', () => {
     assert.equal(result.summary.run, n);
     const onDisk = parseState(readFileSync(path, 'utf8'), path);
     assert.deepEqual(onDisk, result.state);
-    assert.deepEqual(onDisk.steps.map((s) => s.id), prints.map((p) => p.id));
+    assert.deepEqual(
+      onDisk.steps.map((s) => s.id),
+      prints.map((p) => p.id),
+    );
     // One write per step wrote O(n²) bytes: n whole states of up to n steps each.
     assert.ok(onDisk.serial <= 12, `${n} print steps took ${onDisk.serial} state writes`);
     assert.equal(events.filter((e) => e.type === 'step_done').length, n);
@@ -300,7 +329,10 @@ describe('apply executor (in-memory runtime)', () => {
     const last = events.find((e) => e.type === 'step_done' && e.step.stepId === 'print.000000000004');
     assert.equal(last?.type === 'step_done' && last.message, 'said ok', 'a deferred step sees the values of the step before it');
     const onDisk = parseState(readFileSync(path, 'utf8'), path);
-    assert.deepEqual(onDisk.steps.map((s) => s.id), list.map((i) => i.id));
+    assert.deepEqual(
+      onDisk.steps.map((s) => s.id),
+      list.map((i) => i.id),
+    );
   });
 
   it('refuses plans with unknown instruction kinds', async () => {

@@ -59,7 +59,9 @@ describe('apply: Kurtosis fidelity features (Docker)', function () {
     assert.equal(info.HostConfig.PidMode, 'host');
     assert.deepEqual(info.HostConfig.Binds, ['/var/run/docker.sock:/var/run/docker.sock']);
     const ref = { lineage: (await readState(path)).lineage!, name: 'monitor', containerId: monitor.containerId };
-    const ownPid1 = (await runtime.exec({ ...ref, name: 'node', containerId: (await readState(path)).services.get('node')!.containerId }, ['cat', '/proc/1/comm'])).stdout;
+    const ownPid1 = (
+      await runtime.exec({ ...ref, name: 'node', containerId: (await readState(path)).services.get('node')!.containerId }, ['cat', '/proc/1/comm'])
+    ).stdout;
     assert.notEqual((await runtime.exec(ref, ['cat', '/proc/1/comm'])).stdout, ownPid1, "the monitor sees the host's PID 1, not its own init");
     assert.equal((await runtime.exec(ref, ['sh', '-c', 'test -S /var/run/docker.sock && echo socket'])).stdout, 'socket\n');
     const node = (await readState(path)).services.get('node')!;

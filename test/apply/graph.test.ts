@@ -175,19 +175,34 @@ describe('apply graph', () => {
       deps: i === 3 ? [0] : [],
     }));
     const order: number[] = [];
-    await schedule(items, 1, async (item) => void order.push(item.index), () => false);
+    await schedule(
+      items,
+      1,
+      async (item) => void order.push(item.index),
+      () => false,
+    );
     assert.deepEqual(order, [0, 1, 2, 3]);
   });
 
   it('never starts a step whose dependency is not among the items', async () => {
     const items: WorkItem[] = [{ index: 0, stepId: 'a', kind: 'print', action: 'run', reason: '', reads: [], writes: [], deps: [7] }];
-    const outcome = await schedule(items, 2, async () => undefined, () => false);
+    const outcome = await schedule(
+      items,
+      2,
+      async () => undefined,
+      () => false,
+    );
     assert.deepEqual(outcome.notStarted, [0]);
   });
 
   it('starts nothing once asked to stop', async () => {
     const list = [service('a'), service('b')];
-    const outcome = await schedule(buildWork(list, changesFor(list)), 8, async () => undefined, () => true);
+    const outcome = await schedule(
+      buildWork(list, changesFor(list)),
+      8,
+      async () => undefined,
+      () => true,
+    );
     assert.deepEqual(outcome.notStarted, [0, 1]);
   });
 });

@@ -27,13 +27,19 @@ describe('apply: host access and kept addresses', () => {
     );
     assert.ok(error instanceof ApplyError);
     assert.match(error.message, /asks for privileged=True, bind_mounts but its plan was not made with --privileged/);
-    assert.deepEqual(runtime.calls.filter((c) => c.startsWith('createService')), []);
+    assert.deepEqual(
+      runtime.calls.filter((c) => c.startsWith('createService')),
+      [],
+    );
   });
 
   it('passes them on when the opt-in is recorded, with capabilities and publish_udp', async () => {
     const path = statePath();
     const runtime = new FakeRuntime();
-    const monitor = { ...addService('monitor', { privileged: true, host_pid_namespace: true, bind_mounts: SOCKET, capabilities: ['NET_ADMIN'], publish_udp: true }), privileged: true };
+    const monitor = {
+      ...addService('monitor', { privileged: true, host_pid_namespace: true, bind_mounts: SOCKET, capabilities: ['NET_ADMIN'], publish_udp: true }),
+      privileged: true,
+    };
     await applyPlan(planOf([monitor], await readState(path)), { statePath: path, runtime });
     const spec = [...runtime.containers.values()].find((c) => c.name === 'monitor')!.spec;
     assert.equal(spec.privileged, true);

@@ -23,7 +23,9 @@ describe('docker: toProgress', () => {
     assert.deepEqual(toProgress({ status: 'Downloading', id: 'f770099fec4a', progressDetail: { current: 1200, total: 5000 } } as never), [
       { kind: 'layer', layer: 'f770099fec4a', status: 'Downloading', current: 1200, total: 5000 },
     ]);
-    assert.deepEqual(toProgress({ status: 'Pull complete', id: 'f770099fec4a', progressDetail: {} } as never), [{ kind: 'layer', layer: 'f770099fec4a', status: 'Pull complete' }]);
+    assert.deepEqual(toProgress({ status: 'Pull complete', id: 'f770099fec4a', progressDetail: {} } as never), [
+      { kind: 'layer', layer: 'f770099fec4a', status: 'Pull complete' },
+    ]);
     assert.deepEqual(toProgress({ status: 'Pulling from op/app', id: 'v1' } as never), [{ kind: 'status', text: 'Pulling from op/app v1' }]);
     assert.deepEqual(toProgress({ stream: 'Step 2/3 : RUN make\n' }), [{ kind: 'step', text: 'Step 2/3 : RUN make' }]);
     assert.deepEqual(toProgress({ stream: ' ---> Running in 3f2a\nbuilt it\n\n' }), [{ kind: 'status', text: 'built it' }]);
@@ -77,7 +79,11 @@ class ImageRuntime extends FakeRuntime {
 
 function stateWith(image: string, recorded: { id: string; digest: string | null }): State {
   const config = { name: 'web', config: { image: { type: 'image', image } } };
-  return putService(withLineage(emptyState()), 'web', serviceRecord({ config, containerId: 'c1', ipAddress: null, ports: new Map(), status: 'running', image: recorded }));
+  return putService(
+    withLineage(emptyState()),
+    'web',
+    serviceRecord({ config, containerId: 'c1', ipAddress: null, ports: new Map(), status: 'running', image: recorded }),
+  );
 }
 
 describe('apply: checkImages', () => {
@@ -109,7 +115,10 @@ describe('apply: checkImages', () => {
     rt.registry.set('r.example:5000/app:1', new RuntimeError('registry-unreachable', 'its registry cannot be reached (dial tcp: refused)'));
     await assert.rejects(checkImages(state, rt, { pull: true }), (err: unknown) => {
       assert.ok(err instanceof UserError);
-      assert.equal(err.message.split('\n')[0], "plan --pull cannot check image 'r.example:5000/app:1' (service 'web'): its registry cannot be reached (dial tcp: refused)");
+      assert.equal(
+        err.message.split('\n')[0],
+        "plan --pull cannot check image 'r.example:5000/app:1' (service 'web'): its registry cannot be reached (dial tcp: refused)",
+      );
       return true;
     });
   });

@@ -110,7 +110,11 @@ describe('apply: every instruction (Docker)', function () {
     const state = await readState(path);
     assert.equal(state.services.has('temp'), false);
     const left = await runtime.inspectEnclave(state.lineage!);
-    assert.equal(left.containers.some((c) => c.service === 'temp'), false, 'remove_service removed the container');
+    assert.equal(
+      left.containers.some((c) => c.service === 'temp'),
+      false,
+      'remove_service removed the container',
+    );
     const sleeper = state.services.get('sleeper')!;
     assert.equal(sleeper.status, 'stopped');
     assert.equal((await docker.getContainer(sleeper.containerId).inspect()).State.Running, false);
@@ -134,14 +138,16 @@ describe('apply: every instruction (Docker)', function () {
     const stream = await exec.start({});
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
-    assert.match(Buffer.concat(chunks).toString('latin1'), /started[\s\S]*started/, 'the volume kept the first run\'s line');
+    assert.match(Buffer.concat(chunks).toString('latin1'), /started[\s\S]*started/, "the volume kept the first run's line");
   });
 
   it('applies again without losing anything, then plans no changes', async () => {
     const { runtime } = engine;
     const again = await applyPackage(runtime, fixture('everything'), path, { public_port: publicPort, stopped: true });
     assert.equal(
-      changed(again.plan).filter((c) => c.startsWith('delete artifact.')).join(', '),
+      changed(again.plan)
+        .filter((c) => c.startsWith('delete artifact.'))
+        .join(', '),
       '',
       'the files artifacts run_sh stores belong to the package (lib/plan/diff.ts must count them as declared)',
     );

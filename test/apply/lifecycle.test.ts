@@ -48,12 +48,15 @@ describe('apply lifecycle (Docker)', function () {
     // which uses only web's address (web keeps it).
     const cacheId = state.services.get('cache')!.containerId;
     const third = await applyPackage(runtime, pkg, path, { greeting: 'bonjour' });
-    assert.deepEqual(changed(third.plan).sort(), [
-      'replace artifact.site',
-      'replace service.web',
-      `run ${third.plan.instructions.find((i) => i.kind === 'request')!.id}`,
-      `run ${third.plan.instructions.find((i) => i.kind === 'verify')!.id}`,
-    ].sort());
+    assert.deepEqual(
+      changed(third.plan).sort(),
+      [
+        'replace artifact.site',
+        'replace service.web',
+        `run ${third.plan.instructions.find((i) => i.kind === 'request')!.id}`,
+        `run ${third.plan.instructions.find((i) => i.kind === 'verify')!.id}`,
+      ].sort(),
+    );
     const after = await readState(path);
     assert.equal(after.services.get('cache')!.containerId, cacheId, 'the cache container was not touched');
     assert.equal(after.services.get('worker')!.containerId, state.services.get('worker')!.containerId, 'nor the worker');
@@ -91,7 +94,15 @@ describe('apply lifecycle (Docker)', function () {
       assert.ok(first.steps > 0);
       const state = await readState(path);
       for (const record of state.services.values()) {
-        assert.ok((await runtime.inspectService({ lineage: state.lineage!, name: [...state.services].find(([, r]) => r === record)![0], containerId: record.containerId }))?.running);
+        assert.ok(
+          (
+            await runtime.inspectService({
+              lineage: state.lineage!,
+              name: [...state.services].find(([, r]) => r === record)![0],
+              containerId: record.containerId,
+            })
+          )?.running,
+        );
       }
       assert.deepEqual(changed(await planPackage(runtime, pkg, path)), []);
       await destroyEnclave({ statePath: path, runtime });

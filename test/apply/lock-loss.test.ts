@@ -60,9 +60,6 @@ describe('an apply that loses its lock (Docker)', function () {
     assert.deepEqual(changed(await planPackage(engine.runtime, pkg, path)), []);
     const state = await readState(path);
     const found = await engine.runtime.inspectEnclave(state.lineage!);
-    assert.deepEqual(
-      found.containers.map((c) => `${c.service}:${c.id}`).sort(),
-      [...state.services].map(([n, r]) => `${n}:${r.containerId}`).sort(),
-    );
+    assert.deepEqual(found.containers.map((c) => `${c.service}:${c.id}`).sort(), [...state.services].map(([n, r]) => `${n}:${r.containerId}`).sort());
   });
 });

@@ -61,7 +61,10 @@ describe('apply: files artifacts mounted below a symbolic link (Docker)', functi
       env: { ...process.env, NO_COLOR: '1' },
     });
     assert.equal(r.status, 1, `apply should fail:\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stderr, /^main\.star:6:21: service\.victim .*failed: files artifact 'payload' mounted at \/data\/out\/sub in service 'victim' would be written through a symbolic link/m);
+    assert.match(
+      r.stderr,
+      /^main\.star:6:21: service\.victim .*failed: files artifact 'payload' mounted at \/data\/out\/sub in service 'victim' would be written through a symbolic link/m,
+    );
     assert.match(r.stderr, /files artifact 'linked' \(mounted at \/data\) has \/data\/out\/sub -> \/etc/);
     assert.doesNotMatch(r.stderr, /internal error/);
     const victims = docker(['ps', '-a', '--filter', 'label=starform.service=victim', '--format', '{{.ID}}']).stdout.trim();

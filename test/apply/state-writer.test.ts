@@ -43,7 +43,10 @@ describe('apply state writer', () => {
       await Promise.all([writer.commit(step('c')), writer.commit(step('b')), writer.commit(step('a'))]);
       assert.ok(writer.writes <= 2, `three changes, ${writer.writes} writes`);
       const onDisk = parseState(readFileSync(path, 'utf8'), path);
-      assert.deepEqual(onDisk.steps.map((s) => s.id), ['a', 'b', 'c']);
+      assert.deepEqual(
+        onDisk.steps.map((s) => s.id),
+        ['a', 'b', 'c'],
+      );
       const writes = writer.writes;
       await writer.commit((s) => s);
       await writer.commit((s) => setOutputs(s, s.outputs));

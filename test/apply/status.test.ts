@@ -47,10 +47,17 @@ describe('enclave status (in-memory runtime)', () => {
   it('reads every service against the state, maps addresses in the outputs, and renders the table', async () => {
     const path = statePath();
     const runtime = new FakeRuntime();
-    await applyPlan(planOf([web()], await readState(path), { url: `http://${ref('service.web', 'hostname')}:80/x`, ip: `${ref('service.web', 'ip_address')}:80`, other: 'db:5432' }), {
-      statePath: path,
-      runtime,
-    });
+    await applyPlan(
+      planOf([web()], await readState(path), {
+        url: `http://${ref('service.web', 'hostname')}:80/x`,
+        ip: `${ref('service.web', 'ip_address')}:80`,
+        other: 'db:5432',
+      }),
+      {
+        statePath: path,
+        runtime,
+      },
+    );
     const state = await readState(path);
     const status = await enclaveStatus(state, BlobStore.forState(path), async () => runtime);
     const row = status.services[0]!;
@@ -73,7 +80,11 @@ describe('enclave status (in-memory runtime)', () => {
     runtime.containers.get(state.services.get('web')!.containerId)!.exitCode = 2;
     const exited = (await enclaveStatus(state, BlobStore.forState(path), async () => runtime)).services[0]!;
     assert.equal(stateText(exited), 'exited with code 2');
-    assert.equal(exited.ports.every((p) => p.hostUrl === null), true, 'a container that does not run publishes nothing');
+    assert.equal(
+      exited.ports.every((p) => p.hostUrl === null),
+      true,
+      'a container that does not run publishes nothing',
+    );
     runtime.containers.clear();
     assert.equal(stateText((await enclaveStatus(state, BlobStore.forState(path), async () => runtime)).services[0]!), 'missing');
   });
@@ -84,21 +95,33 @@ describe('enclave status (in-memory runtime)', () => {
     runtime.exitOnStart.set('web', 7);
     await assert.rejects(applyPlan(planOf([web()], await readState(path)), { statePath: path, runtime }), (err: unknown) => {
       assert.ok(err instanceof ApplyError);
-      assert.match(err.message, /service 'web' exited with code 7 right after it started\nits last output \(up to 20 lines\):\n {4}fake log line\nThe container was removed/);
+      assert.match(
+        err.message,
+        /service 'web' exited with code 7 right after it started\nits last output \(up to 20 lines\):\n {4}fake log line\nThe container was removed/,
+      );
       return true;
     });
     assert.equal(runtime.containers.size, 0);
     assert.equal((await readState(path)).services.size, 0);
 
-    await assert.rejects(applyPlan(planOf([web()], await readState(path)), { statePath: path, runtime, keepFailed: true }), /was kept \(stopped\) and recorded as failed/);
+    await assert.rejects(
+      applyPlan(planOf([web()], await readState(path)), { statePath: path, runtime, keepFailed: true }),
+      /was kept \(stopped\) and recorded as failed/,
+    );
     const kept = (await readState(path)).services.get('web')!;
     assert.equal(kept.status, 'failed');
     assert.equal(runtime.containers.has(kept.containerId), true);
-    assert.equal(stateText((await enclaveStatus(await readState(path), BlobStore.forState(path), async () => runtime)).services[0]!), 'failed, exited with code 7');
+    assert.equal(
+      stateText((await enclaveStatus(await readState(path), BlobStore.forState(path), async () => runtime)).services[0]!),
+      'failed, exited with code 7',
+    );
 
     runtime.exitOnStart.delete('web');
     const plan = planOf([web()], await readState(path));
-    assert.deepEqual(plan.changes.map((c) => [c.action, c.reason]), [['replace', 'it failed at the last apply; --keep-failed kept its container']]);
+    assert.deepEqual(
+      plan.changes.map((c) => [c.action, c.reason]),
+      [['replace', 'it failed at the last apply; --keep-failed kept its container']],
+    );
     await applyPlan(plan, { statePath: path, runtime });
     assert.equal((await readState(path)).services.get('web')!.status, 'running');
     assert.equal(runtime.containers.has(kept.containerId), false, 'the failed container was replaced');

@@ -91,8 +91,14 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assert.match(yes.stdout, /^\+ {3}service\.postgres {2}created in \S+ {2}container [0-9a-f]{12}, ip [0-9.]+; postgresql → 127\.0\.0\.1:\d+$/m);
     assert.match(yes.stdout, /^> {3}wait\.[0-9a-f]{12} {2}ran in /m);
     assert.match(yes.stdout, /Apply complete: 4 created, 0 replaced, 1 run, 0 deleted\./);
-    assert.match(yes.stdout, /Outputs:\n\ndatabase_url = "postgresql:\/\/app:\(sensitive\)@postgres:5432\/app"\nredis = "redis:6379"\nurl = "http:\/\/app:8080"\n/);
-    const lines = yes.stdout.split('\n').filter((l) => /^(\+|>|-\/\+|-) /.test(l)).map((l) => l.split(/\s+/)[1]);
+    assert.match(
+      yes.stdout,
+      /Outputs:\n\ndatabase_url = "postgresql:\/\/app:\(sensitive\)@postgres:5432\/app"\nredis = "redis:6379"\nurl = "http:\/\/app:8080"\n/,
+    );
+    const lines = yes.stdout
+      .split('\n')
+      .filter((l) => /^(\+|>|-\/\+|-) /.test(l))
+      .map((l) => l.split(/\s+/)[1]);
     assert.deepEqual(lines.slice(0, 2).sort(), ['service.postgres', 'service.redis']);
     assert.deepEqual(lines.slice(2), ['artifact.webapp-site', 'service.app', lines[4]], 'lines come in plan order');
 
@@ -109,11 +115,15 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assert.match(show.stdout, /http {8}8080\/TCP \(http\) → 127\.0\.0\.1:\d+/);
     const artifact = starform(['state', 'show', 'artifact.webapp-site', '--state', state, '--json'], dir);
     const shown = JSON.parse(artifact.stdout) as { files: { path: string }[] };
-    assert.deepEqual(shown.files.map((f) => f.path), ['health.json', 'index.html']);
+    assert.deepEqual(
+      shown.files.map((f) => f.path),
+      ['health.json', 'index.html'],
+    );
     assertUserError(starform(['state', 'show', 'nothing', '--state', state], dir), /the state has no 'nothing'/);
 
     assert.equal(starform(['output', 'url', '--state', state], dir).stdout, 'http://app:8080\n');
-    const outputsOf = (args: string[]) => (JSON.parse(starform(['output', '--json', ...args, '--state', state], dir).stdout) as { outputs: Record<string, unknown> }).outputs;
+    const outputsOf = (args: string[]) =>
+      (JSON.parse(starform(['output', '--json', ...args, '--state', state], dir).stdout) as { outputs: Record<string, unknown> }).outputs;
     assert.equal(outputsOf([])['database_url'], 'postgresql://app:(sensitive)@postgres:5432/app');
     assert.deepEqual(outputsOf(['--show-sensitive']), {
       database_url: 'postgresql://app:not-a-secret@postgres:5432/app',
@@ -137,11 +147,22 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     assert.equal(starform(['plan', fixture('lifecycle'), '--state', state, '--out', plan], dir).code, 0);
     const r = starform(['apply', plan, '--state', state, '--json'], dir);
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step_id?: string; index?: number });
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; step_id?: string; index?: number });
     assert.equal(events[0]!.type, 'apply_start');
-    assert.deepEqual(events.slice(-2).map((e) => e.type), ['apply_done', 'status'], 'the status table is the last line');
+    assert.deepEqual(
+      events.slice(-2).map((e) => e.type),
+      ['apply_done', 'status'],
+      'the status table is the last line',
+    );
     const indexes = events.filter((e) => e.type === 'step_done').map((e) => e.index);
-    assert.deepEqual(indexes, [...indexes].sort((a, b) => a! - b!), 'step events come in step order');
+    assert.deepEqual(
+      indexes,
+      [...indexes].sort((a, b) => a! - b!),
+      'step events come in step order',
+    );
     for (const e of events.filter((x) => x.type.startsWith('step_'))) assert.equal(typeof e.step_id, 'string');
     assert.equal(events.filter((e) => e.type === 'step_done').length, 7);
 
@@ -285,13 +306,26 @@ describe('cli: apply, destroy, state, output, force-unlock (Docker)', function (
     const [code] = (await exited) as [number | null];
     assert.equal(code, 1, stderr);
     // The notice is an NDJSON event of the progress stream (with --json), sent at once.
-    const notices = stdout.split('\n').filter((l) => l.includes('"type":"interrupt"')).map((l) => JSON.parse(l) as { count: number; running: number });
-    assert.deepEqual(notices.map((n) => n.count), [1]);
+    const notices = stdout
+      .split('\n')
+      .filter((l) => l.includes('"type":"interrupt"'))
+      .map((l) => JSON.parse(l) as { count: number; running: number });
+    assert.deepEqual(
+      notices.map((n) => n.count),
+      [1],
+    );
     assert.ok(notices[0]!.running <= 1, 'one step at a time');
     assert.match(stderr, /the apply was interrupted\n\d of 7 steps finished and recorded in the state/);
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     assert.ok(events.some((e) => e.type === 'step_skipped'));
-    assert.deepEqual(events.slice(-2).map((e) => e.type), ['apply_failed', 'status'], 'the status table is the last line');
+    assert.deepEqual(
+      events.slice(-2).map((e) => e.type),
+      ['apply_failed', 'status'],
+      'the status table is the last line',
+    );
     assert.equal(existsSync(`${state}.lock`), false, 'the lock was released');
     const finished = events.filter((e) => e.type === 'step_done').length;
     const recorded = parseState(readFileSync(state, 'utf8'), state);

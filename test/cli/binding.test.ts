@@ -61,11 +61,17 @@ describe('cli: a plan made against no state creates one state, once (Docker)', f
     assert.equal((await readState(first)).lineage, bound.lineage, 'the state has the lineage the plan assigned');
     const stateBytes = readFileSync(first);
 
-    assertRefused(starform(['apply', plan, '--state', first], dir), /new\.plan: stale plan: it was applied already; it made this state \(lineage [0-9a-f-]{36}\), which is now at serial \d+/);
+    assertRefused(
+      starform(['apply', plan, '--state', first], dir),
+      /new\.plan: stale plan: it was applied already; it made this state \(lineage [0-9a-f-]{36}\), which is now at serial \d+/,
+    );
     assert.deepEqual(readFileSync(first), stateBytes, 'the state is unchanged');
 
     const again = starform(['apply', plan, '--state', second], dir);
-    assertRefused(again, /new\.plan: stale plan: it was applied already; the engine has the enclave of the state it creates \(lineage [0-9a-f-]{36}: network \S+, 3 containers\)/);
+    assertRefused(
+      again,
+      /new\.plan: stale plan: it was applied already; the engine has the enclave of the state it creates \(lineage [0-9a-f-]{36}: network \S+, 3 containers\)/,
+    );
     assert.match(again.stderr, /A plan made against no state creates one state, once/);
     assert.equal(existsSync(second), false, 'no second state was made');
     const containers = await engine.runtime.inspectEnclave(bound.lineage);
@@ -113,10 +119,16 @@ describe('cli: a plan made against no state creates one state, once (Docker)', f
     const other = engine.newStatePath();
     const plan = join(dir, 'fresh.plan');
     assert.equal(starform(['plan', fixture('packages/checks'), '--state', other, '--out', plan], dir).code, 0);
-    assertRefused(starform(['apply', plan, '--state', state], dir), /stale plan: it was made for a new state, but the state now exists \(lineage 00000000-0000-4000-8000-000000000000, serial 1\)/);
+    assertRefused(
+      starform(['apply', plan, '--state', state], dir),
+      /stale plan: it was made for a new state, but the state now exists \(lineage 00000000-0000-4000-8000-000000000000, serial 1\)/,
+    );
     const existing = join(dir, 'existing.plan');
     assert.equal(starform(['plan', fixture('packages/deps'), '--state', state, '--refresh=false', '--out', existing], dir).code, 0);
-    assertRefused(starform(['apply', existing, '--state', other], dir), /the plan was made for state lineage 00000000-0000-4000-8000-000000000000, but there is no state file/);
+    assertRefused(
+      starform(['apply', existing, '--state', other], dir),
+      /the plan was made for state lineage 00000000-0000-4000-8000-000000000000, but there is no state file/,
+    );
     assert.equal(existsSync(other), false);
   });
 });

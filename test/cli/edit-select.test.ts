@@ -89,7 +89,10 @@ describe('cli: plan --target/--exclude/--replace/--destroy/--refresh-only and dr
     assert.match(md, /\*\*This plan was edited:\*\*\n\n- <code>&#45;&#45;exclude service&#46;cl&#45;1&#58; /);
     assert.match(md, /\*\*Left out of this plan \(1\):\*\*/);
     assert.ok(md.indexOf('This plan was edited') < md.indexOf('| Action | Steps |'), 'the edits come before the summary');
-    const json = JSON.parse(ok(starform(['show', join(dir, 'x1.plan'), '--json'], dir))) as { edits: JsonValue; changes: { step_id: string; left_out?: JsonValue }[] };
+    const json = JSON.parse(ok(starform(['show', join(dir, 'x1.plan'), '--json'], dir))) as {
+      edits: JsonValue;
+      changes: { step_id: string; left_out?: JsonValue }[];
+    };
     assert.deepEqual(json.edits, file.edits);
     assert.deepEqual(json.changes.find((c) => c.step_id === 'service.monitor')?.left_out, { action: 'create', reason: 'new service', by: 'exclude' });
     assert.deepEqual(schemaValidator('output-plan.schema.json')(json as unknown as JsonValue), []);
@@ -107,7 +110,7 @@ describe('cli: plan --target/--exclude/--replace/--destroy/--refresh-only and dr
     ok(starform(['apply', join(dir, 'r.plan'), '--state', state], dir));
     const after = containers(lineage);
     assert.notEqual(after.get('db')!.id, before.get('db')!.id, 'db was recreated');
-    assert.equal(after.get('cl-1')!.id, before.get('cl-1')!.id, 'cl-1 only uses db\'s address, which a replace keeps');
+    assert.equal(after.get('cl-1')!.id, before.get('cl-1')!.id, "cl-1 only uses db's address, which a replace keeps");
     assert.equal(after.get('cl-2')!.id, before.get('cl-2')!.id);
   });
 
@@ -123,7 +126,8 @@ describe('cli: plan --target/--exclude/--replace/--destroy/--refresh-only and dr
       const r = starform(['plan', pkg, '--state', state, '--out', join(dir, 'p.plan'), ...args], dir);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-      if (args[1] !== undefined && args[1] !== '' && !args[1].startsWith('--')) assert.ok(r.stderr.includes(args[1]), `the message names ${args[1]}: ${r.stderr}`);
+      if (args[1] !== undefined && args[1] !== '' && !args[1].startsWith('--'))
+        assert.ok(r.stderr.includes(args[1]), `the message names ${args[1]}: ${r.stderr}`);
       assert.ok(!existsSync(state) && !existsSync(join(dir, 'p.plan')), 'nothing was written');
     }
     for (const flag of ['--destroy', '--refresh-only']) {
@@ -185,7 +189,10 @@ describe('cli: plan --target/--exclude/--replace/--destroy/--refresh-only and dr
     assert.match(text, /service 'ghost': container [0-9a-f]{12} carries the enclave's labels, but the state does not name it/);
     const doc = JSON.parse(ok(starform(['drift', '--state', state, '--json'], dir), 2)) as JsonValue & { drift: { kind: string; service: string }[] };
     assert.deepEqual(schemaValidator('output-drift.schema.json')(doc), []);
-    assert.deepEqual(doc.drift.map((d) => `${d.kind} ${d.service ?? 'task'}`), ['stopped cl-1', 'removed cl-2', 'changed db', 'unknown-container ghost', 'unknown-container task']);
+    assert.deepEqual(
+      doc.drift.map((d) => `${d.kind} ${d.service ?? 'task'}`),
+      ['stopped cl-1', 'removed cl-2', 'changed db', 'unknown-container ghost', 'unknown-container task'],
+    );
     assert.match(text, /task container [0-9a-f]{12} \('leftover'\) carries the enclave's labels/);
 
     const serial = readStateFile(state).serial;

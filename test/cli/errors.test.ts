@@ -27,7 +27,7 @@ function report(err: unknown, debug = false): { code: number; text: string } {
 }
 
 describe('cli: error classification', () => {
-  it('a file system error that escapes a command is the user\'s condition, with its path, not an internal error', async () => {
+  it("a file system error that escapes a command is the user's condition, with its path, not an internal error", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'starform-errors-'));
     try {
       const err = await open(join(dir, 'missing', 'state.json'), 'r').then(
@@ -37,14 +37,19 @@ describe('cli: error classification', () => {
       const r = report(err);
       assert.equal(r.code, 1);
       assert.equal(r.text, `${join(dir, 'missing', 'state.json')}: cannot open: no such file or directory\n`);
-      const isDir = await open(dir, 'r').then((h) => h.read(Buffer.alloc(1), 0, 1, 0).then(() => assert.fail('read a directory'), (e: unknown) => e));
+      const isDir = await open(dir, 'r').then((h) =>
+        h.read(Buffer.alloc(1), 0, 1, 0).then(
+          () => assert.fail('read a directory'),
+          (e: unknown) => e,
+        ),
+      );
       assert.doesNotMatch(report(isDir).text, /internal error/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('a port in use is the user\'s condition, naming the address', async () => {
+  it("a port in use is the user's condition, naming the address", async () => {
     const first = createServer();
     await new Promise<void>((resolve) => first.listen(0, '127.0.0.1', resolve));
     const port = (first.address() as { port: number }).port;

@@ -87,7 +87,9 @@ describe('cli: export', function () {
     const signed = join(dir, 'signed.plan');
     const p = starform(['plan', fixturePackage('webapp'), '--state', join(dir, 'state.json'), '--out', signed], dir, key);
     assert.equal(p.code, 0, p.stderr);
-    usageError(['export', signed, '--format', 'kubernetes', '--out', out], /signature does not verify/, out, { STARFORM_PLAN_SIGNING_KEY: 'another-key-0123456789abcdef-xyz' });
+    usageError(['export', signed, '--format', 'kubernetes', '--out', out], /signature does not verify/, out, {
+      STARFORM_PLAN_SIGNING_KEY: 'another-key-0123456789abcdef-xyz',
+    });
     const ok = starform(['export', signed, '--format', 'kubernetes', '--out', out], dir, key);
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(existsSync(join(out, 'kubernetes.yaml')));
@@ -127,11 +129,17 @@ describe('cli: export', function () {
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(listing(out), before, `${format}: a second export into the folder`);
       if (format === 'compose') {
-        assert.ok(before.some((l) => l.startsWith('.env 600 ')), '.env is 0600');
+        assert.ok(
+          before.some((l) => l.startsWith('.env 600 ')),
+          '.env is 0600',
+        );
         assert.ok(before.some((l) => l.startsWith('docker-compose.yml 644 ')));
       } else {
         assert.ok(before.some((l) => l.startsWith('Chart.yaml 644 ')));
-        assert.ok(before.some((l) => / 600 /.test(l) && l.startsWith('templates/01-secret-')), 'the Secret template is 0600');
+        assert.ok(
+          before.some((l) => / 600 /.test(l) && l.startsWith('templates/01-secret-')),
+          'the Secret template is 0600',
+        );
       }
     }
   });

@@ -77,7 +77,12 @@ describe('cli: image identity — a moved tag replaces its service (Docker)', fu
     const other = imageId(tag);
     const plan = starform(['plan', pkg, '--state', state], dir);
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, new RegExp(`# service\\.web will be replaced \\(image tag ${tag.replace(/[/.:]/g, '\\$&')} now names sha256:${other.slice(7, 19)}, was sha256:${first.id.slice(7, 19)}\\)`));
+    assert.match(
+      plan.stdout,
+      new RegExp(
+        `# service\\.web will be replaced \\(image tag ${tag.replace(/[/.:]/g, '\\$&')} now names sha256:${other.slice(7, 19)}, was sha256:${first.id.slice(7, 19)}\\)`,
+      ),
+    );
     assert.match(plan.stdout, /Plan: 0 to create, 1 to replace, 0 to run, 0 to delete\./);
 
     const applied = starform(['apply', pkg, '--auto-approve', '--state', state], dir);
@@ -93,7 +98,10 @@ describe('cli: image identity — a moved tag replaces its service (Docker)', fu
     assert.equal(starform(['apply', pkg, '--auto-approve', '--state', state], dir).code, 0);
     const r = starform(['plan', pkg, '--state', state, '--pull'], dir);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, new RegExp(`plan --pull cannot check image '${TEST_IMAGE.replace(/[/.:]/g, '\\$&')}' \\(service 'web'\\): its registry cannot be reached \\(`));
+    assert.match(
+      r.stderr,
+      new RegExp(`plan --pull cannot check image '${TEST_IMAGE.replace(/[/.:]/g, '\\$&')}' \\(service 'web'\\): its registry cannot be reached \\(`),
+    );
     assert.match(r.stderr, /Without --pull, plan compares the services with the images the engine has\./);
     assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/);
     const usage = starform(['plan', pkg, '--state', state, '--pull', '--refresh=false'], dir);
@@ -135,17 +143,28 @@ describe('cli: image identity — a moved tag replaces its service (Docker)', fu
       const planFile = join(dir, 'pull.plan');
       const plan = starform(['plan', pkg, '--state', state, '--pull', '--out', planFile], dir);
       assert.equal(plan.code, 0, plan.stderr);
-      assert.match(plan.stdout, new RegExp(`# service\\.web will be replaced \\(registry has sha256:${newDigest.slice(7, 19)} for image tag ${tag.replace(/[/.:]/g, '\\$&')}; the service runs sha256:${first.digest!.slice(7, 19)}\\)`));
+      assert.match(
+        plan.stdout,
+        new RegExp(
+          `# service\\.web will be replaced \\(registry has sha256:${newDigest.slice(7, 19)} for image tag ${tag.replace(/[/.:]/g, '\\$&')}; the service runs sha256:${first.digest!.slice(7, 19)}\\)`,
+        ),
+      );
 
       const applied = starform(['apply', planFile, '--state', state, '--json'], dir);
       assert.equal(applied.code, 0, applied.stderr);
-      const events = applied.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonObject);
+      const events = applied.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as JsonObject);
       const check = schemaValidator('apply-event.schema.json');
       for (const e of events) assert.deepEqual(check(e), [], JSON.stringify(e));
       const progress = events.filter((e) => e['type'] === 'image_progress');
       assert.ok(progress.length > 0, 'the pull reports its progress');
       const layers = progress.flatMap((e) => e['layers'] as { id: string; status: string; current?: number; total?: number }[]);
-      assert.ok(layers.some((l) => l.status === 'Downloading' && (l.total ?? 0) >= 1_000_000 && l.current !== undefined), 'a layer with its bytes');
+      assert.ok(
+        layers.some((l) => l.status === 'Downloading' && (l.total ?? 0) >= 1_000_000 && l.current !== undefined),
+        'a layer with its bytes',
+      );
       assert.ok(progress.some((e) => /^layer [0-9a-f]{12}: Pull complete/.test(String(e['message']))));
       assert.ok(events.some((e) => e['type'] === 'image' && e['action'] === 'pulled' && e['ref'] === tag));
       assert.deepEqual(recordedImage(state), { id: imageId(tag), digest: newDigest });

@@ -98,7 +98,7 @@ describe('cli: starform import (Docker)', function () {
     assert.equal(apply.code, 0, `${apply.stdout}\n${apply.stderr}`);
     const after = read().services['web']!;
     assert.notEqual(after.container_id, id);
-    assert.equal(after.adopted, undefined, 'the new container is starform\'s own');
+    assert.equal(after.adopted, undefined, "the new container is starform's own");
     assert.notEqual(docker(['inspect', id]).status, 0, 'the imported container was removed by the replacement');
     containers.splice(0);
   });
@@ -130,7 +130,11 @@ describe('cli: starform import (Docker)', function () {
     assert.match(taken.stderr, /service\.web is in the state already/);
     assert.equal(readFileSync(state, 'utf8'), before);
     // Usage errors: nothing is read or written.
-    for (const args of [['import', 'service.web'], ['import', 'service.web', web, pkg, 'extra'], ['import', 'not a name', web, pkg]]) {
+    for (const args of [
+      ['import', 'service.web'],
+      ['import', 'service.web', web, pkg, 'extra'],
+      ['import', 'not a name', web, pkg],
+    ]) {
       const r = starform([...args, '--state', state], dir);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
       assert.equal(readFileSync(state, 'utf8'), before);

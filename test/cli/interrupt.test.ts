@@ -27,7 +27,9 @@ def run(plan):
 /** CPU seconds a process has used (user + system), from /proc. */
 function cpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -143,7 +145,11 @@ describe('cli: stopping a runaway package', function () {
 
   it('a package that ends is unaffected: same plan as before, errors and warnings intact', () => {
     writeFileSync(join(pkg, 'main.star'), 'def run(plan):\n    for i in range(3):\n        plan.print("hello %d" % i)\n    fail("boom")\n');
-    const r = spawnSync(process.execPath, [bin, 'plan', pkg, '--refresh=false', '--state', join(dir, 's.json')], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [bin, 'plan', pkg, '--refresh=false', '--state', join(dir, 's.json')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^main\.star:4:9: error: boom$/m);
     const missing = spawnSync(process.execPath, [bin, 'plan', join(dir, 'nope'), '--refresh=false'], { cwd: dir, encoding: 'utf8' });

@@ -96,7 +96,17 @@ describe('cli: status, logs, exec, shell, files, port, and failures a user can d
       this.timeout(180_000);
       dir = mkdtempSync(join(tmpdir(), 'starform-operate-'));
       state = engine.newStatePath();
-      applied = starform(['apply', fixture('packages/operate'), '--auto-approve', '--state', state, '--args', '{"token": "tok-8d1f5e"}', '--sensitive-arg', 'token']);
+      applied = starform([
+        'apply',
+        fixture('packages/operate'),
+        '--auto-approve',
+        '--state',
+        state,
+        '--args',
+        '{"token": "tok-8d1f5e"}',
+        '--sensitive-arg',
+        'token',
+      ]);
       assert.equal(applied.code, 0, `${applied.stdout}\n${applied.stderr}`);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
@@ -153,7 +163,7 @@ describe('cli: status, logs, exec, shell, files, port, and failures a user can d
       assert.doesNotMatch(r.stdout, /missing/);
     });
 
-    it('status shows a service whose container was removed behind starform\'s back as missing', () => {
+    it("status shows a service whose container was removed behind starform's back as missing", () => {
       const copy = join(dir, 'copy.json');
       const forged = JSON.parse(readFileSync(state, 'utf8')) as { services: { web: { container_id: string } } };
       forged.services.web.container_id = 'f'.repeat(64);
@@ -267,9 +277,23 @@ describe('cli: status, logs, exec, shell, files, port, and failures a user can d
     });
 
     it('apply --json ends with a status line that conforms to the event schema', () => {
-      const r = starform(['apply', fixture('packages/operate'), '--auto-approve', '--json', '--state', state, '--args', '{"token": "tok-8d1f5e"}', '--sensitive-arg', 'token']);
+      const r = starform([
+        'apply',
+        fixture('packages/operate'),
+        '--auto-approve',
+        '--json',
+        '--state',
+        state,
+        '--args',
+        '{"token": "tok-8d1f5e"}',
+        '--sensitive-arg',
+        'token',
+      ]);
       assert.equal(r.code, 0, r.stderr);
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonObject);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as JsonObject);
       for (const l of lines) conforms(l, 'apply-event.schema.json');
       const last = lines[lines.length - 1]!;
       assert.equal(last['type'], 'status');

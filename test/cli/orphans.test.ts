@@ -43,7 +43,10 @@ describe('cli: containers the state does not name (Docker)', function () {
   it('plan shows their removal, --detailed-exitcode counts it, apply removes them and says so', () => {
     const pkg = join(dir, 'pkg');
     mkdirSync(pkg);
-    writeFileSync(join(pkg, 'main.star'), `def run(plan):\n    plan.add_service(name = "web", config = ServiceConfig(image = "${IMAGE}", cmd = ["sleep", "3600"]))\n`);
+    writeFileSync(
+      join(pkg, 'main.star'),
+      `def run(plan):\n    plan.add_service(name = "web", config = ServiceConfig(image = "${IMAGE}", cmd = ["sleep", "3600"]))\n`,
+    );
     writeFileSync(join(pkg, 'kurtosis.yml'), 'name: github.com/starform-test/orphans\n');
     const state = join(dir, 's.json');
     const first = starform(['apply', pkg, '--auto-approve', '--state', state], dir);
@@ -57,7 +60,10 @@ describe('cli: containers the state does not name (Docker)', function () {
     const plan = starform(['plan', pkg, '--state', state, '--detailed-exitcode'], dir);
     assert.equal(plan.code, 2, `${plan.stdout}\n${plan.stderr}`);
     assert.match(plan.stdout, /^No changes\. The environment matches the package\./m);
-    assert.match(plan.stdout, /Apply will also remove 1 container that the state does not name \(left by an interrupted apply\):\n {2}- container [0-9a-f]{12} \(service 'ghost'\)/);
+    assert.match(
+      plan.stdout,
+      /Apply will also remove 1 container that the state does not name \(left by an interrupted apply\):\n {2}- container [0-9a-f]{12} \(service 'ghost'\)/,
+    );
     assert.ok(plan.stdout.includes(orphan.slice(0, 12)));
 
     const apply = starform(['apply', pkg, '--auto-approve', '--state', state], dir);
@@ -73,7 +79,10 @@ describe('cli: containers the state does not name (Docker)', function () {
   it('plan --json, the saved plan file and show --markdown carry them; applying that plan removes them', () => {
     const pkg = join(dir, 'pkg');
     mkdirSync(pkg);
-    writeFileSync(join(pkg, 'main.star'), `def run(plan):\n    plan.add_service(name = "web", config = ServiceConfig(image = "${IMAGE}", cmd = ["sleep", "3600"]))\n`);
+    writeFileSync(
+      join(pkg, 'main.star'),
+      `def run(plan):\n    plan.add_service(name = "web", config = ServiceConfig(image = "${IMAGE}", cmd = ["sleep", "3600"]))\n`,
+    );
     writeFileSync(join(pkg, 'kurtosis.yml'), 'name: github.com/starform-test/orphans\n');
     const state = join(dir, 's.json');
     assert.equal(starform(['apply', pkg, '--auto-approve', '--state', state], dir).code, 0);
@@ -90,7 +99,12 @@ describe('cli: containers the state does not name (Docker)', function () {
     const shown = JSON.parse(starform(['show', planFile, '--json'], dir).stdout) as { orphans: unknown };
     assert.deepEqual(shown.orphans, json.orphans);
     const md = starform(['show', planFile, '--markdown'], dir).stdout;
-    assert.match(md, new RegExp(`\\*\\*Apply will also remove 1 container that the state does not name\\*\\* \\(left by an interrupted apply\\):\\n\\n- container <code>${orphan.slice(0, 12)}</code>`));
+    assert.match(
+      md,
+      new RegExp(
+        `\\*\\*Apply will also remove 1 container that the state does not name\\*\\* \\(left by an interrupted apply\\):\\n\\n- container <code>${orphan.slice(0, 12)}</code>`,
+      ),
+    );
     assert.match(starform(['show', planFile], dir).stdout, /Apply will also remove 1 container/);
 
     const apply = starform(['apply', planFile, '--state', state], dir);

@@ -86,13 +86,23 @@ describe('cli: plan --override (Docker)', function () {
 
     const args = ['plan', pkg, '--state', state, '--override', file];
     const shown = ok(starform(args, dir));
-    assert.ok(shown.startsWith(`This plan was edited:\n  --override ${file} (${digestOf(text)})\n      service.postgres: bound to the existing container ${bound}\n`), shown);
-    assert.match(shown, new RegExp(`# service\\.postgres will be replaced \\(bound by the override file: the container starform made for it is removed\\)[^\\n]*\\n  -/\\+ Binding service 'postgres' to the existing container '${bound}' \\(--override\\)`));
+    assert.ok(
+      shown.startsWith(`This plan was edited:\n  --override ${file} (${digestOf(text)})\n      service.postgres: bound to the existing container ${bound}\n`),
+      shown,
+    );
+    assert.match(
+      shown,
+      new RegExp(
+        `# service\\.postgres will be replaced \\(bound by the override file: the container starform made for it is removed\\)[^\\n]*\\n  -/\\+ Binding service 'postgres' to the existing container '${bound}' \\(--override\\)`,
+      ),
+    );
     ok(starform([...args, '--out', join(dir, 'a.plan')], dir));
     ok(starform([...args, '--out', join(dir, 'b.plan')], dir));
     assert.equal(readFileSync(join(dir, 'a.plan'), 'utf8'), readFileSync(join(dir, 'b.plan'), 'utf8'), 'an overridden plan is byte-identical across runs');
     const saved = JSON.parse(readFileSync(join(dir, 'a.plan'), 'utf8')) as { edits: unknown };
-    assert.deepEqual(saved.edits, [{ kind: 'override', file, digest: digestOf(text), content: { services: { 'service.postgres': { existing: { container: bound } } } } }]);
+    assert.deepEqual(saved.edits, [
+      { kind: 'override', file, digest: digestOf(text), content: { services: { 'service.postgres': { existing: { container: bound } } } } },
+    ]);
     const json = JSON.parse(ok(starform(['show', join(dir, 'a.plan'), '--json'], dir))) as { edits: unknown };
     assert.deepEqual(json.edits, saved.edits);
     assert.match(ok(starform(['show', join(dir, 'a.plan'), '--markdown'], dir)), /\*\*This plan was edited:\*\*\n\n- <code>&#45;&#45;override /);
@@ -123,7 +133,10 @@ describe('cli: plan --override (Docker)', function () {
     const pgEnv = envOf(pg);
     assert.equal(pgEnv['ROLE'], 'primary');
     assert.equal(pgEnv['EXTRA'], 'yes');
-    assert.equal(docker(['inspect', '-f', '{{index .Config.Labels "team"}} {{.HostConfig.Memory}} {{json .Config.Cmd}}', pg]).stdout, `data ${256 * 1000 * 1000} ["sleep","7200"]`);
+    assert.equal(
+      docker(['inspect', '-f', '{{index .Config.Labels "team"}} {{.HostConfig.Memory}} {{json .Config.Cmd}}', pg]).stdout,
+      `data ${256 * 1000 * 1000} ["sleep","7200"]`,
+    );
     assert.equal(envOf(containerOf(lineage, 'app'))['DB_PORT'], '6543', 'the app reads the overridden port');
 
     const planned = ok(starform(['plan', pkg, '--state', state, '--override', join(overrides, 'external.yaml'), '--out', join(dir, 'e.plan')], dir));
@@ -136,7 +149,10 @@ describe('cli: plan --override (Docker)', function () {
 
   it('a bad override file exits 1 naming the problem, and nothing is written', () => {
     const cases: [string, RegExp][] = [
-      ['services:\n  service.nope:\n    image: x\n', /override: service\.nope matches no service the package adds \(its services: service\.app, service\.postgres\)/],
+      [
+        'services:\n  service.nope:\n    image: x\n',
+        /override: service\.nope matches no service the package adds \(its services: service\.app, service\.postgres\)/,
+      ],
       ['services:\n  service.postgres:\n    imagee: x\n', /does not match schemas\/override\.schema\.json/],
       ['services:\n  service.postgres:\n    existing: {container: a}\n    external: {ip: 127.0.0.1}\n', /does not match schemas\/override\.schema\.json/],
       ['services: [\n', /override|YAML|yaml/],

@@ -59,14 +59,34 @@ describe('cli: plan, show, validate', function () {
 
   const cases: [string, string[], RegExp][] = [
     ['a syntax error', ['plan', invalid('syntax')], /^main\.star:5:1: error: got outdent, want primary expression$/m],
-    ['a failing package (with its call stack)', ['plan', invalid('fail')], /^main\.star:5:13: error: database password missing\n {4}in check at main\.star:5:13\n {4}in setup/m],
+    [
+      'a failing package (with its call stack)',
+      ['plan', invalid('fail')],
+      /^main\.star:5:13: error: database password missing\n {4}in check at main\.star:5:13\n {4}in setup/m,
+    ],
     ['a file outside the package', ['plan', invalid('escape')], /^main\.star:4:23: error: .*leads outside package/m],
-    ['a package found nowhere', ['plan', invalid('locator')], /^main\.star:3:20: error: cannot find package github\.com\/nobody\/nothing.*\n.*--package github\.com\/nobody\/nothing=DIR/m],
-    ['an unknown run() argument', ['plan', invalid('args'), '--args', '{"replica": 2}'], /^main\.star:3:1: error: run\(\) has no parameter 'replica' \(it takes: replicas\)$/m],
+    [
+      'a package found nowhere',
+      ['plan', invalid('locator')],
+      /^main\.star:3:20: error: cannot find package github\.com\/nobody\/nothing.*\n.*--package github\.com\/nobody\/nothing=DIR/m,
+    ],
+    [
+      'an unknown run() argument',
+      ['plan', invalid('args'), '--args', '{"replica": 2}'],
+      /^main\.star:3:1: error: run\(\) has no parameter 'replica' \(it takes: replicas\)$/m,
+    ],
     ['invalid JSON args', ['plan', invalid('args'), '--args', '{bad'], /^--args:1:2: not valid JSON/m],
     ['a missing package directory', ['plan', join(root, 'fixtures', 'nope')], /nope/],
-    ['an import cycle', ['plan', invalid('cycle')], /^lib\/b\.star:2:18: error: There's a cycle in the import_module calls: lib\/a\.star is imported while it is being loaded\n {4}in <toplevel> at lib\/b\.star:2:18\n {4}in <toplevel> at lib\/a\.star:2:18\n {4}in <toplevel> at main\.star:3:18/m],
-    ['a template syntax error', ['plan', invalid('template')], /^main\.star:4:26: error: render_templates: the template for 'app\.conf' is not valid: template: app\.conf:2: unclosed action/m],
+    [
+      'an import cycle',
+      ['plan', invalid('cycle')],
+      /^lib\/b\.star:2:18: error: There's a cycle in the import_module calls: lib\/a\.star is imported while it is being loaded\n {4}in <toplevel> at lib\/b\.star:2:18\n {4}in <toplevel> at lib\/a\.star:2:18\n {4}in <toplevel> at main\.star:3:18/m,
+    ],
+    [
+      'a template syntax error',
+      ['plan', invalid('template')],
+      /^main\.star:4:26: error: render_templates: the template for 'app\.conf' is not valid: template: app\.conf:2: unclosed action/m,
+    ],
     ['an unknown command', ['bogus'], /Unknown command: bogus/],
     ['an unknown flag', ['plan', '--bogus'], /Unknown argument: bogus/],
   ];
@@ -94,7 +114,11 @@ describe('cli: plan, show, validate', function () {
   it('says how to plan without Docker when the engine is unreachable, and plans from the state with --refresh=false', () => {
     const state = join(root, 'test', 'golden', 'states', 'deps.state.json');
     const env = { DOCKER_HOST: `unix://${join(dir, 'no-such.sock')}` };
-    const r = spawnSync(process.execPath, [bin, 'plan', pkg('deps'), '--state', state], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [bin, 'plan', pkg('deps'), '--state', state], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+    });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /cannot reach the Docker Engine at unix:\/\/.*no-such\.sock/);
     assert.match(r.stderr, /pass --refresh=false/);

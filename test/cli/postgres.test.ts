@@ -48,7 +48,11 @@ function assertUserError(r: Run, pattern: RegExp): void {
 }
 
 function service(state: State, name: string): State {
-  return putService(state, name, serviceRecord({ config: { image: 'x', name }, containerId: `c-${name}`, ipAddress: null, ports: new Map(), status: 'running' }));
+  return putService(
+    state,
+    name,
+    serviceRecord({ config: { image: 'x', name }, containerId: `c-${name}`, ipAddress: null, ports: new Map(), status: 'running' }),
+  );
 }
 
 describe('cli: the PostgreSQL state backend (Docker, PostgreSQL)', function () {
@@ -165,7 +169,11 @@ describe('cli: the PostgreSQL state backend (Docker, PostgreSQL)', function () {
     const after = await readPg(url);
     assert.equal(after.serial, before.serial, 'nothing was written after the lock was lost');
     assert.deepEqual([...after.services.keys()], ['first']);
-    assert.equal((await engine.runtime.inspectEnclave(before.lineage!)).containers.some((c) => c.service === 'second'), false, 'no step started after');
+    assert.equal(
+      (await engine.runtime.inspectEnclave(before.lineage!)).containers.some((c) => c.service === 'second'),
+      false,
+      'no step started after',
+    );
     // The lock went with the connection: the next apply runs and completes the package.
     const again = starform(['apply', pkg, '--state', url, '--auto-approve'], dir);
     assert.equal(again.code, 0, again.stderr);
@@ -183,7 +191,13 @@ describe('cli: the PostgreSQL state backend (Docker, PostgreSQL)', function () {
     assert.equal(history.code, 0, history.stderr);
     const doc = JSON.parse(history.stdout) as { current_serial: number; versions: { serial: number; services: number }[] };
     assert.equal(doc.current_serial, 2);
-    assert.deepEqual(doc.versions.map((v) => [v.serial, v.services]), [[2, 2], [1, 1]]);
+    assert.deepEqual(
+      doc.versions.map((v) => [v.serial, v.services]),
+      [
+        [2, 2],
+        [1, 1],
+      ],
+    );
     const rolled = starform(['state', 'rollback', '1', '--state', url], dir);
     assert.equal(rolled.code, 0, rolled.stderr);
     assert.match(rolled.stdout, /Rolled back to serial 1: the state is now serial 3/);
@@ -223,7 +237,10 @@ describe('cli: the PostgreSQL state backend (Docker, PostgreSQL)', function () {
     const pg = await openStateBackend(url);
     assert.equal(Buffer.from(await pg.blobs.get(digest)).toString(), 'an archive');
     await pg.close();
-    assertUserError(starform(['state', 'migrate', '--from', file, '--to', url], dir), /the target has a state already \(lineage .*, serial 2\); not overwriting it/);
+    assertUserError(
+      starform(['state', 'migrate', '--from', file, '--to', url], dir),
+      /the target has a state already \(lineage .*, serial 2\); not overwriting it/,
+    );
     const back = join(dir, 'back.json');
     const home = starform(['state', 'migrate', '--from', url, '--to', `file://${back}`], dir);
     assert.equal(home.code, 0, home.stderr);

@@ -158,7 +158,10 @@ describe('cli: progress and interrupts (Docker)', function () {
     );
     const r = starform(['apply', pkg, '--auto-approve', '--state', state], dir);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^✗ {3}exec\.[0-9a-f]{12} {2}failed after \S+ \(main\.star:3:14\) {2}Exec returned exit code '3'.*\n {4,}first output line\n {4,}second output line$/m);
+    assert.match(
+      r.stdout,
+      /^✗ {3}exec\.[0-9a-f]{12} {2}failed after \S+ \(main\.star:3:14\) {2}Exec returned exit code '3'.*\n {4,}first output line\n {4,}second output line$/m,
+    );
   });
 
   it('a build reports its steps as NDJSON events the schema describes', () => {
@@ -175,7 +178,10 @@ describe('cli: progress and interrupts (Docker)', function () {
     try {
       const r = starform(['apply', pkg, '--auto-approve', '--state', state, '--json'], dir);
       assert.equal(r.code, 0, r.stderr);
-      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonObject);
+      const events = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as JsonObject);
       const check = schemaValidator('apply-event.schema.json');
       for (const e of events) assert.deepEqual(check(e), [], JSON.stringify(e));
       const progress = events.filter((e) => e['type'] === 'image_progress');
@@ -184,7 +190,10 @@ describe('cli: progress and interrupts (Docker)', function () {
         progress.filter((e) => /^Step \d\/\d : /.test(String(e['message']))).map((e) => e['message']),
         [`Step 1/2 : FROM ${TEST_IMAGE}`, `Step 2/2 : COPY ${marker} /${marker}`],
       );
-      assert.ok(progress.some((e) => e['build_step'] === `Step 2/2 : COPY ${marker} /${marker}` && e['message'] !== e['build_step']), 'a later event carries the step it belongs to');
+      assert.ok(
+        progress.some((e) => e['build_step'] === `Step 2/2 : COPY ${marker} /${marker}` && e['message'] !== e['build_step']),
+        'a later event carries the step it belongs to',
+      );
       assert.ok(events.some((e) => e['type'] === 'image' && e['action'] === 'built'));
     } finally {
       spawnSync('docker', ['rmi', tag]);
@@ -247,7 +256,10 @@ describe('cli: progress and interrupts (Docker)', function () {
         await until('the first interrupt event', () => /"type":"interrupt"/.test(stdout), 2000);
         child.kill('SIGINT');
         assert.equal(await exited, 1, stderr);
-        const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonObject);
+        const events = stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as JsonObject);
         const check = schemaValidator('apply-event.schema.json');
         for (const e of events) assert.deepEqual(check(e), [], JSON.stringify(e));
         const interrupts = events.filter((e) => e['type'] === 'interrupt').map((e) => [e['count'], e['running'], e['pulls']]);
@@ -282,7 +294,11 @@ describe('cli: progress and interrupts (Docker)', function () {
       const command = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ');
       const env = { ...process.env, TERM: 'xterm-256color' } as NodeJS.ProcessEnv;
       delete env['CI'];
-      const r = spawnSync('tmux', ['-L', socket, 'new-session', '-d', '-s', name, '-x', '72', '-y', '40', `cd '${dir}' && ${command}; echo "EXIT=$?"; sleep 600`], { env, encoding: 'utf8' });
+      const r = spawnSync(
+        'tmux',
+        ['-L', socket, 'new-session', '-d', '-s', name, '-x', '72', '-y', '40', `cd '${dir}' && ${command}; echo "EXIT=$?"; sleep 600`],
+        { env, encoding: 'utf8' },
+      );
       assert.equal(r.status, 0, r.stderr);
       return name;
     }
@@ -423,7 +439,10 @@ describe('cli: progress and interrupts (Docker)', function () {
         assert.match(end, /Interrupt received again: aborting 1 image pull;\s+nothing was changed/);
         assert.match(end, /·\s+service\.p\s+not started: the apply was interrupted/);
         // The terminal breaks the error's long lines anywhere.
-        assert.match(end.replace(/\n/g, ''), /the apply was interrupted: pulling image '127\.0\.0\.1:\d+\/sf\/abort-pull-\d+:1' was interrupted: the engine stopped the pull0 of 1 step started; nothing was changed\. Plan and apply/);
+        assert.match(
+          end.replace(/\n/g, ''),
+          /the apply was interrupted: pulling image '127\.0\.0\.1:\d+\/sf\/abort-pull-\d+:1' was interrupted: the engine stopped the pull0 of 1 step started; nothing was changed\. Plan and apply/,
+        );
         assert.match(end, /EXIT=1/);
         // The engine stopped the pull: no image, and nothing more is fetched through the proxy.
         assert.equal(imagePresent(ref), false, 'the aborted pull left no image');

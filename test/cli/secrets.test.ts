@@ -122,12 +122,21 @@ describe('cli: sensitive values and control characters (Docker)', function () {
     assert.match(changed.stdout, /-\s+POSTGRES_PASSWORD: \(sensitive\)\n\s+\+\s+POSTGRES_PASSWORD: \(sensitive value changed\)/);
 
     const ndjson = ok(
-      starform(['apply', pkg, '--args-file', argsFile, '--args', '{"db_password": "hunter2-battery-staple"}', '--state', state, '--auto-approve', '--json'], dir),
+      starform(
+        ['apply', pkg, '--args-file', argsFile, '--args', '{"db_password": "hunter2-battery-staple"}', '--state', state, '--auto-approve', '--json'],
+        dir,
+      ),
       'apply --json',
     );
     assertNoSecret(ndjson, 'NDJSON events', [...SECRETS, 'hunter2-battery-staple']);
-    const events = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outputs?: { relay?: string } });
-    assert.deepEqual(events.slice(-2).map((e) => e.type), ['apply_done', 'status']);
+    const events = ndjson.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; outputs?: { relay?: string } });
+    assert.deepEqual(
+      events.slice(-2).map((e) => e.type),
+      ['apply_done', 'status'],
+    );
     assert.equal(events.at(-1)?.outputs?.relay, '(sensitive)');
     assert.ok(readFileSync(state, 'utf8').includes('hunter2-battery-staple'));
 
@@ -137,7 +146,11 @@ describe('cli: sensitive values and control characters (Docker)', function () {
 
   it('masks secrets in error messages of interpretation, validation and plan', () => {
     const failing = ['--args-file', argsFile, '--args', '{"fail_with_secret": true}'];
-    for (const cmd of [['validate', pkg, ...failing], ['validate', pkg, ...failing, '--json'], ['plan', pkg, ...failing, '--state', state]]) {
+    for (const cmd of [
+      ['validate', pkg, ...failing],
+      ['validate', pkg, ...failing, '--json'],
+      ['plan', pkg, ...failing, '--state', state],
+    ]) {
       const r = starform(cmd, dir);
       assert.equal(r.code, 1, `${cmd.join(' ')}: ${r.stdout}${r.stderr}`);
       assertNoSecret(r, cmd.join(' '));
@@ -147,7 +160,19 @@ describe('cli: sensitive values and control characters (Docker)', function () {
 
   it('marks arguments with --sensitive-arg, and refuses a mark that names no argument', () => {
     const marked = ok(
-      starform(['plan', pkg, '--args', '{"relay_material": "flag-marked-relay", "db_password": "pw-from-flag-1"}', '--sensitive-arg', 'relay_material', '--state', state], dir),
+      starform(
+        [
+          'plan',
+          pkg,
+          '--args',
+          '{"relay_material": "flag-marked-relay", "db_password": "pw-from-flag-1"}',
+          '--sensitive-arg',
+          'relay_material',
+          '--state',
+          state,
+        ],
+        dir,
+      ),
       'plan --sensitive-arg',
     );
     assertNoSecret(marked, 'plan with --sensitive-arg', ['flag-marked-relay', 'pw-from-flag-1']);
@@ -185,7 +210,24 @@ describe('cli: sensitive values and control characters (Docker)', function () {
     for (const raw of [...HOSTILE_RAW, /\x1b/]) assert.doesNotMatch(applied.stdout + applied.stderr, raw);
     assert.match(applied.stdout, /exit code 0: \\x1b\[2J\\x1bc\\x1b\]0;pwned\\x07/, "the exec's output, escaped");
 
-    const ndjson = ok(starform(['apply', pkg, '--args-file', argsFile, '--args', JSON.stringify({ control: HOSTILE, db_password: 'hunter2-other-pass' }), '--state', state, '--auto-approve', '--json'], dir), 'apply --json');
+    const ndjson = ok(
+      starform(
+        [
+          'apply',
+          pkg,
+          '--args-file',
+          argsFile,
+          '--args',
+          JSON.stringify({ control: HOSTILE, db_password: 'hunter2-other-pass' }),
+          '--state',
+          state,
+          '--auto-approve',
+          '--json',
+        ],
+        dir,
+      ),
+      'apply --json',
+    );
     for (const raw of [...HOSTILE_RAW, /\x1b/]) assert.doesNotMatch(ndjson.stdout, raw);
     const print = ndjson.stdout
       .trim()

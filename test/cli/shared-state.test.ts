@@ -52,7 +52,10 @@ describe('cli: several packages in one state (Docker)', function () {
     const plan = starform(['plan', tooling, '--state', state, '--out', planFile, '--detailed-exitcode'], dir);
     assert.equal(plan.code, 2, plan.stderr);
     assert.match(plan.stdout, /Plan: 1 to create, 0 to replace, 1 to run, 0 to delete\./);
-    assert.match(plan.stdout, /Reads, read-only, from other packages of this state:\n {2}artifact\.chain-config \(package github\.com\/starform-fixtures\/shared-chain\)\n {2}service\.node \(package github\.com\/starform-fixtures\/shared-chain\)/);
+    assert.match(
+      plan.stdout,
+      /Reads, read-only, from other packages of this state:\n {2}artifact\.chain-config \(package github\.com\/starform-fixtures\/shared-chain\)\n {2}service\.node \(package github\.com\/starform-fixtures\/shared-chain\)/,
+    );
     const saved = JSON.parse(readFileSync(planFile, 'utf8')) as { package: { uses: unknown } };
     assert.deepEqual(saved.package.uses, [
       { address: 'artifact.chain-config', package: CHAIN },
@@ -72,16 +75,22 @@ describe('cli: several packages in one state (Docker)', function () {
     const again = starform(['apply', chain, '--auto-approve', '--state', state], dir);
     assert.equal(again.code, 0, again.stderr);
     assert.ok(read().services['explorer'], 'applying the chain package kept the tooling service');
-    assert.ok(read().steps.some((x) => x.package === TOOLING), 'and its steps');
+    assert.ok(
+      read().steps.some((x) => x.package === TOOLING),
+      'and its steps',
+    );
   });
 
-  it('a name claimed by two packages, or acting on the other package\'s service, is an error at its position', () => {
+  it("a name claimed by two packages, or acting on the other package's service, is an error at its position", () => {
     const first = starform(['apply', chain, '--auto-approve', '--state', state], dir);
     assert.equal(first.code, 0, first.stderr);
     const before = readFileSync(state, 'utf8');
     const claim = starform(['plan', tooling, '--args', '{"claim": true}', '--state', state], dir);
     assert.equal(claim.code, 1);
-    assert.match(claim.stderr, /main\.star:\d+:\d+: error: service 'node' belongs to package github\.com\/starform-fixtures\/shared-chain: package github\.com\/starform-fixtures\/shared-tooling cannot add a service of that name/);
+    assert.match(
+      claim.stderr,
+      /main\.star:\d+:\d+: error: service 'node' belongs to package github\.com\/starform-fixtures\/shared-chain: package github\.com\/starform-fixtures\/shared-tooling cannot add a service of that name/,
+    );
     const poke = starform(['apply', tooling, '--args', '{"poke": true}', '--auto-approve', '--state', state], dir);
     assert.equal(poke.code, 1);
     assert.match(poke.stderr, /main\.star:\d+:\d+: error: exec acts on service 'node' of package github\.com\/starform-fixtures\/shared-chain/);
@@ -96,7 +105,10 @@ describe('cli: several packages in one state (Docker)', function () {
     const before = readFileSync(state, 'utf8');
     const refused = starform(['destroy', '--package', CHAIN, '--auto-approve', '--state', state], dir);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /cannot destroy package github\.com\/starform-fixtures\/shared-chain: other packages use what it owns:\n {2}- service\.explorer of package github\.com\/starform-fixtures\/shared-tooling/);
+    assert.match(
+      refused.stderr,
+      /cannot destroy package github\.com\/starform-fixtures\/shared-chain: other packages use what it owns:\n {2}- service\.explorer of package github\.com\/starform-fixtures\/shared-tooling/,
+    );
     assert.equal(readFileSync(state, 'utf8'), before);
     const unknown = starform(['destroy', '--package', 'github.com/nobody/nothing', '--auto-approve', '--state', state], dir);
     assert.equal(unknown.code, 1);

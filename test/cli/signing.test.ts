@@ -41,7 +41,10 @@ function forge(path: string, edit: (raw: Record<string, unknown>) => void): void
   const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   edit(raw);
   const { checksum: _old, signature, ...body } = raw;
-  writeFileSync(path, formatJson({ ...(body as JsonObject), checksum: jsonDigest(body as JsonObject), ...(signature ? { signature: signature as JsonObject } : {}) }));
+  writeFileSync(
+    path,
+    formatJson({ ...(body as JsonObject), checksum: jsonDigest(body as JsonObject), ...(signature ? { signature: signature as JsonObject } : {}) }),
+  );
 }
 
 function assertRefused(r: Run, pattern: RegExp): void {
@@ -76,7 +79,10 @@ describe('cli: forged and signed plans', function () {
       ins.args.recipe.command = payload;
     });
     const shown = starform(['show', plan], dir);
-    assertRefused(shown, /change\.plan: not a valid plan file \(format version 1\):\n {2}- changes\[\d+\] \(step "exec\.[0-9a-f]{12}"\): shows other arguments than its instruction runs/);
+    assertRefused(
+      shown,
+      /change\.plan: not a valid plan file \(format version 1\):\n {2}- changes\[\d+\] \(step "exec\.[0-9a-f]{12}"\): shows other arguments than its instruction runs/,
+    );
     assertRefused(starform(['apply', plan, '--state', join(dir, 'new.json')], dir), /shows other arguments than its instruction runs/);
 
     forge(plan, (raw) => {
@@ -143,14 +149,20 @@ describe('cli: forged and signed plans', function () {
       assert.match(starform(['show', signed, '--markdown'], dir, k.verify).stdout, /Signed \(.*\); the signature verifies/);
 
       const before = readFileSync(state);
-      assertRefused(starform(['apply', unsigned, '--state', state], dir, k.verify), /unsigned\.plan: the plan is not signed, and a plan signing key is configured/);
+      assertRefused(
+        starform(['apply', unsigned, '--state', state], dir, k.verify),
+        /unsigned\.plan: the plan is not signed, and a plan signing key is configured/,
+      );
       assertRefused(starform(['apply', signed, '--state', state], dir, k.wrong), /signed\.plan: the plan is signed with another key/);
       const tampered = join(dir, 'tampered.plan');
       writeFileSync(tampered, readFileSync(signed));
       forge(tampered, (raw) => {
         (raw['outputs'] as Record<string, unknown>)['extra'] = 'forged';
       });
-      assertRefused(starform(['apply', tampered, '--state', state], dir, k.verify), /tampered\.plan: the plan's signature does not verify with the configured key/);
+      assertRefused(
+        starform(['apply', tampered, '--state', state], dir, k.verify),
+        /tampered\.plan: the plan's signature does not verify with the configured key/,
+      );
       assert.deepEqual(readFileSync(state), before, 'no refused plan touched the state');
 
       const good = starform(['apply', signed, '--state', state], dir, k.verify);
@@ -163,7 +175,10 @@ describe('cli: forged and signed plans', function () {
     const pub = join(dir, 'k.pub.pem');
     writeFileSync(pub, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString());
     const out = join(dir, 'x.plan');
-    assertRefused(starform(['plan', pkg('deps'), '--state', state, '--refresh=false', '--out', out, '--signing-key-file', pub], dir), /k\.pub\.pem: the plan signing key file holds a public key, which can only verify/);
+    assertRefused(
+      starform(['plan', pkg('deps'), '--state', state, '--refresh=false', '--out', out, '--signing-key-file', pub], dir),
+      /k\.pub\.pem: the plan signing key file holds a public key, which can only verify/,
+    );
     assertRefused(starform(['apply', out, '--state', state, '--signing-key-file', join(dir, 'none.pem')], dir), /none\.pem: plan signing key file not found/);
   });
 });

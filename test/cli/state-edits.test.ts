@@ -62,7 +62,10 @@ describe('cli: state rm and state mv (Docker)', function () {
     // A package that still adds it is refused: the forgotten container holds the name.
     const again = starform(['plan', pkg, '--state', state], dir);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, new RegExp(`main\\.star:\\d+:\\d+: error: service 'peer' cannot be created: container ${peer.slice(0, 12)}, which \`starform state rm\` forgot`));
+    assert.match(
+      again.stderr,
+      new RegExp(`main\\.star:\\d+:\\d+: error: service 'peer' cannot be created: container ${peer.slice(0, 12)}, which \`starform state rm\` forgot`),
+    );
 
     const destroy = starform(['destroy', '--auto-approve', '--state', state], dir);
     assert.equal(destroy.code, 0, destroy.stderr);
@@ -98,7 +101,10 @@ describe('cli: state rm and state mv (Docker)', function () {
     // Steps on the renamed service reach its container (labelled 'web').
     const stop = starform(['plan', pkg, '--args', '{"name": "web"}', '--state', state], dir);
     assert.equal(stop.code, 1, 'a new service of the old name is refused while the renamed container carries it');
-    assert.match(stop.stderr, /service 'web' cannot be created: the container of service 'www' \(renamed by `starform state mv`\) still carries the name 'web'/);
+    assert.match(
+      stop.stderr,
+      /service 'web' cannot be created: the container of service 'www' \(renamed by `starform state mv`\) still carries the name 'web'/,
+    );
   });
 
   it('refuses bad edits with exit 1 and leaves the state as it was', () => {
@@ -166,7 +172,10 @@ describe('cli: state pull and state push', function () {
     const before = readFileSync(state, 'utf8');
     const cases: [string[], RegExp][] = [
       [['state', 'push', write('old.json', { ...pulled, outputs: 2 })], /cannot push: the file is at serial 1, the current state at 2/],
-      [['state', 'push', write('other.json', { ...pulled, serial: 9, lineage: '11111111-1111-4111-8111-111111111111' })], /cannot push: the file is another state \(lineage 11111111-1111-4111-8111-111111111111/],
+      [
+        ['state', 'push', write('other.json', { ...pulled, serial: 9, lineage: '11111111-1111-4111-8111-111111111111' })],
+        /cannot push: the file is another state \(lineage 11111111-1111-4111-8111-111111111111/,
+      ],
       [['state', 'push', write('bad.json', '{"format_version": 1}')], /bad\.json: not a valid state file/],
       [['state', 'push', write('text.json', 'not json')], /text\.json/],
       [['state', 'push', 'missing.json'], /missing\.json: cannot read the state file to push/],

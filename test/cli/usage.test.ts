@@ -108,7 +108,8 @@ describe('cli: a usage error does nothing', function () {
 
   describe('plan', () => {
     it('an unknown option', () => refuses(['plan', pkg, '--state', state, '--out', 'x.plan', '--bogus'], 'plan', /Unknown argument: bogus/));
-    it('-destroy is not -d -e -s ...', () => refuses(['plan', '-destroy', pkg, '--state', state], 'plan', /unknown option '-destroy': long options take two dashes/));
+    it('-destroy is not -d -e -s ...', () =>
+      refuses(['plan', '-destroy', pkg, '--state', state], 'plan', /unknown option '-destroy': long options take two dashes/));
     it('-target', () => refuses(['plan', pkg, '--state', state, '--out', 'x.plan', '-target', 'service.db'], 'plan', /unknown option '-target'/));
     it('a boolean with a value that is not one', () => refuses(['plan', pkg, '--state', state, '--refresh=maybe'], 'plan', /--refresh is true or false/));
     it('an option given twice', () => refuses(['plan', pkg, '--state', state, '--state', 'other.json'], 'plan', /--state was given more than once/));
@@ -132,7 +133,12 @@ describe('cli: a usage error does nothing', function () {
     it('a mistyped --auto-approve, with yes typed', () =>
       refuses(['apply', pkg, '--state', state, '--auto-aprove'], 'apply', /Unknown arguments?: auto-aprove/, 'yes\n'));
     it('--parallelism abc', () => refuses(['apply', pkg, '--state', state, '--auto-approve', '--parallelism', 'abc'], 'apply', /--parallelism needs a number/));
-    it('--parallelism 0', () => refuses(['apply', pkg, '--state', state, '--auto-approve', '--parallelism', '0'], 'apply', /--parallelism must be a whole number of at least 1 \(got 0\)/));
+    it('--parallelism 0', () =>
+      refuses(
+        ['apply', pkg, '--state', state, '--auto-approve', '--parallelism', '0'],
+        'apply',
+        /--parallelism must be a whole number of at least 1 \(got 0\)/,
+      ));
     it('--parallelism 2.5', () => refuses(['apply', plan, '--state', state, '--parallelism', '2.5'], 'apply', /got 2\.5/));
     it('a bad --lock-timeout', () => refuses(['apply', plan, '--state', state, '--lock-timeout', 'soon'], 'apply', /--lock-timeout: 'soon' is not a duration/));
     it('a saved plan with an unknown option', () => refuses(['apply', plan, '--state', state, '--paralelism', '2'], 'apply', /Unknown argument: paralelism/));
@@ -151,15 +157,23 @@ describe('cli: a usage error does nothing', function () {
   });
 
   describe('state', () => {
-    it('list with an operand', () => refuses(['state', 'list', 'extra', '--state', state], 'state list', /unexpected argument for `starform state list`: extra/));
+    it('list with an operand', () =>
+      refuses(['state', 'list', 'extra', '--state', state], 'state list', /unexpected argument for `starform state list`: extra/));
     it('show with an unknown option', () => refuses(['state', 'show', 'service.db', '--state', state, '--raw'], 'state show', /Unknown argument: raw/));
     it('rm with an unknown option', () => refuses(['state', 'rm', 'service.db', '--state', state, '--dry-run'], 'state rm', /Unknown arguments?: dry-run/));
     it('rm with a bad --lock-timeout', () => refuses(['state', 'rm', 'service.db', '--state', state, '--lock-timeout', 'x'], 'state rm', /is not a duration/));
     it('mv with one operand', () => refuses(['state', 'mv', 'service.db', '--state', state], 'state mv', /Not enough non-option arguments|missing an operand/));
-    it('pull with an operand', () => refuses(['state', 'pull', 'extra', '--state', state], 'state pull', /unexpected argument for `starform state pull`: extra/));
+    it('pull with an operand', () =>
+      refuses(['state', 'pull', 'extra', '--state', state], 'state pull', /unexpected argument for `starform state pull`: extra/));
     it('push with an unknown option', () => refuses(['state', 'push', 'x.json', '--state', state, '--dry-run'], 'state push', /Unknown arguments?: dry-run/));
-    it('import with one operand', () => refuses(['import', 'service.db', '--state', state], 'import', /missing an operand: the command is `starform import <address> <container> \[dir\]`/));
-    it('an unknown state command', () => refuses(['state', 'cp', 'a', 'b', '--state', state], 'state', /unknown state command 'cp': the state commands are list, show, rm, mv, pull, push, history, rollback and migrate/));
+    it('import with one operand', () =>
+      refuses(['import', 'service.db', '--state', state], 'import', /missing an operand: the command is `starform import <address> <container> \[dir\]`/));
+    it('an unknown state command', () =>
+      refuses(
+        ['state', 'cp', 'a', 'b', '--state', state],
+        'state',
+        /unknown state command 'cp': the state commands are list, show, rm, mv, pull, push, history, rollback and migrate/,
+      ));
   });
 
   describe('force-unlock', () => {

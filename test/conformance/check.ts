@@ -12,11 +12,7 @@ import { ChunkReport, type Chunk, type Problem } from './chunks.js';
 import { chunkOptions, type ConformanceFile } from './suites.js';
 
 /** The evaluator hook written for the conformance suite (test/conformance/exec.ts). */
-export type RunChunk = (
-  filename: string,
-  src: string,
-  options: DialectOptions,
-) => { line: number; msg: string } | null;
+export type RunChunk = (filename: string, src: string, options: DialectOptions) => { line: number; msg: string } | null;
 
 export type Mode = 'exec' | 'front-end';
 
@@ -72,7 +68,12 @@ function checkStatic(file: ConformanceFile, chunk: Chunk, options: DialectOption
     return;
   }
   try {
-    resolveFile(parsed, (name) => predeclared.has(name), (name) => universal.has(name), options);
+    resolveFile(
+      parsed,
+      (name) => predeclared.has(name),
+      (name) => universal.has(name),
+      options,
+    );
   } catch (e) {
     if (!(e instanceof StarlarkResolveError)) throw e;
     for (const p of e.problems) report.gotError(p.pos.line, p.msg);

@@ -10,7 +10,10 @@ describe('conformance: chunked files', () => {
   it('splits on --- lines and pads each chunk to its file lines', () => {
     const chunks = readChunks('a = 1\nb = 2 ### "x"\n---\nc = 3\n---\n\nd ### `y+`\n');
     assert.equal(chunks.length, 3);
-    assert.deepEqual(chunks.map((c) => c.startLine), [1, 4, 6]);
+    assert.deepEqual(
+      chunks.map((c) => c.startLine),
+      [1, 4, 6],
+    );
     assert.equal(chunks[1]!.source, '\n\n\nc = 3');
     assert.equal(chunks[2]!.source.split('\n')[6], 'd ### `y+`');
     assert.deepEqual([...chunks[0]!.expectations.keys()], [2]);
@@ -68,7 +71,7 @@ describe('conformance: chunked files', () => {
 describe('conformance: Go string literals', () => {
   it('unquotes interpreted, raw and rune literals', () => {
     assert.equal(goUnquote('"got \\\\*, want"'), 'got \\*, want');
-    assert.equal(goUnquote('`got \'\\*\'`'), "got '\\*'");
+    assert.equal(goUnquote("`got '\\*'`"), "got '\\*'");
     assert.equal(goUnquote('"a\\tb\\x41\\101\\u00e9\\U0001F600"'), 'a\tbAAé😀');
     assert.equal(goUnquote('"\\xc3\\xa9"'), 'é');
     assert.equal(goUnquote("'x'"), 'x');

@@ -191,10 +191,13 @@ export function runChunk(filename: string, src: string, options: DialectOptions)
     return fail(`load: cannot load ${module} in the conformance suite`);
   };
   const predeclared = new Map<string, Value>([
-    ['hasfields', new Builtin('hasfields', (_t, f, args, kw) => {
-      if (args.length + (kw ? kw.length : 0) > 0) fail(`${f.name}: unexpected arguments`);
-      return new HasFields();
-    })],
+    [
+      'hasfields',
+      new Builtin('hasfields', (_t, f, args, kw) => {
+        if (args.length + (kw ? kw.length : 0) > 0) fail(`${f.name}: unexpected arguments`);
+        return new HasFields();
+      }),
+    ],
     ['fibonacci', new Fib()],
     ['struct', structBuiltin],
     [

@@ -38,9 +38,43 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
 };
 
 const GENERAL_CATEGORIES = new Set([
-  'C', 'Cc', 'Cf', 'Co', 'Cs', 'L', 'Ll', 'Lm', 'Lo', 'Lt', 'Lu', 'M', 'Mc', 'Me', 'Mn',
-  'N', 'Nd', 'Nl', 'No', 'P', 'Pc', 'Pd', 'Pe', 'Pf', 'Pi', 'Po', 'Ps', 'S', 'Sc', 'Sk',
-  'Sm', 'So', 'Z', 'Zl', 'Zp', 'Zs', 'Any',
+  'C',
+  'Cc',
+  'Cf',
+  'Co',
+  'Cs',
+  'L',
+  'Ll',
+  'Lm',
+  'Lo',
+  'Lt',
+  'Lu',
+  'M',
+  'Mc',
+  'Me',
+  'Mn',
+  'N',
+  'Nd',
+  'Nl',
+  'No',
+  'P',
+  'Pc',
+  'Pd',
+  'Pe',
+  'Pf',
+  'Pi',
+  'Po',
+  'Ps',
+  'S',
+  'Sc',
+  'Sk',
+  'Sm',
+  'So',
+  'Z',
+  'Zl',
+  'Zp',
+  'Zs',
+  'Any',
 ]);
 
 /** Characters that must be escaped to be literal outside a JavaScript character class. */
@@ -103,16 +137,32 @@ export function translateGoRegExp(pattern: string): [source: string, flags: stri
         i = end < 0 ? n : end + 2;
         return;
       }
-      case 'a': out += '\\x07'; return;
-      case 'f': out += '\\f'; return;
-      case 't': out += '\\t'; return;
-      case 'n': out += '\\n'; return;
-      case 'r': out += '\\r'; return;
-      case 'v': out += '\\v'; return;
-      case 'd': case 'D': case 'w': case 'W':
+      case 'a':
+        out += '\\x07';
+        return;
+      case 'f':
+        out += '\\f';
+        return;
+      case 't':
+        out += '\\t';
+        return;
+      case 'n':
+        out += '\\n';
+        return;
+      case 'r':
+        out += '\\r';
+        return;
+      case 'v':
+        out += '\\v';
+        return;
+      case 'd':
+      case 'D':
+      case 'w':
+      case 'W':
         out += '\\' + d;
         return;
-      case 'b': case 'B':
+      case 'b':
+      case 'B':
         if (inClass) fail(`\\${d} inside a character class`);
         out += '\\' + d;
         return;
@@ -146,7 +196,8 @@ export function translateGoRegExp(pattern: string): [source: string, flags: stri
         out += codePoint(parseInt(hex, 16), inClass);
         return;
       }
-      case 'p': case 'P': {
+      case 'p':
+      case 'P': {
         let name: string;
         if (pattern[i] === '{') {
           const close = pattern.indexOf('}', i);

@@ -35,15 +35,58 @@ export interface ConformanceFile {
 
 /** The universal built-ins of the language specification. */
 export const SPEC_UNIVERSAL: readonly string[] = [
-  'None', 'True', 'False', 'abs', 'all', 'any', 'bool', 'bytes', 'chr', 'dict', 'dir',
-  'enumerate', 'fail', 'float', 'getattr', 'hasattr', 'hash', 'int', 'len', 'list', 'max',
-  'min', 'ord', 'print', 'range', 'repr', 'reversed', 'sorted', 'str', 'tuple', 'type',
-  'zip', 'set',
+  'None',
+  'True',
+  'False',
+  'abs',
+  'all',
+  'any',
+  'bool',
+  'bytes',
+  'chr',
+  'dict',
+  'dir',
+  'enumerate',
+  'fail',
+  'float',
+  'getattr',
+  'hasattr',
+  'hash',
+  'int',
+  'len',
+  'list',
+  'max',
+  'min',
+  'ord',
+  'print',
+  'range',
+  'repr',
+  'reversed',
+  'sorted',
+  'str',
+  'tuple',
+  'type',
+  'zip',
+  'set',
 ];
 
 const EXEC_FILES = [
-  'assign', 'bool', 'builtins', 'control', 'dict', 'float', 'function', 'int', 'json',
-  'list', 'misc', 'set', 'string', 'tuple', 'recursion', 'module',
+  'assign',
+  'bool',
+  'builtins',
+  'control',
+  'dict',
+  'float',
+  'function',
+  'int',
+  'json',
+  'list',
+  'misc',
+  'set',
+  'string',
+  'tuple',
+  'recursion',
+  'module',
 ];
 
 interface FileSpec {
@@ -115,22 +158,14 @@ export function conformanceFiles(root: string): ConformanceFile[] {
  * a path relative to the root, or a file's base name (`int.star`, or `int`). No names
  * selects everything. Returns the names that matched nothing separately.
  */
-export function selectFiles(
-  files: readonly ConformanceFile[],
-  names: readonly string[],
-): { selected: ConformanceFile[]; unmatched: string[] } {
+export function selectFiles(files: readonly ConformanceFile[], names: readonly string[]): { selected: ConformanceFile[]; unmatched: string[] } {
   if (names.length === 0) return { selected: [...files], unmatched: [] };
   const unmatched: string[] = [];
   const chosen = new Set<ConformanceFile>();
   for (const raw of names) {
     const name = raw.replace(/\/+$/, '');
     const hits = files.filter(
-      (f) =>
-        f.rel === name ||
-        f.rel.startsWith(name + '/') ||
-        basename(f.rel) === name ||
-        basename(f.rel) === name + '.star' ||
-        f.abs === name,
+      (f) => f.rel === name || f.rel.startsWith(name + '/') || basename(f.rel) === name || basename(f.rel) === name + '.star' || f.abs === name,
     );
     if (hits.length === 0) unmatched.push(raw);
     for (const h of hits) chosen.add(h);

@@ -18,10 +18,7 @@ export interface WorkerInput {
   readonly frontEndOnly: boolean;
 }
 
-export type WorkerMessage =
-  | { type: 'ready'; mode: Mode; note: string }
-  | { type: 'result'; index: number; problems: Problem[] }
-  | { type: 'end' };
+export type WorkerMessage = { type: 'ready'; mode: Mode; note: string } | { type: 'result'; index: number; problems: Problem[] } | { type: 'end' };
 
 export interface Runner {
   mode: Mode;

@@ -13,8 +13,16 @@ describe('docker runtime: adopted containers', function () {
   const foreign: string[] = [];
   const networks: string[] = [];
   after(async function () {
-    for (const id of foreign) await env.docker?.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const id of networks) await env.docker?.getNetwork(id).remove().catch(() => undefined);
+    for (const id of foreign)
+      await env.docker
+        ?.getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    for (const id of networks)
+      await env.docker
+        ?.getNetwork(id)
+        .remove()
+        .catch(() => undefined);
   });
   const notOwned = (err: unknown): boolean => err instanceof RuntimeError && err.code === 'not-owned';
 
@@ -55,17 +63,25 @@ describe('docker runtime: adopted containers', function () {
     await assert.rejects(runtime.removeService({ ...ref, containerId: other.id }), notOwned);
     assert.equal((await other.inspect()).State.Running, true);
     // removeEnclave never sees unlabelled containers; kept ones stay, detached from the network.
-    const kept = await runtime.createService(lineage, { name: 'kept', image: TEST_IMAGE, cmd: ['sleep', '300'], persistentDirectories: [{ mountPath: '/data', key: 'data' }] });
+    const kept = await runtime.createService(lineage, {
+      name: 'kept',
+      image: TEST_IMAGE,
+      cmd: ['sleep', '300'],
+      persistentDirectories: [{ mountPath: '/data', key: 'data' }],
+    });
     foreign.push(kept.containerId);
     await docker.getNetwork(`starform-${lineage}`).disconnect({ Container: mine.id, Force: true });
     const removed = await runtime.removeEnclave(lineage, { keep: [kept.containerId] });
     assert.ok(!removed.containers.some((c) => c.id === kept.containerId));
-    assert.equal(removed.volumes.length, 0, 'the kept container\'s volume stays');
+    assert.equal(removed.volumes.length, 0, "the kept container's volume stays");
     const after = await docker.getContainer(kept.containerId).inspect();
     assert.equal(after.State.Running, true);
     assert.equal(Object.keys(after.NetworkSettings.Networks ?? {}).includes(`starform-${lineage}`), false);
     assert.equal((await mine.inspect()).State.Running, true, 'and the adopted one was not touched by label');
     await docker.getContainer(kept.containerId).remove({ force: true, v: true });
-    await docker.getVolume(`starform-${lineage}-data`).remove().catch(() => undefined);
+    await docker
+      .getVolume(`starform-${lineage}-data`)
+      .remove()
+      .catch(() => undefined);
   });
 });

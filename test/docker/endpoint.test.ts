@@ -42,8 +42,9 @@ describe('docker: engine endpoint resolution', () => {
   });
 
   it('refuses DOCKER_TLS_VERIFY without a ca.pem, and an unknown scheme', () => {
-    assert.throws(() => resolveEngine({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(home, 'none') }, home }), (e: unknown) =>
-      isRuntimeError(e, 'engine-unreachable') && /ca\.pem does not exist/.test(e.message),
+    assert.throws(
+      () => resolveEngine({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(home, 'none') }, home }),
+      (e: unknown) => isRuntimeError(e, 'engine-unreachable') && /ca\.pem does not exist/.test(e.message),
     );
     assert.throws(() => resolveEngine({ env: { DOCKER_HOST: 'npipe:////./pipe/docker' }, home }), /unsupported scheme npipe:/);
   });
@@ -53,7 +54,10 @@ describe('docker: engine endpoint resolution', () => {
     context(config, 'prod', 'tcp://prod.example:2376', true);
     context(config, 'lab', 'ssh://lab.example', false);
     const prod = resolveEngine({ env: { DOCKER_CONTEXT: 'prod' }, home });
-    assert.deepEqual([prod.protocol, prod.host, prod.tls?.cert?.toString(), prod.source], ['https', 'prod.example', 'cert.pem of prod', "Docker context 'prod'"]);
+    assert.deepEqual(
+      [prod.protocol, prod.host, prod.tls?.cert?.toString(), prod.source],
+      ['https', 'prod.example', 'cert.pem of prod', "Docker context 'prod'"],
+    );
     writeFileSync(join(config, 'config.json'), JSON.stringify({ currentContext: 'lab' }));
     assert.equal(resolveEngine({ env: {}, home }).protocol, 'ssh');
     assert.equal(resolveEngine({ env: { DOCKER_CONTEXT: 'default' }, home }).socketPath, '/var/run/docker.sock');

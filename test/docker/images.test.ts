@@ -12,7 +12,11 @@ describe('docker runtime: images', function () {
   const built: string[] = [];
 
   after(async function () {
-    for (const ref of built) await env.docker?.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const ref of built)
+      await env.docker
+        ?.getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('knows which images are present', async () => {
@@ -23,8 +27,7 @@ describe('docker runtime: images', function () {
   it('explains a pull whose registry cannot be reached', async () => {
     await assert.rejects(
       env.runtime.pullImage('127.0.0.1:1/starform/absent:1'),
-      (err: Error & { code?: string }) =>
-        err.code === 'registry-unreachable' && err.message.includes("'127.0.0.1:1/starform/absent:1'"),
+      (err: Error & { code?: string }) => err.code === 'registry-unreachable' && err.message.includes("'127.0.0.1:1/starform/absent:1'"),
     );
   });
 
@@ -57,15 +60,15 @@ describe('docker runtime: images', function () {
       { ref: TEST_IMAGE },
     ]);
     assert.equal(outcomes.length, 5);
-    assert.deepEqual(outcomes.map((o) => (o.ok ? o.action : o.error.code)), [
-      'present',
-      'built',
-      'build-failed',
-      'image-not-found',
-      'present',
-    ]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.ok ? o.action : o.error.code)),
+      ['present', 'built', 'build-failed', 'image-not-found', 'present'],
+    );
     const broken = outcomes[2]!;
-    assert.ok(!broken.ok && /about to fail/.test(broken.error.message) && /returned a non-zero code: 7/.test(broken.error.message), !broken.ok ? broken.error.message : '');
+    assert.ok(
+      !broken.ok && /about to fail/.test(broken.error.message) && /returned a non-zero code: 7/.test(broken.error.message),
+      !broken.ok ? broken.error.message : '',
+    );
     const result = await env.runtime.runTask(env.lineage, { name: 'check-final', image: final, cmd: ['cat', '/srv/stage', '/srv/greeting'] });
     assert.equal(result.stdout, 'final\nhello from base\n');
   });

@@ -25,7 +25,10 @@ describe('docker runtime: keyed lock', () => {
 
   it('releases the key when the holder fails', async () => {
     const lock = new KeyedLock();
-    await assert.rejects(lock.run('k', async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      lock.run('k', async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await lock.run('k', async () => 42), 42);
   });
 });

@@ -40,9 +40,7 @@ describe('docker runtime: enclave network', function () {
     const { runtime } = env;
     const fresh = uniqueLineage('net-fresh');
     try {
-      const infos = await Promise.all(
-        ['s1', 's2', 's3'].map((name) => runtime.createService(fresh, { name, image: TEST_IMAGE, cmd: ['sleep', '300'] })),
-      );
+      const infos = await Promise.all(['s1', 's2', 's3'].map((name) => runtime.createService(fresh, { name, image: TEST_IMAGE, cmd: ['sleep', '300'] })));
       const enclave = await runtime.inspectEnclave(fresh);
       assert.equal(enclave.containers.length, 3);
       const networks = await env.docker.listNetworks({ filters: { label: [`starform.lineage=${fresh}`] } });

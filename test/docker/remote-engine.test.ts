@@ -31,10 +31,48 @@ function makeCertificates(dir: string, ip: string): void {
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=starform-test-ca'], dir);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', `/CN=${ip}`], dir);
   writeFileSync(join(dir, 'server.ext'), `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-days', '1', '-extfile', 'server.ext'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      'server-cert.pem',
+      '-days',
+      '1',
+      '-extfile',
+      'server.ext',
+    ],
+    dir,
+  );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=starform-test-client'], dir);
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '1', '-extfile', 'client.ext'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      'cert.pem',
+      '-days',
+      '1',
+      '-extfile',
+      'client.ext',
+    ],
+    dir,
+  );
 }
 
 interface Run {
@@ -71,7 +109,17 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
   before(async function () {
     this.timeout(120_000);
     const problem =
-      process.getuid?.() !== 0 ? 'not root' : spawnSync('dockerd', ['--version']).status !== 0 ? 'no dockerd' : spawnSync('openssl', ['version']).status !== 0 ? 'no openssl' : spawnSync('nsenter', ['--version']).status !== 0 ? 'no nsenter' : spawnSync('ip', ['-V']).status !== 0 ? 'no ip' : undefined;
+      process.getuid?.() !== 0
+        ? 'not root'
+        : spawnSync('dockerd', ['--version']).status !== 0
+          ? 'no dockerd'
+          : spawnSync('openssl', ['version']).status !== 0
+            ? 'no openssl'
+            : spawnSync('nsenter', ['--version']).status !== 0
+              ? 'no nsenter'
+              : spawnSync('ip', ['-V']).status !== 0
+                ? 'no ip'
+                : undefined;
     if (problem) {
       if (process.env['CI']) throw new Error(`a second Docker Engine is required in CI: ${problem}`);
       console.log(`    (skipping: cannot start a second Docker Engine: ${problem})`);
@@ -93,7 +141,12 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
     made.link = true;
     execFileSync('ip', ['addr', 'add', `10.249.${x}.1/30`, 'dev', hostLeg]);
     execFileSync('ip', ['link', 'set', hostLeg, 'up']);
-    for (const args of [['link', 'set', 'lo', 'up'], ['addr', 'add', `${addr}/30`, 'dev', 'eth0'], ['link', 'set', 'eth0', 'up'], ['route', 'add', 'default', 'via', `10.249.${x}.1`]]) {
+    for (const args of [
+      ['link', 'set', 'lo', 'up'],
+      ['addr', 'add', `${addr}/30`, 'dev', 'eth0'],
+      ['link', 'set', 'eth0', 'up'],
+      ['route', 'add', 'default', 'via', `10.249.${x}.1`],
+    ]) {
       execFileSync('ip', ['netns', 'exec', netns, 'ip', ...args]);
     }
     // nsenter enters the network namespace only (`ip netns exec` would remount /sys and hide
@@ -103,19 +156,29 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
       [
         `--net=/var/run/netns/${netns}`,
         'dockerd',
-        '--data-root', join(dir, 'data'),
-        '--exec-root', join(dir, 'exec'),
-        '--pidfile', join(dir, 'docker.pid'),
-        '-H', `unix://${socket}`,
-        '-H', `tcp://${addr}:${port}`,
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        join(dir, 'exec'),
+        '--pidfile',
+        join(dir, 'docker.pid'),
+        '-H',
+        `unix://${socket}`,
+        '-H',
+        `tcp://${addr}:${port}`,
         '--tlsverify',
-        '--tlscacert', join(certs, 'ca.pem'),
-        '--tlscert', join(certs, 'server-cert.pem'),
-        '--tlskey', join(certs, 'server-key.pem'),
+        '--tlscacert',
+        join(certs, 'ca.pem'),
+        '--tlscert',
+        join(certs, 'server-cert.pem'),
+        '--tlskey',
+        join(certs, 'server-key.pem'),
         // Never --bridge=none: dockerd then deletes the docker0 of its namespace (in the
         // host's, the shared engine's default bridge).
-        '--bip', '10.214.0.1/24',
-        '--default-address-pool', 'base=10.213.0.0/16,size=24',
+        '--bip',
+        '10.214.0.1/24',
+        '--default-address-pool',
+        'base=10.213.0.0/16,size=24',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -151,7 +214,12 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
         }
         if (cmdline.includes(dir)) spawnSync('kill', ['-KILL', pid]);
       }
-      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir)).sort().reverse();
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4] ?? '')
+        .filter((m) => m.startsWith(dir))
+        .sort()
+        .reverse();
       for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });
     }
@@ -169,7 +237,9 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
     const lineage = (JSON.parse(readFileSync(state, 'utf8')) as { lineage: string }).lineage;
     assert.match(applied.stdout, /page = "<p>hello, world<\/p>\\n"/, 'readiness and the request reached the service through its published port');
     // Published on the engine's own address (its host), and reached there.
-    const ports = execFileSync('docker', ['-H', `unix://${socket}`, 'ps', '--filter', `label=starform.lineage=${lineage}`, '--format', '{{.Ports}}'], { encoding: 'utf8' });
+    const ports = execFileSync('docker', ['-H', `unix://${socket}`, 'ps', '--filter', `label=starform.lineage=${lineage}`, '--format', '{{.Ports}}'], {
+      encoding: 'utf8',
+    });
     assert.match(ports, /0\.0\.0\.0:\d+->8080\/tcp/);
     assert.equal(containersOn(socket, lineage).length, 3, 'the services run on the remote engine');
     assert.deepEqual(containersOn(undefined, lineage), [], 'and not on the shared one');
@@ -215,7 +285,10 @@ describe('remote engines: tcp:// with TLS, and Docker contexts (a second engine 
     assert.equal(noCerts.code, 1, noCerts.stderr);
     assert.match(noCerts.stderr, new RegExp(`tcp://${addr.replace(/\./g, '\\.')}:${port}`));
     assert.doesNotMatch(noCerts.stderr, /\n\s+at .+:\d+:\d+\)?\n/);
-    const missing = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, { DOCKER_CONFIG: join(work, 'none'), DOCKER_CONTEXT: 'nowhere' });
+    const missing = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, {
+      DOCKER_CONFIG: join(work, 'none'),
+      DOCKER_CONTEXT: 'nowhere',
+    });
     assert.equal(missing.code, 1, missing.stderr);
     assert.match(missing.stderr, /there is no Docker context named 'nowhere'/);
     assert.equal(existsSync(state), false);

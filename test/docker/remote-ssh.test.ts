@@ -45,7 +45,9 @@ function starform(args: string[], cwd: string, env: Record<string, string>): Run
 }
 
 function containers(lineage: string): string[] {
-  return execFileSync('docker', ['ps', '-a', '--filter', `label=starform.lineage=${lineage}`, '--format', '{{.Names}}'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '-a', '--filter', `label=starform.lineage=${lineage}`, '--format', '{{.Names}}'], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
 }
 
 describe('remote engines: ssh:// (an sshd of our own on a loopback port)', function () {
@@ -102,7 +104,27 @@ describe('remote engines: ssh:// (an sshd of our own on a loopback port)', funct
     sshd.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const probe = spawnSync('ssh', ['-i', join(dir, 'client_key'), '-p', String(port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, 'root@127.0.0.1', 'docker', 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' });
+      const probe = spawnSync(
+        'ssh',
+        [
+          '-i',
+          join(dir, 'client_key'),
+          '-p',
+          String(port),
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+          'root@127.0.0.1',
+          'docker',
+          'version',
+          '--format',
+          '{{.Server.Version}}',
+        ],
+        { encoding: 'utf8' },
+      );
       if (probe.status === 0) break;
       if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`the sshd did not let the test in:\n${probe.stderr}\n${log}`);
       await new Promise((r) => setTimeout(r, 300));
@@ -159,7 +181,10 @@ describe('remote engines: ssh:// (an sshd of our own on a loopback port)', funct
   it('refuses a client without a key the server accepts, with one message naming the engine', () => {
     const work = mkdtempSync(join(dir, 'refused-'));
     const state = join(work, 'starform.state.json');
-    const r = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, { DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, HOME: join(dir, 'nobody') });
+    const r = starform(['apply', fixture('lifecycle'), '--state', state, '--auto-approve'], work, {
+      DOCKER_HOST: `ssh://root@127.0.0.1:${port}`,
+      HOME: join(dir, 'nobody'),
+    });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`ssh://root@127\\.0\\.0\\.1:${port}`));
     assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+\)?\n/);

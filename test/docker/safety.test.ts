@@ -16,7 +16,11 @@ describe('docker runtime: label safety', function () {
   const foreign: string[] = [];
 
   after(async function () {
-    for (const id of foreign) await env.docker?.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const id of foreign)
+      await env.docker
+        ?.getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('refuses to touch a container without the lineage label', async () => {
@@ -97,8 +101,7 @@ describe('docker runtime: user errors', function () {
         cmd: ['sleep', '300'],
         ports: { http: { number: 80, publicPort: port } },
       }),
-      (err: CodedError) =>
-        err.code === 'port-in-use' && err.message.includes(`host port ${port}`) && err.message.includes("port 'http'"),
+      (err: CodedError) => err.code === 'port-in-use' && err.message.includes(`host port ${port}`) && err.message.includes("port 'http'"),
     );
     assert.equal(await runtime.inspectService({ lineage, name: 'clash' }), undefined);
   });

@@ -192,7 +192,8 @@ describe('docker runtime: service lifecycle', function () {
           ipAddressPlaceholder: 'KURTOSIS_IP_ADDR_PLACEHOLDER',
         }),
         (err: Error & { code?: string }) =>
-          err.code === 'invalid-spec' && /uses the private IP address placeholder.*made by an older starform\. Run `starform destroy` and apply again/.test(err.message),
+          err.code === 'invalid-spec' &&
+          /uses the private IP address placeholder.*made by an older starform\. Run `starform destroy` and apply again/.test(err.message),
       );
       assert.deepEqual((await runtime.inspectEnclave(old)).containers, [], 'nothing is left behind');
     } finally {
@@ -235,7 +236,10 @@ describe('docker runtime: service lifecycle', function () {
     await runtime.createService(lineage, spec);
     assert.equal((await runtime.exec({ lineage, name: 'db' }, ['cat', '/data/file'])).stdout, 'kept\n');
     const enclave = await runtime.inspectEnclave(lineage);
-    assert.deepEqual(enclave.volumes.map((v) => v.key), ['db-data']);
+    assert.deepEqual(
+      enclave.volumes.map((v) => v.key),
+      ['db-data'],
+    );
     await runtime.removeService({ lineage, name: 'db' });
   });
 
@@ -311,7 +315,11 @@ describe('docker runtime: service lifecycle', function () {
       await runtime.removeService({ lineage, name: 'privileged' });
     } catch (err) {
       assert.match((err as Error).message, /starting service 'privileged'.*unable to apply caps/s, 'the engine got the request and refused it');
-      assert.deepEqual((await runtime.inspectEnclave(lineage)).containers.filter((c) => c.service === 'privileged'), [], 'nothing left behind');
+      assert.deepEqual(
+        (await runtime.inspectEnclave(lineage)).containers.filter((c) => c.service === 'privileged'),
+        [],
+        'nothing left behind',
+      );
     }
   });
 

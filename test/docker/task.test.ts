@@ -25,9 +25,18 @@ describe('docker runtime: task containers', function () {
     assert.equal(result.stderr, 'warn\n');
     assert.equal(result.stored.length, 2);
     const out = await readArchive(result.stored[0]!.archive);
-    assert.equal(out.find((e) => e.path === 'out/count')?.content.toString().trim(), '2');
+    assert.equal(
+      out
+        .find((e) => e.path === 'out/count')
+        ?.content.toString()
+        .trim(),
+      '2',
+    );
     const file = await readArchive(result.stored[1]!.archive);
-    assert.deepEqual(file.map((e) => [e.path, e.content.toString()]), [['in.txt', 'one\ntwo\n']]);
+    assert.deepEqual(
+      file.map((e) => [e.path, e.content.toString()]),
+      [['in.txt', 'one\ntwo\n']],
+    );
     const left = await runtime.inspectEnclave(lineage);
     assert.equal(left.containers.length, 0, 'the task container is removed');
   });
@@ -41,14 +50,22 @@ describe('docker runtime: task containers', function () {
 
   it('reaches services by name and runs tasks in parallel', async () => {
     const { runtime, lineage } = env;
-    await runtime.createService(lineage, { name: 'web', image: TEST_IMAGE, cmd: ['httpd', '-f', '-p', '80', '-h', '/var/www'], ports: { http: { number: 80 } } });
+    await runtime.createService(lineage, {
+      name: 'web',
+      image: TEST_IMAGE,
+      cmd: ['httpd', '-f', '-p', '80', '-h', '/var/www'],
+      ports: { http: { number: 80 } },
+    });
     await runtime.waitForPort({ lineage, name: 'web' }, 'http', { timeoutMs: 10_000 });
     const results = await Promise.all(
       [1, 2, 3].map((n) =>
         runtime.runTask(lineage, { name: `fetch-${n}`, image: TEST_IMAGE, cmd: ['sh', '-c', `wget -q -O - http://web/ | grep -c starform; echo ${n}`] }),
       ),
     );
-    assert.deepEqual(results.map((r) => r.stdout), ['1\n1\n', '1\n2\n', '1\n3\n']);
+    assert.deepEqual(
+      results.map((r) => r.stdout),
+      ['1\n1\n', '1\n2\n', '1\n3\n'],
+    );
     await runtime.removeService({ lineage, name: 'web' });
   });
 

@@ -130,9 +130,13 @@ describe('export: the Compose file on the real engine (Docker, docker-compose)',
       assert.equal(down.code, 0, `docker-compose down failed:\n${down.stderr}`);
       const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`], { encoding: 'utf8' }).stdout.trim();
       assert.equal(left, '', 'no container of the project is left');
-      const volumes = spawnSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`], { encoding: 'utf8' }).stdout.trim();
+      const volumes = spawnSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`], {
+        encoding: 'utf8',
+      }).stdout.trim();
       assert.equal(volumes, '', 'no volume of the project is left');
-      const networks = spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`], { encoding: 'utf8' }).stdout.trim();
+      const networks = spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`], {
+        encoding: 'utf8',
+      }).stdout.trim();
       assert.equal(networks, '', 'no network of the project is left');
     });
   });

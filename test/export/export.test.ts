@@ -32,7 +32,9 @@ function file(r: ExportResult, path: string): ExportFile {
 type Doc = Record<string, unknown> & { kind: string; metadata: { name: string } };
 
 function docsOf(yamlText: string): Doc[] {
-  return parseAllDocuments(yamlText).map((d) => d.toJS() as Doc).filter((d) => d !== null);
+  return parseAllDocuments(yamlText)
+    .map((d) => d.toJS() as Doc)
+    .filter((d) => d !== null);
 }
 
 const MODELS: { [kind: string]: (d: Doc) => { validate(): void } } = {
@@ -58,7 +60,11 @@ function validateManifests(docs: readonly Doc[], where: string): void {
 
 /** Renders a chart's templates as Helm would (Go text/template on {Values: values.yaml}). */
 function renderChart(r: ExportResult, values?: unknown): Doc[] {
-  const data = { Values: values ?? parse(text(file(r, 'values.yaml'))), Release: { Name: 'test', Namespace: 'default' }, Chart: parse(text(file(r, 'Chart.yaml'))) };
+  const data = {
+    Values: values ?? parse(text(file(r, 'values.yaml'))),
+    Release: { Name: 'test', Namespace: 'default' },
+    Chart: parse(text(file(r, 'Chart.yaml'))),
+  };
   const docs: Doc[] = [];
   for (const f of r.files.filter((x) => x.path.startsWith('templates/') && x.path.endsWith('.yaml')).sort((a, b) => (a.path < b.path ? -1 : 1))) {
     docs.push(...docsOf(renderTemplate(f.path, text(f), data)));
@@ -67,7 +73,12 @@ function renderChart(r: ExportResult, values?: unknown): Doc[] {
 }
 
 const SECRETS_ARGS = { db_password: 'hunter2-correct-horse', relay_material: 'relay-material-4a7f09' };
-const SECRETS = ['hunter2-correct-horse', '0x4c0883a69102937d6231471b5dbb6204fe512961708279f1d7b1b3db1a4d2c8e', '0x8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63', 'relay-material-4a7f09'];
+const SECRETS = [
+  'hunter2-correct-horse',
+  '0x4c0883a69102937d6231471b5dbb6204fe512961708279f1d7b1b3db1a4d2c8e',
+  '0x8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63',
+  'relay-material-4a7f09',
+];
 
 describe('export', function () {
   this.timeout(60_000);
@@ -83,12 +94,23 @@ describe('export', function () {
           const options = format === 'compose' ? { subnet: SUBNET } : {};
           const a = exportPlan(first, format, options);
           const b = exportPlan({ plan: reread.plan, checksum: reread.checksum }, format, options);
-          const bytes = (r: ExportResult, checksum: string): [string, number, string][] => r.files.map((f) => [f.path, f.mode, text(f).split(checksum).join('CHECKSUM')]);
-          assert.deepEqual(b.files.map((f) => [f.path, f.mode, Buffer.from(text(f))]), a.files.map((f) => [f.path, f.mode, Buffer.from(text(f))]), `${name} ${format}`);
+          const bytes = (r: ExportResult, checksum: string): [string, number, string][] =>
+            r.files.map((f) => [f.path, f.mode, text(f).split(checksum).join('CHECKSUM')]);
+          assert.deepEqual(
+            b.files.map((f) => [f.path, f.mode, Buffer.from(text(f))]),
+            a.files.map((f) => [f.path, f.mode, Buffer.from(text(f))]),
+            `${name} ${format}`,
+          );
           assert.deepEqual(bytes(exportPlan(replanned, format, options), replanned.checksum), bytes(a, first.checksum), `${name} ${format}: planned again`);
-          for (const n of a.notes) assert.ok(text(a.files[0]!).includes(n.message.replace(/[\r\n\t]+/g, ' ')) || format === 'helm', `${name} ${format}: note not in the header: ${n.message}`);
+          for (const n of a.notes)
+            assert.ok(
+              text(a.files[0]!).includes(n.message.replace(/[\r\n\t]+/g, ' ')) || format === 'helm',
+              `${name} ${format}: note not in the header: ${n.message}`,
+            );
         }
-        const compose = parse(text(file(exportPlan(first, 'compose', { subnet: SUBNET }), 'docker-compose.yml'))) as { services: Record<string, { depends_on?: Record<string, unknown> }> };
+        const compose = parse(text(file(exportPlan(first, 'compose', { subnet: SUBNET }), 'docker-compose.yml'))) as {
+          services: Record<string, { depends_on?: Record<string, unknown> }>;
+        };
         for (const [svc, def] of Object.entries(compose.services)) {
           for (const dep of Object.keys(def.depends_on ?? {})) assert.ok(dep in compose.services, `${name}: ${svc} depends on ${dep}, which is not defined`);
         }
@@ -96,12 +118,19 @@ describe('export', function () {
         const helm = exportPlan(first, 'helm');
         const rendered = renderChart(helm);
         validateManifests(rendered, `${name} helm`);
-        assert.deepEqual(rendered, docsOf(text(file(exportPlan(first, 'kubernetes'), 'kubernetes.yaml'))), `${name}: the chart renders to the Kubernetes manifests`);
+        assert.deepEqual(
+          rendered,
+          docsOf(text(file(exportPlan(first, 'kubernetes'), 'kubernetes.yaml'))),
+          `${name}: the chart renders to the Kubernetes manifests`,
+        );
         const chart = parse(text(file(helm, 'Chart.yaml'))) as Record<string, unknown>;
         assert.equal(chart['apiVersion'], 'v2');
         assert.match(String(chart['name']), DNS_1123);
         assert.match(String(chart['version']), /^\d+\.\d+\.\d+$/);
-        const values = parse(text(file(helm, 'values.yaml'))) as { services: Record<string, { image: string; replicas: number }>; jobs: Record<string, { image: string }> };
+        const values = parse(text(file(helm, 'values.yaml'))) as {
+          services: Record<string, { image: string; replicas: number }>;
+          jobs: Record<string, { image: string }>;
+        };
         for (const s of Object.values(values.services)) {
           assert.equal(typeof s.image, 'string');
           assert.ok(s.replicas === 0 || s.replicas === 1);
@@ -140,8 +169,14 @@ describe('export', function () {
       const all = text(file(r, 'docker-compose.yml'));
       assert.ok(!all.includes('{{starform:service.'), 'no service reference left');
       const dbIp = ips.find(([k]) => k === 'db')![1]!;
-      assert.ok(all.split('\n').some((l) => l.includes(dbIp) && !l.includes('ipv4_address')), 'the db address is used where the plan referenced it');
-      assert.ok(r.notes.some((n) => /exec\..*\.output/.test(n.message)), 'a reference to an exec output is noted');
+      assert.ok(
+        all.split('\n').some((l) => l.includes(dbIp) && !l.includes('ipv4_address')),
+        'the db address is used where the plan referenced it',
+      );
+      assert.ok(
+        r.notes.some((n) => /exec\..*\.output/.test(n.message)),
+        'a reference to an exec output is noted',
+      );
     });
 
     it('genesis: a run_sh that stores an artifact is a one-shot service filling a volume the consumer mounts after it completed', () => {
@@ -154,7 +189,10 @@ describe('export', function () {
       assert.ok((task['volumes'] as string[]).includes(`${volume}:/starform-store/${volume.slice('artifact-'.length)}`));
       assert.ok((consumer['volumes'] as string[]).some((v) => v.startsWith(`${volume}:`)));
       // The task reads the uploaded artifact (the earlier content of the same name), not the volume it fills.
-      assert.ok((task['volumes'] as string[]).some((v) => v.startsWith('./artifacts/')), 'the task mounts the upload');
+      assert.ok(
+        (task['volumes'] as string[]).some((v) => v.startsWith('./artifacts/')),
+        'the task mounts the upload',
+      );
     });
 
     it('lifecycle: a stopped service is defined but not started, a removed one is not exported; both are listed', () => {
@@ -205,7 +243,10 @@ describe('export', function () {
       assert.throws(() => exportPlan(input, 'compose', { subnet: SUBNET }), /a sensitive value of the plan spans lines/);
       const docs = docsOf(text(exportPlan(input, 'kubernetes').files[0]!));
       const secret = docs.find((d) => d.metadata.name === 'starform-sensitive')!;
-      assert.deepEqual(Object.values(secret['data'] as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString('utf8')), [multi]);
+      assert.deepEqual(
+        Object.values(secret['data'] as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString('utf8')),
+        [multi],
+      );
     });
 
     it('kubernetes and helm: only in Secrets (0600), used through $(VAR) expansion', () => {
@@ -262,7 +303,11 @@ describe('export', function () {
       assert.match(valuesText, /not exposed .*: name, replicas/);
       values.args.settings.log_level = 'trace';
       const docs = renderChart(r, values);
-      const env = ((docs.find((d) => d.metadata.name === 'worker-1' && d.kind === 'Deployment')!['spec'] as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }).template.spec.containers[0]!.env);
+      const env = (
+        docs.find((d) => d.metadata.name === 'worker-1' && d.kind === 'Deployment')!['spec'] as {
+          template: { spec: { containers: { env: { name: string; value: string }[] }[] } };
+        }
+      ).template.spec.containers[0]!.env;
       assert.equal(env.find((e) => e.name === 'LOG_LEVEL')!.value, 'trace');
     });
 

@@ -12,8 +12,21 @@ export const fixturePackage = (name: string): string => fileURLToPath(new URL(`.
 
 /** The fixture packages (all of them run on the local busybox test image). */
 export const FIXTURES = [
-  'addresses', 'checks', 'compose-web', 'composite', 'deps', 'genesis', 'legacyargs', 'lifecycle', 'lookup', 'multimodule',
-  'p2p-node', 'redis-package', 'secrets', 'webapp', 'yamlargs',
+  'addresses',
+  'checks',
+  'compose-web',
+  'composite',
+  'deps',
+  'genesis',
+  'legacyargs',
+  'lifecycle',
+  'lookup',
+  'multimodule',
+  'p2p-node',
+  'redis-package',
+  'secrets',
+  'webapp',
+  'yamlargs',
 ];
 
 export interface PlannedFixture extends ExportInput {

@@ -11,7 +11,16 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { INSTRUCTION_KINDS, argsOf, descriptorOf, isOfKind, isInstructionKind, type InstructionArgs, type InstructionKind, type KINDS } from '../../lib/instructions/index.js';
+import {
+  INSTRUCTION_KINDS,
+  argsOf,
+  descriptorOf,
+  isOfKind,
+  isInstructionKind,
+  type InstructionArgs,
+  type InstructionKind,
+  type KINDS,
+} from '../../lib/instructions/index.js';
 import { makePlan } from '../../lib/plan/index.js';
 import { emptyState } from '../../lib/state/index.js';
 import type { Instruction } from '../../lib/instructions/index.js';
@@ -105,7 +114,12 @@ describe('instructions/kinds', () => {
   it('argsOf gives a record’s arguments as its kind’s type, and refuses a record of another kind', () => {
     const base = { description: 'd', position: { file: 'main.star', line: 1, col: 1 }, stack: [], services: [], artifacts: [], refs: [], produces: [] };
     const print: Instruction = { ...base, id: 'print.1', kind: 'print', args: { msg: 'hello' } };
-    const exec: Instruction = { ...base, id: 'exec.1', kind: 'exec', args: { service_name: 'db', recipe: { type: 'exec', command: ['true'], extract: {} }, acceptable_codes: [0], skip_code_check: false } };
+    const exec: Instruction = {
+      ...base,
+      id: 'exec.1',
+      kind: 'exec',
+      args: { service_name: 'db', recipe: { type: 'exec', command: ['true'], extract: {} }, acceptable_codes: [0], skip_code_check: false },
+    };
     assert.equal(argsOf(print, 'print').msg, 'hello');
     assert.deepEqual(argsOf(exec, 'exec', 'request').recipe, { type: 'exec', command: ['true'], extract: {} });
     assert.throws(() => argsOf(print, 'exec', 'request'), /internal error: step print\.1 is print, not exec or request/);

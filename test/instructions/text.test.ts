@@ -28,7 +28,10 @@ describe('instructions/text', () => {
   });
 
   it('agrees with lib/starlark on any double', () => {
-    fc.assert(fc.property(fc.double(), (f) => floatText(f) === formatFloat(f)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.double(), (f) => floatText(f) === formatFloat(f)),
+      { numRuns: 5000 },
+    );
   });
 
   it('quotes strings as Starlark does: escapes, printable non-ASCII kept, others as \\u', () => {

@@ -66,11 +66,17 @@ describe('lint: the import rules of the design', function () {
   });
 
   it('apply and the views read the instruction vocabulary through lib/instructions, not through lib/plan', async () => {
-    const oldFace = await lint('lib/apply/lint-probe.ts', "import type { ServiceConfigJson } from '../plan/types/index.js';\nexport type Probe = ServiceConfigJson;\n");
+    const oldFace = await lint(
+      'lib/apply/lint-probe.ts',
+      "import type { ServiceConfigJson } from '../plan/types/index.js';\nexport type Probe = ServiceConfigJson;\n",
+    );
     only(oldFace, 'import-x/no-restricted-paths', /Import lib\/plan through its face/);
     const deep = await lint('lib/render/lint-probe.ts', "import type { Instruction } from '../instructions/model.js';\nexport type Probe = Instruction;\n");
     only(deep, 'import-x/no-restricted-paths', /Import lib\/instructions through its face/);
-    assert.deepEqual(await lint('lib/apply/lint-probe.ts', "import type { Instruction } from '../instructions/index.js';\nexport type Probe = Instruction;\n"), []);
+    assert.deepEqual(
+      await lint('lib/apply/lint-probe.ts', "import type { Instruction } from '../instructions/index.js';\nexport type Probe = Instruction;\n"),
+      [],
+    );
   });
 
   it('dockerode is the engine adapters’ alone', async () => {

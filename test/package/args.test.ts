@@ -106,11 +106,10 @@ describe('package/args as Kurtosis decodes them', () => {
   });
 
   it('reads YAML integers up to 64 bits exactly, and floats as Go writes them', () => {
-    const args = readArgs({ argsFile: file('a.yaml', 'far: 18446744073709551615\nmin: -9223372036854775808\none: 1.0\nexp: 1e5\nhalf: 0.5\nhex: 0x10\noct: 010\nsep: 1_000\n') });
-    assert.equal(
-      argumentsText(args),
-      '{"exp":100000,"far":18446744073709551615,"half":0.5,"hex":16,"min":-9223372036854775808,"oct":8,"one":1,"sep":1000}',
-    );
+    const args = readArgs({
+      argsFile: file('a.yaml', 'far: 18446744073709551615\nmin: -9223372036854775808\none: 1.0\nexp: 1e5\nhalf: 0.5\nhex: 0x10\noct: 010\nsep: 1_000\n'),
+    });
+    assert.equal(argumentsText(args), '{"exp":100000,"far":18446744073709551615,"half":0.5,"hex":16,"min":-9223372036854775808,"oct":8,"one":1,"sep":1000}');
   });
 
   it('reads YAML 1.1 as yaml.v2 does: yes/no/on/off, timestamps and base-60 look-alikes as strings', () => {

@@ -70,7 +70,8 @@ describe('package: a Docker Compose package on the real engine', function () {
     const dir = mkdtempSync(join(tmpdir(), 'starform-compose-'));
     try {
       const state = engine.newStatePath();
-      const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' } });
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' } });
       const applied = run(['apply', FIXTURE, '--auto-approve', '--state', state]);
       assert.equal(applied.status, 0, applied.stderr + applied.stdout);
       assert.match(applied.stdout, /Apply complete: 3 created/);

@@ -25,7 +25,7 @@ function setup(): { base: string; app: string; open(): Workspace } {
 describe('package/confinement', () => {
   afterEach(cleanupTempDirs);
 
-  it("refuses relative locators that climb out of the package", () => {
+  it('refuses relative locators that climb out of the package', () => {
     const s = setup();
     const ws = s.open();
     userError(() => ws.resolve('../../etc/passwd', ws.main), "'../../etc/passwd' leads outside repository github.com/me/app");
@@ -38,7 +38,11 @@ describe('package/confinement', () => {
   it("reads '/etc/passwd' as a path inside the package, not the file system", () => {
     const s = setup();
     const ws = s.open();
-    userError(() => ws.resolve('/etc/passwd', ws.main), 'there is no etc/passwd in package github.com/me/app', "'/' locators start at the root of the repository of github.com/me/app");
+    userError(
+      () => ws.resolve('/etc/passwd', ws.main),
+      'there is no etc/passwd in package github.com/me/app',
+      "'/' locators start at the root of the repository of github.com/me/app",
+    );
   });
 
   it('refuses a symbolic link to a file outside the package', () => {

@@ -69,7 +69,10 @@ describe('cli: packages by locator', function () {
     const pid = /\(pid (\d+);/.exec(started.stderr);
     assert.ok(line && pid, started.stdout + started.stderr);
     try {
-      const r = starform(['plan', 'github.com/acme/hello@v1.0.0', '--out', 'hello.plan'], fetchEnv(server, join(dir, 'cache'), { STARFORM_GIT_BASE_URL: line[1] }));
+      const r = starform(
+        ['plan', 'github.com/acme/hello@v1.0.0', '--out', 'hello.plan'],
+        fetchEnv(server, join(dir, 'cache'), { STARFORM_GIT_BASE_URL: line[1] }),
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Plan: 2 to create, 0 to replace, 0 to run, 0 to delete\./);
     } finally {
@@ -85,7 +88,11 @@ describe('cli: packages by locator', function () {
     assert.match(r.stdout, /Fetched github\.com\/acme\/configs/);
     assert.match(r.stdout, /Plan: 2 to create/);
     // A private repository on a terminal still gets a worded error.
-    const priv = spawnSync('script', ['-qec', `${process.execPath} ${bin} validate github.com/acme/private@v1`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: fetchEnv(server, join(dir, 'cache')) });
+    const priv = spawnSync('script', ['-qec', `${process.execPath} ${bin} validate github.com/acme/private@v1`, '/dev/null'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: fetchEnv(server, join(dir, 'cache')),
+    });
     assert.notEqual(priv.status, 0);
     assert.match(priv.stdout, /asks for credentials/);
   });
@@ -143,7 +150,10 @@ describe('cli: packages by locator', function () {
     const both = starform(['plan', 'github.com/acme/hello', '--offline', '--upgrade']);
     assert.equal(both.code, 1);
     assert.match(both.stderr, /--upgrade cannot be used with --offline/);
-    const bad = starform(['plan', 'github.com/acme/hello', '--refresh=false'], fetchEnv(server, join(dir, 'cache'), { STARFORM_GIT_BASE_URL: 'file:///srv/git' }));
+    const bad = starform(
+      ['plan', 'github.com/acme/hello', '--refresh=false'],
+      fetchEnv(server, join(dir, 'cache'), { STARFORM_GIT_BASE_URL: 'file:///srv/git' }),
+    );
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /STARFORM_GIT_BASE_URL must be an http\(s\):\/\/, ssh:\/\/ or git:\/\/ URL, got 'file:\/\/\/srv\/git'/);
   });

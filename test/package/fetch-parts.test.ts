@@ -44,10 +44,18 @@ describe('package: fetching, without a server', () => {
       const digest = entriesDigest(entries);
       const tree = cache.store(REPO, C1, entries, digest).tree;
       const changes: [string, () => void, () => void][] = [
-        ['content', () => (chmodSync(join(tree, 'lib/a.star'), 0o644), writeFileSync(join(tree, 'lib/a.star'), 'A = 2\n')), () => (writeFileSync(join(tree, 'lib/a.star'), 'A = 1\n'), chmodSync(join(tree, 'lib/a.star'), 0o444))],
+        [
+          'content',
+          () => (chmodSync(join(tree, 'lib/a.star'), 0o644), writeFileSync(join(tree, 'lib/a.star'), 'A = 2\n')),
+          () => (writeFileSync(join(tree, 'lib/a.star'), 'A = 1\n'), chmodSync(join(tree, 'lib/a.star'), 0o444)),
+        ],
         ['a file added', () => writeFileSync(join(tree, 'extra.star'), ''), () => rmSync(join(tree, 'extra.star'))],
         ['the executable bit', () => chmodSync(join(tree, 'lib/a.star'), 0o555), () => chmodSync(join(tree, 'lib/a.star'), 0o444)],
-        ['a link target', () => (rmSync(join(tree, 'link')), symlinkSync('/etc/passwd', join(tree, 'link'))), () => (rmSync(join(tree, 'link')), symlinkSync('lib/a.star', join(tree, 'link')))],
+        [
+          'a link target',
+          () => (rmSync(join(tree, 'link')), symlinkSync('/etc/passwd', join(tree, 'link'))),
+          () => (rmSync(join(tree, 'link')), symlinkSync('lib/a.star', join(tree, 'link'))),
+        ],
       ];
       for (const [what, change, undo] of changes) {
         change();
@@ -115,11 +123,26 @@ describe('package: fetching, without a server', () => {
       ['refs/tags/v1', 'c'.repeat(40)],
     ]);
     it('tags before branches (as Kurtosis), the default branch without a ref, a full commit without asking', () => {
-      assert.deepEqual(resolveRef('v1', () => refs, 'x'), { kind: 'tag', commit: 'c'.repeat(40) });
-      assert.deepEqual(resolveRef('main', () => refs, 'x'), { kind: 'branch', commit: 'a'.repeat(40) });
-      assert.deepEqual(resolveRef(undefined, () => refs, 'x'), { kind: 'default-branch', commit: 'a'.repeat(40) });
-      assert.deepEqual(resolveRef('d'.repeat(40), () => assert.fail('asked the remote'), 'x'), { kind: 'commit', commit: 'd'.repeat(40) });
-      assert.deepEqual(resolveRef('abcdef1', () => refs, 'x'), { kind: 'short-commit', prefix: 'abcdef1' });
+      assert.deepEqual(
+        resolveRef('v1', () => refs, 'x'),
+        { kind: 'tag', commit: 'c'.repeat(40) },
+      );
+      assert.deepEqual(
+        resolveRef('main', () => refs, 'x'),
+        { kind: 'branch', commit: 'a'.repeat(40) },
+      );
+      assert.deepEqual(
+        resolveRef(undefined, () => refs, 'x'),
+        { kind: 'default-branch', commit: 'a'.repeat(40) },
+      );
+      assert.deepEqual(
+        resolveRef('d'.repeat(40), () => assert.fail('asked the remote'), 'x'),
+        { kind: 'commit', commit: 'd'.repeat(40) },
+      );
+      assert.deepEqual(
+        resolveRef('abcdef1', () => refs, 'x'),
+        { kind: 'short-commit', prefix: 'abcdef1' },
+      );
       userError(() => resolveRef('nope', () => refs, 'github.com/o/r@nope'), "github.com/o/r@nope: the repository has no tag, branch or commit 'nope'");
     });
 

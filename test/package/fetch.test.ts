@@ -94,7 +94,10 @@ describe('package: fetching packages by locator from a git server', function () 
       const svc = run.result.plan!.instructions.find((i) => i.kind === 'add_service')!;
       assert.equal(((svc.args['config'] as JsonObject)['env_vars'] as JsonObject)['BANNER'], 'Welcome to acme');
       const upload = run.result.plan!.instructions.find((i) => i.kind === 'upload_files')!;
-      assert.deepEqual(((upload.args['files'] as JsonObject[]) ?? []).map((f) => f['path']), ['index.html', 'web.conf']);
+      assert.deepEqual(
+        ((upload.args['files'] as JsonObject[]) ?? []).map((f) => f['path']),
+        ['index.html', 'web.conf'],
+      );
 
       const lock = readLock(run.lockFile);
       assert.equal(run.lockFile, join(dir, 'starform.lock'), 'a locator root is locked in the current directory');
@@ -112,7 +115,10 @@ describe('package: fetching packages by locator from a git server', function () 
         run.result.plan!.package.repositories?.map((r) => r.locator),
         ['github.com/acme/hello', 'github.com/acme/lib', 'github.com/acme/util', 'github.com/acme/configs'],
       );
-      assert.ok(run.lines.some((l) => /^Fetching github\.com\/acme\/hello@v1\.0\.0 \(commit [0-9a-f]{12}\) from http:\/\/127\.0\.0\.1:\d+\/acme\/hello\.git$/.test(l)), run.lines.join('\n'));
+      assert.ok(
+        run.lines.some((l) => /^Fetching github\.com\/acme\/hello@v1\.0\.0 \(commit [0-9a-f]{12}\) from http:\/\/127\.0\.0\.1:\d+\/acme\/hello\.git$/.test(l)),
+        run.lines.join('\n'),
+      );
     });
 
     it('at a branch', async () => {
@@ -184,10 +190,10 @@ describe('package: fetching packages by locator from a git server', function () 
       const lockText = readFileSync(first.lockFile, 'utf8');
 
       const c2 = await server.commit('team/moving', { files: { 'kurtosis.yml': manifest('github.com/team/moving'), 'version.star': 'VERSION = 2\n' } });
-      const before = (await server.requests());
+      const before = await server.requests();
       const again = plan(root);
       assert.deepEqual(outputs(again), { v: 1 }, 'the locked commit, not the branch tip');
-      assert.equal((await server.requests()), before, 'a locked, cached package costs no request');
+      assert.equal(await server.requests(), before, 'a locked, cached package costs no request');
       assert.equal(readFileSync(first.lockFile, 'utf8'), lockText, 'the lock is left as it was');
       assert.deepEqual(again.result.plan!.package.repositories, [{ locator: 'github.com/team/moving', ref: null, commit: c1 }]);
 
@@ -198,7 +204,9 @@ describe('package: fetching packages by locator from a git server', function () 
     });
 
     it('drops repositories the package no longer uses, and is not written when planning fails', async () => {
-      const root = localRoot('u = import_module("github.com/acme/util/text.star")\nl = import_module("github.com/acme/lib/greetings.star")\ndef run(plan):\n    return {}\n');
+      const root = localRoot(
+        'u = import_module("github.com/acme/util/text.star")\nl = import_module("github.com/acme/lib/greetings.star")\ndef run(plan):\n    return {}\n',
+      );
       const run = plan(root);
       outputs(run);
       assert.deepEqual([...readLock(run.lockFile).keys()], ['github.com/acme/lib', 'github.com/acme/util']);
@@ -218,7 +226,10 @@ describe('package: fetching packages by locator from a git server', function () 
       const file = join(cache, 'git', 'github.com', 'acme', 'util', commit, 'tree', 'text.star');
       chmodSync(file, 0o644);
       writeFileSync(file, 'def sentence(s):\n    return "pwned"\n');
-      planError(() => plan('github.com/acme/hello@v1.0.0'), `the cached copy of github.com/acme/util (commit ${commit.slice(0, 12)}) does not match the digest in ${run.lockFile}`);
+      planError(
+        () => plan('github.com/acme/hello@v1.0.0'),
+        `the cached copy of github.com/acme/util (commit ${commit.slice(0, 12)}) does not match the digest in ${run.lockFile}`,
+      );
       rmSync(run.lockFile);
       planError(() => plan('github.com/acme/hello@v1.0.0'), 'does not match the digest recorded when it was fetched');
       // Removing the copy fetches the commit again.
@@ -226,7 +237,7 @@ describe('package: fetching packages by locator from a git server', function () 
       assert.equal(outputs(plan('github.com/acme/hello@v1.0.0'))['greeting'], 'Hello, world!');
     });
 
-    it('refuses fetched content whose digest is not the lock\'s', async () => {
+    it("refuses fetched content whose digest is not the lock's", async () => {
       const run = plan('github.com/acme/hello@v1.0.0');
       outputs(run);
       const text = readFileSync(run.lockFile, 'utf8').replace(/"digest": "sha256:[0-9a-f]{64}"/, `"digest": "sha256:${'ab'.repeat(32)}"`);
@@ -244,23 +255,31 @@ describe('package: fetching packages by locator from a git server', function () 
 
   describe('--offline', () => {
     it('with an empty cache: names the missing locator and touches no server', async () => {
-      const before = (await server.requests());
-      planError(() => plan('github.com/acme/hello@v1.0.0', { offline: true }), `--offline: github.com/acme/hello@v1.0.0 is not in the package cache (${cache})`, 'starform packages fetch');
-      assert.equal((await server.requests()), before);
+      const before = await server.requests();
+      planError(
+        () => plan('github.com/acme/hello@v1.0.0', { offline: true }),
+        `--offline: github.com/acme/hello@v1.0.0 is not in the package cache (${cache})`,
+        'starform packages fetch',
+      );
+      assert.equal(await server.requests(), before);
     });
 
     it('with a filled cache: plans without the network, from the lock or, without one, from the refs last resolved', async () => {
       const online = plan('github.com/acme/hello@v1.0.0');
       outputs(online);
-      const before = (await server.requests());
+      const before = await server.requests();
       const offline = plan('github.com/acme/hello@v1.0.0', { offline: true, env: fetchEnv(server, cache, { STARFORM_GIT_BASE_URL: 'http://127.0.0.1:9' }) });
       assert.deepEqual(outputs(offline), outputs(online));
       rmSync(online.lockFile);
       assert.deepEqual(outputs(plan('github.com/acme/hello@v1.0.0', { offline: true })), outputs(online));
-      assert.equal((await server.requests()), before);
+      assert.equal(await server.requests(), before);
       // A repository the run has not seen yet is still missing, by name.
       const root = localRoot('x = import_module("github.com/forkers/lib/greetings.star")\ndef run(plan):\n    return {}\n');
-      planError(() => plan(root, { offline: true }), 'cannot find package github.com/forkers/lib', '--offline: github.com/forkers/lib is not in the package cache');
+      planError(
+        () => plan(root, { offline: true }),
+        'cannot find package github.com/forkers/lib',
+        '--offline: github.com/forkers/lib is not in the package cache',
+      );
     });
   });
 
@@ -272,7 +291,10 @@ describe('package: fetching packages by locator from a git server', function () 
     });
 
     it('with a wrong token: says the token was refused, without printing it', async () => {
-      const message = planError(() => plan(root(), { env: fetchEnv(server, cache, { STARFORM_GIT_TOKEN: 'wrong-secret-token-1234' }) }), 'refused the token in STARFORM_GIT_TOKEN');
+      const message = planError(
+        () => plan(root(), { env: fetchEnv(server, cache, { STARFORM_GIT_TOKEN: 'wrong-secret-token-1234' }) }),
+        'refused the token in STARFORM_GIT_TOKEN',
+      );
       assert.ok(!message.includes('wrong-secret-token-1234'));
       assert.ok(!message.includes(Buffer.from('x-access-token:wrong-secret-token-1234').toString('base64')));
     });

@@ -42,7 +42,7 @@ describe('package: .kurtosisignore', () => {
     assert.deepEqual(files, ['.kurtosisignore', 'index.html', 'sub/keep.txt']);
   });
 
-  it("leaves out of the root package what its .kurtosisignore names", () => {
+  it('leaves out of the root package what its .kurtosisignore names', () => {
     const dir = writeTree(tempDir('starform-ignore-'), {
       'kurtosis.yml': manifest('github.com/o/ign'),
       'main.star': '',
@@ -54,7 +54,16 @@ describe('package: .kurtosisignore', () => {
     const ws = openWorkspace(dir);
     userError(() => ws.resolve('./secrets/token', ws.main), 'left out of package github.com/o/ign by its .kurtosisignore');
     userError(() => ws.resolve('config/local.yaml', ws.main), '.kurtosisignore');
-    assert.deepEqual(ws.readFiles(ws.resolve('./config', ws.main)).map((f) => f.path), ['shared.yaml']);
-    assert.deepEqual(ws.readFiles(ws.resolve('/', ws.main)).map((f) => f.path).sort(), ['.kurtosisignore', 'config/shared.yaml', 'kurtosis.yml', 'main.star']);
+    assert.deepEqual(
+      ws.readFiles(ws.resolve('./config', ws.main)).map((f) => f.path),
+      ['shared.yaml'],
+    );
+    assert.deepEqual(
+      ws
+        .readFiles(ws.resolve('/', ws.main))
+        .map((f) => f.path)
+        .sort(),
+      ['.kurtosisignore', 'config/shared.yaml', 'kurtosis.yml', 'main.star'],
+    );
   });
 });

@@ -49,7 +49,19 @@ describe('package: --main-function-name', function () {
   it('is an option of plan', () => {
     const bin = join(PACKAGE_ROOT, 'bin', 'starform');
     const dir = pkg();
-    const args = ['plan', dir, '--main-file', 'other.star', '--main-function-name', 'deploy', '--args', '{"replicas": 5}', '--refresh=false', '--state', join(dir, 's.json')];
+    const args = [
+      'plan',
+      dir,
+      '--main-file',
+      'other.star',
+      '--main-function-name',
+      'deploy',
+      '--args',
+      '{"replicas": 5}',
+      '--refresh=false',
+      '--state',
+      join(dir, 's.json'),
+    ];
     const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /msg: deploy 5/);

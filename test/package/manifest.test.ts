@@ -74,7 +74,12 @@ describe('package/manifest', () => {
     userError(() => parse('name: github.com/me/app\ndescription: [1]\n'), "'description' must be a string");
     userError(() => parse('name: github.com/me/app\nreplace: ../x\n'), "app/kurtosis.yml:2:10: 'replace' must be a mapping");
     userError(() => parse('name: github.com/me/app\nreplace:\n  github.com/a/b:\n'), 'app/kurtosis.yml:3:3', 'replacement must be a non-empty string');
-    userError(() => parse('name: github.com/me/app\nreplace:\n  github.com/a/b: mongodb-package\n'), 'app/kurtosis.yml:3:19', "'replace' of github.com/a/b", "starting with '.' or '/'");
+    userError(
+      () => parse('name: github.com/me/app\nreplace:\n  github.com/a/b: mongodb-package\n'),
+      'app/kurtosis.yml:3:19',
+      "'replace' of github.com/a/b",
+      "starting with '.' or '/'",
+    );
     userError(() => parse('name: github.com/me/app\nreplace:\n  github.com/a: ../x\n'), 'app/kurtosis.yml:3:3', "'replace' key", 'github.com/<owner>/<repo>');
     userError(() => parse('name: github.com/me/app\nreplace:\n  github.com/a/b@v1: ../x\n'), "no '@version'");
   });

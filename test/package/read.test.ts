@@ -67,7 +67,10 @@ describe('package/read', () => {
   it('reads a single file for upload under its base name', () => {
     const ws = setup().open();
     const files = ws.readFiles(ws.resolve('./static/css/site.css', ws.main));
-    assert.deepEqual(files.map((f) => [f.path, f.bytes.toString()]), [['site.css', 'body {}\n']]);
+    assert.deepEqual(
+      files.map((f) => [f.path, f.bytes.toString()]),
+      [['site.css', 'body {}\n']],
+    );
   });
 
   it('records every file read under its display name', () => {

@@ -53,7 +53,7 @@ describe('package: locators inside a repository', () => {
     const { app } = monorepo();
     const ws = openWorkspace(app);
     assert.equal(ws.resolve('../lib/util.star', ws.main).pkg.name, 'github.com/o/mono/pkgs/lib');
-    userError(() => ws.resolve('../../../elsewhere.txt', ws.main), "leads outside repository github.com/o/mono");
+    userError(() => ws.resolve('../../../elsewhere.txt', ws.main), 'leads outside repository github.com/o/mono');
     userError(() => ws.resolve('/../x', ws.main), 'leads outside repository');
   });
 
@@ -62,7 +62,10 @@ describe('package: locators inside a repository', () => {
     const ws = openWorkspace(app);
     const banner = ws.resolve('/shared/banner.txt', ws.main);
     assert.equal(banner.display, 'github.com/o/mono/shared/banner.txt');
-    assert.deepEqual(ws.readFiles(banner).map((f) => f.bytes.toString()), ['no package here\n']);
+    assert.deepEqual(
+      ws.readFiles(banner).map((f) => f.bytes.toString()),
+      ['no package here\n'],
+    );
     userError(() => ws.read(banner), 'is in no Kurtosis package', 'from Kurtosis packages only');
   });
 
@@ -77,7 +80,8 @@ describe('package: locators inside a repository', () => {
     const dir = tempDir('starform-bare-');
     writeTree(dir, {
       'kurtosis.yml': manifest('github.com/o/bare'),
-      'main.star': 'lib = import_module("src/lib.star")\n\ndef run(plan):\n    plan.print(msg = lib.TEXT)\n    plan.upload_files(src = "static", name = "static")\n',
+      'main.star':
+        'lib = import_module("src/lib.star")\n\ndef run(plan):\n    plan.print(msg = lib.TEXT)\n    plan.upload_files(src = "static", name = "static")\n',
       'src/lib.star': 'TEXT = read_file("conf/app.conf")\n',
       'src/conf/app.conf': 'port = 80\n',
       'static/index.html': '<p>hi</p>\n',

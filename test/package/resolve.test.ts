@@ -178,13 +178,10 @@ describe('package/resolve', () => {
     });
 
     it('uses the longest replace key, on whole segments', () => {
-      const s = setup(
-        manifest('github.com/me/app', 'replace:\n  github.com/o/mono: ../mono-a\n  github.com/o/mono/sub: ../sub-b\n'),
-        {
-          ...prefixed('mono-a', dep('github.com/o/mono', { 'subway/x.star': '', 'sub/x.star': '' })),
-          ...prefixed('sub-b', dep('github.com/o/mono/sub', { 'x.star': '' })),
-        },
-      );
+      const s = setup(manifest('github.com/me/app', 'replace:\n  github.com/o/mono: ../mono-a\n  github.com/o/mono/sub: ../sub-b\n'), {
+        ...prefixed('mono-a', dep('github.com/o/mono', { 'subway/x.star': '', 'sub/x.star': '' })),
+        ...prefixed('sub-b', dep('github.com/o/mono/sub', { 'x.star': '' })),
+      });
       const ws = s.open();
       const sub = ws.resolve('github.com/o/mono/sub/x.star', ws.main);
       assert.equal(sub.abs, join(s.base, 'sub-b', 'x.star'));
@@ -244,7 +241,7 @@ describe('package/resolve', () => {
       userError(() => parsePackageFlags(['github.com/o/r']), '--package expects LOCATOR=DIR', "got 'github.com/o/r'");
       userError(() => parsePackageFlags(['=x']), 'LOCATOR=DIR');
       userError(() => parsePackageFlags(['github.com/o/r=a', 'github.com/o/r=b']), 'given twice');
-      userError(() => s.open({ packages: { 'github.com/o/r@v1': s.base } }), "--package github.com/o/r@v1=", "no '@version'", 'serves every version');
+      userError(() => s.open({ packages: { 'github.com/o/r@v1': s.base } }), '--package github.com/o/r@v1=', "no '@version'", 'serves every version');
       userError(() => s.open({ packages: { 'github.com/o': s.base } }), 'at least github.com/<owner>/<repo>');
       userError(() => s.open({ packages: { 'github.com/o/r': join(s.base, 'nope') } }), `${join(s.base, 'nope')} does not exist`);
       userError(() => s.open({ packages: { 'github.com/o/r': join(s.app, 'main.star') } }), 'is not a directory');
@@ -264,7 +261,11 @@ describe('package/resolve', () => {
       assert.deepEqual(brief(x), { display: 'github.com/o/mono/pkgs/a/lib/x.star', path: 'lib/x.star', kind: 'file', pkg: 'github.com/o/mono/pkgs/a' });
       assert.equal(ws.resolve('github.com/o/mono/top.star', ws.main).pkg.name, 'github.com/o/mono');
       const readme = ws.resolve('../../../README.md', x);
-      assert.deepEqual(brief(readme), { display: 'github.com/o/mono/README.md', path: 'README.md', kind: 'file', pkg: 'github.com/o/mono' }, '.. leaves a package within its repository');
+      assert.deepEqual(
+        brief(readme),
+        { display: 'github.com/o/mono/README.md', path: 'README.md', kind: 'file', pkg: 'github.com/o/mono' },
+        '.. leaves a package within its repository',
+      );
       userError(() => ws.resolve('../../../../README.md', x), 'leads outside repository github.com/o/mono');
       userError(() => ws.resolve('github.com/o/mono/pkgs/a/lib/nope.star', ws.main), 'not found', 'in package github.com/o/mono/pkgs/a');
     });
@@ -275,7 +276,7 @@ describe('package/resolve', () => {
       userError(() => ws.resolve('github.com/o/plain/x.star', ws.main), 'not inside a Kurtosis package', 'no kurtosis.yml');
     });
 
-    it('honours only the root package\'s replace', () => {
+    it("honours only the root package's replace", () => {
       const s = setup(manifest('github.com/me/app', 'replace:\n  github.com/o/dep: ../dep\n'), {
         ...prefixed('dep', { 'kurtosis.yml': manifest('github.com/o/dep', 'replace:\n  github.com/o/third: ../third\n'), 'main.star': '' }),
         ...prefixed('third', dep('github.com/o/third')),
@@ -307,7 +308,11 @@ describe('package/resolve', () => {
         () => ws.resolve('github.com/o/gone/main.star', ws.main),
         `kurtosis.yml:3:3 (github.com/o/gone: ../gone) maps github.com/o/gone to ${join(s.base, 'gone')}, which does not exist`,
       );
-      userError(() => ws.resolve('github.com/o/moved/main.star', ws.main), 'cannot find package github.com/o/elsewhere', 'replaced by github.com/o/elsewhere/main.star through github.com/o/moved');
+      userError(
+        () => ws.resolve('github.com/o/moved/main.star', ws.main),
+        'cannot find package github.com/o/elsewhere',
+        'replaced by github.com/o/elsewhere/main.star through github.com/o/moved',
+      );
     });
 
     it("reports a dependency's broken kurtosis.yml at its position", () => {

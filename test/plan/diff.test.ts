@@ -57,8 +57,14 @@ describe('plan: the diff against a state', () => {
     // replaced, so the app is untouched, as are the cache and metrics.
     assert.ok(v.includes('replace service.db'), v.join(', '));
     assert.ok(!v.includes('replace service.app'), v.join(', '));
-    assert.ok(v.some((x) => x.startsWith('run exec.')), v.join(', '));
-    assert.ok(v.some((x) => x.startsWith('run print.')), v.join(', '));
+    assert.ok(
+      v.some((x) => x.startsWith('run exec.')),
+      v.join(', '),
+    );
+    assert.ok(
+      v.some((x) => x.startsWith('run print.')),
+      v.join(', '),
+    );
     assert.ok(!v.some((x) => x.includes('cache') || x.includes('metrics')), v.join(', '));
     const reasons = Object.fromEntries(changed.changes.map((c) => [c.stepId, c.reason]));
     assert.equal(reasons['service.db'], 'configuration changed');

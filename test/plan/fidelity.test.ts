@@ -151,7 +151,10 @@ describe('plan: Kurtosis API fidelity on fixture packages', () => {
       const v = visible(changed);
       assert.ok(v.includes('replace service.db'), v.join(', '));
       assert.ok(!v.includes('replace service.web'), `web uses only db's address and hostname: ${v.join(', ')}`);
-      assert.ok(v.some((x) => x.startsWith('run exec.')), v.join(', '));
+      assert.ok(
+        v.some((x) => x.startsWith('run exec.')),
+        v.join(', '),
+      );
       assert.ok(v.includes('replace service.reporter'), v.join(', '));
       assert.match(reasonOf(changed, 'service.reporter')!, /^depends on exec\./);
       const web = configOf(byId(changed, 'service.web'));

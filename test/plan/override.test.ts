@@ -49,7 +49,10 @@ describe('plan: --override (issue 12)', () => {
 
   it('an address that matches no service, and a step acting inside a bound service, are problems', () => {
     const unknown = planWith({ services: { 'service.nope': { image: 'x' } } });
-    assert.deepEqual(unknown.problems.map((p) => p.message), ['override: service.nope matches no service the package adds (its services: service.app, service.postgres)']);
+    assert.deepEqual(
+      unknown.problems.map((p) => p.message),
+      ['override: service.nope matches no service the package adds (its services: service.app, service.postgres)'],
+    );
     assert.equal(unknown.problems[0]!.position.file, 'o.yaml');
     const inside = planWith({ services: { 'service.postgres': { existing: { container: 'pg' } } } }, { check: true });
     assert.equal(inside.problems.length, 1);

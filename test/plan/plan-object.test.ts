@@ -4,23 +4,23 @@
 // instructions (ids, canonical args, references, positions and stacks), the values the
 // package gets back, and the errors it hits are checked.
 import assert from 'node:assert/strict';
-import {
-  EvalError,
-  Module,
-  Thread,
-  call,
-  execFile,
-  json,
-  str,
-  structBuiltin,
-  toUnicode,
-  type Value,
-} from '../../lib/starlark/index.js';
+import { EvalError, Module, Thread, call, execFile, json, str, structBuiltin, toUnicode, type Value } from '../../lib/starlark/index.js';
 import { UserError } from '../../lib/util/errors.js';
 import { digestOf } from '../../lib/util/hash.js';
 import type { JsonValue } from '../../lib/util/json.js';
 import type { PackageFiles, PackageTree } from '../../lib/plan/host.js';
-import { artifactsCreated, exactReference, findReferences, referencedSteps, strText, substituteDeep, substituteString, substituteTyped, UnresolvedReferenceError, type Instruction } from '../../lib/instructions/index.js';
+import {
+  artifactsCreated,
+  exactReference,
+  findReferences,
+  referencedSteps,
+  strText,
+  substituteDeep,
+  substituteString,
+  substituteTyped,
+  UnresolvedReferenceError,
+  type Instruction,
+} from '../../lib/instructions/index.js';
 import { createPlanObject, globalPrint } from '../../lib/plan/plan-object.js';
 import { Recorder, problemFromEvalError } from '../../lib/plan/recorder.js';
 import { isKurtosis, kurtosisTypes } from '../../lib/plan/types/index.js';
@@ -154,13 +154,18 @@ plan.add_service(config=cfg, name="web", description="Adding service with name '
       );
       assert.deepEqual(a.instructions[0], b.instructions[0] && { ...b.instructions[0], position: a.instructions[0].position, stack: a.instructions[0].stack });
       assert.deepEqual(a.instructions[0].artifacts, ['cfg']);
-      assert.deepEqual(a.recorder.warnings.map((w) => w.message), ['"cpu_allocation" field for "ServiceConfig" is deprecated; use "max_cpu"']);
+      assert.deepEqual(
+        a.recorder.warnings.map((w) => w.message),
+        ['"cpu_allocation" field for "ServiceConfig" is deprecated; use "max_cpu"'],
+      );
     });
 
     it('takes force_update third and description last, by keyword or position (as Kurtosis declares them)', () => {
       const r = interpret(pkg('plan.add_service("a", ServiceConfig(image="x"), force_update=True)'));
       assert.equal(r.instructions[0].forceUpdate, true);
-      const p = interpret(pkg('plan.add_service("a", ServiceConfig(image="x"), True, "label")\nplan.add_services({"b": ServiceConfig(image="x")}, True, "both")'));
+      const p = interpret(
+        pkg('plan.add_service("a", ServiceConfig(image="x"), True, "label")\nplan.add_services({"b": ServiceConfig(image="x")}, True, "both")'),
+      );
       assert.deepEqual(
         p.instructions.map((i) => [i.forceUpdate, i.description]),
         [
@@ -168,7 +173,10 @@ plan.add_service(config=cfg, name="web", description="Adding service with name '
           [true, 'both'],
         ],
       );
-      assert.match(message(pkg('plan.add_service("a", ServiceConfig(image="x"), "d", True)')), /add_service: for parameter force_update: got string, want bool/);
+      assert.match(
+        message(pkg('plan.add_service("a", ServiceConfig(image="x"), "d", True)')),
+        /add_service: for parameter force_update: got string, want bool/,
+      );
       assert.match(message(pkg('plan.add_service("a", ServiceConfig(image="x"), False, "d", 1)')), /add_service: got 5 arguments, want at most 4/);
     });
 
@@ -185,7 +193,7 @@ plan.add_service(config=cfg, name="web", description="Adding service with name '
     });
 
     it('embeds an ImageBuildSpec context, read relative to the calling module', () => {
-      const tree: Tree = { 'ctx': { Dockerfile: 'FROM scratch\n', 'app/main.sh': 'echo hi\n' } };
+      const tree: Tree = { ctx: { Dockerfile: 'FROM scratch\n', 'app/main.sh': 'echo hi\n' } };
       const r = interpret(pkg('plan.add_service("b", ServiceConfig(image=ImageBuildSpec(image_name="local/b", build_context_dir="./ctx")))'), { tree });
       const image = (r.instructions[0].args.config as { image: Record<string, unknown> }).image;
       assert.deepEqual(image.context, {
@@ -203,7 +211,10 @@ plan.add_service(config=cfg, name="web", description="Adding service with name '
         message(pkg('plan.add_service("b", ServiceConfig(image=ImageBuildSpec(image_name="i", build_context_dir="./ctx", build_file="Other")))'), { tree }),
         /the build file 'Other' does not exist in the build context 'ctx'/,
       );
-      assert.match(message(pkg('plan.add_service("b", ServiceConfig(image=ImageBuildSpec(image_name="i", build_context_dir="./none")))')), /add_service: cannot find '.\/none'/);
+      assert.match(
+        message(pkg('plan.add_service("b", ServiceConfig(image=ImageBuildSpec(image_name="i", build_context_dir="./none")))')),
+        /add_service: cannot find '.\/none'/,
+      );
     });
 
     it('records a NixBuildSpec (validation refuses it)', () => {
@@ -302,7 +313,10 @@ return [type(svcs), sorted(svcs.keys()), svcs["b"].ports["p"].number, svcs["a"].
 `),
       );
       assert.deepEqual(ids(r), ['service.a', 'service.b']);
-      assert.deepEqual(r.instructions.map((i) => i.description), ['both', 'both']);
+      assert.deepEqual(
+        r.instructions.map((i) => i.description),
+        ['both', 'both'],
+      );
       assert.equal(str(r.value), '["dict", ["a", "b"], 1, "{{starform:service.a.ip_address}}"]');
       assert.match(message(pkg('plan.add_services({"a": 1})')), /add_services: configs: the value for "a" is int, want ServiceConfig/);
       assert.match(message(pkg('plan.add_services([ServiceConfig(image="x")])')), /add_services: for parameter configs: got list, want dict/);
@@ -324,17 +338,17 @@ return [b.ip_address, [s.name for s in plan.get_services()]]
       assert.equal(getServices.kind, 'get_services');
       assert.deepEqual(getServices.services, ['b', 'c']);
       assert.deepEqual(r.instructions[4].services, ['b']);
-      assert.match(
-        message(pkg('plan.get_service("nope")')),
-        /get_service: An error occurred while fetching service 'nope' from the store/,
-      );
+      assert.match(message(pkg('plan.get_service("nope")')), /get_service: An error occurred while fetching service 'nope' from the store/);
     });
 
     it('seeded services (earlier runs) are visible to get_service', () => {
       const recorder = new Recorder();
       const cfg = { ...(interpret(pkg('plan.add_service("s", ServiceConfig(image="x"))')).instructions[0].args.config as object) };
       recorder.seedService('old', cfg as never);
-      assert.equal(str(recorder.serviceValue('old')!), 'Service(name="old", hostname="{{starform:service.old.hostname}}", ip_address="{{starform:service.old.ip_address}}", ports={})');
+      assert.equal(
+        str(recorder.serviceValue('old')!),
+        'Service(name="old", hostname="{{starform:service.old.hostname}}", ip_address="{{starform:service.old.ip_address}}", ports={})',
+      );
     });
 
     it('set_service merges into the recorded add_service', () => {
@@ -409,7 +423,10 @@ return [e, q, w, e["output"].strip() + "!"]
         message(pkg('plan.exec("a", GetHttpRequestRecipe(port_id="p", endpoint="/"))')),
         /exec: for parameter recipe: got GetHttpRequestRecipe, want ExecRecipe/,
       );
-      assert.match(message(pkg('plan.request("a", ExecRecipe(["x"]))')), /request: for parameter recipe: got ExecRecipe, want GetHttpRequestRecipe or PostHttpRequestRecipe/);
+      assert.match(
+        message(pkg('plan.request("a", ExecRecipe(["x"]))')),
+        /request: for parameter recipe: got ExecRecipe, want GetHttpRequestRecipe or PostHttpRequestRecipe/,
+      );
       assert.match(
         message(pkg('plan.wait("a", ExecRecipe(["x"]), "code", "==", 0, interval="often")')),
         /wait: An error occurred when parsing interval 'often': invalid duration "often"/,
@@ -484,9 +501,15 @@ return plan.render_templates(config={"conf/app.toml": struct(template="host={{.H
       });
       assert.deepEqual(render.refs, ['service.db']);
       assert.equal(r.recorder.files.get(digestOf('host={{.Host}} port={{.Port}}'))?.toString(), 'host={{.Host}} port={{.Port}}');
-      assert.match(message(pkg('plan.render_templates({"a": {"template": "x", "data": {}}})')), /render_templates: config\["a"\] must be a struct\(template=..., data=...\), got dict/);
+      assert.match(
+        message(pkg('plan.render_templates({"a": {"template": "x", "data": {}}})')),
+        /render_templates: config\["a"\] must be a struct\(template=..., data=...\), got dict/,
+      );
       assert.match(message(pkg('plan.render_templates({"a": struct(template="x")})')), /config\["a"\] has no 'data' field/);
-      assert.match(message(pkg('plan.render_templates({"a": struct(template="x", data={1: 2})})')), /render_templates: config\["a"\].data: dict has int key, want string/);
+      assert.match(
+        message(pkg('plan.render_templates({"a": struct(template="x", data={1: 2})})')),
+        /render_templates: config\["a"\].data: dict has int key, want string/,
+      );
     });
 
     it('store_service_files and get_files_artifact', () => {
@@ -529,15 +552,15 @@ return [type(res), res.code, res.output, res.files_artifacts]
       assert.deepEqual(task.artifacts, ['cfg']);
       assert.deepEqual(task.args.env_vars, { A: '1' });
       assert.equal(task.description, 'Running sh script: `echo hi > /out/x`');
-      assert.equal(
-        str(r.value),
-        `["struct", "{{starform:${task.id}.code}}", "{{starform:${task.id}.output}}", ["${store[0].name}", "y"]]`,
-      );
+      assert.equal(str(r.value), `["struct", "{{starform:${task.id}.code}}", "{{starform:${task.id}.output}}", ["${store[0].name}", "y"]]`);
     });
 
     it('run_sh binds its first positional to name, as Kurtosis does', () => {
       assert.match(message(pkg('plan.run_sh("echo hi")')), /^run_sh: missing argument for run$/);
-      assert.match(message(pkg('plan.run_sh(run="x", files={"/a": Directory(artifact_names=["a"])})')), /run_sh: files: the value for "\/a" must be a files artifact name \(string\), got Directory/);
+      assert.match(
+        message(pkg('plan.run_sh(run="x", files={"/a": Directory(artifact_names=["a"])})')),
+        /run_sh: files: the value for "\/a" must be a files artifact name \(string\), got Directory/,
+      );
     });
 
     it('run_python records args, packages and its default image', () => {
@@ -578,8 +601,14 @@ plan.print({"k": [1, "v"]}, description="dump")
 `),
       );
       const prints = r.instructions.filter((i) => i.kind === 'print');
-      assert.deepEqual(prints.map((p) => p.args.msg), ['ip: {{starform:service.db.ip_address}}', 'a-1-db', '{"k": [1, "v"]}']);
-      assert.deepEqual(prints.map((p) => p.description), ['Printing a message', 'Printing a message', 'dump']);
+      assert.deepEqual(
+        prints.map((p) => p.args.msg),
+        ['ip: {{starform:service.db.ip_address}}', 'a-1-db', '{"k": [1, "v"]}'],
+      );
+      assert.deepEqual(
+        prints.map((p) => p.description),
+        ['Printing a message', 'Printing a message', 'dump'],
+      );
       assert.deepEqual(prints[0].refs, ['service.db']);
     });
 
@@ -600,7 +629,8 @@ plan.print({"k": [1, "v"]}, description="dump")
     });
 
     it('interprets 1,000 services into 1,000 distinct steps (speed is measured in bench/, not here)', () => {
-      const body = 'for i in range(1000):\n    plan.add_service("svc-%d" % i, ServiceConfig(image="busybox", ports={"http": PortSpec(8000 + i)}, env_vars={"N": str(i)}))';
+      const body =
+        'for i in range(1000):\n    plan.add_service("svc-%d" % i, ServiceConfig(image="busybox", ports={"http": PortSpec(8000 + i)}, env_vars={"N": str(i)}))';
       const r = interpret(pkg(body));
       assert.equal(r.instructions.length, 1000);
       assert.equal(new Set(r.instructions.map((i) => i.id)).size, 1000);

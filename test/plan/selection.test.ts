@@ -100,13 +100,19 @@ describe('plan: selecting and forcing (issue 12)', () => {
     const applied = applyForTests(plan(emptyState()), emptyState());
     const whole = destroyPlan(applied).plan;
     assert.deepEqual(whole.instructions, []);
-    assert.deepEqual(
-      whole.changes.map((c) => `${c.action} ${c.stepId}`).sort(),
-      ['delete artifact.notes', 'delete service.cl-1', 'delete service.cl-2', 'delete service.db', 'delete service.monitor'],
-    );
+    assert.deepEqual(whole.changes.map((c) => `${c.action} ${c.stepId}`).sort(), [
+      'delete artifact.notes',
+      'delete service.cl-1',
+      'delete service.cl-2',
+      'delete service.db',
+      'delete service.monitor',
+    ]);
     assert.deepEqual(whole.edits, [{ kind: 'destroy' }]);
     const one = destroyPlan(applied, { targets: ['service.cl-*'] }).plan;
-    assert.deepEqual(one.changes.map((c) => c.stepId), ['service.cl-1', 'service.cl-2']);
+    assert.deepEqual(
+      one.changes.map((c) => c.stepId),
+      ['service.cl-1', 'service.cl-2'],
+    );
     assert.throws(() => destroyPlan(applied, { targets: ['service.x'] }), UserError);
   });
 });

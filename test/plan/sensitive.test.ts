@@ -10,10 +10,33 @@ const names = new SensitiveNames();
 
 describe('plan: sensitive values', () => {
   it('matches names by words, in any case and style', () => {
-    for (const n of ['POSTGRES_PASSWORD', 'api_key', 'apiKey', 'privKey', 'secret-key', 'JWTSECRET', 'validator_mnemonic', 'GITHUB_TOKEN', 'aws_secret_access_key', 'Authorization', 'private']) {
+    for (const n of [
+      'POSTGRES_PASSWORD',
+      'api_key',
+      'apiKey',
+      'privKey',
+      'secret-key',
+      'JWTSECRET',
+      'validator_mnemonic',
+      'GITHUB_TOKEN',
+      'aws_secret_access_key',
+      'Authorization',
+      'private',
+    ]) {
       assert.equal(names.matches(n), true, n);
     }
-    for (const n of ['POSTGRES_USER', 'KEYCLOAK_URL', 'keymanager-port', 'POSTGRES_PASSWORD_FILE', 'keymanager-token-file', 'secrets-dir', 'AWS_ACCESS_KEY_ID', 'builder-key-index', 'monkeys_count', 'database']) {
+    for (const n of [
+      'POSTGRES_USER',
+      'KEYCLOAK_URL',
+      'keymanager-port',
+      'POSTGRES_PASSWORD_FILE',
+      'keymanager-token-file',
+      'secrets-dir',
+      'AWS_ACCESS_KEY_ID',
+      'builder-key-index',
+      'monkeys_count',
+      'database',
+    ]) {
       assert.equal(names.matches(n), false, n);
     }
   });
@@ -23,7 +46,10 @@ describe('plan: sensitive values', () => {
     assert.deepEqual(collectSensitive(cmd, names), ['K1-abcdef', '0xdeadbeef', 'pw-123456']);
     const sh = ['sh', '-c', "geth --validator-mnemonic='word1 word2' --jwt-secret=/jwt/jwtsecret PASSWORD=sekrit-1 run; echo --token tok-999"];
     assert.deepEqual(collectSensitive(sh, names), ['word1 word2', 'sekrit-1', 'tok-999']);
-    assert.deepEqual(mapSensitive(['--privkey=0xdeadbeef', 'x'], names, () => MASK), [`--privkey=${MASK}`, 'x']);
+    assert.deepEqual(
+      mapSensitive(['--privkey=0xdeadbeef', 'x'], names, () => MASK),
+      [`--privkey=${MASK}`, 'x'],
+    );
   });
 
   it('finds the shapes devnet packages use for keys and mnemonics', () => {
@@ -32,11 +58,20 @@ describe('plan: sensitive values', () => {
     const cmd = ['--builder-mnemonic=echo foxtrot golf', '--wallet-privkey=ab12cd34', '--p2p-priv-key=ef56ab78', '--relay-secret-key', '0x0123abcd'];
     assert.deepEqual(collectSensitive(cmd, names), ['echo foxtrot golf', 'ab12cd34', 'ef56ab78', '0x0123abcd']);
     assert.deepEqual(collectSensitive(['--mnemonic', 'lima mike november', '--count', '4'], names), ['lima mike november']);
-    assert.deepEqual(collectSensitive({ PreregisteredValidatorKeysMnemonic: 'hotel india', ExtraMnemonics: ['juliet kilo'] }, names), ['hotel india', 'juliet kilo']);
+    assert.deepEqual(collectSensitive({ PreregisteredValidatorKeysMnemonic: 'hotel india', ExtraMnemonics: ['juliet kilo'] }, names), [
+      'hotel india',
+      'juliet kilo',
+    ]);
   });
 
   it('leaves values that point at a secret (paths, variables, references) and flags without values alone', () => {
-    assert.deepEqual(collectSensitive(['--jwt-secret=/jwt/jwtsecret', '--password=$PASS', '--token={{starform:exec.abc.output}}', '--enable-private-discovery', '--port', '1'], names), []);
+    assert.deepEqual(
+      collectSensitive(
+        ['--jwt-secret=/jwt/jwtsecret', '--password=$PASS', '--token={{starform:exec.abc.output}}', '--enable-private-discovery', '--port', '1'],
+        names,
+      ),
+      [],
+    );
   });
 
   it('masks whole values under secret names at any depth, ImageSpec passwords included', () => {
@@ -63,7 +98,10 @@ describe('plan: sensitive values', () => {
   it('masks a number under a secret-looking name in place without seeking it everywhere', () => {
     const args = { num_validator_keys: 6400, seeds: 1 };
     assert.deepEqual(collectSensitive(args, names), []);
-    assert.deepEqual(mapSensitive(args, names, () => MASK), { num_validator_keys: MASK, seeds: 1 });
+    assert.deepEqual(
+      mapSensitive(args, names, () => MASK),
+      { num_validator_keys: MASK, seeds: 1 },
+    );
   });
 
   it('records, for a plan, the values of its instructions, outputs and the state it is diffed against', () => {
@@ -84,6 +122,9 @@ describe('plan: sensitive values', () => {
     assert.equal(custom.matches('WALLET_SEED'), true);
     assert.equal(custom.matches('private'), false);
     assert.equal(custom.matches('DB_PASSWORD'), true);
-    assert.throws(() => SensitiveNames.fromEnvironment({ STARFORM_SENSITIVE_NAMES: 'pass_word' }), (e: unknown) => e instanceof UserError && /not a word/.test(e.message));
+    assert.throws(
+      () => SensitiveNames.fromEnvironment({ STARFORM_SENSITIVE_NAMES: 'pass_word' }),
+      (e: unknown) => e instanceof UserError && /not a word/.test(e.message),
+    );
   });
 });

@@ -33,7 +33,11 @@ export function applyForTests(p: { instructions: readonly Instruction[]; changes
       const name = ins.declares!.name;
       // A replaced service keeps its address, as apply keeps it.
       const kept = state.services.get(name)?.ipAddress ?? `10.0.0.${ip++}`;
-      state = putService(state, name, serviceRecord({ config: ins.args, containerId: `container-${name}`, ipAddress: kept, ports: new Map(), status: 'running' }));
+      state = putService(
+        state,
+        name,
+        serviceRecord({ config: ins.args, containerId: `container-${name}`, ipAddress: kept, ports: new Map(), status: 'running' }),
+      );
       state = setRuntimeValue(state, `${ins.id}.ip_address`, kept);
       state = setRuntimeValue(state, `${ins.id}.hostname`, name);
     } else if (ins.kind === 'remove_service') {

@@ -80,8 +80,20 @@ describe('plan/types', () => {
 
       const c = value('ServiceConfig("img", {}, {}, {}, ["/bin/sh"], ["-c", "x"], {"A": "1"}, "IP", 1, 7, 2, 3, 8, 9)');
       assert.deepEqual(c.suppliedNames(), [
-        'image', 'ports', 'public_ports', 'files', 'entrypoint', 'cmd', 'env_vars', 'private_ip_address_placeholder',
-        'cpu_allocation', 'memory_allocation', 'max_cpu', 'min_cpu', 'max_memory', 'min_memory',
+        'image',
+        'ports',
+        'public_ports',
+        'files',
+        'entrypoint',
+        'cmd',
+        'env_vars',
+        'private_ip_address_placeholder',
+        'cpu_allocation',
+        'memory_allocation',
+        'max_cpu',
+        'min_cpu',
+        'max_memory',
+        'min_memory',
       ]);
       assert.equal(c.get('min_memory'), 9);
 
@@ -197,7 +209,10 @@ describe('plan/types', () => {
       ['Directory(artifact_names=[1])', /Directory: artifact_names: item number 0 in the list is int, want string/],
       ['ServiceConfig(image="x", cmd=["a", 2])', /ServiceConfig: cmd: item number 1 in the list is int, want string/],
       ['ServiceConfig(image="x", env_vars={"A": 1})', /ServiceConfig: env_vars: value for key "A" is int, want string/],
-      ['ServiceConfig(image="x", ports={"http": 80})', /unable to convert value of 'ports' dictionary with key "http" to a port object: got int, want PortSpec/],
+      [
+        'ServiceConfig(image="x", ports={"http": 80})',
+        /unable to convert value of 'ports' dictionary with key "http" to a port object: got int, want PortSpec/,
+      ],
       ['ServiceConfig(image="x", files={"/d": 1})', /ServiceConfig: files\["\/d"\]: got int, want Directory/],
       ['ServiceConfig(image="x", files={"/d": Directory()})', /either 'artifact_names' or 'persistent_key'/],
       ['ServiceConfig(image="x", tolerations=[1])', /tolerations: item number 0: got int, want Toleration/],
@@ -258,14 +273,15 @@ describe('plan/types', () => {
       assert.equal(c.privileged, true);
       assert.equal(c.host_pid_namespace, true);
       assert.deepEqual(c.bind_mounts, { '/var/run/docker.sock': '/var/run/docker.sock' });
-      assert.match(evalError('ServiceConfig(image="x", bind_mounts={"/etc": "/host-etc"})'), /host path "\/etc" is not permitted; only the following host paths are allowed: \/var\/run\/docker.sock/);
+      assert.match(
+        evalError('ServiceConfig(image="x", bind_mounts={"/etc": "/host-etc"})'),
+        /host path "\/etc" is not permitted; only the following host paths are allowed: \/var\/run\/docker.sock/,
+      );
       assert.match(evalError('ServiceConfig(image="x", publish_udp="yes")'), /for parameter "publish_udp": got string, want bool/);
     });
 
     it('makes cosmetically different configurations equal', () => {
-      const a = value(
-        'ServiceConfig(image="nginx", ports={"http": PortSpec(80)}, files={"/conf": "cfg"}, cpu_allocation=500, memory_allocation=256)',
-      );
+      const a = value('ServiceConfig(image="nginx", ports={"http": PortSpec(80)}, files={"/conf": "cfg"}, cpu_allocation=500, memory_allocation=256)');
       const b = value(
         'ServiceConfig("nginx", {"http": PortSpec(number=80, transport_protocol="", wait="120000ms")}, {}, ' +
           '{"/conf": Directory(artifact_names=["cfg"])}, [], [], {}, "KURTOSIS_IP_ADDR_PLACEHOLDER", max_cpu=500, max_memory=256, tini_enabled=True)',
@@ -340,7 +356,10 @@ describe('plan/types', () => {
       assert.deepEqual(value('GpuConfig()').canonical(), { count: 0, device_ids: [], shm_size: 0, ulimits: {}, driver: nvidia });
       // As Kurtosis accepts them: count with device_ids, a driver dict with either key, a driver name.
       assert.deepEqual(value('GpuConfig(count=1, device_ids=["0"])').canonical(), { count: 1, device_ids: ['0'], shm_size: 0, ulimits: {}, driver: nvidia });
-      assert.deepEqual((value('GpuConfig(driver={"docker": "amd"})').canonical() as { driver: unknown }).driver, { docker: 'amd', kubernetes: 'nvidia.com/gpu' });
+      assert.deepEqual((value('GpuConfig(driver={"docker": "amd"})').canonical() as { driver: unknown }).driver, {
+        docker: 'amd',
+        kubernetes: 'nvidia.com/gpu',
+      });
       assert.deepEqual((value('GpuConfig(driver={"kubernetes": "amd.com/gpu"})').canonical() as { driver: unknown }).driver, {
         docker: 'nvidia',
         kubernetes: 'amd.com/gpu',
@@ -359,10 +378,14 @@ describe('plan/types', () => {
 
   describe('host helpers', () => {
     it('makeService builds the Service Kurtosis returns', () => {
-      const s = makeService('db', { ip_address: '{{starform:service.db.ip_address}}', hostname: '{{starform:service.db.hostname}}' }, {
-        pg: { number: 5432, transport_protocol: 'TCP', application_protocol: 'postgresql', wait: '15s', url: '' },
-        raw: { number: 9, transport_protocol: 'UDP', application_protocol: '', wait: null, url: '' },
-      });
+      const s = makeService(
+        'db',
+        { ip_address: '{{starform:service.db.ip_address}}', hostname: '{{starform:service.db.hostname}}' },
+        {
+          pg: { number: 5432, transport_protocol: 'TCP', application_protocol: 'postgresql', wait: '15s', url: '' },
+          raw: { number: 9, transport_protocol: 'UDP', application_protocol: '', wait: null, url: '' },
+        },
+      );
       assert.ok(isKurtosis(s, 'Service'));
       assert.equal(
         str(s),
@@ -427,7 +450,10 @@ describe('plan/types', () => {
     it('converts data to JSON through json.encode', () => {
       const v = evalStar('{"s": struct(a = 1, b = [1, 2.5, None]), "t": (True,), "big": 12345678901234567890}');
       assert.deepEqual(toJsonData(v, 'data'), { s: { a: 1, b: [1, 2.5, null] }, t: [true], big: 12345678901234567000 });
-      assert.match(errorOf(() => toJsonData(evalStar('{1: 2}'), 'data')), /^data: dict has int key, want string$/);
+      assert.match(
+        errorOf(() => toJsonData(evalStar('{1: 2}'), 'data')),
+        /^data: dict has int key, want string$/,
+      );
     });
   });
 });

@@ -43,7 +43,12 @@ function config(over: JsonObject = {}): JsonObject {
 }
 
 function service(name: string, over: JsonObject = {}): Instruction {
-  return ins('add_service', `service.${name}`, { name, config: config(over) }, { declares: { type: 'service', name }, services: [name], produces: ['ip_address', 'hostname'] });
+  return ins(
+    'add_service',
+    `service.${name}`,
+    { name, config: config(over) },
+    { declares: { type: 'service', name }, services: [name], produces: ['ip_address', 'hostname'] },
+  );
 }
 
 const execRecipe: JsonObject = { type: 'exec', command: ['true'], extract: {} };
@@ -60,10 +65,25 @@ describe('plan: validation', () => {
 
   it('accepts a consistent plan', () => {
     const list = [
-      ins('upload_files', 'artifact.conf', { name: 'conf', src: './conf', digest: `sha256:${'a'.repeat(64)}`, files: [] }, { declares: { type: 'artifact', name: 'conf' } }),
+      ins(
+        'upload_files',
+        'artifact.conf',
+        { name: 'conf', src: './conf', digest: `sha256:${'a'.repeat(64)}`, files: [] },
+        { declares: { type: 'artifact', name: 'conf' } },
+      ),
       service('db', { ports: { sql: port(5432) }, files: { '/etc/db': { artifact_names: ['conf'], persistent_key: null, size: null } } }),
-      ins('exec', 'exec.aaaaaaaaaaaa', { service_name: 'db', recipe: execRecipe, acceptable_codes: [0], skip_code_check: false }, { services: ['db'], produces: ['code', 'output'] }),
-      ins('request', 'request.bbbbbbbbbbbb', { service_name: 'db', recipe: httpRecipe('sql'), acceptable_codes: [200], skip_code_check: false }, { services: ['db'] }),
+      ins(
+        'exec',
+        'exec.aaaaaaaaaaaa',
+        { service_name: 'db', recipe: execRecipe, acceptable_codes: [0], skip_code_check: false },
+        { services: ['db'], produces: ['code', 'output'] },
+      ),
+      ins(
+        'request',
+        'request.bbbbbbbbbbbb',
+        { service_name: 'db', recipe: httpRecipe('sql'), acceptable_codes: [200], skip_code_check: false },
+        { services: ['db'] },
+      ),
       ins('print', 'print.cccccccccccc', { msg: 'out: {{starform:exec.aaaaaaaaaaaa.output}} at {{starform:service.db.ip_address}}' }),
     ];
     assert.deepEqual(messages(list), []);
@@ -81,7 +101,16 @@ describe('plan: validation', () => {
     const problems = validate([
       ins('exec', 'exec.aaaaaaaaaaaa', { service_name: 'db', recipe: execRecipe, acceptable_codes: [0], skip_code_check: false }),
       service('db', { ports: { sql: port(5432) }, files: { '/data': { artifact_names: ['seed'], persistent_key: null, size: null } } }),
-      ins('wait', 'wait.bbbbbbbbbbbb', { service_name: 'db', recipe: httpRecipe('http'), field: 'code', assertion: '==', target_value: 200, target_type: 'int', interval: '1s', timeout: '10s' }),
+      ins('wait', 'wait.bbbbbbbbbbbb', {
+        service_name: 'db',
+        recipe: httpRecipe('http'),
+        field: 'code',
+        assertion: '==',
+        target_value: 200,
+        target_type: 'int',
+        interval: '1s',
+        timeout: '10s',
+      }),
       ins('get_files_artifact', 'artifact.missing', { name: 'missing' }),
       ins('stop_service', 'stop_service.cache', { name: 'cache' }),
     ]);
@@ -137,9 +166,12 @@ describe('plan: validation', () => {
     assert.match(m[4], /NixBuildSpec is not supported/);
   });
 
-  it('checks devices in Docker\'s form and refuses files_to_be_moved, on add_service and set_service', () => {
+  it("checks devices in Docker's form and refuses files_to_be_moved, on add_service and set_service", () => {
     const ok = messages([service('gpu', { devices: ['/dev/fuse', '/dev/sda:/dev/xvda:rwm', '/dev/zero:/dev/z:r', '/dev/kvm:rw'] })]);
-    assert.deepEqual(ok.filter((x) => !/invalid arguments/.test(x)), []);
+    assert.deepEqual(
+      ok.filter((x) => !/invalid arguments/.test(x)),
+      [],
+    );
     const m = messages([
       service('a', { devices: ['dev/fuse', '/dev/a:b', '/dev/a:/dev/b:rr', '/dev/a:/dev/b:x'] }),
       service('b', { files_to_be_moved: { '/from': '/to' } }),
@@ -154,16 +186,32 @@ describe('plan: validation', () => {
   });
 
   it('checks each instruction against the argument schema', () => {
-    const m = messages([ins('exec', 'exec.aaaaaaaaaaaa', { service_name: 'db', recipe: execRecipe, acceptable_codes: ['zero'], skip_code_check: false, extra: 1 })]);
-    assert.ok(m.some((x) => /exec: invalid arguments: .*acceptable_codes\[0\]: must be integer/.test(x)), m.join('\n'));
-    assert.ok(m.some((x) => /exec: invalid arguments: .*unknown property "extra"/.test(x)), m.join('\n'));
+    const m = messages([
+      ins('exec', 'exec.aaaaaaaaaaaa', { service_name: 'db', recipe: execRecipe, acceptable_codes: ['zero'], skip_code_check: false, extra: 1 }),
+    ]);
+    assert.ok(
+      m.some((x) => /exec: invalid arguments: .*acceptable_codes\[0\]: must be integer/.test(x)),
+      m.join('\n'),
+    );
+    assert.ok(
+      m.some((x) => /exec: invalid arguments: .*unknown property "extra"/.test(x)),
+      m.join('\n'),
+    );
   });
 
   it('checks the port of a ready condition against the service itself', () => {
     const m = messages([
       service('api', {
         ports: { http: port(80) },
-        ready_conditions: { recipe: httpRecipe('health'), field: 'code', assertion: '==', target_value: 200, target_type: 'int', interval: '1s', timeout: '1m' },
+        ready_conditions: {
+          recipe: httpRecipe('health'),
+          field: 'code',
+          assertion: '==',
+          target_value: 200,
+          target_type: 'int',
+          interval: '1s',
+          timeout: '1m',
+        },
       }),
     ]);
     assert.equal(m.length, 1);

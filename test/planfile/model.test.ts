@@ -14,12 +14,7 @@ describe('planfile/model', () => {
       ...p,
       base: { lineage: null, serial: 3 },
       instructions: [...p.instructions, p.instructions[0]!],
-      changes: [
-        ...p.changes.slice(0, 2),
-        { stepId: 'ghost', action: 'run' },
-        { stepId: 'print.9d1e0c2f7a44', action: 'delete' },
-        p.changes[0]!,
-      ],
+      changes: [...p.changes.slice(0, 2), { stepId: 'ghost', action: 'run' }, { stepId: 'print.9d1e0c2f7a44', action: 'delete' }, p.changes[0]!],
       files: new Map([
         [digest!, new Uint8Array([1])],
         ['md5:abc', new Uint8Array()],

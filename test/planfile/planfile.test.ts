@@ -73,14 +73,20 @@ describe('planfile', () => {
     ]) {
       assert.notEqual(tampered, text);
       const e = userErrorOf(() => parsePlan(tampered, 'change.plan'));
-      assert.match(e.message, /^change\.plan: the plan file was modified after starform wrote it \(its checksum does not match\); refusing it\nPlan files must not be edited/);
+      assert.match(
+        e.message,
+        /^change\.plan: the plan file was modified after starform wrote it \(its checksum does not match\); refusing it\nPlan files must not be edited/,
+      );
     }
     assert.match(userErrorOf(() => parsePlan(text.replace(/"checksum": "[^"]*",/, ''), 'p')).message, /has no checksum/);
   });
 
   it('refuses unknown format versions with a clear message', () => {
     const e = userErrorOf(() => parsePlan('{"format_version": 2, "checksum": "x"}', 'change.plan'));
-    assert.match(e.message, /^change\.plan: plan file format version 2 is newer than this starform knows; starform \S+ reads format version 1\nIt was written by a newer starform/);
+    assert.match(
+      e.message,
+      /^change\.plan: plan file format version 2 is newer than this starform knows; starform \S+ reads format version 1\nIt was written by a newer starform/,
+    );
     assert.match(userErrorOf(() => parsePlan('{"serial": 1}', 'f')).message, /not a starform plan file/);
   });
 
@@ -156,15 +162,24 @@ describe('planfile', () => {
     }
   });
 
-  it('writes each configuration once: a change shows its instruction\'s args, so an edit of them is what is shown', () => {
+  it("writes each configuration once: a change shows its instruction's args, so an edit of them is what is shown", () => {
     const plan = samplePlan();
     const { text } = serializePlan(plan);
     const raw = JSON.parse(text) as { changes: Record<string, unknown>[] };
-    assert.ok(raw.changes.every((c) => !('after' in c)), 'no change repeats its instruction\'s args');
+    assert.ok(
+      raw.changes.every((c) => !('after' in c)),
+      "no change repeats its instruction's args",
+    );
     const payload = { service_name: 'db', recipe: { command: ['sh', '-c', 'echo edited'] } };
-    const edited = parsePlan(forge(text, (r) => void ((r['instructions'] as { args: unknown }[])[2]!.args = payload)), 'change.plan');
+    const edited = parsePlan(
+      forge(text, (r) => void ((r['instructions'] as { args: unknown }[])[2]!.args = payload)),
+      'change.plan',
+    );
     assert.deepEqual(edited.plan.changes[2]!.after, payload);
-    assert.deepEqual(parsePlan(text, 'change.plan').plan.changes.map((c) => c.after), plan.changes.map((c) => c.after));
+    assert.deepEqual(
+      parsePlan(text, 'change.plan').plan.changes.map((c) => c.after),
+      plan.changes.map((c) => c.after),
+    );
   });
 
   it('creates plan files 0600, and makes an existing one 0600 when writing over it', async () => {

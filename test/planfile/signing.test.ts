@@ -7,15 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePlan, serializePlan } from '../../lib/planfile/planfile.js';
-import {
-  checkSignature,
-  configuredKey,
-  describeSignature,
-  ed25519Key,
-  hmacKey,
-  signatureStatus,
-  type PlanKey,
-} from '../../lib/planfile/signing.js';
+import { checkSignature, configuredKey, describeSignature, ed25519Key, hmacKey, signatureStatus, type PlanKey } from '../../lib/planfile/signing.js';
 import { UserError } from '../../lib/util/errors.js';
 import { jsonDigest } from '../../lib/util/hash.js';
 import { formatJson, type JsonObject } from '../../lib/util/json.js';
@@ -51,8 +43,22 @@ describe('planfile: signed plans', () => {
   const pair = pemPair();
   const other = pemPair();
   const kinds: [string, () => { signer: PlanKey; verifier: PlanKey; stranger: PlanKey }][] = [
-    ['HMAC-SHA256', () => ({ signer: hmacKey('a-long-random-ci-secret-1234'), verifier: hmacKey('a-long-random-ci-secret-1234'), stranger: hmacKey('another-long-random-secret-99') })],
-    ['Ed25519', () => ({ signer: ed25519Key(pair.privatePem, 'key.pem'), verifier: ed25519Key(pair.publicPem, 'key.pub.pem'), stranger: ed25519Key(other.publicPem, 'other.pub.pem') })],
+    [
+      'HMAC-SHA256',
+      () => ({
+        signer: hmacKey('a-long-random-ci-secret-1234'),
+        verifier: hmacKey('a-long-random-ci-secret-1234'),
+        stranger: hmacKey('another-long-random-secret-99'),
+      }),
+    ],
+    [
+      'Ed25519',
+      () => ({
+        signer: ed25519Key(pair.privatePem, 'key.pem'),
+        verifier: ed25519Key(pair.publicPem, 'key.pub.pem'),
+        stranger: ed25519Key(other.publicPem, 'other.pub.pem'),
+      }),
+    ],
   ];
 
   for (const [name, keys] of kinds) {
@@ -65,13 +71,23 @@ describe('planfile: signed plans', () => {
         assert.equal(loaded.checksum, a.checksum, 'the checksum does not cover the signature');
         assert.equal(loaded.signature?.keyId, verifier.id);
         checkSignature(loaded.checksum, loaded.signature, verifier, 'change.plan');
-        assert.match(describeSignature(signatureStatus(loaded.checksum, loaded.signature, verifier), verifier), /the signature verifies with the configured key/);
-        assert.match(describeSignature(signatureStatus(loaded.checksum, loaded.signature, undefined), undefined), /not verified: no plan signing key is configured/);
+        assert.match(
+          describeSignature(signatureStatus(loaded.checksum, loaded.signature, verifier), verifier),
+          /the signature verifies with the configured key/,
+        );
+        assert.match(
+          describeSignature(signatureStatus(loaded.checksum, loaded.signature, undefined), undefined),
+          /not verified: no plan signing key is configured/,
+        );
       });
 
       it('an unsigned plan is refused', () => {
         const { verifier } = keys();
-        refused(serializePlan(samplePlan()).text, verifier, /^change\.plan: the plan is not signed, and a plan signing key is configured \((hmac|ed25519):[0-9a-f]{16}\); refusing it/);
+        refused(
+          serializePlan(samplePlan()).text,
+          verifier,
+          /^change\.plan: the plan is not signed, and a plan signing key is configured \((hmac|ed25519):[0-9a-f]{16}\); refusing it/,
+        );
       });
 
       it('a tampered plan (checksum recomputed, signature kept) is refused', () => {
@@ -104,7 +120,10 @@ describe('planfile: signed plans', () => {
   });
 
   it('a public key cannot sign; a private key file verifies too', () => {
-    assert.throws(() => serializePlan(samplePlan(), undefined, { signWith: ed25519Key(pair.publicPem, 'k.pub.pem') }), /holds a public key, which can only verify/);
+    assert.throws(
+      () => serializePlan(samplePlan(), undefined, { signWith: ed25519Key(pair.publicPem, 'k.pub.pem') }),
+      /holds a public key, which can only verify/,
+    );
     const text = serializePlan(samplePlan(), undefined, { signWith: ed25519Key(pair.privatePem, 'k.pem') }).text;
     const loaded = parsePlan(text, 'p');
     checkSignature(loaded.checksum, loaded.signature, ed25519Key(pair.privatePem, 'k.pem'), 'p');

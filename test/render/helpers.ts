@@ -20,7 +20,12 @@ export interface Planned {
   after(): State;
 }
 
-export function planFixture(locator: string, args: JsonObject = {}, state: State = { ...emptyState(), lineage: '00000000-0000-4000-8000-000000000000' }, planFile = 'change.plan'): Planned {
+export function planFixture(
+  locator: string,
+  args: JsonObject = {},
+  state: State = { ...emptyState(), lineage: '00000000-0000-4000-8000-000000000000' },
+  planFile = 'change.plan',
+): Planned {
   const r = makePlan({ dir: join(PACKAGE_ROOT, locator), locator, args, state });
   assert.deepEqual(r.problems, [], `${locator} plans without problems`);
   const plan = r.plan!;

@@ -93,7 +93,10 @@ describe('JSON outputs: real commands, checked against their schemas', function 
     const evs = events(r.stdout, 'apply');
     assert.deepEqual([evs[0]!['type'], evs.at(-2)!['type'], evs.at(-1)!['type']], ['apply_start', 'apply_done', 'status']);
     const times = evs.map((e) => Date.parse(e['timestamp'] as string));
-    assert.ok(times.every((t) => Number.isFinite(t) && Math.abs(t - Date.now()) < 600_000), 'timestamps are real times');
+    assert.ok(
+      times.every((t) => Number.isFinite(t) && Math.abs(t - Date.now()) < 600_000),
+      'timestamps are real times',
+    );
     const app = evs.find((e) => e['type'] === 'step_done' && e['step_id'] === 'service.app')!;
     const result = app['result'] as JsonObject;
     assert.match(result['container_id'] as string, /^[0-9a-f]{64}$/);
@@ -137,7 +140,11 @@ describe('JSON outputs: real commands, checked against their schemas', function 
     const removed = doc['removed'] as JsonObject;
     assert.equal((removed['containers'] as JsonObject[]).length, 3);
     assert.equal(typeof removed['network'], 'string');
-    const none = checked(starform(['destroy', '--auto-approve', '--state', 'none.state.json', '--json'], dir).stdout, 'output-destroy.schema.json', 'destroy (no state)');
+    const none = checked(
+      starform(['destroy', '--auto-approve', '--state', 'none.state.json', '--json'], dir).stdout,
+      'output-destroy.schema.json',
+      'destroy (no state)',
+    );
     assert.equal(none['removed'], null);
   });
 });

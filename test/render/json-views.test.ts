@@ -7,13 +7,23 @@ import { ndjsonSink } from '../../lib/render/json-views.js';
 import type { JsonObject } from '../../lib/util/json.js';
 import { schemaValidator } from '../../lib/util/schema.js';
 
-const step = (index: number): StepInfo => ({ index, stepId: `exec.00000000000${index}`, kind: 'exec', action: 'run', description: 'Executing', reason: 'new step' });
+const step = (index: number): StepInfo => ({
+  index,
+  stepId: `exec.00000000000${index}`,
+  kind: 'exec',
+  action: 'run',
+  description: 'Executing',
+  reason: 'new step',
+});
 
 describe('apply --json: NDJSON lines', () => {
   it('are printed in step order, each stamped with the time its event was emitted', () => {
     const lines: JsonObject[] = [];
     let clock = Date.parse('2026-01-01T00:00:00.000Z');
-    const sink = ndjsonSink((l) => lines.push(JSON.parse(l) as JsonObject), () => new Date(clock));
+    const sink = ndjsonSink(
+      (l) => lines.push(JSON.parse(l) as JsonObject),
+      () => new Date(clock),
+    );
     const at = (ms: number) => {
       clock = Date.parse('2026-01-01T00:00:00.000Z') + ms;
     };

@@ -18,10 +18,31 @@ async function loadMarked(): Promise<Marked | null> {
   }
 }
 
-const HOSTILE = 'x</summary></details>\n\n## LGTM: nothing changes\n\n![ok](https://example.invalid/i.png) @team | `a` ``` <b>*y*</b> [l](https://example.invalid) \u001b[2J\u202e';
+const HOSTILE =
+  'x</summary></details>\n\n## LGTM: nothing changes\n\n![ok](https://example.invalid/i.png) @team | `a` ``` <b>*y*</b> [l](https://example.invalid) \u001b[2J\u202e';
 
 /** Tag names starform's comment uses, and those marked makes of its Markdown. */
-const ALLOWED_TAGS = new Set(['details', 'summary', 'code', 'h3', 'h4', 'p', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'pre', 'blockquote', 'ul', 'li', 'sub', 'strong', 'em']);
+const ALLOWED_TAGS = new Set([
+  'details',
+  'summary',
+  'code',
+  'h3',
+  'h4',
+  'p',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'pre',
+  'blockquote',
+  'ul',
+  'li',
+  'sub',
+  'strong',
+  'em',
+]);
 
 interface Structure {
   readonly headings: string[];
@@ -39,7 +60,13 @@ function structure(marked: Marked, md: string): Structure {
   const inlineKinds = new Set<string>();
   void marked.walkTokens(tokens, (t) => {
     if (t.type === 'heading') headings.push(t.text);
-    else if (t.type === 'html' && 'block' in t && t.block === true) html.push(t.raw.trim().split('\n')[0]!.replace(/<summary>.*<\/summary>/, '<summary>…</summary>'));
+    else if (t.type === 'html' && 'block' in t && t.block === true)
+      html.push(
+        t.raw
+          .trim()
+          .split('\n')[0]!
+          .replace(/<summary>.*<\/summary>/, '<summary>…</summary>'),
+      );
     else if (t.type === 'code') codeLangs.push(t.lang ?? '');
     else inlineKinds.add(t.type);
   });
@@ -55,7 +82,10 @@ describe('Markdown escaping of package strings', () => {
   it('inline text: no tag, heading, emphasis, link, pipe or line break survives', () => {
     const out = packageText(HOSTILE, 'inline');
     assert.doesNotMatch(out.replace(/&#\d+;/g, ''), /[!-/:-@[-`{-~\n\r\u001b\u202e]/, 'no ASCII punctuation or control character but in references');
-    assert.equal(decodeReferences(out).replace(/\u2060/g, ''), 'x</summary></details>\\n\\n## LGTM: nothing changes\\n\\n![ok](https://example.invalid/i.png) @team | `a` ``` <b>*y*</b> [l](https://example.invalid) \\u001b[2J\\u202e');
+    assert.equal(
+      decodeReferences(out).replace(/\u2060/g, ''),
+      'x</summary></details>\\n\\n## LGTM: nothing changes\\n\\n![ok](https://example.invalid/i.png) @team | `a` ``` <b>*y*</b> [l](https://example.invalid) \\u001b[2J\\u202e',
+    );
     assert.equal(packageCode('a<b'), '<code>a&#60;b</code>');
     assert.equal(packageText('@team', 'inline'), '&#64;\u2060team', 'no GitHub mention');
   });
@@ -88,7 +118,14 @@ describe('show --markdown of a hostile package, through a real GFM renderer (mar
   it('a first plan: only the structure starform wrote', () => {
     const s = structure(marked!, renderPlanMarkdown(hostile.markdown, { graph: true }));
     assert.deepEqual(s.headings, [`starform plan for ${packageCode('local/hostile')}`, 'Created and run (3)', 'Dependencies of the changed steps']);
-    assert.deepEqual(s.html, ['<details><summary>…</summary>', '</details>', '<details><summary>…</summary>', '</details>', '<details><summary>…</summary>', '</details>']);
+    assert.deepEqual(s.html, [
+      '<details><summary>…</summary>',
+      '</details>',
+      '<details><summary>…</summary>',
+      '</details>',
+      '<details><summary>…</summary>',
+      '</details>',
+    ]);
     assert.deepEqual(s.codeLangs, ['diff', 'diff', 'yaml', 'mermaid']);
     for (const kind of ['link', 'image', 'del', 'br']) assert.ok(!s.inlineKinds.has(kind), `no ${kind}`);
     for (const tag of s.tags.keys()) assert.ok(ALLOWED_TAGS.has(tag.replace('/', '')), `unexpected <${tag}>`);

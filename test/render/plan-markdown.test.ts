@@ -49,7 +49,9 @@ describe('show --markdown: the pull-request comment', () => {
       expectGolden(md, 'test/golden/markdown/deps-delete.md');
       const text = decodeReferences(md);
       assert.match(text, /This plan \*\*deletes 1\*\* service or files artifact/);
-      assert.ok(text.includes('#### Deleted and replaced (1)\n\n<details><summary><code>- service.metrics</code> will be deleted — no longer in the package</summary>'));
+      assert.ok(
+        text.includes('#### Deleted and replaced (1)\n\n<details><summary><code>- service.metrics</code> will be deleted — no longer in the package</summary>'),
+      );
     });
 
     it('no changes: the header and the summary only', () => {
@@ -130,7 +132,10 @@ describe('show --markdown: the pull-request comment', () => {
 
     it('the budget holds for every size between (no off-by-one in the layout)', () => {
       for (let maxBytes = 4_000; maxBytes <= 40_000; maxBytes += 1_931) {
-        const md = renderPlanMarkdown(planFixture(MANY, { count: 30, version: '2', extra: 10 }, planFixture(MANY, { count: 36 }).after()).markdown, { maxBytes, graph: true });
+        const md = renderPlanMarkdown(planFixture(MANY, { count: 30, version: '2', extra: 10 }, planFixture(MANY, { count: 36 }).after()).markdown, {
+          maxBytes,
+          graph: true,
+        });
         assert.ok(bytes(md) <= maxBytes, `${bytes(md)} bytes for a budget of ${maxBytes}`);
       }
     });

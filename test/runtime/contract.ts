@@ -217,7 +217,10 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       const identity = await runtime.imageIdentity(subject.image);
       assert.ok(identity, `the engine has ${subject.image}`);
       assert.match(identity.id, /^sha256:[0-9a-f]{64}$/);
-      assert.ok(identity.repoDigests.every((d) => /@sha256:[0-9a-f]{64}$/.test(d)), identity.repoDigests.join(', '));
+      assert.ok(
+        identity.repoDigests.every((d) => /@sha256:[0-9a-f]{64}$/.test(d)),
+        identity.repoDigests.join(', '),
+      );
       assert.deepEqual((await runtime.imageIdentity(identity.id))?.id, identity.id, 'an image id names the same image');
       // An adapter that reports the image a service runs reports this one.
       const status = await runtime.inspectService({ lineage: l, name: 'img', containerId: info.containerId });
@@ -234,7 +237,9 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       const ref = { lineage: l, name: 'talker' };
       await runtime.createService(
         l,
-        serviceSpec(subject.image, 'talker', { cmd: ['sh', '-c', 'echo first; echo oops >&2; trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done'] }),
+        serviceSpec(subject.image, 'talker', {
+          cmd: ['sh', '-c', 'echo first; echo oops >&2; trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done'],
+        }),
       );
       // The whole log, once it has two ticks.
       let whole = collect();
@@ -267,7 +272,9 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       await runtime.createService(l, serviceSpec(subject.image, 'attach', { env: { GREETING: 'hello' } }));
       const ref = { lineage: l, name: 'attach' };
       const out = collect();
-      const code = await runtime.execAttached(ref, ['sh', '-c', 'read line; echo "$GREETING $line"; echo oops >&2; exit 5'], out, { stdin: Readable.from(['world\n']) });
+      const code = await runtime.execAttached(ref, ['sh', '-c', 'read line; echo "$GREETING $line"; echo oops >&2; exit 5'], out, {
+        stdin: Readable.from(['world\n']),
+      });
       assert.equal(code, 5);
       assert.equal(out.stdout.text, 'hello world\n');
       assert.equal(out.stderr.text, 'oops\n');
@@ -305,7 +312,10 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       }
       // Nothing of the copy is left, and the service is as it was: not running.
       const left = await runtime.inspectEnclave(l);
-      assert.deepEqual(left.containers.filter((c) => c.task !== undefined), []);
+      assert.deepEqual(
+        left.containers.filter((c) => c.task !== undefined),
+        [],
+      );
       assert.equal((await runtime.inspectService(ref))?.running, false);
     });
 
@@ -317,7 +327,10 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       assert.equal(await runtime.removeService({ lineage: l, name: 'gone', containerId: info.containerId }), true);
       assert.equal(await runtime.inspectService({ lineage: l, name: 'gone' }), undefined);
       const middle = await runtime.inspectEnclave(l);
-      assert.deepEqual(middle.containers.map((c) => c.service), ['kept']);
+      assert.deepEqual(
+        middle.containers.map((c) => c.service),
+        ['kept'],
+      );
       const removed = await runtime.removeEnclave(l);
       assert.ok(removed.network, 'the enclave network was among what was removed');
       const left = await runtime.inspectEnclave(l);

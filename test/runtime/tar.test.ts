@@ -46,11 +46,20 @@ describe('docker runtime: tar helpers', () => {
   it('relocates an archive under a mount path', async () => {
     const archive = await packFiles([{ path: 'conf/app.yml', content: 'x: 1' }]);
     const moved = await readArchive(await relocateArchive(archive, '/etc/app/'));
-    assert.deepEqual(moved.map((e) => e.path), ['etc/app/conf', 'etc/app/conf/app.yml']);
+    assert.deepEqual(
+      moved.map((e) => e.path),
+      ['etc/app/conf', 'etc/app/conf/app.yml'],
+    );
     const empty = await readArchive(await relocateArchive(await packFiles([]), '/data'));
-    assert.deepEqual(empty.map((e) => [e.path, e.type]), [['data', 'directory']]);
+    assert.deepEqual(
+      empty.map((e) => [e.path, e.type]),
+      [['data', 'directory']],
+    );
     const root = await readArchive(await relocateArchive(await rawArchive(['./', './x']), '/'));
-    assert.deepEqual(root.map((e) => e.path), ['x']);
+    assert.deepEqual(
+      root.map((e) => e.path),
+      ['x'],
+    );
   });
 
   it('refuses entries outside the archive and bad mount paths', async () => {
@@ -63,7 +72,10 @@ describe('docker runtime: tar helpers', () => {
   it('streams a directory as a tar archive', async () => {
     const archive = await collectStream(packDirectory(join(REPO_ROOT, 'fixtures/images/multistage')));
     const entries = await readArchive(archive);
-    assert.deepEqual(entries.map((e) => e.path), ['Dockerfile', 'message.txt']);
+    assert.deepEqual(
+      entries.map((e) => e.path),
+      ['Dockerfile', 'message.txt'],
+    );
     assert.equal(entries[1]!.content.toString(), 'copied from the build context\n');
   });
 });

@@ -4,21 +4,7 @@
 import assert from 'node:assert/strict';
 import { builtinFunctions, javaStringHash, parseGoFloat, sortValues, universe, updateDict } from '../../lib/starlark/builtins.js';
 import { Struct } from '../../lib/starlark/struct.js';
-import {
-  Builtin,
-  Dict,
-  Float,
-  List,
-  Range,
-  StarSet,
-  Thread,
-  call,
-  equals,
-  fromUtf8,
-  repr,
-  type KwArgs,
-  type Value,
-} from '../../lib/starlark/values.js';
+import { Builtin, Dict, Float, List, Range, StarSet, Thread, call, equals, fromUtf8, repr, type KwArgs, type Value } from '../../lib/starlark/values.js';
 import { fails } from './helpers.js';
 
 const printed: string[] = [];
@@ -255,14 +241,8 @@ describe('iteration: all, any, min, max, sorted', () => {
     assert.equal(repr(bkw('sorted', [list('b', 'a', 'c')], ['reverse', true])), '["c", "b", "a"]');
     const pairs = list([4, 0], [3, 1], [4, 2], [2, 3], [3, 4], [1, 5], [2, 6], [3, 7]);
     const first = new Builtin('first', (_t, _f, args) => (args[0] as Value[])[0]);
-    assert.equal(
-      repr(bkw('sorted', [pairs], ['key', first])),
-      '[(1, 5), (2, 3), (2, 6), (3, 1), (3, 4), (3, 7), (4, 0), (4, 2)]',
-    );
-    assert.equal(
-      repr(bkw('sorted', [pairs], ['key', first, 'reverse', true])),
-      '[(4, 0), (4, 2), (3, 1), (3, 4), (3, 7), (2, 3), (2, 6), (1, 5)]',
-    );
+    assert.equal(repr(bkw('sorted', [pairs], ['key', first])), '[(1, 5), (2, 3), (2, 6), (3, 1), (3, 4), (3, 7), (4, 0), (4, 2)]');
+    assert.equal(repr(bkw('sorted', [pairs], ['key', first, 'reverse', true])), '[(4, 0), (4, 2), (3, 1), (3, 4), (3, 7), (2, 3), (2, 6), (1, 5)]');
     assert.equal(repr(b('sorted', [new Float(1.5), 1, 2])), '[1, 1.5, 2]');
   });
   it('sorted reports the comparison error the reference reports', () => {
@@ -278,10 +258,16 @@ describe('iteration: all, any, min, max, sorted', () => {
     sortValues(native, null, false);
     const general: Value[] = xs.map((x) => new Float(x as number));
     sortValues(general, null, false);
-    assert.deepEqual(general.map((f) => (f as Float).v), native);
+    assert.deepEqual(
+      general.map((f) => (f as Float).v),
+      native,
+    );
     const rev = xs.map((x) => new Float(x as number));
     sortValues(rev, null, true);
-    assert.deepEqual(rev.map((f) => (f as Float).v), native.slice().reverse());
+    assert.deepEqual(
+      rev.map((f) => (f as Float).v),
+      native.slice().reverse(),
+    );
   });
 });
 

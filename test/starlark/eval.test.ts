@@ -61,10 +61,7 @@ pairs = {k: v for k, v in [("a", 1), ("b", 2)]}
 nested = [(i, j) for i in range(3) for j in range(i)]
 result = (fib(90), c(), evens, pairs, nested)
 `);
-    assert.equal(
-      repr(globals.get('result')!),
-      '(2880067194370816120, 7, [0, 4, 16, 36, 64], {"a": 1, "b": 2}, [(1, 0), (2, 0), (2, 1)])',
-    );
+    assert.equal(repr(globals.get('result')!), '(2880067194370816120, 7, [0, 4, 16, 36, 64], {"a": 1, "b": 2}, [(1, 0), (2, 0), (2, 1)])');
   });
 
   it('binds arguments like the reference and reports mistakes', () => {
@@ -177,7 +174,10 @@ outer()
     assert.equal(err.msg, 'stop here');
     assert.equal(polls, 7);
     assert.equal(thread.steps, 700);
-    assert.deepEqual(err.callStack.filter((f) => f.file !== '<builtin>').map((f) => `${f.name}@${f.line}:${f.col}`), ['f@4:11', '<toplevel>@5:2']);
+    assert.deepEqual(
+      err.callStack.filter((f) => f.file !== '<builtin>').map((f) => `${f.name}@${f.line}:${f.col}`),
+      ['f@4:11', '<toplevel>@5:2'],
+    );
   });
 
   it('polling does not move the step limit', () => {
@@ -205,7 +205,10 @@ outer()
   });
 
   it('reports syntax and resolve errors with positions', () => {
-    assert.throws(() => run('x = (1,'), (e: unknown) => e instanceof StarlarkSyntaxError && /^test\.star:1:8:/.test(e.message));
+    assert.throws(
+      () => run('x = (1,'),
+      (e: unknown) => e instanceof StarlarkSyntaxError && /^test\.star:1:8:/.test(e.message),
+    );
     assert.throws(
       () => run('def f():\n    return undefined_a + undefined_b'),
       (e: unknown) => e instanceof StarlarkResolveError && e.problems.length === 2,

@@ -219,7 +219,13 @@ describe('str.format', () => {
     assert.equal(f('a{{b}}c'), 'a{b}c');
     assert.equal(f('a{x}b{y}c{}', [1], ['x', 2, 'y', 3]), 'a2b3c1');
     assert.equal(f('{0000000000001}', [0, 1]), '1');
-    assert.equal(f('{012}', Array.from({ length: 20 }, (_, i) => i)), '12');
+    assert.equal(
+      f(
+        '{012}',
+        Array.from({ length: 20 }, (_, i) => i),
+      ),
+      '12',
+    );
     assert.equal(f('a{!s}c', ['b']), 'abc');
     assert.equal(f('a{!r}c', ['b']), 'a"b"c');
     assert.equal(f('a{x!r}c', [], ['x', 'b']), 'a"b"c');

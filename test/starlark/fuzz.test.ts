@@ -27,9 +27,39 @@ const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
 const PREDECLARED = new Set(['M', 'struct', 'json', 'plan', 'hasfields']);
 const UNIVERSAL = new Set([
-  'U', 'None', 'True', 'False', 'abs', 'all', 'any', 'bool', 'chr', 'dict', 'dir', 'enumerate',
-  'fail', 'float', 'getattr', 'hasattr', 'hash', 'int', 'len', 'list', 'max', 'min', 'ord',
-  'print', 'range', 'repr', 'reversed', 'sorted', 'str', 'tuple', 'type', 'zip', 'set',
+  'U',
+  'None',
+  'True',
+  'False',
+  'abs',
+  'all',
+  'any',
+  'bool',
+  'chr',
+  'dict',
+  'dir',
+  'enumerate',
+  'fail',
+  'float',
+  'getattr',
+  'hasattr',
+  'hash',
+  'int',
+  'len',
+  'list',
+  'max',
+  'min',
+  'ord',
+  'print',
+  'range',
+  'repr',
+  'reversed',
+  'sorted',
+  'str',
+  'tuple',
+  'type',
+  'zip',
+  'set',
 ]);
 
 // ---- the property -------------------------------------------------------------------
@@ -39,8 +69,7 @@ function lineCount(src: string): number {
 }
 
 function checkPos(pos: { line: number; col: number }, src: string, what: string): void {
-  const ok =
-    Number.isInteger(pos.line) && Number.isInteger(pos.col) && pos.line >= 1 && pos.col >= 1 && pos.line <= lineCount(src) + 1;
+  const ok = Number.isInteger(pos.line) && Number.isInteger(pos.col) && pos.line >= 1 && pos.col >= 1 && pos.line <= lineCount(src) + 1;
   assert.ok(ok, `${what} at invalid position ${JSON.stringify(pos)} (input has ${lineCount(src)} lines)`);
 }
 
@@ -64,7 +93,12 @@ function frontEnd(src: string, options: DialectOptions): Outcome {
     return 'syntax error';
   }
   try {
-    resolveFile(file, (n) => PREDECLARED.has(n), (n) => UNIVERSAL.has(n), options);
+    resolveFile(
+      file,
+      (n) => PREDECLARED.has(n),
+      (n) => UNIVERSAL.has(n),
+      options,
+    );
   } catch (e) {
     if (!(e instanceof StarlarkResolveError)) throw unexpected('resolve', e);
     assert.ok(e.problems.length > 0, 'StarlarkResolveError without problems');
@@ -102,11 +136,7 @@ const dialect: fc.Arbitrary<DialectOptions> = fc.record({
 });
 
 /** Run the property over `numRuns` inputs; returns how many ended in each outcome. */
-function fuzz(
-  arb: fc.Arbitrary<string>,
-  numRuns: number,
-  check: (src: string, options: DialectOptions) => Outcome = frontEnd,
-): Record<Outcome, number> {
+function fuzz(arb: fc.Arbitrary<string>, numRuns: number, check: (src: string, options: DialectOptions) => Outcome = frontEnd): Record<Outcome, number> {
   const tally: Record<Outcome, number> = { ok: 0, 'syntax error': 0, 'resolve error': 0 };
   let frontEndMs = 0;
   let chars = 0;
@@ -125,7 +155,9 @@ function fuzz(
   }
   if (process.env.FUZZ_STATS) {
     const total = Math.round(performance.now() - started);
-    console.log(`      outcomes: ${JSON.stringify(tally)}; ${Math.round(frontEndMs)} of ${total} ms in the front end, ${Math.round(chars / numRuns)} chars per input`);
+    console.log(
+      `      outcomes: ${JSON.stringify(tally)}; ${Math.round(frontEndMs)} of ${total} ms in the front end, ${Math.round(chars / numRuns)} chars per input`,
+    );
   }
   if (process.env.FUZZ_STATS === 'messages') {
     console.log([...messages].sort((a, b) => b[1] - a[1]).slice(0, 12));
@@ -193,13 +225,95 @@ function loadCorpus(): string[] {
 // ---- mutations ----------------------------------------------------------------------
 
 const TOKENS = [
-  '(', ')', '[', ']', '{', '}', ':', ',', ';', '.', '=', '==', '+=', '**', '*', '//', '%',
-  '<<', '>>=', '!=', '->', '@', '!', '?', '$', '`', '\\', '\\\n', '"', "'", '"""', "'''",
-  'r"', 'b"', '#', '\n', '\r\n', '\r', '\t', '    ', '  ', ' ', '\x00', '\x0c', '\ufeff',
-  '\u2028', 'é', '😀', '\ud800', 'def', 'lambda', 'if', 'elif', 'else', 'for', 'in', 'not in',
-  'while', 'break', 'continue', 'pass', 'return', 'load', 'and', 'or', 'not', 'None', 'class',
-  'import', 'x', 'set', 'U', 'M', '0', '0x', '0o8', '1e', '1.', '.5', '09', '1__0', '"\\q"',
-  '"\\x4"', '"\\u12"', '"\\777"', 'x if y else z', 'f(*a, **k)', '[x for x in y]', ':\n    pass',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ':',
+  ',',
+  ';',
+  '.',
+  '=',
+  '==',
+  '+=',
+  '**',
+  '*',
+  '//',
+  '%',
+  '<<',
+  '>>=',
+  '!=',
+  '->',
+  '@',
+  '!',
+  '?',
+  '$',
+  '`',
+  '\\',
+  '\\\n',
+  '"',
+  "'",
+  '"""',
+  "'''",
+  'r"',
+  'b"',
+  '#',
+  '\n',
+  '\r\n',
+  '\r',
+  '\t',
+  '    ',
+  '  ',
+  ' ',
+  '\x00',
+  '\x0c',
+  '\ufeff',
+  '\u2028',
+  'é',
+  '😀',
+  '\ud800',
+  'def',
+  'lambda',
+  'if',
+  'elif',
+  'else',
+  'for',
+  'in',
+  'not in',
+  'while',
+  'break',
+  'continue',
+  'pass',
+  'return',
+  'load',
+  'and',
+  'or',
+  'not',
+  'None',
+  'class',
+  'import',
+  'x',
+  'set',
+  'U',
+  'M',
+  '0',
+  '0x',
+  '0o8',
+  '1e',
+  '1.',
+  '.5',
+  '09',
+  '1__0',
+  '"\\q"',
+  '"\\x4"',
+  '"\\u12"',
+  '"\\777"',
+  'x if y else z',
+  'f(*a, **k)',
+  '[x for x in y]',
+  ':\n    pass',
 ];
 
 type Mutation =
@@ -250,9 +364,7 @@ function applyMutation(src: string, m: Mutation): string {
 }
 
 function mutated(base: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc
-    .tuple(base, fc.array(mutation, { minLength: 1, maxLength: 4 }))
-    .map(([src, ms]) => ms.reduce(applyMutation, src));
+  return fc.tuple(base, fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([src, ms]) => ms.reduce(applyMutation, src));
 }
 
 // ---- grammar-based generation -------------------------------------------------------
@@ -275,16 +387,10 @@ const boundName = fc.constantFrom(...BOUND);
 const literal = fc.oneof(
   fc.integer().map(String),
   fc.bigInt({ min: 0n, max: 1n << 80n }).map(String),
-  fc.constantFrom(
-    '0x1F', '0o17', '0b101', '1.5', '1e10', '.5', '0', '"s"', "'s'", '"""t"""', "r'\\d'",
-    '"\\n\\t\\x41\\u00e9"', '""', '1e300', '0.0',
-  ),
+  fc.constantFrom('0x1F', '0o17', '0b101', '1.5', '1e10', '.5', '0', '"s"', "'s'", '"""t"""', "r'\\d'", '"\\n\\t\\x41\\u00e9"', '""', '1e300', '0.0'),
 );
 
-const binop = fc.constantFrom(
-  '+', '-', '*', '/', '//', '%', '&', '|', '^', '<<', '>>', '==', '!=', '<', '>',
-  '<=', '>=', 'and', 'or', 'in', 'not in',
-);
+const binop = fc.constantFrom('+', '-', '*', '/', '//', '%', '&', '|', '^', '<<', '>>', '==', '!=', '<', '>', '<=', '>=', 'and', 'or', 'in', 'not in');
 
 const targets = fc.oneof(
   { weight: 4, arbitrary: boundName },
@@ -334,17 +440,15 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
     literal,
     fc.tuple(tie('expr'), binop, tie('expr')).map(([x, op, y]) => `${p(x)} ${op} ${p(y)}`),
     fc.tuple(fc.constantFrom('-', '+', '~', 'not '), tie('expr')).map(([op, x]) => `${op}${p(x)}`),
-    fc
-      .tuple(tie('expr'), fc.array(callArg(tie('expr')), { maxLength: 4 }), fc.integer({ min: 0, max: 9 }))
-      .map(([f, args, chaos]) => {
-        const ordered = chaos === 0 ? args : [...args].sort((a, b) => argRank(a) - argRank(b));
-        return `${p(f)}(${ordered.join(', ')})`;
-      }),
+    fc.tuple(tie('expr'), fc.array(callArg(tie('expr')), { maxLength: 4 }), fc.integer({ min: 0, max: 9 })).map(([f, args, chaos]) => {
+      const ordered = chaos === 0 ? args : [...args].sort((a, b) => argRank(a) - argRank(b));
+      return `${p(f)}(${ordered.join(', ')})`;
+    }),
     fc.tuple(tie('expr'), name).map(([x, n]) => `${p(x)}.${n}`),
     fc.tuple(tie('expr'), tie('expr')).map(([x, i]) => `${p(x)}[${i}]`),
-    fc.tuple(tie('expr'), fc.option(tie('expr')), fc.option(tie('expr')), fc.option(tie('expr'))).map(
-      ([x, lo, hi, st]) => `${p(x)}[${lo ?? ''}:${hi ?? ''}${st === null ? '' : ':' + st}]`,
-    ),
+    fc
+      .tuple(tie('expr'), fc.option(tie('expr')), fc.option(tie('expr')), fc.option(tie('expr')))
+      .map(([x, lo, hi, st]) => `${p(x)}[${lo ?? ''}:${hi ?? ''}${st === null ? '' : ':' + st}]`),
     fc.array(tie('expr'), { maxLength: 4 }).map((xs) => `[${xs.join(', ')}]`),
     fc.array(tie('expr'), { maxLength: 4 }).map((xs) => (xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(', ')})`)),
     fc.array(fc.tuple(tie('expr'), tie('expr')), { maxLength: 3 }).map((kv) => `{${kv.map(([k, v]) => `${k}: ${v}`).join(', ')}}`),
@@ -415,21 +519,12 @@ function block(ctx: Ctx, indent: string): fc.Arbitrary<string[]> {
     fc.tuple(defName, params, body({ inDef: true, inLoop: false })).map(([n, ps, b]) => [`def ${n}(${ps}):`, ...b]),
     fc
       .tuple(expr, body({}), fc.option(fc.tuple(expr, body({}))), fc.option(body({})))
-      .map(([c, t, elif, els]) => [
-        `if ${c}:`,
-        ...t,
-        ...(elif ? [`elif ${elif[0]}:`, ...elif[1]] : []),
-        ...(els ? ['else:', ...els] : []),
-      ]),
+      .map(([c, t, elif, els]) => [`if ${c}:`, ...t, ...(elif ? [`elif ${elif[0]}:`, ...elif[1]] : []), ...(els ? ['else:', ...els] : [])]),
     fc.tuple(targets, expr, body({ inLoop: true })).map(([v, x, b]) => [`for ${v} in ${p(x)}:`, ...b]),
     fc.tuple(expr, body({ inLoop: true })).map(([c, b]) => [`while ${c}:`, ...b]),
-    fc
-      .tuple(defName, params, simpleStmt({ level: ctx.level + 1, inDef: true, inLoop: false }))
-      .map(([n, ps, st]) => [`def ${n}(${ps}): ${st}`]),
+    fc.tuple(defName, params, simpleStmt({ level: ctx.level + 1, inDef: true, inLoop: false })).map(([n, ps, st]) => [`def ${n}(${ps}): ${st}`]),
   );
-  return fc
-    .array(fc.oneof({ weight: 3, arbitrary: simple }, { weight: 2, arbitrary: compound }), { minLength: 1, maxLength: 4 })
-    .map((ls) => ls.flat());
+  return fc.array(fc.oneof({ weight: 3, arbitrary: simple }, { weight: 2, arbitrary: compound }), { minLength: 1, maxLength: 4 }).map((ls) => ls.flat());
 }
 
 /**
@@ -438,7 +533,12 @@ function block(ctx: Ctx, indent: string): fc.Arbitrary<string[]> {
  * statements may assign, so that most generated programs resolve without errors.
  */
 const program: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom(...INDENTS), fc.boolean(), fc.constantFrom('\n', '\r\n'), fc.nat(2).map((n) => n > 0))
+  .tuple(
+    fc.constantFrom(...INDENTS),
+    fc.boolean(),
+    fc.constantFrom('\n', '\r\n'),
+    fc.nat(2).map((n) => n > 0),
+  )
   .chain(([indent, trailing, eol, wrapped]) => {
     const ctx = { level: wrapped ? 1 : 0, inDef: wrapped, inLoop: false };
     return block(ctx, indent).map((lines) => {

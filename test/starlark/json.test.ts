@@ -53,7 +53,15 @@ describe('json.encode', () => {
     assert.equal(encodeJSON(list(1, 'a', [2, null])), '[1,"a",[2,null]]');
     assert.equal(encodeJSON(new Range(0, 3, 1)), '[0,1,2]');
     assert.equal(encodeJSON(dict(['y', 'two'], ['x', 1])), '{"x":1,"y":"two"}');
-    assert.equal(encodeJSON(Struct.fromEntries('struct', [['y', 'two'], ['x', 1]])), '{"x":1,"y":"two"}');
+    assert.equal(
+      encodeJSON(
+        Struct.fromEntries('struct', [
+          ['y', 'two'],
+          ['x', 1],
+        ]),
+      ),
+      '{"x":1,"y":"two"}',
+    );
     const s = new StarSet();
     s.add(1);
     assert.equal(encodeJSON(s), '[1]');
@@ -158,10 +166,7 @@ describe('json.indent', () => {
   const s = '{"x":1,"y":["one","two"],"z":{},"w":[]}';
   it('indents as Go does', () => {
     assert.equal(indentJSON(s), '{\n\t"x": 1,\n\t"y": [\n\t\t"one",\n\t\t"two"\n\t],\n\t"z": {},\n\t"w": []\n}');
-    assert.equal(
-      j('indent', ['{"a":[1]}'], ['prefix', '>', 'indent', '  ']),
-      '{\n>  "a": [\n>    1\n>  ]\n>}',
-    );
+    assert.equal(j('indent', ['{"a":[1]}'], ['prefix', '>', 'indent', '  ']), '{\n>  "a": [\n>    1\n>  ]\n>}');
     assert.equal(indentJSON(' [1] \n'), '[\n\t1\n] \n');
   });
   it('reports the scanner messages', () => {

@@ -357,7 +357,12 @@ describe('dict methods', () => {
     assert.equal(m(d, 'setdefault', 'c', 3), 3);
     assert.deepEqual(elems(m(d, 'keys')), ['a', 2, 'b', 'c']);
     assert.deepEqual(elems(m(d, 'values')), [1, 'two', null, 3]);
-    assert.deepEqual(elems(m(d, 'items')), [['a', 1], [2, 'two'], ['b', null], ['c', 3]]);
+    assert.deepEqual(elems(m(d, 'items')), [
+      ['a', 1],
+      [2, 'two'],
+      ['b', null],
+      ['c', 3],
+    ]);
     fails(() => m(d, 'setdefault', list()), 'setdefault: unhashable type: list');
   });
 
@@ -385,7 +390,14 @@ describe('dict methods', () => {
     fails(() => m(d, 'update', ['ab']), 'update: dictionary update sequence element #0 is not iterable (string)');
     fails(() => m(d, 'update', [new StarSet()]), 'update: dictionary update sequence element #0 has length 0, want 2');
     fails(() => m(d, 'update', [[1, 2, 3]]), 'update: dictionary update sequence element #0 has length 3, want 2');
-    fails(() => m(d, 'update', [[1, 2], [list(), 1]]), 'update: unhashable type: list');
+    fails(
+      () =>
+        m(d, 'update', [
+          [1, 2],
+          [list(), 1],
+        ]),
+      'update: unhashable type: list',
+    );
     const e = new Dict();
     fails(() => updateDict(e, [], ['a', 1, 'a', 2]), 'duplicate keyword arg: "a"');
   });

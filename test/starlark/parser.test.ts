@@ -319,7 +319,7 @@ describe('parser', () => {
 
   describe('errors', () => {
     const cases: [string, string][] = [
-      ['x = 1 +\n2', "2:1: got newline, want primary expression"],
+      ['x = 1 +\n2', '2:1: got newline, want primary expression'],
       ['_ = *x', "1:6: got '*', want primary expression"],
       ['def f(a, *-b, c): pass', "1:12: got '-', want ','"],
       ['def pass(): pass', '1:9: not an identifier'],
@@ -358,12 +358,12 @@ describe('parser', () => {
       ['for x not in y: pass', '1:10: got not, want in'],
       ['lambda x,: 1', '1:11: not an identifier'],
       ['for a, in c: pass', '1:10: got in, want primary expression'],
-      ['f(a, b c)', '1:9: got identifier, want \',\''],
+      ['f(a, b c)', "1:9: got identifier, want ','"],
       ['[1, 2', "1:6: got end of file, want ']'"],
       ['{1: 2, 3}', "1:10: got '}', want ':'"],
       ['x = ', '1:5: got end of file, want primary expression'],
       ['x = (1, 2 3)', "1:12: got int literal, want ')'"],
-      ['a = b = c', '1:8: got \'=\', want newline'],
+      ['a = b = c', "1:8: got '=', want newline"],
     ];
     for (const [src, want] of cases) {
       it(JSON.stringify(src), () => assert.equal(parseError(src), want));
@@ -373,7 +373,15 @@ describe('parser', () => {
   describe('robustness', () => {
     it(`accepts nesting up to ${MAX_NESTING} levels and rejects deeper nesting cleanly`, () => {
       const nest = (open: string, close: string, n: number) => 'x = ' + open.repeat(n) + '1' + close.repeat(n) + '\n';
-      for (const [open, close] of [['(', ')'], ['[', ']'], ['f(', ')'], ['-', ''], ['not ', ''], ['lambda: ', ''], ['1 if 1 else ', '']]) {
+      for (const [open, close] of [
+        ['(', ')'],
+        ['[', ']'],
+        ['f(', ')'],
+        ['-', ''],
+        ['not ', ''],
+        ['lambda: ', ''],
+        ['1 if 1 else ', ''],
+      ]) {
         assert.doesNotThrow(() => parse('t.star', nest(open, close, MAX_NESTING)), `${open} x ${MAX_NESTING}`);
         assert.throws(
           () => parse('t.star', nest(open, close, MAX_NESTING + 1)),
@@ -391,9 +399,51 @@ describe('parser', () => {
     });
     it('any text yields a File or a StarlarkSyntaxError', () => {
       const pieces = fc.constantFrom(
-        '\n', ' ', '  ', '\t', '\\\n', '(', ')', '[', ']', '{', '}', ',', ':', ';', '.', '=', '==', '+', '-', '*', '**',
-        'not', 'in', 'if', 'else', 'elif', 'for', 'def', 'lambda', 'load', 'return', 'pass', 'while', 'and', 'or',
-        'x', 'y', 'f', '1', '0x', '"s"', "'''t'''", '#c\n', '"', '\r\n',
+        '\n',
+        ' ',
+        '  ',
+        '\t',
+        '\\\n',
+        '(',
+        ')',
+        '[',
+        ']',
+        '{',
+        '}',
+        ',',
+        ':',
+        ';',
+        '.',
+        '=',
+        '==',
+        '+',
+        '-',
+        '*',
+        '**',
+        'not',
+        'in',
+        'if',
+        'else',
+        'elif',
+        'for',
+        'def',
+        'lambda',
+        'load',
+        'return',
+        'pass',
+        'while',
+        'and',
+        'or',
+        'x',
+        'y',
+        'f',
+        '1',
+        '0x',
+        '"s"',
+        "'''t'''",
+        '#c\n',
+        '"',
+        '\r\n',
       );
       fc.assert(
         fc.property(fc.array(fc.oneof(pieces, pieces, pieces, fc.string()), { maxLength: 50 }), (parts) => {

@@ -85,7 +85,12 @@ describe('starlark/program-cache', () => {
     const store = new MemoryStore();
     runModule(new ProgramCache(store, 'c'));
     const [key, bytes] = [...store.entries][0]!;
-    for (const damaged of [Buffer.alloc(0), bytes.subarray(0, 10), Buffer.concat([Buffer.from([0, 0, 0, 2]), Buffer.from('{}')]), Buffer.from('not an entry at all')]) {
+    for (const damaged of [
+      Buffer.alloc(0),
+      bytes.subarray(0, 10),
+      Buffer.concat([Buffer.from([0, 0, 0, 2]), Buffer.from('{}')]),
+      Buffer.from('not an entry at all'),
+    ]) {
       store.entries.set(key, damaged);
       const cache = new ProgramCache(store, 'c');
       assert.equal(repr(runModule(cache).get('out')!), repr(runModule(undefined).get('out')!));

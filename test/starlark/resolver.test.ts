@@ -194,17 +194,7 @@ describe('starlark resolver', () => {
 
   describe('closures', () => {
     it('turns a captured local into a cell and chains free variables through two levels', () => {
-      const f = resolve(
-        src(
-          'def outer(p):',
-          '  x = 1',
-          '  def mid():',
-          '    def inner():',
-          '      return x + p + inner',
-          '    return inner',
-          '  return mid',
-        ),
-      );
+      const f = resolve(src('def outer(p):', '  x = 1', '  def mid():', '    def inner():', '      return x + p + inner', '    return inner', '  return mid'));
       const outer = fnOf(f, 'outer');
       const mid = fnOf(f, 'mid');
       const inner = fnOf(f, 'inner');
@@ -298,7 +288,10 @@ describe('starlark resolver', () => {
       assert.deepEqual(names(fn.locals), ['b', 'a', 'b']);
       const bs = idents(f).filter((id) => id.name === 'b');
       // param, first iterable (outer), second loop var (inner)
-      assert.deepEqual(bs.map((id) => id.binding), [fn.locals[0], fn.locals[0], fn.locals[2]]);
+      assert.deepEqual(
+        bs.map((id) => id.binding),
+        [fn.locals[0], fn.locals[0], fn.locals[2]],
+      );
     });
 
     it('lets a lambda in a top-level comprehension capture the loop variable', () => {
@@ -325,21 +318,14 @@ describe('starlark resolver', () => {
     });
 
     it('reports misplaced loads and bad names', () => {
-      assert.deepEqual(
-        problems(src('def f():', '  load("foo", "bar")', 'load("m", "", "_a", b="_c", _d="e")')),
-        [
-          '2:3: load statement within a function',
-          '3:12: load: empty identifier',
-          '3:16: load: names with leading underscores are not exported: _a',
-          '3:24: load: names with leading underscores are not exported: _c',
-        ],
-      );
-      assert.deepEqual(problems(src('if M:', '  load("m", "a")'), { topLevelControl: true }), [
-        '2:3: load statement within a conditional',
+      assert.deepEqual(problems(src('def f():', '  load("foo", "bar")', 'load("m", "", "_a", b="_c", _d="e")')), [
+        '2:3: load statement within a function',
+        '3:12: load: empty identifier',
+        '3:16: load: names with leading underscores are not exported: _a',
+        '3:24: load: names with leading underscores are not exported: _c',
       ]);
-      assert.deepEqual(problems(src('for x in M:', '  load("m", "a")'), { topLevelControl: true }), [
-        '2:3: load statement within a loop',
-      ]);
+      assert.deepEqual(problems(src('if M:', '  load("m", "a")'), { topLevelControl: true }), ['2:3: load statement within a conditional']);
+      assert.deepEqual(problems(src('for x in M:', '  load("m", "a")'), { topLevelControl: true }), ['2:3: load statement within a loop']);
     });
 
     it('forbids rebinding load names', () => {
@@ -347,24 +333,19 @@ describe('starlark resolver', () => {
         '2:1: cannot reassign local x declared at test.star:1:12',
         '3:12: cannot reassign top-level x',
       ]);
-      assert.deepEqual(problems(src('load("m", "x")', 'x = 1'), { loadBindsGlobally: true }), [
-        '2:1: cannot reassign global x declared at test.star:1:12',
-      ]);
+      assert.deepEqual(problems(src('load("m", "x")', 'x = 1'), { loadBindsGlobally: true }), ['2:1: cannot reassign global x declared at test.star:1:12']);
       assert.deepEqual(problems(src('load("m", "x")', 'x = 1', 'load("m", "x")'), { globalReassign: true }), []);
     });
   });
 
   describe('errors', () => {
     it('reports undefined names, with spelling suggestions', () => {
-      assert.deepEqual(
-        problems(src('hello = 1', 'M(hollo)', 'def f(abc):', '  M(abd, goodbye)', '  M(Hel_lo)')),
-        [
-          '2:3: undefined: hollo (did you mean hello?)',
-          '4:5: undefined: abd (did you mean abc?)',
-          '4:10: undefined: goodbye',
-          '5:5: undefined: Hel_lo (did you mean hello?)',
-        ],
-      );
+      assert.deepEqual(problems(src('hello = 1', 'M(hollo)', 'def f(abc):', '  M(abd, goodbye)', '  M(Hel_lo)')), [
+        '2:3: undefined: hollo (did you mean hello?)',
+        '4:5: undefined: abd (did you mean abc?)',
+        '4:10: undefined: goodbye',
+        '5:5: undefined: Hel_lo (did you mean hello?)',
+      ]);
     });
 
     it('reports global reassignment at the second binding, naming the first', () => {
@@ -376,35 +357,27 @@ describe('starlark resolver', () => {
     });
 
     it('reports misplaced statements', () => {
-      assert.deepEqual(
-        problems(src('return 1', 'break', 'for x in M:', '  continue', 'if M:', '  pass', 'def f():', '  while M:', '    pass')),
-        [
-          '1:1: return statement not within a function',
-          '2:1: break not in a loop',
-          '3:1: for loop not within a function',
-          '5:1: if statement not within a function',
-          '8:3: this Starlark dialect does not support while loops',
-        ],
-      );
-    });
-
-    it('does not let a loop around a def admit break in its body', () => {
-      assert.deepEqual(problems(src('def f():', '  for x in M:', '    def g():', '      break', '    continue')), [
-        '4:7: break not in a loop',
+      assert.deepEqual(problems(src('return 1', 'break', 'for x in M:', '  continue', 'if M:', '  pass', 'def f():', '  while M:', '    pass')), [
+        '1:1: return statement not within a function',
+        '2:1: break not in a loop',
+        '3:1: for loop not within a function',
+        '5:1: if statement not within a function',
+        '8:3: this Starlark dialect does not support while loops',
       ]);
     });
 
+    it('does not let a loop around a def admit break in its body', () => {
+      assert.deepEqual(problems(src('def f():', '  for x in M:', '    def g():', '      break', '    continue')), ['4:7: break not in a loop']);
+    });
+
     it('reports bad assignment targets', () => {
-      assert.deepEqual(
-        problems(src('def f():', '  1 = 0', '  a + b = 0', '  M() = 0', '  [c, d] += 1', '  (e, f) += 1', '  [] = 0', '  () = 0')),
-        [
-          "2:3: can't assign to literal",
-          "3:3: can't assign to binaryexpr",
-          "4:3: can't assign to callexpr",
-          "5:3: can't use list expression in augmented assignment",
-          "6:4: can't use tuple expression in augmented assignment",
-        ],
-      );
+      assert.deepEqual(problems(src('def f():', '  1 = 0', '  a + b = 0', '  M() = 0', '  [c, d] += 1', '  (e, f) += 1', '  [] = 0', '  () = 0')), [
+        "2:3: can't assign to literal",
+        "3:3: can't assign to binaryexpr",
+        "4:3: can't assign to callexpr",
+        "5:3: can't use list expression in augmented assignment",
+        "6:4: can't use tuple expression in augmented assignment",
+      ]);
     });
 
     it('reports malformed parameter lists', () => {
@@ -512,11 +485,7 @@ describe('starlark resolver', () => {
     });
 
     it('reports an undefined name once per function but at every top-level use', () => {
-      assert.deepEqual(problems(src('def f():', '  return q + q', 'M(q, q)')), [
-        '2:10: undefined: q',
-        '3:3: undefined: q',
-        '3:6: undefined: q',
-      ]);
+      assert.deepEqual(problems(src('def f():', '  return q + q', 'M(q, q)')), ['2:10: undefined: q', '3:3: undefined: q', '3:6: undefined: q']);
     });
   });
 
@@ -561,9 +530,7 @@ describe('starlark resolver', () => {
 
     it('topLevelControl: allows top-level if/for/while but not reassignment', () => {
       const text = src('for i in M:', '  pass', 'if M:', '  pass', 'x = 1', 'x = 2');
-      assert.deepEqual(problems(text, { topLevelControl: true }), [
-        '6:1: cannot reassign global x declared at test.star:5:1',
-      ]);
+      assert.deepEqual(problems(text, { topLevelControl: true }), ['6:1: cannot reassign global x declared at test.star:5:1']);
       assert.deepEqual(problems(src('while M:', '  pass'), { topLevelControl: true, while: true }), []);
       assert.deepEqual(problems(src('_ = y', 'y = 1'), { topLevelControl: true }), []);
     });

@@ -68,8 +68,10 @@ describe('scanner', () => {
       ['***', '** * EOF'],
       ['<<<', '<< < EOF'],
       ['~=', '~ = EOF'],
-      ['and break continue def elif else for if in lambda load not or pass return while',
-        'and break continue def elif else for if in lambda load not or pass return while EOF'],
+      [
+        'and break continue def elif else for if in lambda load not or pass return while',
+        'and break continue def elif else for if in lambda load not or pass return while EOF',
+      ],
       ['class yield as is', 'illegal token illegal token illegal token illegal token EOF'],
       ['assert', 'assert EOF'],
       ['_x x1 éclair', '_x x1 \xc3\xa9clair EOF'],
@@ -114,10 +116,7 @@ describe('scanner', () => {
       assert.equal(toks('if x:\n  \ta\n        b\n'), 'if x : newline indent a newline b newline outdent EOF');
       // the reference counts "\t\t" as 15 columns (8, then 8 - 1), not 16
       assert.equal(toks('if x:\n\t\ta\n' + ' '.repeat(15) + 'b\n'), 'if x : newline indent a newline b newline outdent EOF');
-      assert.equal(
-        toks('if x:\n\t\ta\n' + ' '.repeat(16) + 'b\n'),
-        'if x : newline indent a newline indent b newline outdent outdent EOF',
-      );
+      assert.equal(toks('if x:\n\t\ta\n' + ' '.repeat(16) + 'b\n'), 'if x : newline indent a newline indent b newline outdent outdent EOF');
       assert.equal(scanError('if x:\n\t\ta\n' + ' '.repeat(14) + 'b\n'), '3:15: unindent does not match any outer indentation level');
     });
     it('reports an unindent to no outer level after the indentation', () => {
@@ -140,7 +139,10 @@ describe('scanner', () => {
     });
     it('counts CR LF as one line break, inside strings too', () => {
       const all = scan('t.star', 'a\r\n"""x\r\ny"""\r\nb');
-      assert.deepEqual(all.map((t) => t.pos.line), [1, 1, 2, 3, 4, 4]);
+      assert.deepEqual(
+        all.map((t) => t.pos.line),
+        [1, 1, 2, 3, 4, 4],
+      );
       assert.equal(all[2].value, 'x\ny');
       assert.equal(all[2].raw, '"""x\ny"""');
     });
@@ -149,8 +151,15 @@ describe('scanner', () => {
       const seen: string[] = [];
       for (let t = sc.next(); t !== Tok.EOF; t = sc.next()) seen.push(`${tokenName(t)}@${sc.tokLine}:${sc.tokCol}`);
       assert.deepEqual(seen, [
-        'if@1:1', 'identifier@1:4', ':@1:5', 'newline@1:6', 'indent@2:4', 'identifier@2:4', 'newline@2:5',
-        'outdent@3:1', 'identifier@3:1',
+        'if@1:1',
+        'identifier@1:4',
+        ':@1:5',
+        'newline@1:6',
+        'indent@2:4',
+        'identifier@2:4',
+        'newline@2:5',
+        'outdent@3:1',
+        'identifier@3:1',
       ]);
     });
     it('exposes the position after the token (where parse errors are reported)', () => {
@@ -314,9 +323,49 @@ describe('scanner', () => {
   it('never throws anything but StarlarkSyntaxError, and tokens advance', () => {
     const anyUnits = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 6 }).map((cs) => String.fromCharCode(...cs));
     const pieces = fc.constantFrom(
-      ' ', '\t', '\n', '\r\n', '\\', '\\\n', '"', "'", '"""', 'r"', '#', '(', ')', '[', ']', '{', '}', ',', '.', '=',
-      '!', '<', '*', '0', '7', '9', '0x', '0o', '0b', 'e', '1.', 'a', 'é', '𝒳', '\ud800', '\0', '$', 'if', 'not',
-      '\\x', '\\u', '\\400', '\\q',
+      ' ',
+      '\t',
+      '\n',
+      '\r\n',
+      '\\',
+      '\\\n',
+      '"',
+      "'",
+      '"""',
+      'r"',
+      '#',
+      '(',
+      ')',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '.',
+      '=',
+      '!',
+      '<',
+      '*',
+      '0',
+      '7',
+      '9',
+      '0x',
+      '0o',
+      '0b',
+      'e',
+      '1.',
+      'a',
+      'é',
+      '𝒳',
+      '\ud800',
+      '\0',
+      '$',
+      'if',
+      'not',
+      '\\x',
+      '\\u',
+      '\\400',
+      '\\q',
     );
     fc.assert(
       fc.property(fc.array(fc.oneof(pieces, anyUnits), { maxLength: 40 }), (parts) => {
@@ -347,7 +396,10 @@ describe('quote.ts', () => {
     assert.deepEqual(unquote("'''x'''"), { value: 'x', triple: true });
     assert.deepEqual(unquote('r"\\d"'), { value: '\\d', triple: false });
     assert.deepEqual(unquote('"é"'), { value: '\xc3\xa9', triple: false });
-    assert.throws(() => unquote('"\\z"'), (e: unknown) => e instanceof UnquoteError && e.message === 'invalid escape sequence \\z');
+    assert.throws(
+      () => unquote('"\\z"'),
+      (e: unknown) => e instanceof UnquoteError && e.message === 'invalid escape sequence \\z',
+    );
     assert.throws(() => unquote('"'), UnquoteError);
     assert.throws(() => unquote('"a\''), UnquoteError);
   });

@@ -33,8 +33,17 @@ const hasTzdata = typeof loadLocation('America/New_York') !== 'string';
 describe('time module', () => {
   it('has the reference members but no now()', () => {
     assert.deepEqual(timeModule.attrNames(), [
-      'from_timestamp', 'hour', 'is_valid_timezone', 'microsecond', 'millisecond', 'minute', 'nanosecond',
-      'parse_duration', 'parse_time', 'second', 'time',
+      'from_timestamp',
+      'hour',
+      'is_valid_timezone',
+      'microsecond',
+      'millisecond',
+      'minute',
+      'nanosecond',
+      'parse_duration',
+      'parse_time',
+      'second',
+      'time',
     ]);
     assert.equal(repr(timeModule), '<module "time">');
   });
@@ -136,7 +145,10 @@ describe('times', () => {
   });
   it('build dates as Go normalizes them', () => {
     assert.equal(repr(tm('time', [])), '-0001-11-30 00:00:00 +0000 UTC');
-    assert.equal(repr(tm('time', [], ['year', 2020, 'month', 2, 'day', 30, 'hour', 25, 'minute', 61, 'second', 61, 'nanosecond', 1000000001])), '2020-03-02 02:02:02.000000001 +0000 UTC');
+    assert.equal(
+      repr(tm('time', [], ['year', 2020, 'month', 2, 'day', 30, 'hour', 25, 'minute', 61, 'second', 61, 'nanosecond', 1000000001])),
+      '2020-03-02 02:02:02.000000001 +0000 UTC',
+    );
     assert.ok(!truth(makeDate(1, 1, 1, 0, 0, 0, 0, UTC)));
     assert.ok(truth(makeDate(1, 1, 1, 0, 0, 0, 1, UTC)));
     fails(() => tm('time', [2020]), 'time: unexpected positional arguments');

@@ -30,7 +30,6 @@ import { fails } from './helpers.js';
 
 const thread = new Thread();
 
-
 function dict(...pairs: [Value, Value][]): Dict {
   const d = new Dict();
   for (const [k, v] of pairs) d.set(k, v);
@@ -124,10 +123,7 @@ describe('argument types', () => {
   it('say where a nested value is wrong', () => {
     fails(() => convertArg(t.listOf(t.string), new List(['a', 1]), 'f', 'x'), 'f: for parameter x: at index 1: got int, want string');
     fails(() => convertArg(t.dictOf(t.string, t.int), dict([1, 1]), 'f', 'x'), 'f: for parameter x: dict key 1: got int, want string');
-    fails(
-      () => convertArg(t.dictOf(t.string, t.int), dict(['a', 'b']), 'f', 'x'),
-      'f: for parameter x: dict value for key "a": got string, want int',
-    );
+    fails(() => convertArg(t.dictOf(t.string, t.int), dict(['a', 'b']), 'f', 'x'), 'f: for parameter x: dict value for key "a": got string, want int');
     fails(() => convertArg(t.oneOf(t.string, t.listOf(t.string)), 1, 'f', 'x'), 'f: for parameter x: got int, want string or list of string');
     fails(() => convertArg(t.choice('a', 'b'), 'c', 'f', 'x'), 'f: for parameter x: got "c", want one of "a", "b"');
     fails(() => convertArg(t.noneOr(t.int), 'x', 'f', 'x'), 'f: for parameter x: got string, want int or NoneType');
@@ -193,10 +189,7 @@ describe('defineBuiltin', () => {
     fails(() => run([], ['name', 1]), 'add_service: for parameter "name": got int, want string');
     fails(() => run(['a'], ['nme', 1]), 'add_service: unexpected keyword argument "nme"');
     fails(() => run(['a'], ['name', 'b']), 'add_service: got multiple values for keyword argument "name"');
-    fails(
-      () => run(['a', dict(['http', 'x'])]),
-      'add_service: for parameter ports: dict value for key "http": got string, want int',
-    );
+    fails(() => run(['a', dict(['http', 'x'])]), 'add_service: for parameter ports: dict value for key "http": got string, want int');
   });
   it('supports positional-only parameters, *args and **kwargs', () => {
     let got: unknown;

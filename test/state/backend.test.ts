@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FileStateBackend, StateLockedError, backendKind, emptyState, openStateBackend, putService, serviceRecord, withLineage, type State, type StateBackend } from '../../lib/state/index.js';
+import {
+  FileStateBackend,
+  StateLockedError,
+  backendKind,
+  emptyState,
+  openStateBackend,
+  putService,
+  serviceRecord,
+  withLineage,
+  type State,
+  type StateBackend,
+} from '../../lib/state/index.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
 
 function withService(state: State, name: string): State {

@@ -52,9 +52,7 @@ describe('state/statefile crash safety', function () {
 
   it(`keeps a valid state through SIGKILLs in the middle of writes (${KILLS} kills)`, async () => {
     const perLane = Math.ceil(KILLS / LANES);
-    const writes = await Promise.all(
-      Array.from({ length: LANES }, () => hammer(join(tempDir(), 'starform.state.json'), perLane)),
-    );
+    const writes = await Promise.all(Array.from({ length: LANES }, () => hammer(join(tempDir(), 'starform.state.json'), perLane)));
     for (const w of writes) assert.ok(w > perLane, `too few writes (${w}) to mean anything`);
   });
 });

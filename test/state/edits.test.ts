@@ -23,12 +23,19 @@ import {
 import { sampleState } from './helpers/sample.js';
 
 const FILE = 's.json';
-const userError = (pattern: RegExp) => (err: unknown): boolean => err instanceof UserError && pattern.test(err.message);
+const userError =
+  (pattern: RegExp) =>
+  (err: unknown): boolean =>
+    err instanceof UserError && pattern.test(err.message);
 
 /** The sample plus a service `app` whose configuration and step use the db's address. */
 function withApp(): State {
   const args = { name: 'app', config: { env_vars: { DB: '{{starform:service.db.ip_address}}' } } };
-  let s = putService(sampleState(), 'app', serviceRecord({ config: args, containerId: 'a'.repeat(64), ipAddress: '172.18.0.3', ports: new Map(), status: 'running' }));
+  let s = putService(
+    sampleState(),
+    'app',
+    serviceRecord({ config: args, containerId: 'a'.repeat(64), ipAddress: '172.18.0.3', ports: new Map(), status: 'running' }),
+  );
   s = recordStep(s, appliedStep({ id: 'service.app', kind: 'add_service', args, result: null }));
   s = setRuntimeValue(s, 'service.db.hostname', 'db');
   return { ...s, outputs: { db: '{{starform:service.db.ip_address}}' } };
@@ -49,7 +56,10 @@ describe('state edits', () => {
     const s = sampleState();
     const { state, message } = forget(s, resolveStateAddress(s, 'service.db', FILE));
     assert.equal(state.services.has('db'), false);
-    assert.equal(state.steps.some((x) => x.id === 'service.db'), false);
+    assert.equal(
+      state.steps.some((x) => x.id === 'service.db'),
+      false,
+    );
     assert.equal(state.runtimeValues.has('service.db.ip_address'), false);
     assert.deepEqual(state.forgotten, [{ containerId: s.services.get('db')!.containerId, service: 'db' }]);
     assert.match(message, /keeps running/);

@@ -101,7 +101,10 @@ describe('state on a full disk (100 KiB tmpfs)', function () {
       const digest = digestOf(big);
       fill(tmpfs.dir, free);
       try {
-        const err = await store.put(big).then(() => undefined, (e: unknown) => e);
+        const err = await store.put(big).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (err !== undefined) {
           full++;
           assert.ok(err instanceof UserError, `free ${free}: expected a UserError, got ${String(err)}`);
@@ -110,7 +113,11 @@ describe('state on a full disk (100 KiB tmpfs)', function () {
         }
         // Under its final name: the complete blob, or nothing.
         assert.notEqual(await store.check(digest), 'damaged', `free ${free}: a damaged blob under its final name`);
-        assert.deepEqual(readdirSync(dir).filter((n) => n.length !== 64), [], `free ${free}: no temporary file is left`);
+        assert.deepEqual(
+          readdirSync(dir).filter((n) => n.length !== 64),
+          [],
+          `free ${free}: no temporary file is left`,
+        );
       } finally {
         rmSync(join(tmpfs.dir, 'filler'), { force: true });
         rmSync(store.pathOf(digest), { force: true });

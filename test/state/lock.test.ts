@@ -5,16 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import {
-  StateLockedError,
-  forceUnlock,
-  lockPath,
-  lockState,
-  readLockInfo,
-  resolveStatePath,
-  withStateLock,
-  type LockInfo,
-} from '../../lib/state/lock.js';
+import { StateLockedError, forceUnlock, lockPath, lockState, readLockInfo, resolveStatePath, withStateLock, type LockInfo } from '../../lib/state/lock.js';
 import { readState } from '../../lib/state/statefile.js';
 import { UserError } from '../../lib/util/errors.js';
 import { cleanupTempDirs, tempDir } from '../util/tmp.js';
@@ -217,7 +208,16 @@ describe('state/lock', function () {
     const plant = (ageMs: number): void => {
       const dir = lockPath(statePath);
       mkdirSync(dir);
-      const info = { id: 'remote', operation: 'apply', user: 'ci', host: 'elsewhere.example', pid: 1, created: '2024-01-01T00:00:00.000Z', starformVersion: '0.1.0', path: statePath };
+      const info = {
+        id: 'remote',
+        operation: 'apply',
+        user: 'ci',
+        host: 'elsewhere.example',
+        pid: 1,
+        created: '2024-01-01T00:00:00.000Z',
+        starformVersion: '0.1.0',
+        path: statePath,
+      };
       writeFileSync(join(dir, 'info.json'), JSON.stringify(info));
       const t = new Date(Date.now() - ageMs);
       utimesSync(dir, t, t);
@@ -307,7 +307,16 @@ describe('state/lock', function () {
     const plant = (ageMs: number): void => {
       const dir = lockPath(statePath);
       mkdirSync(dir);
-      const info = { id: 'remote', operation: 'apply', user: 'ci', host: 'elsewhere.example', pid: 1, created: '2024-01-01T00:00:00.000Z', starformVersion: '0.1.0', path: statePath };
+      const info = {
+        id: 'remote',
+        operation: 'apply',
+        user: 'ci',
+        host: 'elsewhere.example',
+        pid: 1,
+        created: '2024-01-01T00:00:00.000Z',
+        starformVersion: '0.1.0',
+        path: statePath,
+      };
       writeFileSync(join(dir, 'info.json'), JSON.stringify(info));
       const t = new Date(Date.now() - ageMs);
       utimesSync(dir, t, t);

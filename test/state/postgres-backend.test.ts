@@ -3,13 +3,26 @@
 // holder row, a lock lost with its connection (pg_terminate_backend), force-unlock,
 // history, workspaces, blobs, and encryption at rest in the tables.
 import assert from 'node:assert/strict';
-import { openStateBackend, putService, serviceRecord, StateLockedError, withLineage, emptyState, type State, type StateBackend } from '../../lib/state/index.js';
+import {
+  openStateBackend,
+  putService,
+  serviceRecord,
+  StateLockedError,
+  withLineage,
+  emptyState,
+  type State,
+  type StateBackend,
+} from '../../lib/state/index.js';
 import { PostgresStateBackend, advisoryKey, parsePostgresUrl } from '../../lib/state/postgres-backend.js';
 import { Encryption } from '../../lib/util/envelope.js';
 import { usePostgres } from './helpers/postgres.js';
 
 function withService(state: State, name: string): State {
-  return putService(state, name, serviceRecord({ config: { image: 'x', name }, containerId: `c-${name}`, ipAddress: null, ports: new Map(), status: 'running' }));
+  return putService(
+    state,
+    name,
+    serviceRecord({ config: { image: 'x', name }, containerId: `c-${name}`, ipAddress: null, ports: new Map(), status: 'running' }),
+  );
 }
 
 async function eventually(check: () => boolean, ms = 5000): Promise<void> {
@@ -56,7 +69,10 @@ describe('state: the PostgreSQL backend', function () {
     assert.equal(second.serial, 2);
     assert.equal(second.lineage, first.lineage);
     // A writer that read serial 1 lost the race: refused, never merged.
-    await assert.rejects(b.write(first, withService(first, 'other'), lock), /the state changed while this operation ran \(serial 2 stored, 1 expected\); not writing/);
+    await assert.rejects(
+      b.write(first, withService(first, 'other'), lock),
+      /the state changed while this operation ran \(serial 2 stored, 1 expected\); not writing/,
+    );
     // A first write that raced another first write.
     await assert.rejects(b.write(emptyState(), withLineage(emptyState()), lock), /a state was created by someone else/);
     await lock.release();
@@ -64,7 +80,10 @@ describe('state: the PostgreSQL backend', function () {
     assert.equal(read.serial, 2);
     assert.deepEqual([...read.services.keys()].sort(), ['db', 'web']);
     const history = await b.history!.list();
-    assert.deepEqual(history.map((h) => h.serial), [2, 1]);
+    assert.deepEqual(
+      history.map((h) => h.serial),
+      [2, 1],
+    );
     assert.equal(history[0]!.services, 2);
     assert.match(history[0]!.by, /^apply by /);
     assert.deepEqual([...(await b.history!.read(1)).services.keys()], ['web']);
@@ -116,7 +135,7 @@ describe('state: the PostgreSQL backend', function () {
     await next.release();
   });
 
-  it('preconnect: the lock takes the connection made ahead (no second one); close ends an unused one; a refused one is the lock\'s error', async () => {
+  it("preconnect: the lock takes the connection made ahead (no second one); close ends an unused one; a refused one is the lock's error", async () => {
     const name = `pre_${Date.now().toString(36)}`;
     // Its own application_name (to count its connections), and synchronous commits for the session.
     const url = `${cluster().newUrl()}&application_name=${name}&options=-c%20synchronous_commit%3Don`;
@@ -141,7 +160,14 @@ describe('state: the PostgreSQL backend', function () {
       const { rows } = await admin.query(`SELECT backend_pid FROM "${parsePostgresUrl(url).schema}".locks`);
       assert.equal(rows[0].backend_pid, early);
       // The lock row's commit did not wait for the disk, but the session's own setting is untouched (state writes stay synchronous).
-      assert.equal((await (lock as unknown as { client: { query(q: string): Promise<{ rows: { synchronous_commit: string }[] }> } }).client.query('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'on');
+      assert.equal(
+        (
+          await (lock as unknown as { client: { query(q: string): Promise<{ rows: { synchronous_commit: string }[] }> } }).client.query(
+            'SHOW synchronous_commit',
+          )
+        ).rows[0]!.synchronous_commit,
+        'on',
+      );
       await lock.release();
       await until((p) => p.length === 0);
       assert.equal(await a.readLockInfo(), null);
@@ -164,7 +190,7 @@ describe('state: the PostgreSQL backend', function () {
     const a = await open(url);
     const b = await open(url);
     // The lock row is written from literals: a name with quotes and a backslash comes back as it was.
-    const operation = "apply 'quoted' \\ \"name\"";
+    const operation = 'apply \'quoted\' \\ "name"';
     const lockA = await a.lock({ operation });
     assert.equal((await b.readLockInfo())?.operation, operation);
     const waiting = b.lock({ operation: 'apply', timeoutMs: 10_000 });
@@ -222,7 +248,10 @@ describe('state: the PostgreSQL backend', function () {
     assert.deepEqual(await def.workspaces!.list(), ['default']);
     await def.workspaces!.create('staging');
     await assert.rejects(def.workspaces!.create('staging'), /exists already/);
-    await assert.rejects(open(`${url}&workspace=nope`).then((b) => b.read()), /workspace 'nope' does not exist/);
+    await assert.rejects(
+      open(`${url}&workspace=nope`).then((b) => b.read()),
+      /workspace 'nope' does not exist/,
+    );
     const staging = await open(`${url}&workspace=staging`);
     const lock = await staging.lock({ operation: 'apply' });
     await staging.write(emptyState(), withService(withLineage(emptyState()), 'web'), lock);

@@ -88,10 +88,7 @@ describe('state/statefile', () => {
     const first = await writeState(path, sampleState(), lock);
     await writeState(path, setOutputs(first, 'a'), lock);
     await rejectsWithUserError(writeState(path, setOutputs(first, 'b'), lock), /changed while this operation ran \(serial 2 on disk, 1 expected\)/);
-    await rejectsWithUserError(
-      writeState(path, { ...first, lineage: '00000000-0000-4000-8000-000000000000', serial: 2 }, lock),
-      /belongs to another state/,
-    );
+    await rejectsWithUserError(writeState(path, { ...first, lineage: '00000000-0000-4000-8000-000000000000', serial: 2 }, lock), /belongs to another state/);
     await rejectsWithUserError(writeState(path, emptyState(), lock), /created by someone else/);
     assert.equal((await readState(path)).outputs, 'a');
   });
@@ -138,7 +135,11 @@ describe('state/statefile', () => {
       ['an empty file', '', /starform\.state\.json: the file is empty/],
       ['a foreign version', '{"format_version": 2}', /state file format version 2 is newer than this starform knows; starform \S+ reads format version 1/],
       ['another kind of file', '{"terraform_version": "1.9.0", "version": 4}', /not a starform state file: it has no "format_version"/],
-      ['a schema failure', '{"format_version": 1, "serial": 0, "services": {"Bad_Name": {}}}', /not a valid state file \(format version 1\):\n(.|\n)*- missing property "lineage"(.|\n)*serial: must be >= 1(.|\n)*services: property name "Bad_Name" must match pattern/],
+      [
+        'a schema failure',
+        '{"format_version": 1, "serial": 0, "services": {"Bad_Name": {}}}',
+        /not a valid state file \(format version 1\):\n(.|\n)*- missing property "lineage"(.|\n)*serial: must be >= 1(.|\n)*services: property name "Bad_Name" must match pattern/,
+      ],
     ];
     for (const [name, text, pattern] of cases) {
       it(`reports ${name} clearly and never writes over it`, async () => {
@@ -177,7 +178,10 @@ describe('state/statefile', () => {
       const withoutBackup = await rejectsWithUserError(readState(path), /is not the hash of its config/);
       assert.doesNotMatch(withoutBackup.message, /backup/);
       writeFileSync(backupPath(path), serializeState(first));
-      await rejectsWithUserError(readState(path), /is not the hash of its config\nIf it was edited by hand, correct it, or restore the previous version from .*\.backup\.$/);
+      await rejectsWithUserError(
+        readState(path),
+        /is not the hash of its config\nIf it was edited by hand, correct it, or restore the previous version from .*\.backup\.$/,
+      );
       // The backup itself, when broken, is not offered a backup of its own.
       writeFileSync(backupPath(path), broken);
       const ofBackup = await rejectsWithUserError(readState(backupPath(path)), /is not the hash of its config/);

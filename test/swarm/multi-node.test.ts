@@ -139,12 +139,18 @@ describe('swarm runtime: a multi-node swarm (engines in network namespaces of th
         [
           `--net=/var/run/netns/${netns}`,
           'dockerd',
-          '--data-root', join(e.dir, 'data'),
-          '--exec-root', join(e.dir, 'exec'),
-          '--pidfile', join(e.dir, 'docker.pid'),
-          '-H', `unix://${e.socket}`,
-          '--bip', `10.251.${i + 1}.1/24`,
-          '--default-address-pool', `base=10.24${i + 1}.0.0/16,size=24`,
+          '--data-root',
+          join(e.dir, 'data'),
+          '--exec-root',
+          join(e.dir, 'exec'),
+          '--pidfile',
+          join(e.dir, 'docker.pid'),
+          '-H',
+          `unix://${e.socket}`,
+          '--bip',
+          `10.251.${i + 1}.1/24`,
+          '--default-address-pool',
+          `base=10.24${i + 1}.0.0/16,size=24`,
         ],
         { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' } },
       );
@@ -161,7 +167,8 @@ describe('swarm runtime: a multi-node swarm (engines in network namespaces of th
     manager = engines[0]!;
     docker(manager, 'swarm', 'init', '--advertise-addr', manager.addr, '--listen-addr', `${manager.addr}:2377`, '--default-addr-pool', '10.254.0.0/16');
     const token = docker(manager, 'swarm', 'join-token', '-q', 'worker').trim();
-    for (const e of engines.slice(1)) docker(e, 'swarm', 'join', '--token', token, '--advertise-addr', e.addr, '--listen-addr', `${e.addr}:2377`, `${manager.addr}:2377`);
+    for (const e of engines.slice(1))
+      docker(e, 'swarm', 'join', '--token', token, '--advertise-addr', e.addr, '--listen-addr', `${e.addr}:2377`, `${manager.addr}:2377`);
     // Node labels: where node_selectors place services, and where each worker's engine is.
     for (const e of engines) {
       e.nodeId = docker(e, 'info', '--format', '{{.Swarm.NodeID}}').trim();
@@ -223,7 +230,11 @@ describe('swarm runtime: a multi-node swarm (engines in network namespaces of th
     const state = join(work, 'starform.state.json');
     const env = { DOCKER_HOST: `unix://${manager.socket}` };
     const applied = ok(starform(['apply', pkg, '--state', state, '--auto-approve', '--runtime', 'swarm', '--json'], work, env));
-    const stateFile = JSON.parse(readFileSync(state, 'utf8')) as { lineage: string; outputs: Record<string, string>; services: Record<string, { container_id: string }> };
+    const stateFile = JSON.parse(readFileSync(state, 'utf8')) as {
+      lineage: string;
+      outputs: Record<string, string>;
+      services: Record<string, { container_id: string }>;
+    };
     const { lineage, outputs } = stateFile;
     assert.equal(outputs['across'], 'served from node two\n', `node one reached node two over the overlay network; apply said:\n${applied.stdout}`);
     assert.equal(outputs['page'], 'served from node two\n', 'the request went to the published port on node two');

@@ -34,7 +34,10 @@ describe('swarm runtime: sensitive files artifacts are Swarm secrets', function 
   let dir: string;
 
   const secretsOf = async (lineage: string): Promise<{ ID: string; Spec?: { Name?: string; Labels?: Record<string, string>; Data?: string } }[]> =>
-    (await docker.listSecrets({ filters: { label: [`starform.lineage=${lineage}`] } })) as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[];
+    (await docker.listSecrets({ filters: { label: [`starform.lineage=${lineage}`] } })) as {
+      ID: string;
+      Spec?: { Name?: string; Labels?: Record<string, string> };
+    }[];
   const configsOf = async (lineage: string): Promise<{ ID: string; Spec?: { Data?: string; Labels?: Record<string, string> } }[]> =>
     (await docker.listConfigs({ filters: { label: [`starform.lineage=${lineage}`, 'starform.config=file'] } })) as { ID: string; Spec?: { Data?: string } }[];
 
@@ -91,7 +94,12 @@ describe('swarm runtime: sensitive files artifacts are Swarm secrets', function 
     const lineage = `sf-secret-${process.pid}`;
     lineages.add(lineage);
     const archive = await packFiles([{ path: 'token', content: 'tok-123\n', mode: 0o400 }]);
-    await runtime.createService(lineage, { name: 'keeper', image: TEST_IMAGE, cmd: ['sleep', '3600'], files: [{ mountPath: '/run/keys', archive, sensitive: true }] });
+    await runtime.createService(lineage, {
+      name: 'keeper',
+      image: TEST_IMAGE,
+      cmd: ['sleep', '3600'],
+      files: [{ mountPath: '/run/keys', archive, sensitive: true }],
+    });
     assert.equal((await secretsOf(lineage)).length, 1);
     assert.deepEqual(await configsOf(lineage), []);
     const read = await runtime.exec({ lineage, name: 'keeper' }, ['sh', '-c', 'cat /run/keys/token; stat -c %a /run/keys/token']);

@@ -20,8 +20,10 @@ describe('template: API', () => {
     const data = { Name: 'Stranger', Answer: 6, Numbers: [1, 2, 3], Ts: 1257894000, F: 1231231243.43, Alive: true };
 
     it('prints values as Go does: numbers as their JSON text, lists and maps Go-style', () => {
-      assert.equal(renderTemplate('t', '{{.Name}} {{.Answer}} {{.Numbers}} {{.Ts}} {{.F}} {{.Alive}}', data),
-        'Stranger 6 [1 2 3] 1257894000 1231231243.43 true');
+      assert.equal(
+        renderTemplate('t', '{{.Name}} {{.Answer}} {{.Numbers}} {{.Ts}} {{.F}} {{.Alive}}', data),
+        'Stranger 6 [1 2 3] 1257894000 1231231243.43 true',
+      );
       assert.equal(renderTemplate('t', '{{.M}}', { M: { b: 2, a: 'x' } }), 'map[a:x b:2]');
     });
 
@@ -61,15 +63,18 @@ describe('template: API', () => {
     });
 
     it('reports syntax errors as TemplateError with phase "parse"', () => {
-      assert.throws(() => parseTemplate('conf/app.toml', 'a\n{{ if .x }}'), (e: unknown) => {
-        assert.ok(e instanceof TemplateError);
-        assert.ok(e instanceof Error);
-        assert.equal(e.name, 'TemplateError');
-        assert.equal(e.phase, 'parse');
-        assert.equal(e.template, 'conf/app.toml');
-        assert.equal(e.message, 'template: conf/app.toml:2: unexpected EOF');
-        return true;
-      });
+      assert.throws(
+        () => parseTemplate('conf/app.toml', 'a\n{{ if .x }}'),
+        (e: unknown) => {
+          assert.ok(e instanceof TemplateError);
+          assert.ok(e instanceof Error);
+          assert.equal(e.name, 'TemplateError');
+          assert.equal(e.phase, 'parse');
+          assert.equal(e.template, 'conf/app.toml');
+          assert.equal(e.message, 'template: conf/app.toml:2: unexpected EOF');
+          return true;
+        },
+      );
     });
   });
 
@@ -91,13 +96,15 @@ describe('template: API', () => {
       const t = parseTemplate('t', '{{.missing}}');
       assert.equal(t.execute({}), '<no value>');
       assert.equal(t.execute({}, { missingKey: 'zero' }), '<no value>');
-      assert.throws(() => t.execute({}, { missingKey: 'error' }),
-        /^TemplateError: template: t:1:2: executing "t" at <.missing>: map has no entry for key "missing"$/);
+      assert.throws(
+        () => t.execute({}, { missingKey: 'error' }),
+        /^TemplateError: template: t:1:2: executing "t" at <.missing>: map has no entry for key "missing"$/,
+      );
     });
   });
 
   describe('data', () => {
-    it('gives JS numbers the text Go\'s encoding/json prints for the float64', () => {
+    it("gives JS numbers the text Go's encoding/json prints for the float64", () => {
       const out = renderTemplate('t', '{{range .}}{{.}} {{end}}', [1, 1.5, 0.1, 1e21, 1e20, 1e-7, 1e-6, -0, 2 ** 53 + 2, 123e-20]);
       assert.equal(out, '1 1.5 0.1 1e+21 100000000000000000000 1e-7 0.000001 -0 9007199254740994 1.23e-18 ');
     });
@@ -109,7 +116,10 @@ describe('template: API', () => {
     });
 
     it('accepts Maps, skips undefined properties and turns undefined array items into nil', () => {
-      const data = new Map<string, unknown>([['b', [1, undefined]], ['a', { x: undefined, y: 'y' }]]);
+      const data = new Map<string, unknown>([
+        ['b', [1, undefined]],
+        ['a', { x: undefined, y: 'y' }],
+      ]);
       assert.equal(renderTemplate('t', '{{.}}', data), 'map[a:map[y:y] b:[1 <nil>]]');
     });
 
@@ -118,8 +128,11 @@ describe('template: API', () => {
     });
 
     it('rejects values JSON cannot encode with phase "data"', () => {
-      for (const [bad, msg] of [[NaN, 'json: unsupported value: NaN'], [Infinity, 'json: unsupported value: +Inf'],
-        [new Map([[1, 2]]), 'json: unsupported map key type number']] as const) {
+      for (const [bad, msg] of [
+        [NaN, 'json: unsupported value: NaN'],
+        [Infinity, 'json: unsupported value: +Inf'],
+        [new Map([[1, 2]]), 'json: unsupported map key type number'],
+      ] as const) {
         const e = renderError('{{.}}', { v: bad });
         assert.equal(e.phase, 'data');
         assert.equal(e.message, msg);
@@ -136,20 +149,28 @@ describe('template: API', () => {
 
     it('keeps Unicode text, names and data intact', () => {
       assert.equal(renderTemplate('tëst', 'héllo {{.wörld}} 😀', { wörld: '→✓' }), 'héllo →✓ 😀');
-      assert.equal(renderError('é {{ len 3 }}').message,
-        'template: t:1:6: executing "t" at <len 3>: error calling len: len of type int');
+      assert.equal(renderError('é {{ len 3 }}').message, 'template: t:1:6: executing "t" at <len 3>: error calling len: len of type int');
     });
   });
 
   describe('template recursion', () => {
     it('goes as deep as the data needs', () => {
       const t = '{{define "r"}}{{if .}}.{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" .}}';
-      assert.equal(renderTemplate('t', t, Array.from({ length: 20000 }, () => 0)).length, 20000);
+      assert.equal(
+        renderTemplate(
+          't',
+          t,
+          Array.from({ length: 20000 }, () => 0),
+        ).length,
+        20000,
+      );
     });
 
-    it('stops infinite recursion at Go\'s depth limit with Go\'s message', () => {
-      assert.equal(renderError('{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}').message,
-        'template: t:1:25: executing "r" at <{{template "r" .}}>: exceeded maximum template depth (100000)');
+    it("stops infinite recursion at Go's depth limit with Go's message", () => {
+      assert.equal(
+        renderError('{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}').message,
+        'template: t:1:25: executing "r" at <{{template "r" .}}>: exceeded maximum template depth (100000)',
+      );
     });
   });
 });

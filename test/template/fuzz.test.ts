@@ -39,19 +39,92 @@ function outcome(text: string, data: unknown): Outcome {
 }
 
 const TOKENS = [
-  '{{', '}}', '{{', '}}', '{{', '}}', '{{- ', ' -}}', '{{/*', '*/}}', ' ', ' ', '\n', '.', '.a', '.b.c', '.Int64', '$', '$x', '$y', ' := ', ' = ',
-  ' | ', '(', ')', ',', '"s"', '"%d %s"', '`r`', "'c'", '1', '-1', '1.5', '1e3', '0x1p2', '2i', '1+2i', 'if ', 'else ',
-  'end', 'range ', 'with ', 'define ', 'template ', 'block ', 'break', 'continue', 'nil', 'true', 'and ', 'or ', 'not ',
-  'len ', 'index ', 'slice ', 'print ', 'printf ', 'println ', 'eq ', 'ne ', 'lt ', 'ge ', 'html ', 'js ', 'urlquery ',
-  'call ', '"T"', 'é', 'x', '%', '{', '}', '-', ':', '=', '"', '`', "'", '\\',
+  '{{',
+  '}}',
+  '{{',
+  '}}',
+  '{{',
+  '}}',
+  '{{- ',
+  ' -}}',
+  '{{/*',
+  '*/}}',
+  ' ',
+  ' ',
+  '\n',
+  '.',
+  '.a',
+  '.b.c',
+  '.Int64',
+  '$',
+  '$x',
+  '$y',
+  ' := ',
+  ' = ',
+  ' | ',
+  '(',
+  ')',
+  ',',
+  '"s"',
+  '"%d %s"',
+  '`r`',
+  "'c'",
+  '1',
+  '-1',
+  '1.5',
+  '1e3',
+  '0x1p2',
+  '2i',
+  '1+2i',
+  'if ',
+  'else ',
+  'end',
+  'range ',
+  'with ',
+  'define ',
+  'template ',
+  'block ',
+  'break',
+  'continue',
+  'nil',
+  'true',
+  'and ',
+  'or ',
+  'not ',
+  'len ',
+  'index ',
+  'slice ',
+  'print ',
+  'printf ',
+  'println ',
+  'eq ',
+  'ne ',
+  'lt ',
+  'ge ',
+  'html ',
+  'js ',
+  'urlquery ',
+  'call ',
+  '"T"',
+  'é',
+  'x',
+  '%',
+  '{',
+  '}',
+  '-',
+  ':',
+  '=',
+  '"',
+  '`',
+  "'",
+  '\\',
 ];
 
 const soup = fc.array(fc.constantFrom(...TOKENS), { minLength: 3, maxLength: 40 }).map((ts) => ts.join(''));
 
 const FIELDS = ['a', 'b', 's', 'n', 'l', 'm', 'x', 'Int64'];
 const LITERALS = ['1', '0', '-2', '1.5', '"x"', '""', '"%v|%d"', "'a'", 'true', 'false', 'nil', '0x10', '2i', '`r`'];
-const FUNCS = ['and', 'or', 'not', 'len', 'index', 'slice', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt',
-  'ge', 'html', 'js', 'urlquery'];
+const FUNCS = ['and', 'or', 'not', 'len', 'index', 'slice', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'html', 'js', 'urlquery'];
 
 /** Templates from the grammar: actions, pipelines, control structures, definitions. */
 const grammar = fc.letrec((tie) => ({
@@ -62,32 +135,45 @@ const grammar = fc.letrec((tie) => ({
   ),
   command: fc.oneof(
     tie('operand'),
-    fc.tuple(fc.constantFrom(...FUNCS), fc.array(tie('operand'), { maxLength: 3 }))
-      .map(([f, args]) => [f, ...(args as string[])].join(' ')),
+    fc.tuple(fc.constantFrom(...FUNCS), fc.array(tie('operand'), { maxLength: 3 })).map(([f, args]) => [f, ...(args as string[])].join(' ')),
   ),
-  call: fc.tuple(fc.constantFrom(...FUNCS), fc.array(tie('operand'), { maxLength: 2 }))
-    .map(([f, args]) => [f, ...(args as string[])].join(' ')),
-  pipeline: fc.tuple(tie('command'), fc.array(tie('call'), { maxLength: 2 }))
-    .map(([c, rest]) => [c as string, ...(rest as string[])].join(' | ')),
+  call: fc.tuple(fc.constantFrom(...FUNCS), fc.array(tie('operand'), { maxLength: 2 })).map(([f, args]) => [f, ...(args as string[])].join(' ')),
+  pipeline: fc.tuple(tie('command'), fc.array(tie('call'), { maxLength: 2 })).map(([c, rest]) => [c as string, ...(rest as string[])].join(' | ')),
   item: fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom('text ', '\n', 'é', '  ') },
-    { weight: 4, arbitrary: fc.tuple(fc.constantFrom('{{', '{{- '), tie('pipeline'), fc.constantFrom('}}', ' -}}'))
-      .map(([l, p, r]) => `${l}${p as string}${r}`) },
+    {
+      weight: 4,
+      arbitrary: fc.tuple(fc.constantFrom('{{', '{{- '), tie('pipeline'), fc.constantFrom('}}', ' -}}')).map(([l, p, r]) => `${l}${p as string}${r}`),
+    },
     { weight: 1, arbitrary: tie('pipeline').map((p) => `{{$v := ${p as string}}}{{$v}}`) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('if', 'with'), tie('pipeline'), tie('list'), fc.option(tie('list')))
-      .map(([k, p, l, e]) => `{{${k} ${p as string}}}${l as string}${e === null ? '' : `{{else}}${e as string}`}{{end}}`) },
-    { weight: 1, arbitrary: fc.tuple(tie('pipeline'), tie('list'), fc.option(tie('list')), fc.boolean())
-      .map(([p, l, e, vars]) => `{{range ${vars ? '$i, $e := ' : ''}${p as string}}}${l as string}` +
-        `${e === null ? '' : `{{else}}${e as string}`}{{end}}`) },
-    { weight: 1, arbitrary: fc.constantFrom('{{range .l}}{{if .}}{{break}}{{end}}{{.}}{{end}}',
-      '{{range $k, $v := .m}}{{if $k}}{{continue}}{{end}}{{$v}}{{end}}', '{{/* comment */}}') },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('if', 'with'), tie('pipeline'), tie('list'), fc.option(tie('list')))
+        .map(([k, p, l, e]) => `{{${k} ${p as string}}}${l as string}${e === null ? '' : `{{else}}${e as string}`}{{end}}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(tie('pipeline'), tie('list'), fc.option(tie('list')), fc.boolean())
+        .map(([p, l, e, vars]) => `{{range ${vars ? '$i, $e := ' : ''}${p as string}}}${l as string}` + `${e === null ? '' : `{{else}}${e as string}`}{{end}}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '{{range .l}}{{if .}}{{break}}{{end}}{{.}}{{end}}',
+        '{{range $k, $v := .m}}{{if $k}}{{continue}}{{end}}{{$v}}{{end}}',
+        '{{/* comment */}}',
+      ),
+    },
     { weight: 1, arbitrary: tie('pipeline').map((p) => `{{template "T" ${p as string}}}`) },
   ),
   list: fc.array(tie('item'), { maxLength: 4 }).map((items) => (items as string[]).join('')),
 }));
 
-const grammarTemplate = fc.tuple(grammar.list, fc.option(grammar.list)).map(([body, def]) =>
-  (def === null ? '' : `{{define "T"}}${def as string}{{end}}`) + (body as string));
+const grammarTemplate = fc
+  .tuple(grammar.list, fc.option(grammar.list))
+  .map(([body, def]) => (def === null ? '' : `{{define "T"}}${def as string}{{end}}`) + (body as string));
 
 const data = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
@@ -96,27 +182,39 @@ const data = fc.oneof(
 
 describe('template: fuzz (never anything but output or a TemplateError)', () => {
   it('token soup', () => {
-    fc.assert(fc.property(soup, data, (text, d) => {
-      outcome(text, d);
-    }), { seed: SEED, numRuns: runs(3000) });
+    fc.assert(
+      fc.property(soup, data, (text, d) => {
+        outcome(text, d);
+      }),
+      { seed: SEED, numRuns: runs(3000) },
+    );
   });
 
   it('grammar-generated templates, deterministic results', () => {
-    fc.assert(fc.property(grammarTemplate, data, (text, d) => {
-      assert.deepEqual(outcome(text, d), outcome(text, d));
-    }), { seed: SEED, numRuns: runs(2000) });
+    fc.assert(
+      fc.property(grammarTemplate, data, (text, d) => {
+        assert.deepEqual(outcome(text, d), outcome(text, d));
+      }),
+      { seed: SEED, numRuns: runs(2000) },
+    );
   });
 
   it('arbitrary Unicode text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), data, (text, d) => {
-      outcome(text, d);
-    }), { seed: SEED, numRuns: runs(1000) });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), data, (text, d) => {
+        outcome(text, d);
+      }),
+      { seed: SEED, numRuns: runs(1000) },
+    );
   });
 
   it('text without actions renders as itself', () => {
     const plain = fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => !s.includes('{{'));
-    fc.assert(fc.property(plain, data, (text, d) => {
-      assert.deepEqual(outcome(text, d), { ok: text });
-    }), { seed: SEED, numRuns: runs(500) });
+    fc.assert(
+      fc.property(plain, data, (text, d) => {
+        assert.deepEqual(outcome(text, d), { ok: text });
+      }),
+      { seed: SEED, numRuns: runs(500) },
+    );
   });
 });

@@ -29,10 +29,7 @@ interface GoldenFile {
   cases: GoldenCase[];
 }
 
-type Outcome =
-  | { output: string }
-  | { outputBase64: string }
-  | { error: string; phase: string };
+type Outcome = { output: string } | { outputBase64: string } | { error: string; phase: string };
 
 const golden = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'fixtures/templates/cases.json'), 'utf8')) as GoldenFile;
 

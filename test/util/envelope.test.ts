@@ -51,7 +51,10 @@ describe('util: encryption at rest', function () {
   it('refuses a wrong key and plaintext clearly; reads plaintext only when allowed', async () => {
     const sealed = await new Encryption({ primary: OLD }).seal(text);
     await assert.rejects(new Encryption({ primary: NEW }).open(sealed, 'st.json', 'state'), (err: Error) => {
-      assert.match(err.message, /^st\.json: cannot decrypt the state: it was encrypted with another key \(key id [0-9a-f]{16}\) than STARFORM_ENCRYPTION_PASSPHRASE/);
+      assert.match(
+        err.message,
+        /^st\.json: cannot decrypt the state: it was encrypted with another key \(key id [0-9a-f]{16}\) than STARFORM_ENCRYPTION_PASSPHRASE/,
+      );
       assert.doesNotMatch(err.message, /new passphrase|old passphrase/);
       return true;
     });
@@ -98,7 +101,11 @@ describe('util: encryption at rest', function () {
     const backend = await FileStateBackend.open(path, enc);
     const lock = await backend.lock({ operation: 'apply' });
     const digest = await backend.blobs.put(new TextEncoder().encode('artifact-plaintext'));
-    const state = putService(withLineage(emptyState()), 'db', serviceRecord({ config: { env: 'password=hunter2' }, containerId: 'c1', ipAddress: null, ports: new Map(), status: 'running' }));
+    const state = putService(
+      withLineage(emptyState()),
+      'db',
+      serviceRecord({ config: { env: 'password=hunter2' }, containerId: 'c1', ipAddress: null, ports: new Map(), status: 'running' }),
+    );
     const first = await backend.write(emptyState(), state, lock);
     await backend.write(first, { ...first, filesArtifacts: new Map([['a', { contentHash: digest, size: 18 }]]) }, lock);
     await lock.release();

@@ -26,16 +26,7 @@ import {
   type PrivilegedSettings,
   type ServiceConfigJson,
 } from '../../instructions/index.js';
-import {
-  forgetStep,
-  putService,
-  removeService,
-  serviceRecord,
-  setRuntimeValue,
-  type PortRecord,
-  type ServiceRecord,
-  type State,
-} from '../../state/index.js';
+import { forgetStep, putService, removeService, serviceRecord, setRuntimeValue, type PortRecord, type ServiceRecord, type State } from '../../state/index.js';
 import type { JsonValue } from '../../util/json.js';
 import { durationMs, type BaseContext, type StepContext, type StepHandler, type StepOutcome } from '../context.js';
 import { checkMountLinks, type MountedArchive } from '../mount-links.js';
@@ -263,9 +254,7 @@ function hasReadinessChecks(config: ServiceConfigJson): boolean {
 async function waitUntilReady(ctx: StepContext, name: string, config: ServiceConfigJson, record: ServiceRecord): Promise<void> {
   const ref = recordRef(ctx.lineage, name, record);
   const waits = Object.entries(config.ports).filter(([, p]) => p.wait !== null && p.transport_protocol === 'TCP');
-  await Promise.all(
-    waits.map(([id, p]) => ctx.runtime.waitForPort(ref, id, { timeoutMs: durationMs(p.wait!), signal: ctx.signal })),
-  );
+  await Promise.all(waits.map(([id, p]) => ctx.runtime.waitForPort(ref, id, { timeoutMs: durationMs(p.wait!), signal: ctx.signal })));
   const rc = config.ready_conditions;
   if (rc === null) return;
   const withService: StepContext = { ...ctx, state: () => putService(ctx.state(), name, record) };

@@ -25,7 +25,12 @@ export function shellQuote(word: string): string {
 }
 
 /** The entrypoint and command of a task (see the file comment). */
-export function taskCommand(kind: 'run_sh' | 'run_python', run: string, args: readonly string[], packages: readonly string[]): {
+export function taskCommand(
+  kind: 'run_sh' | 'run_python',
+  run: string,
+  args: readonly string[],
+  packages: readonly string[],
+): {
   entrypoint: string[];
   cmd: string[];
 } {

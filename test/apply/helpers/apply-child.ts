@@ -16,4 +16,9 @@ if (result.plan === null) {
   process.stderr.write(`planning failed: ${result.problems.map((p) => p.message).join('; ')}\n`);
   process.exit(2);
 }
-await applyPlan(result.plan, { statePath: statePath!, runtime, parallelism: Number(parallelismText ?? 2), onEvent: (e) => process.stdout.write(JSON.stringify(eventDocument(e, new Date())) + '\n') });
+await applyPlan(result.plan, {
+  statePath: statePath!,
+  runtime,
+  parallelism: Number(parallelismText ?? 2),
+  onEvent: (e) => process.stdout.write(JSON.stringify(eventDocument(e, new Date())) + '\n'),
+});

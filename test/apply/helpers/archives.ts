@@ -19,7 +19,14 @@ export async function packEntriesForTests(entries: readonly TestEntry[]): Promis
   });
   for (const e of entries) {
     const content = Buffer.from(e.content ?? '');
-    const header = { name: e.name, type: e.type, mode: e.type === 'directory' ? 0o755 : 0o644, mtime: new Date(0), ...(e.type === 'file' ? { size: content.length } : {}), ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
+    const header = {
+      name: e.name,
+      type: e.type,
+      mode: e.type === 'directory' ? 0o755 : 0o644,
+      mtime: new Date(0),
+      ...(e.type === 'file' ? { size: content.length } : {}),
+      ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+    };
     if (e.type === 'file') p.entry(header, content);
     else p.entry(header);
   }

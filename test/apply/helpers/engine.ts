@@ -59,7 +59,10 @@ export function useApplyEngine(): EngineContext {
     if (ctx.runtime) {
       const leftovers: string[] = [];
       for (const path of paths) {
-        const lineage = await readState(path).then((s) => s.lineage, () => null);
+        const lineage = await readState(path).then(
+          (s) => s.lineage,
+          () => null,
+        );
         if (lineage === null) continue;
         if (!(await removeEnclaveTolerating(ctx.runtime, lineage))) continue;
         const left = await ctx.runtime.inspectEnclave(lineage);
@@ -92,15 +95,11 @@ export async function removeEnclaveTolerating(runtime: DockerRuntime, lineage: s
 }
 
 /** Plans a package as `starform plan` does (refreshing from the engine). */
-export async function planPackage(
-  runtime: DockerRuntime,
-  dir: string,
-  statePath: string,
-  args: JsonObject = {},
-): Promise<SavedPlan<Instruction, Change>> {
+export async function planPackage(runtime: DockerRuntime, dir: string, statePath: string, args: JsonObject = {}): Promise<SavedPlan<Instruction, Change>> {
   const { state } = await refreshState(await readState(statePath), runtime);
   const result = makePlan({ dir, args, state, packages: {} });
-  if (result.plan === null) throw new Error(`planning ${dir} failed:\n${result.problems.map((p) => `${p.position.file}:${p.position.line}: ${p.message}`).join('\n')}`);
+  if (result.plan === null)
+    throw new Error(`planning ${dir} failed:\n${result.problems.map((p) => `${p.position.file}:${p.position.line}: ${p.message}`).join('\n')}`);
   return result.plan;
 }
 

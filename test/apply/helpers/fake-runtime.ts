@@ -86,7 +86,14 @@ export class FakeRuntime implements Runtime {
     await this.enter('inspectEnclave');
     const containers: ContainerSummary[] = [...this.containers.values()]
       .filter((c) => c.lineage === lineage)
-      .map((c) => ({ id: c.id, containerName: `${c.name}--${lineage}`, service: c.name, image: c.spec.image, state: c.running ? 'running' : 'exited', running: c.running }));
+      .map((c) => ({
+        id: c.id,
+        containerName: `${c.name}--${lineage}`,
+        service: c.name,
+        image: c.spec.image,
+        state: c.running ? 'running' : 'exited',
+        running: c.running,
+      }));
     const network = this.enclaves.has(lineage) ? { network: { lineage, networkId: `net-${lineage}`, networkName: `starform-${lineage}` } } : {};
     return { lineage, ...network, containers, volumes: [] };
   }
@@ -233,7 +240,8 @@ export class FakeRuntime implements Runtime {
 
   private async putFiles(c: FakeContainer, file: FileMount): Promise<void> {
     const root = file.mountPath.replace(/\/+$/, '');
-    for (const entry of await readArchive(Buffer.from(file.archive))) if (entry.type === 'file') (c.files ??= new Map()).set(`${root}/${entry.path}`, entry.content);
+    for (const entry of await readArchive(Buffer.from(file.archive)))
+      if (entry.type === 'file') (c.files ??= new Map()).set(`${root}/${entry.path}`, entry.content);
   }
 
   async copyToService(ref: ServiceRef, file: FileMount): Promise<void> {
@@ -252,9 +260,7 @@ export class FakeRuntime implements Runtime {
     const base = clean.split('/').filter(Boolean).pop() ?? 'root';
     const parent = clean.slice(0, clean.length - base.length);
     const files = c.files ?? new Map<string, Buffer>();
-    const entries = [...files]
-      .filter(([p]) => p === clean || p.startsWith(`${clean}/`))
-      .map(([p, content]) => ({ path: p.slice(parent.length), content }));
+    const entries = [...files].filter(([p]) => p === clean || p.startsWith(`${clean}/`)).map(([p, content]) => ({ path: p.slice(parent.length), content }));
     if (entries.length > 0) return packFiles(entries);
     if (files.size > 0) throw new RuntimeError('path-not-found', `path '${clean}' does not exist in service '${ref.name}'`);
     return packFiles([{ path: `${base}/file.txt`, content: `from ${ref.name}` }]);

@@ -63,12 +63,17 @@ export function serviceConfig(overrides: Partial<ServiceConfigJson> = {}): Servi
 export function addService(name: string, overrides: Partial<ServiceConfigJson> = {}, refs: string[] = []): Instruction {
   const config = serviceConfig(overrides);
   const artifacts = [...new Set(Object.values(config.files).flatMap((d) => d.artifact_names))];
-  return instruction(`service.${name}`, 'add_service', { name, config: config as unknown as JsonObject }, {
-    declares: { type: 'service', name },
-    artifacts,
-    refs,
-    produces: ['ip_address', 'hostname'],
-  });
+  return instruction(
+    `service.${name}`,
+    'add_service',
+    { name, config: config as unknown as JsonObject },
+    {
+      declares: { type: 'service', name },
+      artifacts,
+      refs,
+      produces: ['ip_address', 'hostname'],
+    },
+  );
 }
 
 export function exec(id: string, service: string, command: string[], refs: string[] = []): Instruction {
@@ -89,7 +94,12 @@ export function verify(id: string, value: string, assertion: string, target: Jso
 }
 
 /** A saved plan of these instructions, diffed against `state`. */
-export function planOf(instructions: Instruction[], state: State, outputs: JsonValue = null, files = new Map<string, Uint8Array>()): SavedPlan<Instruction, Change> {
+export function planOf(
+  instructions: Instruction[],
+  state: State,
+  outputs: JsonValue = null,
+  files = new Map<string, Uint8Array>(),
+): SavedPlan<Instruction, Change> {
   return {
     base: { lineage: state.lineage, serial: state.serial },
     package: { locator: 'test', digest: `sha256:${'0'.repeat(64)}`, args: {} },

@@ -54,7 +54,10 @@ export function useRegistry(): Registry {
     child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error('the registry did not start');
       await new Promise((r) => setTimeout(r, 100));

@@ -65,7 +65,12 @@ export function startPostgresCluster(): Promise<PostgresCluster> | null {
 
 async function start(bin: string): Promise<PostgresCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'starform-pg-'));
-  if (asRoot) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
+  if (asRoot)
+    chownSync(
+      dir,
+      Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+      Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+    );
   const data = join(dir, 'data');
   const socketDir = dir;
   run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
@@ -74,8 +79,16 @@ async function start(bin: string): Promise<PostgresCluster> {
     port = await freePort();
     try {
       run(join(bin, 'pg_ctl'), [
-        '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start',
-        '-o', `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        '-D',
+        data,
+        '-l',
+        join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        'start',
+        '-o',
+        `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
       ]);
       break;
     } catch (err) {
@@ -83,9 +96,13 @@ async function start(bin: string): Promise<PostgresCluster> {
     }
   }
   const stop = (): void => {
-    spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop'], {
-      timeout: 30_000,
-    });
+    spawnSync(
+      asRoot ? 'runuser' : join(bin, 'pg_ctl'),
+      asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop'],
+      {
+        timeout: 30_000,
+      },
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', stop);
