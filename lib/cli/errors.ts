@@ -15,7 +15,7 @@ export interface UserFacingError {
   readonly userFacing: true;
 }
 
-export function isUserFacing(err: unknown): err is UserFacingError {
+function isUserFacing(err: unknown): err is UserFacingError {
   return typeof err === 'object' && err !== null && (err as { userFacing?: unknown }).userFacing === true;
 }
 

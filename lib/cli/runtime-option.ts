@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import type { Runtime } from '../runtime/index.js';
 import { UserError } from '../util/errors.js';
 
-export const RUNTIME_KINDS = ['docker', 'swarm'] as const;
+const RUNTIME_KINDS = ['docker', 'swarm'] as const;
 export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
 
 export interface RuntimeArgs {

@@ -119,7 +119,7 @@ export async function packageInputs(argv: PackageArgs): Promise<{
 }
 
 /** The step limit from --max-steps, else $STARFORM_MAX_STEPS; undefined: the plan module's default. */
-export function maxStepsOf(flag: number | undefined, env: string | undefined): number | undefined {
+function maxStepsOf(flag: number | undefined, env: string | undefined): number | undefined {
   const check = (value: number, what: string): number => {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new UserError(`${what} must be a whole number of steps, 0 for no limit (got ${String(value)})`);

@@ -10,7 +10,7 @@ import { RuntimeError } from '../runtime/index.js';
 import { checkMountPath } from '../runtime/index.js';
 import type { PortSpec, ServiceSpec, TaskSpec, TransportProtocol, UserSpec } from '../runtime/index.js';
 
-export const LABEL_PREFIX = 'starform.';
+const LABEL_PREFIX = 'starform.';
 export const LABEL_LINEAGE = 'starform.lineage';
 export const LABEL_SERVICE = 'starform.service';
 export const LABEL_TASK = 'starform.task';

@@ -17,7 +17,7 @@ export interface TcpProbeOptions {
 }
 
 /** One attempt: true when something really answers on host:port. */
-export function probeTcp(host: string, port: number, options: TcpProbeOptions = {}): Promise<boolean> {
+function probeTcp(host: string, port: number, options: TcpProbeOptions = {}): Promise<boolean> {
   const connectTimeout = options.connectTimeoutMs ?? 1000;
   const settle = options.settleMs ?? 250;
   return new Promise((resolve) => {

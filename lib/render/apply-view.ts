@@ -33,7 +33,7 @@ export function formatDuration(ms: number): string {
   return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
-export function positionText(step: StepInfo): string {
+function positionText(step: StepInfo): string {
   return step.position ? `${neutraliseInline(step.position.file)}:${step.position.line}:${step.position.col}` : '';
 }
 
@@ -59,7 +59,7 @@ function failureDetail(error: string, redactor: Redactor): string {
  * What an interrupt says at once: the first lets the running steps (or, before the first
  * step, the image pulls and builds in progress) finish, the second aborts them.
  */
-export function interruptText(count: number, running: number, images: { readonly pulls?: number; readonly builds?: number } = {}): string {
+function interruptText(count: number, running: number, images: { readonly pulls?: number; readonly builds?: number } = {}): string {
   const pulls = images.pulls ?? 0;
   const builds = images.builds ?? 0;
   if (running === 0 && pulls + builds > 0) {
@@ -110,7 +110,7 @@ export function stepLine(event: ApplyEvent, p: Painter = paint(false), redactor:
   }
 }
 
-export function summaryText(summary: ApplySummary): string {
+function summaryText(summary: ApplySummary): string {
   return `${summary.created} created, ${summary.replaced} replaced, ${summary.run} run, ${summary.deleted} deleted`;
 }
 

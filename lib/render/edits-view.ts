@@ -14,7 +14,7 @@ import { paint } from './style.js';
 type LeftOutChange = Change & { readonly leftOut?: { readonly action: string; readonly reason: string; readonly by: string } };
 
 /** One line per edit, plain words (no markup). */
-export function editLines(edits: readonly PlanEdit[]): string[] {
+function editLines(edits: readonly PlanEdit[]): string[] {
   const lines: string[] = [];
   const list = (ids: readonly string[]): string => ids.map(neutraliseInline).join(', ');
   for (const e of edits) {

@@ -37,7 +37,7 @@ export const VERB: Record<Change['action'], string> = {
   'no-op': 'is unchanged',
 };
 
-export function summaryLine(s: PlanSummary): string {
+function summaryLine(s: PlanSummary): string {
   const unchanged = s.noop > 0 ? ` (${s.noop} unchanged)` : '';
   if (s.create + s.replace + s.run + s.delete === 0) return `No changes. The environment matches the package.${unchanged}`;
   return `Plan: ${s.create} to create, ${s.replace} to replace, ${s.run} to run, ${s.delete} to delete.${unchanged}`;
@@ -57,7 +57,7 @@ const DISPLAY_DEFAULTS: Readonly<Record<string, JsonValue>> = {
 };
 
 /** A configuration without empty and default fields, keys sorted: what a reviewer needs to read. */
-export function compactForDisplay(v: JsonValue): JsonValue | undefined {
+function compactForDisplay(v: JsonValue): JsonValue | undefined {
   if (v === null || v === '' || v === 0 || v === false) return undefined;
   if (Array.isArray(v)) {
     if (v.length === 0) return undefined;

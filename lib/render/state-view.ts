@@ -12,7 +12,7 @@ import { neutraliseInline, Redactor } from './redact.js';
 import { paint, type Painter } from './style.js';
 
 /** The redactor of a state: the values it records as sensitive, and those its records show. */
-export function stateRedactor(state: State): Redactor {
+function stateRedactor(state: State): Redactor {
   return new Redactor(stateSensitiveValues(state));
 }
 
@@ -22,7 +22,7 @@ export type StateEntry =
   | { readonly type: 'step'; readonly address: string; readonly step: AppliedStep };
 
 /** The addresses of the services and files artifacts of a state, sorted. */
-export function stateAddresses(state: State): string[] {
+function stateAddresses(state: State): string[] {
   return [...[...state.services.keys()].sort().map((n) => `service.${n}`), ...[...state.filesArtifacts.keys()].sort().map((n) => `artifact.${n}`)];
 }
 

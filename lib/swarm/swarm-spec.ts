@@ -28,7 +28,7 @@ function hash(text: string, length: number): string {
  * The Swarm service's name: unique in the swarm, at most 63 characters (a DNS label), and
  * readable. Peers never use it: they resolve the service name through its network alias.
  */
-export function swarmServiceName(lineage: string, service: string): string {
+function swarmServiceName(lineage: string, service: string): string {
   return `sf-${service.slice(0, 40)}-${hash(`${lineage}/${service}`, 12)}`;
 }
 
@@ -81,11 +81,11 @@ export interface SwarmServiceInputs {
 }
 
 /** The ports label: port id → "number/PROTOCOL", as the Docker adapter writes it. */
-export function portsLabel(spec: ServiceSpec): string {
+function portsLabel(spec: ServiceSpec): string {
   return JSON.stringify(Object.fromEntries(Object.entries(spec.ports ?? {}).map(([id, p]) => [id, `${p.number}/${p.protocol ?? 'TCP'}`])));
 }
 
-export function serviceLabels(lineage: string, spec: ServiceSpec): Record<string, string> {
+function serviceLabels(lineage: string, spec: ServiceSpec): Record<string, string> {
   return ownLabels(lineage, spec.labels, { [LABEL_SERVICE]: spec.name, [LABEL_PORTS]: portsLabel(spec) });
 }
 
