@@ -8,13 +8,14 @@
 // answers to the new name on the enclave network), `state pull` prints the state file and
 // `state push` replaces it when lineage and serial allow.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { resolveAddress, type ArtifactFile } from '../render/state-view.js';
+import type { ArtifactFile } from '../render/state-view.js';
 import { stateEntryView, stateListView, stateMovedView, statePulledView, statePushedView, stateRemovedView } from '../render/state-command-views.js';
 import { show as showView } from '../render/view.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { maskOutput } from '../render/redact.js';
 import {
   forget,
+  lookupAddress,
   move,
   parseServiceAddress,
   parseState,
@@ -86,7 +87,7 @@ const show: CommandModule<StateArgs, ShowArgs> = {
     const backend = await openBackend(argv);
     const state = await backend.read();
     maskOutput(stateSensitiveValues(state));
-    const entry = resolveAddress(state, argv.address);
+    const entry = lookupAddress(state, argv.address);
     if (entry === undefined) throw notFound(state, argv.address, backend.location);
     const files = entry.type === 'artifact' ? await artifactFiles(backend, entry.record.contentHash) : undefined;
     await backend.close();

@@ -2,10 +2,10 @@
 //
 // Addresses name what a state holds, as the plan names it: `service.<name>` and
 // `artifact.<name>` for the entities, step ids (`exec.3f2a9c1b04de`) for applied steps.
-// `resolveAddress` accepts a bare service or artifact name too, when it is unambiguous.
+// What an address names is lib/state's to say (`lookupAddress`).
 // Both views mask the state's sensitive values (those it records and those its own
 // records show by name or flag); names are shown with control characters escaped.
-import type { AppliedStep, FilesArtifactRecord, ServiceRecord, State } from '../state/index.js';
+import type { Address, State } from '../state/index.js';
 import { formatJson, type JsonValue } from '../util/json.js';
 import { stateSensitiveValues } from '../plan/sensitive.js';
 import { neutraliseInline, Redactor } from './redact.js';
@@ -16,37 +16,12 @@ function stateRedactor(state: State): Redactor {
   return new Redactor(stateSensitiveValues(state));
 }
 
-export type StateEntry =
-  | { readonly type: 'service'; readonly address: string; readonly name: string; readonly record: ServiceRecord }
-  | { readonly type: 'artifact'; readonly address: string; readonly name: string; readonly record: FilesArtifactRecord }
-  | { readonly type: 'step'; readonly address: string; readonly step: AppliedStep };
+/** What an address names in a state (lib/state's `Address`). */
+export type StateEntry = Address;
 
 /** The addresses of the services and files artifacts of a state, sorted. */
 function stateAddresses(state: State): string[] {
   return [...[...state.services.keys()].sort().map((n) => `service.${n}`), ...[...state.filesArtifacts.keys()].sort().map((n) => `artifact.${n}`)];
-}
-
-/** What an address names in the state; undefined when nothing. */
-export function resolveAddress(state: State, address: string): StateEntry | undefined {
-  const service = (name: string): StateEntry | undefined => {
-    const record = state.services.get(name);
-    return record ? { type: 'service', address: `service.${name}`, name, record } : undefined;
-  };
-  const artifact = (name: string): StateEntry | undefined => {
-    const record = state.filesArtifacts.get(name);
-    return record ? { type: 'artifact', address: `artifact.${name}`, name, record } : undefined;
-  };
-  if (address.startsWith('service.')) {
-    const found = service(address.slice(8));
-    if (found) return found;
-  }
-  if (address.startsWith('artifact.')) {
-    const found = artifact(address.slice(9));
-    if (found) return found;
-  }
-  const step = state.steps.find((s) => s.id === address);
-  if (step) return { type: 'step', address, step };
-  return service(address) ?? artifact(address);
 }
 
 export function renderStateList(state: State): string {

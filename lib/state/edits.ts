@@ -42,6 +42,32 @@ function at(file: string, message: string, hint?: string): UserError {
   return new UserError(message, { location: { file }, ...(hint !== undefined ? { hint } : {}) });
 }
 
+/**
+ * What an address names in the state; undefined when nothing. Lenient, for reading
+ * (`state show`): a bare name that is both a service and a files artifact is the service.
+ */
+export function lookupAddress(state: State, address: string): Address | undefined {
+  const service = (name: string): Address | undefined => {
+    const record = state.services.get(name);
+    return record ? { type: 'service', address: `service.${name}`, name, record } : undefined;
+  };
+  const artifact = (name: string): Address | undefined => {
+    const record = state.filesArtifacts.get(name);
+    return record ? { type: 'artifact', address: `artifact.${name}`, name, record } : undefined;
+  };
+  if (address.startsWith('service.')) {
+    const found = service(address.slice('service.'.length));
+    if (found) return found;
+  }
+  if (address.startsWith('artifact.')) {
+    const found = artifact(address.slice('artifact.'.length));
+    if (found) return found;
+  }
+  const step = state.steps.find((s) => s.id === address);
+  if (step) return { type: 'step', address, step };
+  return service(address) ?? artifact(address);
+}
+
 /** What an address names in the state, or a UserError saying it names nothing. */
 export function resolveStateAddress(state: State, address: string, file: string): Address {
   const service = (name: string): Address | undefined => {

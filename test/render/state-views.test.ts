@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { outputView } from '../../lib/render/output-view.js';
 import { Redactor } from '../../lib/render/redact.js';
-import { resolveAddress } from '../../lib/render/state-view.js';
+import { lookupAddress } from '../../lib/state/index.js';
 import {
   historyText,
   stateEntryView,
@@ -80,7 +80,7 @@ describe('views of the state commands and of output', () => {
   });
 
   it('state show: the entry as text (with the artifact files when read), or its JSON document', () => {
-    const entry = resolveAddress(state, 'webapp-site')!;
+    const entry = lookupAddress(state, 'webapp-site')!;
     assert.equal(entry.type, 'artifact');
     const files = [{ path: 'www/listed.txt', size: 372 }];
     const human = streams();
@@ -97,7 +97,7 @@ describe('views of the state commands and of output', () => {
     assert.equal(doc['lineage'], LINEAGE);
     assert.match(json.out.text, /"www\/listed\.txt"/);
     const service = streams();
-    show(stateEntryView, { state, entry: resolveAddress(state, 'service.app')! }, service, false);
+    show(stateEntryView, { state, entry: lookupAddress(state, 'service.app')! }, service, false);
     assert.match(service.out.text, /container-app/);
   });
 
