@@ -166,7 +166,7 @@ function withCallPosition(ins: InstructionRecord): InstructionRecord {
 
 /** A change read from a file, with `after` given back from its instruction where the file leaves it out. */
 function withShownArgs(change: ChangeRecord, instructions: readonly InstructionRecord[]): ChangeRecord {
-  if (change.after !== undefined || change.instruction === undefined || change.action === 'delete') return change;
+  if (change.after !== undefined || change.instruction === undefined) return change;
   const ins = Number.isSafeInteger(change.instruction) ? instructions[change.instruction] : undefined;
   return ins === undefined ? change : { ...change, after: ins.args };
 }
