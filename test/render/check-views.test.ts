@@ -6,21 +6,10 @@ import type { EnclaveStatus } from '../../lib/apply/index.js';
 import type { Problem } from '../../lib/plan/index.js';
 import { driftView, validateView } from '../../lib/render/check-views.js';
 import { statusView } from '../../lib/render/status-view.js';
-import { show, type Output, type Streams } from '../../lib/render/view.js';
+import { show } from '../../lib/render/view.js';
 import type { JsonObject } from '../../lib/util/json.js';
 import { schemaValidator } from '../../lib/util/schema.js';
-
-class Buffer implements Output {
-  text = '';
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-function streams(): Streams & { out: Buffer; err: Buffer } {
-  return { out: new Buffer(), err: new Buffer() };
-}
+import { bufferStreams as streams } from './buffer-streams.js';
 
 function validJson(text: string, schema: string): JsonObject {
   const doc = JSON.parse(text) as JsonObject;

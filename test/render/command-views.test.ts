@@ -13,26 +13,14 @@ import { serializePlan } from '../../lib/planfile/index.js';
 import { applyPlanView, applyStatusView, approvedView, startApplyProgress, unverifiedPlanView } from '../../lib/render/apply-command-view.js';
 import { destroyedPackageView, destroyedView, destroyingPackageView, destroyingView } from '../../lib/render/destroy-view.js';
 import { packagelessPlanView, planView, savedPlanView, type PlanShown } from '../../lib/render/plan-command-view.js';
-import { show, type Output, type Streams } from '../../lib/render/view.js';
+import { show } from '../../lib/render/view.js';
 import { emptyState, type State } from '../../lib/state/index.js';
 import type { JsonObject } from '../../lib/util/json.js';
 import { PACKAGE_ROOT } from '../../lib/util/package-info.js';
 import { schemaValidator } from '../../lib/util/schema.js';
 import { applyForTests } from '../plan/simulate.js';
 import { fixtureText } from './helpers.js';
-
-class Buffer implements Output {
-  text = '';
-  constructor(readonly isTTY = false) {}
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-function streams(): Streams & { out: Buffer; err: Buffer } {
-  return { out: new Buffer(), err: new Buffer() };
-}
+import { bufferStreams as streams, TextBuffer } from './buffer-streams.js';
 
 const LINEAGE = '00000000-0000-4000-8000-000000000000';
 
@@ -75,7 +63,7 @@ describe('views of plan, apply and destroy', () => {
     });
 
     it('human: coloured on a terminal, and the containers no state names follow the changes', () => {
-      const s = { out: new Buffer(true), err: new Buffer() };
+      const s = { out: new TextBuffer(true), err: new TextBuffer() };
       show(planView, { ...shown, orphans: [orphan] }, s, false);
       assert.match(s.out.text, /\u001b\[/);
       assert.ok(s.out.text.indexOf(orphan.containerId.slice(0, 12)) > s.out.text.indexOf('service.cache'), s.out.text);

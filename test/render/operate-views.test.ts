@@ -6,20 +6,9 @@ import assert from 'node:assert/strict';
 import type { ServiceStatusRow } from '../../lib/apply/index.js';
 import { filesDownloadedView, filesInspectView } from '../../lib/render/files-view.js';
 import { portView } from '../../lib/render/port-view.js';
-import { show, type Output, type Streams } from '../../lib/render/view.js';
+import { show } from '../../lib/render/view.js';
 import { formatJson } from '../../lib/util/json.js';
-
-class Buffer implements Output {
-  text = '';
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-function streams(): Streams & { out: Buffer; err: Buffer } {
-  return { out: new Buffer(), err: new Buffer() };
-}
+import { bufferStreams as streams } from './buffer-streams.js';
 
 const ports: ServiceStatusRow['ports'] = [
   { id: 'http', number: 80, transportProtocol: 'TCP', applicationProtocol: 'http', hostAddress: '127.0.0.1:32849', hostUrl: 'http://127.0.0.1:32849' },

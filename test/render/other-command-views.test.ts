@@ -9,20 +9,9 @@ import { evalFailedView } from '../../lib/render/eval-view.js';
 import { exportNotesView, exportPrintedView, exportWrittenView } from '../../lib/render/export-view.js';
 import { importedView, importProblemsView } from '../../lib/render/import-view.js';
 import { forceUnlockedView } from '../../lib/render/lock-view.js';
-import { show, type Output, type Streams } from '../../lib/render/view.js';
+import { show } from '../../lib/render/view.js';
 import type { LockInfo } from '../../lib/state/index.js';
-
-class Buffer implements Output {
-  text = '';
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-function streams(): Streams & { out: Buffer; err: Buffer } {
-  return { out: new Buffer(), err: new Buffer() };
-}
+import { bufferStreams as streams } from './buffer-streams.js';
 
 describe('views of force-unlock, import and export', () => {
   it('force-unlock: whose lock was removed', () => {

@@ -4,22 +4,11 @@
 // signature and the file's checksum.
 import assert from 'node:assert/strict';
 import { showView } from '../../lib/render/show-view.js';
-import { show, type Output, type Streams } from '../../lib/render/view.js';
+import { show } from '../../lib/render/view.js';
 import type { JsonObject } from '../../lib/util/json.js';
 import { schemaValidator } from '../../lib/util/schema.js';
 import { fixtureText, planFixture } from './helpers.js';
-
-class Buffer implements Output {
-  text = '';
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-function streams(): Streams & { out: Buffer; err: Buffer } {
-  return { out: new Buffer(), err: new Buffer() };
-}
+import { bufferStreams as streams } from './buffer-streams.js';
 
 describe('show: the view of a saved plan', () => {
   const { loaded } = planFixture('fixtures/packages/deps');

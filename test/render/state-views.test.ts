@@ -19,23 +19,11 @@ import {
   stateRemovedView,
   stateRolledBackView,
 } from '../../lib/render/state-command-views.js';
-import { show, type Output, type Streams } from '../../lib/render/view.js';
+import { show } from '../../lib/render/view.js';
 import { parseState, type HistoryEntry, type State } from '../../lib/state/index.js';
 import type { JsonObject } from '../../lib/util/json.js';
 import { planFixture } from './helpers.js';
-
-class Buffer implements Output {
-  text = '';
-  constructor(readonly isTTY = false) {}
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-function streams(tty = false): Streams & { out: Buffer; err: Buffer } {
-  return { out: new Buffer(tty), err: new Buffer(tty) };
-}
+import { bufferStreams as streams } from './buffer-streams.js';
 
 const LINEAGE = '00000000-0000-4000-8000-000000000000';
 

@@ -4,20 +4,9 @@
 import assert from 'node:assert/strict';
 import type { ResolvedRepository } from '../../lib/package/index.js';
 import { packagesFetchedView, packagesListView } from '../../lib/render/packages-view.js';
-import { show, type Output, type Streams } from '../../lib/render/view.js';
+import { show } from '../../lib/render/view.js';
 import { workspaceCreatedView, workspaceDeletedView, workspaceListView } from '../../lib/render/workspace-view.js';
-
-class Buffer implements Output {
-  text = '';
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-function streams(): Streams & { out: Buffer; err: Buffer } {
-  return { out: new Buffer(), err: new Buffer() };
-}
+import { bufferStreams as streams } from './buffer-streams.js';
 
 const used = [
   { locator: 'github.com/acme/pg', ref: 'v1.2.0', commit: '0123456789abcdef0123', digest: 'sha256:aa', source: 'lock', fetched: false },
