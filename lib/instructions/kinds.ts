@@ -24,7 +24,7 @@
 //            without waiting for the disk (lib/apply/state-writer.ts)
 //   args     its argument keys, exactly those of its type in InstructionArgs
 import type { JsonObject, JsonValue } from '../util/json.js';
-import type { ImageJson, RecipeJson, ServiceConfigJson, TolerationJson } from './shapes.js';
+import type { ImageJson, ReadyConditionJson, RecipeJson, ServiceConfigJson, TolerationJson } from './shapes.js';
 
 // ---- the arguments of each kind (the canonical form the builtins record) ------------------
 
@@ -70,16 +70,7 @@ export interface InstructionArgs {
   set_service: { readonly name: string; readonly config: ServiceConfigJson };
   exec: RecipeStepArgs;
   request: RecipeStepArgs;
-  wait: {
-    readonly service_name: string;
-    readonly recipe: RecipeJson;
-    readonly field: string;
-    readonly assertion: string;
-    readonly target_value: JsonValue;
-    readonly target_type: string;
-    readonly interval: string;
-    readonly timeout: string;
-  };
+  wait: { readonly service_name: string } & ReadyConditionJson;
   verify: { readonly value: string; readonly assertion: string; readonly target_value: JsonValue; readonly target_type: string };
   print: { readonly msg: string };
   render_templates: { readonly name: string; readonly files: { readonly [path: string]: { readonly template: string; readonly data: JsonValue } } };
