@@ -9,6 +9,7 @@ import { diffLines } from 'diff';
 import type { Change, Instruction, PlanSummary, Problem } from '../instructions/index.js';
 import type { JsonValue } from '../util/json.js';
 import { Document, isScalar, visit } from 'yaml';
+import { writeConfigYaml } from './config-yaml.js';
 import { maskPlanView, neutraliseControl, neutraliseInline } from './redact.js';
 import { paint, type Painter } from './style.js';
 
@@ -80,6 +81,11 @@ export function configText(v: JsonValue | undefined): string {
   if (v === undefined) return '';
   const compact = compactForDisplay(v);
   if (compact === undefined) return '{}\n';
+  return writeConfigYaml(compact) ?? libraryYaml(compact);
+}
+
+/** The `yaml` library's text of a compacted configuration: what writeConfigYaml matches, and the fallback where it declines. */
+export function libraryYaml(compact: JsonValue): string {
   const doc = new Document(compact);
   visit(doc, {
     Seq(_, node) {
