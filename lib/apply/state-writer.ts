@@ -49,6 +49,8 @@ export class StateWriter {
   private head: State;
   /** The state as last written (or as read). */
   private written: State;
+  /** `written`'s content text (see contentText), computed when first compared. */
+  private writtenContent: (() => string) | undefined;
   /** Changes handed in, and how many of them are on disk. */
   private seq = 0;
   private writtenSeq = 0;
@@ -146,6 +148,18 @@ export class StateWriter {
     }, delay);
   }
 
+  /** Whether `next` differs from the state as written. */
+  private changed(next: State, content: () => string): boolean {
+    const a = next;
+    const b = this.written;
+    if (a === b) return false;
+    if (a.lineage === null || b.lineage === null || a.serial !== b.serial) return true;
+    // Steps were recorded or dropped: no need to compare the texts of two large states.
+    if (a.steps.length !== b.steps.length || a.services.size !== b.services.size || a.runtimeValues.size !== b.runtimeValues.size) return true;
+    this.writtenContent ??= contentText(b);
+    return content() !== this.writtenContent();
+  }
+
   private async drain(): Promise<void> {
     try {
       // Writes while durable changes wait; deferred ones ride along, or wait for their timer.
@@ -156,12 +170,15 @@ export class StateWriter {
         try {
           const next = ordered(snapshot, this.order);
           const force = this.forceWrite && next.serial === 0;
-          if (differs(next, this.written) || force) {
+          const content = contentText(next);
+          if (this.changed(next, content) || force) {
             const written =
               typeof this.target === 'string' ? await writeState(this.target, next, this.lock) : await this.target.write(this.written, next, this.lock);
             this.forceWrite = false;
             this.writes++;
             this.written = written;
+            // What was written is `next` with a new serial: the same content text, unless the write gave it its lineage.
+            this.writtenContent = written.lineage === next.lineage ? content : undefined;
             this.head = this.head === snapshot ? written : { ...this.head, serial: written.serial, lineage: written.lineage };
           }
           this.writtenSeq = upTo;
@@ -197,11 +214,11 @@ function ordered(state: State, order: ReadonlyMap<string, number>): State {
   return { ...state, steps: steps.map((x) => x.s) };
 }
 
-function differs(a: State, b: State): boolean {
-  if (a === b) return false;
-  if (a.lineage === null || b.lineage === null || a.serial !== b.serial) return true;
-  // Steps were recorded or dropped: no need to compare the texts of two large states.
-  if (a.steps.length !== b.steps.length || a.services.size !== b.services.size || a.runtimeValues.size !== b.runtimeValues.size) return true;
-  const text = (s: State): string => serializeState({ ...s, serial: s.serial + 1 });
-  return text(a) !== text(b);
+/**
+ * A state's text with one serial for all (the lowest valid), computed on first use: two
+ * states of one serial and lineage with the same content text are the same state.
+ */
+function contentText(state: State): () => string {
+  let text: string | undefined;
+  return () => (text ??= serializeState({ ...state, serial: 1 }));
 }

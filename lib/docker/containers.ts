@@ -7,18 +7,29 @@ import { engineMessage, shortId, type DockerodeError } from './docker-errors.js'
 import { demuxDockerStream, type DemuxedOutput } from './docker-stream.js';
 import { RuntimeError, type ExecResult, type FileMount, checkMountPath, collectStream, relocateArchive } from '../runtime/index.js';
 import type { DockerContext } from './context.js';
+import { engineGet, engineRequest } from './engine-http.js';
 
+/** A plain GET (engine-http.ts), so the read paths of apply and status never load dockerode. */
 export function inspectContainer(ctx: DockerContext, id: string, who: string): Promise<Docker.ContainerInspectInfo> {
   return ctx.call(
     `inspecting ${who}`,
-    () => ctx.docker.getContainer(id).inspect(),
+    () => engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(id)}/json`),
     (err) => (err.statusCode === 404 ? new RuntimeError('not-found', `the container of ${who} (${shortId(id)}) no longer exists`) : undefined),
   );
 }
 
-export async function putFiles(ctx: DockerContext, container: Docker.Container, file: FileMount, who: string): Promise<void> {
+export function startContainer(ctx: DockerContext, id: string): Promise<unknown> {
+  return engineRequest(ctx.address, { method: 'POST', path: `/containers/${encodeURIComponent(id)}/start` });
+}
+
+/** Removes a container, running or not, with its anonymous volumes. */
+export function removeContainer(ctx: DockerContext, id: string): Promise<unknown> {
+  return engineRequest(ctx.address, { method: 'DELETE', path: `/containers/${encodeURIComponent(id)}`, query: { force: 'true', v: 'true' } });
+}
+
+export async function putFiles(ctx: DockerContext, id: string, file: FileMount, who: string): Promise<void> {
   const archive = await relocateArchive(file.archive, file.mountPath);
-  await ctx.call(`copying files to ${file.mountPath} in ${who}`, () => container.putArchive(archive, { path: '/' }));
+  await ctx.call(`copying files to ${file.mountPath} in ${who}`, () => ctx.docker.getContainer(id).putArchive(archive, { path: '/' }));
 }
 
 export async function getPath(ctx: DockerContext, id: string, path: string, who: string): Promise<Buffer> {

@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { createRequire } from 'node:module';
 import { asDockerodeError, engineMessage, isUnreachable, tlsError, unreachableError, type DockerodeError } from './docker-errors.js';
 import { RuntimeError, type ImageOutcome } from '../runtime/index.js';
-import { addressOf, type EngineAddress } from './engine-http.js';
+import { addressOf, type EngineAddress, type EngineCall } from './engine-http.js';
 import { dockerodeOptions, parseHost, resolveEngine, type EngineEndpoint } from './endpoint.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -52,7 +52,7 @@ export class DockerContext {
   constructor(options: DockerRuntimeOptions = {}) {
     const engine = options.engine ?? engineFor(options.socketPath);
     this.dockerOptions = dockerodeOptions(engine) as Docker.DockerOptions;
-    this.address = addressOf(engine, (path, query) => this.dialGet(path, query));
+    this.address = addressOf(engine, (call) => this.dial(call));
     this.endpoint = engine.endpoint;
     this.engine = engine;
     // A remote engine's ports must be reachable from this machine: bound on all its addresses.
@@ -62,15 +62,25 @@ export class DockerContext {
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
   }
 
-  /** A GET through dockerode's transport (ssh://, which node:http cannot speak). */
-  private dialGet(path: string, query: Record<string, string>): Promise<unknown> {
+  /** An engine call through dockerode's transport (ssh://, which node:http cannot speak). */
+  private dial(call: EngineCall): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.docker.modem.dial(
         {
-          path: `${path}?`,
-          method: 'GET',
-          options: query,
-          statusCodes: { 200: true, 304: true, 400: 'bad parameter', 404: 'no such object', 409: 'conflict', 500: 'server error' },
+          path: `${call.path}?`,
+          method: call.method,
+          // An empty body is left out (docker-modem drops `{}`): starting a container refuses any body.
+          options: { _query: call.query ?? {}, _body: call.body ?? {} },
+          statusCodes: {
+            200: true,
+            201: true,
+            204: true,
+            304: call.method === 'GET' ? true : 'not modified',
+            400: 'bad parameter',
+            404: 'no such object',
+            409: 'conflict',
+            500: 'server error',
+          },
         },
         (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
       );
@@ -96,6 +106,11 @@ export class DockerContext {
 
   lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return locks.run(`${this.endpoint}|${key}`, fn);
+  }
+
+  /** Beside other shared holders of the key, never beside a `lock` holder (keyed-lock.ts). */
+  lockShared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return locks.runShared(`${this.endpoint}|${key}`, fn);
   }
 
   async call<T>(what: string, fn: () => Promise<T>, special?: (err: DockerodeError) => RuntimeError | undefined): Promise<T> {

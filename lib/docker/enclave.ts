@@ -16,7 +16,8 @@ import {
   type EnclaveResources,
   type VolumeSummary,
 } from '../runtime/index.js';
-import { engineGet } from './engine-http.js';
+import { engineGet, engineRequest } from './engine-http.js';
+import { removeContainer } from './containers.js';
 import { ipv4Number, ipv4Range, ipv4Text } from './addresses.js';
 import { checkLineage, checkServiceName, LABEL_LINEAGE, LABEL_PROBE, LABEL_SERVICE, LABEL_TASK, LABEL_VOLUME_KEY, networkName, ownLabels } from './naming.js';
 import { crashPoint } from '../util/crash-point.js';
@@ -32,17 +33,18 @@ export async function ensureEnclave(ctx: DockerContext, lineage: string): Promis
     await removeProbes(ctx, lineage);
     if (existing) return existing;
     const name = networkName(lineage);
-    const create = (subnet: { Subnet: string; Gateway?: string } | undefined): Promise<Docker.Network> =>
+    const create = (subnet: { Subnet: string; Gateway?: string } | undefined): Promise<{ id: string }> =>
       ctx.call(
         `creating network '${name}'`,
-        () =>
-          ctx.docker.createNetwork({
+        async () => ({
+          id: await createNetwork(ctx, {
             Name: name,
             Driver: 'bridge',
             CheckDuplicate: true,
             Labels: ownLabels(lineage, undefined, {}),
             ...(subnet ? { IPAM: { Driver: 'default', Config: [subnet] } } : {}),
           }),
+        }),
         (err) => (err.statusCode === 409 ? new RuntimeError('name-conflict', `a network named '${name}' already exists`) : undefined),
       );
     // A conflict on the name: an earlier attempt killed while the engine was still
@@ -79,6 +81,15 @@ export async function ensureEnclave(ctx: DockerContext, lineage: string): Promis
     const network = await create(undefined).catch(async (err: unknown) => ({ id: (await adoptOnConflict(err)).networkId }));
     return { lineage, networkId: network.id, networkName: name };
   });
+}
+
+/** Creates a network (the engine's NetworkCreateRequest); resolves with its id. */
+async function createNetwork(ctx: DockerContext, request: Record<string, unknown>): Promise<string> {
+  return (await engineRequest<{ Id: string }>(ctx.address, { method: 'POST', path: '/networks/create', body: request })).Id;
+}
+
+function removeNetwork(ctx: DockerContext, id: string): Promise<unknown> {
+  return engineRequest(ctx.address, { method: 'DELETE', path: `/networks/${id}` });
 }
 
 export async function inspectEnclave(ctx: DockerContext, lineage: string): Promise<EnclaveResources> {
@@ -141,7 +152,7 @@ export async function removeEnclave(ctx: DockerContext, lineage: string, options
         if (c === undefined || c.networks[found.network.networkName] === undefined) continue;
         const network = found.network.networkId;
         await ctx.callTolerating(404, `disconnecting container ${shortId(c.id)} from ${found.network.networkName}`, () =>
-          ctx.docker.getNetwork(network).disconnect({ Container: c.id, Force: true }),
+          engineRequest(ctx.address, { method: 'POST', path: `/networks/${network}/disconnect`, body: { Container: c.id, Force: true } }),
         );
       }
     }
@@ -152,11 +163,17 @@ export async function removeEnclave(ctx: DockerContext, lineage: string, options
     const remover = async (): Promise<void> => {
       for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
         const id = c.id;
-        await ctx.callTolerating(404, `removing container ${c.containerName}`, () => ctx.docker.getContainer(id).remove({ force: true, v: true }));
+        await ctx.callTolerating(404, `removing container ${c.containerName}`, () => removeContainer(ctx, id));
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, remover));
-    await Promise.all(found.volumes.map((v) => ctx.callTolerating(404, `removing volume ${v.name}`, () => ctx.docker.getVolume(v.name).remove())));
+    await Promise.all(
+      found.volumes.map((v) =>
+        ctx.callTolerating(404, `removing volume ${v.name}`, () =>
+          engineRequest(ctx.address, { method: 'DELETE', path: `/volumes/${encodeURIComponent(v.name)}` }),
+        ),
+      ),
+    );
     if (found.network) {
       const id = found.network.networkId;
       // A busy engine may still be detaching the containers just removed ("has active
@@ -164,7 +181,7 @@ export async function removeEnclave(ctx: DockerContext, lineage: string, options
       const deadline = Date.now() + 20_000;
       for (let attempt = 1; ; attempt++) {
         try {
-          await ctx.callTolerating(404, `removing network ${found.network.networkName}`, () => ctx.docker.getNetwork(id).remove());
+          await ctx.callTolerating(404, `removing network ${found.network.networkName}`, () => removeNetwork(ctx, id));
           break;
         } catch (err) {
           if (Date.now() > deadline || !/active endpoints/i.test((err as Error).message)) throw err;
@@ -187,17 +204,18 @@ async function freeSubnet(ctx: DockerContext, lineage: string): Promise<{ Subnet
   try {
     // Labelled with the lineage (already in the state file when this runs), so that a
     // probe a crash leaves behind is found and removed by the next apply or destroy.
-    const probe = await ctx.docker.createNetwork({
+    const probe = await createNetwork(ctx, {
       Name: `starform-probe-${randomBytes(6).toString('hex')}`,
       Driver: 'bridge',
       Labels: { [LABEL_PROBE]: 'true', [LABEL_LINEAGE]: lineage },
     });
     crashPoint('enclave-probe-created');
     try {
-      const config = ((await probe.inspect()) as Docker.NetworkInspectInfo).IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'));
+      const info = await engineGet<Docker.NetworkInspectInfo>(ctx.address, `/networks/${probe}`);
+      const config = info.IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'));
       return config?.Subnet ? { Subnet: config.Subnet, ...(config.Gateway ? { Gateway: config.Gateway } : {}) } : undefined;
     } finally {
-      await probe.remove().catch(() => undefined);
+      await removeNetwork(ctx, probe).catch(() => undefined);
     }
   } catch {
     return undefined;
@@ -264,7 +282,7 @@ async function findProbes(ctx: DockerContext, lineage: string): Promise<EnclaveI
 
 async function removeProbes(ctx: DockerContext, lineage: string, probes?: readonly EnclaveInfo[]): Promise<void> {
   for (const probe of probes ?? (await findProbes(ctx, lineage))) {
-    await ctx.callTolerating(404, `removing probe network ${probe.networkName}`, () => ctx.docker.getNetwork(probe.networkId).remove());
+    await ctx.callTolerating(404, `removing probe network ${probe.networkName}`, () => removeNetwork(ctx, probe.networkId));
   }
 }
 
@@ -291,17 +309,18 @@ export async function attachToEnclave(
   checkLineage(lineage);
   checkServiceName(alias);
   const enclave = await ensureEnclave(ctx, lineage);
-  const network = ctx.docker.getNetwork(enclave.networkId);
+  const network = (action: 'connect' | 'disconnect', body: unknown): Promise<unknown> =>
+    engineRequest(ctx.address, { method: 'POST', path: `/networks/${enclave.networkId}/${action}`, body });
   const what = `attaching container ${shortId(containerId)} to ${enclave.networkName} as '${alias}'`;
   await ctx.lock(`enclave-addresses:${lineage}`, async () => {
     const before = await lookupContainer(ctx, containerId);
     if (before === undefined) throw new RuntimeError('not-found', `container ${shortId(containerId)} no longer exists`);
     if (before.networks[enclave.networkName] !== undefined) {
-      await ctx.call(what, () => network.disconnect({ Container: containerId, Force: true }));
+      await ctx.call(what, () => network('disconnect', { Container: containerId, Force: true }));
     }
     const ip = options.ipAddress !== undefined && (await keepableAddress(ctx, enclave, options.ipAddress)) ? options.ipAddress : undefined;
     await ctx.call(what, () =>
-      network.connect({ Container: containerId, EndpointConfig: { Aliases: [alias], ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) } }),
+      network('connect', { Container: containerId, EndpointConfig: { Aliases: [alias], ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) } }),
     );
   });
   const after = await lookupContainer(ctx, containerId);

@@ -68,7 +68,9 @@ export async function lookupContainer(
 }
 
 export async function inspectForeignContainer(ctx: DockerContext, nameOrId: string): Promise<ForeignContainer | undefined> {
-  const info = await ctx.callTolerating(404, `inspecting container '${nameOrId}'`, () => ctx.docker.getContainer(nameOrId).inspect());
+  const info = await ctx.callTolerating(404, `inspecting container '${nameOrId}'`, () =>
+    engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(nameOrId)}/json`),
+  );
   if (info === undefined) return undefined;
   const networks = Object.entries(info.NetworkSettings?.Networks ?? {})
     .map(([network, n]) => ({ network, ipAddress: n.IPAddress ?? '' }))

@@ -20,6 +20,7 @@ import {
 import { registryDigest as registryDigestAt } from './image-identity.js';
 import { progressReporter, readImageStream } from './image-progress.js';
 import type { DockerContext } from './context.js';
+import { engineGet } from './engine-http.js';
 
 export async function imageExists(ctx: DockerContext, ref: string): Promise<boolean> {
   return (await imageId(ctx, ref)) !== undefined;
@@ -147,7 +148,8 @@ async function imageId(ctx: DockerContext, ref: string): Promise<string | undefi
   try {
     const info = await ctx.call(
       `inspecting image '${ref}'`,
-      () => ctx.docker.getImage(ref).inspect(),
+      // A plain GET (engine-http.ts): an apply whose images are all present never loads dockerode.
+      () => engineGet<{ Id: string }>(ctx.address, `/images/${ref}/json`),
       (err) => (err.statusCode === 404 ? new RuntimeError('image-not-found', ref) : undefined),
     );
     return info.Id;

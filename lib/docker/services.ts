@@ -24,6 +24,7 @@ import {
   checkMountPath,
 } from '../runtime/index.js';
 import { addressError } from './addresses.js';
+import { engineGet, engineRequest } from './engine-http.js';
 import { deviceMapping, gpuHostConfig, hostAccessConfig } from './host-config.js';
 import {
   checkLineage,
@@ -41,7 +42,7 @@ import {
 } from './naming.js';
 import { probeDirect, waitForTcp } from './tcp-wait.js';
 import type { DockerContext } from './context.js';
-import { createError, envList, inspectContainer, logs, putFiles } from './containers.js';
+import { createError, envList, inspectContainer, logs, putFiles, removeContainer, startContainer } from './containers.js';
 import { ensureEnclave, keepableAddress, staticAddress } from './enclave.js';
 
 interface PortLabelEntry {
@@ -58,21 +59,25 @@ export async function createService(ctx: DockerContext, lineage: string, spec: S
     const placeholder = spec.ipAddressPlaceholder ?? '';
     const mentions = (s: string): boolean => placeholder !== '' && s.includes(placeholder);
     const usesPlaceholder = [...(spec.entrypoint ?? []), ...(spec.cmd ?? []), ...Object.values(spec.env ?? {})].some(mentions);
-    if (spec.ipAddress !== undefined || usesPlaceholder) {
-      // The address is chosen (or the kept one claimed) and the container started under
-      // one lock, so that two services never pick the same one.
+    if (spec.ipAddress !== undefined && !usesPlaceholder) {
+      // Keeping an address is best effort: on a network without a subnet of its own (made
+      // by an older starform) or when the address was taken meanwhile, the engine picks
+      // one, and the caller sees the new address in the result. Services keeping their own
+      // (distinct) addresses start side by side; one picking a free address (below) waits
+      // for them, so it never picks an address being claimed.
+      return ctx.lockShared(`enclave-addresses:${lineage}`, async () => {
+        const kept = (await keepableAddress(ctx, enclave, spec.ipAddress!)) ? spec.ipAddress : undefined;
+        if (kept === undefined) return createServiceContainer(ctx, lineage, enclave, spec, who);
+        return createServiceContainer(ctx, lineage, enclave, spec, who, kept).catch((err: unknown) => {
+          if (!(err instanceof RuntimeError && err.code === 'address-in-use')) throw err;
+          return createServiceContainer(ctx, lineage, enclave, spec, who);
+        });
+      });
+    }
+    if (usesPlaceholder) {
+      // The address is chosen and the container started under one lock, so that two
+      // services never pick the same one.
       return ctx.lock(`enclave-addresses:${lineage}`, async () => {
-        if (!usesPlaceholder) {
-          // Keeping an address is best effort: on a network without a subnet of its own
-          // (made by an older starform) or when the address was taken meanwhile, the
-          // engine picks one, and the caller sees the new address in the result.
-          const kept = (await keepableAddress(ctx, enclave, spec.ipAddress!)) ? spec.ipAddress : undefined;
-          if (kept === undefined) return createServiceContainer(ctx, lineage, enclave, spec, who);
-          return createServiceContainer(ctx, lineage, enclave, spec, who, kept).catch((err: unknown) => {
-            if (!(err instanceof RuntimeError && err.code === 'address-in-use')) throw err;
-            return createServiceContainer(ctx, lineage, enclave, spec, who);
-          });
-        }
         const address = spec.ipAddress ?? (await staticAddress(ctx, enclave, who));
         const put = (s: string): string => s.split(placeholder).join(address);
         const env = Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, put(v)]));
@@ -122,7 +127,6 @@ async function createServiceContainer(
   });
   const containerName = serviceContainerName(lineage, spec.name);
   const options: Docker.ContainerCreateOptions = {
-    name: containerName,
     Hostname: spec.name,
     Image: spec.image,
     Labels: labels,
@@ -150,22 +154,22 @@ async function createServiceContainer(
       EndpointsConfig: { [enclave.networkName]: { Aliases: [spec.name], ...(address ? { IPAMConfig: { IPv4Address: address } } : {}) } },
     },
   };
-  const container = await ctx.call(
+  const { Id: id } = await ctx.call(
     `creating the container of ${who}`,
-    () => ctx.docker.createContainer(options),
+    () => engineRequest<{ Id: string }>(ctx.address, { method: 'POST', path: '/containers/create', query: { name: containerName }, body: options }),
     (err) => createError(err, who, spec.image, containerName) ?? addressError(err, who, address),
   );
   try {
-    for (const file of spec.files ?? []) await putFiles(ctx, container, file, who);
+    for (const file of spec.files ?? []) await putFiles(ctx, id, file, who);
     // The address first: Docker's "Address already in use" for a fixed address reads like a taken port.
     await ctx.call(
       `starting ${who}`,
-      () => container.start(),
+      () => startContainer(ctx, id),
       (err) => addressError(err, who, address) ?? startError(err, who, spec),
     );
-    return toStatus(ctx, await inspectContainer(ctx, container.id, who));
+    return toStatus(ctx, await inspectContainer(ctx, id, who));
   } catch (err) {
-    await container.remove({ force: true, v: true }).catch(() => undefined);
+    await removeContainer(ctx, id).catch(() => undefined);
     throw err;
   }
 }
@@ -179,7 +183,9 @@ export async function stopService(ctx: DockerContext, ref: ServiceRef, options: 
   await ctx.lock(serviceKey(ref), async () => {
     const info = await requireService(ctx, ref);
     const t = options.timeoutSeconds ?? ctx.stopTimeoutSeconds;
-    await ctx.callTolerating(304, `stopping ${describe(ref)}`, () => ctx.docker.getContainer(info.Id).stop({ t }));
+    await ctx.callTolerating(304, `stopping ${describe(ref)}`, () =>
+      engineRequest(ctx.address, { method: 'POST', path: `/containers/${info.Id}/stop`, query: { t: String(t) }, timeoutMs: (t + 30) * 1000 }),
+    );
   });
 }
 
@@ -191,7 +197,7 @@ export async function startService(ctx: DockerContext, ref: ServiceRef): Promise
       await ctx.callTolerating(
         304,
         `starting ${describe(ref)}`,
-        () => ctx.docker.getContainer(info.Id).start(),
+        () => startContainer(ctx, info.Id),
         (err) => startError(err, describe(ref), { ports }),
       );
     }
@@ -203,7 +209,7 @@ export async function removeService(ctx: DockerContext, ref: ServiceRef): Promis
   return ctx.lock(serviceKey(ref), async () => {
     const info = await resolveService(ctx, ref);
     if (!info) return false;
-    await ctx.callTolerating(404, `removing ${describe(ref)}`, () => ctx.docker.getContainer(info.Id).remove({ force: true, v: true }));
+    await ctx.callTolerating(404, `removing ${describe(ref)}`, () => removeContainer(ctx, info.Id));
     return true;
   });
 }
@@ -263,9 +269,9 @@ export async function waitForPort(ctx: DockerContext, ref: ServiceRef, portId: s
 
 async function findServiceContainer(ctx: DockerContext, lineage: string, name: string): Promise<string | undefined> {
   const list = await ctx.call(`looking up service '${name}'`, () =>
-    ctx.docker.listContainers({
-      all: true,
-      filters: { label: [`${LABEL_LINEAGE}=${lineage}`, `${LABEL_SERVICE}=${name}`] },
+    engineGet<Docker.ContainerInfo[]>(ctx.address, '/containers/json', {
+      all: 'true',
+      filters: JSON.stringify({ label: [`${LABEL_LINEAGE}=${lineage}`, `${LABEL_SERVICE}=${name}`] }),
     }),
   );
   return list[0]?.Id;
@@ -280,7 +286,7 @@ async function resolveService(ctx: DockerContext, ref: ServiceRef): Promise<Dock
   const info = await ctx
     .call(
       `inspecting ${describe(ref)}`,
-      () => ctx.docker.getContainer(id).inspect(),
+      () => engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(id)}/json`),
       (err) => (err.statusCode === 404 ? new RuntimeError('not-found', id) : undefined),
     )
     .catch((err: unknown) => {
@@ -329,7 +335,7 @@ async function ensureVolumes(ctx: DockerContext, lineage: string, dirs: readonly
     const existing = await ctx
       .call(
         `inspecting volume '${name}'`,
-        () => ctx.docker.getVolume(name).inspect(),
+        () => engineGet<Docker.VolumeInspectInfo>(ctx.address, `/volumes/${encodeURIComponent(name)}`),
         (err) => (err.statusCode === 404 ? new RuntimeError('not-found', name) : undefined),
       )
       .catch((err: unknown) => {
@@ -341,7 +347,11 @@ async function ensureVolumes(ctx: DockerContext, lineage: string, dirs: readonly
     }
     if (!existing) {
       await ctx.call(`creating volume '${name}'`, () =>
-        ctx.docker.createVolume({ Name: name, Labels: ownLabels(lineage, undefined, { [LABEL_VOLUME_KEY]: dir.key }) }),
+        engineRequest(ctx.address, {
+          method: 'POST',
+          path: '/volumes/create',
+          body: { Name: name, Labels: ownLabels(lineage, undefined, { [LABEL_VOLUME_KEY]: dir.key }) },
+        }),
       );
     }
     mounts.push({ Type: 'volume', Source: name, Target: checkMountPath(dir.mountPath) });

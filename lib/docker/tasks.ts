@@ -51,7 +51,7 @@ export async function runTask(ctx: DockerContext, lineage: string, spec: TaskSpe
     (err) => createError(err, who, spec.image, name),
   );
   try {
-    for (const file of spec.files ?? []) await putFiles(ctx, container, file, who);
+    for (const file of spec.files ?? []) await putFiles(ctx, container.id, file, who);
     await ctx.call(`starting ${who}`, () => container.start());
     const timeoutMs = spec.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -157,7 +157,7 @@ export async function execInCopy(
 
 export async function copyToService(ctx: DockerContext, ref: ServiceRef, file: FileMount): Promise<void> {
   const info = await requireService(ctx, ref);
-  await putFiles(ctx, ctx.docker.getContainer(info.Id), file, describe(ref));
+  await putFiles(ctx, info.Id, file, describe(ref));
 }
 
 export async function copyFromService(ctx: DockerContext, ref: ServiceRef, path: string): Promise<Buffer> {

@@ -167,6 +167,9 @@ function startWorker(data: WorkerInput): Worker {
 export async function interpretWorker(): Promise<void> {
   const { parentPort, workerData } = await import('node:worker_threads');
   if (parentPort === null) throw new Error('interpretWorker runs only in the interpreter worker');
+  // The interpreter's modules initialise while a prestarted worker waits for its inputs.
+  const interpreter = import('./index.js');
+  interpreter.catch(() => undefined);
   // Started with its inputs, or prestarted by the launcher: then they come as the first message.
   const data = (
     (workerData as WorkerInput | null)?.kind === 'starform-interpret'
@@ -178,7 +181,7 @@ export async function interpretWorker(): Promise<void> {
   let reply: WorkerReply;
   const transfer: ArrayBuffer[] = [];
   try {
-    const { checkPackage } = await import('./index.js');
+    const { checkPackage } = await interpreter;
     // Progress lines go through the main thread: the worker's own stderr is asynchronous and
     // can be cut off when the process ends.
     const report = (line: string): void => parentPort.postMessage({ type: 'report', line } satisfies WorkerReply);

@@ -130,6 +130,13 @@ export interface WriteStateOptions {
   readonly replacingLineage?: boolean;
 }
 
+/**
+ * What this process last wrote at each state file: a write that finds exactly those bytes
+ * there again knows their lineage and serial without parsing and checking them (an apply
+ * writes the state after every step).
+ */
+const lastWritten = new Map<string, { readonly bytes: Uint8Array; readonly lineage: string | null; readonly serial: number }>();
+
 /** Locks whose state file's directory was cleared of temporary files a killed write left. */
 const swept = new WeakSet<StateLock>();
 
@@ -151,7 +158,13 @@ export async function writeState(path: string, state: State, lock: StateLock, op
   lock.assertHolds(file);
   const location = { file };
   const currentBytes = await readFileIfExists(file, WHAT);
-  const current = currentBytes === null ? null : await parseStateFile(file, currentBytes, options.encryption);
+  const remembered = lastWritten.get(file);
+  const current =
+    currentBytes === null
+      ? null
+      : remembered !== undefined && Buffer.compare(remembered.bytes, currentBytes) === 0
+        ? remembered
+        : await parseStateFile(file, currentBytes, options.encryption);
   if (current === null) {
     if (state.serial !== 0) {
       throw new UserError(`the state file has disappeared since serial ${state.serial} was read; not writing`, {
@@ -203,6 +216,7 @@ export async function writeState(path: string, state: State, lock: StateLock, op
     if (err instanceof UserError) throw err;
     throw writeFailure(err, file, rotated ? `The state file (serial ${current!.serial}) is unchanged; its backup is now the same version.` : unchanged);
   }
+  lastWritten.set(file, { bytes: text, lineage: next.lineage, serial: next.serial });
   await noteWritten(file, text);
   return next;
 }
