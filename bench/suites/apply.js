@@ -26,6 +26,8 @@ export const SERVICES = 50;
 export const IMAGE = 'starform-test/busybox:latest';
 /** `starform apply`'s default --parallelism (lib/cli/apply.ts), which the floor uses too. */
 const PARALLELISM = 8;
+/** How many containers `destroy` removes at a time (lib/docker/enclave.ts removeEnclave). */
+const DESTROY_PARALLELISM = 4;
 
 /** The generated package (also the postgres suite's). */
 export function packageSource() {
@@ -112,8 +114,8 @@ export async function run(ctx) {
   const noopClean = [];
   /** @type {Record<string, number[]>} */
   const dc = { first: [], noop: [], change: [], destroy: [] };
-  /** The floor's create-and-start of the 50 (bench/lib/engine-floor.js). @type {number[]} */
-  const floor = [];
+  /** The floor (bench/lib/engine-floor.js): create-and-start, replace and remove of the 50. @type {Record<string, number[]>} */
+  const floor = { first: [], change: [], destroy: [] };
   const floorScript = join(ctx.root, 'bench', 'lib', 'engine-floor.js');
   try {
     for (let r = 0; r < rounds; r++) {
@@ -135,7 +137,9 @@ export async function run(ctx) {
       }
       const name = `r${r}-${process.pid}`;
       try {
-        floor.push(await timed(node, [floorScript, 'up', name, String(SERVICES), String(PARALLELISM), IMAGE], dir));
+        floor.first.push(await timed(node, [floorScript, 'up', name, String(SERVICES), String(PARALLELISM), IMAGE], dir));
+        floor.change.push(await timed(node, [floorScript, 'replace', name, String(SERVICES), String(PARALLELISM), IMAGE], dir));
+        floor.destroy.push(await timed(node, [floorScript, 'remove', name, String(DESTROY_PARALLELISM)], dir));
       } finally {
         await timed(node, [floorScript, 'down', name], dir);
       }
@@ -146,11 +150,11 @@ export async function run(ctx) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const fl = median(floor);
   /** @type {string[][]} */
   const rows = [];
   /**
-   * @param {string} phase
+   * The phase against compose (issue 19's target) and, where it has one, against the floor.
+   * @param {'first' | 'change' | 'destroy'} phase
    * @param {number} limit  the most starform's time may be, as a fraction of compose's
    */
   const againstCompose = (phase, limit) => {
@@ -159,17 +163,19 @@ export async function run(ctx) {
     const ratio = c ? s / c : null;
     const verdict = ratio === null ? 'n/a' : ratio <= limit ? 'met' : 'MISSED';
     rows.push([phase, s.toFixed(0), c === null ? 'n/a' : c.toFixed(0), ratio === null ? '' : `${ratio.toFixed(2)}x compose`, `<= ${limit}x compose`, verdict]);
+    const f = median(floor[phase]);
+    const vsFloor = s / f;
+    const fc = c ? ` (${(f / c).toFixed(2)}x compose)` : '';
+    rows.push([
+      `  vs floor`,
+      '',
+      `floor ${f.toFixed(0)}${fc}`,
+      `${vsFloor.toFixed(2)}x floor`,
+      phase === 'first' ? '<= 1.3x floor' : '',
+      phase === 'first' ? (vsFloor <= 1.3 ? 'met' : 'MISSED') : '',
+    ]);
   };
   againstCompose('first', 0.6);
-  const firstVsFloor = median(sf.first) / fl;
-  rows.push([
-    'first vs floor',
-    median(sf.first).toFixed(0),
-    `floor ${fl.toFixed(0)}`,
-    `${firstVsFloor.toFixed(2)}x floor`,
-    '<= 1.3x floor',
-    firstVsFloor <= 1.3 ? 'met' : 'MISSED',
-  ]);
   const noop = median(sf.noop);
   rows.push(['noop', noop.toFixed(0), haveCompose ? median(dc.noop).toFixed(0) : 'n/a', '', '<= 150 ms', noop <= 150 ? 'met' : 'MISSED']);
   if (noopClean.length > 0) {
@@ -178,11 +184,14 @@ export async function run(ctx) {
   }
   againstCompose('change', 0.4);
   againstCompose('destroy', 0.3);
-  rows.push([`floor: ${SERVICES} create+start, ${PARALLELISM} at a time`, fl.toFixed(0), '', '', 'engine API, no client library', '']);
   for (const { label, env } of envs) {
     rows.push([`node -e 0${label ? `, ${label}` : ''}`, (await nodeStartupMs(ctx.runs, env)).toFixed(0), '', '', "Node's own start-up", '']);
   }
   console.log(`apply: ${SERVICES} services, median of ${rounds} round(s), whole process`);
+  console.log(
+    `floor (bench/lib/engine-floor.js): the same containers straight through the engine API, ${PARALLELISM} at a time ` +
+      `(create+start; remove and create+start again; remove, ${DESTROY_PARALLELISM} at a time)`,
+  );
   console.log(formatTable(['phase', 'starform ms', 'compose ms', 'ratio', 'target (issue 19)', ''], rows));
   if (!haveCompose) console.log('docker-compose is not installed (apt-get install docker-compose) — starform measured alone');
   return { ok: await swarm(ctx) };

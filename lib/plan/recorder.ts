@@ -72,14 +72,15 @@ const UNKNOWN_POSITION: SourcePosition = Object.freeze({ file: '<unknown>', line
 
 /** The Starlark call stack of a thread, outermost first, in the plan model's form. */
 function stackOf(thread: Thread): StackFrame[] {
-  return thread.callStack().map((f) => ({ function: f.name, file: f.file, line: f.line, col: f.col }));
+  // Keys in canonical order, as the plan file and its checksum write them (JSON.stringify then suffices).
+  return thread.callStack().map((f) => ({ col: f.col, file: f.file, function: f.name, line: f.line }));
 }
 
 /** The position of the innermost frame (the call site of the built-in being run). */
 function positionOf(stack: readonly StackFrame[]): SourcePosition {
   if (stack.length === 0) return UNKNOWN_POSITION;
   const f = stack[stack.length - 1];
-  return { file: f.file, line: f.line, col: f.col };
+  return { col: f.col, file: f.file, line: f.line };
 }
 
 /** The display path of the module making the current call (for relative locators). */
@@ -97,7 +98,7 @@ export function problemFromEvalError(e: EvalError): Problem {
   for (let i = e.callStack.length - 1; i >= 0; i--) {
     const f = e.callStack[i];
     if (f.file === '<builtin>') continue;
-    stack.push({ function: f.name, file: f.file, line: f.line, col: f.col });
+    stack.push({ col: f.col, file: f.file, function: f.name, line: f.line });
   }
   return { message: e.msg, position: positionOf(stack), stack };
 }

@@ -24,8 +24,8 @@
 import { UserError, bulletList } from '../util/errors.js';
 import { openBytes, sealBytes, type Encryption } from '../util/envelope.js';
 import { atomicWriteFile, checkFormatVersion, decodeText, ioError, readFileIfExists } from '../util/files.js';
-import { jsonDigest, type Digest } from '../util/hash.js';
-import { formatJson, parseJson, type JsonObject } from '../util/json.js';
+import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
+import { formatJson, parseJson, recordsCanonicalJson, type JsonObject } from '../util/json.js';
 import { STARFORM_VERSION } from '../util/package-info.js';
 import type { ChangeCore, InstructionCore, SavedPlan } from './model.js';
 import * as v1 from './planfile-v1.js';
@@ -76,7 +76,9 @@ export function serializePlan(
   options: SerializeOptions = {},
 ): SerializedPlan {
   const body = v1.encode(plan, starformVersion);
-  const checksum = jsonDigest(body);
+  // The checksum's canonical text and the file's one-line records are the same texts, made once.
+  const recordTexts = new Map<object, string>();
+  const checksum = digestOf(recordsCanonicalJson(body, recordTexts));
   const signed = options.signWith === undefined ? undefined : signChecksum(checksum, options.signWith);
   const file = {
     ...body,
@@ -85,7 +87,7 @@ export function serializePlan(
   };
   const { problems } = v1.check(file);
   if (problems.length > 0) throw new Error(`refusing to write an invalid plan:\n${bulletList(problems)}`);
-  return { text: formatJson(file, { leadingKeys: v1.LEADING_KEYS, oneLineFrom: 2 }), checksum };
+  return { text: formatJson(file, { leadingKeys: v1.LEADING_KEYS, oneLineFrom: 2, recordTexts }), checksum };
 }
 
 /** Writes a plan file atomically, mode 0600 (an existing file too); returns its checksum. */

@@ -259,18 +259,65 @@ export interface FormatOptions {
    * of the compact form. Default: none.
    */
   readonly oneLineFrom?: number;
+  /**
+   * The canonical texts of records at depth `oneLineFrom` (from recordsCanonicalJson): a
+   * record's one-line form is its canonical text, so a text made for a checksum is not
+   * made again for the file.
+   */
+  readonly recordTexts?: ReadonlyMap<object, string>;
 }
 
 /** Deterministic readable JSON (sorted keys, indented), ending in a newline. */
 export function formatJson(value: JsonValue, options: FormatOptions = {}): string {
   const indent = ' '.repeat(options.indent ?? 2);
-  return serialize(value, { indent, leadingKeys: options.leadingKeys ?? [], oneLineFrom: options.oneLineFrom ?? Infinity }) + '\n';
+  const texts = options.recordTexts !== undefined ? { recordTexts: options.recordTexts } : {};
+  return serialize(value, { indent, leadingKeys: options.leadingKeys ?? [], oneLineFrom: options.oneLineFrom ?? Infinity, ...texts }) + '\n';
+}
+
+/**
+ * canonicalJson of a document whose top-level values are lists or maps of records (a plan
+ * file's body), built from each record's canonical text, which it leaves in `texts` for
+ * formatJson's `recordTexts` (with `oneLineFrom: 2`, the records' depth).
+ */
+export function recordsCanonicalJson(doc: JsonObject, texts: Map<object, string>): string {
+  const record = (v: JsonValue): string => {
+    if (typeof v !== 'object' || v === null) return canonicalJson(v);
+    let text = texts.get(v);
+    if (text === undefined) {
+      text = canonicalJson(v);
+      texts.set(v, text);
+    }
+    return text;
+  };
+  const container = (v: JsonValue, of: (e: JsonValue) => string): string | undefined => {
+    if (typeof v !== 'object' || v === null) return undefined;
+    if (Array.isArray(v)) {
+      const items = v as readonly JsonValue[];
+      let out = '[';
+      for (let i = 0; i < items.length; i++) {
+        // A hole or undefined is not JSON: canonicalJson of the whole says where.
+        if (items[i] === undefined) return undefined;
+        out += (i > 0 ? ',' : '') + of(items[i]!);
+      }
+      return out + ']';
+    }
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    const obj = v as JsonObject;
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
+    return '{' + keys.map((k) => JSON.stringify(k) + ':' + of(obj[k]!)).join(',') + '}';
+  };
+  const level1 = (v: JsonValue): string => container(v, record) ?? canonicalJson(v);
+  return container(doc, level1) ?? canonicalJson(doc);
 }
 
 interface SerializeOptions {
   readonly indent: string;
   readonly leadingKeys: readonly string[];
   readonly oneLineFrom: number;
+  readonly recordTexts?: ReadonlyMap<object, string>;
 }
 
 function serialize(root: JsonValue, options: SerializeOptions): string {
@@ -305,6 +352,11 @@ function serialize(root: JsonValue, options: SerializeOptions): string {
     if (!isArray && proto !== Object.prototype && proto !== null) {
       const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
       throw new TypeError(`${path}: a ${name} is not a JSON value`);
+    }
+    const known = depth === oneLineFrom ? options.recordTexts?.get(value) : undefined;
+    if (known !== undefined) {
+      parts.push(known);
+      return;
     }
     if (depth >= oneLineFrom && inCanonicalOrder(value, depth)) {
       // A one-line record already in canonical order (and without cycles: the walk is

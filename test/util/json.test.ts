@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UserError } from '../../lib/util/errors.js';
-import { canonicalJson, canonicalRecord, formatJson, locateJsonError, parseJson, type JsonObject, type JsonValue } from '../../lib/util/json.js';
+import {
+  canonicalJson,
+  canonicalRecord,
+  formatJson,
+  locateJsonError,
+  parseJson,
+  recordsCanonicalJson,
+  type JsonObject,
+  type JsonValue,
+} from '../../lib/util/json.js';
 
 describe('util/json', () => {
   describe('canonicalJson', () => {
@@ -46,6 +55,36 @@ describe('util/json', () => {
           assert.equal(canonicalJson(shuffled), text);
         }),
       );
+    });
+  });
+
+  describe('recordsCanonicalJson', () => {
+    // Documents shaped like a plan file's body: top-level lists and maps of records, and scalars.
+    const documents = fc.dictionary(fc.string(), fc.oneof(fc.array(fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue()), fc.jsonValue()));
+    const reversed = (value: unknown): JsonObject =>
+      JSON.parse(JSON.stringify(value), function (this: unknown, _k, v: unknown) {
+        if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).reverse());
+        return v;
+      }) as JsonObject;
+
+    it('is canonicalJson of the document, and its record texts leave formatJson unchanged (property)', () => {
+      fc.assert(
+        fc.property(documents, (value) => {
+          const doc = reversed(value);
+          const texts = new Map<object, string>();
+          assert.equal(recordsCanonicalJson(doc, texts), canonicalJson(doc));
+          const options = { leadingKeys: ['b', 'a'], oneLineFrom: 2 };
+          assert.equal(formatJson(doc, { ...options, recordTexts: texts }), formatJson(doc, options));
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('leaves out undefined values and refuses what JSON cannot carry, as canonicalJson does', () => {
+      const texts = new Map<object, string>();
+      assert.equal(recordsCanonicalJson({ a: undefined, b: [{ y: 1, x: 2 }] } as unknown as JsonObject, texts), '{"b":[{"x":2,"y":1}]}');
+      assert.throws(() => recordsCanonicalJson({ a: [undefined] } as unknown as JsonObject, new Map()), TypeError);
+      assert.throws(() => recordsCanonicalJson({ a: [{ n: NaN }] } as unknown as JsonObject, new Map()), TypeError);
     });
   });
 

@@ -29,7 +29,7 @@ export function defineArtifactBuiltins(b: PlanBuilder, def: Def): void {
     const name = a.name ?? recorder.generatedArtifactName(jsonDigest(filesArg));
     b.record('render_templates', { name, files: filesArg }, ctx.thread, {
       description: a.description ?? `Rendering a template to a files artifact with name '${name}'`,
-      declares: { type: 'artifact', name },
+      declares: { name, type: 'artifact' },
     });
     return fromUtf8(name);
   });
@@ -41,7 +41,7 @@ export function defineArtifactBuiltins(b: PlanBuilder, def: Def): void {
     const name = a.name ?? recorder.generatedArtifactName(digest);
     b.record('upload_files', { name, src: a.src, digest, files: manifest }, ctx.thread, {
       description: a.description ?? `Uploading file '${a.src}' to files artifact '${name}'`,
-      declares: { type: 'artifact', name },
+      declares: { name, type: 'artifact' },
     });
     return fromUtf8(name);
   });
@@ -51,7 +51,7 @@ export function defineArtifactBuiltins(b: PlanBuilder, def: Def): void {
     b.record('store_service_files', { name, service_name: a.service_name, src: a.src }, ctx.thread, {
       description: a.description ?? `Storing files from service '${a.service_name}' at path '${a.src}' to files artifact with name '${name}'`,
       services: [a.service_name],
-      declares: { type: 'artifact', name },
+      declares: { name, type: 'artifact' },
     });
     return fromUtf8(name);
   });

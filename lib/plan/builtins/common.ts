@@ -224,7 +224,7 @@ export class PlanBuilder {
       'add_service',
       binding !== undefined ? { binding: bindingJson(binding), config, name } : { config, name },
       {
-        declares: { type: 'service', name },
+        declares: { name, type: 'service' },
         services: [],
         artifacts: mountedArtifacts(config),
         produces: ['ip_address', 'hostname'],
