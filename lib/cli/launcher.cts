@@ -118,6 +118,13 @@ export async function launch(argv: string[]): Promise<void> {
   process.stdout.write('', () => process.stderr.write('', () => process.exit()));
 }
 
+/**
+ * The interpreter thread's young generation, capped: V8 lets it grow to 32 MB, which a
+ * 1,000-service plan fills and keeps resident at the process's peak; at 6 MB the peak is
+ * ~8 MB lower and the time the same (issue 19; lib/plan/interpret-worker.ts uses the same).
+ */
+const INTERPRETER_LIMITS = { maxYoungGenerationSizeMb: 6 } as const;
+
 /** Where a prestarted interpreter worker waits for lib/plan/interpret-worker.ts to take it. */
 export const PRESTARTED_INTERPRETER = Symbol.for('starform.prestarted-interpreter');
 
@@ -147,7 +154,7 @@ function prestartInterpreter(argv: readonly string[]): void {
     }
   }
   const code = `require(${JSON.stringify(__filename)}).loadBundle(${JSON.stringify(BUNDLE_DIR)}).cli.interpretWorker();`;
-  const worker = new Worker(code, { eval: true });
+  const worker = new Worker(code, { eval: true, resourceLimits: INTERPRETER_LIMITS });
   const held: PrestartedInterpreter = { worker, exited: false };
   worker.on('error', () => (held.exited = true));
   worker.on('exit', () => (held.exited = true));

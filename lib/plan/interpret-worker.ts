@@ -26,6 +26,9 @@ import { enclaveContents } from './enclave.js';
 export type CheckInputs = Parameters<typeof checkPackage>[0];
 export type Checked = ReturnType<typeof checkPackage>;
 
+/** As lib/cli/launcher.cts's INTERPRETER_LIMITS (the launcher is loaded apart from the bundle). */
+const INTERPRETER_LIMITS = { maxYoungGenerationSizeMb: 6 } as const;
+
 /** How long a package gets to reach its next poll after the first signal. */
 const GRACE_MS = 2000;
 
@@ -158,9 +161,9 @@ function startWorker(data: WorkerInput): Worker {
     const bundleDir = dirname(fileURLToPath(here));
     const launcher = join(bundleDir, '..', 'lib', 'cli', 'launcher.cjs');
     const code = `require(${JSON.stringify(launcher)}).loadBundle(${JSON.stringify(bundleDir)}).cli.interpretWorker();`;
-    return new Worker(code, { eval: true, workerData: data });
+    return new Worker(code, { eval: true, workerData: data, resourceLimits: INTERPRETER_LIMITS });
   }
-  return new Worker(new URL('./interpret-worker-entry.js', here), { workerData: data });
+  return new Worker(new URL('./interpret-worker-entry.js', here), { workerData: data, resourceLimits: INTERPRETER_LIMITS });
 }
 
 /** Runs in the worker thread: interprets, then posts the result (or the error) back. */
