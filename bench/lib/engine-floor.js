@@ -126,17 +126,38 @@ async function replace(name, count, parallelism, image) {
 async function remove(name, parallelism) {
   const containers = await call('GET', `/containers/json?all=1&filters=${filtersOf(name)}`);
   await pool(containers.length, parallelism, (i) => call('DELETE', `/containers/${containers[i].Id}?force=1&v=1`));
+  await removeNetworks(name);
+}
+
+/**
+ * Removes the networks of `name`. A busy Docker 20.10 may still be detaching the containers
+ * just removed ("has active endpoints"): retried for a while, as starform's destroy does.
+ * @param {string} name
+ */
+async function removeNetworks(name) {
   const networks = await call('GET', `/networks?filters=${filtersOf(name)}`);
-  for (const n of networks) await call('DELETE', `/networks/${n.Id}`);
+  for (const n of networks) {
+    const deadline = Date.now() + 20_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await call('DELETE', `/networks/${n.Id}`);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline || !/active endpoints/i.test(/** @type {Error} */ (err).message)) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
+      }
+    }
+  }
 }
 
 /** @param {string} name */
 async function down(name) {
   const filters = filtersOf(name);
   const containers = await call('GET', `/containers/json?all=1&filters=${filters}`);
-  await Promise.all(containers.map((/** @type {{ Id: string }} */ c) => call('DELETE', `/containers/${c.Id}?force=1&v=1`)));
-  const networks = await call('GET', `/networks?filters=${filters}`);
-  for (const n of networks) await call('DELETE', `/networks/${n.Id}`);
+  // A few at a time: Docker 20.10 can lose count of a network's endpoints when many of its
+  // containers go at once, and the network can then never be removed.
+  await pool(containers.length, 4, (i) => call('DELETE', `/containers/${containers[i].Id}?force=1&v=1`));
+  await removeNetworks(name);
 }
 
 const [mode, name, count, parallelism, image] = process.argv.slice(2);

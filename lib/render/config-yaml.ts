@@ -12,7 +12,7 @@
 // 1,024 characters) makes writeConfigYaml return undefined so that the caller uses the
 // library. test/render/config-yaml.test.ts holds the two to the same output.
 import { Document } from 'yaml';
-import type { JsonPrimitive, JsonValue } from '../util/json.js';
+import { isJsonObject, type JsonPrimitive, type JsonValue } from '../util/json.js';
 
 /** The schema tags other than strings whose pattern a plain string must not match (it would read back as a number, boolean or null). */
 const NON_STRING_TAGS: readonly RegExp[] = new Document()
@@ -62,10 +62,6 @@ function isSequence(v: JsonValue): v is readonly JsonValue[] {
   return Array.isArray(v);
 }
 
-function isMap(v: JsonValue): v is { [k: string]: JsonValue } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** The text after `key:` (with its leading space or line break) for a value at `indent`. */
 function valueAfterKey(v: JsonValue, indent: string, out: string[]): void {
   if (isSequence(v)) {
@@ -74,7 +70,7 @@ function valueAfterKey(v: JsonValue, indent: string, out: string[]): void {
       out.push('\n');
       blockSequence(v, indent + '  ', out);
     }
-  } else if (isMap(v)) {
+  } else if (isJsonObject(v)) {
     if (Object.keys(v).length === 0) out.push(' {}\n');
     else {
       out.push('\n');
@@ -96,7 +92,7 @@ function blockMap(v: { [k: string]: JsonValue }, indent: string, out: string[], 
 function blockSequence(v: readonly JsonValue[], indent: string, out: string[]): void {
   for (const e of v) {
     if (isSequence(e)) throw DECLINED;
-    if (isMap(e)) {
+    if (isJsonObject(e)) {
       if (Object.keys(e).length === 0) out.push(indent, '- {}\n');
       else blockMap(e, indent + '  ', out, indent + '- ');
     } else out.push(indent, '- ', scalar(e, false), '\n');
@@ -113,7 +109,7 @@ export function writeConfigYaml(value: JsonValue): string | undefined {
     if (isSequence(value)) {
       if (isFlowSequence(value)) return `${flowSequence(value)}\n`;
       blockSequence(value, '', out);
-    } else if (isMap(value)) {
+    } else if (isJsonObject(value)) {
       if (Object.keys(value).length === 0) return '{}\n';
       blockMap(value, '', out, '');
     } else return `${scalar(value, false)}\n`;
