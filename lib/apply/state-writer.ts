@@ -148,9 +148,8 @@ export class StateWriter {
     }, delay);
   }
 
-  /** Whether `next` differs from the state as written. */
-  private changed(next: State, content: () => string): boolean {
-    const a = next;
+  /** Whether `a` (with its content text) differs from the state as written. */
+  private changed(a: State, content: () => string): boolean {
     const b = this.written;
     if (a === b) return false;
     if (a.lineage === null || b.lineage === null || a.serial !== b.serial) return true;

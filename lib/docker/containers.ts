@@ -9,11 +9,15 @@ import { RuntimeError, type ExecResult, type FileMount, checkMountPath, collectS
 import type { DockerContext } from './context.js';
 import { engineGet, engineRequest } from './engine-http.js';
 
-/** A plain GET (engine-http.ts), so the read paths of apply and status never load dockerode. */
+/** The engine's inspection of a container, as a plain GET (engine-http.ts): read paths never load dockerode. */
+export function containerInfo(ctx: DockerContext, idOrName: string): Promise<Docker.ContainerInspectInfo> {
+  return engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(idOrName)}/json`);
+}
+
 export function inspectContainer(ctx: DockerContext, id: string, who: string): Promise<Docker.ContainerInspectInfo> {
   return ctx.call(
     `inspecting ${who}`,
-    () => engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(id)}/json`),
+    () => containerInfo(ctx, id),
     (err) => (err.statusCode === 404 ? new RuntimeError('not-found', `the container of ${who} (${shortId(id)}) no longer exists`) : undefined),
   );
 }

@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import { isRuntimeError, RuntimeError, type ForeignContainer, type TransportProtocol } from '../runtime/index.js';
 import { engineGet } from './engine-http.js';
+import { containerInfo } from './containers.js';
 import type { AdoptableContainer, ForeignPort } from './adoption.js';
 import type { DockerContext } from './context.js';
 
@@ -16,7 +17,7 @@ export async function lookupContainer(
   const info = await ctx
     .call(
       `inspecting container '${idOrName}'`,
-      () => engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(idOrName)}/json`),
+      () => containerInfo(ctx, idOrName),
       (err) => (err.statusCode === 404 ? new RuntimeError('not-found', `no container '${idOrName}'`) : undefined),
     )
     .catch((err: unknown) => {
@@ -68,9 +69,7 @@ export async function lookupContainer(
 }
 
 export async function inspectForeignContainer(ctx: DockerContext, nameOrId: string): Promise<ForeignContainer | undefined> {
-  const info = await ctx.callTolerating(404, `inspecting container '${nameOrId}'`, () =>
-    engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(nameOrId)}/json`),
-  );
+  const info = await ctx.callTolerating(404, `inspecting container '${nameOrId}'`, () => containerInfo(ctx, nameOrId));
   if (info === undefined) return undefined;
   const networks = Object.entries(info.NetworkSettings?.Networks ?? {})
     .map(([network, n]) => ({ network, ipAddress: n.IPAddress ?? '' }))

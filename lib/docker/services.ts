@@ -42,7 +42,7 @@ import {
 } from './naming.js';
 import { probeDirect, waitForTcp } from './tcp-wait.js';
 import type { DockerContext } from './context.js';
-import { createError, envList, inspectContainer, logs, putFiles, removeContainer, startContainer } from './containers.js';
+import { containerInfo, createError, envList, inspectContainer, logs, putFiles, removeContainer, startContainer } from './containers.js';
 import { ensureEnclave, keepableAddress, staticAddress } from './enclave.js';
 
 interface PortLabelEntry {
@@ -286,7 +286,7 @@ async function resolveService(ctx: DockerContext, ref: ServiceRef): Promise<Dock
   const info = await ctx
     .call(
       `inspecting ${describe(ref)}`,
-      () => engineGet<Docker.ContainerInspectInfo>(ctx.address, `/containers/${encodeURIComponent(id)}/json`),
+      () => containerInfo(ctx, id),
       (err) => (err.statusCode === 404 ? new RuntimeError('not-found', id) : undefined),
     )
     .catch((err: unknown) => {
