@@ -4,9 +4,10 @@
 // local file system (and on NFS): proper-lockfile does that and keeps the directory's
 // mtime fresh while the lock is held. Inside it, `info.json` says who holds it (id, pid,
 // host, user, operation, time), so a second locker can name the holder. proper-lockfile
-// is given a file system adapter that writes `info.json` as part of creating the
-// directory (before proper-lockfile sets the directory's mtime, so the mtime it watches is
-// not disturbed) and removes the directory with its content. Every removal on release
+// is given a file system adapter that creates the directory with `info.json` already in
+// it (assembled aside and renamed into place, so a holder killed at any moment never
+// leaves a lock that says nothing; before proper-lockfile sets the directory's mtime, so
+// the mtime it watches is not disturbed) and removes the directory with its content. Every removal on release
 // (normal, at exit, on a signal) first checks that the directory still is this lock: a
 // lock that was force-unlocked and taken by someone else is never removed by its old
 // holder.
@@ -27,7 +28,7 @@
 // stopping) passes `releaseOnSignal: false` and releases the lock itself.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { readFile, realpath, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -235,8 +236,13 @@ function isOwnLock(dir: string, id: string): boolean {
 }
 
 /**
- * The file system adapter proper-lockfile locks with: creating the lock directory writes
- * `info.json` into it; removing it (asynchronously: a stale lock, or a failed attempt)
+ * The file system adapter proper-lockfile locks with: creating the lock directory builds
+ * it aside (`<lock>.pending-<id>`, with `info.json` written) and renames it into place, so
+ * a lock directory never exists without its holder's information, even when the holder
+ * is killed half-way (a lock without information would block every later locker until it
+ * went stale). The rename fails on a lock directory with content, as mkdir would; an
+ * empty one (what an older starform killed between its mkdir and its write leaves
+ * behind) is replaced. Removing it (asynchronously: a stale lock, or a failed attempt)
  * takes the content along; the synchronous removal, used only by proper-lockfile's own
  * exit hook, removes the directory only if it still is lock `id`.
  */
@@ -244,11 +250,18 @@ function lockingFileSystem(infoText: string, id: string): object {
   return {
     ...fs,
     mkdir(path: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
-      fs.mkdir(path, (err) => {
+      const pending = pendingPath(path, id);
+      const fail = (err: NodeJS.ErrnoException): void => fs.rm(pending, { recursive: true, force: true }, () => callback(err));
+      fs.mkdir(pending, (err) => {
         if (err) return callback(err);
-        fs.writeFile(join(path, INFO_FILE), infoText, (writeErr) => {
-          if (!writeErr) return callback(null);
-          fs.rm(path, { recursive: true, force: true }, () => callback(writeErr));
+        fs.writeFile(join(pending, INFO_FILE), infoText, (writeErr) => {
+          if (writeErr) return fail(writeErr);
+          fs.rename(pending, path, (renameErr) => {
+            if (!renameErr) return callback(null);
+            // A lock is there: report it the way mkdir does, which proper-lockfile expects.
+            const held = renameErr.code === 'ENOTEMPTY' || renameErr.code === 'EEXIST';
+            fail(held ? Object.assign(renameErr, { code: 'EEXIST' }) : renameErr);
+          });
         });
       });
     },
@@ -259,6 +272,43 @@ function lockingFileSystem(infoText: string, id: string): object {
       if (isOwnLock(path, id)) fs.rmSync(path, { recursive: true, force: true });
     },
   };
+}
+
+const PENDING_MARK = '.pending-';
+
+/** Where lock `id` is assembled before it is renamed to `dir`. */
+function pendingPath(dir: string, id: string): string {
+  return `${dir}${PENDING_MARK}${id}`;
+}
+
+/**
+ * Removes the lock directories that lockers of this state killed while assembling them
+ * left behind: those whose holder is gone, and those without information (killed before
+ * writing it) that are older than a minute. Called while holding the lock, so every
+ * other pending directory belongs to a locker that is about to find the lock taken.
+ */
+async function sweepPending(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = basename(lockPath(path)) + PENDING_MARK;
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pending = join(dir, name);
+    const info = await readFile(join(pending, INFO_FILE), 'utf8').then(parseLockInfo, () => null);
+    const abandoned = info
+      ? holderIsGone(info)
+      : Date.now() -
+          (await stat(pending).then(
+            (s) => s.mtimeMs,
+            () => Date.now(),
+          )) >
+        60_000;
+    if (abandoned) await rm(pending, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** The adapter releasing lock `id` unlocks with: it removes only a directory that is still that lock. */
@@ -308,6 +358,7 @@ export async function lockState(statePath: string, options: LockOptions): Promis
       lock = new HeldLock(path, info, options.releaseOnSignal ?? true);
       held.add(lock);
       updateHooks();
+      await sweepPending(path);
       return lock;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
@@ -343,7 +394,7 @@ export async function readLockInfo(statePath: string): Promise<LockInfo | null> 
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== undefined) return null;
     }
-    // The holder may be between creating the directory and writing into it.
+    // An older starform's holder may be between creating the directory and writing into it.
     if (!fs.existsSync(dirname(file))) return null;
     await sleep(20);
   }

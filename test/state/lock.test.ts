@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -334,9 +334,65 @@ describe('state/lock', function () {
 
   it('explains a lock without information', async () => {
     mkdirSync(lockPath(statePath));
+    writeFileSync(join(lockPath(statePath), 'info.json'), 'not json');
     const err = await lockState(statePath, { operation: 'apply' }).catch((e: unknown) => e);
     assert.ok(err instanceof UserError);
     assert.match(err.message, /carries no readable information/);
     await assert.rejects(forceUnlock(statePath, 'x'), /carries no readable information; remove it by hand/);
+  });
+
+  it('takes over an empty lock directory (an older starform killed between creating it and writing into it)', async () => {
+    mkdirSync(lockPath(statePath));
+    const lock = await lockState(statePath, { operation: 'apply' });
+    assert.equal((await readLockInfo(statePath))?.id, lock.info.id);
+    await lock.release();
+    assert.equal(existsSync(lockPath(statePath)), false);
+  });
+
+  it('never leaves a lock that blocks the next locker, wherever its holder is killed', async () => {
+    // A child takes and releases the lock in a tight loop; SIGKILL lands anywhere in it,
+    // also between creating the lock and writing who holds it.
+    const dir = join(statePath, '..');
+    for (let i = 0; i < 12; i++) {
+      const child = startChild(statePath, 'churn');
+      children.push(child);
+      assert.match(await child.firstLine, /^locked /);
+      await new Promise((r) => setTimeout(r, 5 + ((i * 37) % 50)));
+      child.proc.kill('SIGKILL');
+      await child.exited;
+      const lock = await lockState(statePath, { operation: 'apply' });
+      await lock.release();
+      // What may stay: a lock being assembled when the kill landed, before it said who
+      // holds it (swept once a minute old); one that says so was removed at once.
+      const left = readdirSync(dir).filter((n) => n.includes('.lock'));
+      for (const name of left) {
+        assert.match(name, /^starform\.state\.json\.lock\.pending-/, `after kill ${i + 1}: no lock is left`);
+        const info = join(dir, name, 'info.json');
+        assert.ok(!existsSync(info) || readFileSync(info, 'utf8') === '', `after kill ${i + 1}: ${name} says who held it, yet was left`);
+      }
+    }
+  });
+
+  it('removes what killed lockers left while assembling their locks, once the holder is gone or a minute has passed', async () => {
+    const lockDir = lockPath(statePath);
+    const dead = await holdAndKill();
+    const deadInfo = readFileSync(join(lockDir, 'info.json'), 'utf8');
+    await (await lockState(statePath, { operation: 'apply' })).release();
+    const plantPending = (name: string, info: string | null, ageMs: number): string => {
+      const p = `${lockDir}.pending-${name}`;
+      mkdirSync(p);
+      if (info !== null) writeFileSync(join(p, 'info.json'), info);
+      const t = new Date(Date.now() - ageMs);
+      utimesSync(p, t, t);
+      return p;
+    };
+    const ofDeadHolder = plantPending(dead.id, deadInfo, 0);
+    const oldEmpty = plantPending('old', null, 120_000);
+    const freshEmpty = plantPending('fresh', '', 0);
+    const lock = await lockState(statePath, { operation: 'apply' });
+    await lock.release();
+    assert.equal(existsSync(ofDeadHolder), false, 'the one of a holder that is gone');
+    assert.equal(existsSync(oldEmpty), false, 'the one without information, a minute old');
+    assert.equal(existsSync(freshEmpty), true, 'a fresh one without information may belong to a locker at work');
   });
 });

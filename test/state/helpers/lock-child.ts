@@ -5,6 +5,7 @@
 //   mode hold      keep the lock until stdin closes or a signal arrives
 //   mode exit      take the lock and exit without releasing it
 //   mode try       try once (or for timeoutMs) and report "locked" or "refused <message>"
+//   mode churn     release it, then take and release it again and again until killed
 import { lockState } from '../../../lib/state/lock.js';
 import { UserError } from '../../../lib/util/errors.js';
 
@@ -18,6 +19,9 @@ try {
   if (mode === 'hold') {
     process.stdin.resume();
     process.stdin.on('end', () => void lock.release().then(() => process.exit(0)));
+  } else if (mode === 'churn') {
+    await lock.release();
+    for (;;) await (await lockState(statePath, { operation: 'test-churn' })).release();
   } else {
     await lock.release();
   }
