@@ -201,6 +201,17 @@ export function check(file: JsonValue): { problems: string[]; plan: SavedPlan | 
   return { problems, plan: problems.length === 0 ? plan : null };
 }
 
+/**
+ * The problems of a file `encode` just made of `plan`, before it is written: the schema's
+ * on the file, the model's on `plan` itself. Decoding the file again (as `check` does)
+ * would copy every record to find the plan it was made from; that encode and decode are
+ * inverses is what the plan-file round-trip tests hold.
+ */
+export function checkEncoded(file: JsonValue, plan: SavedPlan<InstructionCore, ChangeCore>): string[] {
+  const problems = schemaValidator('plan.schema.json')(file);
+  return problems.length > 0 ? problems : planProblems(plan);
+}
+
 function decode(raw: PlanBodyV1): SavedPlan {
   const instructions = raw.instructions.map((ins) => withCallPosition(fromFileRecord(ins) as InstructionRecord));
   return {

@@ -85,7 +85,7 @@ export function serializePlan(
     checksum,
     ...(signed ? { signature: { algorithm: signed.algorithm, key_id: signed.keyId, value: signed.value } } : {}),
   };
-  const { problems } = v1.check(file);
+  const problems = v1.checkEncoded(file, plan);
   if (problems.length > 0) throw new Error(`refusing to write an invalid plan:\n${bulletList(problems)}`);
   return { text: formatJson(file, { leadingKeys: v1.LEADING_KEYS, oneLineFrom: 2, recordTexts }), checksum };
 }

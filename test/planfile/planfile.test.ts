@@ -204,6 +204,11 @@ describe('planfile', () => {
     assert.throws(() => serializePlan({ ...p, changes: [snake] }), /changes\[0\]: record field "step_id" is not lowerCamelCase/);
   });
 
+  it('refuses to write a plan its schema would refuse to read', () => {
+    const p = samplePlan();
+    assert.throws(() => serializePlan({ ...p, base: { ...p.base, serial: -1 } }), /refusing to write an invalid plan:\n {2}- .*state/);
+  });
+
   it('reports a missing plan file', async () => {
     await assert.rejects(readPlanFile(join(tempDir(), 'nope.plan')), /nope\.plan: plan file not found/);
   });
