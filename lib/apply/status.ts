@@ -5,11 +5,12 @@
 // files they hold; the outputs of run(), with in-enclave addresses in them translated to
 // host addresses where a port of the service maps.
 //
-// One engine call per service (its container's inspection) and one per distinct image, all
-// at once; nothing is changed. The state's own record is the fallback when the engine has
+// One listing of the enclave's containers (the runtime inspects those it does not say
+// enough about) and one engine call per distinct image, all at once; nothing is changed. The state's own record is the fallback when the engine has
 // no answer (a container gone), so the table still says what the state believes.
 import type { Runtime, ServiceStatus as ContainerStatus } from '../docker/index.js';
 import type { State, StateBlobs } from '../state/index.js';
+import { recordRef } from './owned-ref.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 
 export interface PortStatus {
@@ -104,10 +105,13 @@ export async function enclaveStatus(state: State, blobs: Pick<StateBlobs, 'get'>
   const names = [...state.services.keys()].sort();
   const rt = names.length > 0 && state.lineage !== null ? await runtime() : undefined;
   const lineage = state.lineage ?? '';
-  const found = await Promise.all(
-    // An engine that cannot answer is an error, not a table of missing services.
-    names.map(async (name) => (rt ? rt.inspectService({ lineage, name, containerId: state.services.get(name)!.containerId }) : undefined)),
-  );
+  // An engine that cannot answer is an error, not a table of missing services.
+  const found: (ContainerStatus | undefined)[] = rt
+    ? await rt.inspectServices(
+        lineage,
+        names.map((name) => recordRef(lineage, name, state.services.get(name)!)),
+      )
+    : names.map(() => undefined);
   const imageIds = [...new Set(found.map((f) => f?.imageId).filter((id): id is string => id !== undefined))];
   const identities = new Map(await Promise.all(imageIds.map(async (id) => [id, await rt!.imageIdentity(id).catch(() => undefined)] as const)));
   const services = names.map((name, i): ServiceStatusRow => {

@@ -35,7 +35,7 @@ export { engineFor, type DockerRuntimeOptions } from './context.js';
 import { attachToEnclave, ensureEnclave, inspectEnclave, removeEnclave } from './enclave.js';
 import { inspectForeignContainer, lookupContainer } from './foreign-containers.js';
 import { buildImage, ensureImages, imageExists, imageIdentity, pullImage, registryDigest } from './images.js';
-import { createService, inspectService, removeService, serviceLogs, startService, stopService, streamLogs, waitForPort } from './services.js';
+import { createService, inspectService, inspectServices, removeService, serviceLogs, startService, stopService, streamLogs, waitForPort } from './services.js';
 import { copyFromService, copyToService, execAttached, execInCopy, execService, runTask } from './tasks.js';
 import { formatDuration } from './tcp-wait.js';
 import type {
@@ -142,6 +142,10 @@ export class DockerRuntime implements Runtime, ContainerAdoption {
 
   inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
     return inspectService(this.ctx, ref);
+  }
+
+  inspectServices(lineage: string, refs: readonly ServiceRef[]): Promise<(ServiceStatus | undefined)[]> {
+    return inspectServices(this.ctx, lineage, refs);
   }
 
   stopService(ref: ServiceRef, options?: { timeoutSeconds?: number }): Promise<void> {

@@ -179,6 +179,53 @@ export async function inspectService(ctx: DockerContext, ref: ServiceRef): Promi
   return found ? toStatus(ctx, found, ref) : undefined;
 }
 
+/**
+ * `inspectService` of many services of one enclave: one listing of the enclave's
+ * containers answers for those it says enough about, the same answer an inspection
+ * gives; the others are inspected one by one. The listing says less in a few cases, which
+ * are inspected: a container that is not running (its exit code; a paused one, which
+ * the engine counts as running), one whose image reference no longer names its image
+ * (the listing then gives the image id, not the reference it was created from), an
+ * adopted container (it carries no labels to list it by), and one the listing does not
+ * show as this service's (gone, or another's: the inspection says which).
+ */
+export async function inspectServices(ctx: DockerContext, lineage: string, refs: readonly ServiceRef[]): Promise<(ServiceStatus | undefined)[]> {
+  checkLineage(lineage);
+  const byId = new Map<string, Docker.ContainerInfo>();
+  if (refs.some((r) => r.containerId !== undefined && r.adopted === undefined)) {
+    const listed = await ctx.call(`listing the containers of enclave ${lineage}`, () =>
+      engineGet<Docker.ContainerInfo[]>(ctx.address, '/containers/json', { all: 'true', filters: JSON.stringify({ label: [`${LABEL_LINEAGE}=${lineage}`] }) }),
+    );
+    for (const c of listed) byId.set(c.Id, c);
+  }
+  return Promise.all(
+    refs.map((ref) => {
+      if (ref.lineage !== lineage) throw new Error(`inspectServices: ${describe(ref)} is of enclave ${ref.lineage}, not ${lineage}`);
+      const summary = ref.containerId !== undefined && ref.adopted === undefined ? byId.get(ref.containerId) : undefined;
+      const conclusive =
+        summary !== undefined && summary.State === 'running' && summary.Image !== summary.ImageID && summary.Labels?.[LABEL_SERVICE] === ref.name;
+      return conclusive ? Promise.resolve(statusOfSummary(ctx, summary)) : inspectService(ctx, ref);
+    }),
+  );
+}
+
+/** What `toStatus` says of a running container, from its listing (see inspectServices). */
+function statusOfSummary(ctx: DockerContext, c: Docker.ContainerInfo): ServiceStatus {
+  return statusOf(ctx, {
+    id: c.Id,
+    labels: c.Labels ?? {},
+    networks: c.NetworkSettings?.Networks,
+    bindings: (number, protocol) =>
+      (c.Ports ?? [])
+        .filter((p) => p.PrivatePort === number && p.Type === protocol && p.PublicPort !== undefined)
+        .map((p) => ({ ip: p.IP ?? '', port: p.PublicPort })),
+    running: true,
+    state: 'running',
+    image: c.Image,
+    imageId: c.ImageID,
+  });
+}
+
 export async function stopService(ctx: DockerContext, ref: ServiceRef, options: { timeoutSeconds?: number } = {}): Promise<void> {
   await ctx.lock(serviceKey(ref), async () => {
     const info = await requireService(ctx, ref);
@@ -361,36 +408,61 @@ async function ensureVolumes(ctx: DockerContext, lineage: string, dirs: readonly
 
 /** A container's status; an adopted one (no labels) takes its enclave, name and port ids from `ref`. */
 function toStatus(ctx: DockerContext, info: Docker.ContainerInspectInfo, ref?: ServiceRef): ServiceStatus {
-  const labels = info.Config.Labels ?? {};
-  const adopted = ref?.adopted !== undefined && labels[LABEL_LINEAGE] === undefined ? ref : undefined;
-  const lineage = adopted?.lineage ?? labels[LABEL_LINEAGE] ?? '';
-  const name = adopted?.name ?? labels[LABEL_SERVICE] ?? '';
-  const network = info.NetworkSettings.Networks?.[networkName(lineage)];
-  const ports: Record<string, PublishedPort> = {};
-  for (const [id, port] of Object.entries(adopted?.adopted?.ports ?? portsFromLabel(labels[LABEL_PORTS]))) {
-    const bindings = info.NetworkSettings.Ports?.[`${port.number}/${port.protocol.toLowerCase()}`] ?? [];
-    const binding = bindings.find((b) => !b.HostIp.includes(':')) ?? bindings[0];
-    if (!binding) continue;
-    ports[id] = {
-      number: port.number,
-      protocol: port.protocol,
-      hostIp: ctx.hostAddress(binding.HostIp),
-      hostPort: Number(binding.HostPort),
-    };
-  }
   const state = info.State.Status as ContainerState;
+  return statusOf(
+    ctx,
+    {
+      id: info.Id,
+      labels: info.Config.Labels ?? {},
+      networks: info.NetworkSettings.Networks,
+      bindings: (number, protocol) => (info.NetworkSettings.Ports?.[`${number}/${protocol}`] ?? []).map((b) => ({ ip: b.HostIp, port: Number(b.HostPort) })),
+      running: info.State.Running,
+      state,
+      image: info.Config.Image,
+      imageId: info.Image,
+      ...(state === 'exited' || state === 'dead' ? { exitCode: info.State.ExitCode } : {}),
+    },
+    ref,
+  );
+}
+
+/** What an inspection or a listing says of a container, in the terms a ServiceStatus needs. */
+interface ContainerFacts {
+  readonly id: string;
+  readonly labels: Record<string, string>;
+  readonly networks: Record<string, { readonly IPAddress: string }> | undefined;
+  /** The host bindings of a container port (`protocol` in lower case). */
+  bindings(number: number, protocol: string): { readonly ip: string; readonly port: number }[];
+  readonly running: boolean;
+  readonly state: ContainerState;
+  readonly image: string;
+  readonly imageId: string;
+  readonly exitCode?: number;
+}
+
+function statusOf(ctx: DockerContext, c: ContainerFacts, ref?: ServiceRef): ServiceStatus {
+  const adopted = ref?.adopted !== undefined && c.labels[LABEL_LINEAGE] === undefined ? ref : undefined;
+  const lineage = adopted?.lineage ?? c.labels[LABEL_LINEAGE] ?? '';
+  const name = adopted?.name ?? c.labels[LABEL_SERVICE] ?? '';
+  const ports: Record<string, PublishedPort> = {};
+  for (const [id, port] of Object.entries(adopted?.adopted?.ports ?? portsFromLabel(c.labels[LABEL_PORTS]))) {
+    const bindings = c.bindings(port.number, port.protocol.toLowerCase());
+    // The IPv4 binding where the engine publishes on both.
+    const binding = bindings.find((b) => !b.ip.includes(':')) ?? bindings[0];
+    if (binding) ports[id] = { number: port.number, protocol: port.protocol, hostIp: ctx.hostAddress(binding.ip), hostPort: binding.port };
+  }
   return {
     name,
-    containerId: info.Id,
+    containerId: c.id,
     hostname: name,
-    ipAddress: network?.IPAddress ?? '',
+    ipAddress: c.networks?.[networkName(lineage)]?.IPAddress ?? '',
     ports,
-    running: info.State.Running,
-    state,
-    image: info.Config.Image,
-    imageId: info.Image,
-    labels: { ...labels },
-    ...(state === 'exited' || state === 'dead' ? { exitCode: info.State.ExitCode } : {}),
+    running: c.running,
+    state: c.state,
+    image: c.image,
+    imageId: c.imageId,
+    labels: { ...c.labels },
+    ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
   };
 }
 

@@ -419,6 +419,12 @@ export interface Runtime {
   createService(lineage: string, spec: ServiceSpec): Promise<ServiceInfo>;
   /** Current status, or undefined when no such container exists. */
   inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined>;
+  /**
+   * `inspectService` of each of these services of one enclave (every ref of `lineage`), in
+   * their order, with the same answers and errors; an engine that can list an enclave
+   * answers for most of them with one call.
+   */
+  inspectServices(lineage: string, refs: readonly ServiceRef[]): Promise<(ServiceStatus | undefined)[]>;
   stopService(ref: ServiceRef, options?: { timeoutSeconds?: number }): Promise<void>;
   /** Starts a stopped service; returns fresh info (host ports may change). */
   startService(ref: ServiceRef): Promise<ServiceInfo>;

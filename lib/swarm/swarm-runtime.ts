@@ -589,6 +589,16 @@ export class SwarmRuntime implements Runtime {
     return fits.includes(manager) ? manager : fits[0]!;
   }
 
+  /** One inspection per service: a Swarm service's status needs its current task, which no listing carries. */
+  inspectServices(lineage: string, refs: readonly ServiceRef[]): Promise<(ServiceStatus | undefined)[]> {
+    return Promise.all(
+      refs.map(async (ref) => {
+        if (ref.lineage !== lineage) throw new Error(`inspectServices: service '${ref.name}' is of enclave ${ref.lineage}, not ${lineage}`);
+        return this.inspectService(ref);
+      }),
+    );
+  }
+
   async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
     const service = await this.resolve(ref);
     if (!service) return undefined;

@@ -71,6 +71,11 @@ describe('cli: starform import (Docker)', function () {
     const plan = starform(['plan', pkg, '--state', state, '--detailed-exitcode'], dir);
     assert.equal(plan.code, 0, `${plan.stdout}\n${plan.stderr}`);
     assert.match(plan.stdout, /No changes/);
+    // `status` finds it by its id too, though no label names it.
+    const status = starform(['status', '--state', state, '--json'], dir);
+    assert.equal(status.code, 0, status.stderr);
+    const web = (JSON.parse(status.stdout) as { services: { name: string; state: string; container_id: string }[] }).services[0];
+    assert.deepEqual([web?.name, web?.state, web?.container_id], ['web', 'running', id]);
 
     // A service the package adds next to it reaches it as `web` and gets its files (its hostname).
     const withClient = starform(['apply', pkg, '--args', '{"client": true}', '--auto-approve', '--state', state], dir);

@@ -364,4 +364,41 @@ describe('docker runtime: service lifecycle', function () {
       await runtime.removeEnclave(old);
     }
   });
+
+  it('inspects many services at once as it inspects each: a paused one, one whose image tag moved, a UDP port', async () => {
+    const { runtime, lineage, docker } = env;
+    const tag = `starform-test/moving-${lineage}:latest`;
+    await docker.getImage(TEST_IMAGE).tag({ repo: tag.slice(0, tag.lastIndexOf(':')), tag: 'latest' });
+    try {
+      const cmd = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
+      const paused = await runtime.createService(lineage, { name: 'paused', image: TEST_IMAGE, cmd, ports: { http: { number: 8080 } } });
+      const moved = await runtime.createService(lineage, { name: 'moved', image: tag, cmd, ports: { http: { number: 8080 } } });
+      const udp = await runtime.createService(lineage, {
+        name: 'udp',
+        image: TEST_IMAGE,
+        cmd,
+        ports: { dns: { number: 53, protocol: 'UDP' }, web: { number: 80 } },
+        publishUdp: true,
+      });
+      await docker.getContainer(paused.containerId).pause();
+      // The tag is gone (as when it moved to another image): the engine's listing then shows the image id instead.
+      await docker.getImage(tag).remove({ force: true });
+      const refs: ServiceRef[] = [
+        { lineage, name: 'paused', containerId: paused.containerId },
+        { lineage, name: 'moved', containerId: moved.containerId },
+        { lineage, name: 'udp', containerId: udp.containerId },
+      ];
+      const each = await Promise.all(refs.map((r) => runtime.inspectService(r)));
+      assert.deepEqual(await runtime.inspectServices(lineage, refs), each);
+      assert.equal(each[0]?.state, 'paused');
+      assert.equal(each[1]?.image, tag, 'the reference it was created from');
+      assert.ok(each[2]?.ports['dns'] && each[2]?.ports['web']);
+      await docker.getContainer(paused.containerId).unpause();
+    } finally {
+      await docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+  });
 });

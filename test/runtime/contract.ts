@@ -161,6 +161,34 @@ export function runtimeContract(title: string, subject: ContractSubject): void {
       assert.equal((await runtime.inspectService({ lineage: l, name: 'a' }))?.running, true);
     });
 
+    it('inspects many services of an enclave at once, as it inspects each', async () => {
+      const l = lineage();
+      await runtime.ensureEnclave(l);
+      const up = await runtime.createService(l, serviceSpec(subject.image, 'up', { ports: { http: { number: 8080 }, admin: { number: 9090 } } }));
+      const down = await runtime.createService(l, serviceSpec(subject.image, 'down'));
+      const gone = await runtime.createService(l, serviceSpec(subject.image, 'gone'));
+      await runtime.stopService({ lineage: l, name: 'down', containerId: down.containerId }, { timeoutSeconds: 5 });
+      await runtime.removeService({ lineage: l, name: 'gone', containerId: gone.containerId });
+      const refs = [
+        { lineage: l, name: 'up', containerId: up.containerId },
+        { lineage: l, name: 'down', containerId: down.containerId },
+        { lineage: l, name: 'gone', containerId: gone.containerId },
+        { lineage: l, name: 'up' },
+        { lineage: l, name: 'ghost' },
+      ];
+      const each = await Promise.all(refs.map((r) => runtime.inspectService(r)));
+      assert.deepEqual(await runtime.inspectServices(l, refs), each);
+      assert.equal(each[0]?.running, true);
+      assert.ok(each[0]?.ports['admin'], 'both ports are reported');
+      assert.equal(each[1]?.running, false);
+      assert.equal(each[2], undefined);
+      assert.deepEqual(await runtime.inspectServices(l, []), []);
+      // A reference whose id names another service's container is refused, as by inspectService.
+      await assert.rejects(runtime.inspectServices(l, [refs[1]!, { lineage: l, name: 'down', containerId: up.containerId }]), (e: unknown) =>
+        isRuntimeError(e, 'not-owned'),
+      );
+    });
+
     it('stops and starts a service by reference', async () => {
       const l = lineage();
       await runtime.ensureEnclave(l);

@@ -157,6 +157,15 @@ export class FakeRuntime implements Runtime {
     return info;
   }
 
+  inspectServices(lineage: string, refs: readonly ServiceRef[]): Promise<(ServiceStatus | undefined)[]> {
+    return Promise.all(
+      refs.map(async (ref) => {
+        if (ref.lineage !== lineage) throw new Error(`inspectServices: service '${ref.name}' is of enclave ${ref.lineage}, not ${lineage}`);
+        return this.inspectService(ref);
+      }),
+    );
+  }
+
   async inspectService(ref: ServiceRef): Promise<ServiceStatus | undefined> {
     const c = this.find(ref);
     if (!c) return undefined;
