@@ -89,19 +89,21 @@ export async function planPackageAgainstState(work: PackageWork): Promise<Packag
   const stored = await readState(backend, work.mask);
   const [{ planFromCheck }, { checkPackageInterruptibly }, { planSensitiveValues }, { refreshBlobs }] = await modules;
   const runtimeKind = work.runtime.settle(stored);
+  // The package is interpreted (in a worker thread, so that Ctrl-C stops a runaway package:
+  // lib/plan/interpret-worker.ts) from the state as stored, while the blobs are checked
+  // and the engine answers the refresh's requests; what follows (and which error wins) is
+  // as if the refresh had come first. The worker has its inputs before the refresh starts.
+  const overriding = work.override !== undefined ? { override: work.override.spec, overrideFile: work.override.file } : {};
+  const checking = checkPackageInterruptibly({ ...work.inputs, state: stored, runtime: runtimeKind, ...overriding });
+  checking.catch(() => undefined);
   const blobsChecked = await refreshBlobs(stored, backend);
   let state = blobsChecked.state;
-  // The package is interpreted while the engine answers the refresh's requests; what
-  // follows (and which error wins) is as if the refresh had come first.
   const refreshing = work.refresh && refreshable(state, true) ? refreshFromEngine(state, work) : undefined;
   refreshing?.catch(() => undefined);
-  if (refreshing !== undefined) await new Promise((resolve) => setImmediate(resolve));
-  // In a worker thread, so that Ctrl-C stops a runaway package (lib/plan/interpret-worker.ts).
-  const overriding = work.override !== undefined ? { override: work.override.spec, overrideFile: work.override.file } : {};
   let checked: Awaited<ReturnType<typeof checkPackageInterruptibly>> | undefined;
   let failure: { error: unknown } | undefined;
   try {
-    checked = await checkPackageInterruptibly({ ...work.inputs, state: stored, runtime: runtimeKind, ...overriding });
+    checked = await checking;
   } catch (error) {
     failure = { error };
   }
