@@ -37,12 +37,14 @@ describe('cli: error classification', () => {
       const r = report(err);
       assert.equal(r.code, 1);
       assert.equal(r.text, `${join(dir, 'missing', 'state.json')}: cannot open: no such file or directory\n`);
-      const isDir = await open(dir, 'r').then((h) =>
-        h.read(Buffer.alloc(1), 0, 1, 0).then(
+      const handle = await open(dir, 'r');
+      const isDir = await handle
+        .read(Buffer.alloc(1), 0, 1, 0)
+        .then(
           () => assert.fail('read a directory'),
           (e: unknown) => e,
-        ),
-      );
+        )
+        .finally(() => handle.close());
       assert.doesNotMatch(report(isDir).text, /internal error/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
