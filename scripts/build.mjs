@@ -5,7 +5,7 @@
 // an ES module), so starting starform reads one file instead of hundreds of modules; (3)
 // saves V8's code cache for it. Tests run against the unbundled dist/ tree; bin/starform
 // runs the bundle.
-import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -41,7 +41,7 @@ await build({
   // validator exists) load from node_modules when used; the live progress view is its
   // own ES module below (ink is ES-module-only, with top-level await).
   external: ['dockerode', 'ssh2', 'cpu-features', 'jq-wasm', 'ajv', 'ajv/*', 'pg-native', 'pg-cloudflare'],
-  plugins: [externalProgressView(), pgOnNode(), bundledValidators()],
+  plugins: [externalProgressView(), pgOnNode()],
   define: { 'import.meta.url': '__starformModuleUrl' },
   banner: { js: "const __starformModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
@@ -78,37 +78,6 @@ rmSync(old, { recursive: true, force: true });
 // compiled for it (lib/cli/launcher.cts explains why).
 const training = spawnSync(process.execPath, [join(root, 'scripts', 'train-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (training.status !== 0) throw new Error(`scripts/train-code-cache.mjs failed (exit ${training.status})`);
-
-/**
- * Puts the precompiled validators of the schemas lib/ names (`schemaValidator('x.schema.json')`)
- * into the bundle (lib/util/schema-bundled.ts): loaded from dist/schemas/ at run time, each
- * was compiled from source on every start, outside the code cache (~5 ms for the state's,
- * ~7 ms for the instructions').
- */
-function bundledValidators() {
-  const named = new Set();
-  const scan = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) scan(path);
-      else if (entry.name.endsWith('.js'))
-        for (const m of readFileSync(path, 'utf8').matchAll(/schemaValidator\('([a-z0-9-]+\.schema\.json)'\)/g)) named.add(m[1]);
-    }
-  };
-  scan(join(root, 'dist', 'lib'));
-  if (named.size === 0) throw new Error('scripts/build.mjs: found no schemaValidator() call in dist/lib to bundle validators for');
-  return {
-    name: 'bundled-validators',
-    setup(b) {
-      b.onLoad({ filter: /[\\/]dist[\\/]lib[\\/]util[\\/]schema-bundled\.js$/ }, () => {
-        const entries = [...named]
-          .sort()
-          .map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(join(root, 'dist', 'schemas', name.replace(/\.json$/, '.cjs')))}),`);
-        return { contents: `export const bundledValidators = {\n${entries.join('\n')}\n};\n`, loader: 'js', resolveDir: join(root, 'dist', 'lib', 'util') };
-      });
-    },
-  };
-}
 
 /** Leaves lib/render/progress/load.ts's import of the view to the separately built ES module. */
 function externalProgressView() {

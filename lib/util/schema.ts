@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { JsonValue } from './json.js';
 import { PACKAGE_ROOT } from './package-info.js';
-import { bundledValidators } from './schema-bundled.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,13 +26,11 @@ export type SchemaCheck = (value: JsonValue) => string[];
 
 /**
  * The validator of `schemas/<name>`: the module scripts/build.mjs precompiled into
- * dist/schemas/ (inside the bundle, for those lib/ names: lib/util/schema-bundled.ts), or (in a tree built without it) ajv compiling the schema now. Our
+ * dist/schemas/, or (in a tree built without it) ajv compiling the schema now. Our
  * schemas are checked against the meta-schema by a test (test/util/schema.test.ts), not
  * at every start.
  */
 function load(name: string): Validator {
-  const bundled = bundledValidators?.[name];
-  if (bundled !== undefined) return bundled() as Validator;
   try {
     return require(join(PACKAGE_ROOT, 'dist', 'schemas', name.replace(/\.json$/, '.cjs'))) as Validator;
   } catch {
