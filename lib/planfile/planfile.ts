@@ -24,8 +24,8 @@
 import { UserError, bulletList } from '../util/errors.js';
 import { openBytes, sealBytes, type Encryption } from '../util/envelope.js';
 import { atomicWriteFile, checkFormatVersion, decodeText, ioError, readFileIfExists } from '../util/files.js';
-import { digestOf, jsonDigest, type Digest } from '../util/hash.js';
-import { formatJson, parseJson, recordsCanonicalJson, type JsonObject } from '../util/json.js';
+import { digestOfPieces, jsonDigest, type Digest } from '../util/hash.js';
+import { emitRecordsCanonicalJson, formatJson, parseJson, type JsonObject } from '../util/json.js';
 import { STARFORM_VERSION } from '../util/package-info.js';
 import type { ChangeCore, InstructionCore, SavedPlan } from './model.js';
 import * as v1 from './planfile-v1.js';
@@ -78,7 +78,7 @@ export function serializePlan(
   const body = v1.encode(plan, starformVersion);
   // The checksum's canonical text and the file's one-line records are the same texts, made once.
   const recordTexts = new Map<object, string>();
-  const checksum = digestOf(recordsCanonicalJson(body, recordTexts));
+  const checksum = digestOfPieces((emit) => emitRecordsCanonicalJson(body, recordTexts, emit));
   const signed = options.signWith === undefined ? undefined : signChecksum(checksum, options.signWith);
   const file = {
     ...body,

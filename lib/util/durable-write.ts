@@ -13,7 +13,7 @@
 // copying it over the old backup: linking costs no space, so a full disk cannot
 // truncate the backup, and the backup always is a complete earlier version.
 import { randomBytes } from 'node:crypto';
-import { link, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const TEMP_INFIX = '.starform-tmp-';
@@ -70,9 +70,9 @@ export async function stage(target: string, data: Uint8Array, createMode = 0o600
     } finally {
       await handle.close();
     }
-    const back = await readFile(tempPath);
-    if (!Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(back)) {
-      throw Object.assign(new Error(`the file read back differs from what was written (${back.byteLength} of ${data.byteLength} bytes)`), {
+    const back = await readBack(tempPath, data);
+    if (back !== 'same') {
+      throw Object.assign(new Error(`the file read back differs from what was written (${back} of ${data.byteLength} bytes)`), {
         code: 'EIO',
       });
     }
@@ -94,6 +94,32 @@ export async function stage(target: string, data: Uint8Array, createMode = 0o600
     },
     discard,
   };
+}
+
+const READ_BACK_CHUNK = 64 * 1024;
+
+/**
+ * Reads a file back in chunks and compares it with `data`: 'same', or how many bytes it
+ * holds when it differs. A chunk at a time, so checking a large plan or state does not
+ * hold a second copy of it.
+ */
+export async function readBack(path: string, data: Uint8Array): Promise<'same' | number> {
+  const expected = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const handle = await open(path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(Math.min(READ_BACK_CHUNK, Math.max(1, expected.byteLength + 1)));
+    let offset = 0;
+    let differs = false;
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, offset);
+      if (bytesRead === 0) break;
+      if (!differs && !chunk.subarray(0, bytesRead).equals(expected.subarray(offset, offset + bytesRead))) differs = true;
+      offset += bytesRead;
+    }
+    return !differs && offset === expected.byteLength ? 'same' : offset;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Writes `data` to `target` durably: stage, then commit. */

@@ -2,7 +2,7 @@
 // image layouts do (`sha256:<64 hex digits>`), so a later format can move to another
 // algorithm without guessing. A JSON value is hashed through its canonical text, which
 // makes the hash independent of key order and formatting.
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson, type JsonValue } from './json.js';
 
 export type Digest = `sha256:${string}`;
@@ -18,6 +18,24 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 export function digestOf(data: string | Uint8Array): Digest {
   return `sha256:${sha256Hex(data)}`;
+}
+
+/**
+ * The digest of a text that `write` produces in pieces (UTF-8, each piece whole
+ * characters), hashed as it comes in chunks of about 64 KB: the text is never held whole.
+ */
+export function digestOfPieces(write: (emit: (piece: string) => void) => void): Digest {
+  const h = createHash('sha256');
+  let chunk = '';
+  write((piece) => {
+    chunk += piece;
+    if (chunk.length >= 65_536) {
+      h.update(chunk, 'utf8');
+      chunk = '';
+    }
+  });
+  h.update(chunk, 'utf8');
+  return `sha256:${h.digest('hex')}`;
 }
 
 /**

@@ -280,37 +280,58 @@ export function formatJson(value: JsonValue, options: FormatOptions = {}): strin
  * formatJson's `recordTexts` (with `oneLineFrom: 2`, the records' depth).
  */
 export function recordsCanonicalJson(doc: JsonObject, texts: Map<object, string>): string {
-  const record = (v: JsonValue): string => {
-    if (typeof v !== 'object' || v === null) return canonicalJson(v);
+  const pieces: string[] = [];
+  emitRecordsCanonicalJson(doc, texts, (piece) => pieces.push(piece));
+  return pieces.join('');
+}
+
+/**
+ * recordsCanonicalJson in pieces, handed to `emit` in order, so that a caller that only
+ * hashes the text (the plan file's checksum) never holds all of it at once.
+ */
+export function emitRecordsCanonicalJson(doc: JsonObject, texts: Map<object, string>, emit: (piece: string) => void): void {
+  const record = (v: JsonValue): void => {
+    if (typeof v !== 'object' || v === null) return emit(canonicalJson(v));
     let text = texts.get(v);
     if (text === undefined) {
       text = canonicalJson(v);
       texts.set(v, text);
     }
-    return text;
+    emit(text);
   };
-  const container = (v: JsonValue, of: (e: JsonValue) => string): string | undefined => {
-    if (typeof v !== 'object' || v === null) return undefined;
+  /** Emits a list or map of values; false (having emitted nothing) for anything else. */
+  const container = (v: JsonValue, of: (e: JsonValue) => void): boolean => {
+    if (typeof v !== 'object' || v === null) return false;
     if (Array.isArray(v)) {
       const items = v as readonly JsonValue[];
-      let out = '[';
+      // A hole or undefined is not JSON: canonicalJson of the whole says where.
+      for (let i = 0; i < items.length; i++) if (items[i] === undefined) return false;
+      emit('[');
       for (let i = 0; i < items.length; i++) {
-        // A hole or undefined is not JSON: canonicalJson of the whole says where.
-        if (items[i] === undefined) return undefined;
-        out += (i > 0 ? ',' : '') + of(items[i]!);
+        if (i > 0) emit(',');
+        of(items[i]!);
       }
-      return out + ']';
+      emit(']');
+      return true;
     }
     const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return undefined;
+    if (proto !== Object.prototype && proto !== null) return false;
     const obj = v as JsonObject;
     const keys = Object.keys(obj)
       .filter((k) => obj[k] !== undefined)
       .sort();
-    return '{' + keys.map((k) => JSON.stringify(k) + ':' + of(obj[k]!)).join(',') + '}';
+    emit('{');
+    keys.forEach((k, i) => {
+      emit((i > 0 ? ',' : '') + JSON.stringify(k) + ':');
+      of(obj[k]!);
+    });
+    emit('}');
+    return true;
   };
-  const level1 = (v: JsonValue): string => container(v, record) ?? canonicalJson(v);
-  return container(doc, level1) ?? canonicalJson(doc);
+  const level1 = (v: JsonValue): void => {
+    if (!container(v, record)) emit(canonicalJson(v));
+  };
+  if (!container(doc, level1)) emit(canonicalJson(doc));
 }
 
 interface SerializeOptions {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { digestHex, digestOf, isDigest, jsonDigest, sha256Hex } from '../../lib/util/hash.js';
+import { digestHex, digestOf, digestOfPieces, isDigest, jsonDigest, sha256Hex } from '../../lib/util/hash.js';
 
 describe('util/hash', () => {
   it('computes sha256 of text and bytes', () => {
@@ -20,5 +20,28 @@ describe('util/hash', () => {
     assert.ok(isDigest(digestOf('')));
     assert.ok(!isDigest('sha256:ABC'));
     assert.ok(!isDigest(sha256Hex('')));
+  });
+
+  it('hashes a text given in pieces as it would the whole text, across its chunks and in any script', () => {
+    const pieces: string[] = [];
+    for (let i = 0; i < 30_000; i++) pieces.push(i % 7 === 0 ? `{"name":"dienst-${i}","note":"grüße 🚀"}` : `,${i}`);
+    const whole = pieces.join('');
+    assert.ok(whole.length > 2 * 65_536, 'the text spans several chunks');
+    assert.equal(
+      digestOfPieces((emit) => pieces.forEach(emit)),
+      digestOf(whole),
+    );
+    assert.equal(
+      digestOfPieces(() => undefined),
+      digestOf(''),
+    );
+    const large = 'x'.repeat(200_000);
+    assert.equal(
+      digestOfPieces((emit) => {
+        emit(large);
+        emit('🚀');
+      }),
+      digestOf(large + '🚀'),
+    );
   });
 });
