@@ -17,6 +17,7 @@
 //
 // Every container and the network carry the label starform-bench-floor=NAME.
 import { request } from 'node:http';
+import { pathToFileURL } from 'node:url';
 
 const SOCKET = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
 
@@ -143,7 +144,8 @@ async function removeNetworks(name) {
         await call('DELETE', `/networks/${n.Id}`);
         break;
       } catch (err) {
-        if (Date.now() > deadline || !/active endpoints/i.test(/** @type {Error} */ (err).message)) throw err;
+        if (!/active endpoints/i.test(/** @type {Error} */ (err).message)) throw err;
+        if (Date.now() > deadline) throw Object.assign(/** @type {Error} */ (err), { stuck: n.Name });
         await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
       }
     }
@@ -160,12 +162,31 @@ async function down(name) {
   await removeNetworks(name);
 }
 
-const [mode, name, count, parallelism, image] = process.argv.slice(2);
-if (mode === 'up' && name && count && parallelism && image) await up(name, Number(count), Number(parallelism), image);
-else if (mode === 'replace' && name && count && parallelism && image) await replace(name, Number(count), Number(parallelism), image);
-else if (mode === 'remove' && name && count) await remove(name, Number(count));
-else if (mode === 'down' && name) await down(name);
-else {
-  process.stderr.write('usage: engine-floor.js up|replace NAME COUNT PARALLELISM IMAGE | remove NAME PARALLELISM | down NAME\n');
-  process.exitCode = 2;
+/** Exit code of a run whose containers went but whose network the engine would not remove (see removeNetworks). */
+export const STUCK_NETWORK = 3;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main(process.argv.slice(2));
+
+/** @param {string[]} argv */
+async function main(argv) {
+  const [mode, name, count, parallelism, image] = argv;
+  try {
+    if (mode === 'up' && name && count && parallelism && image) await up(name, Number(count), Number(parallelism), image);
+    else if (mode === 'replace' && name && count && parallelism && image) await replace(name, Number(count), Number(parallelism), image);
+    else if (mode === 'remove' && name && count) await remove(name, Number(count));
+    else if (mode === 'down' && name) await down(name);
+    else {
+      process.stderr.write('usage: engine-floor.js up|replace NAME COUNT PARALLELISM IMAGE | remove NAME PARALLELISM | down NAME\n');
+      process.exitCode = 2;
+    }
+  } catch (err) {
+    const stuck = /** @type {{ stuck?: string }} */ (err).stuck;
+    if (stuck === undefined) throw err;
+    // Docker 20.10 can lose count of a network's endpoints: it then refuses to remove the
+    // network for good (until the daemon restarts), though nothing is attached to it.
+    process.stderr.write(
+      `engine-floor: the engine kept network ${stuck} with no container on it ("has active endpoints" for 20 s): its endpoint count is lost\n`,
+    );
+    process.exitCode = STUCK_NETWORK;
+  }
 }

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STUCK_NETWORK } from '../lib/engine-floor.js';
 import { failureOf, median, runOnce } from '../lib/measure.js';
 import { environments, nodeStartupMs } from '../lib/startup.js';
 import { formatTable } from '../lib/table.js';
@@ -87,6 +88,22 @@ async function composeDown(project, cwd) {
   }
 }
 
+/**
+ * A run of bench/lib/engine-floor.js, timed; undefined when the engine kept its network
+ * (exit code STUCK_NETWORK: a Docker 20.10 bug, not a cost of the floor), which the suite
+ * reports instead of failing.
+ * @param {string[]} args
+ * @param {string} cwd
+ * @returns {Promise<number | undefined>}
+ */
+async function floorRun(args, cwd) {
+  const r = await runOnce(process.execPath, args, { cwd, timeoutMs: 600_000 });
+  if (r.code === STUCK_NETWORK) return undefined;
+  const f = failureOf(r);
+  if (f) throw new Error(`node ${args.join(' ')}: ${f}\n${r.stderr.slice(-2000)}`);
+  return r.ms;
+}
+
 /** @param {import('../lib/suite.js').SuiteContext} ctx */
 export async function run(ctx) {
   const docker = spawnSync('docker', ['image', 'inspect', IMAGE], { encoding: 'utf8' });
@@ -116,6 +133,8 @@ export async function run(ctx) {
   const dc = { first: [], noop: [], change: [], destroy: [] };
   /** The floor (bench/lib/engine-floor.js): create-and-start, replace and remove of the 50. @type {Record<string, number[]>} */
   const floor = { first: [], change: [], destroy: [] };
+  /** Where the engine kept a floor network it should have removed (see floorRun). @type {string[]} */
+  const stuckNetworks = [];
   const floorScript = join(ctx.root, 'bench', 'lib', 'engine-floor.js');
   try {
     for (let r = 0; r < rounds; r++) {
@@ -139,9 +158,11 @@ export async function run(ctx) {
       try {
         floor.first.push(await timed(node, [floorScript, 'up', name, String(SERVICES), String(PARALLELISM), IMAGE], dir));
         floor.change.push(await timed(node, [floorScript, 'replace', name, String(SERVICES), String(PARALLELISM), IMAGE], dir));
-        floor.destroy.push(await timed(node, [floorScript, 'remove', name, String(DESTROY_PARALLELISM)], dir));
+        const removed = await floorRun([floorScript, 'remove', name, String(DESTROY_PARALLELISM)], dir);
+        if (removed !== undefined) floor.destroy.push(removed);
+        else stuckNetworks.push(`round ${r + 1}: the floor's remove (its time is left out)`);
       } finally {
-        await timed(node, [floorScript, 'down', name], dir);
+        if ((await floorRun([floorScript, 'down', name], dir)) === undefined) stuckNetworks.push(`round ${r + 1}: the floor's clean-up`);
       }
     }
   } catch (e) {
@@ -163,6 +184,10 @@ export async function run(ctx) {
     const ratio = c ? s / c : null;
     const verdict = ratio === null ? 'n/a' : ratio <= limit ? 'met' : 'MISSED';
     rows.push([phase, s.toFixed(0), c === null ? 'n/a' : c.toFixed(0), ratio === null ? '' : `${ratio.toFixed(2)}x compose`, `<= ${limit}x compose`, verdict]);
+    if (floor[phase].length === 0) {
+      rows.push([`  vs floor`, '', 'floor n/a (see below)', '', phase === 'first' ? '<= 1.3x floor' : '', phase === 'first' ? 'n/a' : '']);
+      return;
+    }
     const f = median(floor[phase]);
     const vsFloor = s / f;
     const fc = c ? ` (${(f / c).toFixed(2)}x compose)` : '';
@@ -194,6 +219,9 @@ export async function run(ctx) {
   );
   console.log(formatTable(['phase', 'starform ms', 'compose ms', 'ratio', 'target (issue 19)', ''], rows));
   if (!haveCompose) console.log('docker-compose is not installed (apt-get install docker-compose) — starform measured alone');
+  for (const where of stuckNetworks) {
+    console.log(`note: the engine kept a floor network with no container on it (its endpoint count lost, a Docker 20.10 bug) in ${where}`);
+  }
   return { ok: await swarm(ctx) };
 }
 

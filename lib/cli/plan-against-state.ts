@@ -96,7 +96,12 @@ export async function planPackageAgainstState(work: PackageWork): Promise<Packag
   const overriding = work.override !== undefined ? { override: work.override.spec, overrideFile: work.override.file } : {};
   const checking = checkPackageInterruptibly({ ...work.inputs, state: stored, runtime: runtimeKind, ...overriding });
   checking.catch(() => undefined);
-  const blobsChecked = await refreshBlobs(stored, backend);
+  const blobsChecked = await refreshBlobs(stored, backend).catch(async (err: unknown) => {
+    // The interpretation under way ends first (a Ctrl-C still stops it), so that no
+    // thread is left running when the error is reported.
+    await checking.catch(() => undefined);
+    throw err;
+  });
   let state = blobsChecked.state;
   const refreshing = work.refresh && refreshable(state, true) ? refreshFromEngine(state, work) : undefined;
   refreshing?.catch(() => undefined);

@@ -191,6 +191,9 @@ export async function inspectService(ctx: DockerContext, ref: ServiceRef): Promi
  */
 export async function inspectServices(ctx: DockerContext, lineage: string, refs: readonly ServiceRef[]): Promise<(ServiceStatus | undefined)[]> {
   checkLineage(lineage);
+  for (const ref of refs) {
+    if (ref.lineage !== lineage) throw new Error(`inspectServices: ${describe(ref)} is of enclave ${ref.lineage}, not ${lineage}`);
+  }
   const byId = new Map<string, Docker.ContainerInfo>();
   if (refs.some((r) => r.containerId !== undefined && r.adopted === undefined)) {
     const listed = await ctx.call(`listing the containers of enclave ${lineage}`, () =>
@@ -200,7 +203,6 @@ export async function inspectServices(ctx: DockerContext, lineage: string, refs:
   }
   return Promise.all(
     refs.map((ref) => {
-      if (ref.lineage !== lineage) throw new Error(`inspectServices: ${describe(ref)} is of enclave ${ref.lineage}, not ${lineage}`);
       const summary = ref.containerId !== undefined && ref.adopted === undefined ? byId.get(ref.containerId) : undefined;
       const conclusive =
         summary !== undefined && summary.State === 'running' && summary.Image !== summary.ImageID && summary.Labels?.[LABEL_SERVICE] === ref.name;

@@ -1,16 +1,18 @@
 // The state lock: one writer per state file, across processes.
 //
-// The lock is the directory `<state>.lock`, created with mkdir, which is atomic on every
-// local file system (and on NFS): proper-lockfile does that and keeps the directory's
-// mtime fresh while the lock is held. Inside it, `info.json` says who holds it (id, pid,
-// host, user, operation, time), so a second locker can name the holder. proper-lockfile
-// is given a file system adapter that creates the directory with `info.json` already in
-// it (assembled aside and renamed into place, so a holder killed at any moment never
-// leaves a lock that says nothing; before proper-lockfile sets the directory's mtime, so
-// the mtime it watches is not disturbed) and removes the directory with its content. Every removal on release
-// (normal, at exit, on a signal) first checks that the directory still is this lock: a
-// lock that was force-unlocked and taken by someone else is never removed by its old
-// holder.
+// The lock is the directory `<state>.lock`; proper-lockfile takes it and keeps its mtime
+// fresh while it is held. Inside it, `info.json` says who holds it (id, pid, host, user,
+// operation, time), so a second locker can name the holder. proper-lockfile is given a
+// file system adapter that creates the directory with `info.json` already in it: it is
+// assembled aside and renamed into place (a rename onto a directory with content fails,
+// as mkdir fails on any directory; an existing lock is looked for first, so an empty one
+// left by an older starform is respected, not replaced). A holder killed at any moment
+// therefore never leaves a lock that says nothing. The adapter never empties a lock in
+// place either: every removal (release, at exit, on a signal, a stale lock) renames the
+// lock aside and checks what it moved before removing it, so no locker ever sees
+// `<state>.lock` as an empty directory it could take, and a lock that was force-unlocked
+// and taken by someone else is never removed by its old holder. What a locker killed
+// half-way leaves beside the lock is swept by the next holder.
 //
 // A lock is stale, and is taken over, when its mtime has not been refreshed for `staleMs`
 // (the holder died or hung, any host), or at once when its holder is on this host and its
@@ -236,91 +238,155 @@ function isOwnLock(dir: string, id: string): boolean {
 }
 
 /**
- * The file system adapter proper-lockfile locks with: creating the lock directory builds
- * it aside (`<lock>.pending-<id>`, with `info.json` written) and renames it into place, so
- * a lock directory never exists without its holder's information, even when the holder
- * is killed half-way (a lock without information would block every later locker until it
- * went stale). The rename fails on a lock directory with content, as mkdir would; an
- * empty one (what an older starform killed between its mkdir and its write leaves
- * behind) is replaced. Removing it (asynchronously: a stale lock, or a failed attempt)
- * takes the content along; the synchronous removal, used only by proper-lockfile's own
- * exit hook, removes the directory only if it still is lock `id`.
+ * The file system adapter proper-lockfile locks with (see the file comment). Creating the
+ * lock directory builds it aside (`<lock>.pending-<id>`, with `info.json` written) and
+ * renames it into place, so a lock directory never exists without its holder's
+ * information, even when the holder is killed half-way (a lock without information would
+ * block every later locker until it went stale). The rename fails on a lock directory with
+ * content, as mkdir fails on any; an existing one is looked for first, so that an empty
+ * one (an older starform between its mkdir and its write) is not replaced but respected
+ * until it goes stale. Removing a lock (a stale one, or ours after a failed attempt)
+ * renames it aside first (`removeLockDir`); a moved lock that was refreshed within
+ * `staleMs` is not the stale one proper-lockfile judged, and goes back.
  */
-function lockingFileSystem(infoText: string, id: string): object {
+function lockingFileSystem(infoText: string, id: string, staleMs: number): object {
+  const stillFresh = (moved: string): boolean => {
+    if (isOwnLock(moved, id)) return false;
+    try {
+      return Date.now() - fs.statSync(moved).mtimeMs < staleMs;
+    } catch {
+      return false;
+    }
+  };
   return {
     ...fs,
     mkdir(path: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
-      const pending = pendingPath(path, id);
-      const fail = (err: NodeJS.ErrnoException): void => fs.rm(pending, { recursive: true, force: true }, () => callback(err));
-      fs.mkdir(pending, (err) => {
-        if (err) return callback(err);
-        fs.writeFile(join(pending, INFO_FILE), infoText, (writeErr) => {
-          if (writeErr) return fail(writeErr);
-          fs.rename(pending, path, (renameErr) => {
-            if (!renameErr) return callback(null);
-            // A lock is there: report it the way mkdir does, which proper-lockfile expects.
-            const held = renameErr.code === 'ENOTEMPTY' || renameErr.code === 'EEXIST';
-            fail(held ? Object.assign(renameErr, { code: 'EEXIST' }) : renameErr);
+      const held = (): NodeJS.ErrnoException => Object.assign(new Error(`lock ${path} exists`), { code: 'EEXIST' });
+      fs.lstat(path, (lstatErr) => {
+        if (!lstatErr) return callback(held());
+        if (lstatErr.code !== 'ENOENT') return callback(lstatErr);
+        const pending = aside(path, PENDING_MARK, id);
+        const fail = (err: NodeJS.ErrnoException): void => fs.rm(pending, { recursive: true, force: true }, () => callback(err));
+        fs.mkdir(pending, (err) => {
+          if (err) return callback(err);
+          fs.writeFile(join(pending, INFO_FILE), infoText, (writeErr) => {
+            if (writeErr) return fail(writeErr);
+            fs.rename(pending, path, (renameErr) => {
+              if (!renameErr) return callback(null);
+              // A lock is there: report it the way mkdir does, which proper-lockfile expects.
+              fail(renameErr.code === 'ENOTEMPTY' || renameErr.code === 'EEXIST' ? held() : renameErr);
+            });
           });
         });
       });
     },
     rmdir(path: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
-      fs.rm(path, { recursive: true }, callback);
+      removeLockDir(path, stillFresh).then(
+        () => callback(null),
+        (err: NodeJS.ErrnoException) => callback(err),
+      );
     },
     rmdirSync(path: string): void {
-      if (isOwnLock(path, id)) fs.rmSync(path, { recursive: true, force: true });
+      if (isOwnLock(path, id)) removeLockDirSync(path, (moved) => !isOwnLock(moved, id));
     },
   };
 }
 
 const PENDING_MARK = '.pending-';
+const REMOVED_MARK = '.removed-';
+const BROKEN_MARK = '.broken-';
 
-/** Where lock `id` is assembled before it is renamed to `dir`. */
-function pendingPath(dir: string, id: string): string {
-  return `${dir}${PENDING_MARK}${id}`;
+/** A directory beside the lock `dir`: `<lock><mark><id>`. */
+function aside(dir: string, mark: string, id: string): string {
+  return `${dir}${mark}${id}`;
 }
 
 /**
- * Removes the lock directories that lockers of this state killed while assembling them
- * left behind: those whose holder is gone, and those without information (killed before
- * writing it) that are older than a minute. Called while holding the lock, so every
- * other pending directory belongs to a locker that is about to find the lock taken.
+ * Removes the lock directory `dir` without ever emptying it in place: it is renamed aside
+ * (atomically) and only the renamed copy is emptied and removed, so no locker ever finds
+ * `<lock>` as an empty directory, nor has its new lock removed by a removal that was
+ * under way. When `keep` says the moved directory is not the lock meant, it is renamed
+ * back. Nothing there: nothing to do.
  */
-async function sweepPending(path: string): Promise<void> {
+async function removeLockDir(dir: string, keep: (moved: string) => boolean): Promise<void> {
+  const moved = aside(dir, REMOVED_MARK, randomUUID());
+  try {
+    await rename(dir, moved);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (keep(moved)) await rename(moved, dir).catch(() => undefined);
+  else await rm(moved, { recursive: true, force: true });
+}
+
+/** `removeLockDir` for the exit and signal paths. */
+function removeLockDirSync(dir: string, keep: (moved: string) => boolean): void {
+  const moved = aside(dir, REMOVED_MARK, randomUUID());
+  try {
+    fs.renameSync(dir, moved);
+  } catch {
+    return;
+  }
+  if (keep(moved)) {
+    try {
+      fs.renameSync(moved, dir);
+    } catch {
+      // someone took the lock meanwhile: what was moved is theirs to have lost
+    }
+  } else fs.rmSync(moved, { recursive: true, force: true });
+}
+
+/** How long a directory beside the lock must have been left alone before the sweep removes it. */
+const ABANDONED_MS = 60_000;
+
+/**
+ * Removes what lockers of this state killed half-way left beside the lock: directories
+ * being assembled (`.pending-`) and being removed (`.removed-`, `.broken-`). One goes
+ * when the holder it names is gone (a process of this host that no longer runs), or once
+ * it is a minute old whoever wrote it: a directory being assembled exists only between a
+ * mkdir and a rename, one being removed only while its remover checks what it moved (a
+ * live holder's lock moved by mistake goes back within that time). Called while holding
+ * the lock.
+ */
+async function sweepLeftovers(path: string): Promise<void> {
   const dir = dirname(path);
-  const prefix = basename(lockPath(path)) + PENDING_MARK;
+  const base = basename(lockPath(path));
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.startsWith(prefix));
+    names = (await readdir(dir)).filter((n) => [PENDING_MARK, REMOVED_MARK, BROKEN_MARK].some((m) => n.startsWith(base + m)));
   } catch {
     return;
   }
   for (const name of names) {
-    const pending = join(dir, name);
-    const info = await readFile(join(pending, INFO_FILE), 'utf8').then(parseLockInfo, () => null);
-    const abandoned = info
-      ? holderIsGone(info)
-      : Date.now() -
-          (await stat(pending).then(
-            (s) => s.mtimeMs,
-            () => Date.now(),
-          )) >
-        60_000;
-    if (abandoned) await rm(pending, { recursive: true, force: true }).catch(() => undefined);
+    const leftover = join(dir, name);
+    const age = await stat(leftover).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    let abandoned = age > ABANDONED_MS;
+    if (!abandoned) {
+      const info = await readFile(join(leftover, INFO_FILE), 'utf8').then(parseLockInfo, () => null);
+      abandoned = info !== null && holderIsGone(info);
+    }
+    if (abandoned) await rm(leftover, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
 /** The adapter releasing lock `id` unlocks with: it removes only a directory that is still that lock. */
 function releasingFileSystem(id: string): object {
+  const notOurs = (moved: string): boolean => !isOwnLock(moved, id);
   return {
     ...fs,
     rmdir(path: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
-      if (isOwnLock(path, id)) fs.rm(path, { recursive: true, force: true }, callback);
-      else callback(null);
+      if (!isOwnLock(path, id)) return callback(null);
+      removeLockDir(path, notOurs).then(
+        () => callback(null),
+        (err: NodeJS.ErrnoException) => callback(err),
+      );
     },
     rmdirSync(path: string): void {
-      if (isOwnLock(path, id)) fs.rmSync(path, { recursive: true, force: true });
+      if (isOwnLock(path, id)) removeLockDirSync(path, notOurs);
     },
   };
 }
@@ -352,13 +418,13 @@ export async function lockState(statePath: string, options: LockOptions): Promis
         realpath: false,
         stale: staleMs,
         retries: 0,
-        fs: lockingFileSystem(JSON.stringify(info, null, 2) + '\n', info.id),
+        fs: lockingFileSystem(JSON.stringify(info, null, 2) + '\n', info.id, staleMs),
         onCompromised,
       });
       lock = new HeldLock(path, info, options.releaseOnSignal ?? true);
       held.add(lock);
       updateHooks();
-      await sweepPending(path);
+      await sweepLeftovers(path);
       return lock;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
@@ -457,24 +523,24 @@ export async function forceUnlock(statePath: string, id: string, options: ForceU
  */
 async function breakLock(path: string, id: string): Promise<boolean> {
   const dir = lockPath(path);
-  const aside = `${dir}.broken-${randomUUID()}`;
+  const moved = aside(dir, BROKEN_MARK, randomUUID());
   try {
-    await rename(dir, aside);
+    await rename(dir, moved);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw ioError(err, dir, 'cannot remove the stale state lock');
   }
-  let moved: LockInfo | null = null;
+  let info: LockInfo | null = null;
   try {
-    moved = parseLockInfo(await readFile(join(aside, INFO_FILE), 'utf8'));
+    info = parseLockInfo(await readFile(join(moved, INFO_FILE), 'utf8'));
   } catch {
     // unreadable: treated as not the lock we meant
   }
-  if (moved?.id !== id) {
-    await rename(aside, dir).catch(() => undefined);
+  if (info?.id !== id) {
+    await rename(moved, dir).catch(() => undefined);
     return true;
   }
-  await rm(aside, { recursive: true, force: true });
+  await rm(moved, { recursive: true, force: true });
   return true;
 }
 

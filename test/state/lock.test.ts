@@ -341,12 +341,43 @@ describe('state/lock', function () {
     await assert.rejects(forceUnlock(statePath, 'x'), /carries no readable information; remove it by hand/);
   });
 
-  it('takes over an empty lock directory (an older starform killed between creating it and writing into it)', async () => {
-    mkdirSync(lockPath(statePath));
-    const lock = await lockState(statePath, { operation: 'apply' });
+  it('respects an empty lock directory (an older starform between its mkdir and its write) until it goes stale', async () => {
+    const dir = lockPath(statePath);
+    mkdirSync(dir);
+    const err = await lockState(statePath, { operation: 'apply', staleMs: 5000 }).catch((e: unknown) => e);
+    assert.ok(err instanceof StateLockedError, 'a fresh empty lock is held');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(dir, old, old);
+    const lock = await lockState(statePath, { operation: 'apply', staleMs: 5000 });
     assert.equal((await readLockInfo(statePath))?.id, lock.info.id);
     await lock.release();
-    assert.equal(existsSync(lockPath(statePath)), false);
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('lets one holder at a time among processes that take and release it as fast as they can, and every release succeeds', async function () {
+    this.timeout(60_000);
+    const contenders = Array.from({ length: 4 }, () => startChild(statePath, 'contend', 0));
+    children.push(...contenders);
+    const reports = await Promise.all(contenders.map((c) => c.firstLine));
+    const totals = { got: 0, overlaps: 0, releaseErrors: 0, otherErrors: 0 };
+    for (const line of reports) {
+      const r = JSON.parse(line) as typeof totals & { errors: string[] };
+      totals.got += r.got;
+      totals.overlaps += r.overlaps;
+      totals.releaseErrors += r.releaseErrors;
+      totals.otherErrors += r.otherErrors;
+      assert.deepEqual(r.errors, [], 'errors other than "the state is locked"');
+    }
+    assert.ok(totals.got > 100, `the lock was taken ${totals.got} times`);
+    assert.deepEqual(
+      { overlaps: totals.overlaps, releaseErrors: totals.releaseErrors, otherErrors: totals.otherErrors },
+      { overlaps: 0, releaseErrors: 0, otherErrors: 0 },
+    );
+    assert.deepEqual(
+      readdirSync(join(statePath, '..')).filter((n) => n.includes('.lock')),
+      [],
+      'nothing of the lock is left',
+    );
   });
 
   it('never leaves a lock that blocks the next locker, wherever its holder is killed', async () => {
@@ -362,37 +393,52 @@ describe('state/lock', function () {
       await child.exited;
       const lock = await lockState(statePath, { operation: 'apply' });
       await lock.release();
-      // What may stay: a lock being assembled when the kill landed, before it said who
-      // holds it (swept once a minute old); one that says so was removed at once.
+      // What may stay: a directory the kill caught before it said who holds it (being
+      // assembled) or after that was emptied (being removed); the sweep removes those once
+      // a minute old. One that names its holder, who is gone, was removed at once.
       const left = readdirSync(dir).filter((n) => n.includes('.lock'));
       for (const name of left) {
-        assert.match(name, /^starform\.state\.json\.lock\.pending-/, `after kill ${i + 1}: no lock is left`);
+        assert.match(name, /^starform\.state\.json\.lock\.(pending|removed|broken)-/, `after kill ${i + 1}: no lock is left`);
         const info = join(dir, name, 'info.json');
         assert.ok(!existsSync(info) || readFileSync(info, 'utf8') === '', `after kill ${i + 1}: ${name} says who held it, yet was left`);
       }
     }
   });
 
-  it('removes what killed lockers left while assembling their locks, once the holder is gone or a minute has passed', async () => {
+  it('removes what killed lockers left beside the lock, once its holder is gone or it is a minute old', async () => {
     const lockDir = lockPath(statePath);
     const dead = await holdAndKill();
     const deadInfo = readFileSync(join(lockDir, 'info.json'), 'utf8');
     await (await lockState(statePath, { operation: 'apply' })).release();
-    const plantPending = (name: string, info: string | null, ageMs: number): string => {
-      const p = `${lockDir}.pending-${name}`;
+    const plant = (name: string, info: string | null, ageMs: number): string => {
+      const p = `${lockDir}${name}`;
       mkdirSync(p);
       if (info !== null) writeFileSync(join(p, 'info.json'), info);
       const t = new Date(Date.now() - ageMs);
       utimesSync(p, t, t);
       return p;
     };
-    const ofDeadHolder = plantPending(dead.id, deadInfo, 0);
-    const oldEmpty = plantPending('old', null, 120_000);
-    const freshEmpty = plantPending('fresh', '', 0);
+    const remote = JSON.stringify({ ...dead, host: 'elsewhere.example' });
+    const removed = {
+      'a pending lock of a holder that is gone': plant(`.pending-${dead.id}`, deadInfo, 0),
+      'a pending lock without information, a minute old': plant('.pending-old', null, 120_000),
+      "another host's pending lock, a minute old": plant('.pending-remote', remote, 120_000),
+      'a lock being removed, a minute old': plant('.removed-old', deadInfo, 120_000),
+      'a lock of a holder that is gone, being removed just now': plant('.removed-dead', deadInfo, 0),
+      'a lock being broken, a minute old': plant('.broken-old', deadInfo, 120_000),
+    };
+    const kept = {
+      'a fresh pending lock without information (a locker at work)': plant('.pending-fresh', '', 0),
+      "another host's fresh pending lock": plant('.pending-remote-fresh', remote, 0),
+      "a live holder's lock being removed or broken just now (its remover may put it back)": plant(
+        '.broken-fresh',
+        JSON.stringify({ ...dead, pid: process.pid, processStart: undefined }),
+        0,
+      ),
+    };
     const lock = await lockState(statePath, { operation: 'apply' });
     await lock.release();
-    assert.equal(existsSync(ofDeadHolder), false, 'the one of a holder that is gone');
-    assert.equal(existsSync(oldEmpty), false, 'the one without information, a minute old');
-    assert.equal(existsSync(freshEmpty), true, 'a fresh one without information may belong to a locker at work');
+    for (const [what, p] of Object.entries(removed)) assert.equal(existsSync(p), false, what);
+    for (const [what, p] of Object.entries(kept)) assert.equal(existsSync(p), true, what);
   });
 });
